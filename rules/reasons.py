@@ -1,0 +1,143 @@
+"""The reason codes of SPEC section 3, once, as data.
+
+Staff filter on these strings, replies explain them and tests assert them, so the codes never change spelling.
+Each code carries the outcome it leads to by default, a one-line explanation for staff and a plain-English
+sentence for the person who wrote in, saying what went wrong and what to do next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    FLAGGED = "flagged"
+    ANSWERED = "answered"
+    IGNORED = "ignored"
+
+
+class Kind(StrEnum):
+    PRIMARY_USER_REQUEST = "primary_user_request"
+    PERMISSION_REQUEST = "permission_request"
+    NEW_USER_NOTIFICATION = "new_user_notification"
+    GUIDANCE = "guidance"
+    FOLLOW_UP = "follow_up"
+    AUTOMATIC = "automatic"
+    UNCLEAR = "unclear"
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    outcome: Outcome
+    staff_text: str
+    sender_text: str
+    replies: bool = True  # False where the reason itself forbids any reply (forged or automatic senders)
+
+
+def _r(code: str, outcome: Outcome, staff: str, sender: str, replies: bool = True) -> Reason:
+    return Reason(code, outcome, staff, sender, replies)
+
+
+_ALL: tuple[Reason, ...] = (
+    _r("message.duplicate", Outcome.IGNORED,
+       "The same message (Message-ID, or content where there is none) was handled before.",
+       "We have already received this message.", replies=False),
+    _r("message.automatic", Outcome.IGNORED,
+       "Automatic mail: an auto-reply, out-of-office, bounce, delivery report or list mail.",
+       "This was an automatic message.", replies=False),
+    _r("message.too_large", Outcome.FLAGGED,
+       "The message is larger than the configured limit and was not read automatically.",
+       "Your message was too large to be read automatically; a member of staff will look at it."),
+    _r("message.stale", Outcome.FLAGGED,
+       "The Date header is too old, or more than a day in the future.",
+       "Your message carries a date too far from today to be handled automatically; a member of staff will "
+       "look at it."),
+    _r("sender.ambiguous", Outcome.FLAGGED,
+       "The sender cannot be told for certain: not exactly one From header with exactly one address, or a "
+       "Sender/From trick.",
+       "We could not tell who sent this message.", replies=False),
+    _r("sender.not_nhs", Outcome.FLAGGED,
+       "The From address is not in one of the NHS domains this mailbox accepts requests from.",
+       "Requests must be sent from an NHS email address (for example an nhs.net address). Please send it "
+       "again from your NHS mailbox."),
+    _r("sender.unauthenticated", Outcome.FLAGGED,
+       "No DKIM signature aligned with the From domain passed, and no trusted Authentication-Results said pass.",
+       "We could not confirm that this message came from the address it claims.", replies=False),
+    _r("form.missing", Outcome.REJECTED,
+       "A Primary User request arrived without a request form attached.",
+       "No Primary User request form was attached. Please attach the completed, signed form (PDF) and send "
+       "it again."),
+    _r("form.unreadable", Outcome.FLAGGED,
+       "An attachment could not be read: corrupt, password-protected, image-only, or over the parser's limits.",
+       "We could not read the attached form automatically; a member of staff will look at it."),
+    _r("form.incomplete", Outcome.REJECTED,
+       "A required field of the form is empty.",
+       "Some required fields of the form are empty. Please complete them and send the form again."),
+    _r("form.unsigned", Outcome.REJECTED,
+       "The form has no signature at the bottom of page 1.",
+       "The form is not signed. An authorised signatory must sign the box at the bottom of page 1; please "
+       "send the signed form again."),
+    _r("form.type_mismatch", Outcome.REJECTED,
+       "A GP practice form was used for a non-GP organisation, or the other way round.",
+       "The form used does not match the type of your organisation. Please use the right form (GP practice, "
+       "or other organisation) and send it again."),
+    _r("form.altered", Outcome.FLAGGED,
+       "A digitally signed form was changed after it was signed.",
+       "The form was changed after it was digitally signed; a member of staff will look at it."),
+    _r("org.unknown", Outcome.FLAGGED,
+       "The organisation code is not in the register.",
+       "We do not have a record of that organisation code; a member of staff will look at it."),
+    _r("org.primary_user_limit", Outcome.REJECTED,
+       "The organisation would have more than two active Primary Users and the form names none to replace.",
+       "Your organisation already has two Primary Users, which is the most allowed. To appoint a new one, "
+       "send the form again as a replacement, naming the Primary User to replace."),
+    _r("signatory.role_not_allowed", Outcome.REJECTED,
+       "The signatory's role is not one allowed to sign this request for this type of organisation.",
+       "The person who signed does not hold a role allowed to authorise this request."),
+    _r("signatory.self_authorised", Outcome.REJECTED,
+       "The signatory is the person being appointed.",
+       "A person cannot authorise their own request. Please ask another authorised signatory to sign."),
+    _r("signatory.unverified", Outcome.FLAGGED,
+       "The role is allowed, but the person is not on record in that role for that organisation.",
+       "We need to confirm the signatory's role; a member of staff will look at it."),
+    _r("user.unknown", Outcome.REJECTED,
+       "The user to change is not an active user of that organisation.",
+       "We could not find that user among the active users of your organisation. Please check the username "
+       "or email address and send the request again."),
+    _r("user.email_not_nhs", Outcome.REJECTED,
+       "The new or nominated user's address is not in a secure domain.",
+       "Open Exeter accounts need a secure NHS email address (for example nhs.net). Please give a secure "
+       "address and send the request again."),
+    _r("user.already_primary", Outcome.APPROVED,
+       "The nominee is already a Primary User; nothing needed changing.",
+       "The person named is already a Primary User of your organisation, so nothing needed to change."),
+    _r("permission.unknown", Outcome.REJECTED,
+       "An application name is not in the catalogue.",
+       "One or more application names were not recognised."),
+    _r("notification.creator_not_primary", Outcome.FLAGGED,
+       "The Open Exeter notice names a creator who is not an active Primary User of that organisation.",
+       "The person who created this user is not a Primary User of the organisation; a member of staff will "
+       "look at it."),
+    _r("request.unclear", Outcome.FLAGGED,
+       "What is asked cannot be determined.",
+       "We could not tell what your message asks for; a member of staff will read it."),
+    _r("reply.undeliverable", Outcome.FLAGGED,
+       "The mail server refused our reply permanently (5xx).",
+       "Our reply could not be delivered.", replies=False),
+    _r("reply.rate_limited", Outcome.FLAGGED,
+       "More automatic replies to this address today than the configured limit.",
+       "We have sent this address many replies today; a member of staff will look at this message.",
+       replies=False),
+)
+
+REASONS: dict[str, Reason] = {r.code: r for r in _ALL}
+CODES: frozenset[str] = frozenset(REASONS)
+
+
+def reason(code: str) -> Reason:
+    """The reason for a code; an unknown code is a programming error, so it raises KeyError."""
+    return REASONS[code]

@@ -1,0 +1,130 @@
+"""Engines, sessions and schema upgrades, the same on SQLite and PostgreSQL.
+
+SQLite is the embedded default: WAL mode so readers never wait for the writer, foreign keys on, a busy timeout,
+and every transaction opened with BEGIN IMMEDIATE. pysqlite's own transaction handling starts transactions lazily
+and as DEFERRED, and a deferred reader that later writes can fail with "database is locked" however long the busy
+timeout is; taking the write lock up front makes writers queue instead. Read-only work can ask for a deferred
+transaction with `engine.execution_options(sqlite_begin="DEFERRED")`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 15000
+
+
+class StoreError(Exception):
+    """The store cannot be used as it is: the message says why and what to do."""
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for URL; SQLite files get their folder created and the pragmas above."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"[store] url is not a database URL: {exc}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a power cut loses at most the last commits
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: committed when the block ends, rolled back if it raises."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def _alembic_config(engine: Engine) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def head_revision() -> str:
+    heads = ScriptDirectory(str(MIGRATIONS)).get_heads()
+    assert len(heads) == 1, f"migrations have {len(heads)} heads; merge them"
+    return heads[0]
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Bring the schema to the newest migration; returns (revision before, revision after)."""
+    before = _current_or_error(engine)
+    command.upgrade(_alembic_config(engine), "head")
+    return before, head_revision()
+
+
+def _current_or_error(engine: Engine) -> str | None:
+    try:
+        return current_revision(engine)
+    except OperationalError as exc:
+        raise StoreError(f"cannot open the store: {exc.orig}") from exc
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Make sure the schema is current before a command uses the store.
+
+    On SQLite (one machine, the embedded default) the store is created or upgraded on first use. A PostgreSQL
+    store is shared by several daemons, so its upgrades are an operator's deliberate step: `mailbot db upgrade`.
+    """
+    current = _current_or_error(engine)
+    head = head_revision()
+    if current == head:
+        return
+    if is_sqlite(engine):
+        upgrade(engine)
+        return
+    if current is None:
+        raise StoreError("the store has no schema yet: run `mailbot db upgrade` first")
+    raise StoreError(f"the store's schema is at {current}, this version needs {head}: run `mailbot db upgrade`")

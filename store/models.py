@@ -1,0 +1,210 @@
+"""The account store and the mailbot's own records, as SQLAlchemy 2 models.
+
+Two halves: the register PCSE keeps (organisations, users and their application grants, the catalogue of
+applications, the signatory register) and the mailbot's working records (raw messages, cases, the append-only
+audit trail, the outbox of replies, mailbox state). The schema itself is created by the Alembic migrations in
+store/migrations; these classes must match them (a test compares the two).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from store.types import JSONType, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+user_applications = Table(
+    "user_applications",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("application_id", ForeignKey("applications.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(16))  # rules.roles.OrgType
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    users: Mapped[list[User]] = relationship(back_populates="organisation", order_by="User.username")
+    signatories: Mapped[list[Signatory]] = relationship(back_populates="organisation", order_by="Signatory.id")
+
+
+class Application(Base):
+    __tablename__ = "applications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), index=True)  # stored lower-case
+    status: Mapped[str] = mapped_column(String(16))  # active / pending / disabled
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Only a slow salted hash (argon2id) is kept; the password itself exists only while its email is sent.
+    temp_password_hash: Mapped[str | None] = mapped_column(String(255))
+    temp_password_expires_at: Mapped[datetime | None]
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users")
+    applications: Mapped[list[Application]] = relationship(
+        secondary=user_applications, order_by="Application.name"
+    )
+
+
+class Signatory(Base):
+    __tablename__ = "signatories"
+    __table_args__ = (UniqueConstraint("organisation_id", "role", "email", "full_name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), default="")  # lower-case; "" when not known
+    role: Mapped[str] = mapped_column(String(40))  # rules.roles.Role
+    verified_how: Mapped[str] = mapped_column(String(300))  # e.g. "import signatories.csv", "review OE-... by X"
+    verified_at: Mapped[datetime]
+
+    organisation: Mapped[Organisation] = relationship(back_populates="signatories")
+
+
+class StoredMessage(Base):
+    """A message exactly as it arrived, kept whole so a case can always be re-read or reprocessed."""
+
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(300))  # "file:NAME", "maildir:NAME", "imap:BOX/UIDVALIDITY/UID"
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)  # sha256 hex of the raw bytes
+    size: Mapped[int] = mapped_column(Integer)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class MessageKey(Base):
+    """First sighting of a message (by Message-ID, else content hash): the primary key makes a second one fail."""
+
+    __tablename__ = "message_keys"
+    key: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    message_row_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+
+
+class ReferenceCounter(Base):
+    __tablename__ = "reference_counters"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_queue", "needs_review", "created_at"),
+        Index("ix_cases_outcome_created", "outcome", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)  # OE-YYYY-NNNNNN
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[Any]] = mapped_column(default=list)  # reason codes, in check order
+    checks: Mapped[list[Any]] = mapped_column(default=list)  # [{name, passed, reason, explanation}]
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)  # what was extracted from the message/form
+    changes: Mapped[list[Any]] = mapped_column(default=list)  # what was applied to the store, in words
+    org_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    sender: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    message_row_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="RESTRICT"), index=True)
+    part: Mapped[int | None] = mapped_column(Integer)  # which form of a message with several
+    parent_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), index=True)
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(200))  # "mailbot" or the staff member
+
+    message: Mapped[StoredMessage | None] = relationship()
+    parent: Mapped[Case | None] = relationship(remote_side="Case.id")
+
+
+class AuditEvent(Base):
+    """Append-only: database triggers refuse UPDATE and DELETE (see the first migration)."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), index=True)
+    org_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_recipient_created", "recipient", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), index=True)
+    message_id: Mapped[str] = mapped_column(String(300), unique=True)  # deterministic, from the case reference
+    purpose: Mapped[str] = mapped_column(String(40))  # reply, confirmation, notice, temporary_password
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)  # a password email holds a placeholder, never the password
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/sending/sent/failed/uncertain
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class MailboxState(Base):
+    __tablename__ = "mailbox_state"
+    mailbox: Mapped[str] = mapped_column(String(300), primary_key=True)
+    # IMAP UIDs and UIDVALIDITY are unsigned 32-bit: past PostgreSQL's signed INTEGER.
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_poll_at: Mapped[datetime | None]
