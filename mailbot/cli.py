@@ -44,8 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return int(args.handler(args) or EXIT_OK)
-    except (UsageError, ConfigError, StoreError) as exc:
-        print(f"mailbot: {exc}", file=sys.stderr)
+    except (UsageError, ConfigError) as exc:
+        print(exc, file=sys.stderr)  # already names the file (and line) it is about
+        return EXIT_USAGE
+    except StoreError as exc:
+        print(f"mailbot: store: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

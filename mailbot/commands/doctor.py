@@ -1,0 +1,96 @@
+"""`mailbot doctor`: check the config, then try the store, the mail source and the mail sink, and say plainly which
+one failed and why. Exit 0 when everything answered, 1 when something did not, 2 when the config itself is bad."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from mailbot.config import Config, load_config, redact_url
+from mailbot.connections import ConnectionProblem, open_imap, quietly_logout, smtp_client
+from store.db import StoreError, current_revision, head_revision, make_engine
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("doctor", help="check the config, the store and the mail servers")
+    parser.set_defaults(handler=run)
+
+
+def check_store(config: Config) -> str:
+    where = redact_url(config.store_url)
+    engine = make_engine(config.store_url)
+    try:
+        current = current_revision(engine)
+    except Exception as exc:  # noqa: BLE001 - whatever the driver raises, the person needs its words
+        raise ConnectionProblem(f"{where}: cannot connect: {getattr(exc, 'orig', exc)}") from exc
+    finally:
+        engine.dispose()
+    head = head_revision()
+    if current == head:
+        return f"{where}: schema {current}, current"
+    if current is None and engine.dialect.name == "sqlite":
+        return f"{where}: empty; it will be created on first use"
+    raise ConnectionProblem(f"{where}: schema {current or 'missing'}, needs {head}: run `mailbot db upgrade`")
+
+
+def _check_folder(path: Path, what: str) -> str:
+    if path.exists() and not path.is_dir():
+        raise ConnectionProblem(f"{what} {path}: exists but is not a folder")
+    existing = next(p for p in (path, *path.parents) if p.exists())  # where it would be created
+    if not os.access(existing, os.W_OK):
+        raise ConnectionProblem(f"{what} {path}: not writable by this user")
+    return f"{what} {path}: " + ("ready" if path.exists() else "will be created on first use")
+
+
+def check_source(config: Config) -> str:
+    if config.source.kind == "maildir":
+        return _check_folder(config.path(config.source.maildir), "Maildir source")
+    client = open_imap(config.imap)
+    try:
+        status = client.folder_status(config.imap.folder, ["MESSAGES", "UIDVALIDITY"])
+        caps = sorted(c.decode() for c in client.capabilities())
+    except Exception as exc:  # noqa: BLE001
+        raise ConnectionProblem(f"IMAP {config.imap.host}: folder {config.imap.folder!r}: {exc}") from exc
+    finally:
+        quietly_logout(client)
+    idle = "IDLE" if "IDLE" in caps else "no IDLE (polling)"
+    return (f"IMAP {config.imap.host}:{config.imap.port} ({config.imap.tls}): logged in, "
+            f"{config.imap.folder} has {status[b'MESSAGES']} messages, {idle}")
+
+
+async def _smtp(config: Config) -> str:
+    client = smtp_client(config.smtp)
+    try:
+        await client.connect()
+        await client.ehlo()
+        await client.quit()
+    except Exception as exc:  # noqa: BLE001 - aiosmtplib raises a family of errors; all mean "not usable"
+        raise ConnectionProblem(f"SMTP {config.smtp.host}:{config.smtp.port} ({config.smtp.tls}): "
+                                f"{exc.__class__.__name__}: {exc}") from exc
+    auth = "authenticated" if config.smtp.username else "no login configured"
+    return f"SMTP {config.smtp.host}:{config.smtp.port} ({config.smtp.tls}): connected, {auth}"
+
+
+def check_sink(config: Config) -> str:
+    if config.sink.kind == "maildir":
+        return _check_folder(config.path(config.sink.maildir), "Maildir sink")
+    return asyncio.run(_smtp(config))
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)  # a bad config raises ConfigError: exit 2 with the key named
+    print(f"config: ok ({config.source_path or 'built-in defaults'})")
+    failed = 0
+    checks: list[tuple[str, Callable[[Config], str]]] = [
+        ("store", check_store), ("source", check_source), ("sink", check_sink),
+    ]
+    for name, check in checks:
+        try:
+            print(f"{name}: ok: {check(config)}")
+        except (ConnectionProblem, StoreError) as exc:
+            failed += 1
+            print(f"{name}: FAILED: {exc}")
+    return 1 if failed else 0

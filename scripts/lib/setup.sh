@@ -1,0 +1,62 @@
+# Shared by scripts/demo.sh and scripts/test.sh: install what the project needs on a fresh machine.
+# Every function is safe to run again: it does nothing when its part is already there.
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    log "need root for: $*"; return 1; fi
+}
+
+# The project's virtualenv in .venv, with the project and EXTRAS installed at the versions CI tested.
+ensure_venv() {
+  local extras="${1:-}"
+  local python="${PYTHON:-python3}"
+  if [ ! -x .venv/bin/python ]; then
+    log "creating .venv with $($python --version)"
+    "$python" -m venv .venv
+  fi
+  local stamp=".venv/.installed-${extras:-base}"
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
+    log "installing the project${extras:+ with [$extras]} into .venv"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt \
+      -e ".${extras:+[$extras]}"
+    touch "$stamp"
+  fi
+}
+
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  # Debian's postinst scripts would start the system-wide services; the tests start their own.
+  local policy=/usr/sbin/policy-rc.d created_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null && as_root chmod +x "$policy"
+    created_policy=1
+  fi
+  local status=0
+  as_root apt-get install -y -q --no-install-recommends "$@" >/dev/null \
+    || { as_root apt-get update -q >/dev/null && as_root apt-get install -y -q --no-install-recommends "$@" >/dev/null; } \
+    || status=$?
+  if [ -n "$created_policy" ]; then as_root rm -f "$policy"; fi
+  return $status
+}
+
+# Dovecot, for the IMAP tests (the suite starts its own instance on a free port).
+ensure_dovecot() {
+  if command -v dovecot >/dev/null && command -v doveadm >/dev/null; then return 0; fi
+  log "installing Debian's dovecot-imapd"
+  apt_install dovecot-imapd
+}
+
+# The local PostgreSQL server, started when it is down.
+ensure_postgres() {
+  local host="${PGHOST_FOR_TESTS:-127.0.0.1}"
+  if pg_isready -q -h "$host" -p 5432 2>/dev/null; then return 0; fi
+  if [ -d /etc/postgresql ]; then
+    log "starting PostgreSQL"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
+    for _ in $(seq 1 30); do pg_isready -q -h "$host" -p 5432 && return 0; sleep 1; done
+  fi
+  log "PostgreSQL is not running at $host:5432 and could not be started"
+  return 1
+}

@@ -1,0 +1,18 @@
+"""The audit trail: every change to the register and every decision, appended, never edited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from store.models import AuditEvent
+
+
+def record(session: Session, *, at: datetime, actor: str, action: str, case_id: int | None = None,
+           org_code: str | None = None, **detail: Any) -> AuditEvent:
+    """Append one event; it is written with the rest of the transaction or not at all."""
+    event = AuditEvent(at=at, actor=actor, action=action, case_id=case_id, org_code=org_code, detail=detail)
+    session.add(event)
+    return event

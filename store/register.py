@@ -1,0 +1,117 @@
+"""Queries and changes on the register: organisations, users, grants, the catalogue, signatories."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from rules.roles import ORGANISATION_MAINTENANCE
+from store.models import Application, Organisation, Signatory, User
+
+
+def organisations_by_code(session: Session, codes: Iterable[str]) -> dict[str, Organisation]:
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    rows = session.scalars(select(Organisation).where(Organisation.code.in_(wanted)))
+    return {o.code: o for o in rows}
+
+
+def organisation(session: Session, code: str) -> Organisation | None:
+    return session.scalars(
+        select(Organisation)
+        .where(Organisation.code == code.strip().upper())
+        .options(selectinload(Organisation.users).selectinload(User.applications),
+                 selectinload(Organisation.signatories))
+    ).one_or_none()
+
+
+def users_by_username(session: Session, usernames: Iterable[str]) -> dict[str, User]:
+    wanted = sorted({u.lower() for u in usernames})
+    if not wanted:
+        return {}
+    rows = session.scalars(
+        select(User).where(func.lower(User.username).in_(wanted)).options(selectinload(User.applications))
+    )
+    return {u.username.lower(): u for u in rows}
+
+
+def ensure_applications(session: Session, names: Iterable[str]) -> dict[str, Application]:
+    """The catalogue entries for NAMES (matched without regard to case), adding those not there yet."""
+    wanted = {n.lower(): n for n in names}
+    found = {a.name.lower(): a for a in session.scalars(
+        select(Application).where(func.lower(Application.name).in_(sorted(wanted)))
+    )} if wanted else {}
+    for key, name in wanted.items():
+        if key not in found:
+            app = Application(name=name)
+            session.add(app)
+            found[key] = app
+    session.flush()
+    return found
+
+
+def application_names(session: Session) -> set[str]:
+    """Every catalogue name, lower-cased, for matching without regard to case."""
+    return {n.lower() for n in session.scalars(select(Application.name))}
+
+
+def catalogue(session: Session) -> list[str]:
+    """Every application name, `Organisation Maintenance` always among them."""
+    ensure_applications(session, [ORGANISATION_MAINTENANCE])
+    return list(session.scalars(select(Application.name).order_by(Application.name)))
+
+
+def set_applications(user: User, apps: list[Application]) -> bool:
+    """Give USER exactly APPS; True when that changed anything."""
+    if {a.id for a in user.applications} == {a.id for a in apps}:
+        return False
+    user.applications = sorted(apps, key=lambda a: a.name)
+    return True
+
+
+def assign(obj: Any, now: datetime, **values: Any) -> bool:
+    """Set attributes that differ; bump updated_at only when something changed (re-imports stay quiet)."""
+    changed = False
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    if changed and hasattr(obj, "updated_at"):
+        obj.updated_at = now
+    return changed
+
+
+def find_signatory(session: Session, org: Organisation, role: str, email: str, full_name: str) -> Signatory | None:
+    """The register entry for this person in this role: by email, or by name where the email is not known."""
+    query = select(Signatory).where(Signatory.organisation_id == org.id, Signatory.role == role)
+    if email:
+        query = query.where(Signatory.email == email)
+    else:
+        query = query.where(Signatory.email == "", func.lower(Signatory.full_name) == full_name.lower())
+    return session.scalars(query.limit(1)).one_or_none()
+
+
+def organisation_view(org: Organisation) -> dict[str, Any]:
+    """The `org show --json` document of SPEC 15."""
+    return {
+        "code": org.code,
+        "name": org.name,
+        "type": org.type,
+        "users": [
+            {
+                "username": u.username,
+                "full_name": u.full_name,
+                "email": u.email,
+                "status": u.status,
+                "primary": u.is_primary,
+                "applications": sorted((a.name for a in u.applications), key=str.casefold),
+            }
+            # Sorted here, not by the database: SQLite and PostgreSQL collate differently.
+            for u in sorted(org.users, key=lambda u: u.username.casefold())
+        ],
+    }
