@@ -31,3 +31,8 @@ class App:
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
         return sessions(self.engine)
+
+    @cached_property
+    def read_sessions(self) -> sessionmaker[Session]:
+        """Sessions for reading only: on SQLite they never wait for (or block) a writer."""
+        return sessions(self.engine.execution_options(sqlite_begin="DEFERRED"))

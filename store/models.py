@@ -163,6 +163,16 @@ class Case(Base):
     parent: Mapped[Case | None] = relationship(remote_side="Case.id")
 
 
+class CaseReason(Base):
+    """One row per reason code of a case: lets the review queue filter by reason with an index, on both
+    databases (JSON containment is spelled differently in each). Kept equal to Case.reasons by store.review."""
+
+    __tablename__ = "case_reasons"
+    __table_args__ = (Index("ix_case_reasons_code_case", "code", "case_id"),)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
 class AuditEvent(Base):
     """Append-only: database triggers refuse UPDATE and DELETE (see the first migration)."""
 

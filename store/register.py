@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from rules.roles import ORGANISATION_MAINTENANCE
+from rules.register import OrgRecord, RegisterView, SignatoryRecord, UserRecord
+from rules.roles import ORGANISATION_MAINTENANCE, OrgType, Role
 from store.models import Application, Organisation, Signatory, User
 
 
@@ -58,6 +59,12 @@ def ensure_applications(session: Session, names: Iterable[str]) -> dict[str, App
 def application_names(session: Session) -> set[str]:
     """Every catalogue name, lower-cased, for matching without regard to case."""
     return {n.lower() for n in session.scalars(select(Application.name))}
+
+
+def catalogue_names(session: Session) -> tuple[str, ...]:
+    """The catalogue as it stands, read only (`Organisation Maintenance` included even before it is stored)."""
+    names = set(session.scalars(select(Application.name))) | {ORGANISATION_MAINTENANCE}
+    return tuple(sorted(names, key=str.casefold))
 
 
 def catalogue(session: Session) -> list[str]:
@@ -115,3 +122,24 @@ def organisation_view(org: Organisation) -> dict[str, Any]:
             for u in sorted(org.users, key=lambda u: u.username.casefold())
         ],
     }
+
+
+def org_record(org: Organisation) -> OrgRecord:
+    """The plain snapshot of ORG the checks read (rules never see database rows)."""
+    return OrgRecord(
+        code=org.code,
+        name=org.name,
+        type=OrgType(org.type),
+        users=tuple(
+            UserRecord(username=u.username, full_name=u.full_name, email=u.email, status=u.status,
+                       primary=u.is_primary, applications=frozenset(a.name for a in u.applications))
+            for u in org.users
+        ),
+        signatories=tuple(SignatoryRecord(full_name=s.full_name, email=s.email, role=Role(s.role))
+                          for s in org.signatories),
+    )
+
+
+def register_view(session: Session, org_code: str) -> RegisterView:
+    org = organisation(session, org_code) if org_code else None
+    return RegisterView(org=org_record(org) if org is not None else None, catalogue=tuple(catalogue(session)))

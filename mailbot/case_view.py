@@ -1,0 +1,93 @@
+"""One case with everything a person needs to decide it, as plain data (for `review show --json` and the web
+page) and as text. The message is shown as text only: HTML from a message is never rendered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from parsers.message import parse_message
+from rules.reasons import REASONS
+from store.models import Case
+from store.review import history
+
+SHOWN_HEADERS = ("From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To",
+                 "Authentication-Results")
+
+
+def case_document(session: Session, case: Case) -> dict[str, Any]:
+    h = history(session, case)
+    message: dict[str, Any] = {}
+    if case.message is not None:
+        parsed = parse_message(case.message.raw)
+        message = {
+            "source": case.message.source,
+            "received_at": case.message.received_at.isoformat(),
+            "size": case.message.size,
+            "headers": [[n, v] for n, v in parsed.headers if n.title() in SHOWN_HEADERS or n in SHOWN_HEADERS],
+            "text": parsed.text,
+            "quoted_text": parsed.quoted_text,
+            "attachments": [{"index": i, "filename": a.filename, "declared_type": a.declared_type,
+                             "sniffed_type": a.sniffed_type, "size": a.size}
+                            for i, a in enumerate(parsed.attachments)],
+            "defects": list(parsed.defects),
+        }
+    return {
+        "reference": case.reference,
+        "kind": case.kind,
+        "outcome": case.outcome,
+        "needs_review": case.needs_review,
+        "reasons": [{"code": c, "meaning": REASONS[c].staff_text} for c in case.reasons if c in REASONS],
+        "org_code": case.org_code,
+        "sender": case.sender,
+        "subject": case.subject,
+        "created_at": case.created_at.isoformat(),
+        "decided_by": case.decided_by,
+        "parent": case.parent.reference if case.parent else None,
+        "fields": case.fields,
+        "checks": case.checks,
+        "changes": case.changes,
+        "message": message,
+        "history": [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "detail": e.detail}
+                    for e in h.events],
+        "follow_ups": [{"reference": f.reference, "created_at": f.created_at.isoformat(), "subject": f.subject}
+                       for f in h.follow_ups],
+        "mails": [{"to": m.recipient, "subject": m.subject, "purpose": m.purpose, "status": m.status,
+                   "message_id": m.message_id} for m in h.mails],
+    }
+
+
+def render_case(doc: dict[str, Any]) -> str:
+    out = [f"{doc['reference']}  {doc['kind']}  {doc['outcome']}" + ("  (waiting for review)" if doc["needs_review"]
+                                                                     else f"  (decided by {doc['decided_by']})")]
+    if doc["parent"]:
+        out.append(f"follow-up of {doc['parent']}")
+    for r in doc["reasons"]:
+        out.append(f"  reason {r['code']}: {r['meaning']}")
+    msg = doc["message"]
+    if msg:
+        out.append("\nMessage")
+        out += [f"  {name}: {value}" for name, value in msg["headers"]]
+        out.append("")
+        out += ["  | " + line for line in (msg["text"] or "(no text)").splitlines()]
+        for a in msg["attachments"]:
+            out.append(f"  attachment {a['index']}: {a['filename'] or '(no name)'} {a['sniffed_type']} {a['size']:,} bytes")
+        for d in msg["defects"]:
+            out.append(f"  problem: {d}")
+    request = (doc["fields"] or {}).get("request")
+    if request:
+        out.append("\nExtracted fields")
+        out += [f"  {k}: {v}" for k, v in request.items() if v not in ("", [], None)]
+    out.append("\nChecks")
+    for c in doc["checks"]:
+        mark = {"passed": "ok  ", "failed": "FAIL", "skipped": "--  "}.get(c["status"], c["status"])
+        out.append(f"  {mark} {c['name']}: {c['explanation']}" + (f" [{c['reason']}]" if c.get("reason") else ""))
+    if doc["changes"]:
+        out.append("\nChanges")
+        out += [f"  {c}" for c in doc["changes"]]
+    out.append("\nHistory")
+    out += [f"  {e['at']}  {e['actor']}: {e['action']} {e['detail'] or ''}" for e in doc["history"]]
+    out += [f"  follow-up {f['reference']} at {f['created_at']}: {f['subject']}" for f in doc["follow_ups"]]
+    out += [f"  mail {m['status']} to {m['to']}: {m['subject']}" for m in doc["mails"]]
+    return "\n".join(out)

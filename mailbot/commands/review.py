@@ -1,0 +1,147 @@
+"""`mailbot review list|show|approve|reject|close|note`: the review queue from the command line (SPEC 13)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import timedelta
+
+from mailbot import review
+from mailbot.app import App
+from mailbot.case_view import case_document, render_case
+from mailbot.clock import utcnow
+from mailbot.services import settings_from
+from rules.reasons import CODES, Kind
+from store.db import transaction
+from store.review import QueueFilter, counts_by_reason, queue, queue_size
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("review", help="the cases waiting for PCSE staff")
+    actions = parser.add_subparsers(dest="review_action", metavar="ACTION", required=True)
+
+    listing = actions.add_parser("list", help="cases waiting for review, oldest first")
+    listing.add_argument("--reason", choices=sorted(CODES), metavar="CODE", help="only cases with this reason")
+    listing.add_argument("--kind", choices=[k.value for k in Kind], help="only cases of this kind")
+    listing.add_argument("--org", metavar="CODE", help="only this organisation's cases")
+    listing.add_argument("--older-than", type=float, metavar="DAYS", help="only cases waiting longer than DAYS")
+    listing.add_argument("--limit", type=int, default=100)
+    listing.add_argument("--json", action="store_true", help="one JSON object a line")
+    listing.set_defaults(handler=run_list)
+
+    show = actions.add_parser("show", help="everything about one case")
+    show.add_argument("reference", metavar="REF")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=run_show)
+
+    approve = actions.add_parser("approve", help="approve a case, correcting fields if needed")
+    approve.add_argument("reference", metavar="REF")
+    approve.add_argument("--set", dest="corrections", action="append", default=[], metavar="FIELD=VALUE",
+                         help="correct an extracted field (repeatable); the checks re-run")
+    approve.add_argument("--preview", action="store_true", help="show what approving would do; change nothing")
+    approve.add_argument("--by", required=True, metavar="NAME", help="the member of staff deciding")
+    approve.set_defaults(handler=run_approve)
+
+    reject = actions.add_parser("reject", help="reject a case; the reason becomes the reply")
+    reject.add_argument("reference", metavar="REF")
+    reject.add_argument("--reason", required=True, metavar="TEXT")
+    reject.add_argument("--by", required=True, metavar="NAME")
+    reject.set_defaults(handler=run_reject)
+
+    close = actions.add_parser("close", help="take a case out of the queue without a reply")
+    close.add_argument("reference", metavar="REF")
+    close.add_argument("--by", required=True, metavar="NAME")
+    close.set_defaults(handler=run_close)
+
+    note = actions.add_parser("note", help="add a note to a case")
+    note.add_argument("reference", metavar="REF")
+    note.add_argument("text", metavar="TEXT")
+    note.add_argument("--by", required=True, metavar="NAME")
+    note.set_defaults(handler=run_note)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    app = App.from_args(args)
+    now = utcnow()
+    f = QueueFilter(reason=args.reason, kind=args.kind, org_code=args.org,
+                    older_than=now - timedelta(days=args.older_than) if args.older_than else None)
+    with app.read_sessions() as session:
+        cases = queue(session, f, limit=args.limit)
+        total, counts = queue_size(session, f), counts_by_reason(session, f)
+        rows = [{"reference": c.reference, "created_at": c.created_at.isoformat(), "kind": c.kind,
+                 "outcome": c.outcome, "org_code": c.org_code, "reasons": c.reasons, "sender": c.sender,
+                 "subject": c.subject} for c in cases]
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return 0
+    print(f"{total} case(s) waiting" + (f"; showing {len(rows)}" if len(rows) < total else ""))
+    if counts:
+        print("by reason: " + ", ".join(f"{code} {n}" for code, n in counts.items()))
+    for case, row in zip(cases, rows, strict=True):
+        age = now - case.created_at
+        print(f"{row['reference']}  {age.days:>3}d  {row['kind']:<22} {row['org_code'] or '-':<8} "
+              f"{', '.join(row['reasons']) or '-':<40} {row['sender']}  {row['subject'][:60]!r}")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    app = App.from_args(args)
+    with app.read_sessions() as session:
+        document = case_document(session, review.load_case(session, args.reference))
+    print(json.dumps(document, ensure_ascii=False, indent=2) if args.json else render_case(document))
+    return 0
+
+
+def run_approve(args: argparse.Namespace) -> int:
+    app = App.from_args(args)
+    corrections = review.describe_corrections(args.corrections)
+    settings = settings_from(app.config)
+    if args.preview:
+        with app.sessions() as session:  # closed without a commit: nothing changes
+            preview = review.preview_approval(session, args.reference, corrections, by=args.by, now=utcnow(),
+                                              settings=settings)
+    else:
+        with transaction(app.sessions) as session:
+            preview = review.approve(session, args.reference, corrections, by=args.by, now=utcnow(),
+                                     settings=settings)
+    verb = "would be" if args.preview else "was"
+    if preview.blockers:
+        print(f"{args.reference} cannot be approved as it stands:")
+        for b in preview.blockers:
+            print(f"  {b.reason}: {b.explanation}")
+        return 1
+    print(f"{args.reference} {verb} approved by {args.by}.")
+    if preview.overridden:
+        print("  your decision stands in for: " + ", ".join(preview.overridden))
+    for change in preview.changes:
+        print(f"  change: {change}")
+    for mail in preview.mails:
+        print(f"  mail to {mail.to}: {mail.subject}")
+    return 0
+
+
+def run_reject(args: argparse.Namespace) -> int:
+    app = App.from_args(args)
+    with transaction(app.sessions) as session:
+        recipients = review.reject(session, args.reference, args.reason, by=args.by, now=utcnow(),
+                                   settings=settings_from(app.config))
+    print(f"{args.reference} rejected by {args.by}; " +
+          (f"reply to {', '.join(recipients)}" if recipients else "no reply (the sender is not authenticated)"))
+    return 0
+
+
+def run_close(args: argparse.Namespace) -> int:
+    app = App.from_args(args)
+    with transaction(app.sessions) as session:
+        review.close(session, args.reference, by=args.by, now=utcnow())
+    print(f"{args.reference} closed by {args.by}, without a reply.")
+    return 0
+
+
+def run_note(args: argparse.Namespace) -> int:
+    app = App.from_args(args)
+    with transaction(app.sessions) as session:
+        review.note(session, args.reference, args.text, by=args.by, now=utcnow())
+    print(f"note added to {args.reference}.")
+    return 0

@@ -1,0 +1,33 @@
+"""Handling one message for real: understand it, look for an earlier sighting, read its forms, then record it in
+one transaction. Shared by `mailbot process` and the daemon."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailbot.pipeline import CaseOutcome, Settings, record
+from mailbot.understanding import Understander, Understanding
+from store.cases import dedupe_key, key_seen
+
+
+def seen_before(session: Session, u: Understanding) -> bool:
+    return key_seen(session, dedupe_key(u.parsed.message_id, u.parsed.content_hash))
+
+
+def handle(sessions: sessionmaker[Session], understander: Understander, raw: bytes, *, source: str, now: datetime,
+           settings: Settings) -> list[CaseOutcome]:
+    """Record RAW and return its cases; raises TryLater (nothing recorded) when the sender cannot be judged now.
+
+    The forms are read between two transactions, so no lock is held while a child process parses a PDF; the
+    first-sighting key inside `record` settles any race with another daemon.
+    """
+    u = understander.understand(raw)
+    with sessions() as session:
+        with session.begin():
+            seen = seen_before(session, u)
+        if not seen:
+            u = understander.with_forms(u)
+        with session.begin():
+            return record(session, u, source=source, now=now, settings=settings)

@@ -1,0 +1,178 @@
+"""One message, one transaction: the raw message, its first-sighting key, its case(s), the store changes, the
+audit events and the outbox rows are written together or not at all.
+
+    understand (mailbot.understanding: parse, classify, authenticate, read forms; no database)
+    -> record (here: dedupe, decide each request with the rules, apply, queue mails)
+
+The caller owns the transaction; `process --dry-run` rolls it back, the daemon commits it and only then cleans up
+the mailbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parseaddr
+
+from sqlalchemy.orm import Session
+
+from mailbot.case_mail import MailPolicy, mails_for
+from mailbot.outbox_rows import queue_mail
+from mailbot.replies import ReplyContext, clean_subject
+from mailbot.understanding import Understanding
+from rules.check import CheckResult
+from rules.context import CheckContext, MessageFacts, Policy
+from rules.outcome import Decision, decide
+from rules.reasons import Kind, Outcome
+from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
+from store import audit
+from store.cases import (
+    case_by_reference,
+    claim_first_sighting,
+    dedupe_key,
+    first_case_for_key,
+    next_reference,
+    store_message,
+)
+from store.changes import Applied, ApplyConflict, apply_notice, apply_permissions, apply_primary_user
+from store.models import Case
+from store.outbox import replies_today
+from store.register import register_view
+from store.review import set_reasons
+
+ACTOR = "mailbot"
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    """What `process --json` prints for one case."""
+
+    reference: str
+    kind: str
+    outcome: str
+    reasons: list[str]
+    changes: list[str]
+    replies: list[dict[str, str]]
+    message_id: str | None
+    case_id: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    policy: Policy
+    mail: MailPolicy
+    mailbox: str
+    message_id_domain: str
+    extra_audit: dict[str, str] = field(default_factory=dict)
+
+
+def _sender_name(u: Understanding) -> str:
+    name, _ = parseaddr(u.parsed.header("From") or "")
+    return clean_subject(name)[:80]
+
+
+def _apply(session: Session, kind: Kind, request: Request | None, decision: Decision, *, now: datetime,
+           case_id: int) -> Applied | None:
+    """The store change an approved case makes; None when nothing is to change (or the outcome is not approved)."""
+    if decision.outcome != Outcome.APPROVED or "user.already_primary" in decision.reasons:
+        return None
+    if kind == Kind.PRIMARY_USER_REQUEST and isinstance(request, PrimaryUserRequest):
+        return apply_primary_user(session, request, now=now, actor=ACTOR, case_id=case_id)
+    if kind == Kind.PERMISSION_REQUEST and isinstance(request, PermissionRequest):
+        return apply_permissions(session, request, now=now, actor=ACTOR, case_id=case_id)
+    if kind == Kind.NEW_USER_NOTIFICATION and isinstance(request, NewUserNotice):
+        return apply_notice(session, request, now=now, actor=ACTOR, case_id=case_id)
+    return None
+
+
+def _conflict(decision: Decision, why: str) -> Decision:
+    """A change the store refused at the last moment: a person decides instead."""
+    result = CheckResult("store.apply", "failed", "request.unclear", Outcome.FLAGGED, f"Could not apply: {why}.")
+    return Decision(Outcome.FLAGGED, (*decision.reasons, "request.unclear"), (*decision.results, result))
+
+
+def record(session: Session, u: Understanding, *, source: str, now: datetime, settings: Settings) -> list[CaseOutcome]:
+    """Write the message and every case it makes, inside the caller's transaction."""
+    parsed = u.parsed
+    row = store_message(session, raw=u.raw, source=source, message_id=parsed.message_id,
+                        content_hash=parsed.content_hash, received_at=now)
+    key = dedupe_key(parsed.message_id, parsed.content_hash)
+    duplicate_of: str | None = None
+    if not claim_first_sighting(session, key, row.id):
+        first = first_case_for_key(session, key)
+        duplicate_of = first.reference if first is not None else "an earlier message"
+    requests: tuple[Request | None, ...] = (None,) if duplicate_of else (u.requests or (None,))
+    parent = case_by_reference(session, u.follow_up_reference) if u.follow_up_reference else None
+    outcomes = []
+    for part, request in enumerate(requests, start=1):
+        outcomes.append(_record_case(
+            session, u, request, now=now, settings=settings, message_row_id=row.id,
+            part=part if len(requests) > 1 else None, duplicate_of=duplicate_of, parent=parent))
+    return outcomes
+
+
+def _record_case(session: Session, u: Understanding, request: Request | None, *, now: datetime, settings: Settings,
+                 message_row_id: int, part: int | None, duplicate_of: str | None, parent: Case | None) -> CaseOutcome:
+    parsed, sender = u.parsed, u.sender
+    org_code = getattr(request, "org_code", "") or ""
+    register = register_view(session, org_code)
+    facts = MessageFacts(size=parsed.size, date=parsed.date, subject=parsed.subject, defects=parsed.defects,
+                         replies_to_sender_today=replies_today(session, sender.address, now) if sender.address else 0,
+                         duplicate_of=duplicate_of, notes=u.notes)
+    ctx = CheckContext(kind=u.kind, now=now, message=facts, sender=sender, policy=settings.policy, request=request,
+                       register=register, follow_up_of=u.follow_up_reference,
+                       follow_up_case_found=parent is not None)
+    decision = decide(ctx)
+    case = Case(reference=next_reference(session, now.year), kind=u.kind.value, outcome=decision.outcome.value,
+                reasons=[], checks=[], fields=_fields(u, request), changes=[], org_code=org_code or None,
+                sender=sender.address or "", subject=clean_subject(parsed.subject), message_row_id=message_row_id,
+                part=part, parent_case_id=parent.id if parent else None, needs_review=False,
+                created_at=now, updated_at=now, decided_at=now, decided_by=ACTOR)
+    session.add(case)
+    session.flush()
+    applied = None
+    try:
+        with session.begin_nested():
+            applied = _apply(session, u.kind, request, decision, now=now, case_id=case.id)
+    except ApplyConflict as exc:
+        decision = _conflict(decision, str(exc))
+    case.outcome = decision.outcome.value
+    set_reasons(session, case, list(decision.reasons))
+    case.checks = [r.as_record() for r in decision.results]
+    case.changes = applied.changes if applied else []
+    case.needs_review = decision.outcome == Outcome.FLAGGED
+    ctx_reply = ReplyContext(reference=parent.reference if parent and u.kind == Kind.FOLLOW_UP else case.reference,
+                             mailbox=settings.mailbox, original_subject=parsed.subject,
+                             original_message_id=parsed.message_id, original_references=parsed.references,
+                             sender=sender.address or "", sender_name=_sender_name(u))
+    mails = mails_for(kind=u.kind, decision=decision, request=request, applied=applied, ctx=ctx_reply,
+                      policy=settings.mail, now=now, topic=u.topic,
+                      org_name=register.org.name if register.org else "")
+    users = {usr.username: usr.id for usr in (applied.needs_password if applied else [])}
+    rows = [queue_mail(session, case, mail, now=now, mailbox=settings.mailbox, domain=settings.message_id_domain,
+                       user_id=users.get(mail.username or "")) for mail in mails]
+    audit.record(session, at=now, actor=ACTOR, action="case.decided", case_id=case.id, org_code=case.org_code,
+                 kind=case.kind, outcome=case.outcome, reasons=case.reasons, mails=len(rows))
+    if parent is not None:
+        parent.needs_review, parent.updated_at = True, now
+        audit.record(session, at=now, actor=ACTOR, action="case.follow_up", case_id=parent.id,
+                     org_code=parent.org_code, follow_up=case.reference)
+    return CaseOutcome(case.reference, case.kind, case.outcome, list(case.reasons), list(case.changes),
+                       [{"to": r.recipient, "subject": r.subject} for r in rows], parsed.message_id, case.id)
+
+
+def _fields(u: Understanding, request: Request | None) -> dict[str, object]:
+    """What staff see as extracted: the request's fields and how the message was understood. No secrets here:
+    a message never carries one of ours, and passwords are made only when sent."""
+    date = u.parsed.date.isoformat() if u.parsed.date else None
+    thread = {"message_id": u.parsed.message_id, "references": list(u.parsed.references)}
+    data: dict[str, object] = {"kind_notes": list(u.notes), "message_date": date, "thread": thread, "sender": {
+        "address": u.sender.address, "authenticated": u.sender.authenticated, "method": u.sender.method,
+        "nhs": u.sender.nhs, "ambiguous": u.sender.ambiguous, "problems": list(u.sender.problems)}}
+    if request is not None:
+        data["request"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in request.as_fields().items()}
+    if u.topic is not None:
+        data["topic"] = u.topic.value
+    if u.parsed.defects:
+        data["defects"] = list(u.parsed.defects)
+    return data

@@ -1,0 +1,284 @@
+"""What PCSE staff do to a case (SPEC 13): approve (with corrections), reject, close, note. Shared by the command
+line and the web page; every action is an audit event with who and when.
+
+Approving re-runs the checks on the corrected request. The person's decision stands in for the checks that only
+ask a person to look (signatory unverified, sender unauthenticated, an unreadable or altered form they have read
+themselves...), never for those that make the change impossible or that the sender must put right (unknown
+organisation, unsigned form, a third Primary User...): those are "blockers", and approval is refused until a
+correction clears them or the case is rejected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from mailbot.case_mail import mails_for
+from mailbot.errors import UsageError
+from mailbot.outbox_rows import queue_mail
+from mailbot.pipeline import Settings
+from mailbot.replies import OutgoingMail, ReplyContext, render, reply_subject
+from rules.check import CheckResult
+from rules.context import CheckContext, MessageFacts
+from rules.outcome import Decision, decide
+from rules.reasons import Kind, Outcome
+from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
+from rules.roles import Role, parse_role
+from store import audit
+from store.cases import case_by_reference
+from store.changes import Applied, ApplyConflict, apply_notice, apply_permissions, apply_primary_user
+from store.models import Case, Signatory
+from store.outbox import replies_today
+from store.register import organisation, register_view
+from store.review import set_reasons
+
+APPROVABLE = {Kind.PRIMARY_USER_REQUEST: PrimaryUserRequest, Kind.PERMISSION_REQUEST: PermissionRequest,
+              Kind.NEW_USER_NOTIFICATION: NewUserNotice}
+NEVER_OVERRIDDEN = frozenset({"org.unknown", "request.unclear", "message.too_large", "message.duplicate",
+                              "message.automatic"})
+READ_BY_THE_REVIEWER = frozenset({"form.unreadable", "form.altered"})
+
+
+class ReviewError(UsageError):
+    """The action cannot be taken on this case as it stands; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class StoredSender:
+    """The sender verdict as the case recorded it."""
+
+    address: str | None
+    domain: str | None
+    ambiguous: bool
+    nhs: bool
+    authenticated: bool
+    method: str | None
+    problems: tuple[str, ...]
+
+
+@dataclass
+class ApprovalPreview:
+    decision: Decision
+    overridden: list[str]
+    blockers: list[CheckResult]
+    changes: list[str] = field(default_factory=list)
+    mails: list[OutgoingMail] = field(default_factory=list)
+    request: Request | None = None
+
+
+def load_case(session: Session, reference: str) -> Case:
+    case = case_by_reference(session, reference)
+    if case is None:
+        raise ReviewError(f"mailbot: review: no case {reference.strip().upper()}")
+    return case
+
+
+def _open_case(session: Session, reference: str) -> Case:
+    case = load_case(session, reference)
+    if not case.needs_review:
+        raise ReviewError(f"mailbot: review: {case.reference} is not waiting for review "
+                          f"(it is {case.outcome}, decided by {case.decided_by})")
+    return case
+
+
+def stored_request(case: Case) -> Request | None:
+    cls = APPROVABLE.get(Kind(case.kind))
+    data = (case.fields or {}).get("request")
+    if cls is None or not isinstance(data, dict):
+        return None
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    return cls(**values)
+
+
+def _corrected(case: Case, corrections: dict[str, str], by: str) -> Request:
+    request = stored_request(case)
+    if request is None:
+        raise ReviewError(f"mailbot: review: a {case.kind} case has nothing to approve; close it or reject it")
+    try:
+        request = request.with_corrections(corrections)
+    except KeyError as exc:
+        names = ", ".join(k for k in request.as_fields() if k not in ("reading", "signature", "signature_how",
+                                                                       "attachment", "problems"))
+        raise ReviewError(f"mailbot: review: no field {exc.args[0]!r} to correct (fields: {names})") from None
+    if isinstance(request, PrimaryUserRequest) and READ_BY_THE_REVIEWER & set(case.reasons):
+        # The reviewer has read the form and its signature themselves; that is what approving it says.
+        request = replace(request, reading="read", signature="signed", signature_how=f"checked by {by}")
+    return request
+
+
+def _context(session: Session, case: Case, request: Request, now: datetime, settings: Settings) -> CheckContext:
+    fields_ = case.fields or {}
+    s = fields_.get("sender", {})
+    sender = StoredSender(s.get("address"), (s.get("address") or "@").rsplit("@", 1)[1] or None,
+                          bool(s.get("ambiguous")), bool(s.get("nhs")), bool(s.get("authenticated")), s.get("method"),
+                          tuple(s.get("problems", ())))
+    date = fields_.get("message_date")
+    facts = MessageFacts(size=case.message.size if case.message else 0,
+                         date=datetime.fromisoformat(date) if date else None, subject=case.subject,
+                         replies_to_sender_today=replies_today(session, case.sender, now) if case.sender else 0)
+    return CheckContext(kind=Kind(case.kind), now=now, message=facts, sender=sender,
+                        policy=settings.policy, request=request, register=register_view(session, request.org_code))
+
+
+def _apply(session: Session, kind: Kind, request: Request, *, now: datetime, actor: str, case_id: int) -> Applied:
+    if isinstance(request, PrimaryUserRequest):
+        return apply_primary_user(session, request, now=now, actor=actor, case_id=case_id)
+    if isinstance(request, PermissionRequest):
+        return apply_permissions(session, request, now=now, actor=actor, case_id=case_id)
+    assert isinstance(request, NewUserNotice)
+    return apply_notice(session, request, now=now, actor=actor, case_id=case_id)
+
+
+def _reply_context(case: Case, settings: Settings) -> ReplyContext:
+    thread = (case.fields or {}).get("thread", {})
+    return ReplyContext(reference=case.reference, mailbox=settings.mailbox, original_subject=case.subject,
+                        original_message_id=thread.get("message_id"),
+                        original_references=tuple(thread.get("references", ())), sender=case.sender)
+
+
+def preview_approval(session: Session, reference: str, corrections: dict[str, str], *, by: str, now: datetime,
+                     settings: Settings) -> ApprovalPreview:
+    """What approving would do, worked out inside a savepoint that is rolled back: nothing changes."""
+    case = _open_case(session, reference)
+    request = _corrected(case, corrections, by)
+    decision = decide(_context(session, case, request, now, settings))
+    failures = [r for r in decision.results if r.failed and r.reason]
+    blockers = [r for r in failures if r.reason in NEVER_OVERRIDDEN or r.outcome == Outcome.REJECTED]
+    overridden = [r.reason for r in failures if r not in blockers and r.reason != "user.already_primary"]
+    preview = ApprovalPreview(decision, list(dict.fromkeys(overridden)), blockers, request=request)
+    if blockers:
+        return preview
+    savepoint = session.begin_nested()
+    try:
+        applied = None
+        if "user.already_primary" not in decision.reasons:
+            applied = _apply(session, Kind(case.kind), request, now=now, actor=by, case_id=case.id)
+        preview.changes = applied.changes if applied else []
+        approved = Decision(Outcome.APPROVED, tuple(r for r in decision.reasons if r == "user.already_primary"),
+                            decision.results)
+        preview.mails = mails_for(kind=Kind(case.kind), decision=approved, request=request, applied=applied,
+                                  ctx=_reply_context(case, settings), policy=settings.mail, now=now,
+                                  org_name=organisation_name(session, request.org_code))
+    except ApplyConflict as exc:
+        preview.blockers.append(CheckResult("store.apply", "failed", "request.unclear", Outcome.FLAGGED, str(exc)))
+    finally:
+        savepoint.rollback()
+    return preview
+
+
+def organisation_name(session: Session, code: str) -> str:
+    org = organisation(session, code) if code else None
+    return org.name if org else ""
+
+
+def approve(session: Session, reference: str, corrections: dict[str, str], *, by: str, now: datetime,
+            settings: Settings) -> ApprovalPreview:
+    """Approve the case, applying the corrected request; ReviewError when blockers remain."""
+    preview = preview_approval(session, reference, corrections, by=by, now=now, settings=settings)
+    if preview.blockers:
+        lines = "; ".join(f"{b.reason}: {b.explanation}" for b in preview.blockers)
+        raise ReviewError(f"mailbot: review: {reference} cannot be approved as it stands ({lines}). Correct it with "
+                          "--set FIELD=VALUE, or reject it.")
+    case = load_case(session, reference)
+    request = preview.request
+    assert request is not None
+    applied = None
+    if "user.already_primary" not in preview.decision.reasons:
+        applied = _apply(session, Kind(case.kind), request, now=now, actor=by, case_id=case.id)
+    if "signatory.unverified" in preview.overridden:
+        _record_verified_signatory(session, case, request, by=by, now=now)
+    final = Decision(Outcome.APPROVED, tuple(r for r in preview.decision.reasons if r == "user.already_primary"),
+                     preview.decision.results)
+    mails = mails_for(kind=Kind(case.kind), decision=final, request=request, applied=applied,
+                      ctx=_reply_context(case, settings), policy=settings.mail, now=now,
+                      org_name=organisation_name(session, request.org_code))
+    users = {u.username: u.id for u in (applied.needs_password if applied else [])}
+    for mail in mails:
+        queue_mail(session, case, mail, now=now, mailbox=settings.mailbox, domain=settings.message_id_domain,
+                   user_id=users.get(mail.username or ""))
+    _decided(session, case, Outcome.APPROVED, by=by, now=now)
+    set_reasons(session, case, list(preview.decision.reasons))
+    case.checks = [r.as_record() for r in preview.decision.results]
+    case.changes = [*case.changes, *(applied.changes if applied else [])]
+    case.fields = {**case.fields, "request": {k: list(v) if isinstance(v, tuple) else v
+                                              for k, v in request.as_fields().items()}}
+    audit.record(session, at=now, actor=by, action="review.approved", case_id=case.id, org_code=case.org_code,
+                 corrections=corrections, overridden=preview.overridden, mails=len(mails))
+    preview.changes, preview.mails = case.changes, mails
+    return preview
+
+
+def _record_verified_signatory(session: Session, case: Case, request: Request, *, by: str, now: datetime) -> None:
+    """Approving over signatory.unverified records that person as verified in that role (SPEC 13)."""
+    org = organisation(session, request.org_code)
+    if org is None:
+        return
+    if isinstance(request, PrimaryUserRequest):
+        name, email, role = request.sig_full_name, request.sig_email.lower(), parse_role(request.sig_role)
+    elif isinstance(request, PermissionRequest):
+        name, email, role = case.sender, case.sender.lower(), parse_role(request.signatory_role)
+    else:
+        return
+    if role is None or role == Role.EXISTING_PRIMARY_CONTACT:
+        return  # an existing Primary Contact is verified by the user register, not the signatory register
+    session.add(Signatory(organisation_id=org.id, full_name=name, email=email, role=role.value,
+                          verified_how=f"review {case.reference} by {by}", verified_at=now))
+    audit.record(session, at=now, actor=by, action="signatory.verified", case_id=case.id, org_code=org.code,
+                 full_name=name, email=email, role=role.value)
+
+
+def _decided(session: Session, case: Case, outcome: Outcome, *, by: str, now: datetime) -> None:
+    case.outcome, case.needs_review = outcome.value, False
+    case.decided_by, case.decided_at, case.updated_at = by, now, now
+
+
+def reject(session: Session, reference: str, text: str, *, by: str, now: datetime, settings: Settings) -> list[str]:
+    """Reject with TEXT as the reason the sender reads; returns the recipients written to (none for a sender we
+    could not authenticate: no reply ever goes to a possibly forged address)."""
+    if not text.strip():
+        raise ReviewError("mailbot: review: a rejection needs a reason the sender can act on (--reason TEXT)")
+    case = _open_case(session, reference)
+    sender = (case.fields or {}).get("sender", {})
+    recipients = []
+    if case.sender and sender.get("authenticated") and not sender.get("ambiguous"):
+        ctx = _reply_context(case, settings)
+        body = render("replies/review_rejected.txt", reference=case.reference, mailbox=settings.mailbox,
+                      sender_name="", reason_text=text.strip())
+        mail = OutgoingMail("reply", case.sender, reply_subject(case.subject, case.reference), body,
+                            in_reply_to=ctx.original_message_id, references=ctx.original_references)
+        queue_mail(session, case, mail, now=now, mailbox=settings.mailbox, domain=settings.message_id_domain,
+                   user_id=None)
+        recipients.append(case.sender)
+    _decided(session, case, Outcome.REJECTED, by=by, now=now)
+    audit.record(session, at=now, actor=by, action="review.rejected", case_id=case.id, org_code=case.org_code,
+                 reason=text.strip(), replied_to=recipients)
+    return recipients
+
+
+def close(session: Session, reference: str, *, by: str, now: datetime) -> None:
+    """Take the case out of the queue without a reply; its outcome stays as it was."""
+    case = _open_case(session, reference)
+    case.needs_review, case.decided_by, case.decided_at, case.updated_at = False, by, now, now
+    audit.record(session, at=now, actor=by, action="review.closed", case_id=case.id, org_code=case.org_code)
+
+
+def note(session: Session, reference: str, text: str, *, by: str, now: datetime) -> None:
+    if not text.strip():
+        raise ReviewError("mailbot: review: the note is empty")
+    case = load_case(session, reference)
+    audit.record(session, at=now, actor=by, action="review.note", case_id=case.id, org_code=case.org_code,
+                 text=text.strip())
+
+
+def describe_corrections(pairs: list[str]) -> dict[str, Any]:
+    """--set FIELD=VALUE pairs to a dict; a pair without '=' is a usage error."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ReviewError(f"mailbot: review: --set needs FIELD=VALUE, got {pair!r}")
+        key, value = pair.split("=", 1)
+        out[key.strip()] = value
+    return out

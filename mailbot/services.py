@@ -1,0 +1,65 @@
+"""Building the pipeline's parts from the config, once per process: the understander (with its DKIM key lookup
+and the sandboxed form reader) and the settings the rules and replies read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailbot.case_mail import MailPolicy
+from mailbot.config import Config
+from mailbot.dkim_keys import key_lookup_from_config
+from mailbot.pipeline import Settings
+from mailbot.sandbox import FormReader
+from mailbot.understanding import Understander
+from parsers.forms.reading import FormReadOptions
+from parsers.kinds import KindContext
+from parsers.message import MessageLimits
+from rules.context import Policy
+from rules.sender import AuthPolicy
+from store.register import catalogue_names
+
+
+def message_id_domain(config: Config) -> str:
+    return config.mailbox.address.rsplit("@", 1)[1].lower()
+
+
+def settings_from(config: Config) -> Settings:
+    policy = Policy(
+        nhs_domains=frozenset(config.auth.nhs_domains),
+        secure_domains=frozenset(config.auth.secure_domains),
+        system_address=config.openexeter.system_address,
+        accept_typed_signature=config.forms.accept_typed_signature,
+        max_message_bytes=config.limits.max_message_bytes,
+        max_age_days=config.limits.max_age_days,
+        replies_per_sender_per_day=config.limits.replies_per_sender_per_day,
+    )
+    mail = MailPolicy(secure_domains=frozenset(config.auth.secure_domains),
+                      password_days=config.accounts.temp_password_days)
+    return Settings(policy=policy, mail=mail, mailbox=config.mailbox.address,
+                    message_id_domain=message_id_domain(config))
+
+
+@contextmanager
+def understander(config: Config, read_sessions: sessionmaker[Session]) -> Iterator[Understander]:
+    """An Understander whose form-reading children live as long as the block."""
+    def current_catalogue() -> tuple[str, ...]:
+        with read_sessions() as session:
+            return catalogue_names(session)
+
+    options = FormReadOptions()
+    with FormReader.from_config(config.forms) as reader:
+        yield Understander(
+            kind_context=KindContext(mailbox_address=config.mailbox.address,
+                                     system_address=config.openexeter.system_address,
+                                     message_id_domain=message_id_domain(config)),
+            auth_policy=AuthPolicy(nhs_domains=tuple(config.auth.nhs_domains),
+                                   trusted_authserv_ids=tuple(config.auth.trusted_authserv_ids)),
+            key_lookup=key_lookup_from_config(config),
+            read_form=lambda pdf: reader.read(pdf, options),
+            catalogue=current_catalogue,
+            limits=MessageLimits(max_bytes=config.limits.max_message_bytes),
+            accept_typed_signature=config.forms.accept_typed_signature,
+        )

@@ -1,0 +1,128 @@
+"""Understanding a message before any transaction opens: parse, classify, authenticate, read its forms (in the
+sandbox), and build the request(s) the checks will judge. Slow or remote work (DNS, PDF parsing) happens here so
+the store is never locked while it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from parsers.forms.result import FormReading
+from parsers.guidance import Topic, guidance_topic
+from parsers.kinds import Classification, KindContext, classify
+from parsers.message import MessageLimits, ParsedMessage, parse_message
+from parsers.notice import parse_notice
+from parsers.permission_email import parse_permission_email
+from rules.form_signature import is_signed
+from rules.reasons import Kind
+from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
+from rules.sender import AuthPolicy, KeyLookup, SenderVerdict, authenticate_sender
+
+FORM_TYPES = ("application/pdf",)
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/gif", "image/bmp", "image/webp")
+
+
+class TryLater(Exception):
+    """The message cannot be judged now (a DKIM key look-up failed for the moment); nothing is recorded, and the
+    message is tried again later. Never a reason to accept it."""
+
+
+@dataclass(frozen=True)
+class Understanding:
+    raw: bytes
+    parsed: ParsedMessage
+    kind: Kind
+    notes: tuple[str, ...]
+    follow_up_reference: str | None
+    sender: SenderVerdict
+    requests: tuple[Request, ...]
+    topic: Topic | None = None
+
+
+ReadForm = Callable[[bytes], FormReading]
+
+
+@dataclass
+class Understander:
+    kind_context: KindContext
+    auth_policy: AuthPolicy
+    key_lookup: KeyLookup
+    read_form: ReadForm  # through mailbot.sandbox: never in this process
+    catalogue: Callable[[], tuple[str, ...]]
+    limits: MessageLimits
+    accept_typed_signature: bool = True
+
+    def understand(self, raw: bytes) -> Understanding:
+        """Everything about RAW that needs no database, except its forms: see with_forms."""
+        parsed = parse_message(raw, self.limits)
+        found = classify(parsed, self.kind_context)
+        sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup)
+        if sender.temporary_failure and found.kind != Kind.AUTOMATIC:
+            raise TryLater("; ".join(sender.problems) or "a DKIM key look-up failed for now")
+        kind, notes = self._kind(parsed, found)
+        requests: tuple[Request, ...] = ()
+        topic = None
+        if kind == Kind.PRIMARY_USER_REQUEST:
+            requests = (PrimaryUserRequest(),)  # until with_forms reads them
+        elif kind == Kind.PERMISSION_REQUEST:
+            requests = (self._permission(parsed, sender),)
+        elif kind == Kind.NEW_USER_NOTIFICATION:
+            n = parse_notice(parsed.text or parsed.body_text)
+            requests = (NewUserNotice(org_code=n.org_code, username=n.username, full_name=n.full_name, email=n.email,
+                                      created_by=n.created_by, applications=n.applications),)
+        elif kind == Kind.GUIDANCE:
+            topic = guidance_topic(f"{parsed.subject}\n{parsed.text}")
+        return Understanding(raw, parsed, kind, notes, found.follow_up_reference, sender, requests, topic)
+
+    def with_forms(self, u: Understanding) -> Understanding:
+        """U with its attached forms read (in the sandbox), one request per form. Skipped for a message seen
+        before, or too large to read, so a resent bomb costs nothing twice."""
+        if u.kind != Kind.PRIMARY_USER_REQUEST or u.parsed.too_large:
+            return u
+        return replace(u, requests=self._forms(u.parsed))
+
+    def _kind(self, parsed: ParsedMessage, found: Classification) -> tuple[Kind, tuple[str, ...]]:
+        # A reply to one of our rejections that carries the corrected form is a new request (linked to the old
+        # case), not just a note on it: people put things right by answering our reply.
+        if found.kind == Kind.FOLLOW_UP and any(a.sniffed_type in FORM_TYPES for a in parsed.attachments):
+            return Kind.PRIMARY_USER_REQUEST, (*found.notes, "a reply to our message, carrying a form")
+        return found.kind, found.notes
+
+    def _permission(self, parsed: ParsedMessage, sender: SenderVerdict) -> PermissionRequest:
+        p = parse_permission_email(parsed.text or parsed.body_text, sender=sender.address or "",
+                                   mailbox=self.kind_context.mailbox_address, catalogue=self.catalogue())
+        return PermissionRequest(org_code=p.org_code, user=p.user, applications=p.applications,
+                                 signatory_role=p.signatory_role)
+
+    def _forms(self, parsed: ParsedMessage) -> tuple[PrimaryUserRequest, ...]:
+        forms: list[PrimaryUserRequest] = []
+        not_forms: list[str] = []
+        for attachment in parsed.attachments:
+            name = attachment.filename or "unnamed attachment"
+            if attachment.sniffed_type in IMAGE_TYPES:
+                forms.append(PrimaryUserRequest(reading="unreadable", attachment=name,
+                                                problems=("a picture, not a PDF form: a person must read it",)))
+                continue
+            if attachment.sniffed_type not in FORM_TYPES:
+                continue
+            reading = self.read_form(attachment.data)
+            if reading.status == "not_a_form":
+                not_forms.append(name)
+                continue
+            forms.append(self._request(reading, name))
+        if not forms and not_forms:
+            forms.append(PrimaryUserRequest(reading="not_a_form", attachment=", ".join(not_forms),
+                                            problems=("not one of the published Primary User request forms",)))
+        return tuple(forms) or (PrimaryUserRequest(),)
+
+    def _request(self, reading: FormReading, attachment: str) -> PrimaryUserRequest:
+        if reading.status != "read":
+            return PrimaryUserRequest(reading=reading.status, attachment=attachment, problems=tuple(reading.problems))
+        f = reading.fields
+        signature = is_signed(reading, self.accept_typed_signature, f.get("sig_full_name", ""))
+        values = {name: f.get(name, "") for name in (
+            "org_name", "org_code", "pu_full_name", "pu_job_title", "pu_email", "pu_phone", "pu_request",
+            "pu_replaces", "sig_full_name", "sig_role", "sig_email", "sig_date", "sig_typed")}
+        return PrimaryUserRequest(form_type=reading.form_type or "", reading="read", signature=signature.verdict,
+                                  signature_how=signature.how, attachment=attachment,
+                                  problems=tuple(reading.problems), **values)

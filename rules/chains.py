@@ -1,0 +1,106 @@
+"""Which checks each kind of message runs, in order, and what happens when they all pass: the whole policy.
+
+A chain is data, after GNU Mailman's chains: read top to bottom it says what PCSE staff would check. Every check
+runs and every failure is collected (a rejection names them all), except that a check marked STOP ends the chain
+when it fails, because nothing after it can be checked (a duplicate, automatic mail, a message too large to read,
+no form or an unreadable one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rules.check import Check
+from rules.checks import accounts, form, message, organisation, requests, sender, signatory
+from rules.reasons import Kind, Outcome
+
+STOP = True
+GO_ON = False
+
+
+@dataclass(frozen=True)
+class Link:
+    check: Check
+    stop_on_failure: bool = GO_ON
+
+
+@dataclass(frozen=True)
+class Chain:
+    links: tuple[Link, ...]
+    when_all_pass: Outcome
+
+
+def _links(*items: Check | tuple[Check, bool]) -> tuple[Link, ...]:
+    return tuple(Link(*item) if isinstance(item, tuple) else Link(item) for item in items)
+
+
+# Every message: seen before? automatic? readable at all? recent?
+_MESSAGE = ((message.not_duplicate, STOP), (message.not_automatic, STOP), (message.within_size, STOP),
+            message.recent)
+
+CHAINS: dict[Kind, Chain] = {
+    Kind.PRIMARY_USER_REQUEST: Chain(_links(
+        *_MESSAGE,
+        sender.unambiguous,
+        sender.authenticated,
+        sender.nhs_address,
+        message.reply_rate,
+        (form.present, STOP),
+        (form.readable, STOP),
+        form.complete,
+        form.signed,
+        form.unaltered,
+        organisation.known,
+        form.type_matches,
+        signatory.form_role_allowed,
+        signatory.not_self_authorised,
+        accounts.email_secure,
+        signatory.form_signatory_verified,
+        organisation.replacement_known,
+        organisation.not_already_primary,
+        organisation.primary_user_limit,
+    ), when_all_pass=Outcome.APPROVED),
+    Kind.PERMISSION_REQUEST: Chain(_links(
+        *_MESSAGE,
+        sender.unambiguous,
+        sender.authenticated,
+        sender.nhs_address,
+        message.reply_rate,
+        (requests.permission_complete, STOP),
+        organisation.known,
+        signatory.permission_signatory,
+        accounts.user_active,
+        accounts.applications_known,
+    ), when_all_pass=Outcome.APPROVED),
+    Kind.NEW_USER_NOTIFICATION: Chain(_links(
+        *_MESSAGE,
+        sender.unambiguous,
+        sender.from_openexeter,
+        sender.authenticated,
+        (requests.notice_complete, STOP),
+        organisation.known,
+        requests.creator_is_primary,
+        accounts.email_secure,
+    ), when_all_pass=Outcome.APPROVED),
+    Kind.GUIDANCE: Chain(_links(
+        *_MESSAGE,
+        sender.unambiguous,
+        sender.authenticated,
+        message.reply_rate,
+    ), when_all_pass=Outcome.ANSWERED),
+    Kind.FOLLOW_UP: Chain(_links(
+        *_MESSAGE,
+        sender.unambiguous,
+        sender.authenticated,
+        message.reply_rate,
+        requests.follow_up_case,
+    ), when_all_pass=Outcome.FLAGGED),  # a person reads every follow-up on its case
+    Kind.UNCLEAR: Chain(_links(
+        *_MESSAGE,
+        sender.unambiguous,
+        sender.authenticated,
+        message.reply_rate,
+        requests.understood,
+    ), when_all_pass=Outcome.FLAGGED),
+    Kind.AUTOMATIC: Chain(_links(*_MESSAGE), when_all_pass=Outcome.IGNORED),
+}

@@ -1,0 +1,1 @@
+"""The checks, one module per subject; rules/chains.py declares which run for each kind of message."""

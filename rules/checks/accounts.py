@@ -1,0 +1,70 @@
+"""Checks on the account being created or changed: a secure address, an active user, known applications."""
+
+from __future__ import annotations
+
+import difflib
+
+from rules.check import Verdict, check, failed, passed, skipped
+from rules.context import CheckContext
+from rules.email_domains import in_domains
+from rules.reasons import Kind, Outcome
+from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest
+
+
+def _account_email(ctx: CheckContext) -> str:
+    if isinstance(ctx.request, PrimaryUserRequest):
+        return ctx.request.pu_email
+    if isinstance(ctx.request, NewUserNotice):
+        return ctx.request.email
+    return ""
+
+
+@check("account.email_secure", "The account holder's address is in a secure domain.")
+def email_secure(ctx: CheckContext) -> Verdict:
+    email = _account_email(ctx)
+    if not email:
+        return skipped("No address given.")
+    if not in_domains(email, ctx.policy.secure_domains):
+        # A form's sender can give another address; a notice reports what Open Exeter already did, so a
+        # person must look at it.
+        outcome = Outcome.FLAGGED if ctx.kind == Kind.NEW_USER_NOTIFICATION else Outcome.REJECTED
+        return failed("user.email_not_nhs", f"{email} is not in a secure domain "
+                                            f"({', '.join(sorted(ctx.policy.secure_domains))}).", outcome=outcome)
+    return passed()
+
+
+@check("user.active", "The user to change is an active user of the organisation.")
+def user_active(ctx: CheckContext) -> Verdict:
+    request, org = ctx.request, ctx.register.org
+    if not isinstance(request, PermissionRequest) or org is None or not request.user:
+        return skipped("No request, no user named, or the organisation is not known.")
+    user = org.user(request.user)
+    if user is None or not user.active:
+        state = "is not a user" if user is None else f"is {user.status}, not active"
+        return failed("user.unknown", f"{request.user} {state} of {org.code}.", user=request.user)
+    return passed(f"{user.username} ({user.full_name}) is active.")
+
+
+def suggestions(unknown: list[str], catalogue: tuple[str, ...]) -> dict[str, str]:
+    """The nearest catalogue name for each unknown one, where one is near enough to suggest (never assumed)."""
+    by_lower = {c.lower(): c for c in catalogue}
+    found = {}
+    for name in unknown:
+        close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.75)
+        if close:
+            found[name] = by_lower[close[0]]
+    return found
+
+
+@check("permission.known", "Every application named is in the catalogue.")
+def applications_known(ctx: CheckContext) -> Verdict:
+    request = ctx.request
+    if not isinstance(request, PermissionRequest) or not request.applications:
+        return skipped("No applications named.")
+    known = {c.lower() for c in ctx.register.catalogue}
+    unknown = [a for a in request.applications if a.lower() not in known]
+    if unknown:
+        return failed("permission.unknown", "Not in the catalogue: " + "; ".join(unknown) + ".",
+                      unknown=unknown, suggestions=suggestions(unknown, ctx.register.catalogue),
+                      valid=list(ctx.register.catalogue))
+    return passed()

@@ -1,0 +1,97 @@
+"""Checks on the Primary User request form itself (SPEC 5 and 9)."""
+
+from __future__ import annotations
+
+from rules.check import Verdict, check, failed, passed, skipped
+from rules.context import CheckContext
+from rules.requests import REQUIRED_FORM_FIELDS, PrimaryUserRequest
+
+# The printed labels of SPEC 9, for telling people which fields to complete.
+FIELD_LABELS = {
+    "org_name": "Organisation name", "org_code": "Organisation code (ODS)", "pu_full_name": "Full name",
+    "pu_job_title": "Job title", "pu_email": "Email", "pu_phone": "Telephone",
+    "pu_request": "Request (new / additional / replacement)", "pu_replaces": "Primary User to replace (email)",
+    "sig_full_name": "Signatory full name", "sig_role": "Signatory role", "sig_email": "Signatory email",
+    "sig_date": "Date",
+}
+REQUEST_TYPES = ("new", "additional", "replacement")
+
+
+def form_of(ctx: CheckContext) -> PrimaryUserRequest | None:
+    return ctx.request if isinstance(ctx.request, PrimaryUserRequest) else None
+
+
+@check("form.present", "A Primary User request form is attached.")
+def present(ctx: CheckContext) -> Verdict:
+    form = form_of(ctx)
+    if form is None or form.reading == "missing":
+        return failed("form.missing", "No PDF form is attached to the message.")
+    return passed(f"Form attached: {form.attachment or 'unnamed attachment'}.")
+
+
+@check("form.readable", "The form could be read.")
+def readable(ctx: CheckContext) -> Verdict:
+    form = form_of(ctx)
+    if form is None:
+        return skipped("No form.")
+    if form.reading != "read":
+        why = "; ".join(form.problems) or ("not one of the published forms" if form.reading == "not_a_form"
+                                          else "could not be read")
+        return failed("form.unreadable", f"{form.attachment or 'The attachment'}: {why}.")
+    return passed()
+
+
+def missing_fields(form: PrimaryUserRequest) -> list[str]:
+    missing = [name for name in REQUIRED_FORM_FIELDS if not getattr(form, name).strip()]
+    if form.pu_request == "replacement" and not form.pu_replaces.strip():
+        missing.append("pu_replaces")
+    if form.pu_request and form.pu_request not in REQUEST_TYPES and "pu_request" not in missing:
+        missing.append("pu_request")
+    return missing
+
+
+@check("form.complete", "Every required field is filled in.")
+def complete(ctx: CheckContext) -> Verdict:
+    form = form_of(ctx)
+    if form is None:
+        return skipped("No form.")
+    missing = missing_fields(form)
+    if missing:
+        labels = [FIELD_LABELS[name] for name in missing]
+        return failed("form.incomplete", "Empty or not valid: " + "; ".join(labels) + ".",
+                      fields=missing, labels=labels)
+    return passed()
+
+
+@check("form.signed", "Signed by an authorised signatory at the bottom of page 1.")
+def signed(ctx: CheckContext) -> Verdict:
+    form = form_of(ctx)
+    if form is None:
+        return skipped("No form.")
+    if form.signature == "unsigned":
+        return failed("form.unsigned", "No signature found in the signature box on page 1.")
+    return passed(f"Signed: {form.signature_how or form.signature}.")
+
+
+@check("form.unaltered", "A digitally signed form was not changed after signing.")
+def unaltered(ctx: CheckContext) -> Verdict:
+    form = form_of(ctx)
+    if form is None:
+        return skipped("No form.")
+    if form.signature == "altered":
+        return failed("form.altered", "The file was changed after its digital signature was applied.")
+    return passed()
+
+
+@check("form.type", "The form's type (GP practice or other) matches the organisation.")
+def type_matches(ctx: CheckContext) -> Verdict:
+    form, org = form_of(ctx), ctx.register.org
+    if form is None or org is None:
+        return skipped("No form, or the organisation is not known.")
+    if not form.form_type:
+        return skipped("The form's type could not be told.")
+    if form.form_type != org.type.value:
+        wanted = "GP practice" if org.type.value == "gp_practice" else "other organisation"
+        return failed("form.type_mismatch", f"{org.code} is a {org.type.value.replace('_', ' ')}; the "
+                                            f"{wanted} form is the one to use.", expected=org.type.value)
+    return passed()

@@ -1,0 +1,47 @@
+"""Checks on who sent the message (SPEC 4); the verdict itself comes from rules.sender."""
+
+from __future__ import annotations
+
+from rules.check import Verdict, check, failed, passed, skipped
+from rules.context import CheckContext
+from rules.reasons import Kind, Outcome
+
+
+@check("sender.unambiguous", "Exactly one From header holding exactly one address.")
+def unambiguous(ctx: CheckContext) -> Verdict:
+    if ctx.sender.ambiguous:
+        return failed("sender.ambiguous", "; ".join(ctx.sender.problems) or "The sender cannot be told for certain.")
+    return passed(f"From {ctx.sender.address}.")
+
+
+@check("sender.authenticated", "A DKIM signature aligned with the From domain, or a trusted Authentication-Results.")
+def authenticated(ctx: CheckContext) -> Verdict:
+    if ctx.sender.ambiguous:
+        return skipped("The sender is ambiguous.")
+    if not ctx.sender.authenticated:
+        detail = "; ".join(ctx.sender.problems) or "no aligned signature and no trusted result"
+        return failed("sender.unauthenticated", f"Not authenticated: {detail}.")
+    return passed(f"Authenticated by {ctx.sender.method}.")
+
+
+@check("sender.nhs", "The From address is in one of the NHS domains.")
+def nhs_address(ctx: CheckContext) -> Verdict:
+    if ctx.sender.ambiguous:
+        return skipped("The sender is ambiguous.")
+    if not ctx.sender.nhs:
+        # The permission route rests on the sender's address (SPEC 6), so it is the sender's to put right;
+        # a signed form from elsewhere may still be genuine and goes to a person.
+        outcome = Outcome.REJECTED if ctx.kind == Kind.PERMISSION_REQUEST else Outcome.FLAGGED
+        return failed("sender.not_nhs", f"{ctx.sender.address} is not in an NHS domain "
+                                        f"({', '.join(sorted(ctx.policy.nhs_domains))}).", outcome=outcome)
+    return passed()
+
+
+@check("sender.openexeter", "The notice comes from Open Exeter's system address.")
+def from_openexeter(ctx: CheckContext) -> Verdict:
+    if ctx.sender.ambiguous:
+        return skipped("The sender is ambiguous.")
+    if (ctx.sender.address or "").lower() != ctx.policy.system_address.lower():
+        return failed("sender.unauthenticated", f"A new-user notice from {ctx.sender.address}, not from "
+                                                f"{ctx.policy.system_address}.")
+    return passed()

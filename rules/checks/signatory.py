@@ -1,0 +1,96 @@
+"""Checks on the person who authorised the request: allowed role, not the nominee, on record (SPEC 5 and 6)."""
+
+from __future__ import annotations
+
+from rules.check import Verdict, check, failed, passed, skipped
+from rules.checks.form import form_of
+from rules.context import CheckContext
+from rules.requests import PermissionRequest
+from rules.roles import ROLE_LABELS, OrgType, RequestType, Role, allowed_roles, parse_role
+
+
+def _labels(roles: tuple[Role, ...]) -> list[str]:
+    return [ROLE_LABELS[r] for r in roles]
+
+
+def _form_org_type(ctx: CheckContext) -> OrgType | None:
+    if ctx.register.org is not None:
+        return ctx.register.org.type
+    form = form_of(ctx)
+    if form is not None and form.form_type in {t.value for t in OrgType}:
+        return OrgType(form.form_type)
+    return None
+
+
+@check("signatory.role", "The signatory's role may authorise this request for this type of organisation.")
+def form_role_allowed(ctx: CheckContext) -> Verdict:
+    form, org_type = form_of(ctx), _form_org_type(ctx)
+    if form is None or org_type is None or not form.sig_role:
+        return skipped("No form, no role, or the organisation's type is not known.")
+    allowed = allowed_roles(RequestType.PRIMARY_USER, org_type)
+    role = parse_role(form.sig_role)
+    if role not in allowed:
+        where = "a GP practice" if org_type == OrgType.GP_PRACTICE else "this type of organisation"
+        return failed("signatory.role_not_allowed", f"{form.sig_role!r} may not authorise a Primary User for {where}.",
+                      role=form.sig_role, allowed=_labels(allowed), request=RequestType.PRIMARY_USER.value)
+    return passed(f"{ROLE_LABELS[role]} may authorise it.")
+
+
+def _same_person(a_email: str, a_name: str, b_email: str, b_name: str) -> bool:
+    if a_email and b_email:
+        return a_email.strip().lower() == b_email.strip().lower()
+    return bool(a_name) and " ".join(a_name.lower().split()) == " ".join(b_name.lower().split())
+
+
+@check("signatory.not_nominee", "The signatory is not the person being appointed.")
+def not_self_authorised(ctx: CheckContext) -> Verdict:
+    form = form_of(ctx)
+    if form is None:
+        return skipped("No form.")
+    if _same_person(form.sig_email, form.sig_full_name, form.pu_email, form.pu_full_name):
+        return failed("signatory.self_authorised", f"{form.sig_full_name or form.sig_email} signed their own "
+                                                   "appointment.")
+    return passed()
+
+
+@check("signatory.verified", "The signatory is on record in that role for that organisation.")
+def form_signatory_verified(ctx: CheckContext) -> Verdict:
+    form, org = form_of(ctx), ctx.register.org
+    if form is None or org is None:
+        return skipped("No form, or the organisation is not known.")
+    role = parse_role(form.sig_role)
+    if role is None or role not in allowed_roles(RequestType.PRIMARY_USER, org.type):
+        return skipped("The role is not one that may sign.")
+    if role == Role.EXISTING_PRIMARY_CONTACT:
+        user = org.user(form.sig_email) if form.sig_email else None
+        if user is not None and user.active and user.primary and user.email == form.sig_email.lower():
+            return passed(f"{user.full_name} is an active Primary User of {org.code}.")
+        return failed("signatory.unverified", f"{form.sig_email or form.sig_full_name} is not an active Primary "
+                                              f"User of {org.code}.")
+    records = [s for s in org.signatories_matching(form.sig_email, form.sig_full_name) if s.role == role]
+    if records:
+        return passed(f"On record as {ROLE_LABELS[role]} of {org.code}.")
+    return failed("signatory.unverified", f"{form.sig_full_name} ({form.sig_email or 'no email'}) is not on "
+                                          f"record as {ROLE_LABELS[role]} of {org.code}.",
+                  signatory={"full_name": form.sig_full_name, "email": form.sig_email, "role": role.value})
+
+
+@check("signatory.on_record", "The sender is on record as a signatory of the organisation with an allowed role.")
+def permission_signatory(ctx: CheckContext) -> Verdict:
+    request, org = ctx.request, ctx.register.org
+    if not isinstance(request, PermissionRequest) or org is None or ctx.sender.address is None:
+        return skipped("No request, or the organisation is not known.")
+    sender = ctx.sender.address.lower()
+    allowed = allowed_roles(RequestType.ADDITIONAL_PERMISSIONS, org.type)
+    roles = {s.role for s in org.signatories if s.email == sender}
+    if roles & set(allowed):
+        role = next(r for r in allowed if r in roles)
+        return passed(f"{sender} is on record as {ROLE_LABELS[role]} of {org.code}.")
+    user = org.user(sender)
+    if roles or (user is not None and user.active and user.primary):
+        held = ", ".join(ROLE_LABELS[r] for r in sorted(roles)) or "Primary User"
+        return failed("signatory.role_not_allowed", f"{sender} is on record for {org.code} only as {held}, which "
+                                                    "may not authorise extra permissions.",
+                      role=held, allowed=_labels(allowed), request=RequestType.ADDITIONAL_PERMISSIONS.value)
+    return failed("signatory.unverified", f"{sender} is not on record as a signatory of {org.code}.",
+                  signatory={"email": sender, "role": (r.value if (r := parse_role(request.signatory_role)) else "")})

@@ -1,0 +1,66 @@
+"""Everything a check may look at, as plain data: the message's facts, the sender verdict, the request, the
+register snapshot and the policy from the config. Built by the shell; `now` is passed in, never read here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from rules.reasons import Kind
+from rules.register import RegisterView
+from rules.requests import Request
+
+
+class SenderFacts(Protocol):
+    """What the checks need of rules.sender.SenderVerdict."""
+
+    @property
+    def address(self) -> str | None: ...
+    @property
+    def domain(self) -> str | None: ...
+    @property
+    def ambiguous(self) -> bool: ...
+    @property
+    def nhs(self) -> bool: ...
+    @property
+    def authenticated(self) -> bool: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def problems(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class Policy:
+    nhs_domains: frozenset[str] = frozenset({"nhs.net"})
+    secure_domains: frozenset[str] = frozenset({"nhs.net"})
+    system_address: str = "openexeter-noreply@nhs.net"
+    accept_typed_signature: bool = True
+    max_message_bytes: int = 26214400
+    max_age_days: int = 30
+    replies_per_sender_per_day: int = 10
+
+
+@dataclass(frozen=True)
+class MessageFacts:
+    size: int
+    date: datetime | None
+    subject: str = ""
+    defects: tuple[str, ...] = ()
+    replies_to_sender_today: int = 0  # automatic replies already sent (or queued) to this address today
+    duplicate_of: str | None = None  # the case that first handled the same message
+    notes: tuple[str, ...] = ()  # what the classifier saw (e.g. why the mail is automatic)
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    kind: Kind
+    now: datetime
+    message: MessageFacts
+    sender: SenderFacts
+    policy: Policy = field(default_factory=Policy)
+    request: Request | None = None
+    register: RegisterView = field(default_factory=lambda: RegisterView(org=None))
+    follow_up_of: str | None = None  # the case reference a follow-up names
+    follow_up_case_found: bool = False

@@ -1,0 +1,72 @@
+"""The register as the checks see it: a plain, read-only snapshot the shell loads from the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rules.roles import OrgType, Role
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    username: str
+    full_name: str
+    email: str
+    status: str  # active / pending / disabled
+    primary: bool
+    applications: frozenset[str] = frozenset()
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True)
+class SignatoryRecord:
+    full_name: str
+    email: str  # "" when not known
+    role: Role
+
+
+@dataclass(frozen=True)
+class OrgRecord:
+    code: str
+    name: str
+    type: OrgType
+    users: tuple[UserRecord, ...] = ()
+    signatories: tuple[SignatoryRecord, ...] = ()
+
+    @property
+    def active_primary_users(self) -> tuple[UserRecord, ...]:
+        return tuple(u for u in self.users if u.active and u.primary)
+
+    def user(self, email_or_username: str) -> UserRecord | None:
+        """The user with this email address or username (either is accepted, as people write both)."""
+        key = email_or_username.strip().lower()
+        if not key:
+            return None
+        for u in self.users:
+            if u.email == key or u.username.lower() == key:
+                return u
+        return None
+
+    def signatories_matching(self, email: str, full_name: str) -> tuple[SignatoryRecord, ...]:
+        """Register entries for this person: by email, or by name where the register has no email for them."""
+        email = email.strip().lower()
+        name = " ".join(full_name.lower().split())
+        found = []
+        for s in self.signatories:
+            if s.email:
+                if email and s.email == email:
+                    found.append(s)
+            elif name and " ".join(s.full_name.lower().split()) == name:
+                found.append(s)
+        return tuple(found)
+
+
+@dataclass(frozen=True)
+class RegisterView:
+    """What the checks may know of the register for one request."""
+
+    org: OrgRecord | None
+    catalogue: tuple[str, ...] = field(default=())

@@ -1,0 +1,89 @@
+"""What each kind of message asks for, as plain data the checks read.
+
+The shell builds these from the parsers' output (a form reading, a permission email, an Open Exeter notice); a
+member of staff may correct fields on review, which builds a new request with `with_corrections`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Self
+
+
+@dataclass(frozen=True)
+class Correctable:
+    def with_corrections(self, corrections: dict[str, str]) -> Self:
+        """A copy with named fields replaced; an unknown field name raises KeyError naming it."""
+        names = {f.name for f in fields(self) if f.metadata.get("correctable", True)}
+        values: dict[str, Any] = {}
+        for key, value in corrections.items():
+            if key not in names:
+                raise KeyError(key)
+            # List fields (applications) are written the way people write them: separated by ";".
+            is_list = isinstance(getattr(self, key), tuple)
+            values[key] = tuple(v.strip() for v in value.split(";") if v.strip()) if is_list else value.strip()
+        return replace(self, **values)
+
+    def as_fields(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _fixed() -> Any:
+    return field(default="", metadata={"correctable": False})
+
+
+@dataclass(frozen=True)
+class PrimaryUserRequest(Correctable):
+    """One Primary User request form, as read (SPEC 9 field names)."""
+
+    form_type: str = ""  # gp_practice / other / "" when it could not be told
+    org_name: str = ""
+    org_code: str = ""
+    pu_full_name: str = ""
+    pu_job_title: str = ""
+    pu_email: str = ""
+    pu_phone: str = ""
+    pu_request: str = ""  # new / additional / replacement
+    pu_replaces: str = ""
+    sig_full_name: str = ""
+    sig_role: str = ""
+    sig_email: str = ""
+    sig_date: str = ""
+    sig_typed: str = ""
+    # How the form was read: not fields a person fills in, so not correctable.
+    reading: str = field(default="missing", metadata={"correctable": False})  # read/unreadable/not_a_form/missing
+    signature: str = field(default="unsigned", metadata={"correctable": False})  # signed / unsigned / altered
+    signature_how: str = _fixed()
+    attachment: str = _fixed()  # file name of the form in the message
+    problems: tuple[str, ...] = field(default=(), metadata={"correctable": False})
+
+
+REQUIRED_FORM_FIELDS: tuple[str, ...] = (
+    "org_name", "org_code", "pu_full_name", "pu_job_title", "pu_email", "pu_request",
+    "sig_full_name", "sig_role", "sig_date",
+)
+
+
+@dataclass(frozen=True)
+class PermissionRequest(Correctable):
+    """An email asking for applications for an existing user (SPEC 10)."""
+
+    org_code: str = ""
+    user: str = ""  # email or Open Exeter username
+    applications: tuple[str, ...] = ()
+    signatory_role: str = ""  # as written; the register decides
+
+
+@dataclass(frozen=True)
+class NewUserNotice(Correctable):
+    """Open Exeter's notice that a Primary User created a user (SPEC 11)."""
+
+    org_code: str = ""
+    username: str = ""
+    full_name: str = ""
+    email: str = ""
+    created_by: str = ""  # the creator's email
+    applications: tuple[str, ...] = ()
+
+
+Request = PrimaryUserRequest | PermissionRequest | NewUserNotice

@@ -1,0 +1,79 @@
+"""The review queue and a case's history, for staff (command line and web page alike)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.orm import Session
+
+from store.models import AuditEvent, Case, CaseReason, OutboxMessage
+
+
+def set_reasons(session: Session, case: Case, reasons: list[str]) -> None:
+    """Give CASE exactly these reason codes, in its JSON list and in the indexed case_reasons rows."""
+    case.reasons = list(dict.fromkeys(reasons))
+    if case.id is None:
+        session.flush()
+    session.execute(delete(CaseReason).where(CaseReason.case_id == case.id))
+    session.add_all(CaseReason(case_id=case.id, code=code) for code in case.reasons)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    reason: str | None = None
+    kind: str | None = None
+    org_code: str | None = None
+    older_than: datetime | None = None  # created before this
+    newer_than: datetime | None = None  # created after this
+
+
+def _filtered(query: Select, f: QueueFilter) -> Select:  # type: ignore[type-arg]
+    query = query.where(Case.needs_review.is_(True))
+    if f.reason:
+        query = query.where(Case.id.in_(select(CaseReason.case_id).where(CaseReason.code == f.reason)))
+    if f.kind:
+        query = query.where(Case.kind == f.kind)
+    if f.org_code:
+        query = query.where(Case.org_code == f.org_code.strip().upper())
+    if f.older_than:
+        query = query.where(Case.created_at < f.older_than)
+    if f.newer_than:
+        query = query.where(Case.created_at > f.newer_than)
+    return query
+
+
+def queue(session: Session, f: QueueFilter = QueueFilter(), *, limit: int = 50,  # noqa: B008 - frozen
+          offset: int = 0) -> list[Case]:
+    """Cases waiting for a person, oldest first."""
+    query = _filtered(select(Case), f).order_by(Case.created_at, Case.id).limit(limit).offset(offset)
+    return list(session.scalars(query))
+
+
+def queue_size(session: Session, f: QueueFilter = QueueFilter()) -> int:  # noqa: B008 - frozen
+    return session.scalar(_filtered(select(func.count(Case.id)), f)) or 0
+
+
+def counts_by_reason(session: Session, f: QueueFilter = QueueFilter()) -> dict[str, int]:  # noqa: B008
+    """How many queued cases carry each reason (with the other filters applied)."""
+    waiting = _filtered(select(Case.id), QueueFilter(kind=f.kind, org_code=f.org_code, older_than=f.older_than,
+                                                     newer_than=f.newer_than)).subquery()
+    rows = session.execute(select(CaseReason.code, func.count()).where(CaseReason.case_id.in_(select(waiting.c.id)))
+                           .group_by(CaseReason.code).order_by(CaseReason.code))
+    return {code: n for code, n in rows}
+
+
+@dataclass(frozen=True)
+class History:
+    events: list[AuditEvent]
+    follow_ups: list[Case]
+    mails: list[OutboxMessage]
+
+
+def history(session: Session, case: Case) -> History:
+    events = list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)))
+    follow_ups = list(session.scalars(select(Case).where(Case.parent_case_id == case.id).order_by(Case.id)))
+    mails = list(session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)
+                                 .order_by(OutboxMessage.id)))
+    return History(events, follow_ups, mails)
