@@ -27,6 +27,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise RuntimeError(f"{name} is not installed (Debian package dovecot-imapd)")
+    return path
+
+
 def dovecot_available() -> bool:
     return shutil.which("dovecot") is not None and shutil.which("doveadm") is not None
 
@@ -76,7 +83,7 @@ class DovecotServer:
 
     def start(self) -> None:
         # The master forks into the background: it must not inherit pipes we would wait on.
-        subprocess.run(["dovecot", "-c", str(self.setup.config_path)], check=True, stdin=subprocess.DEVNULL,
+        subprocess.run([_tool("dovecot"), "-c", str(self.setup.config_path)], check=True, stdin=subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=20)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -90,7 +97,7 @@ class DovecotServer:
         pid = self.master_pid()
         if pid is None:
             return
-        subprocess.run(["doveadm", "-c", str(self.setup.config_path), "stop"], stdin=subprocess.DEVNULL,
+        subprocess.run([_tool("doveadm"), "-c", str(self.setup.config_path), "stop"], stdin=subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=20, check=False)
         deadline = time.monotonic() + 10
         while self.master_pid() is not None and time.monotonic() < deadline:

@@ -119,7 +119,7 @@ def write(setup: DovecotSetup) -> None:
         (setup.root / sub).mkdir(parents=True, exist_ok=True)
     setup.config_path.write_text(render(setup))
     (setup.root / "passwd").write_text(f"{setup.user}:{{PLAIN}}{setup.password}\n")
-    os.chmod(setup.root, 0o755)
+    os.chmod(setup.root, 0o755)  # noqa: S103 - Dovecot's own users must reach it
     if os.getuid() == 0:
         for path in (setup.root / "mail", setup.root / "state"):
             os.chown(path, uid, gid)
