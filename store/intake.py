@@ -119,6 +119,15 @@ def fail(session: Session, *, key: str, owner: str, now: datetime, error: str, m
     return record.status
 
 
+def release(session: Session, *, key: str, owner: str, now: datetime) -> None:
+    """Give back OWNER's claim on KEY untouched: due again at once, the attempt not counted."""
+    session.execute(update(IntakeRecord)
+                    .where(IntakeRecord.key == key, IntakeRecord.lease_owner == owner, IntakeRecord.status == CLAIMED)
+                    .values(status=RETRY, next_attempt_at=now, attempts=IntakeRecord.attempts - 1, lease_owner=None,
+                            lease_until=None, updated_at=now)
+                    .execution_options(synchronize_session=False))
+
+
 def set_aside_now(session: Session, *, key: str, owner: str, now: datetime, error: str) -> None:
     """Set a claimed message aside for staff at once (e.g. one that keeps crashing the daemon)."""
     session.execute(update(IntakeRecord).where(IntakeRecord.key == key, IntakeRecord.lease_owner == owner)

@@ -1,0 +1,157 @@
+"""Draining the outbox: claim due rows, send each outside any transaction, record what happened.
+
+A row is claimed in a short transaction (see store.outbox_queue), its envelope is offered to the server, then the
+row is marked `transmitting` (and, for a temporary password, the user's new hash written) in one commit just
+before DATA. So a crash before DATA leaves a row that is safely sent again, and one after DATA began leaves a row
+that is shown to staff as uncertain rather than sent twice. The Message-ID is the row's own (deterministic).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailbot.config import Config
+from mailbot.mail_bytes import mail_bytes
+from mailbot.mail_transport import SendRefused, SendTransient, SendUncertain, SmtpTransport, Transport
+from mailbot.maildir_sink import MaildirSink
+from mailbot.metrics import METRICS
+from mailbot.replies import PASSWORD_SLOT
+from mailbot.temp_passwords import set_temporary_password
+from store import outbox_queue as q
+from store.db import transaction
+from store.models import OutboxMessage
+from store.outbox import PASSWORD_PURPOSE
+
+log = logging.getLogger(__name__)
+GIVE_UP_AFTER = 12  # transient failures before a reply is given up as undeliverable (about 2.8 days at 60 s)
+
+
+def transport_for(config: Config) -> Callable[[], Transport]:
+    if config.sink.kind == "maildir":
+        root = config.path(config.sink.maildir)
+        return lambda: MaildirSink(root)
+    return lambda: SmtpTransport(config.smtp)
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    uncertain: int = 0
+
+
+@dataclass
+class OutboxSender:
+    sessions: sessionmaker[Session]
+    config: Config
+    owner: str
+    clock: Callable[[], datetime]
+    transport_factory: Callable[[], Transport] | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def drain(self) -> DrainReport:
+        """Send everything due now (batch after batch), then return. Safe to call from any thread."""
+        return asyncio.run(self.drain_async())
+
+    async def drain_async(self) -> DrainReport:
+        report = DrainReport()
+        while not self.stop.is_set():
+            with transaction(self.sessions) as session:
+                rows = q.claim_due(session, owner=self.owner, now=self.clock(),
+                                   limit=max(1, self.config.daemon.outbox_batch))
+            if not rows:
+                break
+            await self._send_rows(rows, report)
+        return report
+
+    async def _send_rows(self, rows: list[OutboxMessage], report: DrainReport) -> None:
+        factory = self.transport_factory or transport_for(self.config)
+        transport = factory()
+        try:
+            for index, row in enumerate(rows):
+                if self.stop.is_set():
+                    with transaction(self.sessions) as session:
+                        q.release(session, [r.id for r in rows[index:]], self.owner)
+                    return
+                if not transport.is_open:
+                    try:
+                        await transport.open()
+                    except SendTransient as exc:
+                        for rest in rows[index:]:
+                            self._retry(rest, str(exc), report)
+                        return
+                await self._send_one(transport, row, report)
+        finally:
+            await transport.close()
+
+    async def _send_one(self, transport: Transport, row: OutboxMessage, report: DrainReport) -> None:
+        try:
+            await transport.envelope(self.config.mailbox.address, row.recipient)
+        except SendRefused as exc:
+            self._refused(row, exc, report)
+            return
+        except SendTransient as exc:
+            self._retry(row, str(exc), report)
+            return
+        now = self.clock()
+        password: str | None = None
+        with transaction(self.sessions) as session:
+            if q.mark_transmitting(session, row.id, self.owner) is None:
+                return  # no longer ours (housekeeping took it back): leave it
+            if row.purpose == PASSWORD_PURPOSE:
+                if row.user_id is None:
+                    q.mark_failed(session, row.id, self.owner, now, "a password mail with no user to set it for")
+                    report.failed += 1
+                    return
+                password = set_temporary_password(session, row.user_id, now=now,
+                                                  days=self.config.accounts.temp_password_days)
+        body = row.body.replace(PASSWORD_SLOT, password) if password else None
+        content = mail_bytes(row, now=now, body=body)
+        del password, body  # the password lives only in the bytes handed to the server
+        try:
+            await transport.data(f"outbox-{row.id}", content)
+        except SendRefused as exc:
+            self._refused(row, exc, report)
+        except SendTransient as exc:
+            self._retry(row, str(exc), report)
+        except SendUncertain as exc:
+            METRICS.send_failures.labels(result="uncertain").inc()
+            log.error("outbox %s (%s): may or may not have been delivered, not resent: %s", row.id,
+                      row.message_id, exc)
+            with transaction(self.sessions) as session:
+                q.mark_uncertain(session, row.id, self.owner, self.clock(), str(exc))
+            report.uncertain += 1
+        else:
+            with transaction(self.sessions) as session:
+                q.mark_sent(session, row.id, self.owner, self.clock())
+            METRICS.sent.inc()
+            report.sent += 1
+
+    def _refused(self, row: OutboxMessage, exc: SendRefused, report: DrainReport) -> None:
+        if not exc.permanent:
+            self._retry(row, str(exc), report)
+            return
+        METRICS.send_failures.labels(result="failed").inc()
+        log.error("outbox %s to %s refused for good: %s", row.id, row.recipient, exc)
+        with transaction(self.sessions) as session:
+            q.mark_failed(session, row.id, self.owner, self.clock(), str(exc))
+        report.failed += 1
+
+    def _retry(self, row: OutboxMessage, error: str, report: DrainReport) -> None:
+        METRICS.send_failures.labels(result="retry").inc()
+        log.warning("outbox %s to %s: will retry: %s", row.id, row.recipient, error)
+        with transaction(self.sessions) as session:
+            status = q.retry_later(session, row.id, self.owner, self.clock(), error,
+                                   timedelta(seconds=self.config.daemon.send_retry_seconds), GIVE_UP_AFTER)
+        if status == q.FAILED:
+            report.failed += 1
+        else:
+            report.retried += 1
