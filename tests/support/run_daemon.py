@@ -4,6 +4,7 @@ process, for the tests that kill it (until the pipeline's parsers are there, `ma
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from mailbot.config import load_config
@@ -19,7 +20,8 @@ def main(argv: list[str]) -> int:
     engine = make_engine(config.store_url)
     ensure_schema(engine)
     factory = sessions(engine)
-    daemon = Daemon(config, factory, SimpleHandler(factory))
+    delay = float(os.environ.get("MAILBOT_TEST_HANDLER_DELAY", "0"))
+    daemon = Daemon(config, factory, SimpleHandler(factory, delay=delay))
     if "--once" in argv:
         daemon.run_once()
         return 0

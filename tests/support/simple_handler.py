@@ -7,6 +7,7 @@ Its decision is read from the subject, so tests can steer it: "[fail]" raises (a
 
 from __future__ import annotations
 
+import time
 from email import message_from_bytes
 from email.utils import parseaddr
 
@@ -23,9 +24,11 @@ DOMAIN = "mailbot.test"
 
 
 class SimpleHandler:
-    def __init__(self, sessions: sessionmaker[Session], mailbox: str = "pcse.openexeter@nhs.net") -> None:
+    def __init__(self, sessions: sessionmaker[Session], mailbox: str = "pcse.openexeter@nhs.net",
+                 delay: float = 0.0) -> None:
         self.sessions = sessions
         self.mailbox = mailbox
+        self.delay = delay  # seconds of "work" per message, so a test can kill the daemon in the middle
 
     def __call__(self, raw: bytes, claim: IntakeClaim) -> HandleResult:
         msg = message_from_bytes(raw)
@@ -36,6 +39,8 @@ class SimpleHandler:
             raise TemporaryFailure("a look-up failed for now")
         outcome = "flagged" if "[flag]" in subject else "approved"
         sender = parseaddr(str(msg.get("From", "")))[1]
+        if self.delay:
+            time.sleep(self.delay)
         with transaction(self.sessions) as session:
             row = store_message(session, raw=raw, source=claim.key, message_id=claim.message_id,
                                 content_hash=claim.content_hash, received_at=claim.now)

@@ -35,7 +35,7 @@ class Received:
 
     @property
     def message_id(self) -> str:
-        return str(self.message.get("Message-ID", ""))
+        return " ".join(str(self.message.get("Message-ID", "")).split())
 
 
 class _Handler:
