@@ -16,14 +16,19 @@ class MaildirSink:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.opened = False
 
     @property
     def is_open(self) -> bool:
-        return True
+        return self.opened
 
     async def open(self) -> None:
-        for sub in ("tmp", "new", "cur"):
-            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        try:
+            for sub in ("tmp", "new", "cur"):
+                (self.root / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SendTransient(f"cannot create the Maildir {self.root}: {exc}") from exc
+        self.opened = True
 
     async def envelope(self, sender: str, recipient: str) -> None:
         return None

@@ -14,7 +14,8 @@ from tests.support.smtp_server import SmtpServer
 
 
 def daemon_config_data(store_url: str, *, dovecot: DovecotServer | None = None, smtp: SmtpServer | None = None,
-                       base: Path | None = None, **daemon: Any) -> dict[str, Any]:
+                       base: Path | None = None, imap: dict[str, Any] | None = None,
+                       **daemon: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"store": {"url": store_url},
                             "daemon": {"retry_seconds": 1, "lease_seconds": 5, "send_retry_seconds": 1,
                                        "outbox_seconds": 1, "housekeeping_seconds": 1, **daemon},
@@ -23,7 +24,7 @@ def daemon_config_data(store_url: str, *, dovecot: DovecotServer | None = None, 
         data["source"] = {"kind": "imap"}
         data["imap"] = {"host": "127.0.0.1", "port": dovecot.port, "username": dovecot.user,
                         "password": dovecot.password, "tls": "none", "timeout_seconds": 5, "poll_seconds": 1,
-                        "batch_size": 10}
+                        "batch_size": 10, **(imap or {})}
     elif base is not None:
         data["source"] = {"kind": "maildir", "maildir": str(base / "inbox")}
     if smtp is not None:
