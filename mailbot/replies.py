@@ -16,7 +16,7 @@ from rules.reasons import REASONS, Kind, Outcome
 from rules.roles import ROLE_LABELS, OrgType, RequestType, allowed_roles
 
 # Where the outbox sender puts the temporary password it generates at send time; never filled in before.
-PASSWORD_SLOT = "[[temporary-password]]"
+PASSWORD_SLOT = "[[temporary-password]]"  # noqa: S105 - a placeholder, not a password
 MAX_SUBJECT = 200
 
 _env = Environment(loader=PackageLoader("mailbot", "templates"), autoescape=False,  # noqa: S701 - plain text mail
