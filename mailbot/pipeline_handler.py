@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.intake import seen_before
 from mailbot.message_handler import HandleResult, IntakeClaim, overall_outcome
-from mailbot.pipeline import Settings, record
+from mailbot.pipeline import record
+from mailbot.settings import Settings
 from mailbot.understanding import Understander
 
 

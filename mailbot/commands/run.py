@@ -23,7 +23,8 @@ def run(args: argparse.Namespace) -> int:
     # Imported here: the pipeline pulls in the parsers and the forms sandbox, which other commands do not need.
     from mailbot.daemon import Daemon
     from mailbot.pipeline_handler import PipelineHandler
-    from mailbot.services import settings_from, understander
+    from mailbot.services import understander
+    from mailbot.settings import settings_from
 
     app = App.from_args(args)
     with understander(app.config, app.read_sessions) as understand:
