@@ -123,23 +123,19 @@ class ImapSource:
             return 0, 0
         uids = [by_key[k] for k in claimed]
         fetched = client.fetch(uids, ["BODY.PEEK[]"])
-        moves: dict[str, list[str]] = defaultdict(list)
-        handled = 0
-        pending = list(claimed)
-        while pending:
-            if self.stop.is_set():  # the message in hand was finished; the rest go back, due at once
-                self.worker.release(pending)
-                break
-            key = pending.pop(0)
+        raws: dict[str, bytes] = {}
+        for key in claimed:
             raw = fetched.get(by_key[key], {}).get(b"BODY[]")
             if raw is None:  # gone meanwhile (moved by another daemon or a person): nothing to do with it
                 self.worker.process_failure(key, TemporaryFailure("the message is no longer in the folder"))
-                continue
-            folder = self.worker.process(key, bytes(raw), claimed[key])
-            handled += 1
+            else:
+                raws[key] = bytes(raw)
+        folders = self.worker.process_batch(claimed, raws, self.stop)
+        moves: dict[str, list[str]] = defaultdict(list)
+        for key, folder in folders.items():
             if folder:
                 moves[folder].append(key)
-        return handled, self._move_all(client, moves, by_key)
+        return len(folders), self._move_all(client, moves, by_key)
 
     def _move_all(self, client: IMAPClient, moves: dict[str, list[str]], by_key: dict[str, int]) -> int:
         moved = 0

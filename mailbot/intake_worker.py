@@ -8,6 +8,7 @@ store, so that crashes, restarts, replicas and UIDVALIDITY changes are handled t
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from mailbot.message_handler import (
 from mailbot.metrics import METRICS
 from store import intake
 from store.db import transaction
+from store.models import IntakeRecord
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +61,15 @@ class IntakeWorker:
             return self.folders.set_aside
         return self.folders.for_outcome(outcome or "flagged")
 
+    def _reading(self) -> Session:
+        """A session for reading only: on SQLite a deferred transaction, which never waits for the writer."""
+        engine = self.sessions.kw["bind"]
+        return Session(engine.execution_options(sqlite_begin="DEFERRED"))
+
     def triage(self, keys: Iterable[str]) -> Triage:
         keys = list(keys)
         now = self.clock()
-        with transaction(self.sessions) as session:
+        with self._reading() as session:
             found = intake.known(session, keys)
         result = Triage()
         for key in keys:
@@ -87,21 +94,43 @@ class IntakeWorker:
                     claimed[key] = got.attempts
         return claimed
 
-    def process(self, key: str, raw: bytes, attempts: int) -> str | None:
-        """Handle one claimed message; the folder to move it to, or None to leave it where it is for now."""
+    def process_batch(self, claimed: dict[str, int], raws: dict[str, bytes],
+                      stop: threading.Event) -> dict[str, str | None]:
+        """process() each message of RAWS in order; when STOP is set, the message in hand is finished and the
+        rest are given back. Returns the folder for each message handled (None: leave it where it is)."""
+        identities = {key: (header_message_id(raw), content_hash(raw)) for key, raw in raws.items()}
+        with self._reading() as session:
+            earlier = intake.earlier_sightings(session, source=self.source, messages=identities)
+        folders: dict[str, str | None] = {}
+        keys = list(raws)
+        for index, key in enumerate(keys):
+            if stop.is_set():
+                self.release(keys[index:])
+                break
+            folders[key] = self.process(key, raws[key], claimed[key], identity=identities[key],
+                                        earlier=earlier.get(key), checked=True)
+        return folders
+
+    def process(self, key: str, raw: bytes, attempts: int, *, identity: tuple[str | None, str] | None = None,
+                earlier: IntakeRecord | None = None, checked: bool = False) -> str | None:
+        """Handle one claimed message; the folder to move it to, or None to leave it where it is for now.
+        CHECKED says EARLIER was already looked up (by process_batch)."""
         now = self.clock()
+        message_id, digest = identity or (header_message_id(raw), content_hash(raw))
         claim = IntakeClaim(key=key, source=self.source, owner=self.owner, now=now,
-                            message_id=header_message_id(raw), content_hash=content_hash(raw), attempts=attempts)
+                            message_id=message_id, content_hash=digest, attempts=attempts)
         try:
-            with transaction(self.sessions) as session:
-                earlier = intake.earlier_sighting(session, source=self.source, key=key,
-                                                  message_id=claim.message_id, content_hash=claim.content_hash)
-                if earlier is not None:  # e.g. after a UIDVALIDITY change: handled before, never answered again
+            if not checked:
+                with self._reading() as session:
+                    earlier = intake.earlier_sighting(session, source=self.source, key=key,
+                                                      message_id=message_id, content_hash=digest)
+            if earlier is not None:  # e.g. after a UIDVALIDITY change: handled before, never answered again
+                with transaction(self.sessions) as session:
                     intake.complete(session, key=key, owner=self.owner, now=now, outcome=earlier.outcome or "",
-                                    case_ids=earlier.case_ids, message_id=claim.message_id,
-                                    content_hash=claim.content_hash, status=earlier.status)
-                    METRICS.rematched.inc()
-                    return self.folder_for(earlier.status, earlier.outcome)
+                                    case_ids=earlier.case_ids, message_id=message_id, content_hash=digest,
+                                    status=earlier.status)
+                METRICS.rematched.inc()
+                return self.folder_for(earlier.status, earlier.outcome)
             result = self.handler(raw, claim)
         except intake.LostClaim:
             log.warning("%s: another daemon took this message over; leaving it to them", key)

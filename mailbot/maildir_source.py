@@ -75,24 +75,18 @@ class MaildirSource:
 
     def _batch(self, keys: list[str], files: dict[str, Path]) -> tuple[int, int]:
         claimed = self.worker.claim(keys)
-        moves: dict[str, list[str]] = defaultdict(list)
-        handled = 0
-        pending = list(claimed)
-        while pending:
-            if self.stop.is_set():
-                self.worker.release(pending)
-                break
-            key = pending.pop(0)
+        raws: dict[str, bytes] = {}
+        for key in claimed:
             try:
-                raw = files[key].read_bytes()
+                raws[key] = files[key].read_bytes()
             except OSError:
                 self.worker.process_failure(key, TemporaryFailure("the file is no longer in the Maildir"))
-                continue
-            folder = self.worker.process(key, raw, claimed[key])
-            handled += 1
+        folders = self.worker.process_batch(claimed, raws, self.stop)
+        moves: dict[str, list[str]] = defaultdict(list)
+        for key, folder in folders.items():
             if folder:
                 moves[folder].append(key)
-        return handled, self._move_all(moves, files)
+        return len(folders), self._move_all(moves, files)
 
     def _move_all(self, moves: dict[str, list[str]], files: dict[str, Path]) -> int:
         moved = 0

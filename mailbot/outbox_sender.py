@@ -75,6 +75,7 @@ class OutboxSender:
     async def _send_rows(self, rows: list[OutboxMessage], report: DrainReport) -> None:
         factory = self.transport_factory or transport_for(self.config)
         transport = factory()
+        delivered: int | None = None  # accepted by the server; recorded as sent with the next commit
         try:
             for index, row in enumerate(rows):
                 if self.stop.is_set():
@@ -85,32 +86,46 @@ class OutboxSender:
                     try:
                         await transport.open()
                     except SendTransient as exc:
+                        delivered = self._record_sent(delivered)
                         for rest in rows[index:]:
                             self._retry(rest, str(exc), report)
                         return
-                await self._send_one(transport, row, report)
+                delivered = await self._send_one(transport, row, report, delivered)
         finally:
+            self._record_sent(delivered)
             await transport.close()
 
-    async def _send_one(self, transport: Transport, row: OutboxMessage, report: DrainReport) -> None:
+    def _record_sent(self, row_id: int | None) -> None:
+        if row_id is not None:
+            with transaction(self.sessions) as session:
+                q.mark_sent(session, row_id, self.owner, self.clock())
+
+    async def _send_one(self, transport: Transport, row: OutboxMessage, report: DrainReport,
+                        delivered: int | None) -> int | None:
+        """Send ROW; returns its id when the server accepted it (to be recorded as sent with the next commit,
+        which saves one commit a mail), else records the outcome and returns None. DELIVERED is the previous
+        row accepted and not yet recorded."""
         try:
             await transport.envelope(self.config.mailbox.address, row.recipient)
-        except SendRefused as exc:
-            self._refused(row, exc, report)
-            return
-        except SendTransient as exc:
-            self._retry(row, str(exc), report)
-            return
+        except (SendRefused, SendTransient) as exc:
+            self._record_sent(delivered)
+            if isinstance(exc, SendRefused):
+                self._refused(row, exc, report)
+            else:
+                self._retry(row, str(exc), report)
+            return None
         now = self.clock()
         password: str | None = None
         with transaction(self.sessions) as session:
-            if q.mark_transmitting(session, row.id, self.owner) is None:
-                return  # no longer ours (housekeeping took it back): leave it
+            if delivered is not None:
+                q.mark_sent(session, delivered, self.owner, now)
+            if not q.mark_transmitting(session, row.id, self.owner):
+                return None  # no longer ours (housekeeping took it back): leave it
             if row.purpose == PASSWORD_PURPOSE:
                 if row.user_id is None:
                     q.mark_failed(session, row.id, self.owner, now, "a password mail with no user to set it for")
                     report.failed += 1
-                    return
+                    return None
                 password = set_temporary_password(session, row.user_id, now=now,
                                                   days=self.config.accounts.temp_password_days)
         body = row.body.replace(PASSWORD_SLOT, password) if password else None
@@ -130,10 +145,10 @@ class OutboxSender:
                 q.mark_uncertain(session, row.id, self.owner, self.clock(), str(exc))
             report.uncertain += 1
         else:
-            with transaction(self.sessions) as session:
-                q.mark_sent(session, row.id, self.owner, self.clock())
             METRICS.sent.inc()
             report.sent += 1
+            return row.id
+        return None
 
     def _refused(self, row: OutboxMessage, exc: SendRefused, report: DrainReport) -> None:
         if not exc.permanent:

@@ -148,6 +148,27 @@ def earlier_sighting(session: Session, *, source: str, key: str, message_id: str
         .order_by(IntakeRecord.id).limit(1)).one_or_none()
 
 
+def earlier_sightings(session: Session, *, source: str, messages: dict[str, tuple[str | None, str]]
+                      ) -> dict[str, IntakeRecord]:
+    """earlier_sighting for a batch: MESSAGES maps key -> (message_id, content_hash); one query."""
+    if not messages:
+        return {}
+    hashes = {h for _, h in messages.values()}
+    ids = {m for m, _ in messages.values() if m}
+    same = IntakeRecord.content_hash.in_(hashes)
+    if ids:
+        same = or_(same, IntakeRecord.message_id.in_(ids))
+    rows = list(session.scalars(select(IntakeRecord).where(
+        IntakeRecord.source == source, IntakeRecord.status.in_(FINISHED), same).order_by(IntakeRecord.id)))
+    found: dict[str, IntakeRecord] = {}
+    for key, (message_id, content_hash) in messages.items():
+        for row in rows:
+            if row.key != key and (row.content_hash == content_hash or (message_id and row.message_id == message_id)):
+                found[key] = row
+                break
+    return found
+
+
 def mark_cleaned(session: Session, keys: Iterable[str], now: datetime) -> None:
     wanted = list(keys)
     if wanted:

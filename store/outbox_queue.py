@@ -50,18 +50,22 @@ def _mine(session: Session, row_id: int, owner: str, *statuses: str) -> OutboxMe
         OutboxMessage.status.in_(statuses)).execution_options(populate_existing=True)).one_or_none()
 
 
-def mark_transmitting(session: Session, row_id: int, owner: str) -> OutboxMessage | None:
+def _move(session: Session, row_id: int, owner: str, from_statuses: tuple[str, ...], **values: object) -> bool:
+    """One UPDATE (no ORM load: this runs twice for every mail sent); True when the row was ours to change."""
+    result = session.execute(update(OutboxMessage)
+                             .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == owner,
+                                    OutboxMessage.status.in_(from_statuses))
+                             .values(**values).execution_options(synchronize_session=False))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_transmitting(session: Session, row_id: int, owner: str) -> bool:
     """Record that DATA is about to begin: from here a crash leaves the row uncertain, not pending."""
-    row = _mine(session, row_id, owner, SENDING)
-    if row is not None:
-        row.status = TRANSMITTING
-    return row
+    return _move(session, row_id, owner, (SENDING,), status=TRANSMITTING)
 
 
 def mark_sent(session: Session, row_id: int, owner: str, now: datetime) -> None:
-    row = _mine(session, row_id, owner, TRANSMITTING, SENDING)
-    if row is not None:
-        row.status, row.sent_at, row.last_error = SENT, now, None
+    _move(session, row_id, owner, (TRANSMITTING, SENDING), status=SENT, sent_at=now, last_error=None)
 
 
 def retry_later(session: Session, row_id: int, owner: str, now: datetime, error: str, first_wait: timedelta,

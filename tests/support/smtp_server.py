@@ -28,6 +28,7 @@ class Received:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     content: bytes
+    at: float = 0.0  # time.monotonic() when DATA arrived
 
     @property
     def message(self) -> Message:
@@ -64,7 +65,7 @@ class _Handler:
         s = self.server
         content = envelope.original_content or envelope.content
         with s.lock:
-            s.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), bytes(content)))
+            s.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), bytes(content), time.monotonic()))
             delay = s.data_delay if s.mode == "slow_data" else 0.0
         if delay:
             await asyncio.sleep(delay)
