@@ -57,7 +57,9 @@ def python_codec(charset: str) -> str | None:
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
-    """DATA as text in CHARSET; an unknown or wrong charset falls back to UTF-8, then Windows-1252."""
+    """DATA as text in CHARSET. When the bytes are not valid in it, UTF-8 is tried; failing that, a real declared
+    charset is kept with U+FFFD for the bad bytes, and a missing, unknown or UTF-8 one is read as Windows-1252
+    (what mislabelled Western mail almost always is)."""
     codec = python_codec(charset) if charset else None
     if codec:
         try:
@@ -68,7 +70,7 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    if codec:
+    if codec and codec != "utf-8":
         try:
             return data.decode(codec, errors="replace")
         except (UnicodeError, LookupError, ValueError):
@@ -85,7 +87,8 @@ def raw_header_text(value: str) -> str:
     return decode_bytes(data, "utf-8")
 
 
-def _b_decode(payload: str) -> bytes:
+def lenient_base64(payload: str) -> bytes:
+    """PAYLOAD's base64 decoded as far as it goes: characters base64 does not have are skipped, padding fixed."""
     cleaned = re.sub(r"[^A-Za-z0-9+/]", "", payload)
     cleaned = cleaned[: len(cleaned) - len(cleaned) % 4] if len(cleaned) % 4 == 1 else cleaned
     cleaned += "=" * (-len(cleaned) % 4)
@@ -114,7 +117,7 @@ def _q_decode(payload: str) -> bytes:
 
 def _decode_word(match: re.Match[str]) -> str:
     charset, encoding, payload = match.group(1), match.group(2).lower(), match.group(3)
-    data = _b_decode(payload) if encoding == "b" else _q_decode(payload)
+    data = lenient_base64(payload) if encoding == "b" else _q_decode(payload)
     return decode_bytes(data, charset)
 
 

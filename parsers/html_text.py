@@ -7,12 +7,13 @@ import re
 from html.parser import HTMLParser
 
 SKIPPED = frozenset({"script", "style", "head", "title", "noscript", "template", "object", "iframe", "svg", "xml"})
-BLOCKS = frozenset({
-    "p", "div", "br", "tr", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "hr", "section",
-    "article", "header", "footer", "address", "dl", "dt", "dd", "center", "form", "fieldset", "main", "nav",
-    "aside", "figure", "figcaption", "body", "html", "tbody", "thead", "tfoot", "caption",
+# Tags that end the line they are on, and those that also leave a blank line (a paragraph break).
+LINE_BLOCKS = frozenset({
+    "div", "tr", "li", "dt", "dd", "section", "article", "header", "footer", "address", "center", "form", "fieldset",
+    "main", "nav", "aside", "figure", "figcaption", "body", "html", "tbody", "thead", "tfoot", "caption", "dl",
 })
-VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "area", "base", "col", "embed", "source", "wbr"})
+PARAGRAPH_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "pre", "hr",
+                              "blockquote"})
 WHITESPACE = re.compile(r"[ \t\r\n\f\v\u00a0\u200b]+")
 MANY_BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -26,46 +27,61 @@ class _TextCollector(HTMLParser):
         self.quote_depth = 0
         self.pre_depth = 0
 
-    def newline(self) -> None:
+    def flush(self) -> None:
+        """End the current line, even when it is empty (a <br>)."""
         text = "".join(self.line).rstrip()
         self.line = []
-        prefix = "> " * self.quote_depth
-        self.lines.append((prefix + text).rstrip() if text or prefix else "")
+        self.lines.append(("> " * self.quote_depth + text) if text else "")
+
+    def break_line(self) -> None:
+        """End the current line if anything is on it."""
+        if "".join(self.line).strip():
+            self.flush()
+        self.line = []
+
+    def paragraph(self) -> None:
+        self.break_line()
+        if self.lines and self.lines[-1] != "":
+            self.lines.append("")
+
+    def _block(self, tag: str) -> None:
+        if tag in PARAGRAPH_BLOCKS:
+            self.paragraph()
+        elif tag in LINE_BLOCKS:
+            self.break_line()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in SKIPPED:
             self.skip_depth += 1
             return
+        if tag == "br":
+            self.flush()
+            return
+        self._block(tag)
         if tag == "blockquote":
-            self.newline()
             self.quote_depth += 1
+        elif tag == "pre":
+            self.pre_depth += 1
         elif tag == "li":
-            self.newline()
             self.line.append("- ")
-        elif tag in BLOCKS:
-            self.newline()
-            if tag == "pre":
-                self.pre_depth += 1
         elif tag in ("td", "th") and self.line:
             self.line.append(" ")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in BLOCKS:
-            self.newline()
+        if tag == "br":
+            self.flush()
+        else:
+            self._block(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in SKIPPED:
             self.skip_depth = max(0, self.skip_depth - 1)
             return
+        self._block(tag)
         if tag == "blockquote":
-            self.newline()
             self.quote_depth = max(0, self.quote_depth - 1)
-        elif tag in BLOCKS and tag not in VOID:
-            self.newline()
-            if tag == "pre":
-                self.pre_depth = max(0, self.pre_depth - 1)
-        elif tag == "li":
-            self.newline()
+        elif tag == "pre":
+            self.pre_depth = max(0, self.pre_depth - 1)
 
     def handle_data(self, data: str) -> None:
         if self.skip_depth:
@@ -74,7 +90,7 @@ class _TextCollector(HTMLParser):
             parts = data.replace("\r\n", "\n").split("\n")
             for i, part in enumerate(parts):
                 if i:
-                    self.newline()
+                    self.flush()
                 self.line.append(part.replace("\u00a0", " "))
             return
         text = WHITESPACE.sub(" ", data)
@@ -84,7 +100,7 @@ class _TextCollector(HTMLParser):
             self.line.append(text)
 
     def text(self) -> str:
-        self.newline()
+        self.break_line()
         joined = "\n".join(line.rstrip() for line in self.lines)
         return MANY_BLANK_LINES.sub("\n\n", joined).strip("\n")
 

@@ -6,14 +6,18 @@ problem as a note rather than a failure: broken base64 yields what could be deco
 
 from __future__ import annotations
 
+import quopri
 import re
 from dataclasses import dataclass, field
 from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
 
-from parsers.headers import decode_bytes, decode_header_value
+from parsers.headers import decode_bytes, decode_header_value, lenient_base64
 from parsers.sniff import sniff_type
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+DAMAGED_BASE64 = re.compile(r"[^A-Za-z0-9+/=\s]")
 MAX_FILENAME = 255
 # Parts that are reports about another message, not something a person wrote.
 REPORT_TYPES = frozenset({"message/delivery-status", "message/disposition-notification", "message/feedback-report",
@@ -69,7 +73,21 @@ def _content_type(part: Message) -> str:
         return "application/octet-stream"
 
 
+def _transfer_encoding(part: Message) -> str:
+    try:
+        return str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    except Exception:  # noqa: BLE001
+        return ""
+
+
 def _payload_bytes(part: Message, defects: list[str], where: str) -> bytes:
+    if _transfer_encoding(part) == "base64":
+        # The stdlib hands back the undecoded text when base64 is damaged; reading as far as it goes is kinder.
+        raw = part.get_payload(decode=False)
+        if isinstance(raw, str):
+            if DAMAGED_BASE64.search(raw):
+                defects.append(f"{where}: damaged base64 content (read as far as it goes)")
+            return lenient_base64(raw)
     try:
         payload = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - broken transfer encodings
@@ -123,17 +141,14 @@ def walk_parts(message: Message, max_parts: int, max_depth: int) -> WalkResult:
         result.part_types.append(ctype)
         where = "the message" if depth == 0 else f"part {count} ({ctype})"
         _note_part_defects(part, result.defects, where)
+        if ctype in REPORT_TYPES:
+            continue  # a report about another message: the classifier reads part_types, nobody opens it
         if part.is_multipart() or ctype == "message/rfc822":
             if depth >= max_depth:
                 result.defects.append(f"MIME parts nested deeper than {max_depth} levels: the deeper ones were "
                                       "not read")
                 continue
-            try:
-                children = part.get_payload()
-            except Exception:  # noqa: BLE001
-                children = []
-            if not isinstance(children, list):
-                children = []
+            children = _children(part, ctype, result.defects, where)
             inner_forwarded = forwarded or ctype == "message/rfc822"
             inner_related = related or ctype == "multipart/related"
             kids = [c for c in children if isinstance(c, Message)]
@@ -144,6 +159,26 @@ def walk_parts(message: Message, max_parts: int, max_depth: int) -> WalkResult:
             continue
         _leaf(part, ctype, where, forwarded, related, result)
     return result
+
+
+def _children(part: Message, ctype: str, defects: list[str], where: str) -> list[Message]:
+    if ctype == "message/rfc822" and _transfer_encoding(part) in ("base64", "quoted-printable"):
+        # Not allowed by RFC 2046, but some mail programs forward messages encoded: decode, then read it.
+        try:
+            encoded = part.get_payload(decode=False)
+            text = encoded if isinstance(encoded, str) else "".join(
+                str(p) for p in encoded) if isinstance(encoded, list) else ""
+            data = lenient_base64(text) if _transfer_encoding(part) == "base64" else quopri.decodestring(
+                text.encode("ascii", errors="replace"))
+            return [BytesParser(policy=compat32).parsebytes(data)]
+        except Exception:  # noqa: BLE001 - includes RecursionError from a message nested inside itself
+            defects.append(f"{where}: an encoded forwarded message that could not be read")
+            return []
+    try:
+        children = part.get_payload()
+    except Exception:  # noqa: BLE001
+        return []
+    return children if isinstance(children, list) else []
 
 
 def _preferred_alternative(kids: list[Message]) -> list[Message]:
@@ -161,11 +196,9 @@ def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool,
     is_body_text = (ctype in ("text/plain", "text/html") and not filename and disposition != "attachment"
                     and not forwarded)
     if is_body_text:
-        text = decode_bytes(data, _charset(part))
+        text = decode_bytes(data, _charset(part)).replace("\r\n", "\n").replace("\r", "\n")
         (result.plain if ctype == "text/plain" else result.html).append(text)
         return
-    if ctype in REPORT_TYPES and not filename:
-        return  # read from part_types by the classifier; not something to open
     embedded = forwarded or (disposition == "inline" and ctype.startswith("image/")) or (
         related and disposition != "attachment")
     result.attachments.append(FoundAttachment(filename=filename, declared_type=ctype, sniffed_type=sniff_type(data),
