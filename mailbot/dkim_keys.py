@@ -15,6 +15,7 @@ from typing import Any
 import dns.exception
 import dns.resolver
 
+from mailbot.config import ConfigError
 from rules.sender import KeyLookup, KeyLookupTemporaryError
 
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
@@ -44,7 +45,7 @@ def read_key_file(path: Path) -> dict[str, bytes]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise ValueError(f"[auth] test_public_keys: cannot read {path}: {exc.strerror or exc}") from exc
+        raise ConfigError(f"[auth] test_public_keys: cannot read {path}: {exc.strerror or exc}") from exc
     keys: dict[str, bytes] = {}
     for number, line in enumerate(lines, 1):
         line = line.strip()
@@ -52,7 +53,7 @@ def read_key_file(path: Path) -> dict[str, bytes]:
             continue
         parts = line.split(None, 1)
         if len(parts) != 2 or "._domainkey." not in parts[0]:
-            raise ValueError(f"{path}:{number}: expected 'selector._domainkey.domain <TXT record>'")
+            raise ConfigError(f"{path}:{number}: expected 'selector._domainkey.domain <TXT record>'")
         name, text = parts[0].lower().rstrip("."), parts[1].strip()
         if text.startswith('"'):
             text = "".join(m.group(1).replace('\\"', '"') for m in _QUOTED.finditer(text))
