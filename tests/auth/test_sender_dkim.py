@@ -66,7 +66,7 @@ def test_from_changed_after_signing(policy: AuthPolicy, ring: KeyRing, good_key:
 
 
 def test_misaligned_signature_from_the_attackers_own_domain(policy: AuthPolicy, ring: KeyRing) -> None:
-    raw = sign(message(), rsa_key(2048, 1), domain="example.com")
+    raw = sign(message(), rsa_key(1024, 1), domain="example.com")
     verdict = judge(raw, policy, ring)
     forged(verdict, "not aligned with the From domain nhs.net")
     assert verdict.nhs  # the From says nhs.net; only the proof is missing
@@ -75,7 +75,7 @@ def test_misaligned_signature_from_the_attackers_own_domain(policy: AuthPolicy, 
 
 def test_the_good_signature_second_of_two_still_counts(policy: AuthPolicy, ring: KeyRing,
                                                         good_key: SigningKey) -> None:
-    raw = sign(sign(message(), good_key), rsa_key(2048, 1), domain="example.com")
+    raw = sign(sign(message(), good_key), rsa_key(1024, 1), domain="example.com")
     verdict = judge(raw, policy, ring)
     assert verdict.authenticated and verdict.method == "dkim"
     assert [(s.domain, s.passed) for s in verdict.signatures] == [("example.com", False), ("nhs.net", True)]
@@ -102,7 +102,7 @@ def test_two_from_headers(policy: AuthPolicy, ring: KeyRing, good_key: SigningKe
 def test_from_tricks_are_ambiguous_even_when_signed(from_header: str, problem: str, policy: AuthPolicy,
                                                      ring: KeyRing) -> None:
     # Signed by the attacker's own domain so the signature would verify: the From itself must stop it.
-    raw = sign(message(from_header), rsa_key(2048, 1), domain="example.com")
+    raw = sign(message(from_header), rsa_key(1024, 1), domain="example.com")
     verdict = judge(raw, policy, ring)
     assert verdict.ambiguous and not verdict.authenticated and not verdict.nhs
     assert any(problem in p for p in verdict.problems), verdict.problems
@@ -114,7 +114,7 @@ def test_from_tricks_are_ambiguous_even_when_signed(from_header: str, problem: s
 ])
 def test_lookalike_domains_are_authenticated_as_themselves_but_not_nhs(domain: str, signing_domain: str,
                                                                         policy: AuthPolicy, ring: KeyRing) -> None:
-    verdict = judge(sign(message(f"Jane <jane@{domain}>"), rsa_key(2048, 1), domain=signing_domain), policy, ring)
+    verdict = judge(sign(message(f"Jane <jane@{domain}>"), rsa_key(1024, 1), domain=signing_domain), policy, ring)
     assert verdict.authenticated  # the domain's owner did sign it...
     assert not verdict.nhs  # ...but it is not an NHS domain
     assert verdict.domain == domain
@@ -239,7 +239,7 @@ def test_misaligned_signature_never_asks_for_a_retry(policy: AuthPolicy, good_ke
     def unavailable(name: str) -> bytes | None:
         raise KeyLookupTemporaryError("timeout")
 
-    verdict = judge(sign(message(), rsa_key(2048, 1), domain="example.com"), policy, unavailable)
+    verdict = judge(sign(message(), rsa_key(1024, 1), domain="example.com"), policy, unavailable)
     assert not verdict.temporary_failure and not verdict.authenticated
 
 
