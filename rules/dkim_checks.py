@@ -25,6 +25,8 @@ from rules.raw_headers import SINGLETON_FIELDS, RawHeaders
 ALLOWED_ALGORITHMS = {"rsa-sha256": "rsa", "ed25519-sha256": "ed25519"}
 # A message may carry many signatures; each costs a key look-up, so a sender cannot make us do unbounded DNS work.
 MAX_SIGNATURES_CHECKED = 8
+# Each DNS timeout costs seconds: after this many, the remaining signatures count as "try again later" unasked.
+MAX_TEMPORARY_FAILURES = 2
 
 KeyLookup = Callable[[str], bytes | None]
 
@@ -65,7 +67,7 @@ def check_signatures(raw: bytes, headers: RawHeaders, from_domain: str, key_look
     signatures = headers.named("DKIM-Signature")
     results: list[SignatureResult] = []
     verifier: dkim.DKIM | None = None
-    keys: dict[str, bytes | None] = {}
+    keys: dict[str, bytes | None | KeyLookupTemporaryError] = {}
     for index, field in enumerate(signatures):
         if index >= MAX_SIGNATURES_CHECKED:
             results.append(_failed("?", "?", f"not checked: only the first {MAX_SIGNATURES_CHECKED} signatures are"))
@@ -155,10 +157,19 @@ def _check_length(length: str, canonicalization: str, body: bytes) -> None:
         raise _Fails("its l= covers only part of the body: text was added after signing")
 
 
-def _key_record(name: str, key_lookup: KeyLookup, keys: dict[str, bytes | None]) -> bytes:
+def _key_record(name: str, key_lookup: KeyLookup, keys: dict[str, bytes | None | KeyLookupTemporaryError]) -> bytes:
+    """The key record at NAME, each name asked once per message; raises KeyLookupTemporaryError or _Fails."""
     if name not in keys:
-        keys[name] = key_lookup(name)
+        failures = [k for k in keys.values() if isinstance(k, KeyLookupTemporaryError)]
+        if len(failures) >= MAX_TEMPORARY_FAILURES:
+            raise KeyLookupTemporaryError("not asked: earlier key look-ups for this message failed for now")
+        try:
+            keys[name] = key_lookup(name)
+        except KeyLookupTemporaryError as exc:
+            keys[name] = exc
     record = keys[name]
+    if isinstance(record, KeyLookupTemporaryError):
+        raise record
     if not record:
         raise _Fails(f"no DKIM key is published at {name}")
     return record

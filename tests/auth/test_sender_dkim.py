@@ -254,3 +254,34 @@ def test_a_failing_key_lookup_never_raises(policy: AuthPolicy, good_key: Signing
 def test_message_without_raw_bytes_is_ambiguous(policy: AuthPolicy, ring: KeyRing) -> None:
     verdict = authenticate_sender(object(), policy, ring)
     assert verdict.ambiguous and not verdict.authenticated
+
+
+def test_dns_work_per_message_is_bounded(policy: AuthPolicy, good_key: SigningKey) -> None:
+    asked: list[str] = []
+
+    def slow(name: str) -> bytes | None:
+        asked.append(name)
+        raise KeyLookupTemporaryError("timeout")
+
+    raw = message()
+    for selector in ("a", "b", "c", "d", "a"):
+        raw = sign(raw, good_key, selector=selector)
+    verdict = judge(raw, policy, slow)
+    assert verdict.temporary_failure and not verdict.authenticated
+    assert asked == ["a._domainkey.nhs.net", "d._domainkey.nhs.net"]  # top first; then no more DNS waits
+
+
+def test_each_key_is_fetched_once_per_message(policy: AuthPolicy, ring: KeyRing, good_key: SigningKey) -> None:
+    raw = sign(sign(message(), good_key), good_key)
+    verdict = judge(raw, policy, ring)
+    assert verdict.authenticated and len(verdict.signatures) == 2
+    assert ring.looked_up == ["s1._domainkey.nhs.net"]
+
+
+def test_at_most_eight_signatures_are_checked(policy: AuthPolicy, ring: KeyRing, good_key: SigningKey) -> None:
+    raw = sign(message(), good_key)
+    for _ in range(9):
+        raw = sign(raw, rsa_key(1024, 1), domain="nhs.net", selector="s1")  # wrong key: fails, after a look-up
+    verdict = judge(raw, policy, ring)
+    assert not verdict.authenticated  # the genuine signature is tenth: never reached
+    assert verdict.signatures[-1].problem == "not checked: only the first 8 signatures are"
