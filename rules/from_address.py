@@ -118,10 +118,10 @@ def _tokens(value: str) -> list[_Token]:
         if ch in _SPACE:
             i += 1
         elif ch == "(":
-            text, i = _comment(value, i)
+            text, i = _enclosed(value, i, "comment")
             tokens.append(_Token("comment", text))
         elif ch == '"':
-            text, i = _quoted(value, i)
+            text, i = _enclosed(value, i, "quoted string")
             tokens.append(_Token("quoted", text))
         elif ch == "<":
             end = value.find(">", i + 1)
@@ -148,27 +148,12 @@ def _tokens(value: str) -> list[_Token]:
     return tokens
 
 
-def _comment(value: str, i: int) -> tuple[str, int]:
-    depth, out = 0, []
-    while i < len(value):
-        ch = value[i]
-        if ch == "\\" and i + 1 < len(value):
-            out.append(value[i + 1])
-            i += 2
-            continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return "".join(out), i + 1
-        out.append(ch)
-        i += 1
-    raise _Ambiguous("the From header has an unclosed comment")
-
-
-def _quoted(value: str, i: int) -> tuple[str, int]:
-    out = []
+def _enclosed(value: str, i: int, what: str) -> tuple[str, int]:
+    """The text of the comment or quoted string opening at VALUE[i], escapes resolved (comments nest), and the
+    index just after it."""
+    opener = value[i]
+    closer = ")" if opener == "(" else '"'
+    depth, out = 1, []
     i += 1
     while i < len(value):
         ch = value[i]
@@ -176,11 +161,15 @@ def _quoted(value: str, i: int) -> tuple[str, int]:
             out.append(value[i + 1])
             i += 2
             continue
-        if ch == '"':
-            return "".join(out), i + 1
+        if ch == closer:
+            depth -= 1
+            if depth == 0:
+                return "".join(out), i + 1
+        elif ch == opener:
+            depth += 1
         out.append(ch)
         i += 1
-    raise _Ambiguous("the From header has an unclosed quoted string")
+    raise _Ambiguous(f"the From header has an unclosed {what}")
 
 
 def _addr_spec(spec: str) -> tuple[str, str]:
