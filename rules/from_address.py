@@ -178,6 +178,8 @@ def _addr_spec(spec: str) -> tuple[str, str]:
     local, domain_text = spec.split("@")
     if "=?" in spec:
         raise _Ambiguous("the From address is written as an encoded word")
+    if _looks_like_address(local):
+        raise _Ambiguous("the local part of the From address holds a look-alike @ sign")
     if not _dot_atom(local):
         raise _Ambiguous("the local part of the From address is malformed")
     if domain_text.startswith("["):

@@ -70,6 +70,7 @@ def test_folded_from_header_is_read() -> None:
     ("jane@@nhs.net", "exactly one address"),
     ("jane@nhs.net@example.com", "exactly one address"),
     ("jane..smith@nhs.net", "local part"),
+    ("jane.smith\uff20nhs.net@example.com", "look-alike @ sign"),
     (".jane@nhs.net", "local part"),
     ("jane@nhs..net", "not a valid domain"),
     ("jane@nhs.net.", "not a valid domain"),
@@ -117,3 +118,48 @@ def test_mbox_separator_line_is_skipped_like_dkimpy_does() -> None:
 
 def test_lf_only_line_endings_are_read() -> None:
     assert from_of(b"From: Jane <jane@nhs.net>\nSubject: x\n\nbody\n")[0] == "jane@nhs.net"
+
+
+@pytest.mark.parametrize("value", [
+    "jane.smith@nhs.net", "<jane.smith@nhs.net>", "Jane Smith <jane.smith@nhs.net>", "Jane Smith<jane.smith@nhs.net>",
+    '"Smith, Jane (NHS ENGLAND)" <jane.smith@nhs.net>', "Dr. J. Smith <jane.smith@nhs.net>",
+    "jane.smith@nhs.net (Jane (Practice Manager) Smith)", "=?utf-8?q?Sin=C3=A9ad?= <sinead.obrien@nhs.net>",
+    "Jane <Jane.Smith+pcse@NHS.Net>",
+])
+def test_python_email_reads_the_same_single_address(value: str) -> None:
+    """What we accept, the standard library's parser (which the rest of the mailbot reads) reads the same way."""
+    import email
+    import email.policy
+
+    parsed = email.message_from_bytes(header(value), policy=email.policy.default)
+    addresses = parsed["From"].addresses
+    ours = from_of(header(value))[0]
+    assert len(addresses) == 1 and ours is not None
+    assert addresses[0].addr_spec.lower() == ours.lower()
+
+
+def test_random_from_values_we_accept_python_email_reads_alike() -> None:
+    import email
+    import email.policy
+    import random
+
+    pieces = ["Jane", " Smith", '"Q, x"', '"a@b"', "(c)", "(d@e)", "<", ">", "jane@nhs.net", "evil@example.com", ",",
+              ":", ";", "@", "=?utf-8?q?x=40y?=", "=?utf-8?q?Jo?=", " ", ".", '"', "\\", "nhs.net", "<jane@nhs.net>",
+              "\uff20", "\t", "\r\n ", "<@a:", "[1.2.3.4]"]
+    rng = random.Random(7)
+    accepted = 0
+    for _ in range(3000):
+        value = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 6)))
+        ours = from_of(header(value))[0]
+        if ours is None:
+            continue
+        accepted += 1
+        parsed = email.message_from_bytes(header(value), policy=email.policy.default)
+        try:
+            addresses = parsed["From"].addresses
+        except AttributeError:
+            continue  # a standard library bug on some encoded-word display names ("=?utf-8?q?Jo?=."): no address
+        # The standard library keeps undecoded UTF-8 as surrogates.
+        theirs = [a.addr_spec.encode("utf-8", "surrogateescape").decode("utf-8").lower() for a in addresses]
+        assert theirs == [ours.lower()], value
+    assert accepted > 100
