@@ -41,10 +41,7 @@ def _child_main(conn: Connection, memory_mb: int, cpu_seconds: int) -> None:
         soft = int(usage.ru_utime + usage.ru_stime) + 1 + cpu_seconds
         resource.setrlimit(resource.RLIMIT_CPU, (soft if hard_cpu == resource.RLIM_INFINITY else min(soft, hard_cpu),
                                                  hard_cpu))
-        result = read_form(pdf, options)
-        conn.send(result)
-        if MEMORY_PROBLEM in result.problems:
-            return  # after a failed allocation the process may be in a poor state: let a fresh child take over
+        conn.send(read_form(pdf, options))
 
 
 class _Worker:
@@ -120,7 +117,10 @@ class FormReader:
         try:
             if not worker.process.is_alive():
                 worker = self._replace(worker)
-            return self._read_in(worker, pdf, options or FormReadOptions())
+            reading = self._read_in(worker, pdf, options or FormReadOptions())
+            if MEMORY_PROBLEM in reading.problems:
+                worker = self._replace(worker)  # after a failed allocation a process may be in a poor state
+            return reading
         except _ChildLost as lost:
             worker = self._replace(worker)
             return unreadable(str(lost))

@@ -47,8 +47,10 @@ def read_form(pdf: bytes, options: FormReadOptions | None = None) -> FormReading
             return _read(pdf, options)
     except PasswordProtected:
         return unreadable("the PDF is protected by a password: it must be sent without one")
-    except (TooLarge, LimitReachedError) as error:
+    except TooLarge as error:
         return unreadable(f"the PDF is too large to read safely ({error})")
+    except LimitReachedError:
+        return unreadable("the PDF is too large or too complex to read safely (a limit on decompressing it was hit)")
     except MemoryError:
         return unreadable(MEMORY_PROBLEM)
     except RecursionError:
