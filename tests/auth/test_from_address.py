@@ -163,3 +163,9 @@ def test_random_from_values_we_accept_python_email_reads_alike() -> None:
         theirs = [a.addr_spec.encode("utf-8", "surrogateescape").decode("utf-8").lower() for a in addresses]
         assert theirs == [ours.lower()], value
     assert accepted > 100
+
+
+def test_many_malformed_lines_are_summarised() -> None:
+    raw = b"From: a@nhs.net\r\n" + b"not a header\r\n" * 1000 + b"\r\nbody"
+    _, _, problems = from_of(raw)
+    assert len(problems) == 6 and problems[-1].endswith("and 995 more malformed header lines")
