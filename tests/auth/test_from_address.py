@@ -62,6 +62,8 @@ def test_folded_from_header_is_read() -> None:
     ("=?utf-8?q?jane=40nhs.net?=", "encoded word"),
     ("=?utf-8?q?jane?=@nhs.net", "encoded word"),
     ("=?x-unknown?q?jane?= <jane@nhs.net>", "unknown charset"),
+    ("=?base64?q?amFuZQ=3D=3D?= <jane@nhs.net>", "unknown charset"),
+    ("=?utf-7?q?jane+AEA-nhs.net?= <evil@example.com>", "encoded word"),
     ("=?utf-8?b?####?= <jane@nhs.net>", "does not decode"),
     ('"jane"@nhs.net', "not one plain address"),
     ('"ceo@nhs.net"@example.com', "not one plain address"),
