@@ -64,7 +64,12 @@ def read_key_file(path: Path) -> dict[str, bytes]:
 def dns_key_lookup(timeout_seconds: float, nameservers: list[str] | None = None, port: int = 53) -> KeyLookup:
     """Keys from DNS TXT records, each look-up given TIMEOUT_SECONDS in all. NAMESERVERS (with PORT) replace the
     system's resolvers; tests point them at a local server."""
-    resolver = dns.resolver.Resolver(configure=nameservers is None)
+    try:
+        resolver = dns.resolver.Resolver(configure=nameservers is None)
+    except dns.resolver.NoResolverConfiguration as exc:
+        raise ConfigError("no DNS resolver is configured on this machine (/etc/resolv.conf), so DKIM keys cannot be "
+                          "looked up; set [auth] test_public_keys to a key file on an air-gapped install") from exc
+    resolver.cache = dns.resolver.Cache()  # keys are asked for again and again by one sender's messages
     if nameservers is not None:
         resolver.nameservers = list(nameservers)
         resolver.port = port

@@ -68,10 +68,7 @@ def check_signatures(raw: bytes, headers: RawHeaders, from_domain: str, key_look
     results: list[SignatureResult] = []
     verifier: dkim.DKIM | None = None
     keys: dict[str, bytes | None | KeyLookupTemporaryError] = {}
-    for index, field in enumerate(signatures):
-        if index >= MAX_SIGNATURES_CHECKED:
-            results.append(_failed("?", "?", f"not checked: only the first {MAX_SIGNATURES_CHECKED} signatures are"))
-            continue
+    for index, field in enumerate(signatures[:MAX_SIGNATURES_CHECKED]):
         domain, selector = "?", "?"
         try:
             tags = _tags(field.unfolded)
@@ -82,25 +79,25 @@ def check_signatures(raw: bytes, headers: RawHeaders, from_domain: str, key_look
             if verifier is None:
                 verifier = dkim.DKIM(raw, minkey=min_key_bits)
             _verify(verifier, index, record)
+            results.append(SignatureResult(SignatureCheck(domain, selector, passed=True, problem=None)))
         except KeyLookupTemporaryError as exc:
             detail = str(exc) or "the DNS look-up failed for now"
-            results.append(SignatureResult(_failed(domain, selector, f"its key could not be fetched ({detail})").check,
-                                           temporary=True))
-            continue
+            results.append(_failed(domain, selector, f"its key could not be fetched ({detail})", temporary=True))
         except _Fails as exc:
             if isinstance(exc, _FailsNamed):
                 domain, selector = exc.names
             results.append(_failed(domain, selector, str(exc)))
-            continue
         except Exception as exc:  # noqa: BLE001 - hostile input must never stop the judgement; it just fails
             results.append(_failed(domain, selector, f"it could not be checked ({exc.__class__.__name__})"))
-            continue
-        results.append(SignatureResult(SignatureCheck(domain, selector, passed=True, problem=None)))
+    unchecked = len(signatures) - MAX_SIGNATURES_CHECKED
+    if unchecked > 0:  # one line for them all: a message with thousands must not fill the case with them
+        results.append(_failed("?", "?", f"not checked, nor {unchecked - 1} more below it (only the first "
+                                         f"{MAX_SIGNATURES_CHECKED} signatures of a message are)"))
     return results
 
 
-def _failed(domain: str, selector: str, problem: str) -> SignatureResult:
-    return SignatureResult(SignatureCheck(domain, selector, passed=False, problem=problem))
+def _failed(domain: str, selector: str, problem: str, temporary: bool = False) -> SignatureResult:
+    return SignatureResult(SignatureCheck(domain, selector, passed=False, problem=problem), temporary=temporary)
 
 
 def _tags(value: bytes) -> dict[str, str]:

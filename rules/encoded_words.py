@@ -25,17 +25,15 @@ def decode_encoded_word(charset: str, encoding: str, text: str) -> str:
             data = base64.b64decode(text.encode("ascii"), validate=True)
         else:
             data = _Q_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), text.replace("_", " ").encode("ascii"))
-        return codec.decode(data)[0]
-    except (binascii.Error, UnicodeError, ValueError) as exc:
+        text_out = codec.decode(data)[0]
+    except (binascii.Error, UnicodeError, ValueError, TypeError) as exc:
         raise EncodedWordError(f"an encoded word that does not decode ({exc.__class__.__name__})") from exc
+    if not isinstance(text_out, str):  # "base64", "zlib" and the like are codecs, but not charsets
+        raise EncodedWordError(f"unknown charset {charset!r}")
+    return text_out
 
 
 def decoded_words(value: str) -> list[str]:
     """The decoded text of every encoded word in VALUE; raises EncodedWordError."""
     return [decode_encoded_word(m.group(1), m.group(2), m.group(3)) for m in ENCODED_WORD.finditer(value)]
 
-
-def decode_phrase(value: str) -> str:
-    """VALUE with its encoded words decoded (whitespace between adjacent encoded words dropped, RFC 2047 6.2)."""
-    value = re.sub(r"(\?=)\s+(=\?)", r"\1\2", value)
-    return ENCODED_WORD.sub(lambda m: decode_encoded_word(m.group(1), m.group(2), m.group(3)), value)

@@ -71,7 +71,7 @@ def parse_single_mailbox(value: str) -> tuple[str, str]:
             raise _Ambiguous(f"the From header holds an invisible or control character (U+{ord(ch):04X})")
     try:
         for decoded in decoded_words(value):
-            if any(at in decoded for at in AT_SIGNS) or "<" in decoded:
+            if _looks_like_address(decoded) or "<" in decoded:
                 raise _Ambiguous("the From header hides an address inside an encoded word")
     except EncodedWordError as exc:
         raise _Ambiguous(f"the From header has {exc}") from exc

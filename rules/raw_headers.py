@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 _LINE_BREAK = re.compile(rb"\r?\n")
 _FIELD_NAME = re.compile(rb"([\x21-\x39\x3b-\x7e]+):")
+MAX_DEFECTS_LISTED = 5
 # Header fields there may be only one of (RFC 5322 3.6, RFC 2045): an unsigned extra copy of one that a DKIM
 # signature covers lets a sender show readers text nobody signed.
 SINGLETON_FIELDS = frozenset({
@@ -81,4 +82,6 @@ def split_message(raw: bytes) -> RawHeaders:
             defects.append(f"header line {i + 1} is not a header field")
         i += 1
     fields = tuple(RawField(n, b"\r\n".join(v)) for n, v in zip(names, values, strict=True))
+    if len(defects) > MAX_DEFECTS_LISTED:  # a person reads these: a few say enough
+        defects[MAX_DEFECTS_LISTED:] = [f"and {len(defects) - MAX_DEFECTS_LISTED} more malformed header lines"]
     return RawHeaders(fields=fields, body=b"\r\n".join(lines[i:]), defects=tuple(defects))

@@ -78,3 +78,11 @@ def test_dns_servfail_is_a_temporary_failure() -> None:
         lookup = dns_key_lookup(1.0, nameservers=["127.0.0.1"], port=port)
         with pytest.raises(KeyLookupTemporaryError, match="SERVFAIL"):
             lookup("s1._domainkey.nhs.net")
+
+
+def test_dns_answers_are_cached_for_their_ttl(ring: KeyRing, good_key: SigningKey) -> None:
+    with dns_server(ring.records) as port:
+        lookup = dns_key_lookup(2.0, nameservers=["127.0.0.1"], port=port)
+        assert lookup("s1._domainkey.nhs.net") == good_key.record
+    # The server is gone: the answer (TTL 300 s) still comes from the cache.
+    assert lookup("s1._domainkey.nhs.net") == good_key.record

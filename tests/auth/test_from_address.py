@@ -62,6 +62,8 @@ def test_folded_from_header_is_read() -> None:
     ("=?utf-8?q?jane=40nhs.net?=", "encoded word"),
     ("=?utf-8?q?jane?=@nhs.net", "encoded word"),
     ("=?x-unknown?q?jane?= <jane@nhs.net>", "unknown charset"),
+    ("=?base64?q?amFuZQ=3D=3D?= <jane@nhs.net>", "unknown charset"),
+    ("=?utf-7?q?jane+AEA-nhs.net?= <evil@example.com>", "encoded word"),
     ("=?utf-8?b?####?= <jane@nhs.net>", "does not decode"),
     ('"jane"@nhs.net', "not one plain address"),
     ('"ceo@nhs.net"@example.com', "not one plain address"),
@@ -163,3 +165,9 @@ def test_random_from_values_we_accept_python_email_reads_alike() -> None:
         theirs = [a.addr_spec.encode("utf-8", "surrogateescape").decode("utf-8").lower() for a in addresses]
         assert theirs == [ours.lower()], value
     assert accepted > 100
+
+
+def test_many_malformed_lines_are_summarised() -> None:
+    raw = b"From: a@nhs.net\r\n" + b"not a header\r\n" * 1000 + b"\r\nbody"
+    _, _, problems = from_of(raw)
+    assert len(problems) == 6 and problems[-1].endswith("and 995 more malformed header lines")
