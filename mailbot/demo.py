@@ -58,7 +58,8 @@ def case_table(config: Config) -> str:
     engine = make_engine(config.store_url)
     try:
         with sessions(engine)() as session:
-            mails = dict(session.execute(select(OutboxMessage.case_id, func.count()).group_by(OutboxMessage.case_id)))
+            counts = session.execute(select(OutboxMessage.case_id, func.count()).group_by(OutboxMessage.case_id))
+            mails = {case_id: n for case_id, n in counts}
             rows = [(c.reference, c.kind, c.outcome, ", ".join(c.reasons) or "-", str(mails.get(c.id, 0)))
                     for c in session.scalars(select(Case).order_by(Case.id))]
     finally:

@@ -119,7 +119,8 @@ def _reply(ctx: ReplyContext, body: str, purpose: str = "reply") -> OutgoingMail
 
 def _notice(ctx: ReplyContext, to: str, subject: str, template: str, purpose: str = "notice",
             username: str | None = None, **values: Any) -> OutgoingMail:
-    body = render(template, reference=ctx.reference, mailbox=ctx.mailbox, **values)
+    # The templates that name the account read `username` too; the parameter must not swallow it.
+    body = render(template, reference=ctx.reference, mailbox=ctx.mailbox, username=username or "", **values)
     return OutgoingMail(purpose, to, clean_subject(f"{subject} [{ctx.reference}]"), body,
                         auto_submitted="auto-generated", username=username)
 
@@ -128,6 +129,9 @@ def sender_reply(ctx: ReplyContext, kind: Kind, outcome: Outcome, results: tuple
                  **values: Any) -> OutgoingMail:
     """The reply to the sender for KIND and OUTCOME (a template each)."""
     folder = kind.value if kind != Kind.UNCLEAR else "unclear"
+    if outcome != Outcome.APPROVED:
+        # "Already a Primary User" is news, not a fault: a rejection lists only what the sender must put right.
+        results = tuple(r for r in results if r.outcome != Outcome.APPROVED)
     template = f"replies/{folder}/{outcome.value}.txt"
     body = render(template, reference=ctx.reference, mailbox=ctx.mailbox, sender_name=ctx.sender_name,
                   explanations=explanations(results), **roles_lists(), **values)

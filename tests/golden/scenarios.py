@@ -145,7 +145,7 @@ def scenarios() -> Iterator[Scenario]:
     yield permission("grace.lee@nhs.net", "perm-trust", org="RX1", user="RBLACK2", apps="Prior Notification List",
                      role="Caldicott Guardian")
     yield Scenario("perm-html-only", "priya.shah@nhs.net", "Open Exeter permission request", "",
-                   html="<p>Organisation code: A81001<br>User: tom.white1@nhs.net<br>"
+                   html="<p>Organisation code: A81001<br>User: paul.brown2@nhs.net<br>"
                         "Applications: Sender Reports<br>Signatory role: GP Partner</p>")
     # Open Exeter notices.
     yield notice("notice-approved", username="AGREY1", full_name="Alex Grey", email="alex.grey@nhs.net",

@@ -71,18 +71,23 @@ def test_approving_over_an_unverified_signatory_records_them_as_verified(bot: Bo
     assert {r.purpose for r in bot.outbox(ref)} >= {"temporary_password"}
 
 
-def test_approve_with_a_corrected_field_reruns_the_checks(bot: Bot) -> None:
-    line = bot.one(form_mail(bot, pu_email=""))
-    assert line["outcome"] == "rejected"
-    flagged = bot.one(form_mail(bot, "nora.bell@nhs.net", sig_full_name="Dr Nora Bell",
-                                sig_email="nora.bell@nhs.net", pu_email="", pu_full_name="Tara Quinn"))
-    ref = flagged["reference"]
-    preview = bot.cli("review", "approve", ref, "--set", "pu_email=tara.quinn@nhs.net", "--preview", "--by", "Pat")
+def test_approving_a_photographed_form_with_the_fields_the_reviewer_read(bot: Bot) -> None:
+    photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(300)
+    line = bot.one(bot.mail("alan.hughes@nhs.net", "Primary User request form", "A photo of our signed form.",
+                            attachments=(("IMG_0042.jpg", photo, "image/jpeg"),)))
+    assert (line["outcome"], line["reasons"]) == ("flagged", ["form.unreadable"])
+    ref = line["reference"]
+    read = ["--set", "form_type=gp_practice", "--set", "org_code=A81001", "--set", "org_name=The Oakwood Surgery",
+            "--set", "pu_full_name=Tara Quinn", "--set", "pu_job_title=Practice Manager", "--set", "pu_request=new",
+            "--set", "sig_full_name=Dr Alan Hughes", "--set", "sig_role=Lead GP",
+            "--set", "sig_email=alan.hughes@nhs.net", "--set", "sig_date=20/11/2026", "--set", "pu_phone=01392 1"]
+    preview = bot.cli("review", "approve", ref, *read, "--set", "pu_email=tara.quinn@nhs.net", "--preview",
+                      "--by", "Pat")
     assert preview.status == 0 and "would be approved" in preview.out, preview.out + preview.err
     assert "tara.quinn@nhs.net" not in json.dumps(bot.org("A81001"))  # a preview changes nothing
-    bad = bot.cli("review", "approve", ref, "--set", "pu_email=tara.quinn@gmail.com", "--by", "Pat")
-    assert bad.status == 1 and "user.email_not_nhs" in bad.out
-    good = bot.cli("review", "approve", ref, "--set", "pu_email=tara.quinn@nhs.net", "--by", "Pat")
+    bad = bot.cli("review", "approve", ref, *read, "--set", "pu_email=tara.quinn@gmail.com", "--by", "Pat")
+    assert bad.status == 2 and "user.email_not_nhs" in bad.err  # the checks re-ran on the corrected fields
+    good = bot.cli("review", "approve", ref, *read, "--set", "pu_email=tara.quinn@nhs.net", "--by", "Pat")
     assert good.status == 0, good.out + good.err
     assert {u["email"] for u in bot.org("A81001")["users"] if u["primary"]} >= {"tara.quinn@nhs.net"}
 

@@ -58,9 +58,12 @@ def compose(*, sender: str, to: str, subject: str, body: str, date: datetime | N
     msg["Message-ID"] = message_id or make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">"))
     for name, value in (headers or {}).items():
         msg[name] = value
-    msg.set_content(body)
-    if html is not None:
-        msg.add_alternative(html, subtype="html")
+    if html is not None and not body:
+        msg.set_content(html, subtype="html")  # HTML only, as some webmail sends
+    else:
+        msg.set_content(body)
+        if html is not None:
+            msg.add_alternative(html, subtype="html")
     for filename, data, mime in attachments:
         maintype, subtype = mime.split("/", 1)
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
