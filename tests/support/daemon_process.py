@@ -13,12 +13,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class DaemonProcess:
-    def __init__(self, config_path: Path, *, handler_delay: float = 0.0, log_path: Path | None = None) -> None:
+    def __init__(self, config_path: Path, *, handler_delay: float = 0.0, log_path: Path | None = None,
+                 real: bool = False) -> None:
+        """`mailbot run` itself when REAL, else the daemon with the tests' small handler."""
         env = {**os.environ, "PYTHONPATH": str(ROOT), "MAILBOT_TEST_HANDLER_DELAY": str(handler_delay)}
         self.log_path = log_path or config_path.with_suffix(f".{time.monotonic_ns()}.log")
         self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in wait()
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.support.run_daemon", str(config_path)],
-                                     cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        argv = (["-m", "mailbot", "--config", str(config_path), "run"] if real
+                else ["-m", "tests.support.run_daemon", str(config_path)])
+        self.proc = subprocess.Popen([sys.executable, *argv], cwd=ROOT, env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
 
     @property
     def pid(self) -> int:
