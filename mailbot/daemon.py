@@ -38,7 +38,8 @@ from store import intake, outbox_queue
 from store.db import transaction
 
 log = logging.getLogger(__name__)
-STOP_WITHIN_SECONDS = 8.0  # leaves room inside the 10 s a supervisor gives after SIGTERM
+STOP_WITHIN_SECONDS = 8.0
+OUTBOX_WAKE_SECONDS = 0.1  # leaves room inside the 10 s a supervisor gives after SIGTERM
 
 
 def owner_id() -> str:
@@ -115,9 +116,19 @@ class Daemon:
         self.poll_job = _Repeating("poll", self._poll, self.stop)
         self.outbox_job = _Repeating("outbox", self.sender.drain, self.stop)
         self.source.after_batch = self.outbox_job.wake
+        self.worker.after_message = self._wake_outbox_soon
+        self._last_outbox_wake = 0.0
         self.idler: ImapIdler | None = None
         self.scheduler: BackgroundScheduler | None = None
         self.last_report = PollReport()
+
+    def _wake_outbox_soon(self) -> None:
+        """After each message: wake the sender, at most every OUTBOX_WAKE_SECONDS, so a quiet mailbox gets its
+        replies at once and a backlog still sends them in batches (fewer commits a mail)."""
+        now = time.monotonic()
+        if now - self._last_outbox_wake >= OUTBOX_WAKE_SECONDS:
+            self._last_outbox_wake = now
+            self.outbox_job.wake()
 
     def _poll(self) -> None:
         self.last_report = self.source.poll()
@@ -149,6 +160,7 @@ class Daemon:
                     break
         finally:
             self.source.close()
+            self.sender.close()
         return total
 
     # --- the daemon ----------------------------------------------------------------------------------------
@@ -193,6 +205,8 @@ class Daemon:
         if self.health is not None:
             self.health.stop()
         self.source.close()
+        if finished.is_set():
+            self.sender.close()
         return finished.is_set()
 
     def run_forever(self) -> int:

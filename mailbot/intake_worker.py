@@ -55,6 +55,9 @@ class IntakeWorker:
     daemon: DaemonSection
     folders: FoldersSection
     clock: Callable[[], datetime]
+    # Called after each message is recorded (the daemon wakes the outbox sender: a reply need not wait for the
+    # rest of its batch).
+    after_message: Callable[[], None] = lambda: None
 
     def folder_for(self, status: str, outcome: str | None) -> str:
         if status == intake.SET_ASIDE:
@@ -109,6 +112,7 @@ class IntakeWorker:
                 break
             folders[key] = self.process(key, raws[key], claimed[key], identity=identities[key],
                                         earlier=earlier.get(key), checked=True)
+            self.after_message()
         return folders
 
     def process(self, key: str, raw: bytes, attempts: int, *, identity: tuple[str | None, str] | None = None,

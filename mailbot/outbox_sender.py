@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ from store.models import OutboxMessage
 from store.outbox import PASSWORD_PURPOSE
 
 log = logging.getLogger(__name__)
+KEEP_CONNECTION_SECONDS = 20.0  # an idle connection older than this is not reused (servers drop idle clients)
 GIVE_UP_AFTER = 12  # transient failures before a reply is given up as undeliverable (about 2.8 days at 60 s)
 
 
@@ -57,9 +59,36 @@ class OutboxSender:
     transport_factory: Callable[[], Transport] | None = None
     stop: threading.Event = field(default_factory=threading.Event)
 
+    def __post_init__(self) -> None:
+        # One event loop and one server connection kept between drains (never two drains at once: the daemon's
+        # job runner sees to that), so a reply sent right after its case does not pay for a new connection.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._transport: Transport | None = None
+        self._last_used = 0.0
+
     def drain(self) -> DrainReport:
-        """Send everything due now (batch after batch), then return. Safe to call from any thread."""
-        return asyncio.run(self.drain_async())
+        """Send everything due now (batch after batch), then return. Not to be called from two threads at once."""
+        if self._loop is None or self._loop.is_closed():
+            self._loop = asyncio.new_event_loop()
+        return self._loop.run_until_complete(self.drain_async())
+
+    def close(self) -> None:
+        """Close the kept connection and the event loop (at shutdown)."""
+        if self._loop is None or self._loop.is_closed():
+            return
+        if self._transport is not None:
+            self._loop.run_until_complete(self._transport.close())
+            self._transport = None
+        self._loop.close()
+
+    async def _transport_now(self) -> Transport:
+        """The kept transport, replaced when it has sat unused long enough for the server to have dropped it."""
+        if self._transport is not None and time.monotonic() - self._last_used > KEEP_CONNECTION_SECONDS:
+            await self._transport.close()
+            self._transport = None
+        if self._transport is None:
+            self._transport = (self.transport_factory or transport_for(self.config))()
+        return self._transport
 
     async def drain_async(self) -> DrainReport:
         report = DrainReport()
@@ -73,8 +102,7 @@ class OutboxSender:
         return report
 
     async def _send_rows(self, rows: list[OutboxMessage], report: DrainReport) -> None:
-        factory = self.transport_factory or transport_for(self.config)
-        transport = factory()
+        transport = await self._transport_now()
         delivered: int | None = None  # accepted by the server; recorded as sent with the next commit
         try:
             for index, row in enumerate(rows):
@@ -93,7 +121,9 @@ class OutboxSender:
                 delivered = await self._send_one(transport, row, report, delivered)
         finally:
             self._record_sent(delivered)
-            await transport.close()
+            self._last_used = time.monotonic()
+            if self.stop.is_set():
+                await transport.close()
 
     def _record_sent(self, row_id: int | None) -> None:
         if row_id is not None:
@@ -106,7 +136,13 @@ class OutboxSender:
         which saves one commit a mail), else records the outcome and returns None. DELIVERED is the previous
         row accepted and not yet recorded."""
         try:
-            await transport.envelope(self.config.mailbox.address, row.recipient)
+            try:
+                await transport.envelope(self.config.mailbox.address, row.recipient)
+            except SendTransient:
+                # A kept connection the server has since closed: nothing was sent, so one fresh try is safe.
+                await transport.close()
+                await transport.open()
+                await transport.envelope(self.config.mailbox.address, row.recipient)
         except (SendRefused, SendTransient) as exc:
             self._record_sent(delivered)
             if isinstance(exc, SendRefused):
