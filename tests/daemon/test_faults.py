@@ -1,6 +1,6 @@
-"""Faults: the daemon killed with SIGKILL at random points, Dovecot killed mid-batch, SIGTERM, two daemons on
-PostgreSQL. After each, every message is answered exactly once (or, where a send was cut off after DATA began,
-at most once and shown as uncertain)."""
+"""Faults: the daemon killed with SIGKILL at random points, Dovecot killed mid-batch, SIGTERM (two daemons on
+PostgreSQL: see test_mailbot_run). After each, every message is answered exactly once (or, where a send was cut
+off after DATA began, at most once and shown as uncertain)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, select
 
 from store.db import make_engine, sessions
@@ -127,27 +126,3 @@ def test_dovecot_killed_and_restarted_mid_batch(make_daemon, dovecot: DovecotSer
     finally:
         daemon.shutdown()
     _assert_exactly_once(daemon.sessions.kw["bind"], smtp_server, _inbound_ids(messages), dovecot)
-
-
-@pytest.mark.postgres
-def test_two_daemons_on_postgresql_never_process_or_send_twice(
-        tmp_path: Path, postgres_database: str, dovecot: DovecotServer, smtp_server: SmtpServer) -> None:
-    from tests.conftest import _empty_postgres
-
-    engine = make_engine(postgres_database)
-    _empty_postgres(engine)
-    messages = [sample_message(n) for n in range(40)]
-    dovecot.append(*messages)
-    config = _write_config(tmp_path, postgres_database, dovecot, smtp_server, outbox_batch=5)
-    daemons = [DaemonProcess(config, handler_delay=0.02) for _ in range(2)]
-    try:
-        finished = _wait_until(lambda: _all_finished(engine, 40), 40)
-        for d in daemons:
-            assert d.terminate() < 10
-        assert finished, daemons[0].output()[-2000:] + daemons[1].output()[-2000:]
-        _assert_exactly_once(engine, smtp_server, _inbound_ids(messages), dovecot)
-        with sessions(engine)() as session:
-            owners = Counter(session.scalars(select(OutboxMessage.claimed_by)))
-        assert len(owners) == 2, f"both daemons should have sent some replies: {owners}"
-    finally:
-        engine.dispose()

@@ -139,3 +139,45 @@ def test_real_daemon_killed_at_random_points_answers_each_message_exactly_once(
         assert dovecot.uids("INBOX") == []
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_two_real_daemons_on_postgresql_never_process_or_send_twice(
+        tmp_path: Path, postgres_database: str, key: SigningKey, form_pdf: bytes, dovecot: DovecotServer,
+        smtp_server: SmtpServer) -> None:
+    from tests.conftest import _empty_postgres
+
+    engine = make_engine(postgres_database)
+    _empty_postgres(engine)
+    messages = [form_request(key, n, form_pdf) if n % 4 == 0 else permission_request(key, n) for n in range(40)]
+    dovecot.append(*messages)
+    config = _config(tmp_path, postgres_database, key, dovecot, smtp_server, outbox_batch=5)
+    with dovecot.client() as client:
+        assert len(client.search(["ALL"])) == 40
+
+    def finished() -> bool:
+        with sessions(engine)() as session:
+            intake = list(session.scalars(select(IntakeRecord.status)))
+            outbox = set(session.scalars(select(OutboxMessage.status)))
+        return len(intake) == 40 and set(intake) == {"done"} and outbox <= {"sent"}
+
+    daemons = [DaemonProcess(config, real=True) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 60
+        while not finished() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for d in daemons:
+            assert d.terminate() < 10
+        assert finished(), daemons[0].output()[-2000:] + daemons[1].output()[-2000:]
+        with sessions(engine)() as session:
+            cases = list(session.scalars(select(Case)))
+            senders = Counter(session.scalars(select(OutboxMessage.claimed_by)))
+        assert len(Counter(c.message_row_id for c in cases)) == 40
+        delivered = Counter(smtp_server.message_ids())
+        assert all(n == 1 for n in delivered.values()), "a mail was sent twice"
+        replies = _replies_by_inbound(smtp_server)
+        assert all(replies[_message_id(raw)] == 1 for raw in messages)
+        assert dovecot.uids("INBOX") == []
+        assert len(senders) == 2, f"both daemons should have sent replies: {senders}"
+    finally:
+        engine.dispose()
