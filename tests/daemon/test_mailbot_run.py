@@ -181,3 +181,21 @@ def test_two_real_daemons_on_postgresql_never_process_or_send_twice(
         assert len(senders) == 2, f"both daemons should have sent replies: {senders}"
     finally:
         engine.dispose()
+
+
+def test_run_once_on_the_embedded_default_reads_and_writes_local_maildirs(
+        tmp_path: Path, key: SigningKey) -> None:
+    keys = key.write_key_file(tmp_path / "test-keys.txt")
+    config = tmp_path / "mailbot.toml"
+    config.write_text(f'[store]\nurl = "sqlite:///var/mailbot.db"\n[auth]\ntest_public_keys = "{keys}"\n'
+                      '[http]\nlisten = "127.0.0.1:0"\n')
+    prepare_store(config)
+    inbox = tmp_path / "var" / "inbox"
+    for sub in ("new", "cur", "tmp"):
+        (inbox / sub).mkdir(parents=True, exist_ok=True)
+    (inbox / "new" / "1.M1.host").write_bytes(permission_request(key, 1))
+    result = mailbot("--config", config, "run", "--once")
+    assert result.status == 0, result.err
+    sent = [p.read_bytes() for p in (tmp_path / "var" / "sent" / "new").iterdir()]
+    assert any(b"Re: Open Exeter permission request 1" in raw for raw in sent)
+    assert list((inbox / "new").iterdir()) == [] and len(list((inbox / ".Approved" / "cur").iterdir())) == 1
