@@ -138,6 +138,7 @@ class FoldersSection:
 
 @dataclass(frozen=True)
 class DaemonSection:
+    workers: int = 2
     max_attempts: int = 5
     retry_seconds: int = 30
     lease_seconds: int = 300

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -104,16 +105,27 @@ class IntakeWorker:
         identities = {key: (header_message_id(raw), content_hash(raw)) for key, raw in raws.items()}
         with self._reading() as session:
             earlier = intake.earlier_sightings(session, source=self.source, messages=identities)
-        folders: dict[str, str | None] = {}
         keys = list(raws)
-        for index, key in enumerate(keys):
-            if stop.is_set():
-                self.release(keys[index:])
-                break
-            folders[key] = self.process(key, raws[key], claimed[key], identity=identities[key],
-                                        earlier=earlier.get(key), checked=True)
+
+        def handle(key: str) -> tuple[str, str | None, bool]:
+            if stop.is_set():  # not started: given back below
+                return key, None, False
+            folder = self.process(key, raws[key], claimed[key], identity=identities[key],
+                                  earlier=earlier.get(key), checked=True)
             self.after_message()
-        return folders
+            return key, folder, True
+
+        if self.daemon.workers <= 1 or len(keys) <= 1:
+            results = [handle(key) for key in keys]
+        else:
+            # Several at once: most of a message's time is spent waiting (DNS, the forms sandbox's children,
+            # the store), and each message has its own claim and transaction.
+            with ThreadPoolExecutor(self.daemon.workers, thread_name_prefix="intake") as pool:
+                results = list(pool.map(handle, keys))
+        not_started = [key for key, _folder, started in results if not started]
+        if not_started:
+            self.release(not_started)
+        return {key: folder for key, folder, started in results if started}
 
     def process(self, key: str, raw: bytes, attempts: int, *, identity: tuple[str | None, str] | None = None,
                 earlier: IntakeRecord | None = None, checked: bool = False) -> str | None:
