@@ -26,6 +26,7 @@ def _replies(bench: Bench) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2, help="[daemon] workers")
     parser.add_argument("--kind", choices=["simple", "pipeline"], default="simple")
     parser.add_argument("--store-url", default=None)
     parser.add_argument("--batch-size", type=int, default=100)
@@ -37,9 +38,10 @@ def main() -> None:
             from bench.pipeline_mail import prepare
             from tests.support.real_mail import prepare_store
             prepare_store(bench.write_config(store_url=args.store_url, batch_size=args.batch_size,
-                                             extra=prepare(bench)))
+                                             extra={**prepare(bench), "daemon": {"workers": args.workers}}))
         else:
-            bench.write_config(store_url=args.store_url, batch_size=args.batch_size)
+            bench.write_config(store_url=args.store_url, batch_size=args.batch_size,
+                               extra={"daemon": {"workers": args.workers}})
         messages = bench.messages(args.messages)
         with bench.dovecot.client(None) as client:
             for raw in messages:

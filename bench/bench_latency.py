@@ -27,6 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=float, default=20.0, help="messages delivered per second")
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--workers", type=int, default=2, help="[daemon] workers")
     parser.add_argument("--kind", choices=["simple", "pipeline"], default="pipeline")
     args = parser.parse_args()
     count = int(args.rate * args.seconds)
@@ -35,9 +36,10 @@ def main() -> None:
         if args.kind == "pipeline":
             from bench.pipeline_mail import prepare
             from tests.support.real_mail import prepare_store
-            prepare_store(bench.write_config(poll_seconds=600, extra=prepare(bench)))
+            extra = {**prepare(bench), "daemon": {"workers": args.workers}}
+            prepare_store(bench.write_config(poll_seconds=600, extra=extra))
         else:
-            bench.write_config(poll_seconds=600)
+            bench.write_config(poll_seconds=600, extra={"daemon": {"workers": args.workers}})
         messages = bench.messages(count)
         proc = bench.start_daemon()
         delivered: dict[str, float] = {}
