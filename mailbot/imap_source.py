@@ -122,7 +122,11 @@ class ImapSource:
         if not claimed:
             return 0, 0
         uids = [by_key[k] for k in claimed]
-        fetched = client.fetch(uids, ["BODY.PEEK[]"])
+        try:
+            fetched = client.fetch(uids, ["BODY.PEEK[]"])
+        except Exception:
+            self.worker.release(claimed)  # the connection failed: due again at once, not after the lease
+            raise
         raws: dict[str, bytes] = {}
         for key in claimed:
             raw = fetched.get(by_key[key], {}).get(b"BODY[]")

@@ -140,12 +140,8 @@ def earlier_sighting(session: Session, *, source: str, key: str, message_id: str
                      content_hash: str) -> IntakeRecord | None:
     """A finished record of the same message under another key (e.g. before a UIDVALIDITY change): the same bytes,
     or the same Message-ID in the same mailbox."""
-    same = IntakeRecord.content_hash == content_hash
-    if message_id:
-        same = or_(same, IntakeRecord.message_id == message_id)
-    return session.scalars(select(IntakeRecord).where(
-        IntakeRecord.source == source, IntakeRecord.key != key, IntakeRecord.status.in_(FINISHED), same)
-        .order_by(IntakeRecord.id).limit(1)).one_or_none()
+    found = earlier_sightings(session, source=source, messages={key: (message_id, content_hash)})
+    return found.get(key)
 
 
 def earlier_sightings(session: Session, *, source: str, messages: dict[str, tuple[str | None, str]]
@@ -163,10 +159,23 @@ def earlier_sightings(session: Session, *, source: str, messages: dict[str, tupl
     found: dict[str, IntakeRecord] = {}
     for key, (message_id, content_hash) in messages.items():
         for row in rows:
-            if row.key != key and (row.content_hash == content_hash or (message_id and row.message_id == message_id)):
+            if row.key == key:
+                continue
+            if row.content_hash == content_hash or (message_id and row.message_id == message_id
+                                                    and _other_epoch(row.key, key)):
                 found[key] = row
                 break
     return found
+
+
+def _other_epoch(earlier: str, current: str) -> bool:
+    """Whether two IMAP keys are from different UIDVALIDITY epochs of one folder. Only then does a Message-ID
+    alone say "the same message": within one epoch, another UID with that Message-ID is another delivery, which
+    the pipeline records as a duplicate (a case, no reply) rather than silently passing over it."""
+    if not (earlier.startswith("imap:") and current.startswith("imap:")):
+        return False
+    return earlier.rsplit("/", 2)[0] == current.rsplit("/", 2)[0] and earlier.rsplit("/", 1)[0] != current.rsplit(
+        "/", 1)[0]
 
 
 def mark_cleaned(session: Session, keys: Iterable[str], now: datetime) -> None:

@@ -1,0 +1,106 @@
+"""The intake records on both databases: claims and leases, a take-over that makes the slow daemon's commit fail,
+retries with backoff, set-aside, and what counts as the same message."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from mailbot.config import DaemonSection, FoldersSection
+from mailbot.intake_worker import IntakeWorker
+from store import intake
+from store.db import sessions, transaction
+from store.models import Case, IntakeRecord
+from tests.support.daemon_setup import sample_message
+from tests.support.simple_handler import SimpleHandler
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=60)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _worker(engine: Engine, owner: str, clock: Clock) -> IntakeWorker:
+    factory = sessions(engine)
+    return IntakeWorker(sessions=factory, handler=SimpleHandler(factory), source="imap:INBOX", owner=owner,
+                        daemon=DaemonSection(lease_seconds=60, retry_seconds=10, max_attempts=3),
+                        folders=FoldersSection(), clock=clock)
+
+
+def test_a_claim_is_exclusive_until_its_lease_runs_out_and_the_slow_daemon_then_commits_nothing(
+        engine: Engine) -> None:
+    clock = Clock()
+    slow, fast = _worker(engine, "slow", clock), _worker(engine, "fast", clock)
+    key = intake.imap_key("INBOX", 7, 1)
+    assert slow.claim([key]) == {key: 1}
+    assert fast.claim([key]) == {}
+    clock.now = NOW + LEASE + timedelta(seconds=1)
+    assert fast.claim([key]) == {key: 2}
+    raw = sample_message(1)
+    assert slow.process(key, raw, 1) is None  # its transaction rolled back: LostClaim
+    assert fast.process(key, raw, 2) == "Approved"
+    with sessions(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 1
+        assert session.scalars(select(IntakeRecord.status)).one() == "done"
+
+
+def test_failures_back_off_then_set_the_message_aside(engine: Engine) -> None:
+    clock = Clock()
+    worker = _worker(engine, "me", clock)
+    key = intake.imap_key("INBOX", 7, 1)
+    raw = sample_message(1, subject="Always [fail]")
+    waits = []
+    for attempt in range(1, 4):
+        assert worker.claim([key]) == {key: attempt}
+        folder = worker.process(key, raw, attempt)
+        with sessions(engine)() as session:
+            record = session.scalars(select(IntakeRecord)).one()
+        if attempt < 3:
+            assert folder is None and record.status == "retry"
+            assert worker.claim([key]) == {}  # not due yet
+            waits.append(record.next_attempt_at - clock.now)
+            clock.now = record.next_attempt_at
+        else:
+            assert folder == "Set-aside" and record.status == "set_aside"
+    assert waits == [timedelta(seconds=10), timedelta(seconds=20)]
+
+
+def test_a_temporary_failure_is_retried_without_counting_towards_set_aside(engine: Engine) -> None:
+    clock = Clock()
+    worker = _worker(engine, "me", clock)
+    key = intake.imap_key("INBOX", 7, 1)
+    for _ in range(5):
+        attempts = worker.claim([key])[key]
+        assert worker.process(key, sample_message(1, subject="DNS [later]"), attempts) is None
+        with sessions(engine)() as session:
+            record = session.scalars(select(IntakeRecord)).one()
+        assert record.status == "retry" and record.attempts == 0
+        clock.now = record.next_attempt_at
+
+
+@pytest.mark.parametrize(("earlier_key", "matches"), [
+    ("imap:INBOX/6/1", True),    # another UIDVALIDITY of the same folder: the same message
+    ("imap:INBOX/7/2", False),   # another UID in the same epoch: another delivery, for the pipeline to judge
+    ("imap:Other/6/1", False),
+])
+def test_a_message_id_alone_matches_only_across_uidvalidity_epochs(engine: Engine, earlier_key: str,
+                                                                   matches: bool) -> None:
+    with transaction(sessions(engine)) as session:
+        session.add(IntakeRecord(source="imap:INBOX", key=earlier_key, message_id="<m@x>", content_hash="a" * 64,
+                                 status="done", outcome="approved", attempts=1, case_ids=[], created_at=NOW,
+                                 updated_at=NOW))
+    with sessions(engine)() as session:
+        found = intake.earlier_sightings(session, source="imap:INBOX",
+                                         messages={"imap:INBOX/7/1": ("<m@x>", "b" * 64)})
+        same_bytes = intake.earlier_sightings(session, source="imap:INBOX",
+                                              messages={"imap:INBOX/7/1": (None, "a" * 64)})
+    assert ("imap:INBOX/7/1" in found) is (matches and earlier_key.startswith("imap:INBOX"))
+    assert "imap:INBOX/7/1" in same_bytes or earlier_key.startswith("imap:Other")
