@@ -15,6 +15,8 @@ from parsers.form_template import BOTTOM_THIRD_TOP, Rect
 
 ANNOTATION_HOW = {"/Ink": "ink", "/Stamp": "stamp"}
 DARK_LEVEL = 128  # grey levels below this count as ink
+# An image covering more of the page than this is a scanned page (perhaps under an OCR text layer), not a signature.
+MAX_IMAGE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -25,12 +27,14 @@ class Marks:
 
 
 def find_marks(page: PageObject, pdfium_page: pdfium.PdfPage, box: Rect, drawing_area: Rect | None,
-               ink_threshold: float, render_scale: float) -> Marks:
+               printed: bool, ink_threshold: float, render_scale: float) -> Marks:
     """The marks over BOX. DRAWING_AREA is where ink is measured: None when the page is not laid out as our form
-    (printed by another tool), and then any image in the bottom third of the page counts instead."""
+    (printed by another tool). On a PRINTED form (flattened, or printed to PDF) any image in the bottom third of
+    the page counts (SPEC 9), as the box may have moved; on a fillable form the image must be over the box."""
     how = annotation_over(page, box)
-    image_area = box if drawing_area is not None else (0.0, 0.0, float(pdfium_page.get_width()), BOTTOM_THIRD_TOP)
-    if not how and image_over(pdfium_page, image_area):
+    width, height = pdfium_page.get_size()
+    image_area = (0.0, 0.0, width, BOTTOM_THIRD_TOP) if printed or drawing_area is None else box
+    if not how and image_over(pdfium_page, image_area, max_area=width * height * MAX_IMAGE_SHARE):
         how = "image"
     ratio = ink_ratio(pdfium_page, drawing_area, render_scale) if drawing_area is not None else 0.0
     if not how and ratio >= ink_threshold:
@@ -61,14 +65,14 @@ def annotation_over(page: PageObject, box: Rect) -> str:
     return ""
 
 
-def image_over(pdfium_page: pdfium.PdfPage, area: Rect) -> bool:
-    """Whether an image drawn on the page (also inside drawings it uses) overlaps AREA."""
+def image_over(pdfium_page: pdfium.PdfPage, area: Rect, max_area: float) -> bool:
+    """Whether an image drawn on the page (also inside drawings it uses), smaller than MAX_AREA, overlaps AREA."""
     for obj in pdfium_page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=4):
         try:
             bounds = obj.get_bounds()
         except Exception:  # noqa: S112 - an object PDFium cannot place is no mark
             continue
-        if overlaps(bounds, area):
+        if overlaps(bounds, area) and (bounds[2] - bounds[0]) * (bounds[3] - bounds[1]) <= max_area:
             return True
     return False
 

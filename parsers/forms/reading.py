@@ -89,7 +89,8 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
             return unreadable("no field values could be read from the form (a scan?): a person must read it")
         digital = check_digital_signature(pdf) if signature_field_signed(reader) else DigitalSignature("none")
         marks = find_marks(page, pdfium_page, template.signature_box,
-                           template.drawing_area if laid_out else None, options.ink_threshold, options.render_scale)
+                           template.drawing_area if laid_out else None, method == "printed_text",
+                           options.ink_threshold, options.render_scale)
     finally:
         document.close()
     fields = normalise_fields({name: values.get(name, "") for name in FIELD_NAMES})

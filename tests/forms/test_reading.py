@@ -12,7 +12,7 @@ from parsers.forms.reading import FormReadOptions, read_form
 from parsers.forms.result import FormReading
 from rules.form_signature import is_signed
 from tests.support import forms_fixtures as fx
-from tests.support.forms_printed import printed_as_lines, reprinted_with_spaces
+from tests.support.forms_printed import printed_as_lines, reprinted_with_spaces, scanned_with_text_layer
 
 GOOD = fx.GOOD_VALUES
 EXPECTED_FIELDS = {**GOOD, "sig_typed": ""}
@@ -54,12 +54,22 @@ CASES: dict[str, Case] = {
                                   "printed_text", "typed name", typed="Dr Jo Lead"),
     "flattened, ink written into the page": Case(lambda: fx.with_drawn_ink(fx.filled_form("gp", GOOD, flatten=True)),
                                                  "read", "signed", "printed_text", "ink signature"),
+    "flattened, stale /Fields left behind": Case(lambda: fx.flattened_leaving_stale_fields("gp", GOOD), "read",
+                                                 "unsigned", "printed_text"),
     "ink on page 2 only": Case(lambda: fx.with_ink(fx.filled_form("gp", GOOD), page=1), "read", "unsigned",
                                "acroform"),
     "image on page 2 only": Case(lambda: fx.with_image(fx.filled_form("gp", GOOD), page=1), "read", "unsigned",
                                  "acroform"),
     "image outside the box": Case(lambda: fx.with_image(fx.filled_form("gp", GOOD), rect=(300, 640, 500, 700)),
                                   "read", "unsigned", "acroform"),
+    "fillable form, image in the bottom third beside the box": Case(
+        lambda: fx.with_image(fx.filled_form("gp", GOOD), rect=(50, 60, 200, 100)), "read", "unsigned", "acroform"),
+    "flattened, image in the bottom third beside the box": Case(
+        lambda: fx.with_image(fx.filled_form("gp", GOOD, flatten=True), rect=(50, 60, 200, 100)), "read", "signed",
+        "printed_text", "image of a signature"),
+    "flattened, image in the top half": Case(
+        lambda: fx.with_image(fx.filled_form("gp", GOOD, flatten=True), rect=(300, 640, 500, 700)), "read",
+        "unsigned", "printed_text"),
     "printed as label lines, unsigned": Case(lambda: printed_as_lines("other", GOOD), "read", "unsigned",
                                              "printed_text", form_type="other"),
     "printed as label lines, image signature": Case(lambda: printed_as_lines("gp", GOOD, signed_with_image=True),
@@ -70,6 +80,12 @@ CASES: dict[str, Case] = {
                                            "signed", "acroform", "ink signature"),
     "image-only scan": Case(lambda: fx.image_only_scan(fx.filled_form("gp", GOOD, "ink", flatten=True)),
                             "unreadable"),
+    "scan with an OCR text layer, ink signed": Case(
+        lambda: scanned_with_text_layer(fx.scanned_page_png(fx.filled_form("gp", GOOD, "ink")), "gp", GOOD), "read",
+        "signed", "printed_text", "ink signature"),
+    "scan with an OCR text layer, unsigned": Case(
+        lambda: scanned_with_text_layer(fx.scanned_page_png(fx.filled_form("gp", GOOD)), "gp", GOOD), "read",
+        "unsigned", "printed_text"),
     "encrypted, real user password": Case(lambda: fx.encrypted(fx.filled_form("gp", GOOD), "s3cret"), "unreadable"),
     "truncated": Case(lambda: fx.truncated(fx.filled_form("gp", GOOD)), "unreadable"),
     "decompression bomb": Case(fx.decompression_bomb, "unreadable"),

@@ -157,6 +157,29 @@ def edited_after_signing(signed: bytes, field: str = "org_name", value: str = "S
 
 # --- other tools, scans -----------------------------------------------------------------------------------------
 
+def flattened_leaving_stale_fields(form_type: str, values: dict[str, str]) -> bytes:
+    """Flattened by a tool that removes the field widgets but leaves /AcroForm /Fields pointing at them."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(blank_form(form_type))))
+    writer.update_page_form_field_values(writer.pages[0], dict(values), auto_regenerate=False, flatten=True)
+    writer.remove_annotations(subtypes="/Widget")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def scanned_page_png(pdf: bytes) -> bytes:
+    """Page 1 of PDF as a greyscale 100 dpi picture, as a scanner sees it."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    document.init_forms()
+    image = document[0].render(scale=100 / 72, may_draw_forms=True).to_pil().convert("L")
+    document.close()
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
 def image_only_scan(pdf: bytes) -> bytes:
     """PDF's pages rendered to pictures and wrapped again as a PDF, as a scanner without OCR makes."""
     import pypdfium2 as pdfium
