@@ -22,7 +22,7 @@ from parsers.forms.acroform import (
 )
 from parsers.forms.digital_signature import DigitalSignature, check_digital_signature
 from parsers.forms.marks import find_marks
-from parsers.forms.normalise import normalise_fields
+from parsers.forms.normalise import normalise_fields, normalise_value
 from parsers.forms.pdf_safety import TooLarge, check_page
 from parsers.forms.printed_text import layout_matches, values_from_labels, values_in_boxes
 from parsers.forms.result import FormReading, unreadable
@@ -72,7 +72,6 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
     acro = _acroform_values(reader)
     document = pdfium.PdfDocument(pdf)
     try:
-        document.init_forms()
         pdfium_page = document[0]
         textpage = pdfium_page.get_textpage()
         text = textpage.get_text_range()
@@ -96,7 +95,8 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
     fields = normalise_fields({name: values.get(name, "") for name in FIELD_NAMES})
     how = "digital" if digital.state == "intact" else marks.how
     return FormReading(status="read", form_type=form_type, fields=fields, method=method, digital=digital.state,
-                       mark_over_box=marks.over_box, mark_how=how, typed_name=fields["sig_typed"],
+                       mark_over_box=marks.over_box, mark_how=how,
+                       typed_name=fields["sig_typed"] or normalise_value("sig_typed", marks.typed_text),
                        box_ink_ratio=marks.ink_ratio, problems=digital.problems)
 
 

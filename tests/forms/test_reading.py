@@ -10,8 +10,9 @@ import pytest
 
 from parsers.forms.reading import FormReadOptions, read_form
 from parsers.forms.result import FormReading
-from rules.form_signature import is_signed
+from rules.form_signature import SignatureVerdict, is_signed
 from tests.support import forms_fixtures as fx
+from tests.support.forms_drawing import add_annotation, free_text_annotation, ink_annotation
 from tests.support.forms_printed import printed_as_lines, reprinted_with_spaces, scanned_with_text_layer
 
 GOOD = fx.GOOD_VALUES
@@ -56,6 +57,9 @@ CASES: dict[str, Case] = {
                                                  "read", "signed", "printed_text", "ink signature"),
     "flattened, stale /Fields left behind": Case(lambda: fx.flattened_leaving_stale_fields("gp", GOOD), "read",
                                                  "unsigned", "printed_text"),
+    "ink annotation without an appearance stream": Case(
+        lambda: add_annotation(fx.filled_form("gp", GOOD), 0, ink_annotation((300, 130, 480, 180), appearance=False)),
+        "read", "signed", "acroform", "ink signature"),
     "ink on page 2 only": Case(lambda: fx.with_ink(fx.filled_form("gp", GOOD), page=1), "read", "unsigned",
                                "acroform"),
     "image on page 2 only": Case(lambda: fx.with_image(fx.filled_form("gp", GOOD), page=1), "read", "unsigned",
@@ -130,7 +134,7 @@ def test_unreadable_forms_say_why(readings: dict[str, FormReading]) -> None:
 
 def test_the_altered_form_is_flagged_whatever_marks_it_carries(readings: dict[str, FormReading]) -> None:
     reading = readings["digitally signed, then edited"]
-    assert reading.digital == "altered" and reading.mark_over_box  # the signature's own appearance is still there
+    assert reading.digital == "altered"
     assert "changed after" in reading.problems[0]
     assert readings["filled, digitally signed"].digital == "intact"
 
@@ -150,6 +154,17 @@ def test_a_typed_name_counts_only_when_allowed_and_only_the_signatorys(readings:
     assert is_signed(reading, accept_typed=True, signatory_name="").verdict == "unsigned"
     other = read_form(fx.filled_form("gp", {**GOOD, "sig_typed": "Sam New"}))
     assert is_signed(other, accept_typed=True, signatory_name="Dr Jo Lead").verdict == "unsigned"
+
+
+def test_a_name_typed_in_a_text_box_over_the_signature_box_is_a_typed_signature() -> None:
+    pdf = add_annotation(fx.filled_form("gp", GOOD, flatten=True), 0, free_text_annotation(
+        (300, 140, 500, 170), "Jo  Lead"))
+    reading = read_form(pdf)
+    assert (reading.typed_name, reading.mark_over_box, reading.box_ink_ratio) == ("Jo Lead", False, 0.0)
+    signed = SignatureVerdict("signed", "typed name")
+    assert is_signed(reading, accept_typed=True, signatory_name="Dr Jo Lead") == signed
+    assert is_signed(reading, accept_typed=False, signatory_name="Dr Jo Lead").verdict == "unsigned"
+    assert is_signed(reading, accept_typed=True, signatory_name="Sam New").verdict == "unsigned"
 
 
 def test_a_blank_form_is_read_with_empty_fields_and_unsigned() -> None:
