@@ -8,9 +8,16 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
+
+
+MIB = 1024 * 1024
+# pyHanko's limits for untrusted input, tightened for a two-page form (its defaults allow 256 MiB a stream).
+DECODE_LIMITS = DecodeLimits(per_stream=StreamDecodeLimits(max_output_size=16 * MIB),
+                             document_budget=DocumentDecodeBudget(base_allowance=64 * MIB))
 
 
 @dataclass(frozen=True)
@@ -22,7 +29,7 @@ class DigitalSignature:
 
 def check_digital_signature(pdf: bytes) -> DigitalSignature:
     """The state of the last digital signature in PDF; only call it when a /Sig field has a value."""
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False, decode_limits=DECODE_LIMITS)
     signatures = reader.embedded_signatures
     if not signatures:
         return DigitalSignature("none")

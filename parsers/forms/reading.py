@@ -86,7 +86,9 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
         values, method = _values(acro, textpage, text, template, laid_out)
         if not any(values.values()) and acro is None:
             return unreadable("no field values could be read from the form (a scan?): a person must read it")
-        digital = check_digital_signature(pdf) if signature_field_signed(reader) else DigitalSignature("none")
+        digital = _digital_signature(pdf, reader)
+        if digital is None:
+            return unreadable("the digital signature on the form is damaged and could not be checked")
         marks = find_marks(page, pdfium_page, template.signature_box,
                            template.drawing_area if laid_out else None, method == "printed_text",
                            options.ink_threshold, options.render_scale)
@@ -98,6 +100,18 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
                        mark_over_box=marks.over_box, mark_how=how,
                        typed_name=fields["sig_typed"] or normalise_value("sig_typed", marks.typed_text),
                        box_ink_ratio=marks.ink_ratio, problems=digital.problems)
+
+
+def _digital_signature(pdf: bytes, reader: PdfReader) -> DigitalSignature | None:
+    """The digital signature's state; None when there is one but it cannot even be checked."""
+    if not signature_field_signed(reader):
+        return DigitalSignature("none")
+    try:
+        return check_digital_signature(pdf)
+    except (MemoryError, RecursionError):
+        raise
+    except Exception:
+        return None
 
 
 def _acroform_values(reader: PdfReader) -> dict[str, str] | None:

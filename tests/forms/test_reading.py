@@ -96,6 +96,8 @@ CASES: dict[str, Case] = {
     "circular xref and page tree": Case(fx.circular_xref, "unreadable"),
     "object loop": Case(fx.object_loop, "unreadable"),
     "giant image": Case(fx.huge_image, "unreadable"),
+    "a signature field holding garbage": Case(lambda: fx.with_bogus_signature_value(fx.filled_form("gp", GOOD)),
+                                              "unreadable"),
     "not a PDF": Case(lambda: b"GIF89a not a pdf at all", "unreadable"),
     "some other PDF": Case(fx.other_pdf, "not_a_form"),
 }

@@ -155,6 +155,26 @@ def edited_after_signing(signed: bytes, field: str = "org_name", value: str = "S
     return out.getvalue()
 
 
+def with_bogus_signature_value(pdf: bytes) -> bytes:
+    """PDF whose sig_signature field claims a signature that is not one (random bytes for the CMS blob)."""
+    from pypdf.generic import ArrayObject, ByteStringObject, DictionaryObject, NameObject, NumberObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for annot in writer.pages[0]["/Annots"]:
+        widget = annot.get_object()
+        if widget.get("/T") == "sig_signature":
+            widget[NameObject("/V")] = writer._add_object(DictionaryObject({
+                NameObject("/Type"): NameObject("/Sig"), NameObject("/Filter"): NameObject("/Adobe.PPKLite"),
+                NameObject("/SubFilter"): NameObject("/adbe.pkcs7.detached"),
+                NameObject("/ByteRange"): ArrayObject([NumberObject(0), NumberObject(10), NumberObject(20),
+                                                       NumberObject(10)]),
+                NameObject("/Contents"): ByteStringObject(b"\x30\x03\x02\x01\x07" + bytes(64)),
+            }))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 # --- other tools, scans -----------------------------------------------------------------------------------------
 
 def flattened_leaving_stale_fields(form_type: str, values: dict[str, str]) -> bytes:
