@@ -140,7 +140,7 @@ class FormReader:
             worker.process.join(timeout=1)
             code = worker.process.exitcode
             if code == SIGXCPU_EXIT:
-                raise _ChildLost(f"reading the PDF took more than {self.cpu_seconds} seconds of CPU time") from error
+                raise _ChildLost(f"reading the PDF used more than {self.cpu_seconds} s of CPU time") from error
             raise _ChildLost(f"the PDF made the reading process fail (exit code {code})") from error
         if not isinstance(result, FormReading):
             raise _ChildLost("the reading process answered nonsense")

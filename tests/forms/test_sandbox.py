@@ -92,6 +92,17 @@ def test_a_child_out_of_memory_is_unreadable_and_replaced() -> None:
         assert pool.replaced == 2
 
 
+def test_a_read_over_the_cpu_limit_is_unreadable_and_the_child_replaced() -> None:
+    with FormReader(workers=1, cpu_seconds=1, timeout=30.0) as pool:
+        started = time.monotonic()
+        reading = pool.read(fx.dense_drawing())
+        assert time.monotonic() - started < 10
+        assert reading.status == "unreadable"
+        assert "more than 1 s of CPU time" in reading.problems[0]
+        assert pool.replaced == 1
+        assert pool.read(fx.filled_form("gp", GOOD)).status == "read"
+
+
 def test_a_pdf_over_the_size_limit_is_not_sent_to_a_child() -> None:
     pool = FormReader(workers=1, max_pdf_bytes=1000)
     reading = pool.read(fx.filled_form("gp", GOOD))

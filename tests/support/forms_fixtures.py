@@ -301,6 +301,25 @@ def huge_image() -> bytes:
     ])
 
 
+def dense_drawing(strokes: int = 300_000) -> bytes:
+    """A flattened form with STROKES tiny pen strokes drawn over its signature box: small to send, seconds of CPU
+    to draw (about 4 s for 300,000 here)."""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(filled_form("gp", GOOD_VALUES, flatten=True))))
+    strokes_stream = DecodedStreamObject()
+    strokes_stream.set_data(b"".join(b"%d %d m %d %d l S\n" % (250 + i % 280, 120 + i % 60, 260 + i % 270,
+                                                               130 + i % 50) for i in range(strokes)))
+    page = writer.pages[0]
+    contents = page["/Contents"].get_object()
+    existing = list(contents) if isinstance(contents, ArrayObject) else [page["/Contents"]]
+    page[NameObject("/Contents")] = ArrayObject([*existing, writer._add_object(strokes_stream)])
+    page.compress_content_streams()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def other_pdf() -> bytes:
     """A readable PDF that is not one of our forms (a letter)."""
     from reportlab.pdfgen.canvas import Canvas
