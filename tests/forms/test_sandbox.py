@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mailbot.config import FormsSection
 from mailbot.sandbox import FormReader
@@ -119,3 +121,18 @@ def test_read_async_and_from_config() -> None:
         reading = asyncio.run(pool.read_async(fx.filled_form("other", GOOD, "image")))
     assert (reading.status, reading.form_type, reading.mark_how) == ("read", "other", "image")
     assert pool.pids() == []
+
+
+FILLED = fx.filled_form("gp", GOOD, "ink")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, len(FILLED) - 1), st.binary(min_size=1, max_size=8)), min_size=1,
+                max_size=6))
+def test_damaged_forms_never_break_the_reader(reader: FormReader, damage: list[tuple[int, bytes]]) -> None:
+    pdf = bytearray(FILLED)
+    for offset, junk in damage:
+        pdf[offset:offset + len(junk)] = junk
+    reading = reader.read(bytes(pdf))
+    assert reading.status in ("read", "unreadable", "not_a_form")
+    assert reading.status == "read" or reading.problems
