@@ -13,7 +13,6 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-
 MIB = 1024 * 1024
 # pyHanko's limits for untrusted input, tightened for a two-page form (its defaults allow 256 MiB a stream).
 DECODE_LIMITS = DecodeLimits(per_stream=StreamDecodeLimits(max_output_size=16 * MIB),

@@ -108,8 +108,19 @@ def test_a_read_over_the_cpu_limit_is_unreadable_and_the_child_replaced() -> Non
 def test_a_pdf_over_the_size_limit_is_not_sent_to_a_child() -> None:
     pool = FormReader(workers=1, max_pdf_bytes=1000)
     reading = pool.read(fx.filled_form("gp", GOOD))
-    assert reading.status == "unreadable" and "larger than" in reading.problems[0]
+    assert reading.status == "unreadable" and "over the 1,000 bytes we read" in reading.problems[0]
     assert pool.pids() == []  # nothing was started for it
+
+
+def test_reads_from_many_threads_share_the_pool(reader: FormReader) -> None:
+    forms = [fx.filled_form("gp", GOOD, "ink"), fx.filled_form("other", GOOD, "image", flatten=True),
+             fx.filled_form("gp", GOOD, "typed"), fx.decompression_bomb()] * 3
+
+    async def read_all() -> list[str]:
+        readings = await asyncio.gather(*(reader.read_async(pdf) for pdf in forms))
+        return [r.mark_how or r.status for r in readings]
+
+    assert asyncio.run(read_all()) == ["ink", "image", "read", "unreadable"] * 3
 
 
 def test_read_async_and_from_config() -> None:
