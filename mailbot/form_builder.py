@@ -106,7 +106,7 @@ def _page_one(canvas: Canvas, template: FormTemplate) -> None:
             left, bottom, right, top = f.rect
             canvas.setFillColor(DARK)
             canvas.setFont("Helvetica-Bold", 9)
-            canvas.drawString(MARGIN_LEFT, bottom + (9.5 if f.hint else 6.5), f.label)
+            canvas.drawString(*f.label_origin, f.label)
             if f.hint:
                 canvas.setFillColor(GREY)
                 canvas.setFont("Helvetica", 6.5)

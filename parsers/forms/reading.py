@@ -24,7 +24,7 @@ from parsers.forms.digital_signature import DigitalSignature, check_digital_sign
 from parsers.forms.marks import find_marks
 from parsers.forms.normalise import normalise_fields, normalise_value
 from parsers.forms.pdf_safety import TooLarge, check_page
-from parsers.forms.printed_text import layout_matches, values_from_labels, values_in_boxes
+from parsers.forms.printed_text import find_placement, layout_matches, values_from_labels, values_in_boxes
 from parsers.forms.result import FormReading, unreadable
 
 NOT_A_FORM = "not one of the published Primary User request forms"
@@ -82,6 +82,7 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
                 return unreadable("a scanned image with no text in it: a person must read it")
             return FormReading(status="not_a_form", problems=(NOT_A_FORM,))
         template = template_for(form_type or "other")  # both forms share one layout
+        template = template.placed(find_placement(textpage, template))
         laid_out = layout_matches(textpage, template)
         values, method = _values(acro, textpage, text, template, laid_out)
         if not any(values.values()) and acro is None:

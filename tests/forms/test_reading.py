@@ -13,7 +13,12 @@ from parsers.forms.result import FormReading
 from rules.form_signature import SignatureVerdict, is_signed
 from tests.support import forms_fixtures as fx
 from tests.support.forms_drawing import add_annotation, free_text_annotation, ink_annotation
-from tests.support.forms_printed import printed_as_lines, reprinted_with_spaces, scanned_with_text_layer
+from tests.support.forms_printed import (
+    fitted_to_letter,
+    printed_as_lines,
+    reprinted_with_spaces,
+    scanned_with_text_layer,
+)
 
 GOOD = fx.GOOD_VALUES
 EXPECTED_FIELDS = {**GOOD, "sig_typed": ""}
@@ -80,6 +85,14 @@ CASES: dict[str, Case] = {
                                                     "read", "signed", "printed_text", "image of a signature"),
     "reprinted with spaces in the values": Case(lambda: reprinted_with_spaces("gp", GOOD), "read", "unsigned",
                                                 "printed_text"),
+    "printed fit-to-page on Letter, unsigned": Case(
+        lambda: fitted_to_letter(fx.filled_form("gp", GOOD, flatten=True)), "read", "unsigned", "printed_text"),
+    "printed fit-to-page on Letter, ink in the box": Case(
+        lambda: fitted_to_letter(fx.with_drawn_ink(fx.filled_form("gp", GOOD, flatten=True))), "read", "signed",
+        "printed_text", "ink signature"),
+    "printed at 80% on Letter, image signature": Case(
+        lambda: fitted_to_letter(fx.filled_form("other", GOOD, "image", flatten=True), 0.8), "read", "signed",
+        "printed_text", "image of a signature", form_type="other"),
     "encrypted, empty user password": Case(lambda: fx.encrypted(fx.filled_form("gp", GOOD, "ink"), ""), "read",
                                            "signed", "acroform", "ink signature"),
     "image-only scan": Case(lambda: fx.image_only_scan(fx.filled_form("gp", GOOD, "ink", flatten=True)),

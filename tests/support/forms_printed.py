@@ -58,6 +58,26 @@ def reprinted_with_spaces(form_type: str, values: dict[str, str]) -> bytes:
     return out.getvalue()
 
 
+def fitted_to_letter(pdf: bytes, scale: float = 0.9) -> bytes:
+    """PDF's pages printed "fit to page" onto US Letter paper: the content scaled by SCALE and centred (annotations
+    and fields are not carried over, as printing flattens them)."""
+    import io as _io
+
+    from pypdf import PdfReader, PdfWriter, Transformation
+    from pypdf.generic import RectangleObject
+
+    letter = (612.0, 792.0)
+    writer = PdfWriter(clone_from=PdfReader(_io.BytesIO(pdf)))
+    for page in writer.pages:
+        dx, dy = (letter[0] - PAGE_WIDTH * scale) / 2, (letter[1] - PAGE_HEIGHT * scale) / 2
+        page.add_transformation(Transformation().scale(scale).translate(dx, dy))
+        page.mediabox = RectangleObject([0, 0, *letter])
+        page.cropbox = RectangleObject([0, 0, *letter])
+    out = _io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def _spaced(value: str) -> str:
     spaced = value.replace("@", " @ ").replace("/", " / ").replace(" ", "  ")
     if value.isalnum() and len(value) > 3:  # an ODS code: "A81 001"
