@@ -47,6 +47,8 @@ CASES: dict[str, Case] = {
                                      "signature stamp"),
     "filled, digitally signed": Case(lambda: fx.filled_form("other", GOOD, "digital"), "read", "signed",
                                      "acroform", "digital signature", form_type="other"),
+    "digitally signed in a new field on page 2": Case(
+        lambda: fx.digitally_signed(fx.filled_form("gp", GOOD), on_page_2=True), "read", "unsigned", "acroform"),
     "digitally signed, then edited": Case(lambda: fx.edited_after_signing(fx.filled_form("gp", GOOD, "digital")),
                                           "read", "altered", "acroform",
                                           "digital signature, but the file was changed after signing"),
@@ -136,6 +138,12 @@ def test_each_fixture_reads_as_expected(name: str, readings: dict[str, FormReadi
     assert reading.fields == expected
     verdict = is_signed(reading, accept_typed=True, signatory_name=reading.fields["sig_full_name"])
     assert (verdict.verdict, verdict.how) == (case.verdict, case.how)
+
+
+def test_a_digital_signature_outside_the_box_is_noted(readings: dict[str, FormReading]) -> None:
+    reading = readings["digitally signed in a new field on page 2"]
+    assert reading.digital == "none"
+    assert reading.problems == ("a digital signature in 'Signature1', not in the signature box",)
 
 
 def test_unreadable_forms_say_why(readings: dict[str, FormReading]) -> None:

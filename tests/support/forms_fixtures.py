@@ -128,14 +128,20 @@ def _test_signer() -> object:
                                 cert_registry=SimpleCertificateStore.from_certs([signing_cert]))
 
 
-def digitally_signed(pdf: bytes) -> bytes:
-    """PDF signed with pyHanko into its sig_signature field, with a certificate made here."""
+def digitally_signed(pdf: bytes, on_page_2: bool = False) -> bytes:
+    """PDF signed with pyHanko into its sig_signature field (or, ON_PAGE_2, into a new field a viewer adds on page
+    2), with a certificate made here."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers
+    from pyhanko.sign import fields, signers
 
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    meta = signers.PdfSignatureMetadata(field_name="sig_signature")
-    out = signers.sign_pdf(writer, meta, signer=_test_signer(), existing_fields_only=True)  # type: ignore[arg-type]
+    if on_page_2:
+        meta = signers.PdfSignatureMetadata(field_name="Signature1")
+        spec = fields.SigFieldSpec("Signature1", on_page=1, box=(300, 100, 500, 160))
+        out = signers.sign_pdf(writer, meta, signer=_test_signer(), new_field_spec=spec)  # type: ignore[arg-type]
+    else:
+        meta = signers.PdfSignatureMetadata(field_name="sig_signature")
+        out = signers.sign_pdf(writer, meta, signer=_test_signer(), existing_fields_only=True)  # type: ignore[arg-type]
     return out.getvalue()
 
 
