@@ -12,7 +12,7 @@ import pypdfium2.raw as pdfium_c
 from pypdf import PageObject
 from pypdf.generic import ArrayObject, DictionaryObject
 
-from parsers.form_template import BOTTOM_THIRD_TOP, Rect
+from parsers.form_template import Rect
 
 ANNOTATION_HOW = {"/Ink": "ink", "/Stamp": "stamp"}
 DARK_LEVEL = 128  # grey levels below this count as ink
@@ -35,7 +35,7 @@ def find_marks(page: PageObject, pdfium_page: pdfium.PdfPage, box: Rect, drawing
     the page counts (SPEC 9), as the box may have moved; on a fillable form the image must be over the box."""
     how, typed_text = annotations_over(page, box)
     width, height = pdfium_page.get_size()
-    image_area = (0.0, 0.0, width, BOTTOM_THIRD_TOP) if printed or drawing_area is None else box
+    image_area = (0.0, 0.0, width, height / 3) if printed or drawing_area is None else box
     if not how and image_over(pdfium_page, image_area, max_area=width * height * MAX_IMAGE_SHARE):
         how = "image"
     ratio = ink_ratio(pdfium_page, drawing_area, render_scale) if drawing_area is not None else 0.0

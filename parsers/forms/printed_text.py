@@ -1,6 +1,7 @@
 """Reading a flattened or printed form from its page text (PDFium): first the text inside each field's box of our
-own template, when the page is laid out as our form; otherwise `Label: value` lines anywhere on the page, in any
-order, labels matched on their letters alone."""
+own template, when the page is laid out as our form (perhaps scaled and moved, as "fit to page" printing onto other
+paper does: two printed labels tell where); otherwise `Label: value` lines anywhere on the page, in any order,
+labels matched on their letters alone."""
 
 from __future__ import annotations
 
