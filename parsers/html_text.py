@@ -105,16 +105,18 @@ class _TextCollector(HTMLParser):
         return MANY_BLANK_LINES.sub("\n\n", joined).strip("\n")
 
 
-TAG = re.compile(r"<[^>]*>")
+# A "<" with no ">" before the next "<" cannot start a tag; left in, it makes html.parser rescan the rest of the
+# document again and again (quadratic time on hostile mail), so it is turned into text first.
+UNFINISHED_TAG = re.compile(r"<(?![^<>]*>)")
+TAG = re.compile(r"<[^<>]*>")  # never spans a "<", so unclosed tags cost one pass
 
 
 def html_to_text(html: str) -> str:
     """The readable text of HTML, one block a line; never raises (falls back to stripping tags)."""
     collector = _TextCollector()
     try:
-        collector.feed(html)
+        collector.feed(UNFINISHED_TAG.sub("&lt;", html))
         collector.close()
         return collector.text()
     except Exception:  # noqa: BLE001 - html.parser can assert on hostile markup; the fallback is good enough
-        stripped = re.sub(r"(?is)<(script|style|head)\b.*?</\1\s*>", " ", html)
-        return WHITESPACE.sub(" ", TAG.sub(" ", stripped)).strip()
+        return WHITESPACE.sub(" ", TAG.sub(" ", html)).strip()

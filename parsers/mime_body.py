@@ -13,6 +13,7 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 
+from parsers.header_guard import shorten_mime_headers
 from parsers.headers import decode_bytes, decode_header_value, lenient_base64
 from parsers.sniff import sniff_type
 
@@ -151,7 +152,7 @@ def walk_parts(message: Message, max_parts: int, max_depth: int) -> WalkResult:
             children = _children(part, ctype, result.defects, where)
             inner_forwarded = forwarded or ctype == "message/rfc822"
             inner_related = related or ctype == "multipart/related"
-            kids = [c for c in children if isinstance(c, Message)]
+            kids = children
             if ctype == "multipart/alternative":
                 kids = _preferred_alternative(kids)
             for child in reversed(kids):  # reversed: the stack pops them in document order
@@ -170,7 +171,7 @@ def _children(part: Message, ctype: str, defects: list[str], where: str) -> list
                 str(p) for p in encoded) if isinstance(encoded, list) else ""
             data = lenient_base64(text) if _transfer_encoding(part) == "base64" else quopri.decodestring(
                 text.encode("ascii", errors="replace"))
-            return [BytesParser(policy=compat32).parsebytes(data)]
+            return [BytesParser(policy=compat32).parsebytes(shorten_mime_headers(data)[0])]
         except Exception:  # noqa: BLE001 - includes RecursionError from a message nested inside itself
             defects.append(f"{where}: an encoded forwarded message that could not be read")
             return []
@@ -178,7 +179,7 @@ def _children(part: Message, ctype: str, defects: list[str], where: str) -> list
         children = part.get_payload()
     except Exception:  # noqa: BLE001
         return []
-    return children if isinstance(children, list) else []
+    return [c for c in children if isinstance(c, Message)] if isinstance(children, list) else []
 
 
 def _preferred_alternative(kids: list[Message]) -> list[Message]:
