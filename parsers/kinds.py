@@ -54,9 +54,10 @@ class Classification:
 
 
 def from_addresses(msg: ParsedMessage) -> tuple[str, ...]:
-    """Every address in every From header, lower-case."""
+    """Every address in every From header, lower-case. Read from the undecoded value: an address is never inside
+    an encoded word, and decoding first would let a display name smuggle one in."""
     try:
-        pairs = getaddresses(list(msg.headers_named("From")))
+        pairs = getaddresses([value for name, value in msg.raw_headers if name.lower() == "from"])
     except Exception:  # noqa: BLE001 - getaddresses has raised on hostile input in some Python releases
         return ()
     return tuple(addr.strip().lower() for _, addr in pairs if "@" in addr)

@@ -204,3 +204,10 @@ def test_an_empty_context_recognises_nothing_of_ours() -> None:
     empty = KindContext(mailbox_address="", system_address="", message_id_domain="")
     assert kind_of(NOTICE, empty).kind == Kind.AUTOMATIC
     assert kind_of(OUTLOOK_REPLY, empty).kind == Kind.FOLLOW_UP  # the subject still carries the reference
+
+
+def test_an_address_inside_an_encoded_display_name_is_not_the_sender() -> None:
+    smuggled = NOTICE.replace(b"From: Open Exeter <no-reply@openexeter.nhs.uk>",
+                              b"From: =?utf-8?Q?no-reply@openexeter.nhs.uk?=")
+    assert parse_message(smuggled).header("From") == SYSTEM  # what a person reading it would see
+    assert kind_of(smuggled).kind == Kind.AUTOMATIC  # its Auto-Submitted header; not a notice
