@@ -14,7 +14,7 @@ from email.utils import getaddresses
 
 from parsers.automatic import automatic_signs
 from parsers.guidance import Topic, guidance_topic
-from parsers.message import ParsedMessage
+from parsers.message import Attachment, ParsedMessage
 from parsers.notice import looks_like_notice
 from parsers.permission_email import parse_permission_email
 from parsers.sniff import IMAGE_TYPES, PDF
@@ -22,6 +22,8 @@ from rules.reasons import Kind
 
 # What a message asks for is said at its start; reading no further keeps hostile mail cheap.
 CLASSIFY_CHARS = 65_536
+# Logos in signatures are a few kilobytes; a page scanned or photographed is rarely under this.
+INLINE_SCAN_MIN_BYTES = 200_000
 CASE_REFERENCE = re.compile(r"\bOE-(\d{4})-(\d{6})\b", re.I)
 # Our own Message-IDs: <OE-2026-000123.2@domain>
 OUR_MESSAGE_ID = re.compile(r"^<(OE-\d{4}-\d{6})\.\d+@([^<>\s]+)>$", re.I)
@@ -77,14 +79,21 @@ def _follow_up_reference(msg: ParsedMessage, ctx: KindContext) -> tuple[str, str
     return None
 
 
+def possible_forms(msg: ParsedMessage) -> tuple[Attachment, ...]:
+    """The attachments that may be a Primary User request form: every PDF (by its bytes), and pictures that are
+    attached, or pasted into the text and big enough to be a scan (small inline pictures are signature logos)."""
+    return tuple(a for a in msg.attachments if a.sniffed_type == PDF or (
+        a.sniffed_type in IMAGE_TYPES and (not a.embedded or a.size >= INLINE_SCAN_MIN_BYTES)))
+
+
 def _form_attachments(msg: ParsedMessage) -> list[str]:
     notes = []
-    for a in msg.attachments:
+    for a in possible_forms(msg):
         name = a.filename or "an unnamed attachment"
-        if a.sniffed_type == PDF:
-            notes.append(f"{name} is a PDF")
-        elif a.sniffed_type in IMAGE_TYPES and not a.embedded:
-            notes.append(f"{name} is a picture ({a.sniffed_type}), possibly a scanned form")
+        where = " (inside a forwarded message)" if a.embedded and a.sniffed_type == PDF else (
+            " (pasted into the text)" if a.embedded else "")
+        kind = "a PDF" if a.sniffed_type == PDF else f"a picture ({a.sniffed_type}), possibly a scanned form"
+        notes.append(f"{name} is {kind}{where}")
     return notes
 
 
