@@ -135,7 +135,10 @@ def _content_type(msg: Message) -> str:
 
 def parse_message(raw: bytes, limits: MessageLimits = MessageLimits()) -> ParsedMessage:  # noqa: B008
     """RAW as a ParsedMessage. Never raises: a message that cannot be read at all comes back empty, with a note."""
-    raw = bytes(raw)
+    try:
+        raw = raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else bytes(raw)
+    except Exception:  # noqa: BLE001 - not bytes at all: a caller's mistake, still not a crash
+        raw = b""
     try:
         return _parse_message(raw, limits)
     except Exception as exc:  # noqa: BLE001 - one bad message must never stop the mailbox

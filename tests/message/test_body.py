@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from parsers.html_text import html_to_text
+from parsers.html_text import fallback_text, html_to_text
 from parsers.message import MessageLimits, parse_message
 from tests.message.samples import EIGHT_BIT_BROKEN, LIST_MAIL, html_with_inline_logo, small_pdf, small_png
 from tests.support.mail_builder import build_message, many_parts, nested_multipart, raw_message
@@ -46,6 +46,18 @@ def test_html_to_text_keeps_preformatted_text_and_survives_hostile_markup() -> N
         "> quoted\n\n> > deeper")
     for hostile in ("<![if x]>oops", "<!DOCTYPE", "<a href='", "</>" * 50, "<p" + "<" * 10000, "&#99999999;"):
         assert isinstance(html_to_text(hostile), str)
+
+
+def test_fallback_conversion_keeps_lines() -> None:
+    html = "<html><p>Organisation code: A81001</p><div>User:&nbsp; jane@nhs.net<br>Applications: PNL</div></html>"
+    assert fallback_text(html) == "Organisation code: A81001\nUser: jane@nhs.net\nApplications: PNL"
+    assert html_to_text(html) == "Organisation code: A81001\n\nUser: jane@nhs.net\nApplications: PNL"
+
+
+def test_outlook_conditional_markup_is_not_text() -> None:
+    html = ("<p>Organisation code: A81001</p><![if !supportLists]><span>1.</span><![endif]><p>User: x@nhs.net</p>"
+            "<!--[if gte mso 9]><xml><o:OfficeDocumentSettings/></xml><![endif]--><p>end<o:p></o:p></p>")
+    assert html_to_text(html) == "Organisation code: A81001\n\n1.\n\nUser: x@nhs.net\n\nend"
 
 
 def test_body_charsets_declared_wrong_or_unknown() -> None:
