@@ -2,8 +2,9 @@
 
 1. A notice from Open Exeter's system address (before the automatic checks: the system may mark its notices as
    automatic). 2. Automatic mail, including mail from our own mailbox (a loop). 3. A follow-up to one of our
-   messages. 4. A Primary User request (a PDF or picture attached, or text plainly about the form). 5. A permission
-   request. 6. A guidance question. 7. Unclear. Pure and deterministic: the same message always gets the same answer.
+   messages. Then by content: the permission request template; a PDF (a Primary User form, unless the template says
+   otherwise); text plainly about the Primary User form; a guidance question (a picture beside one is a screenshot);
+   a permission request in free wording; a picture (a scanned form); else unclear. Pure and deterministic.
 """
 
 from __future__ import annotations
@@ -86,15 +87,15 @@ def possible_forms(msg: ParsedMessage) -> tuple[Attachment, ...]:
         a.sniffed_type in IMAGE_TYPES and (not a.embedded or a.size >= INLINE_SCAN_MIN_BYTES)))
 
 
-def _form_attachments(msg: ParsedMessage) -> list[str]:
+def _form_notes(attachments: tuple[Attachment, ...]) -> tuple[str, ...]:
     notes = []
-    for a in possible_forms(msg):
+    for a in attachments:
         name = a.filename or "an unnamed attachment"
         where = " (inside a forwarded message)" if a.embedded and a.sniffed_type == PDF else (
             " (pasted into the text)" if a.embedded else "")
         kind = "a PDF" if a.sniffed_type == PDF else f"a picture ({a.sniffed_type}), possibly a scanned form"
         notes.append(f"{name} is {kind}{where}")
-    return notes
+    return tuple(notes)
 
 
 def _is_notice(msg: ParsedMessage, ctx: KindContext, senders: tuple[str, ...]) -> bool:
@@ -118,33 +119,41 @@ def classify(msg: ParsedMessage, ctx: KindContext) -> Classification:
     follow_up = _follow_up_reference(msg, ctx)
     if follow_up:
         return Classification(Kind.FOLLOW_UP, follow_up[0], (follow_up[1],))
-    forms = _form_attachments(msg)
-    if forms:
-        return Classification(Kind.PRIMARY_USER_REQUEST, None, tuple(forms))
-    return _by_text(msg, ctx, senders)
+    return _by_content(msg, ctx, senders)
 
 
-def _by_text(msg: ParsedMessage, ctx: KindContext, senders: tuple[str, ...]) -> Classification:
+def _by_content(msg: ParsedMessage, ctx: KindContext, senders: tuple[str, ...]) -> Classification:
+    forms = possible_forms(msg)
+    pdf_notes = _form_notes(tuple(a for a in forms if a.sniffed_type == PDF))
+    picture_notes = _form_notes(tuple(a for a in forms if a.sniffed_type != PDF))
     text = (msg.text or msg.body_text)[:CLASSIFY_CHARS]
     both = f"{msg.subject}\n{text}"
     permission = parse_permission_email(text, sender=senders[0] if senders else "", mailbox=ctx.mailbox_address)
     if permission.from_template:
+        # The template is explicit; a PDF beside it is more likely a letter than a Primary User form.
+        also = tuple(f"also attached: {n}" for n in pdf_notes + picture_notes)
         return Classification(Kind.PERMISSION_REQUEST, None,
                               ("the message follows the permission request template (Applications: with an "
-                               "organisation code or user)",))
+                               "organisation code or user)", *also))
+    if pdf_notes:
+        return Classification(Kind.PRIMARY_USER_REQUEST, None, pdf_notes + picture_notes)
     topic = guidance_topic(both)
     about_form = ABOUT_PRIMARY_USER_FORM.search(both)
     # A guide answers "who is our Primary User" and "we have no signatory" even when the form is mentioned; a
     # mention of the form wins over the other guides only when it is plainly about sending or nominating.
     form_wins = topic is None or (topic not in GUIDES_BEFORE_FORM and bool(PLAINLY_ABOUT_FORM.search(both)))
     if about_form and form_wins:
+        said = f"the text is about a Primary User request form (\"{about_form.group(0)}\")"
         return Classification(Kind.PRIMARY_USER_REQUEST, None,
-                              (f"the text is about a Primary User request form (\"{about_form.group(0)}\"), though "
-                               "none is attached",))
+                              (said, *picture_notes) if picture_notes else (f"{said}, though none is attached",))
     if topic is not None:
-        return Classification(Kind.GUIDANCE, None, (f"a question the {topic.value} guide answers",))
+        # A picture beside a question is usually a screenshot of the problem, not a form.
+        also = tuple(f"also attached: {n}" for n in picture_notes)
+        return Classification(Kind.GUIDANCE, None, (f"a question the {topic.value} guide answers", *also))
     asks = ASKS_FOR_ACCESS.search(both)
     if asks and (permission.org_code or permission.user):
         return Classification(Kind.PERMISSION_REQUEST, None,
                               (f"asks for access (\"{asks.group(0)}\") for a named user or organisation",))
+    if picture_notes:
+        return Classification(Kind.PRIMARY_USER_REQUEST, None, picture_notes)
     return Classification(Kind.UNCLEAR, None, ("none of the message kinds could be recognised",))

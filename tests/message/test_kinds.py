@@ -231,3 +231,19 @@ def test_a_big_picture_pasted_into_the_text_may_be_a_scanned_form() -> None:
     forwarded = build_message(text="fwd", forwarded=build_message(
         attachments=[("form.pdf", "application/pdf", small_pdf())]))
     assert kind_of(forwarded).notes == ("form.pdf is a PDF (inside a forwarded message)",)
+
+
+def test_a_screenshot_beside_a_question_is_guidance_and_a_pdf_beside_the_template_is_a_permission_request() -> None:
+    screenshot = kind_of(mail("I cannot log in, my password has expired", attachments=[
+        ("screenshot.png", "image/png", small_png())]))
+    assert screenshot == Classification(Kind.GUIDANCE, None, (
+        "a question the password_reset guide answers",
+        "also attached: screenshot.png is a picture (image/png), possibly a scanned form"))
+    letter = kind_of(mail(TEMPLATE, attachments=[("letter.pdf", "application/pdf", small_pdf())]))
+    assert letter.kind == Kind.PERMISSION_REQUEST
+    assert letter.notes[1] == "also attached: letter.pdf is a PDF"
+    pdf_and_question = kind_of(mail("I forgot my password", attachments=[("f.pdf", "application/pdf", small_pdf())]))
+    assert pdf_and_question.kind == Kind.PRIMARY_USER_REQUEST
+    scan_with_words = kind_of(mail("Primary User form attached", attachments=[("s.jpg", "image/jpeg", small_jpeg())]))
+    assert scan_with_words.notes == ('the text is about a Primary User request form ("Primary User form")',
+                                     "s.jpg is a picture (image/jpeg), possibly a scanned form")
