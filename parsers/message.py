@@ -15,11 +15,13 @@ from email.policy import compat32
 from parsers.header_guard import MAX_MIME_HEADER, shorten_mime_headers
 from parsers.headers import decode_header_value, header_date, message_id, raw_header_text, reference_ids
 from parsers.html_text import html_to_text
-from parsers.mime_body import REPORT_TYPES, WalkResult, walk_parts
+from parsers.mime_body import REPORT_TYPES, WalkResult, defect_text, walk_parts
 from parsers.quoting import split_reply
 
 # Headers a message should carry once; a second one is how some spoofing and some broken mailers show.
 SINGLE_HEADERS = ("from", "sender", "to", "subject", "date", "message-id", "in-reply-to", "reply-to")
+HEADER_DEFECTS = frozenset({"MissingHeaderBodySeparatorDefect", "FirstHeaderLineIsContinuationDefect",
+                            "MisplacedEnvelopeHeaderDefect"})
 HEADER_END = re.compile(rb"\r?\n\r?\n")
 MAX_HEADER_BYTES = 1_048_576
 # Past these, a body is not a request anyone typed; the limits keep hostile mail to seconds, not minutes.
@@ -115,10 +117,8 @@ def _headers(msg: Message) -> tuple[list[tuple[str, str]], list[tuple[str, str]]
         if counts[name] > 1:
             defects.append(f"{counts[name]} {name.title()} headers where there should be one")
     for defect in msg.defects:
-        kind = type(defect).__name__
-        if kind in ("MissingHeaderBodySeparatorDefect", "FirstHeaderLineIsContinuationDefect",
-                    "MisplacedEnvelopeHeaderDefect"):
-            defects.append(f"malformed header lines ({kind})")
+        if type(defect).__name__ in HEADER_DEFECTS:
+            defects.append(f"the message: {defect_text(defect)}")
     return decoded, undecoded, defects
 
 

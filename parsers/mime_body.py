@@ -106,22 +106,31 @@ def _charset(part: Message) -> str | None:
         return None
 
 
+# The stdlib's defect classes, in words staff can act on.
+DEFECT_TEXT = {
+    "InvalidBase64PaddingDefect": "base64 content with wrong padding",
+    "InvalidBase64CharactersDefect": "base64 content with characters base64 cannot have",
+    "InvalidBase64LengthDefect": "base64 content cut short",
+    "StartBoundaryNotFoundDefect": "its boundary never appears, so its parts cannot be told apart",
+    "CloseBoundaryNotFoundDefect": "its closing boundary is missing",
+    "MultipartInvariantViolationDefect": "declared multipart but has no parts",
+    "NoBoundaryInMultipartDefect": "declared multipart without a boundary",
+    "MissingHeaderBodySeparatorDefect": "a line among its headers is not a header, so its headers may end early",
+    "FirstHeaderLineIsContinuationDefect": "its first header line is a continuation line",
+    "MisplacedEnvelopeHeaderDefect": "a mailbox 'From ' line among its headers",
+    "InvalidHeaderDefect": "a header that cannot be read",
+    "HeaderMissingRequiredValue": "a header without its value",
+}
+
+
+def defect_text(defect: object) -> str:
+    name = type(defect).__name__
+    return DEFECT_TEXT.get(name, name)
+
+
 def _note_part_defects(part: Message, defects: list[str], where: str) -> None:
     for defect in getattr(part, "defects", ())[:5]:
-        name = type(defect).__name__
-        text = {
-            "InvalidBase64PaddingDefect": "base64 content with wrong padding",
-            "InvalidBase64CharactersDefect": "base64 content with characters base64 cannot have",
-            "InvalidBase64LengthDefect": "base64 content cut short",
-            "StartBoundaryNotFoundDefect": "its boundary never appears, so its parts cannot be told apart",
-            "CloseBoundaryNotFoundDefect": "its closing boundary is missing",
-            "MultipartInvariantViolationDefect": "declared multipart but has no parts",
-            "NoBoundaryInMultipartDefect": "declared multipart without a boundary",
-            "MissingHeaderBodySeparatorDefect": "a header line is malformed",
-            "FirstHeaderLineIsContinuationDefect": "the first header line is a continuation line",
-            "MisplacedEnvelopeHeaderDefect": "a misplaced envelope line among its headers",
-        }.get(name, name)
-        note = f"{where}: {text}"
+        note = f"{where}: {defect_text(defect)}"
         if note not in defects:
             defects.append(note)
 
