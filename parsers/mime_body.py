@@ -193,7 +193,8 @@ def _children(part: Message, ctype: str, defects: list[str], where: str) -> list
 
 def _preferred_alternative(kids: list[Message]) -> list[Message]:
     """Of the versions of one content, the plain text one when there is one (it is what the sender typed)."""
-    plain = [k for k in kids if _content_type(k) == "text/plain" and not _filename(k)]
+    plain = [k for k in kids if _content_type(k) == "text/plain" and not _filename(k)
+             and _payload_bytes(k, [], "").strip()]  # some mail programs send an empty plain version
     if plain:
         return [plain[0]] + [k for k in kids if _content_type(k) not in ("text/plain", "text/html")]
     return kids
@@ -203,11 +204,11 @@ def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool,
     filename = _filename(part)
     disposition = _disposition(part)
     data = _payload_bytes(part, result.defects, where)
-    is_body_text = (ctype in ("text/plain", "text/html") and not filename and disposition != "attachment"
-                    and not forwarded)
-    if is_body_text:
+    # A multipart part the parser could not split (no boundary) is kept as text, so nothing a person wrote is lost.
+    is_text = ctype in ("text/plain", "text/html") or ctype.startswith("multipart/")
+    if is_text and not filename and disposition != "attachment" and not forwarded:
         text = decode_bytes(data, _charset(part)).replace("\r\n", "\n").replace("\r", "\n")
-        (result.plain if ctype == "text/plain" else result.html).append(text)
+        (result.html if ctype == "text/html" else result.plain).append(text)
         return
     embedded = forwarded or (disposition == "inline" and ctype.startswith("image/")) or (
         related and disposition != "attachment")

@@ -77,8 +77,14 @@ def test_broken_base64_and_missing_boundary_are_read_as_far_as_they_go() -> None
     assert parsed.body_text.startswith("I forgot my password")
     assert "the message: its closing boundary is missing" in parsed.defects
     assert any("damaged base64" in d for d in parsed.defects)
-    no_boundary = raw_message(["Content-Type: multipart/mixed"], "just text\r\n")
-    assert isinstance(parse_message(no_boundary).defects, tuple)
+    no_boundary = parse_message(raw_message(["Content-Type: multipart/mixed"], "just text\r\n"))
+    assert no_boundary.body_text == "just text"
+    assert "the message: declared multipart without a boundary" in no_boundary.defects
+
+
+def test_an_empty_plain_version_gives_way_to_the_html_one() -> None:
+    parsed = parse_message(build_message(text="\n", html="<p>Organisation code: A81001</p>"))
+    assert parsed.body_text == "Organisation code: A81001" and parsed.html_only
 
 
 def test_attachment_filenames_are_decoded_and_made_safe() -> None:
