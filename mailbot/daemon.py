@@ -33,6 +33,7 @@ from mailbot.imap_source import ImapSource, PollReport
 from mailbot.intake_worker import IntakeWorker
 from mailbot.maildir_source import MaildirSource
 from mailbot.message_handler import Handler
+from mailbot.metrics import METRICS
 from mailbot.outbox_sender import OutboxSender
 from store import intake, outbox_queue
 from store.db import transaction
@@ -132,6 +133,7 @@ class Daemon:
 
     def _poll(self) -> None:
         self.last_report = self.source.poll()
+        METRICS.mailbox_backlog.set(self.last_report.backlog)
 
     def housekeeping(self) -> None:
         now = self.clock()
@@ -166,7 +168,9 @@ class Daemon:
     # --- the daemon ----------------------------------------------------------------------------------------
     def start(self) -> None:
         executors = {"default": ThreadPoolExecutor(4)}
-        defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
+        # Two instances allowed: a run that finds the job busy only marks it to go round again (see _Repeating),
+        # so a wake-up during a run is never lost, and work itself never runs twice at once.
+        defaults = {"max_instances": 2, "coalesce": True, "misfire_grace_time": 30}
         self.scheduler = BackgroundScheduler(executors=executors, job_defaults=defaults, timezone=UTC)
         d = self.config.daemon
         now = datetime.now(UTC)
@@ -175,7 +179,7 @@ class Daemon:
         self.scheduler.add_job(self.outbox_job, "interval", seconds=max(1, d.outbox_seconds), id="outbox",
                                next_run_time=now)
         self.scheduler.add_job(self.housekeeping, "interval", seconds=max(1, d.housekeeping_seconds),
-                               id="housekeeping", next_run_time=now)
+                               id="housekeeping", next_run_time=now, max_instances=1)
         self.poll_job.scheduler = self.outbox_job.scheduler = self.scheduler
         self.scheduler.start()
         if self.config.source.kind == "imap" and self.config.imap.idle:

@@ -24,6 +24,8 @@ class Metrics:
                             registry=r)
         self.send_failures = Counter("mailbot_mail_send_failures", "Send attempts that failed, by result",
                                      ["result"], registry=r)
+        self.mailbox_backlog = Gauge("mailbot_mailbox_backlog",
+                                     "Messages in the mailbox folder not yet finished, at the last poll", registry=r)
         self.last_poll = Gauge("mailbot_last_successful_poll_timestamp_seconds",
                                "When the mailbox was last read without error (Unix time)", registry=r)
 

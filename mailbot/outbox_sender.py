@@ -25,6 +25,7 @@ from mailbot.maildir_sink import MaildirSink
 from mailbot.metrics import METRICS
 from mailbot.replies import PASSWORD_SLOT
 from mailbot.temp_passwords import set_temporary_password
+from rules.email_domains import in_domains
 from store import outbox_queue as q
 from store.db import transaction
 from store.models import OutboxMessage
@@ -135,6 +136,13 @@ class OutboxSender:
         """Send ROW; returns its id when the server accepted it (to be recorded as sent with the next commit,
         which saves one commit a mail), else records the outcome and returns None. DELIVERED is the previous
         row accepted and not yet recorded."""
+        if row.purpose == PASSWORD_PURPOSE and not self._secure(row.recipient):
+            self._record_sent(delivered)
+            with transaction(self.sessions) as session:  # SPEC 8, checked again at the last moment
+                q.mark_failed(session, row.id, self.owner, self.clock(),
+                              "a temporary password may only go to an address in [auth] secure_domains")
+            report.failed += 1
+            return None
         try:
             try:
                 await transport.envelope(self.config.mailbox.address, row.recipient)
@@ -185,6 +193,9 @@ class OutboxSender:
             report.sent += 1
             return row.id
         return None
+
+    def _secure(self, address: str) -> bool:
+        return in_domains(address, frozenset(self.config.auth.secure_domains))
 
     def _refused(self, row: OutboxMessage, exc: SendRefused, report: DrainReport) -> None:
         if not exc.permanent:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -98,9 +99,10 @@ def test_550_fails_the_row_and_flags_the_case_undeliverable(store: sessionmaker[
 def test_timeout_after_data_is_uncertain_and_never_resent(store: sessionmaker[Session], store_url: str,
                                                           smtp_server: SmtpServer) -> None:
     _queue(store, 2)
-    smtp_server.set_mode("slow_data", data_delay=3)
+    smtp_server.set_mode("slow_data", data_delay=1.5)
     clock = Clock()
-    config = daemon_config(store_url, smtp=smtp_server)  # 2 s SMTP timeout
+    config = daemon_config(store_url, smtp=smtp_server)
+    config = replace(config, smtp=replace(config.smtp, timeout_seconds=1))
     report = _sender(store, config, clock).drain()
     assert report.uncertain >= 1
     smtp_server.set_mode("accept")
@@ -189,3 +191,24 @@ def test_two_senders_on_one_store_never_send_a_row_twice(store_url: str, smtp_se
     finally:
         engine_a.dispose()
         engine_b.dispose()
+
+
+def test_a_temporary_password_never_goes_outside_the_secure_domains(
+        store: sessionmaker[Session], store_url: str, smtp_server: SmtpServer) -> None:
+    with transaction(store) as session:
+        org = Organisation(code="A81001", name="Practice", type="gp_practice", created_at=NOW, updated_at=NOW)
+        session.add(org)
+        session.flush()
+        user = User(organisation_id=org.id, username="jsmith", full_name="J Smith", email="j.smith@gmail.com",
+                    status="active", is_primary=True, created_at=NOW, updated_at=NOW)
+        session.add(user)
+        session.flush()
+        user_id = user.id
+    [row_id] = _queue(store, 1, purpose="temporary_password", body=f"Password: {PASSWORD_SLOT}\n", user_id=user_id)
+    with transaction(store) as session:
+        session.get(OutboxMessage, row_id).recipient = "j.smith@gmail.com"  # type: ignore[union-attr]
+    report = _sender(store, daemon_config(store_url, smtp=smtp_server), Clock()).drain()
+    assert report.failed == 1 and smtp_server.messages() == []
+    with store() as session:
+        assert session.get(User, user_id).temp_password_hash is None  # type: ignore[union-attr]
+        assert session.get(OutboxMessage, row_id).status == "failed"  # type: ignore[union-attr]
