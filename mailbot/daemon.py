@@ -40,7 +40,8 @@ from store.db import transaction
 
 log = logging.getLogger(__name__)
 STOP_WITHIN_SECONDS = 8.0
-OUTBOX_WAKE_SECONDS = 0.1  # leaves room inside the 10 s a supervisor gives after SIGTERM
+OUTBOX_WAKE_SECONDS = 0.1
+POLL_RETRY_SECONDS = 5.0  # leaves room inside the 10 s a supervisor gives after SIGTERM
 
 
 def owner_id() -> str:
@@ -132,7 +133,15 @@ class Daemon:
             self.outbox_job.wake()
 
     def _poll(self) -> None:
-        self.last_report = self.source.poll()
+        try:
+            self.last_report = self.source.poll()
+        except Exception:
+            # Try again soon rather than at the next interval (which may be minutes away when IDLE is relied on).
+            if not self.stop.is_set():
+                timer = threading.Timer(POLL_RETRY_SECONDS, self.poll_job.wake)
+                timer.daemon = True
+                timer.start()
+            raise
         METRICS.mailbox_backlog.set(self.last_report.backlog)
 
     def housekeeping(self) -> None:

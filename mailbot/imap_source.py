@@ -53,6 +53,7 @@ class ImapSource:
     after_batch: Callable[[], None] = lambda: None  # e.g. wake the outbox sender
     client: IMAPClient | None = None
     _created: set[str] = field(default_factory=set)
+    _reused: bool = False
 
     @property
     def folder(self) -> str:
@@ -67,15 +68,27 @@ class ImapSource:
         """One pass over the folder; on any connection trouble the connection is dropped and the error raised
         (the next poll reconnects)."""
         try:
+            report = self._poll_once()
+        except (IMAPClientError, OSError) as exc:
+            if not self._reused:
+                raise
+            # The kept connection had died (e.g. the server restarted): one try on a fresh one is safe, since
+            # everything a poll does is keyed in the store.
+            log.info("IMAP connection lost (%s); reconnecting", exc)
+            report = self._poll_once()
+        METRICS.last_poll.set(time.time())
+        return report
+
+    def _poll_once(self) -> PollReport:
+        self._reused = self.client is not None
+        try:
             if self.client is None:
                 self.client = open_imap(self.config.imap)
-            report = self._poll(self.client)
+            return self._poll(self.client)
         except Exception:
             METRICS.errors.labels(kind="poll").inc()
             self.close()
             raise
-        METRICS.last_poll.set(time.time())
-        return report
 
     def _capabilities(self, client: IMAPClient) -> tuple[bytes, ...]:
         return tuple(client.capabilities())

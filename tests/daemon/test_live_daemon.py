@@ -81,3 +81,28 @@ def test_maildir_source_and_sink_on_one_machine(tmp_path: Path, make_daemon: Mak
     assert make_daemon(base=tmp_path).run_once().handled == 0
     with daemon.sessions() as session:
         assert set(session.scalars(select(IntakeRecord.status))) == {"done"}
+
+
+def test_idle_comes_back_after_the_server_is_killed_and_restarted(
+        dovecot: DovecotServer, smtp_server: SmtpServer, make_daemon: MakeDaemon) -> None:
+    daemon = make_daemon(dovecot=dovecot, smtp=smtp_server, imap={"poll_seconds": 600})
+    daemon.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not (daemon.idler and daemon.idler.active) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        dovecot.kill()
+        time.sleep(0.3)
+        dovecot.start()
+        dovecot.append(sample_message(1))
+        # No poll is due for ten minutes: only a reconnected IDLE (which looks once on connecting) answers it.
+        assert len(smtp_server.wait_for(1, timeout=15)) == 1
+        deadline = time.monotonic() + 10
+        while not (daemon.idler and daemon.idler.active) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        began = time.monotonic()
+        dovecot.append(sample_message(2))
+        assert len(smtp_server.wait_for(2, timeout=5)) == 2
+        assert time.monotonic() - began < 2.5
+    finally:
+        daemon.shutdown()
