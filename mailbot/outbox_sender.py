@@ -115,7 +115,8 @@ class OutboxSender:
                     try:
                         await transport.open()
                     except SendTransient as exc:
-                        delivered = self._record_sent(delivered)
+                        self._record_sent(delivered)
+                        delivered = None
                         for rest in rows[index:]:
                             self._retry(rest, str(exc), report)
                         return

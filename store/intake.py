@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.models import IntakeRecord, MailboxState
@@ -151,7 +151,7 @@ def earlier_sightings(session: Session, *, source: str, messages: dict[str, tupl
         return {}
     hashes = {h for _, h in messages.values()}
     ids = {m for m, _ in messages.values() if m}
-    same = IntakeRecord.content_hash.in_(hashes)
+    same: ColumnElement[bool] = IntakeRecord.content_hash.in_(hashes)
     if ids:
         same = or_(same, IntakeRecord.message_id.in_(ids))
     rows = list(session.scalars(select(IntakeRecord).where(
