@@ -120,6 +120,9 @@ def mark_uncertain(session: Session, row_id: int, owner: str | None, now: dateti
     if row is None or row.status in (SENT, FAILED):
         return
     row.status, row.last_error = UNCERTAIN, error[:2000]
+    case = session.get(Case, row.case_id)
+    if case is not None:  # back in the review queue: a person decides whether to send it again
+        case.needs_review, case.updated_at = True, now
     audit.record(session, at=now, actor=ACTOR, action="mail.uncertain", case_id=row.case_id,
                  mail=row.message_id, to=row.recipient, error=error[:500])
 

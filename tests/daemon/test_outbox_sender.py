@@ -114,6 +114,10 @@ def test_timeout_after_data_is_uncertain_and_never_resent(store: sessionmaker[Se
     statuses = [r.status for r in _rows(store)]
     assert "uncertain" in statuses and set(statuses) <= {"uncertain", "sent"}
     uncertain = [r.message_id for r in _rows(store) if r.status == "uncertain"]
+    with store() as session:  # shown to staff: the case is back in the review queue, with an audit event
+        cases = {r.case_id for r in _rows(store) if r.status == "uncertain"}
+        assert all(session.get(Case, c).needs_review for c in cases)  # type: ignore[union-attr]
+        assert "mail.uncertain" in session.scalars(select(AuditEvent.action)).all()
     # The server did get them; they were not sent a second time.
     assert all(smtp_server.message_ids().count(mid) == 1 for mid in uncertain)
 
