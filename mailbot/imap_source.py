@@ -136,13 +136,13 @@ class ImapSource:
             return 0, 0
         uids = [by_key[k] for k in claimed]
         try:
-            fetched = client.fetch(uids, ["BODY.PEEK[]"])
+            fetched = self._fetch(client, uids)
         except Exception:
             self.worker.release(claimed)  # the connection failed: due again at once, not after the lease
             raise
         raws: dict[str, bytes] = {}
         for key in claimed:
-            raw = fetched.get(by_key[key], {}).get(b"BODY[]")
+            raw = fetched.get(by_key[key])
             if raw is None:  # gone meanwhile (moved by another daemon or a person): nothing to do with it
                 self.worker.process_failure(key, TemporaryFailure("the message is no longer in the folder"))
             else:
@@ -153,6 +153,25 @@ class ImapSource:
             if folder:
                 moves[folder].append(key)
         return len(folders), self._move_all(client, moves, by_key)
+
+    def _fetch(self, client: IMAPClient, uids: list[int]) -> dict[int, bytes]:
+        """The messages' bytes; one over `[limits] max_message_bytes` only up to one byte past the limit: it is
+        flagged unread anyway, and the whole of it stays in the mailbox (moved to its folder) for staff."""
+        limit = self.config.limits.max_message_bytes
+        sizes = client.fetch(uids, ["RFC822.SIZE"])
+        big = [u for u in uids if int(sizes.get(u, {}).get(b"RFC822.SIZE", 0)) > limit]
+        small = [u for u in uids if u not in set(big)]
+        found: dict[int, bytes] = {}
+        if small:
+            for uid, data in client.fetch(small, ["BODY.PEEK[]"]).items():
+                if data.get(b"BODY[]") is not None:
+                    found[uid] = bytes(data[b"BODY[]"])
+        if big:
+            for uid, data in client.fetch(big, [f"BODY.PEEK[]<0.{limit + 1}>"]).items():
+                part = data.get(b"BODY[]<0>")
+                if part is not None:
+                    found[uid] = bytes(part)
+        return found
 
     def _move_all(self, client: IMAPClient, moves: dict[str, list[str]], by_key: dict[str, int]) -> int:
         moved = 0

@@ -199,3 +199,28 @@ def test_run_once_on_the_embedded_default_reads_and_writes_local_maildirs(
     sent = [p.read_bytes() for p in (tmp_path / "var" / "sent" / "new").iterdir()]
     assert any(b"Re: Open Exeter permission request 1" in raw for raw in sent)
     assert list((inbox / "new").iterdir()) == [] and len(list((inbox / ".Approved" / "cur").iterdir())) == 1
+
+
+def test_a_message_over_the_size_limit_is_flagged_without_being_fetched_whole(
+        tmp_path: Path, sqlite_url: str, key: SigningKey, dovecot: DovecotServer, smtp_server: SmtpServer) -> None:
+    config = _config(tmp_path, sqlite_url, key, dovecot, smtp_server)
+    text = config.read_text().replace("replies_per_sender_per_day = 100000",
+                                      "replies_per_sender_per_day = 100000\nmax_message_bytes = 20000")
+    config.write_text(text)
+    big = permission_request(key, 1).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") + (
+        b"padding line of text\r\n" * 3000)
+    dovecot.append(big, permission_request(key, 2))
+    result = mailbot("--config", config, "run", "--once")
+    assert result.status == 0, result.err
+    engine = make_engine(sqlite_url)
+    try:
+        with sessions(engine)() as session:
+            sizes = sorted(session.scalars(select(StoredMessage.size)))
+            outcomes = sorted(session.scalars(select(Case.outcome)))
+            reasons = [r for c in session.scalars(select(Case)) for r in c.reasons]
+    finally:
+        engine.dispose()
+    assert sizes[-1] == 20001 and len(big) > 60000  # only one byte past the limit was read
+    assert "flagged" in outcomes and "message.too_large" in reasons
+    assert dovecot.uids() == [] and len(dovecot.uids("Flagged")) == 1
+    assert len(dovecot.fetch("Flagged")[dovecot.uids("Flagged")[0]]) == len(big)  # the whole of it kept there
