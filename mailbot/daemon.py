@@ -114,7 +114,8 @@ class Daemon:
             self.source = ImapSource(self.config, self.worker, stop=self.stop)
         else:
             self.source = MaildirSource(self.config.path(self.config.source.maildir), self.worker,
-                                        batch_size=self.config.imap.batch_size, stop=self.stop)
+                                        batch_size=self.config.imap.batch_size,
+                                        max_bytes=self.config.limits.max_message_bytes, stop=self.stop)
         self.poll_job = _Repeating("poll", self._poll, self.stop)
         self.outbox_job = _Repeating("outbox", self.sender.drain, self.stop)
         self.source.after_batch = self.outbox_job.wake

@@ -33,6 +33,7 @@ class MaildirSource:
     root: Path
     worker: IntakeWorker
     batch_size: int = 50
+    max_bytes: int = 26214400  # [limits] max_message_bytes
     stop: threading.Event = field(default_factory=threading.Event)
     after_batch: Callable[[], None] = lambda: None
 
@@ -78,7 +79,8 @@ class MaildirSource:
         raws: dict[str, bytes] = {}
         for key in claimed:
             try:
-                raws[key] = files[key].read_bytes()
+                with open(files[key], "rb") as f:  # over the limit: flagged unread, so one byte past it is enough
+                    raws[key] = f.read(self.max_bytes + 1)
             except OSError:
                 self.worker.process_failure(key, TemporaryFailure("the file is no longer in the Maildir"))
         folders = self.worker.process_batch(claimed, raws, self.stop)
