@@ -34,6 +34,11 @@ def main() -> None:
     expected = args.messages  # one reply to each message (approved permission requests also notify the user)
     with Bench(kind=args.kind) as bench:
         assert bench.dovecot is not None and bench.smtp is not None
+        if args.store_url:  # an empty PostgreSQL database: give it the schema first
+            from store.db import make_engine, upgrade
+            engine = make_engine(args.store_url)
+            upgrade(engine)
+            engine.dispose()
         if args.kind == "pipeline":
             from bench.pipeline_mail import prepare
             from tests.support.real_mail import prepare_store
