@@ -197,7 +197,9 @@ class Daemon:
             self.idler.start()
         if self.config.http.listen:
             self.health = HealthServer(self.config.http.listen, self.sessions,
-                                       max_poll_age=3 * self.config.imap.poll_seconds + 60)
+                                       max_poll_age=3 * self.config.imap.poll_seconds + 60,
+                                       details=lambda: {"idle": bool(self.idler and self.idler.active),
+                                                        "owner": self.owner})
             self.health.start()
         log.info("mailbot running as %s", self.owner)
 

@@ -66,6 +66,7 @@ class HealthServer:
     sessions: sessionmaker[Session]
     max_poll_age: float  # seconds since the last good poll before /healthz says unhealthy
     metrics: Metrics = field(default_factory=lambda: METRICS)
+    details: Callable[[], dict[str, Any]] = dict  # more for /healthz, e.g. whether IDLE is listening
     started: float = 0.0
     server: ThreadingHTTPServer | None = None
 
@@ -85,7 +86,7 @@ class HealthServer:
         age = time.time() - reference
         ok = age <= self.max_poll_age
         return (200 if ok else 503), {"status": "ok" if ok else "stale", "last_successful_poll": last or None,
-                                      "seconds_since": round(age, 1)}
+                                      "seconds_since": round(age, 1), **self.details()}
 
     def start(self) -> None:
         host, _, port = self.listen.rpartition(":")

@@ -3,6 +3,7 @@ sink on one machine."""
 
 from __future__ import annotations
 
+import json
 import time
 import urllib.request
 from pathlib import Path
@@ -46,7 +47,8 @@ def test_health_and_metrics_endpoint(dovecot: DovecotServer, smtp_server: SmtpSe
         assert daemon.health is not None
         base = f"http://127.0.0.1:{daemon.health.port}"
         with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
-            assert response.status == 200 and b'"ok"' in response.read()
+            health = json.loads(response.read())
+            assert response.status == 200 and health["status"] == "ok" and health["owner"] == daemon.owner
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             with urllib.request.urlopen(base + "/metrics", timeout=5) as response:
