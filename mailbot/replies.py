@@ -119,7 +119,8 @@ def _reply(ctx: ReplyContext, body: str, purpose: str = "reply") -> OutgoingMail
 
 def _notice(ctx: ReplyContext, to: str, subject: str, template: str, purpose: str = "notice",
             username: str | None = None, **values: Any) -> OutgoingMail:
-    body = render(template, reference=ctx.reference, mailbox=ctx.mailbox, **values)
+    # The templates that name the account read `username` too; the parameter must not swallow it.
+    body = render(template, reference=ctx.reference, mailbox=ctx.mailbox, username=username or "", **values)
     return OutgoingMail(purpose, to, clean_subject(f"{subject} [{ctx.reference}]"), body,
                         auto_submitted="auto-generated", username=username)
 
