@@ -56,7 +56,7 @@ async def login_submit(request: Request) -> Response:
         return _login_form(request, error=FAILED, name=name, status=401)
     response = RedirectResponse(safe_next(str(form.get("next", "/"))), status_code=303)
     set_cookie(response, request, SESSION_COOKIE, token, max_age=state.web.session_absolute_minutes * 60)
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    set_cookie(response, request, LOGIN_CSRF_COOKIE, "", max_age=0)
     return response
 
 
@@ -65,7 +65,7 @@ def _logout(request: Request, staff: Staff, form: object) -> Response:
     with transaction(state.app.sessions) as session:
         end_session(session, request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    set_cookie(response, request, SESSION_COOKIE, "", max_age=0)
     return response
 
 
