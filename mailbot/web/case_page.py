@@ -24,6 +24,18 @@ from store.review import history
 REQUEST_CLASSES = {Kind.PRIMARY_USER_REQUEST.value: PrimaryUserRequest,
                    Kind.PERMISSION_REQUEST.value: PermissionRequest,
                    Kind.NEW_USER_NOTIFICATION.value: NewUserNotice}
+# Plain labels for the request fields (SPEC 9-11 names); a field not listed shows its name in words.
+FIELD_LABELS = {
+    "form_type": "Form type (gp_practice or other)", "org_name": "Organisation name", "org_code": "ODS code",
+    "pu_full_name": "Primary User: full name", "pu_job_title": "Primary User: job title",
+    "pu_email": "Primary User: email", "pu_phone": "Primary User: phone",
+    "pu_request": "Request (new, additional or replacement)", "pu_replaces": "Primary User it replaces",
+    "sig_full_name": "Signatory: full name", "sig_role": "Signatory: role", "sig_email": "Signatory: email",
+    "sig_date": "Signatory: date signed", "sig_typed": "Signatory: typed name",
+    "user": "User (email or Open Exeter username)", "applications": "Applications (separate with ;)",
+    "signatory_role": "Signatory role, as written", "username": "Open Exeter username", "full_name": "Full name",
+    "email": "Email", "created_by": "Created by (email of the Primary User)",
+}
 DONE = {
     "approved": "The case was approved. The replies are in the outbox.",
     "rejected": "The case was rejected. The reply is in the outbox.",
@@ -44,7 +56,8 @@ def correctable_fields(case: Case) -> list[dict[str, str]]:
     stored = (case.fields or {}).get("request")
     if cls is None or not isinstance(stored, dict):
         return []
-    return [{"name": f.name, "label": f.name.replace("_", " "), "value": as_text(stored.get(f.name, ""))}
+    return [{"name": f.name, "label": FIELD_LABELS.get(f.name, f.name.replace("_", " ").capitalize()),
+             "value": as_text(stored.get(f.name, ""))}
             for f in dataclass_fields(cls) if f.metadata.get("correctable", True)]
 
 
