@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from mailbot.web.case_page import case_context, correctable_fields, not_found
+from mailbot.web.case_page import FIELD_LABELS, case_context, correctable_fields, not_found
 from mailbot.web.security import Staff, staff_only
 from mailbot.web.state import web_state
 from rules.reasons import REASONS
@@ -73,7 +73,8 @@ def _approve_preview(request: Request, staff: Staff, form: FormData | None) -> R
     except review.ReviewError as exc:
         return _with_error(request, staff, str(exc))
     return state.templates.TemplateResponse(request, "approve_preview.html", {
-        "staff": staff, "case": case, "corrections": corrections, "preview": preview, "reasons": REASONS})
+        "staff": staff, "case": case, "corrections": corrections, "preview": preview, "reasons": REASONS,
+        "labels": FIELD_LABELS})
 
 
 def _approve_confirm(request: Request, staff: Staff, form: FormData | None) -> Response:
