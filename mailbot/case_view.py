@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from parsers.message import parse_message
 from rules.reasons import REASONS
 from store.models import Case
 from store.review import history
@@ -20,6 +19,8 @@ def case_document(session: Session, case: Case) -> dict[str, Any]:
     h = history(session, case)
     message: dict[str, Any] = {}
     if case.message is not None:
+        from parsers.message import parse_message  # only when a stored message is shown
+
         parsed = parse_message(case.message.raw)
         message = {
             "source": case.message.source,
@@ -72,7 +73,8 @@ def render_case(doc: dict[str, Any]) -> str:
         out.append("")
         out += ["  | " + line for line in (msg["text"] or "(no text)").splitlines()]
         for a in msg["attachments"]:
-            out.append(f"  attachment {a['index']}: {a['filename'] or '(no name)'} {a['sniffed_type']} {a['size']:,} bytes")
+            name = a["filename"] or "(no name)"
+            out.append(f"  attachment {a['index']}: {name} {a['sniffed_type']} {a['size']:,} bytes")
         for d in msg["defects"]:
             out.append(f"  problem: {d}")
     request = (doc["fields"] or {}).get("request")

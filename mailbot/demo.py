@@ -7,9 +7,13 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from mailbot.config import Config, load_config
 from mailbot.errors import UsageError
 from parsers.register_csv import parse_register_csv
+from store.db import make_engine, sessions
+from store.models import Case, OutboxMessage
 
 MARKER = ".mailbot-demo"
 SAMPLE = resources.files("mailbot") / "sample"
@@ -25,6 +29,8 @@ maildir = "inbox"
 [sink]
 kind = "maildir"
 maildir = "sent"
+[auth]
+test_public_keys = "demo-keys.txt"       # the demo's own DKIM key (made by the demo), instead of DNS
 """
 
 
@@ -43,6 +49,23 @@ def prepare(directory: Path) -> Config:
 
 
 def sample_codes(directory: Path) -> list[str]:
-
     rows = parse_register_csv("organisations", (directory / "organisations.csv").read_bytes(), "organisations.csv")
     return [r.code for r in rows]
+
+
+def case_table(config: Config) -> str:
+    """Every case the demo made: reference, kind, outcome, reasons, and how many mails wait in the outbox."""
+    engine = make_engine(config.store_url)
+    try:
+        with sessions(engine)() as session:
+            counts = session.execute(select(OutboxMessage.case_id, func.count()).group_by(OutboxMessage.case_id))
+            mails = {case_id: n for case_id, n in counts}
+            rows = [(c.reference, c.kind, c.outcome, ", ".join(c.reasons) or "-", str(mails.get(c.id, 0)))
+                    for c in session.scalars(select(Case).order_by(Case.id))]
+    finally:
+        engine.dispose()
+    header = ("reference", "kind", "outcome", "reasons", "mails")
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in (header, *rows)]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

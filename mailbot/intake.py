@@ -7,7 +7,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.pipeline import CaseOutcome, Settings, record
+from mailbot.pipeline import CaseOutcome, record
+from mailbot.settings import Settings
 from mailbot.understanding import Understander, Understanding
 from store.cases import dedupe_key, key_seen
 

@@ -10,18 +10,19 @@ the mailbox.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
 
 from sqlalchemy.orm import Session
 
-from mailbot.case_mail import MailPolicy, mails_for
+from mailbot.case_mail import mails_for
 from mailbot.outbox_rows import queue_mail
 from mailbot.replies import ReplyContext, clean_subject
+from mailbot.settings import Settings
 from mailbot.understanding import Understanding
 from rules.check import CheckResult
-from rules.context import CheckContext, MessageFacts, Policy
+from rules.context import CheckContext, MessageFacts
 from rules.outcome import Decision, decide
 from rules.reasons import Kind, Outcome
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
@@ -55,15 +56,6 @@ class CaseOutcome:
     replies: list[dict[str, str]]
     message_id: str | None
     case_id: int
-
-
-@dataclass(frozen=True)
-class Settings:
-    policy: Policy
-    mail: MailPolicy
-    mailbox: str
-    message_id_domain: str
-    extra_audit: dict[str, str] = field(default_factory=dict)
 
 
 def _sender_name(u: Understanding) -> str:

@@ -16,7 +16,7 @@ from rules.reasons import REASONS, Kind, Outcome
 from rules.roles import ROLE_LABELS, OrgType, RequestType, allowed_roles
 
 # Where the outbox sender puts the temporary password it generates at send time; never filled in before.
-PASSWORD_SLOT = "[[temporary-password]]"
+PASSWORD_SLOT = "[[temporary-password]]"  # noqa: S105 - a placeholder, not a password
 MAX_SUBJECT = 200
 
 _env = Environment(loader=PackageLoader("mailbot", "templates"), autoescape=False,  # noqa: S701 - plain text mail
@@ -129,6 +129,9 @@ def sender_reply(ctx: ReplyContext, kind: Kind, outcome: Outcome, results: tuple
                  **values: Any) -> OutgoingMail:
     """The reply to the sender for KIND and OUTCOME (a template each)."""
     folder = kind.value if kind != Kind.UNCLEAR else "unclear"
+    if outcome != Outcome.APPROVED:
+        # "Already a Primary User" is news, not a fault: a rejection lists only what the sender must put right.
+        results = tuple(r for r in results if r.outcome != Outcome.APPROVED)
     template = f"replies/{folder}/{outcome.value}.txt"
     body = render(template, reference=ctx.reference, mailbox=ctx.mailbox, sender_name=ctx.sender_name,
                   explanations=explanations(results), **roles_lists(), **values)

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from mailbot.case_mail import mails_for
 from mailbot.errors import UsageError
 from mailbot.outbox_rows import queue_mail
-from mailbot.pipeline import Settings
 from mailbot.replies import OutgoingMail, ReplyContext, render, reply_subject
+from mailbot.settings import Settings
 from rules.check import CheckResult
 from rules.context import CheckContext, MessageFacts
 from rules.outcome import Decision, decide

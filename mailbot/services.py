@@ -6,40 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from mailbot.case_mail import MailPolicy
-from mailbot.config import Config
-from mailbot.dkim_keys import key_lookup_from_config
-from mailbot.pipeline import Settings
-from mailbot.sandbox import FormReader
-from mailbot.understanding import Understander
 from parsers.forms.reading import FormReadOptions
 from parsers.kinds import KindContext
 from parsers.message import MessageLimits
-from rules.context import Policy
 from rules.sender import AuthPolicy
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailbot.config import Config
+from mailbot.dkim_keys import key_lookup_from_config
+from mailbot.sandbox import FormReader
+from mailbot.settings import message_id_domain
+from mailbot.understanding import Understander
 from store.register import catalogue_names
-
-
-def message_id_domain(config: Config) -> str:
-    return config.mailbox.address.rsplit("@", 1)[1].lower()
-
-
-def settings_from(config: Config) -> Settings:
-    policy = Policy(
-        nhs_domains=frozenset(config.auth.nhs_domains),
-        secure_domains=frozenset(config.auth.secure_domains),
-        system_address=config.openexeter.system_address,
-        accept_typed_signature=config.forms.accept_typed_signature,
-        max_message_bytes=config.limits.max_message_bytes,
-        max_age_days=config.limits.max_age_days,
-        replies_per_sender_per_day=config.limits.replies_per_sender_per_day,
-    )
-    mail = MailPolicy(secure_domains=frozenset(config.auth.secure_domains),
-                      password_days=config.accounts.temp_password_days)
-    return Settings(policy=policy, mail=mail, mailbox=config.mailbox.address,
-                    message_id_domain=message_id_domain(config))
 
 
 @contextmanager

@@ -8,15 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from parsers.forms.result import FormReading
-from parsers.guidance import Topic, guidance_topic
 from parsers.kinds import Classification, KindContext, classify
 from parsers.message import MessageLimits, ParsedMessage, parse_message
+from rules.form_signature import is_signed
+from rules.sender import AuthPolicy, KeyLookup, SenderVerdict, authenticate_sender
+
+from parsers.guidance import Topic, guidance_topic
 from parsers.notice import parse_notice
 from parsers.permission_email import parse_permission_email
-from rules.form_signature import is_signed
 from rules.reasons import Kind
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
-from rules.sender import AuthPolicy, KeyLookup, SenderVerdict, authenticate_sender
 
 FORM_TYPES = ("application/pdf",)
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/gif", "image/bmp", "image/webp")

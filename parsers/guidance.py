@@ -8,7 +8,7 @@ from enum import StrEnum
 
 
 class Topic(StrEnum):
-    PASSWORD_RESET = "password_reset"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a topic name
     CHANGE_EMAIL = "change_email"
     WHO_IS_PRIMARY = "who_is_primary"
     NO_SIGNATORY = "no_signatory"

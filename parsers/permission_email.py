@@ -59,10 +59,35 @@ def _user(values: list[str] | None, text: str, exclude: set[str]) -> str:
     return others.pop() if len(others) == 1 else ""
 
 
+def _catalogue_pattern(name: str) -> re.Pattern[str]:
+    words = r"\s+".join(re.escape(w) for w in name.split())
+    return re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
+
+
+def _listed(value: str, catalogue: tuple[str, ...]) -> list[str]:
+    """The applications in one listed VALUE, in the order written: catalogue names first found whole, in any case
+    and spelt as the catalogue spells them (so "call and recall" is not split at its "and"), then the rest split
+    at separators and kept as written (the check names them as unknown, with suggestions)."""
+    found: list[tuple[int, str]] = []
+    rest = value
+    for name in sorted(catalogue, key=len, reverse=True):
+        pattern = _catalogue_pattern(name)
+        for match in pattern.finditer(rest):
+            found.append((match.start(), name))
+        rest = pattern.sub(lambda m: ";" + " " * (len(m.group(0)) - 1), rest)  # keep the positions
+    position = 0
+    for item in SPLIT_APPS.split(rest):
+        at = rest.find(item, position) if item else position
+        position = max(position, at + len(item))
+        cleaned = " ".join(item.split()).strip(" .")
+        if cleaned:
+            found.append((at, cleaned))
+    return [name for _, name in sorted(found)]
+
+
 def _applications(values: list[str] | None, text: str, catalogue: tuple[str, ...]) -> tuple[str, ...]:
     if values:
-        items = [" ".join(item.split()).strip(" .") for v in values for item in SPLIT_APPS.split(v)]
-        return tuple(dict.fromkeys(i for i in items if i))
+        return tuple(dict.fromkeys(a for v in values for a in _listed(v, catalogue)))
     lowered = " ".join(text.lower().split())
     return tuple(name for name in catalogue if name.lower() in lowered)
 

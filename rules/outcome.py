@@ -9,7 +9,9 @@ from rules.check import CheckResult
 from rules.context import CheckContext
 from rules.reasons import REASONS, Outcome
 
-# A sender we cannot trust gets no reply and a person decides, whatever else was wrong (SPEC 2 and 4).
+# A sender we cannot trust gets no reply and a person decides, whatever else was wrong (SPEC 2 and 4). The same
+# holds for any reason that forbids the reply (the per-address limit): a rejection is a promise of one reply naming
+# what to put right; where that reply cannot go, a person must see the case, or nobody would ever hear of it.
 UNTRUSTED_SENDER = frozenset({"sender.unauthenticated", "sender.ambiguous"})
 
 
@@ -36,13 +38,13 @@ def run_chain(ctx: CheckContext) -> tuple[CheckResult, ...]:
 
 
 def decide_from(results: tuple[CheckResult, ...], when_all_pass: Outcome) -> Decision:
-    """ignored > flagged for an untrusted sender > rejected > flagged > the chain's outcome when all pass."""
+    """ignored > flagged for an untrusted sender (or no reply allowed) > rejected > flagged > the chain's outcome."""
     failures = [r for r in results if r.failed]
     reasons = tuple(dict.fromkeys(r.reason for r in failures if r.reason))
     outcomes = {r.outcome for r in failures}
     if Outcome.IGNORED in outcomes:
         outcome = Outcome.IGNORED
-    elif UNTRUSTED_SENDER & set(reasons):
+    elif UNTRUSTED_SENDER & set(reasons) or not all(REASONS[code].replies for code in reasons):
         outcome = Outcome.FLAGGED
     elif Outcome.REJECTED in outcomes:
         outcome = Outcome.REJECTED

@@ -92,7 +92,8 @@ def apply_primary_user(session: Session, request: PrimaryUserRequest, *, now: da
         session.add(nominee)
         session.flush()
         done.needs_password.append(nominee)
-        done.changes.append(f"created user {nominee.username} ({nominee.email}) as an active Primary User of {org.code}")
+        done.changes.append(
+            f"created user {nominee.username} ({nominee.email}) as an active Primary User of {org.code}")
         _audit(session, now, actor, case_id, org, "user.created", username=nominee.username, primary=True)
     else:
         if nominee.status != "active":

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from store.models import OutboxMessage
 
-PASSWORD_PURPOSE = "temporary_password"
+PASSWORD_PURPOSE = "temporary_password"  # noqa: S105 - a purpose name
 
 
 def replies_today(session: Session, recipient: str, now: datetime) -> int:

@@ -1,4 +1,6 @@
-"""`mailbot demo [--dir DIR]`: run the main job on the embedded default with sample data, from nothing."""
+"""`mailbot demo [--dir DIR]`: run the main job on the embedded default with sample data, from nothing:
+a fresh store, the sample register, a mailbox of sample messages of every kind, processed, and a table of what
+became of each."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import argparse
 from pathlib import Path
 
 from mailbot import demo
+from mailbot.clock import utcnow
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -19,21 +22,28 @@ def run_cli(argv: list[str]) -> int:
     from mailbot.cli import main  # imported here: the command line imports this module
 
     shown = [a for i, a in enumerate(argv) if a != "--config" and (i == 0 or argv[i - 1] != "--config")]
-    print("$ mailbot " + " ".join(shown))
+    print("$ mailbot " + " ".join(shown), flush=True)
     return main(argv)
 
 
 def run(args: argparse.Namespace) -> int:
+    from mailbot.demo_mail import write_mailbox
+
     directory = Path(args.dir)
-    demo.prepare(directory)
-    config = str(directory / "mailbot.toml")
-    print(f"Demo folder: {directory} (config {config})\n")
+    config = demo.prepare(directory)
+    config_path = str(directory / "mailbot.toml")
+    print(f"Demo folder: {directory} (config {config_path})\n")
     for name in demo.REGISTER_FILES:
-        status = run_cli(["--config", config, "import", name, str(directory / f"{name}.csv")])
+        status = run_cli(["--config", config_path, "import", name, str(directory / f"{name}.csv")])
         if status:
             return status
     print()
     for code in demo.sample_codes(directory):
-        run_cli(["--config", config, "org", "show", code])
+        run_cli(["--config", config_path, "org", "show", code])
         print()
-    return 0
+    _, messages = write_mailbox(directory, config.mailbox.address, utcnow())
+    print(f"{len(messages)} sample messages in {directory / 'messages'}\n")
+    status = run_cli(["--config", config_path, "process", *map(str, messages)])
+    print()
+    print(demo.case_table(config))
+    return status

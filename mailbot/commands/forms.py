@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from mailbot.errors import UsageError
 
@@ -16,4 +17,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run_build(args: argparse.Namespace) -> int:
-    raise UsageError("forms build is not built yet")
+    from mailbot.form_builder import build_forms  # reportlab only loads for this command
+
+    directory = Path(args.dir)
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"mailbot: forms build: {directory} exists and is not a directory")
+    try:
+        written = build_forms(directory)
+    except OSError as exc:
+        raise UsageError(f"mailbot: forms build: cannot write into {directory}: {exc.strerror or exc}") from exc
+    for path in written:
+        print(path)
+    return 0

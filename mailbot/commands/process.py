@@ -12,17 +12,18 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
 
 from mailbot.app import App
 from mailbot.clock import utcnow
 from mailbot.errors import UsageError
-from sqlalchemy.orm import Session
+from mailbot.settings import Settings, settings_from
 
-from mailbot.intake import handle, seen_before
-from mailbot.pipeline import CaseOutcome, Settings, record
-from mailbot.services import settings_from, understander
-from mailbot.understanding import TryLater, Understander
-
+if TYPE_CHECKING:  # the pipeline loads the parsers and the form sandbox: only when a message is processed
+    from mailbot.pipeline import CaseOutcome
+    from mailbot.understanding import Understander
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser("process", help="handle message files as if they had just arrived")
@@ -56,6 +57,10 @@ def _read_all(paths: list[str]) -> list[tuple[str, bytes]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from mailbot.intake import handle
+    from mailbot.services import understander
+    from mailbot.understanding import TryLater
+
     app = App.from_args(args)
     files = _read_all(args.files)  # every file is readable before anything is recorded
     settings = settings_from(app.config)
@@ -83,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
 def _rehearse(session: Session, understand: Understander, raw: bytes, source: str,
               settings: Settings) -> list[CaseOutcome]:
     """What handle() would do, inside the dry run's open transaction."""
+    from mailbot.intake import seen_before
+    from mailbot.pipeline import record
+
     u = understand.understand(raw)
     if not seen_before(session, u):
         u = understand.with_forms(u)

@@ -10,7 +10,7 @@ from mailbot import review
 from mailbot.app import App
 from mailbot.case_view import case_document, render_case
 from mailbot.clock import utcnow
-from mailbot.services import settings_from
+from mailbot.settings import settings_from
 from rules.reasons import CODES, Kind
 from store.db import transaction
 from store.review import QueueFilter, counts_by_reason, queue, queue_size

@@ -65,11 +65,17 @@ def test_doctor_with_a_bad_config_exits_2(tmp_path: Path) -> None:
     assert result.status == 2 and "unknown key [store] ulr" in result.err
 
 
-def test_demo_builds_the_sample_register_and_shows_it(tmp_path: Path) -> None:
+def test_demo_runs_the_whole_pipeline_on_sample_mail(tmp_path: Path) -> None:
     result = mailbot_process("demo", "--dir", tmp_path / "demo")
     assert result.status == 0, result.err
     assert "users: 9 created" in result.out
     assert "A81001  The Oakwood Surgery  (gp_practice)" in result.out
+    table = result.out[result.out.index("reference  "):]
+    for kind, outcome in (("primary_user_request", "approved"), ("primary_user_request", "rejected"),
+                          ("permission_request", "approved"), ("new_user_notification", "approved"),
+                          ("guidance", "answered"), ("automatic", "ignored"), ("unclear", "flagged")):
+        assert f"{kind} " in table and f" {outcome} " in table, (kind, outcome)
+    assert "signatory.role_not_allowed" in table and "form.unsigned" in table and "sender.unauthenticated" in table
     again = mailbot_process("demo", "--dir", tmp_path / "demo")
     assert again.status == 0 and "users: 9 created" in again.out  # starts from nothing each time
 

@@ -217,3 +217,11 @@ def test_every_reason_code_has_an_outcome_and_wording() -> None:
     assert len(CODES) == 26
     for code, r in REASONS.items():
         assert r.staff_text and r.sender_text and r.outcome in Outcome, code
+
+
+def test_a_rejection_that_cannot_be_sent_is_flagged_for_a_person() -> None:
+    """Over the per-address reply limit, a rejection would reach nobody: a person sees it instead."""
+    decision = form_decision(replace(GOOD_FORM, signature="unsigned"), replies_to_sender_today=99)
+    assert decision.outcome == Outcome.FLAGGED
+    assert set(decision.reasons) == {"reply.rate_limited", "form.unsigned"}
+    assert not decision.replies_allowed

@@ -1,0 +1,98 @@
+"""Opening an untrusted PDF with pypdf under tight limits, and reading its AcroForm field values.
+
+pypdf raises plain Python exceptions on hostile input (TypeError, RecursionError, KeyError...), not only its own:
+the caller (reading.py) turns any exception into an unreadable form."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from pypdf import PdfReader, apply_configuration
+from pypdf.generic import DictionaryObject
+
+MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class PdfLimits:
+    """pypdf's Configuration limits, tightened for a two-page form (the defaults allow 75 MB a stream)."""
+
+    stream_bytes: int = 8 * MB
+    decoding_work_bytes: int = 40 * MB
+    page_tree_entries: int = 1_000
+    form_fields: int = 2_000
+
+
+@contextmanager
+def tightened(limits: PdfLimits) -> Iterator[None]:
+    with apply_configuration(
+        maximum_declared_stream_length=limits.stream_bytes,
+        array_based_stream_maximum_output_length=limits.stream_bytes,
+        zlib_maximum_output_length=limits.stream_bytes,
+        lzw_maximum_output_length=limits.stream_bytes,
+        run_length_maximum_output_length=limits.stream_bytes,
+        brotli_maximum_output_length=limits.stream_bytes,
+        jbig2_maximum_output_length=limits.stream_bytes,
+        image_maximum_buffer_size=limits.stream_bytes,
+        zlib_maximum_recovery_input_length=limits.stream_bytes,
+        stream_decoding_work_maximum_length=limits.decoding_work_bytes,
+        xfa_decoding_work_maximum_length=limits.decoding_work_bytes,
+        stream_filters_maximum_length=4,
+        array_maximum_element_count=20_000,
+        dictionary_maximum_element_count=20_000,
+        page_tree_maximum_entries=limits.page_tree_entries,
+        page_tree_maximum_depth=20,
+        page_tree_maximum_page_entries=limits.page_tree_entries,
+        form_fields_maximum_entries=limits.form_fields,
+        form_fields_maximum_depth=20,
+        outline_maximum_entries=1_000,
+        outline_maximum_depth=20,
+        named_destinations_maximum_entries=1_000,
+        named_destinations_maximum_depth=20,
+        xform_maximum_invocations_per_extraction=200,
+        xmp_maximum_input_length=MB,
+    ):
+        yield
+
+
+class PasswordProtected(Exception):
+    """The PDF needs a password we do not have (an empty user password is tried first)."""
+
+
+def open_pdf(pdf: bytes) -> PdfReader:
+    """A reader over PDF, decrypted when the user password is empty; PasswordProtected otherwise."""
+    reader = PdfReader(io.BytesIO(pdf), strict=False, root_object_recovery_limit=2_000,
+                       xref_stream_maximum_entries=100_000)
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise PasswordProtected("the PDF is protected by a password")
+    return reader
+
+
+def field_values(reader: PdfReader) -> dict[str, str] | None:
+    """Every text field's value by its full name; None when the PDF has no AcroForm fields at all."""
+    fields = reader.get_fields()
+    if not fields:
+        return None
+    values: dict[str, str] = {}
+    for name, field in fields.items():
+        if field.get("/FT") != "/Tx":
+            continue
+        value = field.get("/V")
+        values[str(name)] = "" if value is None else str(value)
+    return values
+
+
+def signature_field_signed(reader: PdfReader) -> bool:
+    """Whether any /Sig field carries a value (a digital signature dictionary)."""
+    for field in (reader.get_fields() or {}).values():
+        if field.get("/FT") == "/Sig" and isinstance(_resolved(field.get("/V")), DictionaryObject):
+            return True
+    return False
+
+
+def _resolved(value: object) -> object:
+    get_object = getattr(value, "get_object", None)
+    return get_object() if callable(get_object) else value

@@ -1,0 +1,202 @@
+"""One email, bytes to plain immutable data: headers decoded, body text split into new, quoted and signature
+parts, attachments typed from their bytes. Never raises: whatever is wrong is kept as a plain-English note."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+
+from parsers.headers import decode_header_value, header_date, message_id, raw_header_text, reference_ids
+from parsers.html_text import html_to_text
+from parsers.mime_body import REPORT_TYPES, WalkResult, walk_parts
+from parsers.quoting import split_reply
+
+# Headers a message should carry once; a second one is how some spoofing and some broken mailers show.
+SINGLE_HEADERS = ("from", "sender", "to", "subject", "date", "message-id", "in-reply-to", "reply-to")
+HEADER_END = re.compile(rb"\r?\n\r?\n")
+MAX_HEADER_BYTES = 1_048_576
+
+
+@dataclass(frozen=True)
+class MessageLimits:
+    max_bytes: int = 26_214_400  # bigger: too_large=True, headers still parsed, body/attachments not read
+    max_parts: int = 200
+    max_depth: int = 10
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str  # decoded, path parts and control chars stripped; "" when none
+    declared_type: str  # lower-case Content-Type as declared
+    sniffed_type: str  # from the bytes (parsers.sniff), never from the name
+    size: int
+    data: bytes = field(repr=False)
+    embedded: bool  # inline image, or part of a forwarded message/rfc822
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    raw: bytes = field(repr=False)
+    size: int
+    content_hash: str  # sha256 hex of raw
+    headers: tuple[tuple[str, str], ...]  # (name, decoded value) in order
+    raw_headers: tuple[tuple[str, str], ...]  # (name, undecoded value) in order
+    header_defects: tuple[str, ...]
+    message_id: str | None  # "<id@host>" form; None when missing or garbage
+    in_reply_to: str | None
+    references: tuple[str, ...]  # each "<...>"
+    subject: str  # decoded, "" when missing
+    date: datetime | None  # timezone-aware UTC; None when missing or unparseable
+    content_type: str
+    part_types: tuple[str, ...]
+    body_text: str  # whole text body (text/plain, or HTML converted to text)
+    text: str  # the new text only: no quoted reply, no signature block
+    quoted_text: str
+    signature_text: str
+    html_only: bool
+    attachments: tuple[Attachment, ...]
+    too_large: bool
+    defects: tuple[str, ...]  # plain-English notes of what was wrong (for staff)
+
+    def header(self, name: str) -> str | None:
+        """The first header called NAME (any case), decoded; None when there is none."""
+        wanted = name.lower()
+        return next((value for key, value in self.headers if key.lower() == wanted), None)
+
+    def headers_named(self, name: str) -> tuple[str, ...]:
+        """Every header called NAME (any case), decoded, in order."""
+        wanted = name.lower()
+        return tuple(value for key, value in self.headers if key.lower() == wanted)
+
+    @property
+    def is_report(self) -> bool:
+        """A delivery or read report (multipart/report, or a part that is a report about another message)."""
+        return self.content_type == "multipart/report" or any(t in REPORT_TYPES for t in self.part_types)
+
+
+def _parse(data: bytes, headers_only: bool) -> Message:
+    return BytesParser(policy=compat32).parsebytes(data, headersonly=headers_only)
+
+
+def _header_block(raw: bytes) -> bytes:
+    end = HEADER_END.search(raw, 0, MAX_HEADER_BYTES)
+    return raw[: end.end()] if end else raw[:MAX_HEADER_BYTES]
+
+
+def _headers(msg: Message) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
+    decoded: list[tuple[str, str]] = []
+    undecoded: list[tuple[str, str]] = []
+    defects: list[str] = []
+    for name, value in msg.raw_items():
+        name = raw_header_text(str(name)).strip()
+        value = str(value)
+        if any("\udc80" <= c <= "\udcff" for c in value):
+            note = f"the {name} header has raw 8-bit bytes (not encoded as RFC 2047 requires)"
+            if note not in defects:
+                defects.append(note)
+        undecoded.append((name, re.sub(r"\r?\n(?=[ \t])", "", raw_header_text(value)).strip()))
+        decoded.append((name, decode_header_value(value)))
+    counts = Counter(name.lower() for name, _ in decoded)
+    for name in SINGLE_HEADERS:
+        if counts[name] > 1:
+            defects.append(f"{counts[name]} {name.title()} headers where there should be one")
+    for defect in msg.defects:
+        kind = type(defect).__name__
+        if kind in ("MissingHeaderBodySeparatorDefect", "FirstHeaderLineIsContinuationDefect",
+                    "MisplacedEnvelopeHeaderDefect"):
+            defects.append(f"malformed header lines ({kind})")
+    return decoded, undecoded, defects
+
+
+def _first(headers: list[tuple[str, str]], name: str) -> str | None:
+    return next((v for k, v in headers if k.lower() == name), None)
+
+
+def _content_type(msg: Message) -> str:
+    try:
+        return msg.get_content_type().lower()
+    except Exception:  # noqa: BLE001
+        return "text/plain"
+
+
+def parse_message(raw: bytes, limits: MessageLimits = MessageLimits()) -> ParsedMessage:  # noqa: B008
+    """RAW as a ParsedMessage. Never raises: a message that cannot be read at all comes back empty, with a note."""
+    raw = bytes(raw)
+    try:
+        return _parse_message(raw, limits)
+    except Exception as exc:  # noqa: BLE001 - one bad message must never stop the mailbox
+        return _unreadable(raw, f"the message could not be parsed ({type(exc).__name__})")
+
+
+def _unreadable(raw: bytes, note: str) -> ParsedMessage:
+    return ParsedMessage(
+        raw=raw, size=len(raw), content_hash=hashlib.sha256(raw).hexdigest(), headers=(), raw_headers=(),
+        header_defects=(), message_id=None, in_reply_to=None, references=(), subject="", date=None,
+        content_type="text/plain", part_types=(), body_text="", text="", quoted_text="", signature_text="",
+        html_only=False, attachments=(), too_large=False, defects=(note,))
+
+
+def _parse_message(raw: bytes, limits: MessageLimits) -> ParsedMessage:
+    too_large = len(raw) > limits.max_bytes
+    defects: list[str] = []
+    msg: Message
+    body_readable = False
+    if too_large:
+        defects.append(f"the message is {len(raw):,} bytes, over the {limits.max_bytes:,} byte limit: only its "
+                       "headers were read")
+        msg = _parse(_header_block(raw), headers_only=True)
+    else:
+        try:
+            msg = _parse(raw, headers_only=False)
+            body_readable = True
+        except RecursionError:
+            defects.append("the MIME structure is nested too deeply to read: only the headers were read")
+            msg = _parse(_header_block(raw), headers_only=True)
+    decoded, undecoded, header_defects = _headers(msg)
+
+    raw_id = _first(decoded, "message-id")
+    ident = message_id(raw_id)
+    if raw_id is None:
+        header_defects.append("no Message-ID header")
+    elif ident is None:
+        header_defects.append("the Message-ID header is not of the form <id@host>")
+    raw_date = _first(decoded, "date")
+    date = header_date(raw_date)
+    if raw_date is None:
+        header_defects.append("no Date header")
+    elif date is None:
+        header_defects.append("the Date header cannot be read as a date")
+
+    walked = WalkResult()
+    if body_readable:
+        walked = walk_parts(msg, limits.max_parts, limits.max_depth)
+    body_text, html_only = _body_text(walked)
+    reply = split_reply(body_text)
+    attachments = tuple(Attachment(filename=a.filename, declared_type=a.declared_type, sniffed_type=a.sniffed_type,
+                                   size=len(a.data), data=a.data, embedded=a.embedded) for a in walked.attachments)
+    return ParsedMessage(
+        raw=raw, size=len(raw), content_hash=hashlib.sha256(raw).hexdigest(),
+        headers=tuple(decoded), raw_headers=tuple(undecoded), header_defects=tuple(header_defects),
+        message_id=ident, in_reply_to=message_id(_first(decoded, "in-reply-to")),
+        references=reference_ids(tuple(v for k, v in decoded if k.lower() == "references")),
+        subject=_first(decoded, "subject") or "", date=date, content_type=_content_type(msg),
+        part_types=tuple(walked.part_types) or (_content_type(msg),),
+        body_text=body_text, text=reply.new_text, quoted_text=reply.quoted_text, signature_text=reply.signature_text,
+        html_only=html_only, attachments=attachments, too_large=too_large,
+        defects=tuple(dict.fromkeys([*header_defects, *defects, *walked.defects])),
+    )
+
+
+def _body_text(walked: WalkResult) -> tuple[str, bool]:
+    plain = [t for t in walked.plain if t.strip()]
+    if plain:
+        return "\n\n".join(t.strip("\r\n") for t in plain), False
+    if walked.html:
+        return "\n\n".join(html_to_text(h) for h in walked.html), True
+    return "", False

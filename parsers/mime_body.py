@@ -1,0 +1,205 @@
+"""The MIME tree of a parsed message walked into body text and attachments, within limits on parts and depth.
+
+The walk is iterative, stops reading (with a note) past the part or depth limit, and treats every decoding
+problem as a note rather than a failure: broken base64 yields what could be decoded, a wrong charset falls back.
+"""
+
+from __future__ import annotations
+
+import quopri
+import re
+from dataclasses import dataclass, field
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+
+from parsers.headers import decode_bytes, decode_header_value, lenient_base64
+from parsers.sniff import sniff_type
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+DAMAGED_BASE64 = re.compile(r"[^A-Za-z0-9+/=\s]")
+MAX_FILENAME = 255
+# Parts that are reports about another message, not something a person wrote.
+REPORT_TYPES = frozenset({"message/delivery-status", "message/disposition-notification", "message/feedback-report",
+                          "text/rfc822-headers", "message/global-delivery-status"})
+
+
+@dataclass(frozen=True)
+class FoundAttachment:
+    filename: str
+    declared_type: str
+    sniffed_type: str
+    data: bytes
+    embedded: bool
+
+
+@dataclass
+class WalkResult:
+    part_types: list[str] = field(default_factory=list)
+    plain: list[str] = field(default_factory=list)
+    html: list[str] = field(default_factory=list)
+    attachments: list[FoundAttachment] = field(default_factory=list)
+    defects: list[str] = field(default_factory=list)
+
+
+def clean_filename(raw: str | None) -> str:
+    """A sender's file name made safe to show and store: decoded, no folders, no control characters."""
+    if not raw:
+        return ""
+    name = decode_header_value(raw) if "=?" in raw or any(ord(c) > 127 for c in raw) else raw
+    name = CONTROL.sub("", name)
+    name = re.split(r"[/\\]", name)[-1].strip().strip(".").strip()
+    return name[:MAX_FILENAME]
+
+
+def _filename(part: Message) -> str:
+    try:
+        return clean_filename(part.get_filename())
+    except Exception:  # noqa: BLE001 - RFC 2231 parameters in the wild break the stdlib in many ways
+        return ""
+
+
+def _disposition(part: Message) -> str:
+    try:
+        return (part.get_content_disposition() or "").lower()
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def _content_type(part: Message) -> str:
+    try:
+        return part.get_content_type().lower()
+    except Exception:  # noqa: BLE001
+        return "application/octet-stream"
+
+
+def _transfer_encoding(part: Message) -> str:
+    try:
+        return str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def _payload_bytes(part: Message, defects: list[str], where: str) -> bytes:
+    if _transfer_encoding(part) == "base64":
+        # The stdlib hands back the undecoded text when base64 is damaged; reading as far as it goes is kinder.
+        raw = part.get_payload(decode=False)
+        if isinstance(raw, str):
+            if DAMAGED_BASE64.search(raw):
+                defects.append(f"{where}: damaged base64 content (read as far as it goes)")
+            return lenient_base64(raw)
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - broken transfer encodings
+        defects.append(f"{where}: its content could not be decoded")
+        return b""
+    if isinstance(payload, bytes):
+        return payload
+    return b""
+
+
+def _charset(part: Message) -> str | None:
+    try:
+        return part.get_content_charset()
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _note_part_defects(part: Message, defects: list[str], where: str) -> None:
+    for defect in getattr(part, "defects", ())[:5]:
+        name = type(defect).__name__
+        text = {
+            "InvalidBase64PaddingDefect": "base64 content with wrong padding",
+            "InvalidBase64CharactersDefect": "base64 content with characters base64 cannot have",
+            "InvalidBase64LengthDefect": "base64 content cut short",
+            "StartBoundaryNotFoundDefect": "its boundary never appears, so its parts cannot be told apart",
+            "CloseBoundaryNotFoundDefect": "its closing boundary is missing",
+            "MultipartInvariantViolationDefect": "declared multipart but has no parts",
+            "NoBoundaryInMultipartDefect": "declared multipart without a boundary",
+            "MissingHeaderBodySeparatorDefect": "a header line is malformed",
+            "FirstHeaderLineIsContinuationDefect": "the first header line is a continuation line",
+            "MisplacedEnvelopeHeaderDefect": "a misplaced envelope line among its headers",
+        }.get(name, name)
+        note = f"{where}: {text}"
+        if note not in defects:
+            defects.append(note)
+
+
+def walk_parts(message: Message, max_parts: int, max_depth: int) -> WalkResult:
+    """Body texts and attachments of MESSAGE, reading no more than MAX_PARTS parts nor deeper than MAX_DEPTH."""
+    result = WalkResult()
+    # (part, depth, inside a forwarded message, inside multipart/related)
+    stack: list[tuple[Message, int, bool, bool]] = [(message, 0, False, False)]
+    count = 0
+    while stack:
+        part, depth, forwarded, related = stack.pop()
+        count += 1
+        if count > max_parts:
+            result.defects.append(f"more than {max_parts} MIME parts: the rest were not read")
+            break
+        ctype = _content_type(part)
+        result.part_types.append(ctype)
+        where = "the message" if depth == 0 else f"part {count} ({ctype})"
+        _note_part_defects(part, result.defects, where)
+        if ctype in REPORT_TYPES:
+            continue  # a report about another message: the classifier reads part_types, nobody opens it
+        if part.is_multipart() or ctype == "message/rfc822":
+            if depth >= max_depth:
+                result.defects.append(f"MIME parts nested deeper than {max_depth} levels: the deeper ones were "
+                                      "not read")
+                continue
+            children = _children(part, ctype, result.defects, where)
+            inner_forwarded = forwarded or ctype == "message/rfc822"
+            inner_related = related or ctype == "multipart/related"
+            kids = [c for c in children if isinstance(c, Message)]
+            if ctype == "multipart/alternative":
+                kids = _preferred_alternative(kids)
+            for child in reversed(kids):  # reversed: the stack pops them in document order
+                stack.append((child, depth + 1, inner_forwarded, inner_related))
+            continue
+        _leaf(part, ctype, where, forwarded, related, result)
+    return result
+
+
+def _children(part: Message, ctype: str, defects: list[str], where: str) -> list[Message]:
+    if ctype == "message/rfc822" and _transfer_encoding(part) in ("base64", "quoted-printable"):
+        # Not allowed by RFC 2046, but some mail programs forward messages encoded: decode, then read it.
+        try:
+            encoded = part.get_payload(decode=False)
+            text = encoded if isinstance(encoded, str) else "".join(
+                str(p) for p in encoded) if isinstance(encoded, list) else ""
+            data = lenient_base64(text) if _transfer_encoding(part) == "base64" else quopri.decodestring(
+                text.encode("ascii", errors="replace"))
+            return [BytesParser(policy=compat32).parsebytes(data)]
+        except Exception:  # noqa: BLE001 - includes RecursionError from a message nested inside itself
+            defects.append(f"{where}: an encoded forwarded message that could not be read")
+            return []
+    try:
+        children = part.get_payload()
+    except Exception:  # noqa: BLE001
+        return []
+    return children if isinstance(children, list) else []
+
+
+def _preferred_alternative(kids: list[Message]) -> list[Message]:
+    """Of the versions of one content, the plain text one when there is one (it is what the sender typed)."""
+    plain = [k for k in kids if _content_type(k) == "text/plain" and not _filename(k)]
+    if plain:
+        return [plain[0]] + [k for k in kids if _content_type(k) not in ("text/plain", "text/html")]
+    return kids
+
+
+def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool, result: WalkResult) -> None:
+    filename = _filename(part)
+    disposition = _disposition(part)
+    data = _payload_bytes(part, result.defects, where)
+    is_body_text = (ctype in ("text/plain", "text/html") and not filename and disposition != "attachment"
+                    and not forwarded)
+    if is_body_text:
+        text = decode_bytes(data, _charset(part)).replace("\r\n", "\n").replace("\r", "\n")
+        (result.plain if ctype == "text/plain" else result.html).append(text)
+        return
+    embedded = forwarded or (disposition == "inline" and ctype.startswith("image/")) or (
+        related and disposition != "attachment")
+    result.attachments.append(FoundAttachment(filename=filename, declared_type=ctype, sniffed_type=sniff_type(data),
+                                              data=data, embedded=embedded))

@@ -1,0 +1,209 @@
+"""Each DKIM signature of a message judged by our rules (SPEC 4), with dkimpy doing only the cryptography.
+
+dkimpy checks that a signature verifies; it does not check what makes a verifying signature mean "this sender":
+the algorithm, that From is signed, that d= is aligned with the From domain, that l= does not leave text unsigned,
+the key size, or that no unsigned extra copy of a signed header sits beside the signed one. Those are checked here,
+before any key look-up, so a signature that could never count costs no DNS query. Keys come only through the
+injected look-up (dkimpy's own DNS is never used).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import dkim
+from dkim.canonicalization import CanonicalizationPolicy
+from dkim.crypto import parse_public_key
+from dkim.util import parse_tag_value
+
+from rules.domains import aligned, is_dkim_token
+from rules.raw_headers import SINGLETON_FIELDS, RawHeaders
+
+ALLOWED_ALGORITHMS = {"rsa-sha256": "rsa", "ed25519-sha256": "ed25519"}
+# A message may carry many signatures; each costs a key look-up, so a sender cannot make us do unbounded DNS work.
+MAX_SIGNATURES_CHECKED = 8
+# Each DNS timeout costs seconds: after this many, the remaining signatures count as "try again later" unasked.
+MAX_TEMPORARY_FAILURES = 2
+
+KeyLookup = Callable[[str], bytes | None]
+
+
+class KeyLookupTemporaryError(Exception):
+    """A DKIM key could not be fetched for now (DNS timeout or SERVFAIL): try the message again later."""
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    domain: str
+    selector: str
+    passed: bool
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class SignatureResult:
+    check: SignatureCheck
+    temporary: bool = False  # the key look-up failed for now; the signature might pass later
+
+
+class _Fails(Exception):
+    """Why one signature does not count."""
+
+
+class _FailsNamed(_Fails):
+    """Why one signature does not count, when its d= and s= cannot be shown as they are."""
+
+    def __init__(self, names: tuple[str, str], problem: str) -> None:
+        super().__init__(problem)
+        self.names = names
+
+
+def check_signatures(raw: bytes, headers: RawHeaders, from_domain: str, key_lookup: KeyLookup,
+                     min_key_bits: int) -> list[SignatureResult]:
+    """Every DKIM-Signature of the message (top first), each judged by SPEC 4's rules against FROM_DOMAIN."""
+    signatures = headers.named("DKIM-Signature")
+    results: list[SignatureResult] = []
+    verifier: dkim.DKIM | None = None
+    keys: dict[str, bytes | None | KeyLookupTemporaryError] = {}
+    for index, field in enumerate(signatures[:MAX_SIGNATURES_CHECKED]):
+        domain, selector = "?", "?"
+        try:
+            tags = _tags(field.unfolded)
+            domain, selector = _name_tags(tags)
+            algorithm = _check_rules(tags, domain, headers, from_domain)
+            record = _key_record(f"{selector}._domainkey.{domain}".lower(), key_lookup, keys)
+            _check_key(record, algorithm, min_key_bits)
+            if verifier is None:
+                verifier = dkim.DKIM(raw, minkey=min_key_bits)
+            _verify(verifier, index, record)
+            results.append(SignatureResult(SignatureCheck(domain, selector, passed=True, problem=None)))
+        except KeyLookupTemporaryError as exc:
+            detail = str(exc) or "the DNS look-up failed for now"
+            results.append(_failed(domain, selector, f"its key could not be fetched ({detail})", temporary=True))
+        except _Fails as exc:
+            if isinstance(exc, _FailsNamed):
+                domain, selector = exc.names
+            results.append(_failed(domain, selector, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - hostile input must never stop the judgement; it just fails
+            results.append(_failed(domain, selector, f"it could not be checked ({exc.__class__.__name__})"))
+    unchecked = len(signatures) - MAX_SIGNATURES_CHECKED
+    if unchecked > 0:  # one line for them all: a message with thousands must not fill the case with them
+        results.append(_failed("?", "?", f"not checked, nor {unchecked - 1} more below it (only the first "
+                                         f"{MAX_SIGNATURES_CHECKED} signatures of a message are)"))
+    return results
+
+
+def _failed(domain: str, selector: str, problem: str, temporary: bool = False) -> SignatureResult:
+    return SignatureResult(SignatureCheck(domain, selector, passed=False, problem=problem), temporary=temporary)
+
+
+def _tags(value: bytes) -> dict[str, str]:
+    try:
+        raw_tags = parse_tag_value(value)
+        # Values keep inner whitespace: "s 1" is not the selector "s1", and must fail the token check.
+        return {k.decode("ascii"): v.decode("ascii").strip() for k, v in raw_tags.items()}
+    except Exception as exc:  # noqa: BLE001 - dkimpy raises several types on a malformed tag list
+        raise _Fails("the signature header is malformed") from exc
+
+
+def _name_tags(tags: dict[str, str]) -> tuple[str, str]:
+    domain, selector = tags.get("d", ""), tags.get("s", "")
+    if not is_dkim_token(domain) or not is_dkim_token(selector):
+        # Shown to staff, so keep it short and printable.
+        shown = (domain[:60].encode("ascii", "replace").decode() or "?", selector[:60] or "?")
+        raise _FailsNamed(shown, "its d= or s= holds characters other than letters, digits, dots and hyphens")
+    return domain.lower(), selector
+
+
+def _check_rules(tags: dict[str, str], domain: str, headers: RawHeaders, from_domain: str) -> str:
+    """The key type the signature's algorithm needs; raises _Fails for the first of our rules it breaks."""
+    algorithm = tags.get("a", "").lower()
+    if algorithm not in ALLOWED_ALGORITHMS:
+        raise _Fails(f"it uses the algorithm {algorithm[:20]!r}; only rsa-sha256 and ed25519-sha256 are accepted")
+    signed = [name.strip().lower() for name in tags.get("h", "").split(":")]
+    if "from" not in signed:
+        raise _Fails("it does not sign the From header")
+    if not aligned(domain, from_domain):
+        raise _Fails(f"its domain {domain} is not aligned with the From domain {from_domain}")
+    if "l" in tags:
+        _check_length(tags["l"], tags.get("c", "simple/simple"), headers.body)
+    for name in sorted(SINGLETON_FIELDS.intersection(signed)):
+        present = headers.count(name)
+        if present > signed.count(name):
+            raise _Fails(f"the message has {present} {_title(name)} headers but the signature covers "
+                         f"{signed.count(name)}: an unsigned extra copy was added")
+    return ALLOWED_ALGORITHMS[algorithm]
+
+
+def _title(name: str) -> str:
+    return "-".join(part.capitalize() for part in name.split("-")).replace("Id", "ID")
+
+
+def _check_length(length: str, canonicalization: str, body: bytes) -> None:
+    """l= must cover the whole body as the signature's canonicalisation sees it: text past it is unsigned."""
+    if not length.isdigit() or len(length) > 76:
+        raise _Fails("its l= is not a number")
+    try:
+        policy = CanonicalizationPolicy.from_c_value(canonicalization.encode("ascii"))
+    except Exception as exc:  # noqa: BLE001 - an unknown c= value
+        raise _Fails("its c= names an unknown canonicalisation") from exc
+    if int(length) < len(policy.canonicalize_body(body)):
+        raise _Fails("its l= covers only part of the body: text was added after signing")
+
+
+def _key_record(name: str, key_lookup: KeyLookup, keys: dict[str, bytes | None | KeyLookupTemporaryError]) -> bytes:
+    """The key record at NAME, each name asked once per message; raises KeyLookupTemporaryError or _Fails."""
+    if name not in keys:
+        failures = [k for k in keys.values() if isinstance(k, KeyLookupTemporaryError)]
+        if len(failures) >= MAX_TEMPORARY_FAILURES:
+            raise KeyLookupTemporaryError("not asked: earlier key look-ups for this message failed for now")
+        try:
+            keys[name] = key_lookup(name)
+        except KeyLookupTemporaryError as exc:
+            keys[name] = exc
+    record = keys[name]
+    if isinstance(record, KeyLookupTemporaryError):
+        raise record
+    if not record:
+        raise _Fails(f"no DKIM key is published at {name}")
+    return record
+
+
+def _check_key(record: bytes, key_type: str, min_key_bits: int) -> None:
+    try:
+        tags = parse_tag_value(record)
+    except Exception as exc:  # noqa: BLE001
+        raise _Fails("its published key record is malformed") from exc
+    published_type = tags.get(b"k", b"rsa").decode("ascii", "replace").lower()
+    if published_type != key_type:
+        raise _Fails(f"its algorithm needs a {key_type} key but the published key is {published_type[:20]!r}")
+    key_data = re.sub(rb"\s+", b"", tags.get(b"p", b""))
+    if not key_data:
+        raise _Fails("its published key has been revoked (empty p=)")
+    if key_type == "rsa":
+        try:
+            bits = int(parse_public_key(base64.b64decode(key_data, validate=True))["modulus"]).bit_length()
+        except Exception as exc:  # noqa: BLE001 - base64 and dkimpy's ASN.1 errors vary
+            raise _Fails("its published RSA key cannot be read") from exc
+        if bits < min_key_bits:
+            raise _Fails(f"its RSA key is {bits} bits, fewer than the {min_key_bits} required")
+
+
+def _verify(verifier: dkim.DKIM, index: int, record: bytes) -> None:
+    def from_record(name: bytes, timeout: int = 5) -> bytes:
+        return record  # already fetched through the injected look-up: dkimpy does no DNS of its own
+
+    try:
+        ok = verifier.verify(idx=index, dnsfunc=from_record)
+    except dkim.DKIMException as exc:
+        raise _Fails(f"it does not verify ({_short(str(exc))})") from exc
+    if not ok:
+        raise _Fails("it does not verify: the signed headers were changed or the key does not match")
+
+
+def _short(text: str) -> str:
+    text = text.split("(got", 1)[0].strip()
+    return text[:80]

@@ -1,0 +1,110 @@
+"""The form reader's child processes: the same readings as in process, hostile files end within the bounds, and a
+child that dies, overruns or runs out of memory is replaced while the parent carries on."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mailbot.config import FormsSection
+from mailbot.sandbox import FormReader
+from parsers.forms.acroform import PdfLimits
+from parsers.forms.reading import FormReadOptions, read_form
+from tests.support import forms_fixtures as fx
+
+GOOD = fx.GOOD_VALUES
+MB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def reader() -> Iterator[FormReader]:
+    with FormReader(workers=2, timeout=10.0, memory_mb=512, cpu_seconds=8) as pool:
+        yield pool
+
+
+def test_a_child_reads_exactly_what_the_parser_reads(reader: FormReader) -> None:
+    for pdf in (fx.filled_form("gp", GOOD, "ink"), fx.filled_form("other", GOOD, "digital"),
+                fx.filled_form("gp", GOOD, "typed", flatten=True)):
+        assert reader.read(pdf) == read_form(pdf)
+
+
+@pytest.mark.parametrize("make", [fx.decompression_bomb, fx.circular_xref, fx.object_loop, fx.huge_image],
+                         ids=["bomb", "circular xref", "object loop", "giant image"])
+def test_hostile_files_end_unreadable_within_10_seconds_and_512_mb(reader: FormReader, make: object) -> None:
+    pdf = make()  # type: ignore[operator]
+    started = time.monotonic()
+    reading = reader.read(pdf)
+    assert time.monotonic() - started < 10
+    assert reading.status == "unreadable" and reading.problems
+    for pid in reader.pids():
+        address_space = next(line for line in Path(f"/proc/{pid}/limits").read_text().splitlines()
+                             if line.startswith("Max address space"))
+        assert address_space.split()[3:5] == [str(512 * MB), str(512 * MB)]
+        cpu = next(line for line in Path(f"/proc/{pid}/limits").read_text().splitlines()
+                   if line.startswith("Max cpu time"))
+        assert cpu.split()[3] != "unlimited"  # renewed before each PDF: what it has used so far plus 8 s
+        peak_kb = int(next(line.split()[1] for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                           if line.startswith("VmPeak")))
+        assert peak_kb * 1024 <= 512 * MB
+    # The parent carries on, and so does the pool.
+    assert reader.read(fx.filled_form("gp", GOOD)).status == "read"
+
+
+def test_a_child_killed_between_reads_is_replaced(reader: FormReader) -> None:
+    before = reader.replaced
+    for pid in reader.pids():
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.1)
+    assert reader.read(fx.filled_form("gp", GOOD)).status == "read"
+    assert reader.read(fx.filled_form("gp", GOOD)).status == "read"
+    assert reader.replaced >= before + 1
+
+
+def test_a_read_that_overruns_the_wall_clock_is_unreadable_and_the_child_replaced() -> None:
+    with FormReader(workers=1, timeout=0.001) as pool:
+        first_pid = pool.pids()[0]
+        reading = pool.read(fx.filled_form("gp", GOOD, "ink"))
+        assert reading.status == "unreadable"
+        assert "longer than 0.001 seconds" in reading.problems[0]
+        assert pool.replaced == 1 and pool.pids()[0] != first_pid
+        pool.timeout = 10.0
+        assert pool.read(fx.filled_form("gp", GOOD)).status == "read"
+
+
+def test_a_child_out_of_memory_is_unreadable_and_replaced() -> None:
+    # 160 MB of address space is enough to start and to read a small form but not to hold 200 MB of zeros: the
+    # child gets MemoryError (or dies), either way the form is unreadable and the next read gets a fresh child.
+    with FormReader(workers=1, memory_mb=160) as pool:
+        assert pool.read(fx.filled_form("gp", GOOD)).status == "read"
+        big = fx.decompression_bomb(200 * MB)
+        loose = FormReadOptions(limits=PdfLimits(stream_bytes=400 * MB, decoding_work_bytes=800 * MB))
+        for _ in range(2):
+            reading = pool.read(big, loose)
+            assert reading.status == "unreadable"
+            assert "memory" in reading.problems[0] or "fail" in reading.problems[0]
+            assert pool.read(fx.filled_form("gp", GOOD)).status == "read"
+        assert pool.replaced == 2
+
+
+def test_a_pdf_over_the_size_limit_is_not_sent_to_a_child() -> None:
+    pool = FormReader(workers=1, max_pdf_bytes=1000)
+    reading = pool.read(fx.filled_form("gp", GOOD))
+    assert reading.status == "unreadable" and "larger than" in reading.problems[0]
+    assert pool.pids() == []  # nothing was started for it
+
+
+def test_read_async_and_from_config() -> None:
+    section = FormsSection(workers=1, timeout_seconds=5.0, memory_mb=400, cpu_seconds=4, max_pdf_bytes=5 * MB)
+    pool = FormReader.from_config(section)
+    assert (pool.workers, pool.timeout, pool.memory_mb, pool.cpu_seconds, pool.max_pdf_bytes) == (
+        1, 5.0, 400, 4, 5 * MB)
+    with pool:
+        reading = asyncio.run(pool.read_async(fx.filled_form("other", GOOD, "image")))
+    assert (reading.status, reading.form_type, reading.mark_how) == ("read", "other", "image")
+    assert pool.pids() == []

@@ -1,0 +1,206 @@
+"""Every message kind of SPEC 1, and the order the checks run in."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers.kinds import Classification, KindContext, classify
+from parsers.message import MessageLimits, parse_message
+from rules.reasons import Kind
+from tests.message.samples import (
+    EXCHANGE_OUT_OF_OFFICE,
+    GMAIL_REPLY,
+    ID_DOMAIN,
+    LIST_MAIL,
+    MAILBOX,
+    NOTICE,
+    OUTLOOK_REPLY,
+    POSTFIX_BOUNCE,
+    SYSTEM,
+    html_with_inline_logo,
+    small_jpeg,
+    small_pdf,
+    small_png,
+)
+from tests.support.mail_builder import build_message
+
+CTX = KindContext(mailbox_address=MAILBOX, system_address=SYSTEM, message_id_domain=ID_DOMAIN)
+TEMPLATE = ("Organisation code: A81001\nUser: jane.smith@nhs.net\n"
+            "Applications: Prior Notification List; Cervical Screening Results\nSignatory role: GP Partner\n")
+
+
+def kind_of(raw: bytes, ctx: KindContext = CTX) -> Classification:
+    return classify(parse_message(raw), ctx)
+
+
+def mail(text: str = "Hello", subject: str = "Open Exeter", **kwargs: object) -> bytes:
+    return build_message(text=text, subject=subject, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("headers", "note"), [
+    ([("Auto-Submitted", "auto-replied")], "Auto-Submitted: auto-replied"),
+    ([("Auto-Submitted", "auto-generated; owner-email=x@y")], "Auto-Submitted: auto-generated"),
+    ([("Precedence", "bulk")], "Precedence: bulk"),
+    ([("Precedence", "junk")], "Precedence: junk"),
+    ([("Precedence", "list")], "Precedence: list"),
+    ([("Return-Path", "<>")], "a null return path (Return-Path: <>), as bounces and auto-replies carry"),
+    ([("List-Id", "<x.lists.nhs.net>")], "a List-Id header (mailing list)"),
+    ([("List-Unsubscribe", "<mailto:u@x>")], "a List-Unsubscribe header (bulk or list mail)"),
+    ([("X-Autoreply", "yes")], "an X-Autoreply header (auto-responder)"),
+])
+def test_automatic_signs(headers: list[tuple[str, str]], note: str) -> None:
+    found = kind_of(mail(TEMPLATE, headers=headers))
+    assert found == Classification(Kind.AUTOMATIC, None, (note,))
+
+
+@pytest.mark.parametrize("headers", [
+    [("Auto-Submitted", "no")],
+    [("Precedence", "first-class")],
+    [("Return-Path", "<jane.smith@nhs.net>")],
+    [("X-Auto-Response-Suppress", "All")],  # Outlook puts this on ordinary mail to groups
+])
+def test_not_automatic(headers: list[tuple[str, str]]) -> None:
+    assert kind_of(mail(TEMPLATE, headers=headers)).kind == Kind.PERMISSION_REQUEST
+
+
+def test_out_of_office() -> None:
+    found = kind_of(EXCHANGE_OUT_OF_OFFICE)
+    assert found.kind == Kind.AUTOMATIC  # before follow-up, though it answers one of our messages
+    assert found.notes == ("an out-of-office subject with X-Auto-Response-Suppress (an Exchange auto-reply)",)
+    subject_alone = mail("I am away", subject="Out of Office: back Monday")
+    assert kind_of(subject_alone).kind == Kind.UNCLEAR
+
+
+def test_bounces() -> None:
+    assert kind_of(POSTFIX_BOUNCE).kind == Kind.AUTOMATIC
+    # A report alone is enough: some gateways send reports with none of the other signs.
+    only_report = POSTFIX_BOUNCE.replace(b"Return-Path: <>\r\n", b"").replace(b"Auto-Submitted: auto-replied\r\n", b"")
+    only_report = only_report.replace(b"MAILER-DAEMON@mx1.nhs.net", b"gateway@nhs.net")
+    found = kind_of(only_report)
+    assert found == Classification(Kind.AUTOMATIC, None, ("a delivery or read report (multipart/report)",))
+
+
+def test_list_mail() -> None:
+    assert kind_of(LIST_MAIL).kind == Kind.AUTOMATIC
+
+
+def test_mail_from_our_own_mailbox_is_a_loop() -> None:
+    found = kind_of(mail(TEMPLATE, sender="PCSE <PCSE.OpenExeter@nhs.net>"))
+    assert found == Classification(Kind.AUTOMATIC, None,
+                                   ("From is our own mailbox pcse.openexeter@nhs.net (a mail loop)",))
+
+
+def test_notice_from_the_system_address_comes_before_the_automatic_checks() -> None:
+    found = kind_of(NOTICE)
+    assert found.kind == Kind.NEW_USER_NOTIFICATION  # it carries Auto-Submitted: auto-generated
+    forged_sender = NOTICE.replace(b"no-reply@openexeter.nhs.uk", b"someone@nhs.net")
+    assert kind_of(forged_sender).kind == Kind.AUTOMATIC
+    other_mail_from_system = mail("Your weekly summary", subject="Summary", sender=SYSTEM)
+    assert kind_of(other_mail_from_system).kind == Kind.UNCLEAR
+
+
+def test_follow_up_by_subject_reference() -> None:
+    found = kind_of(mail("I have attached it now", subject="Re: Your request [OE-2026-000123] was rejected"))
+    assert found == Classification(Kind.FOLLOW_UP, "OE-2026-000123",
+                                   ("the subject carries the case reference OE-2026-000123",))
+
+
+def test_follow_up_by_in_reply_to_and_references() -> None:
+    found = kind_of(OUTLOOK_REPLY)
+    assert found.kind == Kind.FOLLOW_UP and found.follow_up_reference == "OE-2026-000042"
+    by_references = mail("ok", subject="Re: hello", headers=[
+        ("References", f"<CAF1@mail.gmail.com> <OE-2026-000007.1@{ID_DOMAIN}> <OE-2026-000008.3@{ID_DOMAIN.upper()}>")])
+    found = kind_of(by_references)
+    assert found.follow_up_reference == "OE-2026-000008"  # the latest of ours in the thread
+    assert found.notes == (f"References names our message <OE-2026-000008.3@{ID_DOMAIN.upper()}>",)
+
+
+def test_ids_like_ours_from_another_domain_are_not_follow_ups() -> None:
+    other = mail(TEMPLATE, subject="Permission request", headers=[("In-Reply-To", "<OE-2026-000001.1@elsewhere.org>")])
+    assert kind_of(other).kind == Kind.PERMISSION_REQUEST
+
+
+def test_primary_user_request_by_attachment() -> None:
+    pdf = kind_of(mail("Form attached", attachments=[("form.pdf", "application/pdf", small_pdf())]))
+    assert pdf == Classification(Kind.PRIMARY_USER_REQUEST, None, ("form.pdf is a PDF",))
+    scan = kind_of(mail("scan", attachments=[("scan.jpg", "image/jpeg", small_jpeg())]))
+    assert scan.kind == Kind.PRIMARY_USER_REQUEST
+    renamed = kind_of(mail("see attached", attachments=[("form.png", "image/png", small_pdf())]))
+    assert renamed.notes == ("form.png is a PDF",)
+    exe = b"MZ\x90\x00" + b"\x00" * 100
+    assert kind_of(mail("see attached", attachments=[("form.pdf", "application/pdf", exe)])).kind == Kind.UNCLEAR
+
+
+def test_signature_logo_is_not_a_form() -> None:
+    found = kind_of(html_with_inline_logo())
+    assert found.kind == Kind.PERMISSION_REQUEST
+    logo_only = build_message(text=None, html="<p>Hello there</p><img src='cid:l'>", inline_images=[("l", small_png())])
+    assert kind_of(logo_only).kind == Kind.UNCLEAR
+
+
+@pytest.mark.parametrize("text", [
+    "Please find our Primary User request form. I will attach it shortly.",
+    "We would like to nominate Dr Patel as our new Primary User.",
+    "Subject line says it all",
+])
+def test_primary_user_request_by_text(text: str) -> None:
+    subject = "Primary User form" if text == "Subject line says it all" else "Open Exeter"
+    assert kind_of(mail(text, subject=subject)).kind == Kind.PRIMARY_USER_REQUEST
+
+
+def test_permission_request_template_plain_and_html_only() -> None:
+    assert kind_of(mail(TEMPLATE, subject="Open Exeter permission request")).kind == Kind.PERMISSION_REQUEST
+    html = "<p>" + TEMPLATE.replace("\n", "<br>") + "</p><p>Kind regards<br>Dr A</p>"
+    html_only = build_message(text=None, html=html, subject="open exeter PERMISSION request")
+    assert kind_of(html_only).kind == Kind.PERMISSION_REQUEST
+    quoted_below = mail(TEMPLATE + "\nThanks\nJane\n\nOn Mon, 1 Nov 2026, PCSE <p@nhs.net> wrote:\n> Password reset?")
+    assert kind_of(quoted_below).kind == Kind.PERMISSION_REQUEST
+
+
+def test_permission_request_free_wording() -> None:
+    text = "Hi, could you please give Cervical Screening Results access to tom.brown@nhs.net at A81001? Thanks"
+    assert kind_of(mail(text)).kind == Kind.PERMISSION_REQUEST
+    no_user = "Could you please give me access to something?"
+    assert kind_of(mail(no_user)).kind == Kind.UNCLEAR
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("I have forgotten my password, please help", "password_reset"),
+    ("My email address has changed, how do I update my email?", "change_email"),
+    ("Who is our Primary User? We need to find out for the request form.", "who_is_primary"),
+    ("We have no signatory available to sign the Primary User request form", "no_signatory"),
+])
+def test_guidance(text: str, topic: str) -> None:
+    found = kind_of(mail(text))
+    assert found == Classification(Kind.GUIDANCE, None, (f"a question the {topic} guide answers",))
+
+
+def test_guidance_quoted_in_a_reply_does_not_count() -> None:
+    reply = mail("Great, all sorted now.\n\nOn Mon, 1 Nov 2026, PCSE <p@nhs.net> wrote:\n> forgotten your password?")
+    assert kind_of(reply).kind == Kind.UNCLEAR
+
+
+def test_unclear() -> None:
+    found = kind_of(mail("Hello, what is the weather like in Exeter?"))
+    assert found == Classification(Kind.UNCLEAR, None, ("none of the message kinds could be recognised",))
+    assert kind_of(GMAIL_REPLY).kind == Kind.GUIDANCE
+
+
+def test_too_large_messages_are_classified_from_headers() -> None:
+    raw = mail(TEMPLATE * 50, subject="Re: [OE-2026-000009]", attachments=[("f.pdf", "application/pdf", small_pdf())])
+    parsed = parse_message(raw, MessageLimits(max_bytes=1000))
+    assert parsed.too_large
+    assert classify(parsed, CTX).kind == Kind.FOLLOW_UP
+    unclear = parse_message(mail(TEMPLATE * 50), MessageLimits(max_bytes=1000))
+    assert classify(unclear, CTX).kind == Kind.UNCLEAR
+
+
+def test_classify_is_deterministic() -> None:
+    parsed = parse_message(OUTLOOK_REPLY)
+    assert len({classify(parsed, CTX) for _ in range(5)}) == 1
+
+
+def test_an_empty_context_recognises_nothing_of_ours() -> None:
+    empty = KindContext(mailbox_address="", system_address="", message_id_domain="")
+    assert kind_of(NOTICE, empty).kind == Kind.AUTOMATIC
+    assert kind_of(OUTLOOK_REPLY, empty).kind == Kind.FOLLOW_UP  # the subject still carries the reference
