@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from mailbot import review
 from mailbot.web.case_page import FIELD_LABELS, case_context, correctable_fields, not_found
 from mailbot.web.security import Staff, staff_only
 from mailbot.web.state import web_state
@@ -57,8 +58,6 @@ def _done(reference: str, what: str) -> RedirectResponse:
 
 
 def _approve_preview(request: Request, staff: Staff, form: FormData | None) -> Response:
-    from mailbot import review
-
     assert form is not None
     corrections = _corrections(request, form)
     if corrections is None:
@@ -78,8 +77,6 @@ def _approve_preview(request: Request, staff: Staff, form: FormData | None) -> R
 
 
 def _approve_confirm(request: Request, staff: Staff, form: FormData | None) -> Response:
-    from mailbot import review
-
     assert form is not None
     corrections = {k.removeprefix("set."): str(v)[:500] for k, v in form.multi_items() if k.startswith("set.")}
     state = web_state(request)
@@ -100,8 +97,6 @@ def _reason_text(form: FormData) -> str:
 
 
 def _reject_preview(request: Request, staff: Staff, form: FormData | None) -> Response:
-    from mailbot import review
-
     assert form is not None
     text = _reason_text(form)
     state = web_state(request)
@@ -124,8 +119,6 @@ def _reject_preview(request: Request, staff: Staff, form: FormData | None) -> Re
 
 
 def _reject_confirm(request: Request, staff: Staff, form: FormData | None) -> Response:
-    from mailbot import review
-
     assert form is not None
     text = str(form.get("text", ""))[:2 * MAX_TEXT]
     state = web_state(request)
@@ -140,8 +133,6 @@ def _reject_confirm(request: Request, staff: Staff, form: FormData | None) -> Re
 
 
 def _close(request: Request, staff: Staff, form: FormData | None) -> Response:
-    from mailbot import review
-
     state = web_state(request)
     reference = request.path_params["reference"]
     try:
@@ -153,8 +144,6 @@ def _close(request: Request, staff: Staff, form: FormData | None) -> Response:
 
 
 def _note(request: Request, staff: Staff, form: FormData | None) -> Response:
-    from mailbot import review
-
     assert form is not None
     state = web_state(request)
     reference = request.path_params["reference"]

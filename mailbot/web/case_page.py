@@ -11,10 +11,12 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mailbot.case_view import case_document
 from mailbot.web.pdf_image import PageImageError, render_first_page
 from mailbot.web.security import Staff, staff_only
 from mailbot.web.state import web_state
 from mailbot.web.templating import as_text
+from parsers.message import parse_message
 from rules.reasons import REASONS, Kind, Outcome
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest
 from store.cases import case_by_reference
@@ -79,19 +81,13 @@ def form_attachment_index(document: dict[str, Any]) -> int | None:
     return int(pdfs[0]["index"]) if pdfs else None
 
 
-def load_document(session: Any, case: Case) -> dict[str, Any]:
-    from mailbot.case_view import case_document  # imports the message parser
-
-    return case_document(session, case)
-
-
 def case_context(request: Request, staff: Staff, reference: str) -> dict[str, Any] | None:
     state = web_state(request)
     with state.app.read_sessions() as session:
         case = case_by_reference(session, reference)
         if case is None:
             return None
-        document = load_document(session, case)
+        document = case_document(session, case)
         mails = history(session, case).mails
         return {"staff": staff, "case": case, "doc": document, "mails": mails, "now": state.clock(),
                 "fields": correctable_fields(case), "templates": reject_templates(case),
@@ -107,8 +103,6 @@ def _case(request: Request, staff: Staff, form: FormData | None) -> Response:
 
 
 def _attachment_bytes(request: Request) -> tuple[str, bytes] | None:
-    from parsers.message import parse_message
-
     state = web_state(request)
     with state.app.read_sessions() as session:
         case = case_by_reference(session, request.path_params["reference"])

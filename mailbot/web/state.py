@@ -6,16 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 
 from mailbot.app import App
 from mailbot.config import WebSection
+from mailbot.settings import Settings, settings_from
 from store.staff import LoginPolicy, SessionPolicy
-
-if TYPE_CHECKING:
-    from mailbot.pipeline import Settings
 
 
 @dataclass
@@ -40,9 +38,6 @@ class WebState:
 
     @cached_property
     def settings(self) -> Settings:
-        # Imported here: the services module pulls in the whole pipeline, which only actions need.
-        from mailbot.services import settings_from
-
         return settings_from(self.app.config)
 
 

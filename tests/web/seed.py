@@ -27,6 +27,8 @@ NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 STAFF_NAME = "Sam Reviewer"
 STAFF_PASSWORD = "correct horse battery staple"
 HOSTILE = '<script>alert("x")</script><b>bold</b>'
+# A file name loses anything before a "/" (path parts are stripped), so its markup has none.
+HOSTILE_FILENAME = "<img src=x onerror=alert(1)><svg onload=alert(2)>.pdf"
 
 
 def form_pdf(lines: list[str]) -> bytes:
@@ -130,7 +132,7 @@ def seed(session: Session) -> Seeded:
              created_at=NOW - timedelta(days=2), message_id="<unclear-1@nhs.net>")
     raw = message_bytes(sender=f'"{HOSTILE}" <mallory@nhs.net>', subject=f"Hello {HOSTILE}",
                         body=f"Body text {HOSTILE}", html=f"<p>{HOSTILE}</p>",
-                        attachments=[(f"{HOSTILE}.pdf", b"%PDF-1.4 not really a pdf")],
+                        attachments=[(HOSTILE_FILENAME, b"%PDF-1.4 not really a pdf")],
                         message_id="<hostile-1@nhs.net>")
     add_case(session, reference="OE-2026-000103", kind="unclear", reasons=["request.unclear"], raw=raw,
              sender="mallory@nhs.net", subject=f"Hello {HOSTILE}", org_code=None, request=None,

@@ -82,7 +82,8 @@ def test_script_and_html_from_a_message_appear_as_text(world: WebWorld, staff_cl
     from_row = next(row for row in headers.split("<tr") if ">From</th>" in row)
     # display name (a quoted-string in the header, so its inner quotes may go)
     assert "&lt;script&gt;alert(" in from_row and "&lt;b&gt;bold&lt;/b&gt;" in from_row and "mallory@" in from_row
-    assert f"Download {escaped}.pdf" in page  # attachment filename
+    assert "Download &lt;img src=x onerror=alert(1)&gt;&lt;svg onload=alert(2)&gt;.pdf" in page  # file name
+    assert "<img src=x" not in page and "<svg" not in page
 
 
 def test_an_attachment_is_always_a_download_with_a_harmless_name(world: WebWorld, staff_client: TestClient) -> None:
