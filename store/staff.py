@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from store import audit
@@ -118,20 +118,23 @@ def start_session(session: Session, member: StaffMember, *, now: datetime) -> st
 TOUCH_EVERY = timedelta(minutes=1)
 
 
-def live_session(session: Session, token: str, *, now: datetime, policy: SessionPolicy) -> StaffSession | None:
-    """The session for TOKEN if it exists, has not expired and its staff member is still enabled."""
+def session_state(session: Session, token: str, *, now: datetime,
+                  policy: SessionPolicy) -> tuple[StaffSession | None, str]:
+    """The session for TOKEN and what to do about it, read only: "live", "touch" (live, and its last-seen time is
+    worth writing), "expired" (ended by time or a disabled account: delete it) or "none"."""
     if not token:
-        return None
+        return None, "none"
     row = session.scalar(select(StaffSession).where(StaffSession.token_hash == token_hash(token)))
     if row is None:
-        return None
-    expired = now - row.last_seen_at > policy.idle or now - row.created_at > policy.absolute
-    if expired or row.staff.disabled:
-        session.delete(row)
-        return None
-    if now - row.last_seen_at > TOUCH_EVERY:
-        row.last_seen_at = now
-    return row
+        return None, "none"
+    if now - row.last_seen_at > policy.idle or now - row.created_at > policy.absolute or row.staff.disabled:
+        return row, "expired"
+    return row, "touch" if now - row.last_seen_at > TOUCH_EVERY else "live"
+
+
+def touch_session(session: Session, token: str, *, now: datetime) -> None:
+    session.execute(update(StaffSession).where(StaffSession.token_hash == token_hash(token))
+                    .values(last_seen_at=now))
 
 
 def end_session(session: Session, token: str) -> None:

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mailbot.web.state import web_state
 from store.db import transaction
-from store.staff import live_session
+from store.staff import end_session, session_state, touch_session
 
 SESSION_COOKIE = "mailbot_session"
 LOGIN_CSRF_COOKIE = "mailbot_login_csrf"
@@ -56,13 +56,21 @@ def safe_next(value: str | None) -> str:
 
 
 def _current_staff(request: Request) -> Staff | None:
+    """The staff member of the request's session cookie. Reads only, so a page never waits for the store's write
+    lock, except to end an expired session or note activity (at most once a minute)."""
     state = web_state(request)
     token = request.cookies.get(SESSION_COOKIE, "")
-    if not token:
-        return None
-    with transaction(state.app.sessions) as session:
-        row = live_session(session, token, now=state.clock(), policy=state.session_policy)
-        return Staff(row.staff.name, row.csrf_token) if row else None
+    now = state.clock()
+    with state.app.read_sessions() as session:
+        row, verdict = session_state(session, token, now=now, policy=state.session_policy)
+        staff = Staff(row.staff.name, row.csrf_token) if row is not None and verdict != "expired" else None
+    if verdict in ("expired", "touch"):
+        with transaction(state.app.sessions) as session:
+            if verdict == "expired":
+                end_session(session, token)
+            else:
+                touch_session(session, token, now=now)
+    return staff
 
 
 def tokens_match(given: str | None, expected: str) -> bool:
