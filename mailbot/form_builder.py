@@ -105,8 +105,8 @@ def _page_one(canvas: Canvas, template: FormTemplate) -> None:
             f = template.field(name)
             left, bottom, right, top = f.rect
             canvas.setFillColor(DARK)
-            canvas.setFont("Helvetica-Bold" if not f.hint else "Helvetica-Bold", 9)
-            canvas.drawString(MARGIN_LEFT, bottom + (9.5 if f.hint else 6.5), f.label)
+            canvas.setFont("Helvetica-Bold", 9)
+            canvas.drawString(*f.label_origin, f.label)
             if f.hint:
                 canvas.setFillColor(GREY)
                 canvas.setFont("Helvetica", 6.5)

@@ -11,13 +11,11 @@ from pypdf.generic import NameObject
 
 def fill_form(blank: bytes, values: dict[str, str], flatten: bool = False) -> bytes:
     """BLANK with the named text fields set to VALUES (unknown names raise KeyError); flattened on request."""
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(blank)))
-    known = set(writer.get_fields() or {}) if hasattr(writer, "get_fields") else set()
-    if not known:
-        known = set(PdfReader(io.BytesIO(blank)).get_fields() or {})
-    unknown = set(values) - known
+    reader = PdfReader(io.BytesIO(blank))
+    unknown = set(values) - set(reader.get_fields() or {})
     if unknown:
         raise KeyError(", ".join(sorted(unknown)))
+    writer = PdfWriter(clone_from=reader)
     writer.update_page_form_field_values(writer.pages[0], dict(values), auto_regenerate=False, flatten=flatten)
     if flatten:
         for page in writer.pages:

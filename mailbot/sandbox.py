@@ -111,7 +111,8 @@ class FormReader:
     def read(self, pdf: bytes, options: FormReadOptions | None = None) -> FormReading:
         """PDF read in a child within the limits; never raises for anything the PDF holds."""
         if len(pdf) > self.max_pdf_bytes:
-            return unreadable(f"the PDF is larger than the {self.max_pdf_bytes // MB} MB we read")
+            limit = f"{self.max_pdf_bytes / MB:g} MB" if self.max_pdf_bytes >= MB else f"{self.max_pdf_bytes:,} bytes"
+            return unreadable(f"the PDF is {len(pdf):,} bytes, over the {limit} we read")
         self.start()
         worker = self._idle.get()
         try:
@@ -140,7 +141,7 @@ class FormReader:
             worker.process.join(timeout=1)
             code = worker.process.exitcode
             if code == SIGXCPU_EXIT:
-                raise _ChildLost(f"reading the PDF took more than {self.cpu_seconds} seconds of CPU time") from error
+                raise _ChildLost(f"reading the PDF used more than {self.cpu_seconds} s of CPU time") from error
             raise _ChildLost(f"the PDF made the reading process fail (exit code {code})") from error
         if not isinstance(result, FormReading):
             raise _ChildLost("the reading process answered nonsense")

@@ -4,7 +4,7 @@ the form people fill in and the places we read it from cannot drift apart."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rules.roles import ROLE_LABELS, OrgType, RequestType, Role, allowed_roles
 
@@ -24,6 +24,29 @@ class TemplateField:
     section: str
     hint: str = ""
 
+    @property
+    def label_origin(self) -> tuple[float, float]:
+        """Where the printed label's text starts (left end of its baseline)."""
+        return (MARGIN_LEFT, self.rect[1] + (LABEL_RAISE_WITH_HINT if self.hint else LABEL_RAISE))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """How a page shows our template: scaled by SCALE about the origin, then moved by (DX, DY). A form printed
+    "fit to page" onto other paper is our page scaled and centred."""
+
+    scale: float = 1.0
+    dx: float = 0.0
+    dy: float = 0.0
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        return (x * self.scale + self.dx, y * self.scale + self.dy)
+
+    def rect(self, rect: Rect) -> Rect:
+        left, bottom = self.point(rect[0], rect[1])
+        right, top = self.point(rect[2], rect[3])
+        return (left, bottom, right, top)
+
 
 @dataclass(frozen=True)
 class FormTemplate:
@@ -33,6 +56,17 @@ class FormTemplate:
     signature_box: Rect  # the /Sig field sig_signature
     typed_box: Rect  # sig_typed, a strip inside the signature box
     allowed_roles: tuple[Role, ...]
+    label_left: float = 0.0  # where printed labels start; set below to MARGIN_LEFT
+
+    def placed(self, placement: Placement) -> FormTemplate:
+        """This template where PLACEMENT puts it on a page."""
+        return replace(
+            self,
+            fields=tuple(replace(f, rect=placement.rect(f.rect)) for f in self.fields),
+            signature_box=placement.rect(self.signature_box),
+            typed_box=placement.rect(self.typed_box),
+            label_left=placement.point(self.label_left, 0)[0],
+        )
 
     @property
     def allowed_role_labels(self) -> tuple[str, ...]:
@@ -83,6 +117,8 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 FIELD_NAMES: tuple[str, ...] = (*LABELS, "sig_typed")
 
 MARGIN_LEFT = 48.0
+LABEL_RAISE = 6.5  # label baseline above its box's bottom edge
+LABEL_RAISE_WITH_HINT = 9.5  # ... when a hint is printed under it
 BOX_LEFT = 236.0
 BOX_RIGHT = PAGE_WIDTH - 48.0
 ROW_HEIGHT = 20.0
@@ -125,6 +161,7 @@ TEMPLATES: dict[str, FormTemplate] = {
         signature_box=SIGNATURE_BOX,
         typed_box=TYPED_BOX,
         allowed_roles=allowed_roles(RequestType.PRIMARY_USER, org_type),
+        label_left=MARGIN_LEFT,
     )
     for org_type in OrgType
 }

@@ -8,9 +8,16 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
+
+SIGNATURE_FIELD = "sig_signature"
+MIB = 1024 * 1024
+# pyHanko's limits for untrusted input, tightened for a two-page form (its defaults allow 256 MiB a stream).
+DECODE_LIMITS = DecodeLimits(per_stream=StreamDecodeLimits(max_output_size=16 * MIB),
+                             document_budget=DocumentDecodeBudget(base_allowance=64 * MIB))
 
 
 @dataclass(frozen=True)
@@ -20,19 +27,24 @@ class DigitalSignature:
     problems: tuple[str, ...] = ()
 
 
-def check_digital_signature(pdf: bytes) -> DigitalSignature:
-    """The state of the last digital signature in PDF; only call it when a /Sig field has a value."""
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    signatures = reader.embedded_signatures
-    if not signatures:
-        return DigitalSignature("none")
-    last = signatures[-1]
-    cert = last.signer_cert
-    context = ValidationContext(trust_roots=[cert], allow_fetching=False)
-    status = validate_pdf_signature(last, context, skip_diff=True)
-    signer = cert.subject.human_friendly if cert is not None else ""
-    if not status.intact or not status.valid:
-        return DigitalSignature("altered", signer, ("the digital signature does not match the file",))
-    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-        return DigitalSignature("altered", signer, ("the file was changed after it was digitally signed",))
-    return DigitalSignature("intact", signer)
+def check_digital_signature(pdf: bytes, field_name: str = SIGNATURE_FIELD) -> DigitalSignature:
+    """The state of PDF's digital signatures: "altered" when any of them no longer matches the file or does not
+    cover all of it; "intact" when the one in FIELD_NAME (the box on page 1) covers the whole file; else "none"
+    (a signature elsewhere, say in a field a viewer added on page 2, does not sign the box)."""
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False, decode_limits=DECODE_LIMITS)
+    found = DigitalSignature("none")
+    for embedded in reader.embedded_signatures:
+        cert = embedded.signer_cert
+        context = ValidationContext(trust_roots=[cert], allow_fetching=False)
+        status = validate_pdf_signature(embedded, context, skip_diff=True)
+        signer = cert.subject.human_friendly if cert is not None else ""
+        if not status.intact or not status.valid:
+            return DigitalSignature("altered", signer, ("the digital signature does not match the file",))
+        if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+            return DigitalSignature("altered", signer, ("the file was changed after it was digitally signed",))
+        if embedded.field_name == field_name:
+            found = DigitalSignature("intact", signer)
+        else:
+            found = DigitalSignature(found.state, found.signer, (
+                *found.problems, f"a digital signature in {embedded.field_name!r}, not in the signature box"))
+    return found

@@ -22,9 +22,9 @@ from parsers.forms.acroform import (
 )
 from parsers.forms.digital_signature import DigitalSignature, check_digital_signature
 from parsers.forms.marks import find_marks
-from parsers.forms.normalise import normalise_fields
+from parsers.forms.normalise import normalise_fields, normalise_value
 from parsers.forms.pdf_safety import TooLarge, check_page
-from parsers.forms.printed_text import layout_matches, values_from_labels, values_in_boxes
+from parsers.forms.printed_text import find_placement, layout_matches, values_from_labels, values_in_boxes
 from parsers.forms.result import FormReading, unreadable
 
 NOT_A_FORM = "not one of the published Primary User request forms"
@@ -72,7 +72,6 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
     acro = _acroform_values(reader)
     document = pdfium.PdfDocument(pdf)
     try:
-        document.init_forms()
         pdfium_page = document[0]
         textpage = pdfium_page.get_textpage()
         text = textpage.get_text_range()
@@ -83,20 +82,37 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
                 return unreadable("a scanned image with no text in it: a person must read it")
             return FormReading(status="not_a_form", problems=(NOT_A_FORM,))
         template = template_for(form_type or "other")  # both forms share one layout
+        template = template.placed(find_placement(textpage, template))
         laid_out = layout_matches(textpage, template)
         values, method = _values(acro, textpage, text, template, laid_out)
         if not any(values.values()) and acro is None:
             return unreadable("no field values could be read from the form (a scan?): a person must read it")
-        digital = check_digital_signature(pdf) if signature_field_signed(reader) else DigitalSignature("none")
+        digital = _digital_signature(pdf, reader)
+        if digital is None:
+            return unreadable("the digital signature on the form is damaged and could not be checked")
         marks = find_marks(page, pdfium_page, template.signature_box,
-                           template.drawing_area if laid_out else None, options.ink_threshold, options.render_scale)
+                           template.drawing_area if laid_out else None, method == "printed_text",
+                           options.ink_threshold, options.render_scale)
     finally:
         document.close()
     fields = normalise_fields({name: values.get(name, "") for name in FIELD_NAMES})
     how = "digital" if digital.state == "intact" else marks.how
     return FormReading(status="read", form_type=form_type, fields=fields, method=method, digital=digital.state,
-                       mark_over_box=marks.over_box, mark_how=how, typed_name=fields["sig_typed"],
+                       mark_over_box=marks.over_box, mark_how=how,
+                       typed_name=fields["sig_typed"] or normalise_value("sig_typed", marks.typed_text),
                        box_ink_ratio=marks.ink_ratio, problems=digital.problems)
+
+
+def _digital_signature(pdf: bytes, reader: PdfReader) -> DigitalSignature | None:
+    """The digital signature's state; None when there is one but it cannot even be checked."""
+    if not signature_field_signed(reader):
+        return DigitalSignature("none")
+    try:
+        return check_digital_signature(pdf)
+    except (MemoryError, RecursionError):
+        raise
+    except Exception:
+        return None
 
 
 def _acroform_values(reader: PdfReader) -> dict[str, str] | None:

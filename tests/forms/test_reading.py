@@ -10,9 +10,15 @@ import pytest
 
 from parsers.forms.reading import FormReadOptions, read_form
 from parsers.forms.result import FormReading
-from rules.form_signature import is_signed
+from rules.form_signature import SignatureVerdict, is_signed
 from tests.support import forms_fixtures as fx
-from tests.support.forms_printed import printed_as_lines, reprinted_with_spaces
+from tests.support.forms_drawing import add_annotation, free_text_annotation, ink_annotation
+from tests.support.forms_printed import (
+    fitted_to_letter,
+    printed_as_lines,
+    reprinted_with_spaces,
+    scanned_with_text_layer,
+)
 
 GOOD = fx.GOOD_VALUES
 EXPECTED_FIELDS = {**GOOD, "sig_typed": ""}
@@ -41,6 +47,8 @@ CASES: dict[str, Case] = {
                                      "signature stamp"),
     "filled, digitally signed": Case(lambda: fx.filled_form("other", GOOD, "digital"), "read", "signed",
                                      "acroform", "digital signature", form_type="other"),
+    "digitally signed in a new field on page 2": Case(
+        lambda: fx.digitally_signed(fx.filled_form("gp", GOOD), on_page_2=True), "read", "unsigned", "acroform"),
     "digitally signed, then edited": Case(lambda: fx.edited_after_signing(fx.filled_form("gp", GOOD, "digital")),
                                           "read", "altered", "acroform",
                                           "digital signature, but the file was changed after signing"),
@@ -54,28 +62,57 @@ CASES: dict[str, Case] = {
                                   "printed_text", "typed name", typed="Dr Jo Lead"),
     "flattened, ink written into the page": Case(lambda: fx.with_drawn_ink(fx.filled_form("gp", GOOD, flatten=True)),
                                                  "read", "signed", "printed_text", "ink signature"),
+    "flattened, stale /Fields left behind": Case(lambda: fx.flattened_leaving_stale_fields("gp", GOOD), "read",
+                                                 "unsigned", "printed_text"),
+    "ink annotation without an appearance stream": Case(
+        lambda: add_annotation(fx.filled_form("gp", GOOD), 0, ink_annotation((300, 130, 480, 180), appearance=False)),
+        "read", "signed", "acroform", "ink signature"),
     "ink on page 2 only": Case(lambda: fx.with_ink(fx.filled_form("gp", GOOD), page=1), "read", "unsigned",
                                "acroform"),
     "image on page 2 only": Case(lambda: fx.with_image(fx.filled_form("gp", GOOD), page=1), "read", "unsigned",
                                  "acroform"),
     "image outside the box": Case(lambda: fx.with_image(fx.filled_form("gp", GOOD), rect=(300, 640, 500, 700)),
                                   "read", "unsigned", "acroform"),
+    "fillable form, image in the bottom third beside the box": Case(
+        lambda: fx.with_image(fx.filled_form("gp", GOOD), rect=(50, 60, 200, 100)), "read", "unsigned", "acroform"),
+    "flattened, image in the bottom third beside the box": Case(
+        lambda: fx.with_image(fx.filled_form("gp", GOOD, flatten=True), rect=(50, 60, 200, 100)), "read", "signed",
+        "printed_text", "image of a signature"),
+    "flattened, image in the top half": Case(
+        lambda: fx.with_image(fx.filled_form("gp", GOOD, flatten=True), rect=(300, 640, 500, 700)), "read",
+        "unsigned", "printed_text"),
     "printed as label lines, unsigned": Case(lambda: printed_as_lines("other", GOOD), "read", "unsigned",
                                              "printed_text", form_type="other"),
     "printed as label lines, image signature": Case(lambda: printed_as_lines("gp", GOOD, signed_with_image=True),
                                                     "read", "signed", "printed_text", "image of a signature"),
     "reprinted with spaces in the values": Case(lambda: reprinted_with_spaces("gp", GOOD), "read", "unsigned",
                                                 "printed_text"),
+    "printed fit-to-page on Letter, unsigned": Case(
+        lambda: fitted_to_letter(fx.filled_form("gp", GOOD, flatten=True)), "read", "unsigned", "printed_text"),
+    "printed fit-to-page on Letter, ink in the box": Case(
+        lambda: fitted_to_letter(fx.with_drawn_ink(fx.filled_form("gp", GOOD, flatten=True))), "read", "signed",
+        "printed_text", "ink signature"),
+    "printed at 80% on Letter, image signature": Case(
+        lambda: fitted_to_letter(fx.filled_form("other", GOOD, "image", flatten=True), 0.8), "read", "signed",
+        "printed_text", "image of a signature", form_type="other"),
     "encrypted, empty user password": Case(lambda: fx.encrypted(fx.filled_form("gp", GOOD, "ink"), ""), "read",
                                            "signed", "acroform", "ink signature"),
     "image-only scan": Case(lambda: fx.image_only_scan(fx.filled_form("gp", GOOD, "ink", flatten=True)),
                             "unreadable"),
+    "scan with an OCR text layer, ink signed": Case(
+        lambda: scanned_with_text_layer(fx.scanned_page_png(fx.filled_form("gp", GOOD, "ink")), "gp", GOOD), "read",
+        "signed", "printed_text", "ink signature"),
+    "scan with an OCR text layer, unsigned": Case(
+        lambda: scanned_with_text_layer(fx.scanned_page_png(fx.filled_form("gp", GOOD)), "gp", GOOD), "read",
+        "unsigned", "printed_text"),
     "encrypted, real user password": Case(lambda: fx.encrypted(fx.filled_form("gp", GOOD), "s3cret"), "unreadable"),
     "truncated": Case(lambda: fx.truncated(fx.filled_form("gp", GOOD)), "unreadable"),
     "decompression bomb": Case(fx.decompression_bomb, "unreadable"),
     "circular xref and page tree": Case(fx.circular_xref, "unreadable"),
     "object loop": Case(fx.object_loop, "unreadable"),
     "giant image": Case(fx.huge_image, "unreadable"),
+    "a signature field holding garbage": Case(lambda: fx.with_bogus_signature_value(fx.filled_form("gp", GOOD)),
+                                              "unreadable"),
     "not a PDF": Case(lambda: b"GIF89a not a pdf at all", "unreadable"),
     "some other PDF": Case(fx.other_pdf, "not_a_form"),
 }
@@ -103,6 +140,12 @@ def test_each_fixture_reads_as_expected(name: str, readings: dict[str, FormReadi
     assert (verdict.verdict, verdict.how) == (case.verdict, case.how)
 
 
+def test_a_digital_signature_outside_the_box_is_noted(readings: dict[str, FormReading]) -> None:
+    reading = readings["digitally signed in a new field on page 2"]
+    assert reading.digital == "none"
+    assert reading.problems == ("a digital signature in 'Signature1', not in the signature box",)
+
+
 def test_unreadable_forms_say_why(readings: dict[str, FormReading]) -> None:
     assert "password" in readings["encrypted, real user password"].problems[0]
     assert "incomplete" in readings["truncated"].problems[0]
@@ -114,7 +157,7 @@ def test_unreadable_forms_say_why(readings: dict[str, FormReading]) -> None:
 
 def test_the_altered_form_is_flagged_whatever_marks_it_carries(readings: dict[str, FormReading]) -> None:
     reading = readings["digitally signed, then edited"]
-    assert reading.digital == "altered" and reading.mark_over_box  # the signature's own appearance is still there
+    assert reading.digital == "altered"
     assert "changed after" in reading.problems[0]
     assert readings["filled, digitally signed"].digital == "intact"
 
@@ -134,6 +177,17 @@ def test_a_typed_name_counts_only_when_allowed_and_only_the_signatorys(readings:
     assert is_signed(reading, accept_typed=True, signatory_name="").verdict == "unsigned"
     other = read_form(fx.filled_form("gp", {**GOOD, "sig_typed": "Sam New"}))
     assert is_signed(other, accept_typed=True, signatory_name="Dr Jo Lead").verdict == "unsigned"
+
+
+def test_a_name_typed_in_a_text_box_over_the_signature_box_is_a_typed_signature() -> None:
+    pdf = add_annotation(fx.filled_form("gp", GOOD, flatten=True), 0, free_text_annotation(
+        (300, 140, 500, 170), "Jo  Lead"))
+    reading = read_form(pdf)
+    assert (reading.typed_name, reading.mark_over_box, reading.box_ink_ratio) == ("Jo Lead", False, 0.0)
+    signed = SignatureVerdict("signed", "typed name")
+    assert is_signed(reading, accept_typed=True, signatory_name="Dr Jo Lead") == signed
+    assert is_signed(reading, accept_typed=False, signatory_name="Dr Jo Lead").verdict == "unsigned"
+    assert is_signed(reading, accept_typed=True, signatory_name="Sam New").verdict == "unsigned"
 
 
 def test_a_blank_form_is_read_with_empty_fields_and_unsigned() -> None:

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mailbot.config import FormsSection
 from mailbot.sandbox import FormReader
@@ -92,11 +94,33 @@ def test_a_child_out_of_memory_is_unreadable_and_replaced() -> None:
         assert pool.replaced == 2
 
 
+def test_a_read_over_the_cpu_limit_is_unreadable_and_the_child_replaced() -> None:
+    with FormReader(workers=1, cpu_seconds=1, timeout=30.0) as pool:
+        started = time.monotonic()
+        reading = pool.read(fx.dense_drawing())
+        assert time.monotonic() - started < 10
+        assert reading.status == "unreadable"
+        assert "more than 1 s of CPU time" in reading.problems[0]
+        assert pool.replaced == 1
+        assert pool.read(fx.filled_form("gp", GOOD)).status == "read"
+
+
 def test_a_pdf_over_the_size_limit_is_not_sent_to_a_child() -> None:
     pool = FormReader(workers=1, max_pdf_bytes=1000)
     reading = pool.read(fx.filled_form("gp", GOOD))
-    assert reading.status == "unreadable" and "larger than" in reading.problems[0]
+    assert reading.status == "unreadable" and "over the 1,000 bytes we read" in reading.problems[0]
     assert pool.pids() == []  # nothing was started for it
+
+
+def test_reads_from_many_threads_share_the_pool(reader: FormReader) -> None:
+    forms = [fx.filled_form("gp", GOOD, "ink"), fx.filled_form("other", GOOD, "image", flatten=True),
+             fx.filled_form("gp", GOOD, "typed"), fx.decompression_bomb()] * 3
+
+    async def read_all() -> list[str]:
+        readings = await asyncio.gather(*(reader.read_async(pdf) for pdf in forms))
+        return [r.mark_how or r.status for r in readings]
+
+    assert asyncio.run(read_all()) == ["ink", "image", "read", "unreadable"] * 3
 
 
 def test_read_async_and_from_config() -> None:
@@ -108,3 +132,18 @@ def test_read_async_and_from_config() -> None:
         reading = asyncio.run(pool.read_async(fx.filled_form("other", GOOD, "image")))
     assert (reading.status, reading.form_type, reading.mark_how) == ("read", "other", "image")
     assert pool.pids() == []
+
+
+FILLED = fx.filled_form("gp", GOOD, "ink")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, len(FILLED) - 1), st.binary(min_size=1, max_size=8)), min_size=1,
+                max_size=6))
+def test_damaged_forms_never_break_the_reader(reader: FormReader, damage: list[tuple[int, bytes]]) -> None:
+    pdf = bytearray(FILLED)
+    for offset, junk in damage:
+        pdf[offset:offset + len(junk)] = junk
+    reading = reader.read(bytes(pdf))
+    assert reading.status in ("read", "unreadable", "not_a_form")
+    assert reading.status == "read" or reading.problems

@@ -15,6 +15,7 @@ from pypdf.generic import (
     FloatObject,
     NameObject,
     NumberObject,
+    TextStringObject,
 )
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
@@ -39,19 +40,40 @@ def _appearance(writer: PdfWriter, rect: Rect, content: bytes, resources: Dictio
     return writer._add_object(stream)
 
 
-def ink_annotation(rect: Rect) -> Callable[[PdfWriter], DictionaryObject]:
-    """An /Ink annotation: a zigzag pen stroke across RECT, with its appearance stream."""
+def ink_annotation(rect: Rect, appearance: bool = True) -> Callable[[PdfWriter], DictionaryObject]:
+    """An /Ink annotation: a zigzag pen stroke across RECT, with its appearance stream unless told not to."""
     left, bottom, right, top = rect
     points = [(left + i * (right - left) / 12, bottom + (0.8 if i % 2 else 0.2) * (top - bottom)) for i in range(13)]
 
     def make(writer: PdfWriter) -> DictionaryObject:
         path = " ".join(f"{x - left:.1f} {y - bottom:.1f} {'m' if i == 0 else 'l'}" for i, (x, y) in enumerate(points))
-        ap = _appearance(writer, rect, f"0 0 0.5 RG 2 w 1 J 1 j {path} S".encode())
-        return DictionaryObject({
+        annot = DictionaryObject({
             NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Ink"),
             NameObject("/Rect"): _rect(rect), NameObject("/F"): NumberObject(4),
             NameObject("/InkList"): ArrayObject([ArrayObject(FloatObject(v) for p in points for v in p)]),
             NameObject("/C"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(0.5)]),
+        })
+        if appearance:
+            ap = _appearance(writer, rect, f"0 0 0.5 RG 2 w 1 J 1 j {path} S".encode())
+            annot[NameObject("/AP")] = DictionaryObject({NameObject("/N"): ap})
+        return annot
+
+    return make
+
+
+def free_text_annotation(rect: Rect, text: str) -> Callable[[PdfWriter], DictionaryObject]:
+    """A /FreeText annotation (a viewer's "Fill & Sign" text box) saying TEXT."""
+    left, bottom, right, top = rect
+
+    def make(writer: PdfWriter) -> DictionaryObject:
+        resources = DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/Helv"): DictionaryObject({
+            NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica")})})})
+        ap = _appearance(writer, rect, f"BT /Helv 14 Tf 0 g 4 8 Td ({text}) Tj ET".encode(), resources)
+        return DictionaryObject({
+            NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/FreeText"),
+            NameObject("/Rect"): _rect(rect), NameObject("/F"): NumberObject(4),
+            NameObject("/Contents"): TextStringObject(text), NameObject("/DA"): TextStringObject("/Helv 14 Tf 0 g"),
             NameObject("/AP"): DictionaryObject({NameObject("/N"): ap}),
         })
 

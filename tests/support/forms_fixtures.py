@@ -128,14 +128,20 @@ def _test_signer() -> object:
                                 cert_registry=SimpleCertificateStore.from_certs([signing_cert]))
 
 
-def digitally_signed(pdf: bytes) -> bytes:
-    """PDF signed with pyHanko into its sig_signature field, with a certificate made here."""
+def digitally_signed(pdf: bytes, on_page_2: bool = False) -> bytes:
+    """PDF signed with pyHanko into its sig_signature field (or, ON_PAGE_2, into a new field a viewer adds on page
+    2), with a certificate made here."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers
+    from pyhanko.sign import fields, signers
 
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    meta = signers.PdfSignatureMetadata(field_name="sig_signature")
-    out = signers.sign_pdf(writer, meta, signer=_test_signer(), existing_fields_only=True)  # type: ignore[arg-type]
+    if on_page_2:
+        meta = signers.PdfSignatureMetadata(field_name="Signature1")
+        spec = fields.SigFieldSpec("Signature1", on_page=1, box=(300, 100, 500, 160))
+        out = signers.sign_pdf(writer, meta, signer=_test_signer(), new_field_spec=spec)  # type: ignore[arg-type]
+    else:
+        meta = signers.PdfSignatureMetadata(field_name="sig_signature")
+        out = signers.sign_pdf(writer, meta, signer=_test_signer(), existing_fields_only=True)  # type: ignore[arg-type]
     return out.getvalue()
 
 
@@ -155,7 +161,50 @@ def edited_after_signing(signed: bytes, field: str = "org_name", value: str = "S
     return out.getvalue()
 
 
+def with_bogus_signature_value(pdf: bytes) -> bytes:
+    """PDF whose sig_signature field claims a signature that is not one (random bytes for the CMS blob)."""
+    from pypdf.generic import ArrayObject, ByteStringObject, DictionaryObject, NameObject, NumberObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for annot in writer.pages[0]["/Annots"]:
+        widget = annot.get_object()
+        if widget.get("/T") == "sig_signature":
+            widget[NameObject("/V")] = writer._add_object(DictionaryObject({
+                NameObject("/Type"): NameObject("/Sig"), NameObject("/Filter"): NameObject("/Adobe.PPKLite"),
+                NameObject("/SubFilter"): NameObject("/adbe.pkcs7.detached"),
+                NameObject("/ByteRange"): ArrayObject([NumberObject(0), NumberObject(10), NumberObject(20),
+                                                       NumberObject(10)]),
+                NameObject("/Contents"): ByteStringObject(b"\x30\x03\x02\x01\x07" + bytes(64)),
+            }))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 # --- other tools, scans -----------------------------------------------------------------------------------------
+
+def flattened_leaving_stale_fields(form_type: str, values: dict[str, str]) -> bytes:
+    """Flattened by a tool that removes the field widgets but leaves /AcroForm /Fields pointing at them."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(blank_form(form_type))))
+    writer.update_page_form_field_values(writer.pages[0], dict(values), auto_regenerate=False, flatten=True)
+    writer.remove_annotations(subtypes="/Widget")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def scanned_page_png(pdf: bytes) -> bytes:
+    """Page 1 of PDF as a greyscale 100 dpi picture, as a scanner sees it."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    document.init_forms()
+    image = document[0].render(scale=100 / 72, may_draw_forms=True).to_pil().convert("L")
+    document.close()
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
 
 def image_only_scan(pdf: bytes) -> bytes:
     """PDF's pages rendered to pictures and wrapped again as a PDF, as a scanner without OCR makes."""
@@ -256,6 +305,25 @@ def huge_image() -> bytes:
         b"<< /Length 33 >>\nstream\nq 595 0 0 842 0 0 cm /Im1 Do Q\nendstream",
         image,
     ])
+
+
+def dense_drawing(strokes: int = 300_000) -> bytes:
+    """A flattened form with STROKES tiny pen strokes drawn over its signature box: small to send, seconds of CPU
+    to draw (about 4 s for 300,000 here)."""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(filled_form("gp", GOOD_VALUES, flatten=True))))
+    strokes_stream = DecodedStreamObject()
+    strokes_stream.set_data(b"".join(b"%d %d m %d %d l S\n" % (250 + i % 280, 120 + i % 60, 260 + i % 270,
+                                                               130 + i % 50) for i in range(strokes)))
+    page = writer.pages[0]
+    contents = page["/Contents"].get_object()
+    existing = list(contents) if isinstance(contents, ArrayObject) else [page["/Contents"]]
+    page[NameObject("/Contents")] = ArrayObject([*existing, writer._add_object(strokes_stream)])
+    page.compress_content_streams()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def other_pdf() -> bytes:

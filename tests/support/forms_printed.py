@@ -58,8 +58,56 @@ def reprinted_with_spaces(form_type: str, values: dict[str, str]) -> bytes:
     return out.getvalue()
 
 
+def fitted_to_letter(pdf: bytes, scale: float = 0.9) -> bytes:
+    """PDF's pages printed "fit to page" onto US Letter paper: the content scaled by SCALE and centred (annotations
+    and fields are not carried over, as printing flattens them)."""
+    import io as _io
+
+    from pypdf import PdfReader, PdfWriter, Transformation
+    from pypdf.generic import RectangleObject
+
+    letter = (612.0, 792.0)
+    writer = PdfWriter(clone_from=PdfReader(_io.BytesIO(pdf)))
+    for page in writer.pages:
+        dx, dy = (letter[0] - PAGE_WIDTH * scale) / 2, (letter[1] - PAGE_HEIGHT * scale) / 2
+        page.add_transformation(Transformation().scale(scale).translate(dx, dy))
+        page.mediabox = RectangleObject([0, 0, *letter])
+        page.cropbox = RectangleObject([0, 0, *letter])
+    out = _io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def _spaced(value: str) -> str:
     spaced = value.replace("@", " @ ").replace("/", " / ").replace(" ", "  ")
     if value.isalnum() and len(value) > 3:  # an ODS code: "A81 001"
         spaced = f"{value[:3]} {value[3:]}"
     return spaced
+
+
+def scanned_with_text_layer(scanned_page_png: bytes, form_type: str, values: dict[str, str]) -> bytes:
+    """A scan whose scanner added an invisible OCR text layer: the page picture, with the labels and values as
+    invisible text where they sit on our form."""
+    from reportlab.lib.utils import ImageReader
+
+    template = template_for(form_type)
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=1)
+    canvas.drawImage(ImageReader(io.BytesIO(scanned_page_png)), 0, 0, PAGE_WIDTH, PAGE_HEIGHT)
+    text = canvas.beginText()
+    text.setTextRenderMode(3)  # invisible, as OCR layers are
+    text.setFont("Helvetica", 9)
+    text.setTextOrigin(MARGIN_LEFT, PAGE_HEIGHT - 104)
+    text.textOut(template.title)
+    for field in template.fields:
+        left, bottom, _, _ = field.rect
+        if field.name in LABELS:
+            text.setTextOrigin(MARGIN_LEFT, bottom + 6.5)
+            text.textOut(field.label)
+        if values.get(field.name):
+            text.setTextOrigin(left + 3, bottom + 6)
+            text.textOut(values[field.name])
+    canvas.drawText(text)
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
