@@ -7,7 +7,6 @@ the sender verdict, checks, and the message exactly as it arrived.
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -15,13 +14,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from reportlab.pdfgen import canvas
 from sqlalchemy.orm import Session
 
 from mailbot.register_import import import_rows, read_rows
 from store.models import Case, OutboxMessage, StoredMessage
 from store.review import set_reasons
 from store.staff import add_staff
+from tests.support.forms_fixtures import filled_form
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 STAFF_NAME = "Sam Reviewer"
@@ -29,19 +28,6 @@ STAFF_PASSWORD = "correct horse battery staple"
 HOSTILE = '<script>alert("x")</script><b>bold</b>'
 # A file name loses anything before a "/" (path parts are stripped), so its markup has none.
 HOSTILE_FILENAME = "<img src=x onerror=alert(1)><svg onload=alert(2)>.pdf"
-
-
-def form_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF with LINES of text, standing in for a filled-in form."""
-    out = io.BytesIO()
-    page = canvas.Canvas(out, pagesize=(595, 842))
-    page.setFont("Helvetica-Bold", 16)
-    page.drawString(50, 790, "Primary User request form")
-    page.setFont("Helvetica", 12)
-    for i, line in enumerate(lines):
-        page.drawString(50, 750 - 22 * i, line)
-    page.save()
-    return out.getvalue()
 
 
 def message_bytes(*, sender: str, subject: str, body: str, html: str | None = None,
@@ -113,8 +99,9 @@ class Seeded:
 def seed(session: Session) -> Seeded:
     import_sample_register(session)
     add_staff(session, STAFF_NAME, STAFF_PASSWORD, now=NOW, by="test")
-    pdf = form_pdf(["Organisation: The Oakwood Surgery (A81001)", "Primary User: Paul Brown",
-                    "Job title: Practise Manger", "Signed: Dr Nadia Quinn, GP Partner"])
+    # Our own published GP form, filled in as the request says and signed in ink.
+    pdf = filled_form("gp", {k: v for k, v in PRIMARY_REQUEST.items() if k.startswith(("org_", "pu_", "sig_"))
+                             and k != "sig_typed"}, signature="ink")
     raw = message_bytes(sender="Nadia Quinn <nadia.quinn@nhs.net>", subject="Primary User request for A81001",
                         body="Please find our completed form attached.\n\nDr Nadia Quinn",
                         attachments=[("oakwood-form.pdf", pdf)], message_id="<form-1@nhs.net>")

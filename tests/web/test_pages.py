@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from sqlalchemy import select
 from starlette.testclient import TestClient
@@ -78,6 +79,27 @@ def test_a_damaged_pdf_is_not_drawn_and_does_not_break_the_page(world: WebWorld,
     assert response.status_code == 422 and "could not be shown" in response.text
     assert staff_client.get(f"/cases/{world.seeded.hostile}/attachments/7").status_code == 404
     assert staff_client.get("/cases/OE-2026-999999").status_code == 404
+
+
+def test_hostile_pdfs_are_drawn_within_limits_or_not_at_all(world: WebWorld, staff_client: TestClient) -> None:
+    from tests.support.forms_fixtures import circular_xref, decompression_bomb, huge_image
+    from tests.web.seed import NOW, add_case, message_bytes
+
+    raw = message_bytes(sender="a@nhs.net", subject="bombs", body="x", message_id="<bombs@nhs.net>",
+                        attachments=[("bomb.pdf", decompression_bomb()), ("huge.pdf", huge_image()),
+                                     ("loop.pdf", circular_xref())])
+    with world.app.sessions() as session, session.begin():
+        add_case(session, reference="OE-2026-000900", kind="primary_user_request", reasons=["form.unreadable"],
+                 raw=raw, sender="a@nhs.net", subject="bombs", org_code=None, request=None, created_at=NOW,
+                 message_id="<bombs@nhs.net>")
+    for index in range(3):
+        started = time.monotonic()
+        response = staff_client.get(f"/cases/OE-2026-000900/attachments/{index}/page1.png")
+        assert time.monotonic() - started < 20
+        assert response.status_code in (200, 422)
+        assert response.status_code == 422 or response.content.startswith(b"\x89PNG")
+    assert staff_client.get("/cases/OE-2026-000900/attachments/0/page1.png").status_code == 422  # the bomb
+    assert staff_client.get(f"/cases/{world.seeded.approvable}").status_code == 200  # and the server is fine
 
 
 def test_approval_is_previewed_first_then_applied_and_audited(world: WebWorld, staff_client: TestClient) -> None:
