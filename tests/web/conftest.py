@@ -40,15 +40,20 @@ def make_app(store_url: str, **web: object) -> App:
     return App(parse_config({"store": {"url": store_url}, "web": dict(web)}, environ={}))
 
 
-@pytest.fixture
-def world(sqlite_url: str) -> Iterator[WebWorld]:
-    app = make_app(sqlite_url)
+def make_world(store_url: str) -> Iterator[WebWorld]:
+    """The seeded store at STORE_URL behind the app, with a client not yet logged in."""
+    app = make_app(store_url)
     with transaction(app.sessions) as session:
         seeded = seed(session)
     clock = Clock(NOW + timedelta(days=1))
     with TestClient(create_app(app, clock=clock), base_url="http://testserver", follow_redirects=False) as client:
         yield WebWorld(app, clock, seeded, client)
     app.engine.dispose()
+
+
+@pytest.fixture
+def world(sqlite_url: str) -> Iterator[WebWorld]:
+    yield from make_world(sqlite_url)
 
 
 def csrf_of(html: str) -> str:

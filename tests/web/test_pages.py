@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 
+import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from store.models import AuditEvent, Case, OutboxMessage, User
-from tests.web.conftest import WebWorld, csrf_of
+from tests.web.conftest import WebWorld, csrf_of, make_world
 from tests.web.seed import STAFF_NAME
+
+
+@pytest.fixture
+def world(store_url: str) -> Iterator[WebWorld]:
+    """These pages run on both stores (PostgreSQL is the one several daemons share)."""
+    yield from make_world(store_url)
 
 
 def references(html: str) -> list[str]:

@@ -74,3 +74,18 @@ def test_the_nhsuk_frontend_is_served_when_the_build_installed_it(sqlite_url: st
         css = client.get("/nhsuk/nhsuk-frontend.min.css")
         assert css.status_code == 200 and "nhsuk-header" in css.text
         assert client.get("/assets/images/nhsuk-icon-cross.svg").status_code == 200
+
+
+def test_staff_add_asks_twice_and_changes_nothing_when_the_two_differ(
+        tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = write_config(tmp_path, sqlite_url)
+    answers = iter(["first password here", "second password here"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    result = mailbot("--config", config, "staff", "add", "Alex")
+    assert result.status == 2 and "not the same" in result.err
+    answers = iter(["same password here", "same password here"])
+    assert mailbot("--config", config, "staff", "add", "Alex").status == 0
+    engine = make_engine(sqlite_url)
+    with sessions(engine)() as session:
+        assert session.scalars(select(StaffMember.name)).all() == ["Alex"]
+    engine.dispose()
