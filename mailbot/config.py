@@ -124,6 +124,33 @@ class HttpSection:
 
 
 @dataclass(frozen=True)
+class FoldersSection:
+    approved: str = "Approved"
+    rejected: str = "Rejected"
+    flagged: str = "Flagged"
+    answered: str = "Answered"
+    ignored: str = "Ignored"
+    set_aside: str = "Set-aside"
+
+    def for_outcome(self, outcome: str) -> str:
+        return str(getattr(self, outcome, self.flagged))
+
+
+@dataclass(frozen=True)
+class DaemonSection:
+    workers: int = 2
+    max_attempts: int = 5
+    retry_seconds: int = 30
+    lease_seconds: int = 300
+    outbox_seconds: int = 2
+    outbox_batch: int = 50
+    send_retry_seconds: int = 60
+    housekeeping_seconds: int = 60
+    idle_renew_seconds: int = 1500
+    done_keyword: str = "MailbotDone"
+
+
+@dataclass(frozen=True)
 class WebSection:
     listen: str = "127.0.0.1:8080"
     session_idle_minutes: int = 30
@@ -148,6 +175,8 @@ class Config:
     forms: FormsSection = field(default_factory=FormsSection)
     accounts: AccountsSection = field(default_factory=AccountsSection)
     http: HttpSection = field(default_factory=HttpSection)
+    folders: FoldersSection = field(default_factory=FoldersSection)
+    daemon: DaemonSection = field(default_factory=DaemonSection)
     web: WebSection = field(default_factory=WebSection)
     # Not keys: where the config came from, for resolving relative paths and for messages.
     source_path: Path | None = field(default=None, compare=False)

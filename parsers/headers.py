@@ -38,7 +38,7 @@ ENCODED_WORD = re.compile(r"=\?([^?\s]{1,75})\?([bBqQ])\?([^?\s]*)\?=")
 # Whitespace between two encoded words is not part of the text (RFC 2047 section 6.2).
 BETWEEN_WORDS = re.compile(r"(=\?[^?\s]{1,75}\?[bBqQ]\?[^?\s]*\?=)[ \t\r\n]+(?==\?[^?\s]{1,75}\?[bBqQ]\?[^?\s]*\?=)")
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-MESSAGE_ID = re.compile(r"<\s*([^<>\s]+@[^<>\s]+?)\s*>")
+MESSAGE_ID = re.compile(r"<\s*([^<>\s@]+@[^<>\s]+?)\s*>")
 BARE_MESSAGE_ID = re.compile(r"^([^<>\s@]+@[^<>\s@]+)$")
 ANGLED = re.compile(r"<\s*([^<>\s]+)\s*>")
 MAX_ID_LENGTH = 250
@@ -80,6 +80,8 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 def raw_header_text(value: str) -> str:
     """A header value as the parser left it (8-bit bytes as surrogates) to text, bytes read as UTF-8 or 1252."""
+    if value.isascii():
+        return value
     try:
         data = value.encode("utf-8", errors="surrogateescape")
     except UnicodeError:

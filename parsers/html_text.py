@@ -4,6 +4,7 @@ marked with `> ` so quoted replies are recognised as in plain-text mail. Nothing
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 SKIPPED = frozenset({"script", "style", "head", "title", "noscript", "template", "object", "iframe", "svg", "xml"})
@@ -105,16 +106,28 @@ class _TextCollector(HTMLParser):
         return MANY_BLANK_LINES.sub("\n\n", joined).strip("\n")
 
 
-TAG = re.compile(r"<[^>]*>")
+# A "<" with no ">" before the next "<" cannot start a tag; left in, it makes html.parser rescan the rest of the
+# document again and again (quadratic time on hostile mail), so it is turned into text first.
+UNFINISHED_TAG = re.compile(r"<(?![^<>]*>)")
+BLOCK_END = re.compile(r"<(?:br|/p|/div|/li|/tr|/h[1-6]|/blockquote|/table)\b[^<>]*>", re.I)
+SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+TAG = re.compile(r"<[^<>]*>")  # never spans a "<", so unclosed tags cost one pass
 
 
 def html_to_text(html: str) -> str:
     """The readable text of HTML, one block a line; never raises (falls back to stripping tags)."""
     collector = _TextCollector()
     try:
-        collector.feed(html)
+        collector.feed(UNFINISHED_TAG.sub("&lt;", html))
         collector.close()
         return collector.text()
     except Exception:  # noqa: BLE001 - html.parser can assert on hostile markup; the fallback is good enough
-        stripped = re.sub(r"(?is)<(script|style|head)\b.*?</\1\s*>", " ", html)
-        return WHITESPACE.sub(" ", TAG.sub(" ", stripped)).strip()
+        return fallback_text(html)
+
+
+def fallback_text(html: str) -> str:
+    """Cruder text of HTML, by pattern alone: line breaks where blocks end, tags removed, entities decoded."""
+    text = BLOCK_END.sub("\n", html)
+    text = unescape(TAG.sub(" ", text))
+    lines = (SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return MANY_BLANK_LINES.sub("\n\n", "\n".join(lines)).strip("\n")

@@ -2,8 +2,9 @@
 
 1. A notice from Open Exeter's system address (before the automatic checks: the system may mark its notices as
    automatic). 2. Automatic mail, including mail from our own mailbox (a loop). 3. A follow-up to one of our
-   messages. 4. A Primary User request (a PDF or picture attached, or text plainly about the form). 5. A permission
-   request. 6. A guidance question. 7. Unclear. Pure and deterministic: the same message always gets the same answer.
+   messages. Then by content: the permission request template; a PDF (a Primary User form, unless the template says
+   otherwise); text plainly about the Primary User form; a guidance question (a picture beside one is a screenshot);
+   a permission request in free wording; a picture (a scanned form); else unclear. Pure and deterministic.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ from email.utils import getaddresses
 
 from parsers.automatic import automatic_signs
 from parsers.guidance import Topic, guidance_topic
-from parsers.message import ParsedMessage
+from parsers.message import Attachment, ParsedMessage
 from parsers.notice import looks_like_notice
 from parsers.permission_email import parse_permission_email
 from parsers.sniff import IMAGE_TYPES, PDF
 from rules.reasons import Kind
 
+# What a message asks for is said at its start; reading no further keeps hostile mail cheap.
+CLASSIFY_CHARS = 65_536
+# Logos in signatures are a few kilobytes; a page scanned or photographed is rarely under this.
+INLINE_SCAN_MIN_BYTES = 200_000
 CASE_REFERENCE = re.compile(r"\bOE-(\d{4})-(\d{6})\b", re.I)
 # Our own Message-IDs: <OE-2026-000123.2@domain>
 OUR_MESSAGE_ID = re.compile(r"^<(OE-\d{4}-\d{6})\.\d+@([^<>\s]+)>$", re.I)
@@ -52,9 +57,10 @@ class Classification:
 
 
 def from_addresses(msg: ParsedMessage) -> tuple[str, ...]:
-    """Every address in every From header, lower-case."""
+    """Every address in every From header, lower-case. Read from the undecoded value: an address is never inside
+    an encoded word, and decoding first would let a display name smuggle one in."""
     try:
-        pairs = getaddresses(list(msg.headers_named("From")))
+        pairs = getaddresses([value for name, value in msg.raw_headers if name.lower() == "from"])
     except Exception:  # noqa: BLE001 - getaddresses has raised on hostile input in some Python releases
         return ()
     return tuple(addr.strip().lower() for _, addr in pairs if "@" in addr)
@@ -74,20 +80,28 @@ def _follow_up_reference(msg: ParsedMessage, ctx: KindContext) -> tuple[str, str
     return None
 
 
-def _form_attachments(msg: ParsedMessage) -> list[str]:
+def possible_forms(msg: ParsedMessage) -> tuple[Attachment, ...]:
+    """The attachments that may be a Primary User request form: every PDF (by its bytes), and pictures that are
+    attached, or pasted into the text and big enough to be a scan (small inline pictures are signature logos)."""
+    return tuple(a for a in msg.attachments if a.sniffed_type == PDF or (
+        a.sniffed_type in IMAGE_TYPES and (not a.embedded or a.size >= INLINE_SCAN_MIN_BYTES)))
+
+
+def _form_notes(attachments: tuple[Attachment, ...]) -> tuple[str, ...]:
     notes = []
-    for a in msg.attachments:
+    for a in attachments:
         name = a.filename or "an unnamed attachment"
-        if a.sniffed_type == PDF:
-            notes.append(f"{name} is a PDF")
-        elif a.sniffed_type in IMAGE_TYPES and not a.embedded:
-            notes.append(f"{name} is a picture ({a.sniffed_type}), possibly a scanned form")
-    return notes
+        where = " (inside a forwarded message)" if a.embedded and a.sniffed_type == PDF else (
+            " (pasted into the text)" if a.embedded else "")
+        kind = "a PDF" if a.sniffed_type == PDF else f"a picture ({a.sniffed_type}), possibly a scanned form"
+        notes.append(f"{name} is {kind}{where}")
+    return tuple(notes)
 
 
 def _is_notice(msg: ParsedMessage, ctx: KindContext, senders: tuple[str, ...]) -> bool:
     system = ctx.system_address.strip().lower()
-    return bool(system) and senders == (system,) and looks_like_notice(msg.subject, msg.text or msg.body_text)
+    text = (msg.text or msg.body_text)[:CLASSIFY_CHARS]
+    return bool(system) and senders == (system,) and looks_like_notice(msg.subject, text)
 
 
 def classify(msg: ParsedMessage, ctx: KindContext) -> Classification:
@@ -105,33 +119,41 @@ def classify(msg: ParsedMessage, ctx: KindContext) -> Classification:
     follow_up = _follow_up_reference(msg, ctx)
     if follow_up:
         return Classification(Kind.FOLLOW_UP, follow_up[0], (follow_up[1],))
-    forms = _form_attachments(msg)
-    if forms:
-        return Classification(Kind.PRIMARY_USER_REQUEST, None, tuple(forms))
-    return _by_text(msg, ctx, senders)
+    return _by_content(msg, ctx, senders)
 
 
-def _by_text(msg: ParsedMessage, ctx: KindContext, senders: tuple[str, ...]) -> Classification:
-    text = msg.text or msg.body_text
+def _by_content(msg: ParsedMessage, ctx: KindContext, senders: tuple[str, ...]) -> Classification:
+    forms = possible_forms(msg)
+    pdf_notes = _form_notes(tuple(a for a in forms if a.sniffed_type == PDF))
+    picture_notes = _form_notes(tuple(a for a in forms if a.sniffed_type != PDF))
+    text = (msg.text or msg.body_text)[:CLASSIFY_CHARS]
     both = f"{msg.subject}\n{text}"
     permission = parse_permission_email(text, sender=senders[0] if senders else "", mailbox=ctx.mailbox_address)
     if permission.from_template:
+        # The template is explicit; a PDF beside it is more likely a letter than a Primary User form.
+        also = tuple(f"also attached: {n}" for n in pdf_notes + picture_notes)
         return Classification(Kind.PERMISSION_REQUEST, None,
                               ("the message follows the permission request template (Applications: with an "
-                               "organisation code or user)",))
+                               "organisation code or user)", *also))
+    if pdf_notes:
+        return Classification(Kind.PRIMARY_USER_REQUEST, None, pdf_notes + picture_notes)
     topic = guidance_topic(both)
     about_form = ABOUT_PRIMARY_USER_FORM.search(both)
     # A guide answers "who is our Primary User" and "we have no signatory" even when the form is mentioned; a
     # mention of the form wins over the other guides only when it is plainly about sending or nominating.
     form_wins = topic is None or (topic not in GUIDES_BEFORE_FORM and bool(PLAINLY_ABOUT_FORM.search(both)))
     if about_form and form_wins:
+        said = f"the text is about a Primary User request form (\"{about_form.group(0)}\")"
         return Classification(Kind.PRIMARY_USER_REQUEST, None,
-                              (f"the text is about a Primary User request form (\"{about_form.group(0)}\"), though "
-                               "none is attached",))
+                              (said, *picture_notes) if picture_notes else (f"{said}, though none is attached",))
     if topic is not None:
-        return Classification(Kind.GUIDANCE, None, (f"a question the {topic.value} guide answers",))
+        # A picture beside a question is usually a screenshot of the problem, not a form.
+        also = tuple(f"also attached: {n}" for n in picture_notes)
+        return Classification(Kind.GUIDANCE, None, (f"a question the {topic.value} guide answers", *also))
     asks = ASKS_FOR_ACCESS.search(both)
     if asks and (permission.org_code or permission.user):
         return Classification(Kind.PERMISSION_REQUEST, None,
                               (f"asks for access (\"{asks.group(0)}\") for a named user or organisation",))
+    if picture_notes:
+        return Classification(Kind.PRIMARY_USER_REQUEST, None, picture_notes)
     return Classification(Kind.UNCLEAR, None, ("none of the message kinds could be recognised",))

@@ -12,15 +12,22 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 
+from parsers.header_guard import MAX_MIME_HEADER, shorten_mime_headers
 from parsers.headers import decode_header_value, header_date, message_id, raw_header_text, reference_ids
 from parsers.html_text import html_to_text
-from parsers.mime_body import REPORT_TYPES, WalkResult, walk_parts
+from parsers.mime_body import REPORT_TYPES, WalkResult, defect_text, walk_parts
 from parsers.quoting import split_reply
 
 # Headers a message should carry once; a second one is how some spoofing and some broken mailers show.
 SINGLE_HEADERS = ("from", "sender", "to", "subject", "date", "message-id", "in-reply-to", "reply-to")
+HEADER_DEFECTS = frozenset({"MissingHeaderBodySeparatorDefect", "FirstHeaderLineIsContinuationDefect",
+                            "MisplacedEnvelopeHeaderDefect"})
 HEADER_END = re.compile(rb"\r?\n\r?\n")
 MAX_HEADER_BYTES = 1_048_576
+# Past these, a body is not a request anyone typed; the limits keep hostile mail to seconds, not minutes.
+MAX_SPLIT_CHARS = 1_000_000
+MAX_HTML_CHARS = 5_000_000
+MAX_HEADERS = 1000  # real mail carries well under 200, Received lines included
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,10 @@ def _headers(msg: Message) -> tuple[list[tuple[str, str]], list[tuple[str, str]]
     decoded: list[tuple[str, str]] = []
     undecoded: list[tuple[str, str]] = []
     defects: list[str] = []
-    for name, value in msg.raw_items():
+    for index, (name, value) in enumerate(msg.raw_items()):
+        if index >= MAX_HEADERS:
+            defects.append(f"more than {MAX_HEADERS:,} header lines: the rest were not read")
+            break
         name = raw_header_text(str(name)).strip()
         value = str(value)
         if any("\udc80" <= c <= "\udcff" for c in value):
@@ -107,10 +117,8 @@ def _headers(msg: Message) -> tuple[list[tuple[str, str]], list[tuple[str, str]]
         if counts[name] > 1:
             defects.append(f"{counts[name]} {name.title()} headers where there should be one")
     for defect in msg.defects:
-        kind = type(defect).__name__
-        if kind in ("MissingHeaderBodySeparatorDefect", "FirstHeaderLineIsContinuationDefect",
-                    "MisplacedEnvelopeHeaderDefect"):
-            defects.append(f"malformed header lines ({kind})")
+        if type(defect).__name__ in HEADER_DEFECTS:
+            defects.append(f"the message: {defect_text(defect)}")
     return decoded, undecoded, defects
 
 
@@ -127,7 +135,10 @@ def _content_type(msg: Message) -> str:
 
 def parse_message(raw: bytes, limits: MessageLimits = MessageLimits()) -> ParsedMessage:  # noqa: B008
     """RAW as a ParsedMessage. Never raises: a message that cannot be read at all comes back empty, with a note."""
-    raw = bytes(raw)
+    try:
+        raw = raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else bytes(raw)
+    except Exception:  # noqa: BLE001 - not bytes at all: a caller's mistake, still not a crash
+        raw = b""
     try:
         return _parse_message(raw, limits)
     except Exception as exc:  # noqa: BLE001 - one bad message must never stop the mailbox
@@ -147,17 +158,20 @@ def _parse_message(raw: bytes, limits: MessageLimits) -> ParsedMessage:
     defects: list[str] = []
     msg: Message
     body_readable = False
+    parseable, shortened = shorten_mime_headers(_header_block(raw) if too_large else raw)
+    if shortened:
+        defects.append(f"{shortened} Content-* header(s) longer than {MAX_MIME_HEADER:,} bytes were cut short")
     if too_large:
         defects.append(f"the message is {len(raw):,} bytes, over the {limits.max_bytes:,} byte limit: only its "
                        "headers were read")
-        msg = _parse(_header_block(raw), headers_only=True)
+        msg = _parse(parseable, headers_only=True)
     else:
         try:
-            msg = _parse(raw, headers_only=False)
+            msg = _parse(parseable, headers_only=False)
             body_readable = True
         except RecursionError:
             defects.append("the MIME structure is nested too deeply to read: only the headers were read")
-            msg = _parse(_header_block(raw), headers_only=True)
+            msg = _parse(_header_block(parseable), headers_only=True)
     decoded, undecoded, header_defects = _headers(msg)
 
     raw_id = _first(decoded, "message-id")
@@ -176,8 +190,11 @@ def _parse_message(raw: bytes, limits: MessageLimits) -> ParsedMessage:
     walked = WalkResult()
     if body_readable:
         walked = walk_parts(msg, limits.max_parts, limits.max_depth)
-    body_text, html_only = _body_text(walked)
-    reply = split_reply(body_text)
+    body_text, html_only = _body_text(walked, defects)
+    if len(body_text) > MAX_SPLIT_CHARS:
+        defects.append(f"the text is longer than {MAX_SPLIT_CHARS:,} characters: only its start was split into new "
+                       "text, quoted reply and signature")
+    reply = split_reply(body_text[:MAX_SPLIT_CHARS])
     attachments = tuple(Attachment(filename=a.filename, declared_type=a.declared_type, sniffed_type=a.sniffed_type,
                                    size=len(a.data), data=a.data, embedded=a.embedded) for a in walked.attachments)
     return ParsedMessage(
@@ -193,10 +210,12 @@ def _parse_message(raw: bytes, limits: MessageLimits) -> ParsedMessage:
     )
 
 
-def _body_text(walked: WalkResult) -> tuple[str, bool]:
+def _body_text(walked: WalkResult, defects: list[str]) -> tuple[str, bool]:
     plain = [t for t in walked.plain if t.strip()]
     if plain:
         return "\n\n".join(t.strip("\r\n") for t in plain), False
     if walked.html:
-        return "\n\n".join(html_to_text(h) for h in walked.html), True
+        if any(len(h) > MAX_HTML_CHARS for h in walked.html):
+            defects.append(f"an HTML body is longer than {MAX_HTML_CHARS:,} characters: only its start was read")
+        return "\n\n".join(html_to_text(h[:MAX_HTML_CHARS]) for h in walked.html), True
     return "", False

@@ -13,6 +13,7 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 
+from parsers.header_guard import shorten_mime_headers
 from parsers.headers import decode_bytes, decode_header_value, lenient_base64
 from parsers.sniff import sniff_type
 
@@ -105,22 +106,31 @@ def _charset(part: Message) -> str | None:
         return None
 
 
+# The stdlib's defect classes, in words staff can act on.
+DEFECT_TEXT = {
+    "InvalidBase64PaddingDefect": "base64 content with wrong padding",
+    "InvalidBase64CharactersDefect": "base64 content with characters base64 cannot have",
+    "InvalidBase64LengthDefect": "base64 content cut short",
+    "StartBoundaryNotFoundDefect": "its boundary never appears, so its parts cannot be told apart",
+    "CloseBoundaryNotFoundDefect": "its closing boundary is missing",
+    "MultipartInvariantViolationDefect": "declared multipart but has no parts",
+    "NoBoundaryInMultipartDefect": "declared multipart without a boundary",
+    "MissingHeaderBodySeparatorDefect": "a line among its headers is not a header, so its headers may end early",
+    "FirstHeaderLineIsContinuationDefect": "its first header line is a continuation line",
+    "MisplacedEnvelopeHeaderDefect": "a mailbox 'From ' line among its headers",
+    "InvalidHeaderDefect": "a header that cannot be read",
+    "HeaderMissingRequiredValue": "a header without its value",
+}
+
+
+def defect_text(defect: object) -> str:
+    name = type(defect).__name__
+    return DEFECT_TEXT.get(name, name)
+
+
 def _note_part_defects(part: Message, defects: list[str], where: str) -> None:
     for defect in getattr(part, "defects", ())[:5]:
-        name = type(defect).__name__
-        text = {
-            "InvalidBase64PaddingDefect": "base64 content with wrong padding",
-            "InvalidBase64CharactersDefect": "base64 content with characters base64 cannot have",
-            "InvalidBase64LengthDefect": "base64 content cut short",
-            "StartBoundaryNotFoundDefect": "its boundary never appears, so its parts cannot be told apart",
-            "CloseBoundaryNotFoundDefect": "its closing boundary is missing",
-            "MultipartInvariantViolationDefect": "declared multipart but has no parts",
-            "NoBoundaryInMultipartDefect": "declared multipart without a boundary",
-            "MissingHeaderBodySeparatorDefect": "a header line is malformed",
-            "FirstHeaderLineIsContinuationDefect": "the first header line is a continuation line",
-            "MisplacedEnvelopeHeaderDefect": "a misplaced envelope line among its headers",
-        }.get(name, name)
-        note = f"{where}: {text}"
+        note = f"{where}: {defect_text(defect)}"
         if note not in defects:
             defects.append(note)
 
@@ -151,7 +161,7 @@ def walk_parts(message: Message, max_parts: int, max_depth: int) -> WalkResult:
             children = _children(part, ctype, result.defects, where)
             inner_forwarded = forwarded or ctype == "message/rfc822"
             inner_related = related or ctype == "multipart/related"
-            kids = [c for c in children if isinstance(c, Message)]
+            kids = children
             if ctype == "multipart/alternative":
                 kids = _preferred_alternative(kids)
             for child in reversed(kids):  # reversed: the stack pops them in document order
@@ -170,7 +180,7 @@ def _children(part: Message, ctype: str, defects: list[str], where: str) -> list
                 str(p) for p in encoded) if isinstance(encoded, list) else ""
             data = lenient_base64(text) if _transfer_encoding(part) == "base64" else quopri.decodestring(
                 text.encode("ascii", errors="replace"))
-            return [BytesParser(policy=compat32).parsebytes(data)]
+            return [BytesParser(policy=compat32).parsebytes(shorten_mime_headers(data)[0])]
         except Exception:  # noqa: BLE001 - includes RecursionError from a message nested inside itself
             defects.append(f"{where}: an encoded forwarded message that could not be read")
             return []
@@ -178,12 +188,13 @@ def _children(part: Message, ctype: str, defects: list[str], where: str) -> list
         children = part.get_payload()
     except Exception:  # noqa: BLE001
         return []
-    return children if isinstance(children, list) else []
+    return [c for c in children if isinstance(c, Message)] if isinstance(children, list) else []
 
 
 def _preferred_alternative(kids: list[Message]) -> list[Message]:
     """Of the versions of one content, the plain text one when there is one (it is what the sender typed)."""
-    plain = [k for k in kids if _content_type(k) == "text/plain" and not _filename(k)]
+    plain = [k for k in kids if _content_type(k) == "text/plain" and not _filename(k)
+             and _payload_bytes(k, [], "").strip()]  # some mail programs send an empty plain version
     if plain:
         return [plain[0]] + [k for k in kids if _content_type(k) not in ("text/plain", "text/html")]
     return kids
@@ -193,11 +204,11 @@ def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool,
     filename = _filename(part)
     disposition = _disposition(part)
     data = _payload_bytes(part, result.defects, where)
-    is_body_text = (ctype in ("text/plain", "text/html") and not filename and disposition != "attachment"
-                    and not forwarded)
-    if is_body_text:
+    # A multipart part the parser could not split (no boundary) is kept as text, so nothing a person wrote is lost.
+    is_text = ctype in ("text/plain", "text/html") or ctype.startswith("multipart/")
+    if is_text and not filename and disposition != "attachment" and not forwarded:
         text = decode_bytes(data, _charset(part)).replace("\r\n", "\n").replace("\r", "\n")
-        (result.plain if ctype == "text/plain" else result.html).append(text)
+        (result.html if ctype == "text/html" else result.plain).append(text)
         return
     embedded = forwarded or (disposition == "inline" and ctype.startswith("image/")) or (
         related and disposition != "attachment")

@@ -16,7 +16,9 @@ LABELS = {
     "created_by": ("created by",),
     "applications": ("applications",),
 }
-EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# The look-behind starts a match only where an address can start, so a long run of letters costs one pass, not
+# one pass per letter.
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+'-])[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
 @dataclass(frozen=True)

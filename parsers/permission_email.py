@@ -24,7 +24,9 @@ LABELS = {
 }
 ODS_CODE = re.compile(r"\b([A-Z][A-Z0-9]{2,5}|[A-Z]\d{5})\b")
 GP_CODE = re.compile(r"\b([A-Za-z]\d{5})\b")
-EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# The look-behind starts a match only where an address can start, so a long run of letters costs one pass, not
+# one pass per letter.
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+'-])[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 SPLIT_APPS = re.compile(r"\s*(?:;|,|\n|\band\b|&)\s*", re.IGNORECASE)
 
 

@@ -33,6 +33,9 @@ SIGN_OFF = re.compile(
 SIGN_OFF_MAX_LENGTH = 80
 GREETING = re.compile(r"^\s*(hi|hello|hey|dear|good (morning|afternoon|evening)|to whom)\b[^.?!]{0,60}$", re.I)
 HEADER_BLOCK_WINDOW = 6
+# The labels of the permission request template (SPEC 10) and the notice (SPEC 11).
+REQUEST_LABEL = re.compile(r"^\s*(organi[sz]ation( code)?|ods code|practice code|org code|user( ?name)?|user email|"
+                           r"applications?|permissions?|signatory role|created by)\s*:", re.I)
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,10 @@ def _first_reply_header(lines: list[str]) -> int | None:
 
 
 def _signature_start(lines: list[str]) -> int | None:
+    # A sign-off above the lines of a request ("Thanks" then "Organisation code: ...") does not end the message.
+    last_request_line = max((i for i, line in enumerate(lines) if REQUEST_LABEL.match(line)), default=-1)
     for i, line in enumerate(lines):
-        if SIGNATURE_RULE.match(line):
+        if SIGNATURE_RULE.match(line) and i > last_request_line:
             return i
     wrote_something = False
     for i, line in enumerate(lines):
@@ -74,7 +79,8 @@ def _signature_start(lines: list[str]) -> int | None:
         if not stripped:
             continue
         is_sign_off = len(stripped) <= SIGN_OFF_MAX_LENGTH and SIGN_OFF.match(stripped)
-        if is_sign_off and (wrote_something or stripped.lower().startswith(("sent from", "get outlook"))):
+        after_text = wrote_something or stripped.lower().startswith(("sent from", "get outlook"))
+        if is_sign_off and after_text and i > last_request_line:
             return i
         if not GREETING.match(stripped):
             wrote_something = True

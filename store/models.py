@@ -238,6 +238,34 @@ class MailboxState(Base):
     last_poll_at: Mapped[datetime | None]
 
 
+class IntakeRecord(Base):
+    """One message seen in a source mailbox, keyed by where it was found, so each is processed exactly once.
+
+    The key is `imap:FOLDER/UIDVALIDITY/UID` or `maildir:NAME`; after a UIDVALIDITY change, Message-ID and content
+    hash find what was already handled. A daemon claims a row with a lease before it works on the message; the row
+    turns `done` in the same transaction as the message's cases and outbox rows.
+    """
+
+    __tablename__ = "intake"
+    __table_args__ = (Index("ix_intake_status_next", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(300))  # the mailbox: "imap:INBOX" or "maildir:/path/to/inbox"
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # sha256 hex of the raw bytes
+    status: Mapped[str] = mapped_column(String(16))  # claimed / done / retry / set_aside
+    outcome: Mapped[str | None] = mapped_column(String(16))  # decides the folder it is moved to
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None]
+    case_ids: Mapped[list[Any]] = mapped_column(default=list)
+    cleaned_at: Mapped[datetime | None]  # when it was moved out of the inbox (clean-up after the commit)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class StaffMember(Base):
     """A member of PCSE staff who may use the review web page. Only an argon2id hash of the password is kept."""
 

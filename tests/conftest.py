@@ -15,6 +15,8 @@ from store.db import make_engine, upgrade
 from store.models import Base
 from tests.support.servers import PG_ADMIN_URL, missing_server
 
+pytest_plugins = ["tests.support.mail_servers"]
+
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:

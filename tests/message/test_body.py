@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from parsers.html_text import html_to_text
+from parsers.html_text import fallback_text, html_to_text
 from parsers.message import MessageLimits, parse_message
 from tests.message.samples import EIGHT_BIT_BROKEN, LIST_MAIL, html_with_inline_logo, small_pdf, small_png
 from tests.support.mail_builder import build_message, many_parts, nested_multipart, raw_message
@@ -48,6 +48,18 @@ def test_html_to_text_keeps_preformatted_text_and_survives_hostile_markup() -> N
         assert isinstance(html_to_text(hostile), str)
 
 
+def test_fallback_conversion_keeps_lines() -> None:
+    html = "<html><p>Organisation code: A81001</p><div>User:&nbsp; jane@nhs.net<br>Applications: PNL</div></html>"
+    assert fallback_text(html) == "Organisation code: A81001\nUser: jane@nhs.net\nApplications: PNL"
+    assert html_to_text(html) == "Organisation code: A81001\n\nUser: jane@nhs.net\nApplications: PNL"
+
+
+def test_outlook_conditional_markup_is_not_text() -> None:
+    html = ("<p>Organisation code: A81001</p><![if !supportLists]><span>1.</span><![endif]><p>User: x@nhs.net</p>"
+            "<!--[if gte mso 9]><xml><o:OfficeDocumentSettings/></xml><![endif]--><p>end<o:p></o:p></p>")
+    assert html_to_text(html) == "Organisation code: A81001\n\n1.\n\nUser: x@nhs.net\n\nend"
+
+
 def test_body_charsets_declared_wrong_or_unknown() -> None:
     latin = raw_message(["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit"],
                         b"Caf\xe9 \x80\r\n")
@@ -65,8 +77,14 @@ def test_broken_base64_and_missing_boundary_are_read_as_far_as_they_go() -> None
     assert parsed.body_text.startswith("I forgot my password")
     assert "the message: its closing boundary is missing" in parsed.defects
     assert any("damaged base64" in d for d in parsed.defects)
-    no_boundary = raw_message(["Content-Type: multipart/mixed"], "just text\r\n")
-    assert isinstance(parse_message(no_boundary).defects, tuple)
+    no_boundary = parse_message(raw_message(["Content-Type: multipart/mixed"], "just text\r\n"))
+    assert no_boundary.body_text == "just text"
+    assert "the message: declared multipart without a boundary" in no_boundary.defects
+
+
+def test_an_empty_plain_version_gives_way_to_the_html_one() -> None:
+    parsed = parse_message(build_message(text="\n", html="<p>Organisation code: A81001</p>"))
+    assert parsed.body_text == "Organisation code: A81001" and parsed.html_only
 
 
 def test_attachment_filenames_are_decoded_and_made_safe() -> None:

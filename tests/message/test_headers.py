@@ -162,3 +162,13 @@ def test_decode_bytes_falls_back_without_raising() -> None:
     assert decode_bytes(b"caf\xe9", None) == "café"
     assert decode_bytes(b"caf\xe9", "utf-8") == "café"
     assert decode_bytes(b"\x81\x82", "shift_jis") != ""
+
+
+def test_malformed_header_lines_are_noted_in_plain_words() -> None:
+    parsed = parse_message(b" folded first\r\nFrom: a@nhs.net\r\nnot a header line\r\nSubject: x\r\n\r\nbody")
+    assert parsed.headers == (("From", "a@nhs.net"),)
+    assert parsed.body_text.startswith("not a header line")
+    assert parsed.header_defects[:2] == (
+        "the message: a line among its headers is not a header, so its headers may end early",
+        "the message: its first header line is a continuation line")
+    assert len(parsed.defects) == len(set(parsed.defects))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import io
+import random
 
-from parsers.kinds import Classification, KindContext, classify
+import pytest
+from PIL import Image
+
+from parsers.kinds import INLINE_SCAN_MIN_BYTES, Classification, KindContext, classify, possible_forms
 from parsers.message import MessageLimits, parse_message
 from rules.reasons import Kind
 from tests.message.samples import (
@@ -204,3 +208,42 @@ def test_an_empty_context_recognises_nothing_of_ours() -> None:
     empty = KindContext(mailbox_address="", system_address="", message_id_domain="")
     assert kind_of(NOTICE, empty).kind == Kind.AUTOMATIC
     assert kind_of(OUTLOOK_REPLY, empty).kind == Kind.FOLLOW_UP  # the subject still carries the reference
+
+
+def test_an_address_inside_an_encoded_display_name_is_not_the_sender() -> None:
+    smuggled = NOTICE.replace(b"From: Open Exeter <no-reply@openexeter.nhs.uk>",
+                              b"From: =?utf-8?Q?no-reply@openexeter.nhs.uk?=")
+    assert parse_message(smuggled).header("From") == SYSTEM  # what a person reading it would see
+    assert kind_of(smuggled).kind == Kind.AUTOMATIC  # its Auto-Submitted header; not a notice
+
+
+def test_a_big_picture_pasted_into_the_text_may_be_a_scanned_form() -> None:
+    photo = io.BytesIO()
+    Image.frombytes("L", (700, 700), random.Random(1).randbytes(700 * 700)).save(photo, "PNG")
+    assert len(photo.getvalue()) >= INLINE_SCAN_MIN_BYTES
+    pasted = build_message(text=None, html="<p>Our form</p><img src='cid:scan'>",
+                           inline_images=[("scan", photo.getvalue()), ("logo", small_png())])
+    parsed = parse_message(pasted)
+    assert [a.size for a in possible_forms(parsed)] == [len(photo.getvalue())]
+    assert classify(parsed, CTX) == Classification(
+        Kind.PRIMARY_USER_REQUEST, None, ("an unnamed attachment is a picture (image/png), possibly a scanned form "
+                                          "(pasted into the text)",))
+    forwarded = build_message(text="fwd", forwarded=build_message(
+        attachments=[("form.pdf", "application/pdf", small_pdf())]))
+    assert kind_of(forwarded).notes == ("form.pdf is a PDF (inside a forwarded message)",)
+
+
+def test_a_screenshot_beside_a_question_is_guidance_and_a_pdf_beside_the_template_is_a_permission_request() -> None:
+    screenshot = kind_of(mail("I cannot log in, my password has expired", attachments=[
+        ("screenshot.png", "image/png", small_png())]))
+    assert screenshot == Classification(Kind.GUIDANCE, None, (
+        "a question the password_reset guide answers",
+        "also attached: screenshot.png is a picture (image/png), possibly a scanned form"))
+    letter = kind_of(mail(TEMPLATE, attachments=[("letter.pdf", "application/pdf", small_pdf())]))
+    assert letter.kind == Kind.PERMISSION_REQUEST
+    assert letter.notes[1] == "also attached: letter.pdf is a PDF"
+    pdf_and_question = kind_of(mail("I forgot my password", attachments=[("f.pdf", "application/pdf", small_pdf())]))
+    assert pdf_and_question.kind == Kind.PRIMARY_USER_REQUEST
+    scan_with_words = kind_of(mail("Primary User form attached", attachments=[("s.jpg", "image/jpeg", small_jpeg())]))
+    assert scan_with_words.notes == ('the text is about a Primary User request form ("Primary User form")',
+                                     "s.jpg is a picture (image/jpeg), possibly a scanned form")

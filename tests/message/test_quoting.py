@@ -87,3 +87,11 @@ def test_signature_then_quote() -> None:
 def test_long_lines_do_not_slow_the_split() -> None:
     body = "Thanks " + "a" * 200_000 + "!\n" + ("word " * 50_000 + "\n") * 3
     assert split_reply("x\n" + body).new_text.startswith("x")
+
+
+def test_a_sign_off_above_the_request_lines_does_not_hide_them() -> None:
+    body = ("Hello,\nPlease action the request below.\nThanks\nOrganisation code: A81001\nUser: tom@nhs.net\n"
+            "Applications: PNL\nSignatory role: GP Partner\n\nKind regards\nDr Jane Smith")
+    parts = split_reply(body)
+    assert parts.new_text.endswith("Signatory role: GP Partner")
+    assert parts.signature_text == "Kind regards\nDr Jane Smith"

@@ -1,14 +1,14 @@
 """staff accounts and their web sessions; partial indexes for the review queue
 
 Revision ID: 0004
-Revises: 0002 (renumber onto 0003 when the intake migration lands)
+Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,78 @@
+"""Backlog throughput: N messages waiting in Dovecot when the daemon starts, timed until every reply has been
+accepted by the SMTP server; beside it the in-process floor (the same handling with no IMAP, SMTP or scheduler)
+and the daemon's peak RSS.
+
+    /work/venv/bin/python -m bench.bench_backlog --messages 1000 [--kind simple|pipeline] [--store-url URL]
+
+Targets (issue 6, 2-core machine): at least 150 messages/s and at least half the floor; peak RSS under 200 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from bench.common import Bench, peak_rss_mb, stop
+from bench.floor import floor_rate
+
+
+def _replies(bench: Bench) -> int:
+    """Replies (not notices) accepted so far: one per message handled."""
+    assert bench.smtp is not None
+    return sum(1 for r in bench.smtp.messages() if b"\nIn-Reply-To:" in r.content)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2, help="[daemon] workers")
+    parser.add_argument("--kind", choices=["simple", "pipeline"], default="simple")
+    parser.add_argument("--store-url", default=None)
+    parser.add_argument("--batch-size", type=int, default=100)
+    args = parser.parse_args()
+    expected = args.messages  # one reply to each message (approved permission requests also notify the user)
+    with Bench(kind=args.kind) as bench:
+        assert bench.dovecot is not None and bench.smtp is not None
+        if args.kind == "pipeline":
+            from bench.pipeline_mail import prepare
+            from tests.support.real_mail import prepare_store
+            prepare_store(bench.write_config(store_url=args.store_url, batch_size=args.batch_size,
+                                             extra={**prepare(bench), "daemon": {"workers": args.workers}}))
+        else:
+            bench.write_config(store_url=args.store_url, batch_size=args.batch_size,
+                               extra={"daemon": {"workers": args.workers}})
+        messages = bench.messages(args.messages)
+        with bench.dovecot.client(None) as client:
+            for raw in messages:
+                client.append("INBOX", raw)
+        began = time.monotonic()
+        proc = bench.start_daemon()
+        peak = 0.0
+        try:
+            deadline = began + 600
+            while _replies(bench) < expected and time.monotonic() < deadline:
+                time.sleep(0.05)
+                peak = max(peak, peak_rss_mb(proc.pid))
+            elapsed = time.monotonic() - began
+            received = [r for r in bench.smtp.messages() if r.message.get("In-Reply-To")]
+            first = min(r.at for r in received) if received else began
+            last = max(r.at for r in received) if received else began
+        finally:
+            stop(proc)
+        floor = floor_rate(bench, messages)
+        rate = len(received) / elapsed if elapsed else 0.0
+        steady = (len(received) - 1) / (last - first) if last > first else 0.0
+        print(json.dumps({
+            "kind": args.kind, "messages": args.messages, "replies_accepted": len(received),
+            "seconds_from_start": round(elapsed, 2), "messages_per_second": round(rate, 1),
+            "messages_per_second_after_first_reply": round(steady, 1),
+            "floor_messages_per_second": round(floor, 1),
+            "share_of_floor": round(rate / floor, 2) if floor else None,
+            "peak_rss_mb": round(peak, 1),
+            "store": "postgresql" if args.store_url else "sqlite",
+        }, indent=2))
+
+
+if __name__ == "__main__":  # the forms sandbox starts child processes: they must not run this again
+    main()

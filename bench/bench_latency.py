@@ -1,0 +1,78 @@
+"""Latency with IDLE: messages delivered to Dovecot at a steady rate while `mailbot run` listens; for each, the time
+from delivery (APPEND answered) to its reply accepted by the SMTP server; p50, p95, max, and the daemon's peak RSS.
+
+    /work/venv/bin/python -m bench.bench_latency --rate 20 --seconds 15 [--kind pipeline|simple]
+
+Target (issue 6): p95 under 1 s. The poll interval is set to 10 minutes, so only IDLE can make it fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+from bench.common import Bench, peak_rss_mb, stop
+
+
+def _message_id(raw: bytes) -> str:
+    for line in raw.split(b"\n"):
+        if line.lower().startswith(b"message-id:"):
+            return line.split(b":", 1)[1].strip().decode()
+    raise ValueError("no Message-ID")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=float, default=20.0, help="messages delivered per second")
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--workers", type=int, default=2, help="[daemon] workers")
+    parser.add_argument("--kind", choices=["simple", "pipeline"], default="pipeline")
+    args = parser.parse_args()
+    count = int(args.rate * args.seconds)
+    with Bench(kind=args.kind) as bench:
+        assert bench.dovecot is not None and bench.smtp is not None
+        if args.kind == "pipeline":
+            from bench.pipeline_mail import prepare
+            from tests.support.real_mail import prepare_store
+            extra = {**prepare(bench), "daemon": {"workers": args.workers}}
+            prepare_store(bench.write_config(poll_seconds=600, extra=extra))
+        else:
+            bench.write_config(poll_seconds=600, extra={"daemon": {"workers": args.workers}})
+        messages = bench.messages(count)
+        proc = bench.start_daemon()
+        delivered: dict[str, float] = {}
+        peak = 0.0
+        try:
+            time.sleep(4)  # start-up, and the IDLE connection settling in
+            with bench.dovecot.client(None) as client:
+                began = time.monotonic()
+                for n, raw in enumerate(messages):
+                    due = began + n / args.rate
+                    time.sleep(max(0.0, due - time.monotonic()))
+                    client.append("INBOX", raw)
+                    delivered[_message_id(raw)] = time.monotonic()
+                    if n % 10 == 0:
+                        peak = max(peak, peak_rss_mb(proc.pid))
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                replies = {" ".join(str(r.message.get("In-Reply-To", "")).split()): r.at
+                           for r in bench.smtp.messages() if r.message.get("In-Reply-To")}
+                if all(mid in replies for mid in delivered):
+                    break
+                time.sleep(0.1)
+            peak = max(peak, peak_rss_mb(proc.pid))
+        finally:
+            stop(proc)
+        latencies = sorted(replies[mid] - at for mid, at in delivered.items() if mid in replies)
+        q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+        print(json.dumps({
+            "kind": args.kind, "rate_per_second": args.rate, "messages": count, "answered": len(latencies),
+            "p50_seconds": round(q[49], 3), "p95_seconds": round(q[94], 3),
+            "max_seconds": round(max(latencies, default=0.0), 3), "peak_rss_mb": round(peak, 1),
+        }, indent=2))
+
+
+if __name__ == "__main__":  # the forms sandbox starts child processes: they must not run this again
+    main()

@@ -1,0 +1,102 @@
+"""What the daemon benchmarks share: real servers (the test suite's Dovecot and aiosmtpd), a store, the daemon as
+its own process, and the messages.
+
+Two kinds of message: "simple" (any message; the tests' small handler records a case and one reply: measures the
+daemon's own machinery), and "pipeline" (DKIM-signed permission requests, a third carrying a Primary User form,
+handled by `mailbot run` and the real pipeline: every one gets a reply, so "all replies accepted" is the finish).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.support.daemon_setup import daemon_config_data, sample_message, toml
+from tests.support.dovecot import DovecotServer
+from tests.support.mail_servers import dovecot_root
+from tests.support.smtp_server import SmtpServer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Bench:
+    kind: str = "simple"
+    work: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="mailbot-bench-")))
+    dovecot: DovecotServer | None = None
+    smtp: SmtpServer | None = None
+    config_path: Path | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def __enter__(self) -> Bench:
+        self.dovecot = DovecotServer(dovecot_root())
+        self.dovecot.start()
+        self.smtp = SmtpServer()
+        self.smtp.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.dovecot is not None and self.smtp is not None
+        self.dovecot.kill()
+        shutil.rmtree(self.dovecot.setup.root, ignore_errors=True)
+        self.smtp.stop()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def write_config(self, *, store_url: str | None = None, batch_size: int = 100, poll_seconds: int = 60,
+                     extra: dict[str, dict[str, object]] | None = None) -> Path:
+        url = store_url or f"sqlite:///{self.work / 'store.db'}"
+        data = daemon_config_data(url, dovecot=self.dovecot, smtp=self.smtp,
+                                  imap={"batch_size": batch_size, "poll_seconds": poll_seconds},
+                                  outbox_batch=100, lease_seconds=60, outbox_seconds=1)
+        data["smtp"]["timeout_seconds"] = 30
+        for section, values in (extra or {}).items():
+            data.setdefault(section, {}).update(values)
+        self.config_path = self.work / "mailbot.toml"
+        self.config_path.write_text(toml(data))
+        return self.config_path
+
+    def start_daemon(self) -> subprocess.Popen[bytes]:
+        assert self.config_path is not None
+        env = {**os.environ, "PYTHONPATH": str(ROOT), **self.extra_env}
+        if self.kind == "simple":
+            argv = [sys.executable, "-m", "tests.support.run_daemon", str(self.config_path)]
+        else:
+            argv = [sys.executable, "-m", "mailbot", "--config", str(self.config_path), "run"]
+        log = open(self.work / "daemon.log", "ab")  # noqa: SIM115 - the process holds it
+        return subprocess.Popen(argv, cwd=self.work, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def messages(self, n: int, start: int = 0) -> list[bytes]:
+        if self.kind == "simple":
+            return [sample_message(start + i) for i in range(n)]
+        from bench.pipeline_mail import pipeline_messages
+        return pipeline_messages(self, n, start)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set size (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def wait_for_replies(smtp: SmtpServer, count: int, timeout: float) -> float:
+    """Seconds until COUNT replies were accepted (or the timeout)."""
+    began = time.monotonic()
+    smtp.wait_for(count, timeout)
+    return time.monotonic() - began

@@ -1,0 +1,32 @@
+"""Over-long MIME headers shortened before the standard library parses them.
+
+The stdlib reads Content-Type and Content-Disposition parameters in time that grows with the square of the header's
+length (each parameter re-copies the rest), so one hostile header of a few megabytes would hold the mailbox for
+hours. No real mail needs more than a few hundred bytes there; beyond MAX_MIME_HEADER the value is cut at a
+parameter boundary. Only the copy handed to the parser is changed: ParsedMessage.raw stays as received.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_MIME_HEADER = 4096
+MIME_HEADER = re.compile(rb"(?im)^(content-[a-z0-9-]{0,40}[ \t]*:)([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)")
+
+
+def shorten_mime_headers(raw: bytes) -> tuple[bytes, int]:
+    """RAW with every Content-* header value cut to MAX_MIME_HEADER bytes, and how many were cut."""
+    cut_count = 0
+
+    def cut(match: re.Match[bytes]) -> bytes:
+        nonlocal cut_count
+        value = match.group(2)
+        if len(value) <= MAX_MIME_HEADER:
+            return match.group(0)
+        cut_count += 1
+        value = value[:MAX_MIME_HEADER]
+        semicolon = value.rfind(b";")
+        value = value[:semicolon] if semicolon > 0 else value
+        return match.group(1) + value.rstrip(b"\r\n \t;")
+
+    return MIME_HEADER.sub(cut, raw), cut_count

@@ -1,0 +1,205 @@
+"""Intake: which source messages were seen, claimed, done or set aside, so each is processed exactly once.
+
+A daemon claims a message (a lease, in a short transaction of its own) before it fetches and works on it, so
+replicas do not duplicate work; it completes the claim in the same transaction as the message's cases and outbox
+rows, and that completion is conditional on still holding the claim, so a message can never be recorded twice even
+when a lease ran out under a slow daemon. Moving the message out of the inbox comes after, and may be repeated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from store.models import IntakeRecord, MailboxState
+from store.upsert import insert_for
+
+CLAIMED, DONE, RETRY, SET_ASIDE = "claimed", "done", "retry", "set_aside"
+FINISHED = (DONE, SET_ASIDE)
+MAX_ERROR = 2000
+
+
+class LostClaim(Exception):
+    """Another daemon took this message over (our lease ran out): nothing of ours may be committed for it."""
+
+
+@dataclass(frozen=True)
+class Claimed:
+    key: str
+    attempts: int  # including this one
+
+
+def imap_key(folder: str, uidvalidity: int, uid: int) -> str:
+    return f"imap:{folder}/{uidvalidity}/{uid}"
+
+
+def known(session: Session, keys: Iterable[str]) -> dict[str, IntakeRecord]:
+    wanted = list(keys)
+    found: dict[str, IntakeRecord] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        found.update({r.key: r for r in session.scalars(select(IntakeRecord).where(IntakeRecord.key.in_(chunk)))})
+    return found
+
+
+def claimable(record: IntakeRecord | None, now: datetime) -> bool:
+    """Whether a daemon may claim the message now (new, a retry that is due, or a claim whose lease ran out)."""
+    if record is None:
+        return True
+    if record.status == RETRY:
+        return record.next_attempt_at is None or record.next_attempt_at <= now
+    if record.status == CLAIMED:
+        return record.lease_until is None or record.lease_until < now
+    return False
+
+
+def claim(session: Session, *, source: str, key: str, owner: str, now: datetime, lease: timedelta) -> Claimed | None:
+    """Claim KEY for OWNER until now+LEASE; None when another daemon holds it or it is finished."""
+    until = now + lease
+    inserted = session.execute(
+        insert_for(session, IntakeRecord)
+        .values(source=source, key=key, status=CLAIMED, attempts=1, lease_owner=owner, lease_until=until,
+                case_ids=[], created_at=now, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(IntakeRecord.attempts)
+    ).scalar_one_or_none()
+    if inserted is not None:
+        return Claimed(key, inserted)
+    taken = session.execute(
+        update(IntakeRecord)
+        .where(IntakeRecord.key == key, or_(
+            and_(IntakeRecord.status == RETRY,
+                 or_(IntakeRecord.next_attempt_at.is_(None), IntakeRecord.next_attempt_at <= now)),
+            and_(IntakeRecord.status == CLAIMED, IntakeRecord.lease_until < now)))
+        .values(status=CLAIMED, lease_owner=owner, lease_until=until, attempts=IntakeRecord.attempts + 1,
+                updated_at=now)
+        .returning(IntakeRecord.attempts)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    return Claimed(key, taken) if taken is not None else None
+
+
+def complete(session: Session, *, key: str, owner: str, now: datetime, outcome: str, case_ids: Iterable[int],
+             message_id: str | None, content_hash: str | None, status: str = DONE) -> None:
+    """Finish OWNER's claim on KEY inside the caller's transaction (the one writing the cases); LostClaim if the
+    claim is no longer ours, which must roll that transaction back."""
+    result = session.execute(
+        update(IntakeRecord)
+        .where(IntakeRecord.key == key, IntakeRecord.lease_owner == owner, IntakeRecord.status == CLAIMED)
+        .values(status=status, outcome=outcome, case_ids=list(case_ids), message_id=message_id,
+                content_hash=content_hash, lease_owner=None, lease_until=None, last_error=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise LostClaim(f"{key}: the claim of {owner} was taken over")
+
+
+def fail(session: Session, *, key: str, owner: str, now: datetime, error: str, max_attempts: int,
+         retry_after: timedelta, counts: bool = True) -> str:
+    """Record a failed attempt: back to RETRY with exponential backoff, or SET_ASIDE after MAX_ATTEMPTS.
+    COUNTS=False (the sender could not be judged for the moment) does not bring the message nearer to being set
+    aside. Returns the new status ('' when the claim was no longer ours)."""
+    record = session.scalars(select(IntakeRecord).where(IntakeRecord.key == key, IntakeRecord.lease_owner == owner,
+                                                        IntakeRecord.status == CLAIMED)).one_or_none()
+    if record is None:
+        return ""
+    if not counts:
+        record.attempts = max(0, record.attempts - 1)
+    failures = max(1, record.attempts)
+    record.status = SET_ASIDE if counts and record.attempts >= max_attempts else RETRY
+    record.next_attempt_at = now + retry_after * (2 ** min(failures - 1, 10))
+    record.last_error = error[:MAX_ERROR]
+    record.lease_owner, record.lease_until, record.updated_at = None, None, now
+    if record.status == SET_ASIDE:
+        record.outcome = SET_ASIDE
+    return record.status
+
+
+def release(session: Session, *, key: str, owner: str, now: datetime) -> None:
+    """Give back OWNER's claim on KEY untouched: due again at once, the attempt not counted."""
+    session.execute(update(IntakeRecord)
+                    .where(IntakeRecord.key == key, IntakeRecord.lease_owner == owner, IntakeRecord.status == CLAIMED)
+                    .values(status=RETRY, next_attempt_at=now, attempts=IntakeRecord.attempts - 1, lease_owner=None,
+                            lease_until=None, updated_at=now)
+                    .execution_options(synchronize_session=False))
+
+
+def set_aside_now(session: Session, *, key: str, owner: str, now: datetime, error: str) -> None:
+    """Set a claimed message aside for staff at once (e.g. one that keeps crashing the daemon)."""
+    session.execute(update(IntakeRecord).where(IntakeRecord.key == key, IntakeRecord.lease_owner == owner)
+                    .values(status=SET_ASIDE, outcome=SET_ASIDE, last_error=error[:MAX_ERROR], lease_owner=None,
+                            lease_until=None, updated_at=now)
+                    .execution_options(synchronize_session=False))
+
+
+def earlier_sighting(session: Session, *, source: str, key: str, message_id: str | None,
+                     content_hash: str) -> IntakeRecord | None:
+    """A finished record of the same message under another key (e.g. before a UIDVALIDITY change): the same bytes,
+    or the same Message-ID in the same mailbox."""
+    same = IntakeRecord.content_hash == content_hash
+    if message_id:
+        same = or_(same, IntakeRecord.message_id == message_id)
+    return session.scalars(select(IntakeRecord).where(
+        IntakeRecord.source == source, IntakeRecord.key != key, IntakeRecord.status.in_(FINISHED), same)
+        .order_by(IntakeRecord.id).limit(1)).one_or_none()
+
+
+def earlier_sightings(session: Session, *, source: str, messages: dict[str, tuple[str | None, str]]
+                      ) -> dict[str, IntakeRecord]:
+    """earlier_sighting for a batch: MESSAGES maps key -> (message_id, content_hash); one query."""
+    if not messages:
+        return {}
+    hashes = {h for _, h in messages.values()}
+    ids = {m for m, _ in messages.values() if m}
+    same = IntakeRecord.content_hash.in_(hashes)
+    if ids:
+        same = or_(same, IntakeRecord.message_id.in_(ids))
+    rows = list(session.scalars(select(IntakeRecord).where(
+        IntakeRecord.source == source, IntakeRecord.status.in_(FINISHED), same).order_by(IntakeRecord.id)))
+    found: dict[str, IntakeRecord] = {}
+    for key, (message_id, content_hash) in messages.items():
+        for row in rows:
+            if row.key != key and (row.content_hash == content_hash or (message_id and row.message_id == message_id)):
+                found[key] = row
+                break
+    return found
+
+
+def mark_cleaned(session: Session, keys: Iterable[str], now: datetime) -> None:
+    wanted = list(keys)
+    if wanted:
+        session.execute(update(IntakeRecord).where(IntakeRecord.key.in_(wanted))
+                        .values(cleaned_at=now).execution_options(synchronize_session=False))
+
+
+def release_expired(session: Session, now: datetime) -> int:
+    """Housekeeping: claims whose lease ran out (their daemon died) go back to RETRY, due at once."""
+    result = session.execute(update(IntakeRecord)
+                             .where(IntakeRecord.status == CLAIMED, IntakeRecord.lease_until < now)
+                             .values(status=RETRY, next_attempt_at=now, lease_owner=None, lease_until=None,
+                                     updated_at=now)
+                             .execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def mailbox_state(session: Session, mailbox: str) -> MailboxState | None:
+    return session.get(MailboxState, mailbox)
+
+
+def record_poll(session: Session, *, mailbox: str, uidvalidity: int | None, last_uid: int, now: datetime) -> bool:
+    """Remember what a poll saw; True when UIDVALIDITY changed since the last one (UIDs mean other messages now)."""
+    state = session.get(MailboxState, mailbox, with_for_update=True)
+    if state is None:
+        session.add(MailboxState(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=last_uid, last_poll_at=now))
+        return False
+    changed = state.uidvalidity is not None and uidvalidity is not None and state.uidvalidity != uidvalidity
+    if changed:
+        state.last_uid = 0
+    state.uidvalidity = uidvalidity
+    state.last_uid = max(state.last_uid, last_uid)
+    state.last_poll_at = now
+    return changed

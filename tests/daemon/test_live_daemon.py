@@ -1,0 +1,83 @@
+"""The daemon running with its scheduler: IDLE answers within seconds, /healthz and /metrics, a Maildir source and
+sink on one machine."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import select
+
+from store.models import IntakeRecord
+from tests.daemon.conftest import MakeDaemon
+from tests.support.daemon_setup import sample_message
+from tests.support.dovecot import DovecotServer
+from tests.support.smtp_server import SmtpServer
+
+
+def test_idle_answers_new_mail_within_seconds_without_waiting_for_the_poll(
+        dovecot: DovecotServer, smtp_server: SmtpServer, make_daemon: MakeDaemon) -> None:
+    daemon = make_daemon(dovecot=dovecot, smtp=smtp_server, imap={"poll_seconds": 600})
+    daemon.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not (daemon.idler and daemon.idler.active) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert daemon.idler is not None and daemon.idler.active
+        latencies = []
+        for n in range(3):
+            began = time.monotonic()
+            dovecot.append(sample_message(n))
+            assert len(smtp_server.wait_for(n + 1, timeout=5)) == n + 1
+            latencies.append(time.monotonic() - began)
+        assert max(latencies) < 2.0, latencies
+    finally:
+        daemon.shutdown()
+
+
+def test_health_and_metrics_endpoint(dovecot: DovecotServer, smtp_server: SmtpServer,
+                                     make_daemon: MakeDaemon) -> None:
+    dovecot.append(sample_message(1), sample_message(2, subject="Help [flag]"))
+    daemon = make_daemon(dovecot=dovecot, smtp=smtp_server)
+    daemon.start()
+    try:
+        assert len(smtp_server.wait_for(2, timeout=10)) == 2
+        assert daemon.health is not None
+        base = f"http://127.0.0.1:{daemon.health.port}"
+        with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
+            assert response.status == 200 and b'"ok"' in response.read()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(base + "/metrics", timeout=5) as response:
+                metrics = response.read().decode()
+            if 'mailbot_outbox{status="sent"} 2.0' in metrics:
+                break
+            time.sleep(0.1)
+        assert 'mailbot_outbox{status="sent"} 2.0' in metrics
+        assert 'mailbot_outbox{status="uncertain"} 0.0' in metrics
+        assert 'mailbot_cases{outcome="flagged"} 1.0' in metrics
+        assert 'mailbot_intake{status="done"} 2.0' in metrics
+        assert "mailbot_last_successful_poll_timestamp_seconds" in metrics
+        assert "mailbot_backlog 0.0" in metrics
+    finally:
+        daemon.shutdown()
+
+
+def test_maildir_source_and_sink_on_one_machine(tmp_path: Path, make_daemon: MakeDaemon) -> None:
+    inbox = tmp_path / "inbox"
+    for sub in ("new", "cur", "tmp"):
+        (inbox / sub).mkdir(parents=True)
+    for n in range(4):
+        (inbox / "new" / f"17000000{n}.M{n}.host").write_bytes(sample_message(n, subject="x [flag]" if n == 3
+                                                                              else None))
+    daemon = make_daemon(base=tmp_path)
+    assert daemon.run_once().handled == 4
+    assert list((inbox / "new").iterdir()) == []
+    assert len(list((inbox / ".Approved" / "cur").iterdir())) == 3
+    assert len(list((inbox / ".Flagged" / "cur").iterdir())) == 1
+    sent = list((tmp_path / "sent" / "new").iterdir())
+    assert len(sent) == 4 and all(b"Message-ID: <OE-" in p.read_bytes() for p in sent)
+    assert make_daemon(base=tmp_path).run_once().handled == 0
+    with daemon.sessions() as session:
+        assert set(session.scalars(select(IntakeRecord.status))) == {"done"}

@@ -1,0 +1,62 @@
+"""A small real message handler for the daemon's tests, writing to the real store the way the pipeline does:
+the raw message, one case and one reply row, and the intake claim, in one transaction.
+
+Its decision is read from the subject, so tests can steer it: "[fail]" raises (a message that always fails),
+"[later]" raises TemporaryFailure, "[flag]" flags the case; anything else is approved with one reply to the sender.
+"""
+
+from __future__ import annotations
+
+import time
+from email import message_from_bytes
+from email.utils import parseaddr
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailbot.message_handler import HandleResult, IntakeClaim, TemporaryFailure
+from mailbot.outbox_rows import outbox_message_id
+from store.cases import next_reference, store_message
+from store.db import transaction
+from store.models import Case, OutboxMessage
+from store.review import set_reasons
+
+DOMAIN = "mailbot.test"
+
+
+class SimpleHandler:
+    def __init__(self, sessions: sessionmaker[Session], mailbox: str = "pcse.openexeter@nhs.net",
+                 delay: float = 0.0) -> None:
+        self.sessions = sessions
+        self.mailbox = mailbox
+        self.delay = delay  # seconds of "work" per message, so a test can kill the daemon in the middle
+
+    def __call__(self, raw: bytes, claim: IntakeClaim) -> HandleResult:
+        msg = message_from_bytes(raw)
+        subject = str(msg.get("Subject", ""))
+        if "[fail]" in subject:
+            raise ValueError("this message always fails")
+        if "[later]" in subject:
+            raise TemporaryFailure("a look-up failed for now")
+        outcome = "flagged" if "[flag]" in subject else "approved"
+        sender = parseaddr(str(msg.get("From", "")))[1]
+        if self.delay:
+            time.sleep(self.delay)
+        with transaction(self.sessions) as session:
+            row = store_message(session, raw=raw, source=claim.key, message_id=claim.message_id,
+                                content_hash=claim.content_hash, received_at=claim.now)
+            case = Case(reference=next_reference(session, claim.now.year), kind="unclear", outcome=outcome,
+                        reasons=[], checks=[], fields={}, changes=[], sender=sender, subject=subject,
+                        message_row_id=row.id, needs_review=outcome == "flagged", created_at=claim.now,
+                        updated_at=claim.now, decided_at=claim.now, decided_by="mailbot")
+            session.add(case)
+            session.flush()
+            set_reasons(session, case, ["request.unclear"] if outcome == "flagged" else [])
+            headers = {"From": self.mailbox, "To": sender, "Auto-Submitted": "auto-replied",
+                       "In-Reply-To": claim.message_id or ""}
+            session.add(OutboxMessage(case_id=case.id, message_id=outbox_message_id(case.reference, 1, DOMAIN),
+                                      purpose="reply", recipient=sender, subject=f"Re: {subject} [{case.reference}]",
+                                      body=f"Your message {claim.message_id} is {outcome}.\n", headers=headers,
+                                      status="pending", attempts=0, next_attempt_at=claim.now, created_at=claim.now))
+            result = HandleResult(outcome, (case.id,))
+            claim.complete(session, result)
+        return result
