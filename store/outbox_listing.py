@@ -6,9 +6,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.models import Case, OutboxMessage
+from store.outbox_queue import FAILED, PENDING, SENDING, SENT, TRANSMITTING, UNCERTAIN
 
-PROBLEM_STATUSES = ("uncertain", "failed")
-STATUSES = ("pending", "sending", "sent", "failed", "uncertain")
+PROBLEM_STATUSES = (UNCERTAIN, FAILED)
+STATUSES = (PENDING, SENDING, TRANSMITTING, SENT, FAILED, UNCERTAIN)
 
 
 def outbox_rows(session: Session, statuses: tuple[str, ...] = (), *, limit: int = 50,
