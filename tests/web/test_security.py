@@ -201,3 +201,16 @@ def test_after_login_only_a_path_on_this_site_is_followed(world: WebWorld) -> No
         response = world.client.post("/login", data={"name": STAFF_NAME, "password": STAFF_PASSWORD,
                                                       "csrf_token": csrf_of(page.text), "next": target})
         assert response.headers["location"] == "/"
+
+
+def test_every_form_on_every_page_carries_the_csrf_token(world: WebWorld, staff_client: TestClient) -> None:
+    ref = world.seeded.approvable
+    csrf = csrf_of(staff_client.get("/").text)
+    paths = ("/", f"/cases/{ref}", "/outbox", "/register?q=a", "/register/A81001")
+    pages = [staff_client.get(path).text for path in paths]
+    pages.append(staff_client.post(f"/cases/{ref}/approve", data={"csrf_token": csrf}).text)
+    pages.append(staff_client.post(f"/cases/{world.seeded.rejectable}/reject", data={"csrf_token": csrf,
+                                                                                  "text": "x"}).text)
+    posts = [form for html in pages for form in re.findall(r"<form[^>]*method=\"post\".*?</form>", html, re.S)]
+    assert len(posts) >= 10
+    assert all(f'name="csrf_token" value="{csrf}"' in form for form in posts)
