@@ -7,6 +7,7 @@ Each goes through mailbot.review with by=the logged-in staff member, which audit
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -54,7 +55,7 @@ def _summary(case: Any) -> dict[str, str]:
 
 
 def _done(reference: str, what: str) -> RedirectResponse:
-    return RedirectResponse(f"/cases/{reference}?done={what}#outcome", status_code=303)
+    return RedirectResponse(f"/cases/{quote(reference.strip().upper())}?done={what}#outcome", status_code=303)
 
 
 def _approve_preview(request: Request, staff: Staff, form: FormData | None) -> Response:
