@@ -3,6 +3,7 @@ what the mailbot makes of it. README's first command runs this."""
 
 from __future__ import annotations
 
+import mailbox
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -69,3 +70,12 @@ def case_table(config: Config) -> str:
     lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in (header, *rows)]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def deliver(config: Config, messages: list[Path]) -> Path:
+    """Put MESSAGES in the configured source Maildir, as a mail server delivers them (into new/)."""
+    inbox = config.path(config.source.maildir)
+    box = mailbox.Maildir(inbox, create=True)
+    for path in messages:
+        box.add(path.read_bytes())
+    return inbox

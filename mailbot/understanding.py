@@ -8,16 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from parsers.forms.result import FormReading
-from parsers.kinds import Classification, KindContext, classify
-from parsers.message import MessageLimits, ParsedMessage, parse_message
-from rules.form_signature import is_signed
-from rules.sender import AuthPolicy, KeyLookup, SenderVerdict, authenticate_sender
-
 from parsers.guidance import Topic, guidance_topic
+from parsers.kinds import Classification, KindContext, classify, possible_forms
+from parsers.message import MessageLimits, ParsedMessage, parse_message
 from parsers.notice import parse_notice
 from parsers.permission_email import parse_permission_email
+from rules.form_signature import is_signed
 from rules.reasons import Kind
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
+from rules.sender import AuthPolicy, KeyLookup, SenderVerdict, authenticate_sender
 
 FORM_TYPES = ("application/pdf",)
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/gif", "image/bmp", "image/webp")
@@ -85,7 +84,7 @@ class Understander:
     def _kind(self, parsed: ParsedMessage, found: Classification) -> tuple[Kind, tuple[str, ...]]:
         # A reply to one of our rejections that carries the corrected form is a new request (linked to the old
         # case), not just a note on it: people put things right by answering our reply.
-        if found.kind == Kind.FOLLOW_UP and any(a.sniffed_type in FORM_TYPES for a in parsed.attachments):
+        if found.kind == Kind.FOLLOW_UP and any(a.sniffed_type in FORM_TYPES for a in possible_forms(parsed)):
             return Kind.PRIMARY_USER_REQUEST, (*found.notes, "a reply to our message, carrying a form")
         return found.kind, found.notes
 
@@ -98,7 +97,7 @@ class Understander:
     def _forms(self, parsed: ParsedMessage) -> tuple[PrimaryUserRequest, ...]:
         forms: list[PrimaryUserRequest] = []
         not_forms: list[str] = []
-        for attachment in parsed.attachments:
+        for attachment in possible_forms(parsed):  # PDFs and pictures big enough to be a scan, not logos
             name = attachment.filename or "unnamed attachment"
             if attachment.sniffed_type in IMAGE_TYPES:
                 forms.append(PrimaryUserRequest(reading="unreadable", attachment=name,

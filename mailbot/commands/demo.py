@@ -42,8 +42,12 @@ def run(args: argparse.Namespace) -> int:
         run_cli(["--config", config_path, "org", "show", code])
         print()
     _, messages = write_mailbox(directory, config.mailbox.address, utcnow())
-    print(f"{len(messages)} sample messages in {directory / 'messages'}\n")
-    status = run_cli(["--config", config_path, "process", *map(str, messages)])
+    inbox = demo.deliver(config, messages)
+    print(f"{len(messages)} sample messages (copies in {directory / 'messages'}) delivered to the Maildir {inbox}\n")
+    # The real daemon, on the embedded default: the local Maildir in, replies to the local Maildir `sent`.
+    status = run_cli(["--config", config_path, "run", "--once"])
     print()
     print(demo.case_table(config))
+    print(f"\nReplies written to {config.path(config.sink.maildir)}; the cases waiting for staff:")
+    run_cli(["--config", config_path, "review", "list"])
     return status

@@ -1,49 +1,42 @@
-"""Messages as a real NHS mail server would deliver them: composed with the standard library and DKIM-signed with
-dkimpy using a key made for the test run, whose public half goes in a `test_public_keys` file (SPEC 4)."""
+"""Messages as a real NHS mail server would deliver them: composed with the standard library and DKIM-signed
+(tests.support.dkim_signing) with a key made for the test run, whose public half goes in a `test_public_keys` file."""
 
 from __future__ import annotations
 
-import base64
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-import dkim
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from tests.support import dkim_signing
 
-SIGNED_HEADERS = (b"from", b"to", b"subject", b"date", b"message-id", b"content-type", b"mime-version",
-                  b"in-reply-to", b"references")
+SIGNED_HEADERS = ("from", "to", "subject", "date", "message-id", "content-type", "mime-version", "in-reply-to",
+                  "references")
+_fresh = itertools.count(1000)  # dkim_signing caches keys by number: each generate() gets a new one
 
 
 @dataclass(frozen=True)
 class SigningKey:
+    """An RSA key published under SELECTOR for the domains a test writes into its key file."""
+
     selector: str
-    private_pem: bytes
-    public_b64: str
+    key: dkim_signing.SigningKey
 
     @classmethod
     def generate(cls, selector: str = "test", bits: int = 2048) -> SigningKey:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-        private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                    serialization.NoEncryption())
-        public = key.public_key().public_bytes(serialization.Encoding.DER,
-                                               serialization.PublicFormat.SubjectPublicKeyInfo)
-        return cls(selector, private, base64.b64encode(public).decode())
-
-    def record_line(self, domain: str) -> str:
-        return f"{self.selector}._domainkey.{domain} v=DKIM1; k=rsa; p={self.public_b64}"
+        return cls(selector, dkim_signing.rsa_key(bits, number=next(_fresh)))
 
     def write_key_file(self, path: Path, domains: tuple[str, ...] = ("nhs.net",)) -> Path:
-        path.write_text("".join(self.record_line(d) + "\n" for d in domains))
-        return path
+        ring = dkim_signing.KeyRing()
+        for domain in domains:
+            ring.publish(self.key, domain, self.selector)
+        return ring.write(path)
 
     def sign(self, raw: bytes, domain: str) -> bytes:
-        signature = dkim.sign(raw, self.selector.encode(), domain.encode(), self.private_pem,
-                              include_headers=[h for h in SIGNED_HEADERS if h in raw.lower()])
-        return signature + raw
+        present = tuple(h for h in SIGNED_HEADERS if f"\n{h}:".encode() in b"\n" + raw.lower())
+        return dkim_signing.sign(raw, self.key, domain, self.selector, headers=present)
 
 
 def compose(*, sender: str, to: str, subject: str, body: str, date: datetime | None = None,
