@@ -148,3 +148,12 @@ def test_reject_a_case_and_read_the_reply(page: object) -> None:
     page.get_by_text("reply to tom.white1@nhs.net").click()
     expect(page.locator("#case-mails")).to_contain_text("Please tell us the user's name and the applications")
     page.screenshot(path=str(SCREENSHOTS / "rejected-case.png"), full_page=True)
+
+
+def test_behind_a_local_tls_proxy_the_cookies_are_secure(server: str) -> None:
+    """`mailbot web` believes X-Forwarded-Proto only from the local proxy, and then marks cookies Secure."""
+    plain = httpx.get(f"{server}/login")
+    proxied = httpx.get(f"{server}/login", headers={"X-Forwarded-Proto": "https"})
+    assert "secure" not in plain.headers["set-cookie"].lower()
+    assert "secure" in proxied.headers["set-cookie"].lower()
+    assert "server" not in plain.headers  # no version banner
