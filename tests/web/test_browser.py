@@ -157,3 +157,15 @@ def test_behind_a_local_tls_proxy_the_cookies_are_secure(server: str) -> None:
     assert "secure" not in plain.headers["set-cookie"].lower()
     assert "secure" in proxied.headers["set-cookie"].lower()
     assert "server" not in plain.headers  # no version banner
+
+
+def test_the_keyboard_reaches_the_log_in_form_in_reading_order(page: object) -> None:
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.goto("/login")  # nothing takes the focus on its own (no autofocus): the first Tab is the skip link
+    order = []
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("() => document.activeElement.id || document.activeElement.textContent.trim()"))
+    assert order == ["Skip to main content", "Open Exeter access – PCSE review", "name", "password", "Log in"]
