@@ -169,3 +169,44 @@ def test_the_keyboard_reaches_the_log_in_form_in_reading_order(page: object) -> 
         page.keyboard.press("Tab")
         order.append(page.evaluate("() => document.activeElement.id || document.activeElement.textContent.trim()"))
     assert order == ["Skip to main content", "Open Exeter access – PCSE review", "name", "password", "Log in"]
+
+
+CONTRAST_JS = """
+() => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = el => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const worst = [];
+  for (const el of document.querySelectorAll('main *, header a, header button')) {
+    if (!el.offsetParent || ![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+    const fg = rgb(getComputedStyle(el).color).slice(0, 3), bg = background(el);
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    if (ratio < 4.5) worst.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)}`);
+  }
+  return worst;
+}
+"""
+
+
+def test_text_contrast_is_at_least_4_5_to_1(page: object) -> None:
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    log_in(page)
+    for path in ("/", "/cases/OE-2026-000103", "/register/A81001"):
+        page.goto(path)
+        assert page.evaluate(CONTRAST_JS) == [], path
+    # The check sees a faint grey when there is one.
+    page.evaluate("() => { const p = document.createElement('p'); p.style.color = '#bbbbbb'; p.textContent = 'x'; "
+                  "document.querySelector('main').appendChild(p); }")
+    assert len(page.evaluate(CONTRAST_JS)) == 1
