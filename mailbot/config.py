@@ -151,6 +151,17 @@ class DaemonSection:
 
 
 @dataclass(frozen=True)
+class WebSection:
+    listen: str = "127.0.0.1:8080"
+    session_idle_minutes: int = 30
+    session_absolute_minutes: int = 600
+    lockout_attempts: int = 5
+    lockout_minutes: int = 15
+    secure_cookies: str = field(default="auto", metadata=_choice("auto", "always", "never"))
+    assets_dir: str = "var/web"
+
+
+@dataclass(frozen=True)
 class Config:
     mailbox: MailboxSection = field(default_factory=MailboxSection)
     store: StoreSection = field(default_factory=StoreSection)
@@ -166,6 +177,7 @@ class Config:
     http: HttpSection = field(default_factory=HttpSection)
     folders: FoldersSection = field(default_factory=FoldersSection)
     daemon: DaemonSection = field(default_factory=DaemonSection)
+    web: WebSection = field(default_factory=WebSection)
     # Not keys: where the config came from, for resolving relative paths and for messages.
     source_path: Path | None = field(default=None, compare=False)
     base_dir: Path = field(default_factory=Path.cwd, compare=False)

@@ -8,6 +8,8 @@ source scripts/lib/setup.sh
 ensure_venv test
 ensure_postgres
 ensure_dovecot
+ensure_chromium
+ensure_nhsuk_frontend
 
 log "ruff"
 .venv/bin/ruff check .

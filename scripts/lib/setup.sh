@@ -60,3 +60,21 @@ ensure_postgres() {
   log "PostgreSQL is not running at $host:5432 and could not be started"
   return 1
 }
+
+# NHS.UK frontend styles for the staff web page, from the npm registry into git-ignored var/web (never committed).
+# The pages work without them (plain accessible HTML), so a machine without npm only loses the NHS look.
+NHSUK_FRONTEND_RANGE="^10.6.1"
+ensure_nhsuk_frontend() {
+  if [ -f var/web/node_modules/nhsuk-frontend/package.json ]; then return 0; fi
+  if ! command -v npm >/dev/null; then log "npm not found: the web page will be served without NHS.UK styles"; return 0; fi
+  log "installing nhsuk-frontend@$NHSUK_FRONTEND_RANGE into var/web"
+  mkdir -p var/web
+  npm install --prefix var/web --no-audit --no-fund --silent "nhsuk-frontend@$NHSUK_FRONTEND_RANGE" >/dev/null
+}
+
+# Debian's chromium for the browser tests (Playwright's own browser download does not work here).
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then return 0; fi
+  log "installing Debian's chromium"
+  apt_install chromium
+}

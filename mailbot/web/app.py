@@ -1,0 +1,64 @@
+"""The web application: its routes, static files and middleware. `create_app(App)` is all `mailbot web` needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from mailbot.app import App
+from mailbot.clock import utcnow
+from mailbot.web import case_actions, case_page, login, outbox_pages, queue_page, register_pages
+from mailbot.web.security import SecurityHeaders
+from mailbot.web.state import WebState
+from mailbot.web.templating import make_templates
+
+STATIC = Path(__file__).parent / "static"
+NHSUK_DIST = Path("node_modules/nhsuk-frontend/dist/nhsuk")
+NHSUK_CSS = "nhsuk-frontend.min.css"
+
+
+def nhsuk_folder(app: App) -> Path | None:
+    """The NHS.UK frontend the build installed under [web] assets_dir, if it is there."""
+    folder = app.config.path(app.config.web.assets_dir) / NHSUK_DIST
+    return folder if (folder / NHSUK_CSS).is_file() else None
+
+
+def routes(nhsuk: Path | None) -> list[BaseRoute]:
+    found: list[BaseRoute] = [
+        Route("/login", login.login_page, methods=["GET"]),
+        Route("/login", login.login_submit, methods=["POST"]),
+        Route("/logout", login.logout, methods=["POST"]),
+        Route("/", queue_page.queue_view, methods=["GET"]),
+        Route("/cases/{reference}", case_page.case_view, methods=["GET"]),
+        Route("/cases/{reference}/attachments/{index:int}", case_page.attachment, methods=["GET"]),
+        Route("/cases/{reference}/attachments/{index:int}/page1.png", case_page.page_image, methods=["GET"]),
+        Route("/cases/{reference}/approve", case_actions.approve_preview, methods=["POST"]),
+        Route("/cases/{reference}/approve/confirm", case_actions.approve_confirm, methods=["POST"]),
+        Route("/cases/{reference}/reject", case_actions.reject_preview, methods=["POST"]),
+        Route("/cases/{reference}/reject/confirm", case_actions.reject_confirm, methods=["POST"]),
+        Route("/cases/{reference}/close", case_actions.close_case, methods=["POST"]),
+        Route("/cases/{reference}/note", case_actions.add_note, methods=["POST"]),
+        Route("/outbox", outbox_pages.outbox_view, methods=["GET"]),
+        Route("/outbox/{message_id:int}", outbox_pages.outbox_message_view, methods=["GET"]),
+        Route("/register", register_pages.search, methods=["GET"]),
+        Route("/register/{code}", register_pages.organisation_view, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    if nhsuk is not None:
+        found.append(Mount("/nhsuk", StaticFiles(directory=nhsuk), name="nhsuk"))
+        # The NHS.UK stylesheet asks for its icons at /assets/images/...
+        found.append(Mount("/assets", StaticFiles(directory=nhsuk / "assets"), name="nhsuk-assets"))
+    return found
+
+
+def create_app(app: App, *, clock: Callable[[], datetime] = utcnow) -> Starlette:
+    nhsuk = nhsuk_folder(app)
+    web = Starlette(routes=routes(nhsuk), middleware=[Middleware(SecurityHeaders)])
+    web.state.web = WebState(app=app, clock=clock, templates=make_templates(nhsuk_css=nhsuk is not None))
+    return web

@@ -1,0 +1,70 @@
+"""Page 1 of a PDF attachment as a PNG, drawn by PDFium in a child process under CPU, memory and time limits:
+a hostile PDF can at worst fail to show, never take the web server down (a PDF bomb made PDFium use 2 GB)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import resource
+import subprocess
+import sys
+from collections import OrderedDict
+from threading import Lock
+
+MAX_PDF_BYTES = 25 * 1024 * 1024
+MEMORY_LIMIT = 768 * 1024 * 1024
+CPU_SECONDS = 10
+WALL_SECONDS = 20
+TARGET_WIDTH_PX = 900
+_CACHE: OrderedDict[str, bytes] = OrderedDict()
+_CACHE_SIZE = 32
+_LOCK = Lock()
+
+
+class PageImageError(Exception):
+    """The page could not be drawn; the message says why in plain words."""
+
+
+def render_first_page(pdf: bytes) -> bytes:
+    """PNG bytes of page 1 (cached by content, so a page is drawn once however often it is viewed)."""
+    if len(pdf) > MAX_PDF_BYTES:
+        raise PageImageError("the file is too large to draw")
+    key = hashlib.sha256(pdf).hexdigest()
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    try:
+        done = subprocess.run([sys.executable, "-m", "mailbot.web.pdf_image"], input=pdf, capture_output=True,
+                              timeout=WALL_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        raise PageImageError("drawing it took too long") from None
+    if done.returncode != 0 or not done.stdout.startswith(b"\x89PNG"):
+        raise PageImageError("it is not a PDF that can be drawn (damaged, protected or too complex)")
+    with _LOCK:
+        _CACHE[key] = done.stdout
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return done.stdout
+
+
+def _child() -> int:
+    # Limits first, before PDFium is even loaded.
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
+    import pypdfium2 as pdfium
+
+    data = sys.stdin.buffer.read(MAX_PDF_BYTES + 1)
+    pdf = pdfium.PdfDocument(data)
+    pdf.init_forms()  # so filled-in form fields are drawn too
+    page = pdf[0]
+    width, _height = page.get_size()
+    bitmap = page.render(scale=min(3.0, TARGET_WIDTH_PX / max(width, 1.0)), may_draw_forms=True)
+    out = io.BytesIO()
+    bitmap.to_pil().save(out, format="PNG", optimize=False)
+    sys.stdout.buffer.write(out.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child())

@@ -1,0 +1,141 @@
+"""Staff accounts and their web sessions: argon2id password hashes, lockout after repeated failures, and session
+tokens of which only a hash is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from store import audit
+from store.models import StaffMember, StaffSession
+
+HASHER = PasswordHasher()  # argon2id with the library's RFC 9106 "low memory" defaults
+# Verified against when the name is unknown, so a wrong name takes as long as a wrong password.
+_DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
+MIN_PASSWORD_LENGTH = 12
+
+
+class StaffError(Exception):
+    """A staff account cannot be added or changed as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    attempts: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta = timedelta(minutes=30)
+    absolute: timedelta = timedelta(hours=10)
+
+
+def staff_by_name(session: Session, name: str) -> StaffMember | None:
+    return session.scalar(select(StaffMember).where(StaffMember.name == name.strip()))
+
+
+def add_staff(session: Session, name: str, password: str, *, now: datetime, by: str) -> StaffMember:
+    name = name.strip()
+    if not name or len(name) > 200 or any(ord(c) < 32 for c in name):
+        raise StaffError("a staff name must be 1 to 200 printable characters")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise StaffError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+    if staff_by_name(session, name) is not None:
+        raise StaffError(f"there is already a staff member called {name!r}")
+    member = StaffMember(name=name, password_hash=HASHER.hash(password), disabled=False, failed_logins=0,
+                         created_at=now, updated_at=now)
+    session.add(member)
+    audit.record(session, at=now, actor=by, action="staff.added", staff=name)
+    return member
+
+
+def disable_staff(session: Session, name: str, *, now: datetime, by: str) -> None:
+    """Disable the account and end every session it has, at once."""
+    member = staff_by_name(session, name)
+    if member is None:
+        raise StaffError(f"no staff member called {name!r}")
+    member.disabled, member.updated_at = True, now
+    session.execute(delete(StaffSession).where(StaffSession.staff_id == member.id))
+    audit.record(session, at=now, actor=by, action="staff.disabled", staff=member.name)
+
+
+def check_login(session: Session, name: str, password: str, *, now: datetime,
+                policy: LoginPolicy) -> StaffMember | None:
+    """The staff member when NAME and PASSWORD are right and the account is usable, else None.
+
+    Every failure looks the same to the caller (no hint whether the name exists, is disabled or locked).
+    POLICY.attempts failures in a row lock the account for POLICY.lockout, even against the right password.
+    """
+    member = staff_by_name(session, name)
+    if member is None:
+        _verify(_DUMMY_HASH, password)
+        return None
+    if member.locked_until is not None and member.locked_until > now:
+        _verify(_DUMMY_HASH, password)
+        return None
+    if not _verify(member.password_hash, password) or member.disabled:
+        member.failed_logins += 1
+        member.updated_at = now
+        if member.failed_logins >= policy.attempts:
+            member.locked_until, member.failed_logins = now + policy.lockout, 0
+            audit.record(session, at=now, actor="mailbot", action="staff.locked", staff=member.name,
+                         until=member.locked_until.isoformat())
+        return None
+    if HASHER.check_needs_rehash(member.password_hash):
+        member.password_hash = HASHER.hash(password)
+    member.failed_logins, member.locked_until, member.last_login_at, member.updated_at = 0, None, now, now
+    return member
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(session: Session, member: StaffMember, *, now: datetime) -> str:
+    """A new session for MEMBER; returns the token for the cookie (it is not stored)."""
+    token = secrets.token_urlsafe(32)
+    session.add(StaffSession(token_hash=token_hash(token), staff_id=member.id, csrf_token=secrets.token_urlsafe(32),
+                             created_at=now, last_seen_at=now))
+    return token
+
+
+# Writing last_seen_at on every request would make each page view a write; a minute's slack is plenty.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def session_state(session: Session, token: str, *, now: datetime,
+                  policy: SessionPolicy) -> tuple[StaffSession | None, str]:
+    """The session for TOKEN and what to do about it, read only: "live", "touch" (live, and its last-seen time is
+    worth writing), "expired" (ended by time or a disabled account: delete it) or "none"."""
+    if not token:
+        return None, "none"
+    row = session.scalar(select(StaffSession).where(StaffSession.token_hash == token_hash(token)))
+    if row is None:
+        return None, "none"
+    if now - row.last_seen_at > policy.idle or now - row.created_at > policy.absolute or row.staff.disabled:
+        return row, "expired"
+    return row, "touch" if now - row.last_seen_at > TOUCH_EVERY else "live"
+
+
+def touch_session(session: Session, token: str, *, now: datetime) -> None:
+    session.execute(update(StaffSession).where(StaffSession.token_hash == token_hash(token))
+                    .values(last_seen_at=now))
+
+
+def end_session(session: Session, token: str) -> None:
+    session.execute(delete(StaffSession).where(StaffSession.token_hash == token_hash(token)))
