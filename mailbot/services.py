@@ -6,10 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from parsers.forms.reading import FormReadOptions
-from parsers.kinds import KindContext
-from parsers.message import MessageLimits
-from rules.sender import AuthPolicy
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import Config
@@ -17,6 +13,10 @@ from mailbot.dkim_keys import key_lookup_from_config
 from mailbot.sandbox import FormReader
 from mailbot.settings import message_id_domain
 from mailbot.understanding import Understander
+from parsers.forms.reading import FormReadOptions
+from parsers.kinds import KindContext
+from parsers.message import MessageLimits
+from rules.sender import AuthPolicy
 from store.register import catalogue_names
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.forms_fixtures import filled_form
-
 from tests.pipeline.conftest import SYSTEM, Bot
+from tests.support.forms_fixtures import filled_form
 
 GOOD_GP_FORM = {
     "org_name": "The Oakwood Surgery", "org_code": "A81001", "pu_full_name": "Sam New",
