@@ -1,6 +1,6 @@
 """How long authenticate_sender takes on signed messages: median and p95 per message kind.
 
-    /work/venv/bin/python bench/bench_auth.py [--runs 2000]
+    .venv/bin/python bench/bench_auth.py [--runs 2000]
 
 Keys come from memory (no DNS), so this measures parsing, our rules and the signature cryptography only.
 """

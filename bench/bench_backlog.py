@@ -2,7 +2,7 @@
 accepted by the SMTP server; beside it the in-process floor (the same handling with no IMAP, SMTP or scheduler)
 and the daemon's peak RSS.
 
-    /work/venv/bin/python -m bench.bench_backlog --messages 1000 [--kind simple|pipeline] [--store-url URL]
+    .venv/bin/python -m bench.bench_backlog --messages 1000 [--kind simple|pipeline] [--store-url URL]
 
 Targets (issue 6, 2-core machine): at least 150 messages/s and at least half the floor; peak RSS under 200 MB.
 """

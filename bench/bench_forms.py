@@ -1,7 +1,7 @@
 """Time to read one form, child process included (FormReader.read: send, parse, render the box, answer), for filled
 and flattened forms; the in-process read_form time alongside. Run from the repository root:
 
-    /work/venv/bin/python bench/bench_forms.py [--count 200] [--workers 2]
+    .venv/bin/python bench/bench_forms.py [--count 200] [--workers 2]
 """
 
 from __future__ import annotations

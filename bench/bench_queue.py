@@ -5,7 +5,7 @@ review, each with one to three reason codes, using executemany (SQLite) or COPY 
 server time of the queue page (the whole request through the app, logged in, via Starlette's TestClient) for
 the filters staff use. Prints one line per filter: median and 95th percentile in milliseconds.
 
-    /work/venv/bin/python bench/bench_queue.py [--cases 1000000] [--waiting 0.05] [--pg URL]
+    .venv/bin/python bench/bench_queue.py [--cases 1000000] [--waiting 0.05] [--pg URL]
 """
 
 from __future__ import annotations
