@@ -13,13 +13,11 @@ from parsers.kinds import Classification, KindContext, classify, possible_forms
 from parsers.message import MessageLimits, ParsedMessage, parse_message
 from parsers.notice import parse_notice
 from parsers.permission_email import parse_permission_email
+from parsers.sniff import IMAGE_TYPES, PDF
 from rules.form_signature import is_signed
 from rules.reasons import Kind
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
 from rules.sender import AuthPolicy, KeyLookup, SenderVerdict, authenticate_sender
-
-FORM_TYPES = ("application/pdf",)
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/gif", "image/bmp", "image/webp")
 
 
 class TryLater(Exception):
@@ -84,7 +82,7 @@ class Understander:
     def _kind(self, parsed: ParsedMessage, found: Classification) -> tuple[Kind, tuple[str, ...]]:
         # A reply to one of our rejections that carries the corrected form is a new request (linked to the old
         # case), not just a note on it: people put things right by answering our reply.
-        if found.kind == Kind.FOLLOW_UP and any(a.sniffed_type in FORM_TYPES for a in possible_forms(parsed)):
+        if found.kind == Kind.FOLLOW_UP and any(a.sniffed_type == PDF for a in possible_forms(parsed)):
             return Kind.PRIMARY_USER_REQUEST, (*found.notes, "a reply to our message, carrying a form")
         return found.kind, found.notes
 
@@ -102,8 +100,6 @@ class Understander:
             if attachment.sniffed_type in IMAGE_TYPES:
                 forms.append(PrimaryUserRequest(reading="unreadable", attachment=name,
                                                 problems=("a picture, not a PDF form: a person must read it",)))
-                continue
-            if attachment.sniffed_type not in FORM_TYPES:
                 continue
             reading = self.read_form(attachment.data)
             if reading.status == "not_a_form":
