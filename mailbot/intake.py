@@ -3,6 +3,7 @@ one transaction. Shared by `mailbot process` and the daemon."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,11 +19,12 @@ def seen_before(session: Session, u: Understanding) -> bool:
 
 
 def handle(sessions: sessionmaker[Session], understander: Understander, raw: bytes, *, source: str, now: datetime,
-           settings: Settings) -> list[CaseOutcome]:
+           settings: Settings, then: Callable[[Session, list[CaseOutcome]], None] | None = None) -> list[CaseOutcome]:
     """Record RAW and return its cases; raises TryLater (nothing recorded) when the sender cannot be judged now.
 
     The forms are read between two transactions, so no lock is held while a child process parses a PDF; the
-    first-sighting key inside `record` settles any race with another daemon.
+    first-sighting key inside `record` settles any race with another daemon. THEN, when given, runs inside the
+    recording transaction (the daemon finishes its intake claim there, so case and claim commit together).
     """
     u = understander.understand(raw)
     with sessions() as session:
@@ -31,4 +33,7 @@ def handle(sessions: sessionmaker[Session], understander: Understander, raw: byt
         if not seen:
             u = understander.with_forms(u)
         with session.begin():
-            return record(session, u, source=source, now=now, settings=settings)
+            cases = record(session, u, source=source, now=now, settings=settings)
+            if then is not None:
+                then(session, cases)
+            return cases

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.intake import seen_before
+from mailbot.intake import handle
 from mailbot.message_handler import HandleResult, IntakeClaim, overall_outcome
-from mailbot.pipeline import record
+from mailbot.pipeline import CaseOutcome
 from mailbot.settings import Settings
 from mailbot.understanding import Understander
 
@@ -21,16 +21,15 @@ class PipelineHandler:
     settings: Settings
 
     def __call__(self, raw: bytes, claim: IntakeClaim) -> HandleResult:
-        """Understand RAW (TryLater propagates: nothing recorded), read its forms unless it was seen before, then
-        record it and finish the claim in one transaction."""
-        u = self.understander.understand(raw)
-        with self.sessions() as session:
-            with session.begin():
-                seen = seen_before(session, u)
-            if not seen:
-                u = self.understander.with_forms(u)
-            with session.begin():
-                cases = record(session, u, source=claim.key, now=claim.now, settings=self.settings)
-                result = HandleResult(overall_outcome([c.outcome for c in cases]), tuple(c.case_id for c in cases))
-                claim.complete(session, result)
-        return result
+        """Handle RAW as mailbot.intake does (TryLater propagates: nothing recorded), finishing the claim in the
+        transaction that records the message."""
+        results: list[HandleResult] = []
+
+        def finish_claim(session: Session, cases: list[CaseOutcome]) -> None:
+            result = HandleResult(overall_outcome([c.outcome for c in cases]), tuple(c.case_id for c in cases))
+            claim.complete(session, result)
+            results.append(result)
+
+        handle(self.sessions, self.understander, raw, source=claim.key, now=claim.now, settings=self.settings,
+               then=finish_claim)
+        return results[0]
