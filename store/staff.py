@@ -42,15 +42,31 @@ def staff_by_name(session: Session, name: str) -> StaffMember | None:
     return session.scalar(select(StaffMember).where(StaffMember.name == name.strip()))
 
 
+def _checked_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise StaffError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+    return HASHER.hash(password)
+
+
+def _member(session: Session, name: str) -> StaffMember:
+    member = staff_by_name(session, name)
+    if member is None:
+        raise StaffError(f"no staff member called {name!r}")
+    return member
+
+
+def _end_sessions(session: Session, member: StaffMember) -> None:
+    session.execute(delete(StaffSession).where(StaffSession.staff_id == member.id))
+
+
 def add_staff(session: Session, name: str, password: str, *, now: datetime, by: str) -> StaffMember:
     name = name.strip()
     if not name or len(name) > 200 or any(ord(c) < 32 for c in name):
         raise StaffError("a staff name must be 1 to 200 printable characters")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise StaffError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+    password_hash = _checked_password(password)
     if staff_by_name(session, name) is not None:
         raise StaffError(f"there is already a staff member called {name!r}")
-    member = StaffMember(name=name, password_hash=HASHER.hash(password), disabled=False, failed_logins=0,
+    member = StaffMember(name=name, password_hash=password_hash, disabled=False, failed_logins=0,
                          created_at=now, updated_at=now)
     session.add(member)
     audit.record(session, at=now, actor=by, action="staff.added", staff=name)
@@ -59,12 +75,26 @@ def add_staff(session: Session, name: str, password: str, *, now: datetime, by: 
 
 def disable_staff(session: Session, name: str, *, now: datetime, by: str) -> None:
     """Disable the account and end every session it has, at once."""
-    member = staff_by_name(session, name)
-    if member is None:
-        raise StaffError(f"no staff member called {name!r}")
+    member = _member(session, name)
     member.disabled, member.updated_at = True, now
-    session.execute(delete(StaffSession).where(StaffSession.staff_id == member.id))
+    _end_sessions(session, member)
     audit.record(session, at=now, actor=by, action="staff.disabled", staff=member.name)
+
+
+def enable_staff(session: Session, name: str, *, now: datetime, by: str) -> None:
+    """Let a disabled (or locked-out) member of staff log in again."""
+    member = _member(session, name)
+    member.disabled, member.failed_logins, member.locked_until, member.updated_at = False, 0, None, now
+    audit.record(session, at=now, actor=by, action="staff.enabled", staff=member.name)
+
+
+def set_password(session: Session, name: str, password: str, *, now: datetime, by: str) -> None:
+    """A new password (a forgotten one, or one that may be known to others): ends every session and any lockout."""
+    member = _member(session, name)
+    member.password_hash = _checked_password(password)
+    member.failed_logins, member.locked_until, member.updated_at = 0, None, now
+    _end_sessions(session, member)
+    audit.record(session, at=now, actor=by, action="staff.password_set", staff=member.name)
 
 
 def check_login(session: Session, name: str, password: str, *, now: datetime,
@@ -92,6 +122,7 @@ def check_login(session: Session, name: str, password: str, *, now: datetime,
     if HASHER.check_needs_rehash(member.password_hash):
         member.password_hash = HASHER.hash(password)
     member.failed_logins, member.locked_until, member.last_login_at, member.updated_at = 0, None, now, now
+    audit.record(session, at=now, actor=member.name, action="staff.login", staff=member.name)
     return member
 
 

@@ -89,3 +89,38 @@ def test_staff_add_asks_twice_and_changes_nothing_when_the_two_differ(
     with sessions(engine)() as session:
         assert session.scalars(select(StaffMember.name)).all() == ["Alex"]
     engine.dispose()
+
+
+def _login_status(client: TestClient, name: str, password: str) -> int:
+    page = client.get("/login")
+    return client.post("/login", data={"name": name, "password": password,
+                                       "csrf_token": csrf_of(page.text)}).status_code
+
+
+def test_enable_and_new_password_from_the_command_line_and_logins_are_audited(
+        tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = write_config(tmp_path, sqlite_url)
+    assert staff_add(monkeypatch, config, "Alex", "the first password")[0] == 0
+    with TestClient(create_app(make_app(sqlite_url)), follow_redirects=False) as client:
+        assert _login_status(client, "Alex", "the first password") == 303
+        assert client.get("/").status_code == 200
+        monkeypatch.setattr("sys.stdin", io.StringIO("the second password\n"))
+        result = mailbot("--config", config, "staff", "password", "Alex", "--password-stdin")
+        assert result.status == 0 and "sessions have ended" in result.out
+        assert client.get("/").status_code == 303  # the new password ended the old session
+        assert _login_status(client, "Alex", "the first password") != 303
+        assert _login_status(client, "Alex", "the second password") == 303
+        assert mailbot("--config", config, "staff", "disable", "Alex").status == 0
+        assert _login_status(client, "Alex", "the second password") != 303
+        assert mailbot("--config", config, "staff", "enable", "Alex").status == 0
+        assert _login_status(client, "Alex", "the second password") == 303
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    result = mailbot("--config", config, "staff", "password", "Alex", "--password-stdin")
+    assert result.status == 2 and "at least 12 characters" in result.err
+    engine = make_engine(sqlite_url)
+    with sessions(engine)() as session:
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("staff.%"))
+                                  .order_by(AuditEvent.id)).all()
+    engine.dispose()
+    assert actions == ["staff.added", "staff.login", "staff.password_set", "staff.login", "staff.disabled",
+                       "staff.enabled", "staff.login"]
