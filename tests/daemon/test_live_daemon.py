@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from mailbot.daemon import Daemon
 from store.models import IntakeRecord
 from tests.daemon.conftest import MakeDaemon
 from tests.support.daemon_setup import sample_message
@@ -17,14 +18,19 @@ from tests.support.dovecot import DovecotServer
 from tests.support.smtp_server import SmtpServer
 
 
+def wait_for_idle(daemon: Daemon, seconds: float = 10) -> None:
+    """Until the daemon's IDLE connection is listening (or SECONDS pass: the test's own asserts then say so)."""
+    deadline = time.monotonic() + seconds
+    while not (daemon.idler and daemon.idler.active) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def test_idle_answers_new_mail_within_seconds_without_waiting_for_the_poll(
         dovecot: DovecotServer, smtp_server: SmtpServer, make_daemon: MakeDaemon) -> None:
     daemon = make_daemon(dovecot=dovecot, smtp=smtp_server, imap={"poll_seconds": 600})
     daemon.start()
     try:
-        deadline = time.monotonic() + 10
-        while not (daemon.idler and daemon.idler.active) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for_idle(daemon)
         assert daemon.idler is not None and daemon.idler.active
         latencies = []
         for n in range(3):
@@ -90,18 +96,14 @@ def test_idle_comes_back_after_the_server_is_killed_and_restarted(
     daemon = make_daemon(dovecot=dovecot, smtp=smtp_server, imap={"poll_seconds": 600})
     daemon.start()
     try:
-        deadline = time.monotonic() + 10
-        while not (daemon.idler and daemon.idler.active) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for_idle(daemon)
         dovecot.kill()
         time.sleep(0.3)
         dovecot.start()
         dovecot.append(sample_message(1))
         # No poll is due for ten minutes: only a reconnected IDLE (which looks once on connecting) answers it.
         assert len(smtp_server.wait_for(1, timeout=15)) == 1
-        deadline = time.monotonic() + 10
-        while not (daemon.idler and daemon.idler.active) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for_idle(daemon)
         began = time.monotonic()
         dovecot.append(sample_message(2))
         assert len(smtp_server.wait_for(2, timeout=5)) == 2
