@@ -8,10 +8,23 @@ as_root() {
     log "need root for: $*"; return 1; fi
 }
 
+# A .venv that is there but does not run (a link to another machine's folder, a half-made folder, a file) would make
+# `python -m venv` fail with "File exists": say what it was, in one line, and remove it so that a new one is made.
+discard_broken_venv() {
+  if { [ -e .venv ] || [ -L .venv ]; } && ! .venv/bin/python -c '' >/dev/null 2>&1; then
+    local what="a folder without a working bin/python"
+    if [ -L .venv ]; then what="a link to $(readlink .venv), which does not run"
+    elif [ ! -d .venv ]; then what="not a folder"; fi
+    log ".venv is $what: making a new one"
+    rm -rf .venv
+  fi
+}
+
 # The project's virtualenv in .venv, with the project and EXTRAS installed at the versions CI tested.
 ensure_venv() {
   local extras="${1:-}"
   local python="${PYTHON:-python3}"
+  discard_broken_venv
   if [ ! -x .venv/bin/python ]; then
     log "creating .venv with $($python --version)"
     "$python" -m venv .venv
