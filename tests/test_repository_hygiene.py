@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,8 @@ import pytest
 from tests.support.servers import missing_server
 
 ROOT = Path(__file__).resolve().parent.parent
+GIT = shutil.which("git") or "git"
+BASH = shutil.which("bash") or "bash"
 
 # Folders that only exist on a build machine: homes, the work and temporary folders, macOS and Windows user folders.
 # Built from parts so that this file does not match itself.
@@ -38,7 +41,7 @@ def _tracked() -> list[tuple[str, str]]:
     if not (ROOT / ".git").exists():
         missing_server("a git checkout of the project")
     out = subprocess.run(
-        ["git", "ls-files", "-s", "-z"], cwd=ROOT, check=True, capture_output=True
+        [GIT, "ls-files", "-s", "-z"], cwd=ROOT, check=True, capture_output=True
     ).stdout.decode("utf-8", "surrogateescape")
     entries = []
     for record in out.split("\0"):
@@ -60,7 +63,7 @@ def test_no_tracked_link_leaves_the_tree() -> None:
     leaving = []
     for link in links:
         target = subprocess.run(
-            ["git", "cat-file", "blob", f":{link}"], cwd=ROOT, check=True, capture_output=True
+            [GIT, "cat-file", "blob", f":{link}"], cwd=ROOT, check=True, capture_output=True
         ).stdout.decode("utf-8", "surrogateescape")
         if _leaves_tree(link, target):
             leaving.append(f"{link} -> {target}")
@@ -109,7 +112,7 @@ def test_leaves_tree() -> None:
 
 def _discard_broken_venv(folder: Path) -> subprocess.CompletedProcess[str]:
     script = f'source "{ROOT / "scripts/lib/setup.sh"}" && discard_broken_venv'
-    return subprocess.run(["bash", "-c", script], cwd=folder, capture_output=True, text=True, check=True)
+    return subprocess.run([BASH, "-c", script], cwd=folder, capture_output=True, text=True, check=True)
 
 
 @pytest.mark.parametrize("shape", ["dangling link", "folder without python", "file"])

@@ -1,7 +1,8 @@
 """The configuration of a throwaway Dovecot: IMAP only, plain text on 127.0.0.1, one passwd-file user, Maildir.
 
-Facts from the shared notes on test servers (test-servers.md): the login process refuses root (so dovenull/dovecot run it), the
-mail uid must pass `first_valid_uid`, and the service blocks need `chroot =` when base_dir is a temp folder.
+Facts from the shared notes on test servers (test-servers.md): the login process refuses root (so dovenull/dovecot
+run it), the mail uid must pass `first_valid_uid`, and the service blocks need `chroot =` when base_dir is a temp
+folder.
 Capabilities can be taken away (e.g. MOVE or IDLE) to test the fall-backs.
 """
 
