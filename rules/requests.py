@@ -32,6 +32,10 @@ def _fixed() -> Any:
     return field(default="", metadata={"correctable": False})
 
 
+# A form not read at intake (an unauthenticated or non-NHS sender, or too many forms): read when staff open it.
+NOT_READ = "not_read"
+
+
 @dataclass(frozen=True)
 class PrimaryUserRequest(Correctable):
     """One Primary User request form, as read (SPEC 9 field names)."""
@@ -51,10 +55,12 @@ class PrimaryUserRequest(Correctable):
     sig_date: str = ""
     sig_typed: str = ""
     # How the form was read: not fields a person fills in, so not correctable.
-    reading: str = field(default="missing", metadata={"correctable": False})  # read/unreadable/not_a_form/missing
+    # read / unreadable / not_a_form / missing / not_read
+    reading: str = field(default="missing", metadata={"correctable": False})
     signature: str = field(default="unsigned", metadata={"correctable": False})  # signed / unsigned / altered
     signature_how: str = _fixed()
     attachment: str = _fixed()  # file name of the form in the message
+    attachment_index: int = field(default=-1, metadata={"correctable": False})  # in the message's attachments
     problems: tuple[str, ...] = field(default=(), metadata={"correctable": False})
 
 
