@@ -59,6 +59,10 @@ class IntakeWorker:
     # Called after each message is recorded (the daemon wakes the outbox sender: a reply need not wait for the
     # rest of its batch).
     after_message: Callable[[], None] = lambda: None
+    # How long a message whose sender cannot be judged for now (DNS) may wait from its first sighting: then it is
+    # judged without the key it waits for ([auth] dns_give_up_hours).
+    give_up_after: timedelta = timedelta(hours=24)
+    _first_seen: dict[str, datetime] = field(default_factory=dict, init=False, repr=False)
 
     def folder_for(self, status: str, outcome: str | None) -> str:
         if status == intake.SET_ASIDE:
@@ -96,6 +100,8 @@ class IntakeWorker:
                 got = intake.claim(session, source=self.source, key=key, owner=self.owner, now=now, lease=lease)
                 if got is not None:
                     claimed[key] = got.attempts
+                    if got.first_seen is not None:
+                        self._first_seen[key] = got.first_seen
         return claimed
 
     def process_batch(self, claimed: dict[str, int], raws: dict[str, bytes],
@@ -134,7 +140,8 @@ class IntakeWorker:
         now = self.clock()
         message_id, digest = identity or (header_message_id(raw), content_hash(raw))
         claim = IntakeClaim(key=key, source=self.source, owner=self.owner, now=now,
-                            message_id=message_id, content_hash=digest, attempts=attempts)
+                            message_id=message_id, content_hash=digest, attempts=attempts,
+                            give_up_waiting=self._give_up_waiting(key, now))
         try:
             if not checked:
                 with self._reading() as session:
@@ -156,17 +163,29 @@ class IntakeWorker:
         METRICS.cases.labels(outcome=result.outcome).inc()
         return self.folders.for_outcome(result.outcome)
 
+    def _give_up_waiting(self, key: str, now: datetime) -> str:
+        first = self._first_seen.pop(key, None)
+        if first is None or now - first < self.give_up_after:
+            return ""
+        hours = self.give_up_after.total_seconds() / 3600
+        return (f"gave up waiting for a DKIM key after {hours:g} hours of failed look-ups (first seen "
+                f"{first:%d/%m/%Y %H:%M} UTC)")
+
     def process_failure(self, key: str, exc: Exception) -> str | None:
         """Record a failed attempt at KEY; the set-aside folder when it has now failed too often."""
         later = _is_try_later(exc)
         error = f"{exc.__class__.__name__}: {exc}"
+        if later:  # the sender cannot be judged for now: wait longer each time, never past give_up_after
+            with transaction(self.sessions) as session:
+                intake.defer(session, key=key, owner=self.owner, now=self.clock(), error=error,
+                             retry_after=timedelta(seconds=self.daemon.retry_seconds),
+                             give_up_after=self.give_up_after)
+            log.info("%s: not decided now, will try again: %s", key, error)
+            return None
         with transaction(self.sessions) as session:
             status = intake.fail(session, key=key, owner=self.owner, now=self.clock(), error=error,
                                  max_attempts=self.daemon.max_attempts,
-                                 retry_after=timedelta(seconds=self.daemon.retry_seconds), counts=not later)
-        if later:
-            log.info("%s: not decided now, will try again: %s", key, error)
-            return None
+                                 retry_after=timedelta(seconds=self.daemon.retry_seconds))
         METRICS.errors.labels(kind="message").inc()
         log.error("%s: handling failed (%s): %s", key, status or "taken over", error, exc_info=exc)
         return self.folders.set_aside if status == intake.SET_ASIDE else None
