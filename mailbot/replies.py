@@ -73,6 +73,10 @@ def roles_lists() -> dict[str, list[str]]:
     }
 
 
+TEMPLATE_LINES = ("  Organisation code: (your ODS code, for example A81001)",
+                  "  User: (the user's email address or Open Exeter username)",
+                  "  Applications: (one a line, or separated by semicolons)",
+                  "  Signatory role: (for example GP Partner)")
 CALDICOTT_ROUTE = ("If none of these people is available, your organisation's Caldicott Guardian can sign "
                    "instead: every NHS organisation has one.")
 
@@ -97,6 +101,10 @@ def explain(result: CheckResult) -> dict[str, Any]:
         lines = [f"Please use the {form} form."]
     elif result.reason == "user.unknown" and details.get("user"):
         lines = [f"The user named was: {details['user']}."]
+    elif result.reason == "request.unclear" and details.get("missing"):
+        lines = ["We could not tell for sure: " + ", ".join(details["missing"]) + ".",
+                 "If you are asking for applications, please send the request again using this layout:",
+                 *TEMPLATE_LINES]
     return {"code": result.reason, "text": text, "lines": lines}
 
 

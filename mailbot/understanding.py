@@ -88,7 +88,7 @@ class Understander:
             requests = (NewUserNotice(org_code=n.org_code, username=n.username, full_name=n.full_name, email=n.email,
                                       created_by=n.created_by, applications=n.applications),)
         elif kind == Kind.GUIDANCE:
-            topic = guidance_topic(f"{parsed.subject}\n{parsed.text}")
+            topic = found.topic or guidance_topic(f"{parsed.subject}\n{parsed.text}")
         return Understanding(raw, parsed, kind, notes, found.follow_up_reference, sender, requests, topic, reading)
 
     def with_forms(self, u: Understanding) -> Understanding:

@@ -100,10 +100,14 @@ def suggestion(written: str, catalogue: tuple[str, ...]) -> str:
 
 
 def _flexible(name: str) -> re.Pattern[str]:
-    words = []
-    for w in name.split():
-        words.append(r"(?:and|&|\+)" if w.lower() in ("and", "&") else re.escape(w))
-    return re.compile(r"(?<![\w-])" + r"[\s/-]*".join(words) + r"(?![\w-])", re.IGNORECASE)
+    """NAME in any case and spacing, its "and" also written "&", "+" or "/" ("Call/Recall")."""
+    pattern = ""
+    for i, w in enumerate(name.split()):
+        if w.lower() in ("and", "&"):
+            pattern += r"(?:\s*(?:and|&|\+)\s*|\s*/\s*)"
+        else:
+            pattern += (r"[\s-]*" if i and not pattern.endswith(")") else "") + re.escape(w)
+    return re.compile(r"(?<![\w-])" + pattern + r"(?![\w-])", re.IGNORECASE)
 
 
 def _words(text: str) -> list[tuple[int, int]]:
@@ -134,13 +138,17 @@ def find_names(text: str, catalogue: tuple[str, ...]) -> list[NameMatch]:
                 found.append(NameMatch(m.group(0), name, "acronym", 100.0, 0.0, m.start(), m.end()))
     words = _words(text)
     lengths = sorted({len(c.split()) for c in catalogue if len(c.split()) >= 2})
+    windows = []
     for size in lengths:
         for i in range(len(words) - size + 1):
             a, b = words[i][0], words[i + size - 1][1]
-            if not free(a, b) or "\n" in text[a:b]:
-                continue
-            match = judge(text[a:b], catalogue, a, b)
-            if match.how in ("corrected", "suggested") and len(match.name.split()) == size:
-                taken.append((a, b))
-                found.append(match)
+            if free(a, b) and "\n" not in text[a:b]:
+                match = judge(text[a:b], catalogue, a, b)
+                if match.how in ("corrected", "suggested") and len(match.name.split()) == size:
+                    windows.append(match)
+    # The best window wins where windows overlap: "Prior Notifcation List", not "to Prior Notifcation".
+    for match in sorted(windows, key=lambda m: (m.how != "corrected", -m.score, m.start)):
+        if free(match.start, match.end):
+            taken.append((match.start, match.end))
+            found.append(match)
     return sorted(found, key=lambda m: m.start)

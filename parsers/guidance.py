@@ -50,6 +50,8 @@ PATTERNS: tuple[tuple[Topic, re.Pattern[str]], ...] = (
         rf"{_GAP}\b{_PRIMARY}"
         rf"|\b(find out|check|know|see|tell|confirm|list)\b{_GAP}\b{_PRIMARY}"
         rf"|\bdo we (have|already have)\b{_GAP}\b{_PRIMARY}"
+        rf"|\b(mean|means|meant)\b{_GAP}\b{_PRIMARY}"
+        r"|\b(can'?t|cannot|don'?t|do not)\s+(see|have|find)\s+(the\s+)?organisation maintenance"
         r"|\borganisation maintenance\b[^.?!\n]{0,40}\b(see|mean|missing|have|where)", re.I)),
     (Topic.REQUEST_APPLICATIONS, re.compile(
         r"\bhow\b[^.?!\n]{0,40}\b(request|ask for|get|apply for|add|give|grant)\b[^.?!\n]{0,40}"
@@ -57,8 +59,9 @@ PATTERNS: tuple[tuple[Topic, re.Pattern[str]], ...] = (
         r"|\b(what|which) (is the|do i|do we)?\s*(process|template|format)\b[^.?!\n]{0,40}\b(applications?|"
         r"permissions?|access)", re.I)),
     (Topic.ADD_USER, re.compile(
-        r"\bhow\b[^.?!\n]{0,40}\b(add|create|set up|setup|register|make)\b[^.?!\n]{0,30}\b(new )?(users?|account|"
+        r"\b(how|what do (i|we) (need to )?do)\b[^.?!\n]{0,40}\b(add|create|set up|setup|register|make)\b[^.?!\n]{0,30}\b(new )?(users?|account|"
         r"member of staff|staff member|colleague|starter)s?\b"
+        r"|\bhow\b[^.?!\n]{0,40}\b(set (her|him|them) up|add (her|him|them))\b"
         r"|\b(new starter|new member of staff|new staff member|new colleague|new user)\b[^.?!\n]{0,60}\b(how|what do|"
         r"account|access|log ?in|set up)", re.I)),
     (Topic.FORMS, re.compile(

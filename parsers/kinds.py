@@ -59,6 +59,7 @@ class Classification:
     kind: Kind
     follow_up_reference: str | None  # "OE-YYYY-NNNNNN" when a follow-up
     notes: tuple[str, ...]  # why it was classified so (plain English, for staff)
+    topic: Topic | None = None  # the guide that answers a guidance question
 
 
 def from_addresses(msg: ParsedMessage) -> tuple[str, ...]:
@@ -161,10 +162,13 @@ def _by_content(msg: ParsedMessage, ctx: KindContext, senders: tuple[str, ...]) 
                                "organisation code or user)", *also))
     if pdf_notes:
         return Classification(Kind.PRIMARY_USER_REQUEST, None, pdf_notes + picture_notes)
-    free = asks_for_applications(read_free_wording(msg, ctx, senders[0] if senders else ""))
+    reading = read_free_wording(msg, ctx, senders[0] if senders else "")
+    free = asks_for_applications(reading)
     if free:
         return Classification(Kind.PERMISSION_REQUEST, None, (free, *(f"also attached: {n}" for n in picture_notes)))
     topic = guidance_topic(both)
+    if topic is None and reading.how_to_question:
+        topic = Topic.REQUEST_APPLICATIONS  # "how do I get <application> for ...?" names a catalogue application
     about_form = ABOUT_PRIMARY_USER_FORM.search(both)
     # A guide answers "who is our Primary User" and "we have no signatory" even when the form is mentioned; a
     # mention of the form wins over the other guides only when it is plainly about sending or nominating.
@@ -176,7 +180,7 @@ def _by_content(msg: ParsedMessage, ctx: KindContext, senders: tuple[str, ...]) 
     if topic is not None:
         # A picture beside a question is usually a screenshot of the problem, not a form.
         also = tuple(f"also attached: {n}" for n in picture_notes)
-        return Classification(Kind.GUIDANCE, None, (f"a question the {topic.value} guide answers", *also))
+        return Classification(Kind.GUIDANCE, None, (f"a question the {topic.value} guide answers", *also), topic)
     asks = ASKS_FOR_ACCESS.search(both)
     if asks and (permission.org_code or permission.user):
         return Classification(Kind.PERMISSION_REQUEST, None,

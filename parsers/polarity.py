@@ -25,7 +25,8 @@ ASK = re.compile(
     r"\b(add(?:ed|ing)?|grant(?:ed|ing)?|give|giving|given|enable[ds]?|enabling|set(?:ting)? up|provide[ds]?|"
     r"allow(?:ed)?|assign(?:ed)?|request(?:ed|ing)?|need(?:s|ed)?|require[sd]?|would like|'d like|like to have|"
     r"want(?:s|ed)?|have access|get access|access to|switch(?:ed)? on|turn(?:ed)? on|extend(?:ed)?|include[ds]?|"
-    r"activate[ds]?|apply|put on)\b", re.I)
+    r"activate[ds]?|apply|put on|switch on|"
+    r"(?:can|could|may|might)\b[^.?!;\n]{0,60}?\b(?:have|get|be given|be added))\b", re.I)
 NEGATION = re.compile(
     r"\b(do not|don't|dont|does not|doesn't|did not|didn't|shouldn't|should not|not|never|no need|without|"
     r"except|excluding|apart from|other than|rather than|instead of|nor|neither|hold off|cancel(?:led)?|"

@@ -107,7 +107,9 @@ def find_org_names(text: str, vocabulary: Vocabulary) -> list[Found]:
             m = _phrase(words).search(text)
             if m is not None and len(words) == 1:
                 beside = text[max(0, m.start() - 20):m.end() + 25].lower()
-                if not any(w in beside.split() or w in beside for w in ("surgery", "practice", "medical", "centre",
+                after_preposition = re.search(r"\b(at|from|of)\s+(the\s+)?$", text[max(0, m.start() - 12):m.start()],
+                                              re.I)
+                if not after_preposition and not any(w in beside.split() or w in beside for w in ("surgery", "practice", "medical", "centre",
                                                                         "trust", "hospital", "service", "clinic")):
                     m = None
         if m is not None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
-
+from parsers.app_names import suggestion
 from rules.check import Verdict, check, failed, passed, skipped
 from rules.context import CheckContext
 from rules.email_domains import in_domains
@@ -47,13 +46,7 @@ def user_active(ctx: CheckContext) -> Verdict:
 
 def suggestions(unknown: list[str], catalogue: tuple[str, ...]) -> dict[str, str]:
     """The nearest catalogue name for each unknown one, where one is near enough to suggest (never assumed)."""
-    by_lower = {c.lower(): c for c in catalogue}
-    found = {}
-    for name in unknown:
-        close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.75)
-        if close:
-            found[name] = by_lower[close[0]]
-    return found
+    return {name: near for name in unknown if (near := suggestion(name, catalogue))}
 
 
 @check("permission.known", "Every application named is in the catalogue.")
