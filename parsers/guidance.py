@@ -59,7 +59,8 @@ PATTERNS: tuple[tuple[Topic, re.Pattern[str]], ...] = (
         r"|\b(what|which) (is the|do i|do we)?\s*(process|template|format)\b[^.?!\n]{0,40}\b(applications?|"
         r"permissions?|access)", re.I)),
     (Topic.ADD_USER, re.compile(
-        r"\b(how|what do (i|we) (need to )?do)\b[^.?!\n]{0,40}\b(add|create|set up|setup|register|make)\b[^.?!\n]{0,30}\b(new )?(users?|account|"
+        r"\b(how|what do (i|we) (need to )?do)\b[^.?!\n]{0,40}\b(add|create|set up|setup|register|make)\b"
+        r"[^.?!\n]{0,30}\b(new )?(users?|account|"
         r"member of staff|staff member|colleague|starter)s?\b"
         r"|\bhow\b[^.?!\n]{0,40}\b(set (her|him|them) up|add (her|him|them))\b"
         r"|\b(new starter|new member of staff|new staff member|new colleague|new user)\b[^.?!\n]{0,60}\b(how|what do|"

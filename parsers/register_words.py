@@ -21,6 +21,7 @@ GENERIC_ORG_WORDS = frozenset({
     "hospitals", "foundation", "service", "services", "clinic", "partnership", "and", "&", "of", "gp", "pcn",
     "primary", "care", "network", "sexual", "family", "doctors", "community",
 })
+ORG_KIND_WORDS = ("surgery", "practice", "medical", "centre", "trust", "hospital", "service", "clinic")
 NAME_SUGGEST_SCORE = 85.0
 ROLE_WORDINGS = re.compile(
     r"\b(lead\s+gp|lead\s+general\s+practitioner|senior\s+(?:gp\s+)?partner|gp\s+partner|general\s+practitioner\s+"
@@ -109,8 +110,7 @@ def find_org_names(text: str, vocabulary: Vocabulary) -> list[Found]:
                 beside = text[max(0, m.start() - 20):m.end() + 25].lower()
                 after_preposition = re.search(r"\b(at|from|of)\s+(the\s+)?$", text[max(0, m.start() - 12):m.start()],
                                               re.I)
-                if not after_preposition and not any(w in beside.split() or w in beside for w in ("surgery", "practice", "medical", "centre",
-                                                                        "trust", "hospital", "service", "clinic")):
+                if not after_preposition and not any(w in beside for w in ORG_KIND_WORDS):
                     m = None
         if m is not None:
             found.append(Found(org.code.upper(), org.code.upper(), m.group(0), "organisation name"))

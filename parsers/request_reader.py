@@ -198,9 +198,10 @@ def _labelled_apps(values: list[str], catalogue: tuple[str, ...]) -> list[AppMen
     return [m for _, m in sorted(mentions, key=lambda pair: pair[0])]
 
 
-def _prose_apps(text: str, catalogue: tuple[str, ...], source: str) -> list[AppMention]:
+def _prose_apps(text: str, catalogue: tuple[str, ...], source: str,
+                found: list[NameMatch] | None = None) -> list[AppMention]:
     mentions = []
-    for m in find_names(text, catalogue):
+    for m in find_names(text, catalogue) if found is None else found:
         polarity = polarity_at(text, m.start, m.end)
         mentions.append(AppMention(m.written, m.name, m.how, polarity, m.score, m.runner_up, source))
     return mentions
@@ -271,7 +272,7 @@ def read_request(text: MessageText, vocabulary: Vocabulary, *, sender: str = "",
         matches: list[NameMatch] = []
     else:
         matches = find_names(text.new_text, catalogue)
-        mentions = _prose_apps(text.new_text, catalogue, "text")
+        mentions = _prose_apps(text.new_text, catalogue, "text", matches)
         if not mentions and text.subject and not REPLY_PREFIX.match(text.subject):
             mentions = _prose_apps(text.subject, catalogue, "subject")
     quoted = tuple(dict.fromkeys(m.name for m in find_names(text.quoted, catalogue) if m.assumed))

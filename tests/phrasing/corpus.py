@@ -7,7 +7,8 @@ Cases live in tests/phrasing/corpus/*.txt, one block each:
     from: Dr Priya Shah <priya.shah@nhs.net>
     subject: Open Exeter
     format: plain | html | outlook (text and HTML alternatives)
-    expect: permission; org=A81001; user=paul.brown2@nhs.net; apps=Prior Notification List|Sender Reports; role=GP Partner
+    expect: permission; org=A81001; user=paul.brown2@nhs.net; apps=Prior Notification List|Sender Reports;
+            role=GP Partner   (on one line)
     ---
     the body (HTML for html and outlook; for outlook the text part is made from it as Outlook does)
 
@@ -23,9 +24,9 @@ import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
