@@ -137,8 +137,8 @@ def read_free_wording(msg: ParsedMessage, ctx: KindContext, sender: str) -> Requ
 
 def asks_for_applications(reading: RequestReading) -> str | None:
     """Why READING is a permission request in free wording (catalogue applications named with a request, a
-    refusal or a removal, outside a "how do I ...?" question); None when it is not one."""
-    if not reading.mentions or reading.how_to_question:
+    refusal or a removal, outside a question about them); None when it is not one."""
+    if not reading.mentions or reading.asked_about:
         return None
     changes = [m for m in reading.mentions if m.polarity in (Polarity.NEGATED, Polarity.REMOVAL)]
     if not reading.asks and not changes:

@@ -36,6 +36,11 @@ HOW_TO = re.compile(r"\b(how\s+(?:do|can|could|would|should|does|will|to)\b|what
                     r"where\s+(?:do|can|should|would)\s+(?:i|we)\b|is\s+there\s+a\s+way\b|what\s+is\s+the\s+process\b|"
                     r"who\s+(?:do|should|can)\s+(?:i|we)\b)", re.I)
 
+# "Does Paul need PNL?", "Is she allowed Sender Reports?": a question about access, not a request for it. ("Could
+# you add ...?" and "Would it be possible ...?" are requests, so can/could/would/will are not here.)
+YES_NO = re.compile(r"^\s*(?:(?:hi|hello|hiya|morning|dear [\w ]{1,30})[,!]?\s+)?(does|do|did|is|are|has|have|was|"
+                    r"were|should|shall)\b", re.I)
+
 
 class Confidence(StrEnum):
     SURE = "sure"
@@ -88,6 +93,7 @@ class RequestReading:
     quoted_mentions: tuple[str, ...] = ()  # catalogue names seen only in quoted or forwarded text
     asks: bool = False  # a request verb no negation governs ("please add", "could she have")
     how_to_question: bool = False  # every application is named inside a "how do I ...?" sentence
+    asked_about: bool = False  # every application is named inside a question about it (how-to, or yes/no)
     from_template: bool = False
     notes: tuple[str, ...] = field(default=())
 
@@ -110,7 +116,7 @@ class RequestReading:
                            "source": p.source, "evidence": list(p.evidence), "candidates": list(p.candidates),
                            "note": p.note}
         return {"parts": parts, "understood": self.understood, "from_template": self.from_template,
-                "asks": self.asks, "how_to_question": self.how_to_question,
+                "asks": self.asks, "how_to_question": self.how_to_question, "asked_about": self.asked_about,
                 "applications_named": [{"written": m.written, "name": m.name, "how": m.how,
                                         "polarity": m.polarity.value, "score": round(m.score, 1),
                                         "runner_up": round(m.runner_up, 1), "source": m.source}
@@ -207,13 +213,18 @@ def _prose_apps(text: str, catalogue: tuple[str, ...], source: str,
     return mentions
 
 
-def _how_to_only(text: str, matches: list[NameMatch]) -> bool:
+def _questions_only(text: str, matches: list[NameMatch], *, yes_no: bool) -> bool:
+    """Every match is inside a "how do I ...?" sentence (and, with YES_NO, or a "does she need ...?" one)."""
     if not matches:
         return False
     for m in matches:
         begin, end = sentence_around(text, m.start, m.end)
-        if not HOW_TO.search(text[begin:end]):
-            return False
+        sentence = text[begin:end]
+        if HOW_TO.search(sentence):
+            continue
+        if yes_no and YES_NO.match(sentence) and text[end:end + 1] == "?":
+            continue
+        return False
     return True
 
 
@@ -286,7 +297,8 @@ def read_request(text: MessageText, vocabulary: Vocabulary, *, sender: str = "",
         mentions=tuple(mentions),
         quoted_mentions=quoted,
         asks=asks_something(text.new_text) or asks_something(text.subject),
-        how_to_question=_how_to_only(text.new_text, matches),
+        how_to_question=_questions_only(text.new_text, matches, yes_no=False),
+        asked_about=_questions_only(text.new_text, matches, yes_no=True),
         from_template=bool(labels.get("applications")) and ("org_code" in labels or "user" in labels),
         notes=tuple(notes),
     )

@@ -7,12 +7,13 @@ or a message a person must read (a removal, two users, a request only in quoted 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from functools import cache
 
 import pytest
 
 from parsers.app_names import ACCEPT_MARGIN, ACCEPT_SCORE, judge
 from parsers.guidance import Topic
-from tests.phrasing.corpus import Case, Register, load_cases, load_register, read_case
+from tests.phrasing.corpus import Case, Register, Result, load_cases, load_register, read_case
 from tests.phrasing.generate import OUT, generate
 
 CASES = load_cases()
@@ -23,6 +24,12 @@ FAMILIES = sorted({c.family for c in CASES})
 @pytest.fixture(scope="module")
 def register() -> Register:
     return REGISTER
+
+
+@cache
+def result_of(case_id: str) -> Result:
+    """Each message is read once for the whole module (the case test and its family's test share it)."""
+    return read_case(next(c for c in CASES if c.id == case_id), REGISTER)
 
 
 def test_the_corpus_is_as_large_as_the_issue_asks() -> None:
@@ -45,15 +52,15 @@ def test_the_generated_cases_are_what_the_generator_writes() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.family}/{c.id}" for c in CASES])
-def test_each_message_is_read_as_expected(case: Case, register: Register) -> None:
-    result = read_case(case, register)
+def test_each_message_is_read_as_expected(case: Case) -> None:
+    result = result_of(case.id)
     assert result.verdict == "understood", (result.why, result.got, case.expect,
                                             result.reading.not_understood() if result.reading else None)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
-def test_no_family_is_misread(family: str, register: Register) -> None:
-    results = [read_case(c, register) for c in CASES if c.family == family]
+def test_no_family_is_misread(family: str) -> None:
+    results = [result_of(c.id) for c in CASES if c.family == family]
     verdicts = Counter(r.verdict for r in results)
     assert verdicts["misread"] == 0, [(r.case.id, r.why) for r in results if r.verdict == "misread"]
     assert verdicts["understood"] == len(results), verdicts
