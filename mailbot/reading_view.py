@@ -23,7 +23,8 @@ def reading_lines(reading: dict[str, Any]) -> list[str]:
         if part.get("note"):
             out.append(f"  {'':13s} {part['note']}")
     for m in reading.get("applications_named", []):
-        out.append(f"  application  \"{m['written']}\" -> {m['name'] or '?'} ({m['how']}, {m['polarity']}, score "
-                   f"{m['score']}, next {m['runner_up']}, in the {m['source']})")
+        near = f", did you mean {m['suggestion']}?" if m.get("suggestion") else ""
+        out.append(f"  application  \"{m['written']}\" -> {m['name'] or '?'} ({m['how']}{near}, {m['polarity']}, "
+                   f"score {m['score']}, next {m['runner_up']}, in the {m['source']})")
     out += [f"  note: {n}" for n in reading.get("notes", [])]
     return out

@@ -138,8 +138,9 @@ class Understander:
 
 
 def permission_request(reading: RequestReading) -> PermissionRequest:
-    """The request the checks judge: only the parts the reader is sure of (or corrected unambiguously); the others
-    stay empty, with what was seen, so the case goes to staff as `request.unclear`. Never a guessed part."""
+    """The request the checks judge: only the parts the reader is sure of; the others stay empty, with what was
+    seen, so the case goes to staff as `request.unclear`. Never a guessed part: an application name with a slip is
+    carried as written, so the checks reject it as unknown and the reply suggests the catalogue name."""
     apps = reading.applications
     return PermissionRequest(org_code=reading.org.value if reading.org.acted_on else "",
                              user=reading.user.value if reading.user.acted_on else "",

@@ -1,11 +1,14 @@
 """Application names as people write them, matched against the catalogue: whole names in any case and spacing,
 "&" for "and", acronyms of three letters or more ("PNL"), and small spelling slips (rapidfuzz).
 
-A slip is *corrected* only when it is unambiguous: every word is at most one edit from the catalogue's word, the
-whole at most two, words of four letters or fewer exact, the similarity at least ACCEPT_SCORE and at least
-ACCEPT_MARGIN ahead of the next catalogue name. These bounds are measured on the phrasing corpus
-(bench/bench_phrasing.py prints the scores of every slip and of the nearest wrong names). Anything looser is only a
-*suggestion*: shown to the sender and to staff, never assumed.
+A slip is never corrected (SPEC 10: "suggested, not assumed"): the request carries the name as written, which is
+not in the catalogue, and the reply asks "did you mean ...?". A window of text is *recognised* as a slip of one
+catalogue name only when that is unambiguous: every word is at most one edit from the catalogue's word, the whole at
+most two, words of four letters or fewer exact, the similarity at least ACCEPT_SCORE and at least ACCEPT_MARGIN
+ahead of the next catalogue name. Then the reader knows an application was meant, where the list of applications
+is, and which name to suggest. These bounds are measured on the phrasing corpus (bench/bench_phrasing.py prints the
+scores of every slip and of the nearest wrong names). Anything looser is only a *suggestion*: the reader cannot
+tell whether an application is meant at all, so a person reads the message.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 # Measured on the corpus (bench/bench_phrasing.py): the slips people make scored 92.9-98.0, the next catalogue
 # name 38-53 points behind; ordinary text came no closer than 87.8 ("Prior notification" without "List"), which
-# the same-number-of-words rule refuses anyway. The bounds leave room on both sides.
+# the same-number-of-words rule refuses anyway. The bounds leave room on both sides. They decide which slips are
+# recognised (and answered with one suggestion); none is ever granted.
 ACCEPT_SCORE = 88.0
 ACCEPT_MARGIN = 25.0
 SUGGEST_SCORE = 75.0
@@ -45,7 +49,7 @@ def acronym(name: str) -> str:
 class NameMatch:
     written: str  # as in the text
     name: str  # the catalogue's spelling ("" when nothing is near enough to suggest)
-    how: str  # exact / acronym / corrected / suggested
+    how: str  # exact / acronym / slip (unambiguous by the margin) / suggested / none
     score: float  # 0-100 similarity to `name`
     runner_up: float  # similarity to the next nearest catalogue name
     start: int  # position in the text read
@@ -53,8 +57,9 @@ class NameMatch:
 
     @property
     def assumed(self) -> bool:
-        """The catalogue name may be acted on (exact, acronym, or a slip unambiguous by the measured margin)."""
-        return self.how in ("exact", "acronym", "corrected")
+        """The catalogue name may be acted on: written exactly (any case and spacing) or as its acronym. A slip
+        never is, however clear: it is suggested to the sender."""
+        return self.how in ("exact", "acronym")
 
 
 @lru_cache(maxsize=32)
@@ -83,7 +88,7 @@ def _small_slip(written: str, name: str) -> bool:
 
 
 def judge(written: str, catalogue: tuple[str, ...], start: int = 0, end: int = 0) -> NameMatch:
-    """How WRITTEN relates to the catalogue: exact, an acronym, a corrected slip, a suggestion, or nothing."""
+    """How WRITTEN relates to the catalogue: exact, an acronym, a slip of one name, a suggestion, or nothing."""
     end = end or start + len(written)
     exact = _prepared(catalogue)[0]
     if normalise(written) in exact:
@@ -96,7 +101,7 @@ def judge(written: str, catalogue: tuple[str, ...], start: int = 0, end: int = 0
         return NameMatch(written, "", "none", 0.0, 0.0, start, end)
     (best, name), runner_up = scores[0], (scores[1][0] if len(scores) > 1 else 0.0)
     if best >= ACCEPT_SCORE and best - runner_up >= ACCEPT_MARGIN and _small_slip(written, name):
-        return NameMatch(written, name, "corrected", best, runner_up, start, end)
+        return NameMatch(written, name, "slip", best, runner_up, start, end)
     if best >= SUGGEST_SCORE:
         return NameMatch(written, name, "suggested", best, runner_up, start, end)
     return NameMatch(written, "", "none", best, runner_up, start, end)
@@ -105,7 +110,7 @@ def judge(written: str, catalogue: tuple[str, ...], start: int = 0, end: int = 0
 def suggestion(written: str, catalogue: tuple[str, ...]) -> str:
     """The catalogue name nearest WRITTEN when one is near enough to suggest; "" otherwise."""
     found = judge(written, catalogue)
-    return found.name if found.how in ("corrected", "suggested") else ""
+    return found.name if found.how in ("slip", "suggested") else ""
 
 
 @lru_cache(maxsize=256)
@@ -126,7 +131,7 @@ def _words(text: str) -> list[tuple[int, int]]:
 
 def find_names(text: str, catalogue: tuple[str, ...]) -> list[NameMatch]:
     """Every mention of a catalogue application in TEXT, in order: whole names first, then acronyms, then word
-    windows as long as a catalogue name that are a slip of one (corrected or suggested)."""
+    windows as long as a catalogue name that are near one (a slip by the margin, or a looser suggestion)."""
     taken: list[tuple[int, int]] = []
     found: list[NameMatch] = []
 
@@ -158,10 +163,10 @@ def find_names(text: str, catalogue: tuple[str, ...]) -> list[NameMatch]:
                 if not any(fuzz.ratio(key, n, score_cutoff=SUGGEST_SCORE) for n, _ in pairs):
                     continue
                 match = judge(text[a:b], catalogue, a, b)
-                if match.how in ("corrected", "suggested") and len(match.name.split()) == size:
+                if match.how in ("slip", "suggested") and len(match.name.split()) == size:
                     windows.append(match)
     # The best window wins where windows overlap: "Prior Notifcation List", not "to Prior Notifcation".
-    for match in sorted(windows, key=lambda m: (m.how != "corrected", -m.score, m.start)):
+    for match in sorted(windows, key=lambda m: (m.how != "slip", -m.score, m.start)):
         if free(match.start, match.end):
             taken.append((match.start, match.end))
             found.append(match)

@@ -2,9 +2,11 @@
 add PNL and Sender Reports for paul.brown2@nhs.net at Oakwood"), with the role from the signature block.
 
 Each part (organisation, user, applications, role) comes back with how sure the reader is and where it came from:
-`sure` (a label, an exact code, address, username, catalogue name or register name), `corrected` (an application
-name with a slip unambiguous by the measured margin, see parsers.app_names), `unsure` (two candidates, a
-suggestion, a refusal or removal nearby: a person decides) or `missing`. Only the new text is read for the request
+`sure` (a label, an exact code, address, username, catalogue name or register name), `unsure` (two candidates, a
+suggestion, a refusal or removal nearby: a person decides) or `missing`. An application name with a slip
+unambiguous by the measured margin (parsers.app_names) is read surely *as written*, never as the catalogue name it
+is near: the request carries "Screening Histroy", the checks find it is not in the catalogue, and the reply
+suggests Screening History (SPEC 10: slips are suggested, not assumed). Only the new text is read for the request
 (quoted replies and forwarded mail are shown to staff, never acted on); the signature block only for the role and,
 when the text names none, the organisation. Pure: the register snapshot comes in as plain data.
 """
@@ -44,24 +46,23 @@ YES_NO = re.compile(r"^\s*(?:(?:hi|hello|hiya|morning|dear [\w ]{1,30})[,!]?\s+)
 
 class Confidence(StrEnum):
     SURE = "sure"
-    CORRECTED = "corrected"
     UNSURE = "unsure"
     MISSING = "missing"
 
 
 @dataclass(frozen=True)
 class Part:
-    value: str = ""  # what the request carries ("" unless sure or corrected)
+    value: str = ""  # what the request carries ("" unless sure)
     confidence: Confidence = Confidence.MISSING
     source: str = ""  # where it was read: "label 'User'", "text", "signature block", "subject"
     evidence: tuple[str, ...] = ()  # the words read, as written
     candidates: tuple[str, ...] = ()  # when unsure: what it might be
     note: str = ""  # plain English, for staff and the sender
-    items: tuple[str, ...] = ()  # applications: the catalogue names (or as written, from a label)
+    items: tuple[str, ...] = ()  # applications: catalogue names, or as written where not one (slips included)
 
     @property
     def acted_on(self) -> bool:
-        return self.confidence in (Confidence.SURE, Confidence.CORRECTED)
+        return self.confidence == Confidence.SURE
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,13 @@ class MessageText:
 @dataclass(frozen=True)
 class AppMention:
     written: str
-    name: str
-    how: str  # exact / acronym / corrected / suggested / as written
+    name: str  # what the request would carry: the catalogue name when exact or an acronym, else as written
+    how: str  # exact / acronym / slip / suggested / as written
     polarity: Polarity
     score: float = 100.0
     runner_up: float = 0.0
     source: str = "text"
+    suggestion: str = ""  # the catalogue name it is near (a slip or a looser suggestion): offered, never assumed
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,8 @@ class RequestReading:
                 "asks": self.asks, "how_to_question": self.how_to_question, "asked_about": self.asked_about,
                 "applications_named": [{"written": m.written, "name": m.name, "how": m.how,
                                         "polarity": m.polarity.value, "score": round(m.score, 1),
-                                        "runner_up": round(m.runner_up, 1), "source": m.source}
+                                        "runner_up": round(m.runner_up, 1), "source": m.source,
+                                        "suggestion": m.suggestion}
                                        for m in self.mentions],
                 "quoted_only": list(self.quoted_mentions), "notes": list(self.notes)}
 
@@ -181,14 +184,23 @@ def _user(labels: dict[str, list[str]], text: MessageText, vocabulary: Vocabular
     return _one(find_users(text.new_text, vocabulary, exclude=exclude), "user", "text")
 
 
+def _mention(m: NameMatch, polarity: Polarity, source: str) -> AppMention:
+    """A found name as the request would carry it: a slip or a looser match as written, its catalogue name only
+    suggested."""
+    if m.assumed:
+        return AppMention(m.written, m.name, m.how, polarity, m.score, m.runner_up, source)
+    written = " ".join(m.written.split())
+    return AppMention(written, written, m.how, polarity, m.score, m.runner_up, source, suggestion=m.name)
+
+
 def _labelled_apps(values: list[str], catalogue: tuple[str, ...]) -> list[AppMention]:
     mentions = []
     for value in values:
         rest = value
         for m in find_names(value, catalogue):
-            if m.how in ("exact", "acronym", "corrected"):
-                mentions.append((m.start, AppMention(m.written, m.name, m.how, Polarity.ASKED, m.score, m.runner_up,
-                                                     "label 'Applications'")))
+            # A slip is taken whole ("Call and Recal" is one item, not "Call" and "Recal"), but as written.
+            if m.how in ("exact", "acronym", "slip"):
+                mentions.append((m.start, _mention(m, Polarity.ASKED, "label 'Applications'")))
                 rest = rest[:m.start] + ";" + " " * (m.end - m.start - 1) + rest[m.end:]
         position = 0
         for item in SPLIT_APPS.split(rest):
@@ -197,10 +209,10 @@ def _labelled_apps(values: list[str], catalogue: tuple[str, ...]) -> list[AppMen
             cleaned = " ".join(item.split()).strip(" .")
             if cleaned:
                 j = judge(cleaned, catalogue)
-                name = j.name if j.how == "corrected" else cleaned
-                how = "corrected" if j.how == "corrected" else "as written"
-                mentions.append((at, AppMention(cleaned, name, how, Polarity.ASKED, j.score, j.runner_up,
-                                                "label 'Applications'")))
+                how = "slip" if j.how == "slip" else "as written"
+                mentions.append((at, AppMention(cleaned, cleaned, how, Polarity.ASKED, j.score, j.runner_up,
+                                                "label 'Applications'",
+                                                suggestion=j.name if j.how in ("slip", "suggested") else "")))
     return [m for _, m in sorted(mentions, key=lambda pair: pair[0])]
 
 
@@ -208,8 +220,7 @@ def _prose_apps(text: str, catalogue: tuple[str, ...], source: str,
                 found: list[NameMatch] | None = None) -> list[AppMention]:
     mentions = []
     for m in find_names(text, catalogue) if found is None else found:
-        polarity = polarity_at(text, m.start, m.end)
-        mentions.append(AppMention(m.written, m.name, m.how, polarity, m.score, m.runner_up, source))
+        mentions.append(_mention(m, polarity_at(text, m.start, m.end), source))
     return mentions
 
 
@@ -244,15 +255,14 @@ def _applications(mentions: list[AppMention], quoted: tuple[str, ...]) -> Part:
                          "applications plainly asked for")
     suggested = [m for m in mentions if m.how == "suggested"]
     if suggested:
-        said = "; ".join(f'"{m.written}" might be {m.name}' for m in suggested)
-        return Part("", Confidence.UNSURE, source, evidence, tuple(m.name for m in suggested),
+        said = "; ".join(f'"{m.written}" might be {m.suggestion}' for m in suggested)
+        return Part("", Confidence.UNSURE, source, evidence, tuple(m.suggestion for m in suggested),
                     note=f"not sure which application is meant ({said})")
     items = tuple(dict.fromkeys(m.name for m in mentions))
-    corrected = [m for m in mentions if m.how == "corrected"]
-    if corrected:
-        said = "; ".join(f'"{m.written}" read as {m.name}' for m in corrected)
-        return Part("; ".join(items), Confidence.CORRECTED, source, evidence, note=said, items=items)
-    return Part("; ".join(items), Confidence.SURE, source, evidence, items=items)
+    slips = [m for m in mentions if m.how == "slip"]
+    note = "; ".join(f'"{m.written}" is not in the catalogue: did you mean {m.suggestion}? (suggested, never '
+                     "assumed)" for m in slips)
+    return Part("; ".join(items), Confidence.SURE, source, evidence, note=note, items=items)
 
 
 def _role(labels: dict[str, list[str]], text: MessageText) -> Part:

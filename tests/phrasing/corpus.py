@@ -12,7 +12,9 @@ Cases live in tests/phrasing/corpus/*.txt, one block each:
     ---
     the body (HTML for html and outlook; for outlook the text part is made from it as Outlook does)
 
-`expect` is one of `permission; org=..; user=..; apps=a|b; role=..` (role `-` when none is written),
+`expect` is one of `permission; org=..; user=..; apps=a|b; role=..` (role `-` when none is written; an
+application written with a slip is `as written ~ Catalogue Name`: the request carries it as written, which the
+checks reject as not in the catalogue, and the catalogue name is only suggested, SPEC 10),
 `guidance; topic=..`, or `staff; kind=permission_request|unclear; not=user,applications` (a person must read it;
 `not` names the parts the reader must NOT claim to understand). Each block becomes a real message (the standard
 library's composer) and goes through the mailbot's own parse, classify and read, with the corpus register as data.
@@ -176,9 +178,11 @@ def read_case(case: Case, register: Register) -> Result:
         reading = read_in_two_passes(text, register.vocabulary(), register.users_of, sender=_sender(case),
                                      mailbox=MAILBOX)
     if kind == Kind.PERMISSION_REQUEST and reading is not None and reading.understood:
+        slips = {m.name: m.suggestion for m in reading.mentions if m.how == "slip"}
+        apps = [f"{a} ~ {slips[a]}" if a in slips else a for a in reading.applications.items]
         got.update(outcome="permission", org=reading.org.value,
                    user=register.identity(reading.org.value, reading.user.value),
-                   apps="|".join(sorted(reading.applications.items)), role=reading.role.value or "-")
+                   apps="|".join(sorted(apps)), role=reading.role.value or "-")
     elif kind == Kind.GUIDANCE:
         got.update(outcome="guidance", topic=str(found.topic))
     elif kind in (Kind.PERMISSION_REQUEST, Kind.UNCLEAR):
@@ -198,7 +202,9 @@ def judge(case: Case, kind: Kind, got: dict[str, str], register: Register,
         return Result(case, kind, "misread", got, f"read as {got['outcome']}, expected {want['outcome']}", reading)
     if want["outcome"] == "permission":
         expected = {"org": want["org"].upper(), "user": register.identity(want["org"], want["user"]),
-                    "apps": "|".join(sorted(want["apps"].split("|"))), "role": want.get("role", "-")}
+                    "apps": "|".join(sorted(" ~ ".join(w.strip() for w in app.split("~"))
+                                            for app in want["apps"].split("|"))),
+                    "role": want.get("role", "-")}
         wrong = [f"{k}: {got[k]!r} != {v!r}" for k, v in expected.items() if got[k] != v]
         return Result(case, kind, "misread" if wrong else "understood", got, "; ".join(wrong), reading)
     if want["outcome"] == "guidance":

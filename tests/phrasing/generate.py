@@ -70,6 +70,10 @@ APPS = (("Prior Notification List", ("Prior Notification List", "prior notificat
         ("Screening History", ("Screening History", "screening history", "Screening Histroy")),
         ("Sender Reports", ("Sender Reports", "sender reports", "Sender Reprots")),
         ("Call and Recall", ("Call and Recall", "Call & Recall", "call and recall", "Call and Recal")))
+# The slips above: a request naming one carries it as written ("as written ~ catalogue name" in `expect`), is
+# rejected as not in the catalogue, and the reply suggests the catalogue name (SPEC 10: suggested, not assumed).
+SLIPS = frozenset({"Prior Notifcation List", "Cervical Screning Results", "Screening Histroy", "Sender Reprots",
+                   "Call and Recal"})
 GREETINGS = ("Hi,", "Hello,", "Dear PCSE,", "Good morning,", "Hi team,", "", "Dear Sir/Madam,", "Hiya", "Morning,",
              "Dear Open Exeter team,", "Good afternoon")
 SIGN_OFFS = ("Thanks", "Many thanks", "Kind regards", "Best wishes", "Regards", "Thank you", "Thanks in advance",
@@ -175,6 +179,8 @@ def permission_cases(rng: random.Random, count: int) -> list[str]:
         chosen = rng.sample(APPS, rng.choice((1, 1, 2, 2, 2, 3)))
         written = [rng.choice(w) for _, w in chosen]
         names = "|".join(name for name, _ in chosen)
+        expected_apps = "|".join(f"{w} ~ {name}" if w in SLIPS else name
+                                 for (name, _), w in zip(chosen, written, strict=True))
         org_words, org_how = org_ref(rng, signer.org)
         uref = user_ref(rng, user)
         bulleted = written if rng.random() < 0.15 else []
@@ -205,7 +211,7 @@ def permission_cases(rng: random.Random, count: int) -> list[str]:
                               "staff", "Additional permissions", "Re: Open Exeter" if family == "reply-or-forward"
                               else "Open Exeter permissions", "FW: access" if family == "reply-or-forward" else
                               "request", "Open Exeter permission request"))
-        expect = f"permission; org={signer.org}; user={user.email}; apps={names}; role={role}"
+        expect = f"permission; org={signer.org}; user={user.email}; apps={expected_apps}; role={role}"
         blocks.append(f"### id: gen-perm-{n:03d}\nfamily: {family}\nfrom: {signer.name} <{signer.email}>\n"
                       f"subject: {subject}\nformat: {fmt}\nexpect: {expect}\n---\n{body}")
     return blocks

@@ -13,6 +13,7 @@ import pytest
 
 from parsers.app_names import ACCEPT_MARGIN, ACCEPT_SCORE, judge
 from parsers.guidance import Topic
+from parsers.request_reader import MessageText, read_in_two_passes
 from tests.phrasing.corpus import Case, Register, Result, load_cases, load_register, read_case
 from tests.phrasing.generate import OUT, generate
 
@@ -76,15 +77,30 @@ def test_the_issue_reproductions_are_understood(register: Register) -> None:
     assert len(by_family["permission"]) == 3
 
 
-def test_slips_are_corrected_only_by_the_measured_margin() -> None:
+def test_slips_are_recognised_by_the_measured_margin_and_never_assumed() -> None:
     catalogue = REGISTER.catalogue
     slip = judge("Cervical Screning Results", catalogue)
-    assert (slip.how, slip.name) == ("corrected", "Cervical Screening Results")
+    assert (slip.how, slip.name, slip.assumed) == ("slip", "Cervical Screening Results", False)
     assert slip.score >= ACCEPT_SCORE and slip.score - slip.runner_up >= ACCEPT_MARGIN
     # "send reports" is two edits from "Sender Reports" in a short word: suggested, never assumed.
     assert judge("send reports", catalogue).how == "suggested"
     assert judge("Screening Results", catalogue).how == "suggested"  # a word short: which application?
     assert judge("Flying Lessons", catalogue).how == "none"
-    # Two catalogue names a slip apart: neither is assumed for a word between them.
+    # Two catalogue names a slip apart: a word between them is a slip of neither by the margin, only near both.
     close = ("Sender Reports", "Sender Report")
     assert judge("Sender Reprt", close).how == "suggested"
+
+
+@pytest.mark.parametrize("body", [
+    "Organisation code: A81001\nUser: paul.brown2@nhs.net\nApplications: Call and Recal; Sender Reports\n"
+    "Signatory role: GP Partner\n",
+    "Please add Call and Recal and Sender Reports for paul.brown2@nhs.net at A81001.\n",
+], ids=["template", "prose"])
+def test_a_slip_is_carried_as_written_with_the_catalogue_name_only_suggested(body: str) -> None:
+    reading = read_in_two_passes(MessageText(subject="Open Exeter", new_text=body), REGISTER.vocabulary(),
+                                 REGISTER.users_of)
+    assert reading.understood, reading.not_understood()
+    assert reading.applications.items == ("Call and Recal", "Sender Reports")  # never "Call and Recall"
+    slip = next(m for m in reading.mentions if m.how == "slip")
+    assert (slip.written, slip.name, slip.suggestion) == ("Call and Recal", "Call and Recal", "Call and Recall")
+    assert "did you mean Call and Recall?" in reading.applications.note

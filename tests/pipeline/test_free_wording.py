@@ -28,14 +28,24 @@ def test_a_short_free_worded_request_from_a_mobile_is_approved(bot: Bot) -> None
     assert reading["parts"]["role"]["source"] == "text"
 
 
-def test_a_slip_unambiguous_by_the_margin_is_granted_and_shown(bot: Bot) -> None:
-    raw = bot.mail("priya.shah@nhs.net", "Open Exeter", "Please add Screening Histroy for Paul Brown at the "
-                   "Oakwood Surgery.\n\nThanks\nPriya Shah, GP Partner")
-    line = bot.one(raw)
-    assert line["outcome"] == "approved", line
-    assert any("Screening History" in change for change in line["changes"]), line["changes"]
-    note = bot.case(line["reference"]).fields["reading"]["parts"]["applications"]["note"]
-    assert note == '"Screening Histroy" read as Screening History'
+@pytest.mark.parametrize("body", [
+    "Please add Screening Histroy and Sender Reports for Tom White at Harbour Lane Practice.\n\nThanks\n"
+    "Ruth Evans, GP Partner",
+    "Organisation code: B82010\nUser: tom.white1@nhs.net\nApplications: Screening Histroy; Sender Reports\n"
+    "Signatory role: GP Partner\n\nRuth",
+], ids=["prose", "template"])
+def test_a_slip_is_never_granted_and_the_reply_suggests_the_catalogue_name(bot: Bot, body: str) -> None:
+    """SPEC 10: slips are suggested, not assumed. The whole request waits for the sender to name it right."""
+    line = bot.one(bot.mail("ruth.evans@nhs.net", "Open Exeter", body))
+    assert (line["kind"], line["outcome"], line["reasons"]) == ("permission_request", "rejected",
+                                                                ["permission.unknown"]), line
+    assert line["changes"] == []
+    tom = next(u for u in bot.org("B82010")["users"] if u["username"] == "TWHITE1")
+    assert tom["applications"] == ["Prior Notification List"]  # neither the slip nor Sender Reports granted
+    assert bot.case(line["reference"]).fields["request"]["applications"] == ["Screening Histroy", "Sender Reports"]
+    [reply] = bot.outbox(line["reference"])
+    assert '"Screening Histroy" is not an application we know (did you mean "Screening History"?)' in reply.body
+    assert "Nothing has been changed on Open Exeter." in reply.body
 
 
 @pytest.mark.parametrize(("text", "topic", "step"), [
