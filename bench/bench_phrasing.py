@@ -5,8 +5,11 @@ Usage: .venv/bin/python bench/bench_phrasing.py [--cases]   (run from the reposi
 
 "Understood exactly" means the reading equals the expected one (a request's organisation, user, applications and
 role; a question's guide; or, for a message only a person should act on, sent to staff without claiming the parts
-it must not). "Sent to staff" counts messages the reader handed to a person (whether or not that was expected);
-"misread" counts readings that would act on something other than what was written: the target is 0.
+it must not). An application written with a slip is understood when it is read as written, not in the catalogue,
+with the catalogue name it is near as the suggestion (SPEC 10: suggested, not assumed; the checks then reject the
+request as `permission.unknown` and the reply asks "did you mean ...?"). "Sent to staff" counts messages the reader
+handed to a person (whether or not that was expected); "misread" counts readings that would act on something other
+than what was written (a slip read as the catalogue name among them): the target is 0.
 """
 
 from __future__ import annotations
@@ -30,12 +33,12 @@ def _share(part: int, whole: int) -> str:
 
 def _margins(register_catalogue: tuple[str, ...], cases: list) -> None:
     """Scores of every slip the corpus writes, and of the nearest wrong name any other text window reaches."""
-    corrected, suggested, near_misses = [], [], []
+    slips, suggested, near_misses = [], [], []
     for case in cases:
         text = parse_message(message_bytes(case)).text
         for m in find_names(text, register_catalogue):
-            if m.how == "corrected":
-                corrected.append((m.score, m.runner_up, m.written))
+            if m.how == "slip":
+                slips.append((m.score, m.runner_up, m.written))
             elif m.how == "suggested":
                 suggested.append((m.score, m.runner_up, m.written))
         words = text.split()
@@ -45,17 +48,18 @@ def _margins(register_catalogue: tuple[str, ...], cases: list) -> None:
                 j = judge(window, register_catalogue)
                 if j.how == "suggested" and not any(m.how == "exact" for m in find_names(window, register_catalogue)):
                     near_misses.append((j.score, window))
-    print(f"\nSlips (rule: score >= {ACCEPT_SCORE}, margin >= {ACCEPT_MARGIN}, <= 1 edit a word, short words exact)")
-    if corrected:
-        scores = [s for s, _, _ in corrected]
-        margins = [s - r for s, r, _ in corrected]
-        print(f"  corrected: {len(corrected)} mentions, score {min(scores):.1f}-{max(scores):.1f}, "
+    print(f"\nSlips (rule: score >= {ACCEPT_SCORE}, margin >= {ACCEPT_MARGIN}, <= 1 edit a word, short words exact): "
+          "recognised and suggested, never granted")
+    if slips:
+        scores = [s for s, _, _ in slips]
+        margins = [s - r for s, r, _ in slips]
+        print(f"  slips: {len(slips)} mentions, score {min(scores):.1f}-{max(scores):.1f}, "
               f"margin to the next name {min(margins):.1f}-{max(margins):.1f}")
-        for score, runner_up, written in sorted(set(corrected)):
+        for score, runner_up, written in sorted(set(slips)):
             print(f"    {written!r}: {score:.1f} (next {runner_up:.1f})")
     print(f"  suggested only: {len(suggested)} " + ", ".join(f"{w!r} {s:.1f}" for s, _, w in sorted(set(suggested))))
     top = sorted(set(near_misses), reverse=True)[:8]
-    print("  highest-scoring ordinary windows (never corrected: more than one edit a word, or a short word changed): "
+    print("  highest-scoring ordinary windows (never slips: more than one edit a word, or a short word changed): "
           + ", ".join(f"{w!r} {s:.1f}" for s, w in top))
 
 
@@ -72,8 +76,10 @@ def main() -> None:
     verdicts = Counter(r.verdict for r in results)
     to_staff = sum(1 for r in results if r.got["outcome"] == "staff")
     expected_staff = sum(1 for r in results if r.case.outcome == "staff")
+    with_slips = sum(1 for c in cases if c.outcome == "permission" and "~" in c.expect["apps"])
     print(f"phrasing corpus: {total} messages ({sum(1 for c in cases if c.outcome == 'permission')} requests to "
-          f"act on, {sum(1 for c in cases if c.outcome == 'guidance')} questions the guides answer, "
+          f"act on, {with_slips} of them naming an application with a slip, to be rejected with a suggestion; "
+          f"{sum(1 for c in cases if c.outcome == 'guidance')} questions the guides answer, "
           f"{expected_staff} for staff)")
     print(f"  understood exactly   {_share(verdicts['understood'], total)}")
     print(f"  sent to staff        {_share(to_staff, total)}  (of which expected: {expected_staff}; "
