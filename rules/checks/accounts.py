@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from parsers.app_names import suggestion
+from parsers.app_names import judge, suggestion
 from rules.check import Verdict, check, failed, passed, skipped
 from rules.context import CheckContext
 from rules.email_domains import in_domains
 from rules.reasons import Kind, Outcome
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest
+from rules.roles import ORGANISATION_MAINTENANCE
 
 
 def _account_email(ctx: CheckContext) -> str:
@@ -60,4 +61,29 @@ def applications_known(ctx: CheckContext) -> Verdict:
         return failed("permission.unknown", "Not in the catalogue: " + "; ".join(unknown) + ".",
                       unknown=unknown, suggestions=suggestions(unknown, ctx.register.catalogue),
                       valid=list(ctx.register.catalogue))
+    return passed()
+
+
+def _is_organisation_maintenance(name: str, catalogue: tuple[str, ...]) -> bool:
+    """NAME is Organisation Maintenance in any case and spacing, or a slip of it by the measured margin (a slip is
+    never granted anyway; saying so now spares the sender a second refusal once it is spelt right)."""
+    found = judge(name, tuple(dict.fromkeys((*catalogue, ORGANISATION_MAINTENANCE))))
+    return found.how in ("exact", "slip") and found.name == ORGANISATION_MAINTENANCE
+
+
+@check("permission.not_organisation_maintenance", "No application named is Organisation Maintenance, which only "
+                                                   "the Primary User request form gives.")
+def not_organisation_maintenance(ctx: CheckContext) -> Verdict:
+    # Organisation Maintenance makes its holder a Primary User in all but name: SPEC 5 gives it only with the form,
+    # its signatory proof and the two-Primary-User limit. A signatory on record must not get round that by email,
+    # and the rest of the request waits too, so that nothing is half done.
+    request = ctx.request
+    if not isinstance(request, PermissionRequest) or not request.applications:
+        return skipped("No applications named.")
+    named = [a for a in request.applications if _is_organisation_maintenance(a, ctx.register.catalogue)]
+    if named:
+        others = [a for a in request.applications if a not in named]
+        also = f"; the other applications ({'; '.join(others)}) are not granted either" if others else ""
+        return failed("permission.primary_user_only", f"Asks for {'; '.join(named)}, which only the Primary User "
+                                                      f"request form gives{also}.", named=named, others=others)
     return passed()
