@@ -60,7 +60,7 @@ def applications_known(ctx: CheckContext) -> Verdict:
     if unknown:
         return failed("permission.unknown", "Not in the catalogue: " + "; ".join(unknown) + ".",
                       unknown=unknown, suggestions=suggestions(unknown, ctx.register.catalogue),
-                      valid=list(ctx.register.catalogue))
+                      valid=[c for c in ctx.register.catalogue if c != ORGANISATION_MAINTENANCE])  # form only
     return passed()
 
 

@@ -200,6 +200,10 @@ def test_organisation_maintenance_is_never_granted_by_a_permission_request() -> 
     # Already a Primary User, or asked by a Primary User: still only the form gives it.
     alone = perm_decision(replace(GOOD_PERMISSION, user="JSMITH1", applications=("Organisation Maintenance",)))
     assert (alone.outcome, alone.reasons) == (Outcome.REJECTED, ("permission.primary_user_only",))
+    # Nor is it offered: the applications a rejection lists as valid are those a permission request can give.
+    unknown = perm_decision(replace(GOOD_PERMISSION, applications=("Flying Lessons",)))
+    valid = next(r for r in unknown.results if r.failed).details["valid"]
+    assert "Organisation Maintenance" not in valid and "Sender Reports" in valid
 
 
 GOOD_NOTICE = NewUserNotice("A81001", "KLEE1", "Kim Lee", "kim.lee@nhs.net", "jane.smith@nhs.net",
