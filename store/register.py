@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from parsers.register_words import OrgEntry, UserEntry
 from rules.register import OrgRecord, RegisterView, SignatoryRecord, UserRecord
 from rules.requests import NewUserNotice
 from rules.roles import ORGANISATION_MAINTENANCE, OrgType, Role
@@ -164,3 +165,17 @@ def register_for(session: Session, request: Any) -> RegisterView:
     org_code = getattr(request, "org_code", "") or ""
     identities = (request.username, request.email) if isinstance(request, NewUserNotice) else ()
     return register_view(session, org_code, identities)
+
+
+def organisation_entries(session: Session) -> tuple[OrgEntry, ...]:
+    """Every organisation's code and name, for the request reader (users are read per organisation)."""
+    return tuple(OrgEntry(code, name) for code, name in session.execute(
+        select(Organisation.code, Organisation.name).order_by(Organisation.code)))
+
+
+def user_entries(session: Session, code: str) -> tuple[UserEntry, ...]:
+    """The users of the organisation CODE, for the request reader; none when it is not known."""
+    rows = session.execute(select(User.username, User.full_name, User.email, User.status)
+                           .join(Organisation, Organisation.id == User.organisation_id)
+                           .where(Organisation.code == code.strip().upper()).order_by(User.username))
+    return tuple(UserEntry(username, full_name, email, status) for username, full_name, email, status in rows)
