@@ -159,6 +159,9 @@ class IntakeWorker:
             log.warning("%s: another daemon took this message over; leaving it to them", key)
             return None
         except Exception as exc:  # noqa: BLE001 - one bad message must never stop the others
+            if _is_try_later(exc):
+                self.wait_for_key(key, exc)
+                return None
             return self.process_failure(key, exc)
         METRICS.cases.labels(outcome=result.outcome).inc()
         return self.folders.for_outcome(result.outcome)
@@ -171,21 +174,26 @@ class IntakeWorker:
         return (f"gave up waiting for a DKIM key after {hours:g} hours of failed look-ups (first seen "
                 f"{first:%d/%m/%Y %H:%M} UTC)")
 
+    def wait_for_key(self, key: str, exc: Exception) -> None:
+        """KEY's sender cannot be judged for now (a DKIM key look-up failed): try again after a longer wait each
+        time, never past give_up_after from its first sighting; not a failure of the message's own."""
+        error = f"{exc.__class__.__name__}: {exc}"
+        with transaction(self.sessions) as session:
+            intake.defer(session, key=key, owner=self.owner, now=self.clock(), error=error,
+                         retry_after=timedelta(seconds=self.daemon.retry_seconds), give_up_after=self.give_up_after)
+        log.info("%s: not decided now, will try again: %s", key, error)
+
     def process_failure(self, key: str, exc: Exception) -> str | None:
         """Record a failed attempt at KEY; the set-aside folder when it has now failed too often."""
         later = _is_try_later(exc)
         error = f"{exc.__class__.__name__}: {exc}"
-        if later:  # the sender cannot be judged for now: wait longer each time, never past give_up_after
-            with transaction(self.sessions) as session:
-                intake.defer(session, key=key, owner=self.owner, now=self.clock(), error=error,
-                             retry_after=timedelta(seconds=self.daemon.retry_seconds),
-                             give_up_after=self.give_up_after)
-            log.info("%s: not decided now, will try again: %s", key, error)
-            return None
         with transaction(self.sessions) as session:
             status = intake.fail(session, key=key, owner=self.owner, now=self.clock(), error=error,
                                  max_attempts=self.daemon.max_attempts,
-                                 retry_after=timedelta(seconds=self.daemon.retry_seconds))
+                                 retry_after=timedelta(seconds=self.daemon.retry_seconds), counts=not later)
+        if later:
+            log.info("%s: not decided now, will try again: %s", key, error)
+            return None
         METRICS.errors.labels(kind="message").inc()
         log.error("%s: handling failed (%s): %s", key, status or "taken over", error, exc_info=exc)
         return self.folders.set_aside if status == intake.SET_ASIDE else None
