@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from parsers.forms.labelled_words import Box, ReadValue
+
 
 @dataclass(frozen=True)
 class FormReading:
@@ -22,6 +24,23 @@ class FormReading:
     typed_name: str = ""
     box_ink_ratio: float = 0.0
     problems: tuple[str, ...] = ()
+    # How each field was read, for staff (SPEC 9 names; fields with no label or form field found are absent):
+    # how ("acroform" / "printed_text" / "ocr"), OCR confidence, and where the label and the value are.
+    field_reads: dict[str, ReadValue] = field(default_factory=dict)
+    # Where the signature box was found: on which page (0 = page 1), where on it (reading coordinates: points,
+    # origin top-left, y downwards, text upright), and from what ("widget": the /Sig field's rectangle; "label":
+    # the printed label; "template": our form's position, placed as the labels show the page; "" not looked for).
+    signature_page: int = 0
+    signature_box: Box | None = None
+    signature_box_from: str = ""
+    page_size: tuple[float, float] | None = None  # that page's width and height as read (points)
+    # Degrees to turn PDFium's rendering of that page clockwise to see it as read (a page turned by /Rotate).
+    page_turn: int = 0
+
+    @property
+    def unsure_fields(self) -> tuple[str, ...]:
+        """Fields whose value OCR was not sure of: left empty for staff to read, never guessed."""
+        return tuple(name for name, read in self.field_reads.items() if read.unsure)
 
 
 def unreadable(problem: str) -> FormReading:
