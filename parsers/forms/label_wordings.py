@@ -1,6 +1,6 @@
 """The wordings that introduce each field of SPEC 9 on forms people make or retype, and how loosely a printed label
-is matched to one: case, punctuation and spacing never matter ("Fullname", "ORGANISATION NAME:", "e-mail"), and a
-label of seven letters or more may differ by one letter (an OCR slip: "Organisatlon", "Signatorys email").
+is matched to one: case, punctuation and spacing never matter ("Fullname", "ORGANISATION NAME:", "e-mail"), and
+in text read by OCR a label of seven letters or more may be one letter off ("Organisatlon", "Signatorys email").
 
 A few wordings are generic ("Name", "Email", "Role"): whose name or email they introduce depends on the heading of
 the section they sit in (the Primary User's, or the authorised signatory's)."""
@@ -76,9 +76,12 @@ FUZZY_MIN_LETTERS = 7
 MAX_LABEL_WORDS = 8
 
 
+_NOT_LETTERS = re.compile(r"[^a-z]")
+
+
 def letters(text: str) -> str:
     """TEXT reduced to lower-case ASCII letters: what label matching compares."""
-    return re.sub(r"[^a-z]", "", text.lower())
+    return _NOT_LETTERS.sub("", text.lower())
 
 
 def _deletions(word: str) -> set[str]:
@@ -113,10 +116,14 @@ TITLE_KEYS = {form_type: letters(title) for form_type, title in TITLES.items()}
 def match_wording(text: str) -> str | None:
     """The wording (as letters) TEXT is, exactly or one letter off; None when it is none, or when one slip away
     from two different wordings (then it is not told apart)."""
-    key = letters(text)
+    return match_key(letters(text))
+
+
+def match_key(key: str, fuzzy: bool = True) -> str | None:
+    """match_wording for text already reduced to its letters (exactly only, unless FUZZY)."""
     if key in EXACT:
         return key
-    if not FUZZY_MIN_LETTERS <= len(key) <= _LONGEST + 1:
+    if not fuzzy or not FUZZY_MIN_LETTERS <= len(key) <= _LONGEST + 1:
         return None
     found: set[str] = set()
     for variant in (key, *_deletions(key)):
@@ -127,10 +134,13 @@ def match_wording(text: str) -> str | None:
 
 
 def match_signature_wording(text: str) -> bool:
-    key = letters(text)
+    return match_signature_key(letters(text))
+
+
+def match_signature_key(key: str, fuzzy: bool = True) -> bool:
     if key in SIGNATURE_KEYS:
         return True
-    if not FUZZY_MIN_LETTERS <= len(key) <= _LONGEST + 1:
+    if not fuzzy or not FUZZY_MIN_LETTERS <= len(key) <= _LONGEST + 1:
         return False
     return any(variant in _SIGNATURE_FUZZY for variant in (key, *_deletions(key)))
 

@@ -6,9 +6,9 @@ shown: points, origin top-left, y growing downwards. Nothing here knows where ou
 value is never cut at an edge of our layout; a value is the run of words beside its label, up to the next label,
 a column's gap or the end of the line.
 
-A label is a run of words that is a known wording and either ends with a colon, or stands alone at the start of
-its stretch of the line (then its value is set apart from it by a gap, as in a table). So a wording inside a
-sentence ("Email the completed form...") is never taken for a label."""
+A label is a run of words that is a known wording (one letter off allowed in text read by OCR) and either ends
+with a colon, or stands alone at the start of its stretch of the line (then its value is set apart from it by a
+gap, as in a table). So a wording inside a sentence ("Email the completed form...") is never taken for a label."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ from parsers.forms.label_wordings import (
     TITLE_WORDS,
     is_instruction,
     letters,
-    match_signature_wording,
-    match_wording,
+    match_key,
+    match_signature_key,
 )
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1: points, origin top-left, y downwards
@@ -110,9 +110,10 @@ class _Line:
         return all(word.x1 <= w.x0 or word.x0 >= w.x1 for w in self.words)
 
     def add(self, word: Word) -> None:
+        count = len(self.words)
         self.words.append(word)
-        self.cy = statistics.fmean(w.cy for w in self.words)
-        self.height = statistics.median(w.height for w in self.words)
+        self.cy = (self.cy * count + word.cy) / (count + 1)
+        self.height = (self.height * count + word.height) / (count + 1)
 
 
 # --- lines ----------------------------------------------------------------------------------------------------------
@@ -132,15 +133,17 @@ def _split_at_colons(word: Word) -> list[Word]:
 def lines_of(words: Sequence[Word]) -> list[list[Word]]:
     """WORDS grouped into lines (top to bottom), each left to right."""
     usable = [part for w in words if w.text.strip() and w.x1 > w.x0 and w.y1 > w.y0
-              for part in _split_at_colons(Word(w.text.strip(), w.x0, w.y0, w.x1, w.y1, w.confidence))]
+              for part in _split_at_colons(w if w.text == w.text.strip() else
+                                           Word(w.text.strip(), w.x0, w.y0, w.x1, w.y1, w.confidence))]
     lines: list[_Line] = []
-    for word in sorted(usable, key=lambda w: (w.cy, w.x0)):
+    for cy, _, word in sorted(((w.cy, w.x0, w) for w in usable), key=lambda t: (t[0], t[1])):
+        height = word.y1 - word.y0
         for line in reversed(lines[-8:]):  # lines sorted by centre: only the last few can be near
-            if line.accepts(word):
+            if abs(cy - line.cy) <= SAME_LINE * max(height, line.height) and line.accepts(word):
                 line.add(word)
                 break
         else:
-            lines.append(_Line([word], word.cy, word.height))
+            lines.append(_Line([word], cy, height))
     lines.sort(key=lambda line: line.cy)
     return [sorted(line.words, key=lambda w: w.x0) for line in lines]
 
@@ -153,14 +156,6 @@ def _is_numbering(word: Word) -> bool:
     """ "1.", "2)", "•", "-", "(a)": a list marker before a label, not part of it."""
     text = word.text.strip("()[].:")
     return not letters(text) or (len(text) == 1 and text.isalpha() and word.text != text)
-
-
-def _segment_start(line: list[Word], i: int, height: float) -> bool:
-    """Whether word I starts a stretch of the line (nothing but list markers close before it)."""
-    j = i - 1
-    while j >= 0 and _is_numbering(line[j]) and line[j + 1].x0 - line[j].x1 < LABEL_GAP * height * 2:
-        j -= 1
-    return j < 0 or line[j + 1].x0 - line[j].x1 >= LABEL_GAP * height
 
 
 def _may_be_in_label(text: str) -> bool:
@@ -186,39 +181,72 @@ class _Span:
     signature: bool
 
 
-def _label_at(line: list[Word], line_no: int, i: int, height: float) -> _Span | None:
-    if _is_numbering(line[i]) or not letters(line[i].text):
+@dataclass(frozen=True)
+class _LineFacts:
+    """What label finding asks of each word of a line, worked out once."""
+
+    keys: list[str]  # letters
+    numbering: list[bool]
+    colon: list[bool]  # ends with a colon
+    lone_colon: list[bool]  # is a colon on its own
+    labelish: list[bool]  # may be part of a label
+    gap: list[float]  # from the word before (inf for the first)
+    height: float
+    ocr: bool  # read by OCR: labels may be a letter off
+
+    @classmethod
+    def of(cls, line: list[Word]) -> _LineFacts:
+        texts = [w.text.strip() for w in line]
+        return cls([letters(t) for t in texts], [_is_numbering(w) for w in line],
+                   [_ends_with_colon(t) for t in texts], [t in (":", ";") for t in texts],
+                   [_may_be_in_label(t) for t in texts],
+                   [float("inf"), *(b.x0 - a.x1 for a, b in zip(line, line[1:], strict=False))], _line_height(line),
+                   any(w.confidence is not None for w in line))
+
+    def starts_segment(self, i: int) -> bool:
+        """Whether word I starts a stretch of the line (nothing but list markers close before it)."""
+        j = i
+        while j > 0 and self.numbering[j - 1] and self.gap[j] < LABEL_GAP * self.height * 2:
+            j -= 1
+        return self.gap[j] >= LABEL_GAP * self.height
+
+
+def _label_at(line: list[Word], facts: _LineFacts, line_no: int, i: int) -> _Span | None:
+    if facts.numbering[i] or not facts.keys[i]:
         return None
-    starts = _segment_start(line, i, height)
+    count, gap_limit = len(line), LABEL_GAP * facts.height
+    starts = facts.starts_segment(i)
+    if not starts and not any(facts.colon[i:i + MAX_LABEL_WORDS + 1]) and not any(
+            facts.lone_colon[i:i + MAX_LABEL_WORDS + 1]):
+        return None
     end = i  # a label is a few words a space apart, with no value among them
-    while end < min(len(line), i + MAX_LABEL_WORDS) and _may_be_in_label(line[end].text) and (
-            end == i or line[end].x0 - line[end - 1].x1 < LABEL_GAP * height):
+    while end < min(count, i + MAX_LABEL_WORDS) and facts.labelish[end] and (end == i or facts.gap[end] < gap_limit):
         end += 1
     for j in range(end - 1, i - 1, -1):
-        lone_colon = j + 1 < len(line) and line[j + 1].text.strip() in (":", ";")
-        colon = _ends_with_colon(line[j].text) or lone_colon
+        lone_colon = j + 1 < count and facts.lone_colon[j + 1]
+        colon = facts.colon[j] or lone_colon
         if not (starts or colon):
             continue  # inside a line, only "wording:" is a label
-        text = " ".join(w.text for w in line[i:j + 1])
-        if ":" in text.rstrip(":; "):
+        if any(facts.colon[i:j]):
             continue  # a colon inside: two labels, or a label and its value
         last = j + 1 if lone_colon else j
-        ends = last == len(line) - 1 or line[last + 1].x0 - line[last].x1 >= LABEL_GAP * height
-        wording = match_wording(text)
+        ends = last == count - 1 or facts.gap[last + 1] >= gap_limit
+        key = "".join(facts.keys[i:j + 1])
+        wording = match_key(key, fuzzy=facts.ocr)
         if wording is not None and (colon or (starts and ends)):
-            return _Span(line_no, i, last, EXACT[wording], wording, colon, letters(text) == wording, False)
-        if starts and match_signature_wording(text):
-            return _Span(line_no, i, last, None, letters(text), colon, True, True)
+            return _Span(line_no, i, last, EXACT[wording], wording, colon, key == wording, False)
+        if starts and match_signature_key(key, fuzzy=facts.ocr):
+            return _Span(line_no, i, last, None, key, colon, True, True)
     return None
 
 
 def _spans(lines: list[list[Word]]) -> list[_Span]:
     spans = []
     for line_no, line in enumerate(lines):
-        height = _line_height(line)
+        facts = _LineFacts.of(line)
         i = 0
         while i < len(line):
-            span = _label_at(line, line_no, i, height)
+            span = _label_at(line, facts, line_no, i)
             if span is None:
                 i += 1
                 continue
@@ -330,7 +358,11 @@ def _next_label_x(lines: list[list[Word]], span: _Span, spans_by_line: dict[int,
 
 def find_labels(words: Sequence[Word]) -> list[FoundLabel]:
     """Every printed label on the page (the signature label too), top to bottom, with its value's words."""
-    lines = lines_of(words)
+    return labels_in_lines(lines_of(words))
+
+
+def labels_in_lines(lines: list[list[Word]]) -> list[FoundLabel]:
+    """find_labels over the page's lines (lines_of) when they are at hand."""
     spans = _spans(lines)
     starts = {id(lines[s.line][s.first]) for s in spans}
     by_line: dict[int, list[_Span]] = {}
@@ -375,8 +407,14 @@ def read_labelled_values(words: Sequence[Word], *,
     """SPEC 9 field name -> its value, for every field whose label is printed on the page (a label with nothing
     beside or below it gives ""). A value with a word OCR read below MIN_CONFIDENCE is left empty, marked unsure.
     Where a label appears twice, the one with a value wins, then the exact wording, then the higher on the page."""
+    return values_of_labels(find_labels(words), min_confidence=min_confidence)
+
+
+def values_of_labels(labels: Sequence[FoundLabel], *,
+                     min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> dict[str, ReadValue]:
+    """read_labelled_values for labels already found (find_labels)."""
     chosen: dict[str, tuple[FoundLabel, ReadValue]] = {}
-    for label in find_labels(words):
+    for label in labels:
         if label.field is None or label.signature:
             continue
         value = _read_value(label, min_confidence)
@@ -388,14 +426,22 @@ def read_labelled_values(words: Sequence[Word], *,
 
 def find_signature_label(words: Sequence[Word]) -> Box | None:
     """Where "Signature of authorised signatory" (or a close wording) is printed; the lowest if several."""
-    boxes = [label.box for label in find_labels(words) if label.signature]
+    return signature_label_of(find_labels(words))
+
+
+def signature_label_of(labels: Sequence[FoundLabel]) -> Box | None:
+    boxes = [label.box for label in labels if label.signature]
     return max(boxes, key=lambda b: b[1]) if boxes else None
 
 
 def find_form_type(words: Sequence[Word]) -> str | None:
     """ "gp_practice" or "other" from the title printed on the page (ours, or a retyped one: "Primary User
     request form (GP practice)"); None when no title says which."""
-    lines = [letters(" ".join(w.text for w in line)) for line in lines_of(words)]
+    return form_type_in_lines(lines_of(words))
+
+
+def form_type_in_lines(page_lines: list[list[Word]]) -> str | None:
+    lines = [letters(" ".join(w.text for w in line)) for line in page_lines]
     page = "".join(lines)
     for form_type, key in TITLE_KEYS.items():
         if key in page:
