@@ -14,6 +14,7 @@ from parsers.message import MessageLimits, ParsedMessage, parse_message
 from parsers.notice import parse_notice
 from parsers.permission_email import parse_permission_email
 from parsers.sniff import IMAGE_TYPES, PDF
+from parsers.word_documents import describe, word_documents
 from rules.form_signature import is_signed
 from rules.reasons import Kind
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
@@ -84,6 +85,10 @@ class Understander:
         # case), not just a note on it: people put things right by answering our reply.
         if found.kind == Kind.FOLLOW_UP and any(a.sniffed_type == PDF for a in possible_forms(parsed)):
             return Kind.PRIMARY_USER_REQUEST, (*found.notes, "a reply to our message, carrying a form")
+        if found.kind == Kind.FOLLOW_UP and word_documents(parsed):
+            # The form again, but as a Word file: they get the same clear answer (send the PDF).
+            return Kind.PRIMARY_USER_REQUEST, (*found.notes, "a reply to our message, carrying a word-processor "
+                                                             "file instead of the PDF form")
         return found.kind, found.notes
 
     def _permission(self, parsed: ParsedMessage, sender: SenderVerdict) -> PermissionRequest:
@@ -106,6 +111,12 @@ class Understander:
                 not_forms.append(name)
                 continue
             forms.append(self._request(reading, name))
+        documents = word_documents(parsed)
+        if not forms and documents:
+            # The form filled in Word or LibreOffice: SPEC 9's form is the PDF, signed at the bottom of page 1.
+            forms.append(PrimaryUserRequest(reading="word_document", attachment=", ".join(
+                a.filename or "unnamed attachment" for a in documents), problems=tuple(
+                f"{describe(a)} is a word-processor file, not the PDF form" for a in documents)))
         if not forms and not_forms:
             forms.append(PrimaryUserRequest(reading="not_a_form", attachment=", ".join(not_forms),
                                             problems=("not one of the published Primary User request forms",)))
