@@ -132,4 +132,4 @@ class Understander:
             "pu_replaces", "sig_full_name", "sig_role", "sig_email", "sig_date", "sig_typed")}
         return PrimaryUserRequest(form_type=reading.form_type or "", reading="read", signature=signature.verdict,
                                   signature_how=signature.how, attachment=attachment,
-                                  problems=tuple(reading.problems), **values)
+                                  problems=tuple(reading.problems), how_read=reading.how_read(), **values)

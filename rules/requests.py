@@ -57,6 +57,8 @@ class PrimaryUserRequest(Correctable):
     signature_how: str = _fixed()
     attachment: str = _fixed()  # file name of the form in the message
     problems: tuple[str, ...] = field(default=(), metadata={"correctable": False})
+    # How each field was read and where the signature box was found (FormReading.how_read): for staff to see.
+    how_read: dict[str, Any] = field(default_factory=dict, metadata={"correctable": False})
 
 
 REQUIRED_FORM_FIELDS: tuple[str, ...] = (

@@ -4,6 +4,7 @@ from the sandbox's child process)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from parsers.forms.labelled_words import Box, ReadValue
 
@@ -41,6 +42,19 @@ class FormReading:
     def unsure_fields(self) -> tuple[str, ...]:
         """Fields whose value OCR was not sure of: left empty for staff to read, never guessed."""
         return tuple(name for name, read in self.field_reads.items() if read.unsure)
+
+    def how_read(self) -> dict[str, Any]:
+        """How each field was read and where the signature box was found, as JSON-ready data for the case (what
+        staff see beside the values): {"fields": {name: {"how", "confidence", "label_box", "value_box",
+        "unsure"}}, "signature_box": {"page", "box", "from", "page_size", "page_turn"} or None}."""
+        fields = {name: {"how": read.how, "confidence": read.confidence, "unsure": read.unsure,
+                         "label_box": list(read.label_box) if read.label_box else None,
+                         "value_box": list(read.value_box) if read.value_box else None}
+                  for name, read in self.field_reads.items()}
+        box = None if self.signature_box is None else {
+            "page": self.signature_page, "box": list(self.signature_box), "from": self.signature_box_from,
+            "page_size": list(self.page_size) if self.page_size else None, "page_turn": self.page_turn}
+        return {"fields": fields, "signature_box": box}
 
 
 def unreadable(problem: str) -> FormReading:
