@@ -12,6 +12,7 @@ gap, as in a table). So a wording inside a sentence ("Email the completed form..
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -152,19 +153,8 @@ def _line_height(line: list[Word]) -> float:
     return statistics.median(w.height for w in line)
 
 
-def _is_numbering(word: Word) -> bool:
-    """ "1.", "2)", "•", "-", "(a)": a list marker before a label, not part of it."""
-    text = word.text.strip("()[].:")
-    return not letters(text) or (len(text) == 1 and text.isalpha() and word.text != text)
-
-
-def _may_be_in_label(text: str) -> bool:
-    """Labels are words and separators ("/", "(ODS)", "&"): a word with a digit or an @ is a value."""
-    return not any(ch.isdigit() or ch == "@" for ch in text)
-
-
-def _ends_with_colon(text: str) -> bool:
-    return text.rstrip().endswith((":", ";"))
+# Labels are words and separators ("/", "(ODS)", "&"): a word with a digit or an @ is a value.
+_LABEL_FREE = re.compile(r"[\d@]")
 
 
 # --- labels ---------------------------------------------------------------------------------------------------------
@@ -186,7 +176,7 @@ class _LineFacts:
     """What label finding asks of each word of a line, worked out once."""
 
     keys: list[str]  # letters
-    numbering: list[bool]
+    numbering: list[bool]  # "1.", "2)", "•", "-", "(a)": a list marker before a label, not part of it
     colon: list[bool]  # ends with a colon
     lone_colon: list[bool]  # is a colon on its own
     labelish: list[bool]  # may be part of a label
@@ -196,10 +186,12 @@ class _LineFacts:
 
     @classmethod
     def of(cls, line: list[Word]) -> _LineFacts:
-        texts = [w.text.strip() for w in line]
-        return cls([letters(t) for t in texts], [_is_numbering(w) for w in line],
-                   [_ends_with_colon(t) for t in texts], [t in (":", ";") for t in texts],
-                   [_may_be_in_label(t) for t in texts],
+        texts = [w.text for w in line]  # lines_of strips them
+        keys = [letters(t) for t in texts]
+        numbering = [not key or (len(key) == 1 and len(t.strip("()[].:")) == 1 and t != t.strip("()[].:"))
+                     for key, t in zip(keys, texts, strict=True)]
+        return cls(keys, numbering, [t.endswith((":", ";")) for t in texts], [t in (":", ";") for t in texts],
+                   [_LABEL_FREE.search(t) is None for t in texts],
                    [float("inf"), *(b.x0 - a.x1 for a, b in zip(line, line[1:], strict=False))], _line_height(line),
                    any(w.confidence is not None for w in line))
 

@@ -76,6 +76,8 @@ def fit_template(labels: Sequence[FoundLabel]) -> Fit | None:
         agree = [(a, b) for a, b in pairs if _near(a, b, scale, dx, dy)]
         if best is None or len(agree) > best[0]:
             best = (len(agree), scale, dx, dy)
+            if len(agree) == len(pairs):
+                break  # every label agrees: no better placement to find
     if best is None or best[0] < max(MIN_ANCHORS, MIN_SHARE * len(pairs)):
         return None
     _, scale, dx, dy = best

@@ -109,7 +109,12 @@ class _Page:
 
     @cached_property
     def drawn(self) -> list[Drawn]:
-        return drawn_objects(self.pdfium, self.view)
+        """Images and text: what marks over the box are told from (paths only where a box is looked for)."""
+        return drawn_objects(self.pdfium, self.view, frozenset({"image", "text"}))
+
+    @cached_property
+    def paths(self) -> list[Drawn]:
+        return drawn_objects(self.pdfium, self.view, frozenset({"path"}))
 
     @cached_property
     def fit(self) -> Fit | None:
@@ -270,7 +275,7 @@ def _signature_box(found_widgets: list[Widget], first: _Page, page_at: Callable[
     if label is not None:
         if first.fit is not None:
             return SignatureBox(0, template_box(first.fit, first.view.size), "label")
-        return SignatureBox(0, box_from_label(label, first.words, first.drawn, first.view.size), "label")
+        return SignatureBox(0, box_from_label(label, first.words, first.paths, first.view.size), "label")
     return SignatureBox(0, template_box(first.fit, first.view.size), "template")
 
 
