@@ -180,3 +180,12 @@ def test_shifted_and_cropped_pages(layout: str) -> None:
         reading = read_form(shifted_and_cropped(signed(form.pdf, form.box, how), dx=-140.0, dy=75.0, margin=12.0))
         assert_read(reading, form, "printed_text")
         assert verdict(reading) == (("unsigned", "") if how == "none" else ("signed", "image of a signature"))
+
+
+def test_a_signature_widget_on_page_2_is_where_that_form_is_signed() -> None:
+    form = foreign_form("fillable", "a4", seed=6, signature_page=1)
+    reading = read_form(form.pdf)
+    assert (reading.signature_page, reading.signature_box_from) == (1, "widget")
+    assert verdict(reading) == ("unsigned", "")
+    assert verdict(read_form(signed(form.pdf, form.box, "ink", page=1))) == ("signed", "ink signature")
+    assert verdict(read_form(signed(form.pdf, form.box, "ink", page=0))) == ("unsigned", "")  # not the box's page

@@ -94,10 +94,12 @@ def made_up_values(seed: int) -> dict[str, str]:
 
 
 def foreign_form(layout: str, paper: str = "a4", seed: int = 1, form_type: str = "gp_practice",
-                 fillable_names: str = "tooltips", values: dict[str, str] | None = None) -> ForeignForm:
+                 fillable_names: str = "tooltips", values: dict[str, str] | None = None,
+                 signature_page: int = 0) -> ForeignForm:
     """A filled, unsigned form in LAYOUT on PAPER. FILLABLE_NAMES (for "fillable"): "tooltips" (fields named Text1,
     Text2... with the label as tooltip), "names" (OrganisationName...), "none" (Text1... and no tooltip: matched by
-    their place beside the printed label). VALUES replace made-up ones."""
+    their place beside the printed label). VALUES replace made-up ones. SIGNATURE_PAGE: the page a fillable form's
+    /Sig field is on."""
     values = {**made_up_values(seed), **(values or {})}
     size = PAPERS[paper]
     title = random.Random(seed).choice(TITLES[form_type])
@@ -115,7 +117,8 @@ def foreign_form(layout: str, paper: str = "a4", seed: int = 1, form_type: str =
     canvas.save()
     pdf = out.getvalue()
     if layout == "fillable":
-        pdf = _filled(_with_signature_field(pdf, box), {names[n]: v for n, v in values.items() if n in names})
+        pdf = _filled(_with_signature_field(pdf, box, signature_page),
+                      {names[n]: v for n, v in values.items() if n in names})
     return ForeignForm(pdf, values, form_type, box, layout, paper, names)
 
 
@@ -279,9 +282,9 @@ def _fillable_page(canvas: Canvas, size: tuple[float, float], title: str, values
     return (size[0] - 230, size[1] - 150, size[0] - 40, size[1] - 96), names
 
 
-def _with_signature_field(pdf: bytes, box: Rect) -> bytes:
+def _with_signature_field(pdf: bytes, box: Rect, page_index: int) -> bytes:
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    page = writer.pages[0]
+    page = writer.pages[page_index]
     widget = DictionaryObject({
         NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
         NameObject("/FT"): NameObject("/Sig"), NameObject("/T"): TextStringObject("Signature1"),
@@ -289,7 +292,9 @@ def _with_signature_field(pdf: bytes, box: Rect) -> bytes:
         NameObject("/P"): page.indirect_reference,
     })
     ref = writer._add_object(widget)
-    page[NameObject("/Annots")].append(ref)  # type: ignore[union-attr]
+    if "/Annots" not in page:
+        page[NameObject("/Annots")] = ArrayObject()
+    page["/Annots"].append(ref)  # type: ignore[union-attr]
     writer._root_object["/AcroForm"][NameObject("/Fields")].append(ref)  # type: ignore[index]
     out = io.BytesIO()
     writer.write(out)
