@@ -96,6 +96,7 @@ class FoundLabel:
     exact: bool
     signature: bool = False
     value_words: tuple[Word, ...] = ()
+    in_section: bool = False  # under a section heading (the Primary User's or the signatory's)
 
 
 @dataclass
@@ -279,12 +280,13 @@ def _headings(lines: list[list[Word]], label_lines: set[int]) -> list[tuple[Box,
     return found
 
 
-def _in_signatory_section(box: Box, headings: list[tuple[Box, bool]]) -> bool:
-    """Whether the nearest section heading above BOX, in its column, is the signatory's."""
+def _section(box: Box, headings: list[tuple[Box, bool]]) -> bool | None:
+    """Whether the nearest section heading above BOX, in its column, is the signatory's (True) or the Primary
+    User's (False); None when no heading is above it (a letterhead, the page's top)."""
     height = box[3] - box[1]
     above = [(box[1] - h[3], signatory) for h, signatory in headings
              if h[3] <= box[1] + height * 0.5 and h[0] <= box[0] + 2 * height and h[2] >= box[0]]
-    return min(above)[1] if above else False
+    return min(above)[1] if above else None
 
 
 # --- values ---------------------------------------------------------------------------------------------------------
@@ -366,14 +368,16 @@ def labels_in_lines(lines: list[list[Word]]) -> list[FoundLabel]:
         label_words = lines[span.line][span.first:span.last + 1]
         box = _box(label_words)
         field = span.field
+        section = _section(box, headings)
         if span.wording in GENERIC:
             outside, inside = GENERIC[span.wording]
-            field = inside if _in_signatory_section(box, headings) else outside
+            field = inside if section else outside
         limit = _next_label_x(lines, span, by_line)
         value = _same_line_value(lines, span, starts, limit)
         if not value and not span.signature:
             value = _below_value(lines, span, starts, limit)
-        found.append(FoundLabel(field, span.wording, box, span.colon, span.exact, span.signature, tuple(value)))
+        found.append(FoundLabel(field, span.wording, box, span.colon, span.exact, span.signature, tuple(value),
+                                section is not None))
     return found
 
 
@@ -390,15 +394,17 @@ def _read_value(label: FoundLabel, min_confidence: float) -> ReadValue:
     return ReadValue(" ".join(w.text for w in words), how, lowest, label.box, box)
 
 
-def _preference(label: FoundLabel, value: ReadValue) -> tuple[int, int, int]:
-    return (bool(value.value) or value.unsure, label.exact, label.colon)
+def _preference(label: FoundLabel, value: ReadValue) -> tuple[int, int, int, int]:
+    # A label under a section heading beats one outside any (an "Email:" in the practice's letterhead).
+    return (bool(value.value) or value.unsure, label.in_section, label.exact, label.colon)
 
 
 def read_labelled_values(words: Sequence[Word], *,
                          min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> dict[str, ReadValue]:
     """SPEC 9 field name -> its value, for every field whose label is printed on the page (a label with nothing
     beside or below it gives ""). A value with a word OCR read below MIN_CONFIDENCE is left empty, marked unsure.
-    Where a label appears twice, the one with a value wins, then the exact wording, then the higher on the page."""
+    Where a label appears twice, the one with a value wins, then one under a section heading, then the exact
+    wording, then the higher on the page."""
     return values_of_labels(find_labels(words), min_confidence=min_confidence)
 
 

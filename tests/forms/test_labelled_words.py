@@ -96,6 +96,14 @@ def test_generic_labels_take_their_sections_meaning_per_column() -> None:
                              "sig_email": "jo.lead@nhs.net", "pu_job_title": "Practice Manager", "sig_role": "Lead GP"}
 
 
+def test_a_letterheads_email_and_phone_are_not_the_primary_users() -> None:
+    words = page((300, 40, "Oakwood Surgery, 1 High Street"), (300, 52, "Tel: 01392 111111"),
+                 (300, 64, "Email: oakwood.surgery@nhs.net"),
+                 (50, 100, "Primary User"), (50, 120, "Email: sam.new@nhs.net"), (50, 140, "Telephone: 01392 222222"),
+                 (50, 170, "Authorised signatory"), (50, 190, "Email: jo.lead@nhs.net"))
+    assert values(words) == {"pu_email": "sam.new@nhs.net", "pu_phone": "01392 222222", "sig_email": "jo.lead@nhs.net"}
+
+
 def test_labels_are_matched_loosely_as_ocr_and_people_write_them() -> None:
     placed = ((50, 100, "Fullname: Sam New"), (50, 120, "Organisatlon name: Oakwood Practice"),
               (50, 140, "Signatorys email: jo.lead@nhs.net"), (50, 160, "Organisation code (ODS) : A81001"),
