@@ -19,7 +19,7 @@ import pypdfium2.raw as pdfium_c
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in reading coordinates (top-left origin)
 UserRect = tuple[float, float, float, float]  # left, bottom, right, top in PDF user space
 # Characters sampled to tell which way the text runs.
-ANGLE_SAMPLE = 120
+ANGLE_SAMPLE = 48
 
 
 def _to_view(x: float, y: float, bbox: UserRect, rotation: int) -> tuple[float, float]:

@@ -54,7 +54,8 @@ def page_words(textpage: pdfium.PdfTextPage, view: PageView) -> list[Word]:
 
     words: list[Word] = []
     for match in _TOKEN.finditer(characters):
-        first, last = box(match.start()), box(match.end() - 1)
+        first = box(match.start())
+        last = first if match.end() - match.start() == 1 else box(match.end() - 1)
         if first is None or last is None:
             continue
         x0, y0, x1, y1 = min(first[0], last[0]), min(first[1], last[1]), max(first[2], last[2]), max(first[3],
