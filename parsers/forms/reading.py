@@ -27,7 +27,7 @@ from parsers.forms.acroform import (
 )
 from parsers.forms.digital_signature import DigitalSignature, check_digital_signature
 from parsers.forms.foreign_fields import match_by_name, match_by_position
-from parsers.forms.label_wordings import is_instruction
+from parsers.forms.label_wordings import is_instruction, letters
 from parsers.forms.labelled_words import (
     FoundLabel,
     ReadValue,
@@ -50,7 +50,8 @@ from parsers.forms.signature_box import OUR_FIELD, SignatureBox, box_from_label,
 
 NOT_A_FORM = "not one of the published Primary User request forms"
 MEMORY_PROBLEM = "the PDF needs more memory to read than a form should"
-# A page without our title or our fields is still a form when this many of our fields' labels are printed on it.
+# A page without a title naming the form or our fields is still a form when this many of our fields' labels are
+# printed on it and it speaks of a Primary User (another NHS form asks for names and emails too).
 LABEL_QUORUM = 6
 
 
@@ -145,7 +146,7 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
         first = _Page(reader, document, 0)
         read = _values(acro, found_widgets, first)
         form_type = _form_type(acro, first)
-        if form_type is None and read.recognised < LABEL_QUORUM:
+        if form_type is None and not (read.recognised >= LABEL_QUORUM and _mentions_primary_user(first)):
             if not first.words:
                 return unreadable("a scanned image with no text in it: a person must read it")
             return FormReading(status="not_a_form", problems=(NOT_A_FORM,))
@@ -256,6 +257,10 @@ def _widgets(reader: PdfReader) -> list[Widget]:
         raise
     except Exception:
         return []
+
+
+def _mentions_primary_user(page: _Page) -> bool:
+    return any("primaryuser" in letters(" ".join(w.text for w in line)) for line in page.lines)
 
 
 def _form_type(acro: dict[str, str] | None, page: _Page) -> str | None:

@@ -189,3 +189,20 @@ def test_a_signature_widget_on_page_2_is_where_that_form_is_signed() -> None:
     assert verdict(reading) == ("unsigned", "")
     assert verdict(read_form(signed(form.pdf, form.box, "ink", page=1))) == ("signed", "ink signature")
     assert verdict(read_form(signed(form.pdf, form.box, "ink", page=0))) == ("unsigned", "")  # not the box's page
+
+
+def test_another_nhs_form_with_the_same_labels_is_not_a_primary_user_request() -> None:
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=PAPERS["a4"], invariant=1)
+    canvas.drawString(60, 780, "Smartcard registration form")
+    for i, line in enumerate(("Organisation name: Oakwood Surgery", "ODS code: A81001", "Full name: Sam New",
+                              "Job title: Receptionist", "Email: sam.new@nhs.net", "Telephone: 01392 000000",
+                              "Signatory name: Dr Jo Lead", "Signatory role: Lead GP", "Date: 01/02/2026")):
+        canvas.drawString(60, 740 - 20 * i, line)
+    canvas.save()
+    reading = read_form(out.getvalue())
+    assert reading.status == "not_a_form"
