@@ -206,3 +206,20 @@ def test_another_nhs_form_with_the_same_labels_is_not_a_primary_user_request() -
     canvas.save()
     reading = read_form(out.getvalue())
     assert reading.status == "not_a_form"
+
+
+def test_a_digital_signature_in_another_tools_signature_field_signs_the_form() -> None:
+    import io
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    from tests.support.forms_fixtures import _test_signer
+
+    form = foreign_form("fillable", "a4", seed=12)
+    writer = IncrementalPdfFileWriter(io.BytesIO(form.pdf), strict=False)
+    pdf = signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name="Signature1"),
+                           signer=_test_signer(), existing_fields_only=True).getvalue()  # type: ignore[arg-type]
+    reading = read_form(pdf)
+    assert (reading.digital, reading.problems) == ("intact", ())
+    assert verdict(reading) == ("signed", "digital signature")
