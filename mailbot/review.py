@@ -130,7 +130,8 @@ def _corrected(case: Case, corrections: dict[str, str], by: str) -> Request:
         request = request.with_corrections(corrections)
     except KeyError as exc:
         names = ", ".join(k for k in request.as_fields() if k not in ("reading", "signature", "signature_how",
-                                                                       "attachment", "attachment_index", "problems"))
+                                                                       "attachment", "attachment_index", "problems",
+                                                                       "how_read"))
         raise ReviewError(f"mailbot: review: no field {exc.args[0]!r} to correct (fields: {names})") from None
     if isinstance(request, PrimaryUserRequest) and request.reading == NOT_READ:
         raise ReviewError(f"mailbot: review: the form of {case.reference} has not been read yet: open the case "

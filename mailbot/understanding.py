@@ -15,6 +15,7 @@ from parsers.notice import parse_notice
 from parsers.register_words import OrgEntry, UserEntry, Vocabulary
 from parsers.request_reader import MessageText, RequestReading, read_in_two_passes
 from parsers.sniff import IMAGE_TYPES, PDF
+from parsers.word_documents import describe, word_documents
 from rules.form_signature import is_signed
 from rules.raw_headers import split_message
 from rules.reasons import Kind
@@ -126,6 +127,10 @@ class Understander:
         # case), not just a note on it: people put things right by answering our reply.
         if found.kind == Kind.FOLLOW_UP and any(a.sniffed_type == PDF for a in possible_forms(parsed)):
             return Kind.PRIMARY_USER_REQUEST, (*found.notes, "a reply to our message, carrying a form")
+        if found.kind == Kind.FOLLOW_UP and word_documents(parsed):
+            # The form again, but as a Word file: they get the same clear answer (send the PDF).
+            return Kind.PRIMARY_USER_REQUEST, (*found.notes, "a reply to our message, carrying a word-processor "
+                                                             "file instead of the PDF form")
         return found.kind, found.notes
 
     def _forms(self, parsed: ParsedMessage) -> tuple[PrimaryUserRequest, ...]:
@@ -141,6 +146,8 @@ class Understander:
                 not_forms.append(name)
                 continue
             forms.append(form_request(reading, name, index, accept_typed_signature=self.accept_typed_signature))
+        if not forms:
+            forms.extend(_word_documents(parsed))
         if not forms and not_forms:
             forms.append(PrimaryUserRequest(reading="not_a_form", attachment=", ".join(not_forms),
                                             problems=("not one of the published Primary User request forms",)))
@@ -152,13 +159,24 @@ class Understander:
                  PrimaryUserRequest(reading=NOT_READ, attachment=a.filename or "unnamed attachment",
                                     attachment_index=index)
                  for index, a in form_attachments(parsed)]
-        return tuple(forms) or (PrimaryUserRequest(),)
+        return tuple(forms) or _word_documents(parsed) or (PrimaryUserRequest(),)
 
 
 def form_attachments(parsed: ParsedMessage) -> list[tuple[int, Attachment]]:
     """The attachments that may be forms, each with its place among all the message's attachments."""
     candidates = {id(a) for a in possible_forms(parsed)}
     return [(index, a) for index, a in enumerate(parsed.attachments) if id(a) in candidates]
+
+
+def _word_documents(parsed: ParsedMessage) -> tuple[PrimaryUserRequest, ...]:
+    """The form filled in Word or LibreOffice, as one request: SPEC 9's form is the PDF, signed at the bottom of
+    page 1 (told from the file's bytes; its text is not read here)."""
+    documents = word_documents(parsed)
+    if not documents:
+        return ()
+    return (PrimaryUserRequest(reading="word_document", attachment=", ".join(
+        a.filename or "unnamed attachment" for a in documents), problems=tuple(
+        f"{describe(a)} is a word-processor file, not the PDF form" for a in documents)),)
 
 
 def _picture(name: str, index: int) -> PrimaryUserRequest:
@@ -179,7 +197,7 @@ def form_request(reading: FormReading, attachment: str, index: int, *,
         "pu_replaces", "sig_full_name", "sig_role", "sig_email", "sig_date", "sig_typed")}
     return PrimaryUserRequest(form_type=reading.form_type or "", reading="read", signature=signature.verdict,
                               signature_how=signature.how, attachment=attachment, attachment_index=index,
-                              problems=tuple(reading.problems), **values)
+                              problems=tuple(reading.problems), how_read=reading.how_read(), **values)
 
 
 def permission_request(reading: RequestReading) -> PermissionRequest:
