@@ -22,6 +22,7 @@ from store.changes import Applied
 class MailPolicy:
     secure_domains: frozenset[str]
     password_days: int
+    confirm_days: int = 7  # [signatory] confirm_days: how long a signatory has to confirm (SPEC 17)
 
 
 def _password(ctx: ReplyContext, applied: Applied, policy: MailPolicy, now: datetime, why: str) -> list[OutgoingMail]:
