@@ -21,8 +21,9 @@ from mailbot.errors import UsageError
 from mailbot.outbox_rows import queue_mail
 from mailbot.replies import OutgoingMail, ReplyContext, render, reply_subject
 from mailbot.settings import Settings
+from mailbot.stored_case import stored_context, stored_reply_context, stored_request
 from rules.check import CheckResult
-from rules.context import CheckContext, MessageFacts
+from rules.context import CheckContext
 from rules.outcome import Decision, decide
 from rules.reasons import Kind, Outcome
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
@@ -31,12 +32,9 @@ from store import audit
 from store.cases import case_by_reference
 from store.changes import Applied, ApplyConflict, apply_notice, apply_permissions, apply_primary_user
 from store.models import Case, Signatory
-from store.outbox import replies_today
-from store.register import organisation, register_view
+from store.register import organisation
 from store.review import set_reasons
 
-APPROVABLE = {Kind.PRIMARY_USER_REQUEST: PrimaryUserRequest, Kind.PERMISSION_REQUEST: PermissionRequest,
-              Kind.NEW_USER_NOTIFICATION: NewUserNotice}
 NEVER_OVERRIDDEN = frozenset({"org.unknown", "request.unclear", "message.too_large", "message.duplicate",
                               "message.automatic"})
 READ_BY_THE_REVIEWER = frozenset({"form.unreadable", "form.altered"})
@@ -44,19 +42,6 @@ READ_BY_THE_REVIEWER = frozenset({"form.unreadable", "form.altered"})
 
 class ReviewError(UsageError):
     """The action cannot be taken on this case as it stands; the message says why and what to do."""
-
-
-@dataclass(frozen=True)
-class StoredSender:
-    """The sender verdict as the case recorded it."""
-
-    address: str | None
-    domain: str | None
-    ambiguous: bool
-    nhs: bool
-    authenticated: bool
-    method: str | None
-    problems: tuple[str, ...]
 
 
 @dataclass
@@ -84,15 +69,6 @@ def _open_case(session: Session, reference: str) -> Case:
     return case
 
 
-def stored_request(case: Case) -> Request | None:
-    cls = APPROVABLE.get(Kind(case.kind))
-    data = (case.fields or {}).get("request")
-    if cls is None or not isinstance(data, dict):
-        return None
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-    return cls(**values)
-
-
 def _corrected(case: Case, corrections: dict[str, str], by: str) -> Request:
     request = stored_request(case)
     if request is None:
@@ -110,17 +86,7 @@ def _corrected(case: Case, corrections: dict[str, str], by: str) -> Request:
 
 
 def _context(session: Session, case: Case, request: Request, now: datetime, settings: Settings) -> CheckContext:
-    fields_ = case.fields or {}
-    s = fields_.get("sender", {})
-    sender = StoredSender(s.get("address"), (s.get("address") or "@").rsplit("@", 1)[1] or None,
-                          bool(s.get("ambiguous")), bool(s.get("nhs")), bool(s.get("authenticated")), s.get("method"),
-                          tuple(s.get("problems", ())))
-    date = fields_.get("message_date")
-    facts = MessageFacts(size=case.message.size if case.message else 0,
-                         date=datetime.fromisoformat(date) if date else None, subject=case.subject,
-                         replies_to_sender_today=replies_today(session, case.sender, now) if case.sender else 0)
-    return CheckContext(kind=Kind(case.kind), now=now, message=facts, sender=sender,
-                        policy=settings.policy, request=request, register=register_view(session, request.org_code))
+    return stored_context(session, case, request, now, settings)
 
 
 def _apply(session: Session, kind: Kind, request: Request, *, now: datetime, actor: str, case_id: int) -> Applied:
@@ -133,10 +99,7 @@ def _apply(session: Session, kind: Kind, request: Request, *, now: datetime, act
 
 
 def _reply_context(case: Case, settings: Settings) -> ReplyContext:
-    thread = (case.fields or {}).get("thread", {})
-    return ReplyContext(reference=case.reference, mailbox=settings.mailbox, original_subject=case.subject,
-                        original_message_id=thread.get("message_id"),
-                        original_references=tuple(thread.get("references", ())), sender=case.sender)
+    return stored_reply_context(case, settings)
 
 
 def preview_approval(session: Session, reference: str, corrections: dict[str, str], *, by: str, now: datetime,
