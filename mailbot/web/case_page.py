@@ -44,6 +44,13 @@ DONE = {
     "rejected_no_reply": "The case was rejected. No reply was sent: the sender could not be confirmed.",
     "closed": "The case was closed without a reply.",
     "noted": "Your note was added to the history.",
+    "resent": "The confirmation request was sent again to the signatory's address on record; their wait starts "
+              "again.",
+}
+CONFIRMATION_STATUS = {
+    "waiting": "waiting for the signatory's answer", "confirmed": "the signatory confirmed it",
+    "declined": "the signatory said they did not authorise it", "unclear": "the signatory answered, not clearly",
+    "expired": "the signatory did not answer in time", "closed": "staff decided before the signatory answered",
 }
 
 
@@ -89,7 +96,13 @@ def case_context(request: Request, staff: Staff, reference: str) -> dict[str, An
             return None
         document = case_document(session, case)
         mails = history(session, case).mails
+        confirmation = document.get("confirmation")
         return {"staff": staff, "case": case, "doc": document, "mails": mails, "now": state.clock(),
+                "decidable": case.needs_review or case.outcome == Outcome.PENDING.value,
+                "confirmation": confirmation,
+                "confirmation_status": CONFIRMATION_STATUS.get((confirmation or {}).get("status", ""), ""),
+                "resendable": confirmation is not None and (case.outcome == Outcome.PENDING.value or (
+                    case.needs_review and "signatory.unconfirmed" in case.reasons)),
                 "fields": correctable_fields(case), "templates": reject_templates(case),
                 "form_index": form_attachment_index(document), "done": DONE.get(request.query_params.get("done", "")),
                 "error": None}
