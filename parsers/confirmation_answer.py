@@ -21,7 +21,7 @@ MAX_CHARS = 4000  # an answer is a line or two; a long text is read only this fa
 YES_WORDS = frozenset({
     "yes", "yeah", "yep", "yup", "confirm", "confirmed", "confirming", "approve", "approved", "agree", "agreed",
     "authorise", "authorised", "authorize", "authorized", "correct", "fine", "genuine", "legitimate", "valid",
-    "signed", "sign", "proceed", "happy",
+    "signed", "sign", "proceed", "happy", "go-ahead",
 })
 CONFIRM_WORDS = frozenset({"confirm", "confirmed", "confirming"})
 NO_WORDS = frozenset({
@@ -37,8 +37,9 @@ NEGATION_REACH = 3  # words back from an assent that a negation still reaches ("
 HEDGES = frozenset({"if", "but", "unless", "except", "however", "although", "though", "provided", "providing",
                     "assuming", "only"})
 # Set phrases, read before the words: idioms of assent that contain "no", and plain refusals or doubt.
-ASSENT_IDIOMS = re.compile(r"\b(no|not an?) (problems?|worries|issues?|objections?|concerns?)\b|\bgo ahead\b"
-                           r"|\bthat'?s right\b|\bthat is right\b|\bi did sign\b")
+ASSENT_IDIOMS = re.compile(r"\b(no|not an?) (problems?|worries|issues?|objections?|concerns?)\b"
+                           r"|\bthat'?s right\b|\bthat is right\b")
+GO_AHEAD = re.compile(r"\bgo ahead\b")  # one word of assent, so that "do not go ahead" is a refusal
 REFUSALS = re.compile(
     r"\b(don'?t|do not|did not|didn'?t) (know|recogni[sz]e)\b|\bnever heard of\b|\bnot me\b|\bwasn'?t me\b"
     r"|\bnothing to do with me\b|\bno idea\b|\bnot (my|our) (form|request|signature)\b")
@@ -47,7 +48,7 @@ DOUBTS = re.compile(
     r"|\bget back to you\b|\b(will|let me|need to) check\b|\b(call|ring|phone) me\b|\bnot yet\b|\bwait\b")
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 CLAUSE_BREAK = re.compile(r",|\s[-\u2013\u2014]+\s|:|\(|\)")
-WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+WORD = re.compile(r"[a-z]+(?:'[a-z]+|-ahead)?")
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def _sentence(sentence: str, signals: _Signals) -> None:
         sentence = REFUSALS.sub(" ", sentence)
     for idiom in ASSENT_IDIOMS.finditer(sentence):
         signals.yes.append(idiom.group(0))
-    sentence = ASSENT_IDIOMS.sub(" ", sentence)
+    sentence = GO_AHEAD.sub("go-ahead", ASSENT_IDIOMS.sub(" ", sentence))
     before = len(signals.yes) + len(signals.no)
     for clause in CLAUSE_BREAK.split(sentence):
         _clause(WORD.findall(clause), signals)

@@ -136,6 +136,23 @@ def test_the_signatorys_yes_approves_the_request_with_its_mails(bot_on_each_stor
     assert {"signatory.confirmation_requested", "signatory.answered"} <= set(audit_actions(bot))
 
 
+def test_an_outlook_answer_with_our_request_quoted_below_it_is_read_from_its_new_text(bot: Bot) -> None:
+    """As Outlook writes it: "RE:" subject, a text part with the request under an underscore rule (its own YES and
+    NO in it), and an HTML part."""
+    line = pending_form(bot)
+    request = request_to(bot, line["reference"], "alan.hughes@nhs.net")
+    text = (f"Yes, that’s fine.\n\nKind regards,\nDr Alan Hughes\nLead GP\n\n________________________________\n"
+            f"From: PCSE Open Exeter <pcse.openexeter@nhs.net>\nSent: 25 November 2026 10:00\n"
+            f"To: Hughes Alan <alan.hughes@nhs.net>\nSubject: {request.subject}\n\n{request.body}")
+    html = ("<html><body><p>Yes, that’s fine.</p><p>Kind regards,<br>Dr Alan Hughes</p><div id=\"divRplyFwdMsg\">"
+            "<hr><b>From:</b> PCSE Open Exeter</div><div>YES - if you signed. NO - if you did not.</div></body></html>")
+    raw = bot.mail("alan.hughes@nhs.net", f"RE: {request.subject}", text, html=html,
+                   headers={"In-Reply-To": request.message_id, "References": request.message_id})
+    confirmed = bot.one(raw)
+    assert (confirmed["kind"], confirmed["confirms"]["answer"], confirmed["confirms"]["outcome"]) == (
+        "signatory_confirmation", "yes", "approved")
+
+
 def test_a_yes_naming_the_case_by_its_reference_alone_is_recognised(bot: Bot) -> None:
     line = pending_form(bot)
     request = request_to(bot, line["reference"], "alan.hughes@nhs.net")
