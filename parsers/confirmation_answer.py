@@ -6,8 +6,8 @@ this", "Not authorised", "I don't know this person". Each sentence, and each cla
 a word of assent counts as refusal when a negation comes just before it in the same clause ("not approved",
 "I can't confirm", "never signed"), and "confirm that ..." takes the meaning of what follows it. Anything that is
 not plainly one or the other is `unclear` and goes to staff: both yes and no, a question (it wants a person's
-answer), a condition ("yes, if ...", "yes, but ..."), doubt ("not sure"), or no answer at all. Guessing wrong either way costs more than a person
-reading it, so the reader never guesses. Pure: no I/O.
+answer), a condition ("yes, if ...", "yes, but ..."), doubt ("not sure"), or no answer at all. Guessing wrong
+either way costs more than a person reading it, so the reader never guesses. Pure: no I/O.
 """
 
 from __future__ import annotations
