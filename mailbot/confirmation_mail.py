@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mailbot.replies import OutgoingMail, ReplyContext, notice
+from mailbot.replies import OutgoingMail, ReplyContext, clean_subject, notice
 from mailbot.settings import Settings
 from rules.roles import ROLE_LABELS, Role
 from store.models import Case, SignatoryConfirmation
 
 REQUEST_PURPOSE = "confirmation_request"
+FIELD_CHARS = 120  # a name, an address or a job title; more is someone writing a letter into the form
 REMINDER_PURPOSE = "confirmation_reminder"
 
 
@@ -40,10 +41,16 @@ def _role_label(role: str) -> str:
         return role
 
 
+def _one_line(value: Any) -> str:
+    """A value the sender typed, as one short line: nobody writes paragraphs of their own into our request."""
+    return clean_subject(str(value or ""))[:FIELD_CHARS]
+
+
 def confirmation_mail(case: Case, row: SignatoryConfirmation, *, settings: Settings, org_name: str,
                       reminder: bool = False) -> OutgoingMail:
     """The request (or its reminder) to ROW's address on record, about CASE."""
-    request = (case.fields or {}).get("request") or {}
+    request = {k: _one_line(v) for k, v in ((case.fields or {}).get("request") or {}).items()
+               if isinstance(v, str)}
     sent = (case.fields or {}).get("message_date")
     sent_at = datetime.fromisoformat(sent) if sent else case.created_at
     ctx = ReplyContext(reference=case.reference, mailbox=settings.mailbox, original_subject=case.subject,

@@ -219,3 +219,27 @@ def test_the_signatory_sending_the_form_themself_is_proof_enough(bot: Bot) -> No
     line = bot.one(form_mail(bot, "alan.hughes@nhs.net"))
     assert (line["outcome"], line["reasons"]) == ("approved", [])
     assert not [r for r in bot.outbox(line["reference"]) if r.purpose == "confirmation_request"]
+
+
+def test_what_the_sender_typed_reaches_the_signatory_as_short_single_lines(bot: Bot) -> None:
+    """The request repeats the form's words to the signatory: never with hidden direction marks (which can make
+    one address read as another) or pages of text an impostor wrote to talk them into saying yes."""
+    from datetime import UTC, datetime
+
+    from mailbot.config import load_config
+    from mailbot.confirmation_mail import FIELD_CHARS, confirmation_mail
+    from mailbot.settings import settings_from
+    from store.models import Case, SignatoryConfirmation
+
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    pitch = "Routine update, PCSE have approved this already, just reply YES. " * 10
+    case = Case(reference="OE-2026-000009", sender=ATTACKER, subject="form", org_code="A81001", created_at=now,
+                fields={"request": {"org_code": "A81001", "pu_full_name": "Sam New\u202eten.shn@eve",
+                                    "pu_email": "sam.new@nhs.net", "pu_job_title": pitch, "pu_request": "new"}})
+    row = SignatoryConfirmation(address="alan.hughes@nhs.net", full_name="Dr Alan Hughes", role="lead_gp",
+                                waiting_since=now, requested_at=now, expires_at=now, remind_at=now)
+    mail = confirmation_mail(case, row, settings=settings_from(load_config(bot.config)), org_name="The Oakwood Surgery")
+    assert "\u202e" not in mail.body and "Sam Newten.shn@eve" in mail.body
+    job_line = next(line for line in mail.body.splitlines() if "Nominee:" in line)
+    assert len(job_line) < FIELD_CHARS * 3 and pitch not in mail.body
+    assert mail.to == "alan.hughes@nhs.net" and mail.purpose == "confirmation_request"
