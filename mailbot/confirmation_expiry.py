@@ -25,6 +25,8 @@ from store.confirmations import CLOSED, claim_expiry, claim_reminder, due_expiri
 from store.db import transaction
 from store.models import SignatoryConfirmation
 
+BATCH = 200
+
 
 @dataclass
 class ExpiryReport:
@@ -43,11 +45,13 @@ def _still_pending(session: Session, row: SignatoryConfirmation, now: datetime) 
     return False
 
 
-def remind_and_expire(sessions: sessionmaker[Session], *, now: datetime, settings: Settings) -> ExpiryReport:
-    """Queue the reminders that are due and flag the confirmations that have run out, as of NOW."""
+def remind_and_expire(sessions: sessionmaker[Session], *, now: datetime, settings: Settings,
+                      batch: int = BATCH) -> ExpiryReport:
+    """Queue the reminders that are due and flag the confirmations that have run out, as of NOW: at most BATCH of
+    each, so one run of the daemon's job stays short; `everything_due` goes round until none is left."""
     report = ExpiryReport()
     with transaction(sessions) as session:
-        reminders, expiries = due_reminders(session, now), due_expiries(session, now)
+        reminders, expiries = due_reminders(session, now, batch), due_expiries(session, now, batch)
     for row_id in reminders:
         with transaction(sessions) as session:
             row = claim_reminder(session, row_id, now)
@@ -75,3 +79,16 @@ def remind_and_expire(sessions: sessionmaker[Session], *, now: datetime, setting
                          org_code=case.org_code, address=row.address)
             report.expired.append(case.reference)
     return report
+
+
+def everything_due(sessions: sessionmaker[Session], *, now: datetime, settings: Settings,
+                   max_rounds: int = 10_000) -> ExpiryReport:
+    """remind_and_expire until nothing is due as of NOW (a backlog after a long stop), for the command line."""
+    total = ExpiryReport()
+    for _ in range(max_rounds):
+        report = remind_and_expire(sessions, now=now, settings=settings)
+        total.reminded += report.reminded
+        total.expired += report.expired
+        if not report.mails:
+            break
+    return total

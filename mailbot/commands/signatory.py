@@ -21,10 +21,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run_expire(args: argparse.Namespace) -> int:
-    from mailbot.confirmation_expiry import remind_and_expire
+    from mailbot.confirmation_expiry import everything_due
 
     app = App.from_args(args)
-    report = remind_and_expire(app.sessions, now=utcnow(), settings=settings_from(app.config))
+    report = everything_due(app.sessions, now=utcnow(), settings=settings_from(app.config))
     if args.json:
         print(json.dumps({"reminded": report.reminded, "expired": report.expired}))
         return 0
