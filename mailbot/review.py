@@ -259,16 +259,25 @@ def describe_corrections(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
-RESENDABLE = frozenset({"signatory.confirmation_requested", "signatory.unconfirmed"})
+# The reasons a resent request replaces: the signatory was asked, did not answer in time, or answered unclearly.
+RESENDABLE = frozenset({"signatory.confirmation_requested", "signatory.unconfirmed", "request.unclear"})
+
+
+def resendable(outcome: str, needs_review: bool, status: str | None) -> bool:
+    """May staff send the signatory's request again? While it waits, or after no answer or an unclear one (never
+    after a no: that is for a person to look into)."""
+    if status == "waiting":
+        return outcome == Outcome.PENDING.value
+    return needs_review and status in ("expired", "unclear")
 
 
 def resend_confirmation(session: Session, reference: str, *, by: str, now: datetime, settings: Settings) -> str:
     """Send the signatory's confirmation request again, to their address on record as the register holds it now,
-    and start their wait again (a case that ran out of time waits again). Returns the address written to."""
+    and start their wait again (a case that ran out of time, or had an unclear answer, waits again). Returns the
+    address written to."""
     case = load_case(session, reference)
     row = confirmation_of(session, case.id)
-    waiting = case.outcome == Outcome.PENDING.value or (case.needs_review and "signatory.unconfirmed" in case.reasons)
-    if row is None or not waiting:
+    if row is None or not resendable(case.outcome, case.needs_review, row.status):
         raise ReviewError(f"mailbot: review: {case.reference} is not waiting for a signatory's confirmation "
                           f"(it is {case.outcome})")
     request = stored_request(case)

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mailbot.case_view import case_document
+from mailbot.review import resendable
 from mailbot.web.pdf_image import PageImageError, render_first_page
 from mailbot.web.security import Staff, staff_only
 from mailbot.web.state import web_state
@@ -101,8 +102,8 @@ def case_context(request: Request, staff: Staff, reference: str) -> dict[str, An
                 "decidable": case.needs_review or case.outcome == Outcome.PENDING.value,
                 "confirmation": confirmation,
                 "confirmation_status": CONFIRMATION_STATUS.get((confirmation or {}).get("status", ""), ""),
-                "resendable": confirmation is not None and (case.outcome == Outcome.PENDING.value or (
-                    case.needs_review and "signatory.unconfirmed" in case.reasons)),
+                "resendable": confirmation is not None and resendable(case.outcome, case.needs_review,
+                                                                      confirmation["status"]),
                 "fields": correctable_fields(case), "templates": reject_templates(case),
                 "form_index": form_attachment_index(document), "done": DONE.get(request.query_params.get("done", "")),
                 "error": None}

@@ -193,6 +193,8 @@ def test_the_signatorys_no_flags_the_case_as_declined_and_tells_the_sender(bot_o
     assert ATTACKER not in users(bot, "A81001")
     listed = bot.cli("review", "list", "--reason", "signatory.declined", "--json").out
     assert line["reference"] in listed
+    refused = bot.cli("review", "resend", line["reference"], "--by", "Sam Reviewer")
+    assert refused.status == 2 and "not waiting for a signatory" in refused.err  # a no is for a person to look into
 
 
 def test_an_answer_that_is_neither_yes_nor_no_goes_to_staff(bot: Bot) -> None:
@@ -205,6 +207,12 @@ def test_an_answer_that_is_neither_yes_nor_no_goes_to_staff(bot: Bot) -> None:
     assert (case.outcome, case.needs_review) == ("flagged", True)
     assert "sam.new@nhs.net" not in users(bot, "A81001")
     assert not [r for r in bot.outbox(line["reference"]) if r.id > request.id]  # the sender is not told a guess
+    # Staff may ask again (the signatory is to say yes or no), or phone Dr Hughes and decide it themselves.
+    assert bot.cli("review", "resend", line["reference"], "--by", "Sam Reviewer").status == 0
+    assert bot.case(line["reference"]).outcome == "pending"
+    result = bot.cli("review", "approve", line["reference"], "--by", "Sam Reviewer")
+    assert result.status == 0, result.err
+    assert users(bot, "A81001")["sam.new@nhs.net"]["primary"]
 
 
 def test_a_second_answer_after_the_first_is_an_ordinary_follow_up(bot: Bot) -> None:
