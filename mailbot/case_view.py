@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from mailbot.reading_view import reading_lines
 from rules.reasons import REASONS
 from store.confirmations import confirmation_of
 from store.models import Case, SignatoryConfirmation
@@ -104,6 +105,11 @@ def render_case(doc: dict[str, Any]) -> str:
     if request:
         out.append("\nExtracted fields")
         out += [f"  {k}: {v}" for k, v in request.items() if v not in ("", [], None)]
+    reading = (doc["fields"] or {}).get("reading")
+    if reading:
+        out.append("\nWhat the reader understood" + ("" if reading.get("understood") else
+                                                     " (not sure of every part: nothing is acted on)"))
+        out += reading_lines(reading)
     out.append("\nChecks")
     for c in doc["checks"]:
         mark = {"passed": "ok  ", "failed": "FAIL", "skipped": "--  "}.get(c["status"], c["status"])

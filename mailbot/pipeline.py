@@ -185,6 +185,8 @@ def _fields(u: Understanding, request: Request | None) -> dict[str, object]:
         data["request"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in request.as_fields().items()}
     if u.topic is not None:
         data["topic"] = u.topic.value
+    if u.reading is not None:
+        data["reading"] = u.reading.as_record()
     if u.parsed.defects:
         data["defects"] = list(u.parsed.defects)
     return data

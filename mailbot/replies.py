@@ -11,6 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from parsers.form_template import TITLES
 from rules.check import CheckResult
 from rules.reasons import REASONS, Kind, Outcome
 from rules.roles import ROLE_LABELS, OrgType, RequestType, allowed_roles
@@ -73,6 +74,10 @@ def roles_lists() -> dict[str, list[str]]:
     }
 
 
+TEMPLATE_LINES = ("  Organisation code: (your ODS code, for example A81001)",
+                  "  User: (the user's email address or Open Exeter username)",
+                  "  Applications: (one a line, or separated by semicolons)",
+                  "  Signatory role: (for example GP Partner)")
 CALDICOTT_ROUTE = ("If none of these people is available, your organisation's Caldicott Guardian can sign "
                    "instead: every NHS organisation has one.")
 
@@ -92,11 +97,23 @@ def explain(result: CheckResult) -> dict[str, Any]:
             hint = details.get("suggestions", {}).get(name)
             lines.append(f'"{name}" is not an application we know' + (f' (did you mean "{hint}"?)' if hint else "."))
         lines.append("The applications are: " + "; ".join(details.get("valid", [])) + ".")
+    elif result.reason == "permission.primary_user_only":
+        if details.get("others"):
+            lines.append("That includes the other applications it asks for (" + "; ".join(details["others"]) + "): "
+                         "please ask for them again in a request that does not name Organisation Maintenance.")
+        lines.append("To appoint a Primary User (an organisation may have up to two), an authorised signatory signs "
+                     "the Primary User request form for your type of organisation, from the PCSE Open Exeter page:")
+        lines += [f"  - {title}" for title in TITLES.values()]
+        lines.append("and it is emailed to us.")
     elif result.reason == "form.type_mismatch":
         form = "GP practice" if details.get("expected") == "gp_practice" else "other organisation"
         lines = [f"Please use the {form} form."]
     elif result.reason == "user.unknown" and details.get("user"):
         lines = [f"The user named was: {details['user']}."]
+    elif result.reason == "request.unclear" and details.get("missing"):
+        lines = ["We could not tell for sure: " + ", ".join(details["missing"]) + ".",
+                 "If you are asking for applications, please send the request again using this layout:",
+                 *TEMPLATE_LINES]
     return {"code": result.reason, "text": text, "lines": lines}
 
 

@@ -16,8 +16,9 @@ from mailbot.understanding import Understander
 from parsers.forms.reading import FormReadOptions
 from parsers.kinds import KindContext
 from parsers.message import MessageLimits
+from parsers.register_words import OrgEntry, UserEntry
 from rules.sender import AuthPolicy
-from store.register import catalogue_names
+from store.register import catalogue_names, organisation_entries, user_entries
 
 
 @contextmanager
@@ -26,6 +27,14 @@ def understander(config: Config, read_sessions: sessionmaker[Session]) -> Iterat
     def current_catalogue() -> tuple[str, ...]:
         with read_sessions() as session:
             return catalogue_names(session)
+
+    def current_organisations() -> tuple[OrgEntry, ...]:
+        with read_sessions() as session:
+            return organisation_entries(session)
+
+    def users_of(code: str) -> tuple[UserEntry, ...]:
+        with read_sessions() as session:
+            return user_entries(session, code)
 
     options = FormReadOptions()
     with FormReader.from_config(config.forms) as reader:
@@ -40,4 +49,6 @@ def understander(config: Config, read_sessions: sessionmaker[Session]) -> Iterat
             catalogue=current_catalogue,
             limits=MessageLimits(max_bytes=config.limits.max_message_bytes),
             accept_typed_signature=config.forms.accept_typed_signature,
+            organisations=current_organisations,
+            users_of=users_of,
         )

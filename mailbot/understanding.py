@@ -5,14 +5,15 @@ the store is never locked while it runs."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from parsers.forms.result import FormReading
 from parsers.guidance import Topic, guidance_topic
 from parsers.kinds import Classification, KindContext, classify, possible_forms
 from parsers.message import MessageLimits, ParsedMessage, parse_message
 from parsers.notice import parse_notice
-from parsers.permission_email import parse_permission_email
+from parsers.register_words import OrgEntry, UserEntry, Vocabulary
+from parsers.request_reader import MessageText, RequestReading, read_in_two_passes
 from parsers.sniff import IMAGE_TYPES, PDF
 from rules.form_signature import is_signed
 from rules.reasons import Kind
@@ -35,6 +36,7 @@ class Understanding:
     sender: SenderVerdict
     requests: tuple[Request, ...]
     topic: Topic | None = None
+    reading: RequestReading | None = None  # what the request reader understood, part by part (staff see it)
 
 
 ReadForm = Callable[[bytes], FormReading]
@@ -49,28 +51,45 @@ class Understander:
     catalogue: Callable[[], tuple[str, ...]]
     limits: MessageLimits
     accept_typed_signature: bool = True
+    # The register as words for the request reader: every organisation's code and name, and one's users.
+    organisations: Callable[[], tuple[OrgEntry, ...]] = field(default=lambda: ())
+    users_of: Callable[[str], tuple[UserEntry, ...]] = field(default=lambda code: ())
+
+    def vocabulary(self) -> Vocabulary:
+        return Vocabulary(catalogue=self.catalogue(), organisations=self.organisations())
+
+    def read(self, parsed: ParsedMessage, sender: str, vocabulary: Vocabulary) -> RequestReading:
+        """The request reader over PARSED's new text, with the named organisation's users."""
+        text = MessageText(subject=parsed.subject, new_text=parsed.text, signature=parsed.signature_text,
+                           quoted=parsed.quoted_text)
+        return read_in_two_passes(text, vocabulary, self.users_of, sender=sender,
+                                  mailbox=self.kind_context.mailbox_address)
 
     def understand(self, raw: bytes) -> Understanding:
         """Everything about RAW that needs no database, except its forms: see with_forms."""
         parsed = parse_message(raw, self.limits)
-        found = classify(parsed, self.kind_context)
+        vocabulary = self.vocabulary()
+        found = classify(parsed, replace(self.kind_context, vocabulary=vocabulary))
         sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup)
         if sender.temporary_failure and found.kind != Kind.AUTOMATIC:
             raise TryLater("; ".join(sender.problems) or "a DKIM key look-up failed for now")
         kind, notes = self._kind(parsed, found)
         requests: tuple[Request, ...] = ()
         topic = None
+        reading = None
+        if kind in (Kind.PERMISSION_REQUEST, Kind.UNCLEAR):
+            reading = self.read(parsed, sender.address or "", vocabulary)
         if kind == Kind.PRIMARY_USER_REQUEST:
             requests = (PrimaryUserRequest(),)  # until with_forms reads them
-        elif kind == Kind.PERMISSION_REQUEST:
-            requests = (self._permission(parsed, sender),)
+        elif kind == Kind.PERMISSION_REQUEST and reading is not None:
+            requests = (permission_request(reading),)
         elif kind == Kind.NEW_USER_NOTIFICATION:
             n = parse_notice(parsed.text or parsed.body_text)
             requests = (NewUserNotice(org_code=n.org_code, username=n.username, full_name=n.full_name, email=n.email,
                                       created_by=n.created_by, applications=n.applications),)
         elif kind == Kind.GUIDANCE:
-            topic = guidance_topic(f"{parsed.subject}\n{parsed.text}")
-        return Understanding(raw, parsed, kind, notes, found.follow_up_reference, sender, requests, topic)
+            topic = found.topic or guidance_topic(f"{parsed.subject}\n{parsed.text}")
+        return Understanding(raw, parsed, kind, notes, found.follow_up_reference, sender, requests, topic, reading)
 
     def with_forms(self, u: Understanding) -> Understanding:
         """U with its attached forms read (in the sandbox), one request per form. Skipped for a message seen
@@ -85,12 +104,6 @@ class Understander:
         if found.kind == Kind.FOLLOW_UP and any(a.sniffed_type == PDF for a in possible_forms(parsed)):
             return Kind.PRIMARY_USER_REQUEST, (*found.notes, "a reply to our message, carrying a form")
         return found.kind, found.notes
-
-    def _permission(self, parsed: ParsedMessage, sender: SenderVerdict) -> PermissionRequest:
-        p = parse_permission_email(parsed.text or parsed.body_text, sender=sender.address or "",
-                                   mailbox=self.kind_context.mailbox_address, catalogue=self.catalogue())
-        return PermissionRequest(org_code=p.org_code, user=p.user, applications=p.applications,
-                                 signatory_role=p.signatory_role)
 
     def _forms(self, parsed: ParsedMessage) -> tuple[PrimaryUserRequest, ...]:
         forms: list[PrimaryUserRequest] = []
@@ -122,3 +135,14 @@ class Understander:
         return PrimaryUserRequest(form_type=reading.form_type or "", reading="read", signature=signature.verdict,
                                   signature_how=signature.how, attachment=attachment,
                                   problems=tuple(reading.problems), **values)
+
+
+def permission_request(reading: RequestReading) -> PermissionRequest:
+    """The request the checks judge: only the parts the reader is sure of; the others stay empty, with what was
+    seen, so the case goes to staff as `request.unclear`. Never a guessed part: an application name with a slip is
+    carried as written, so the checks reject it as unknown and the reply suggests the catalogue name."""
+    apps = reading.applications
+    return PermissionRequest(org_code=reading.org.value if reading.org.acted_on else "",
+                             user=reading.user.value if reading.user.acted_on else "",
+                             applications=apps.items if apps.acted_on else (),
+                             signatory_role=reading.role.value, not_understood=reading.not_understood())

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import getaddresses
 
 from parsers.automatic import automatic_signs
@@ -18,6 +18,9 @@ from parsers.guidance import Topic, guidance_topic
 from parsers.message import Attachment, ParsedMessage
 from parsers.notice import looks_like_notice
 from parsers.permission_email import parse_permission_email
+from parsers.polarity import Polarity
+from parsers.register_words import Vocabulary
+from parsers.request_reader import MessageText, RequestReading, read_request
 from parsers.sniff import IMAGE_TYPES, PDF
 from rules.reasons import Kind
 
@@ -35,7 +38,7 @@ ABOUT_PRIMARY_USER_FORM = re.compile(
 PLAINLY_ABOUT_FORM = re.compile(
     r"\bprimary[\s-]+user\s+(request\s+|nomination\s+|application\s+|registration\s+)?form\b"
     r"|\b(nominat\w*|appoint\w*)\b[^.?!\n]{0,40}\bprimary[\s-]+users?\b", re.I)
-GUIDES_BEFORE_FORM = frozenset({Topic.WHO_IS_PRIMARY, Topic.NO_SIGNATORY})
+GUIDES_BEFORE_FORM = frozenset({Topic.WHO_IS_PRIMARY, Topic.NO_SIGNATORY, Topic.FORMS})
 ASKS_FOR_ACCESS = re.compile(
     r"\b(add|grant|give|enable|request\w*|need\w*|require\w*|set up|provide|allow|assign)\b[^.?!]{0,80}"
     r"\b(applications?|permissions?|access|modules?)\b"
@@ -47,6 +50,8 @@ class KindContext:
     mailbox_address: str  # our own address (pcse.openexeter@nhs.net)
     system_address: str  # Open Exeter's notice sender
     message_id_domain: str  # domain of OUR Message-IDs: ours look like <OE-2026-000123.2@domain>
+    # The catalogue and the organisations, to recognise a request in free wording (the shell fills it per message).
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class Classification:
     kind: Kind
     follow_up_reference: str | None  # "OE-YYYY-NNNNNN" when a follow-up
     notes: tuple[str, ...]  # why it was classified so (plain English, for staff)
+    topic: Topic | None = None  # the guide that answers a guidance question
 
 
 def from_addresses(msg: ParsedMessage) -> tuple[str, ...]:
@@ -122,6 +128,25 @@ def classify(msg: ParsedMessage, ctx: KindContext) -> Classification:
     return _by_content(msg, ctx, senders)
 
 
+def read_free_wording(msg: ParsedMessage, ctx: KindContext, sender: str) -> RequestReading:
+    """The request reader over MSG's new text (never its quoted or forwarded text, which is only shown)."""
+    text = MessageText(subject=msg.subject, new_text=msg.text[:CLASSIFY_CHARS],
+                       signature=msg.signature_text[:CLASSIFY_CHARS], quoted=msg.quoted_text[:CLASSIFY_CHARS])
+    return read_request(text, ctx.vocabulary, sender=sender, mailbox=ctx.mailbox_address)
+
+
+def asks_for_applications(reading: RequestReading) -> str | None:
+    """Why READING is a permission request in free wording (catalogue applications named with a request, a
+    refusal or a removal, outside a question about them); None when it is not one."""
+    if not reading.mentions or reading.asked_about:
+        return None
+    changes = [m for m in reading.mentions if m.polarity in (Polarity.NEGATED, Polarity.REMOVAL)]
+    if not reading.asks and not changes:
+        return None
+    named = ", ".join(dict.fromkeys(f'"{m.written}"' for m in reading.mentions))
+    return f"names applications ({named}) and asks for a change to them in its own words"
+
+
 def _by_content(msg: ParsedMessage, ctx: KindContext, senders: tuple[str, ...]) -> Classification:
     forms = possible_forms(msg)
     pdf_notes = _form_notes(tuple(a for a in forms if a.sniffed_type == PDF))
@@ -137,7 +162,13 @@ def _by_content(msg: ParsedMessage, ctx: KindContext, senders: tuple[str, ...]) 
                                "organisation code or user)", *also))
     if pdf_notes:
         return Classification(Kind.PRIMARY_USER_REQUEST, None, pdf_notes + picture_notes)
+    reading = read_free_wording(msg, ctx, senders[0] if senders else "")
+    free = asks_for_applications(reading)
+    if free:
+        return Classification(Kind.PERMISSION_REQUEST, None, (free, *(f"also attached: {n}" for n in picture_notes)))
     topic = guidance_topic(both)
+    if topic is None and reading.how_to_question:
+        topic = Topic.REQUEST_APPLICATIONS  # "how do I get <application> for ...?" names a catalogue application
     about_form = ABOUT_PRIMARY_USER_FORM.search(both)
     # A guide answers "who is our Primary User" and "we have no signatory" even when the form is mentioned; a
     # mention of the form wins over the other guides only when it is plainly about sending or nominating.
@@ -149,7 +180,7 @@ def _by_content(msg: ParsedMessage, ctx: KindContext, senders: tuple[str, ...]) 
     if topic is not None:
         # A picture beside a question is usually a screenshot of the problem, not a form.
         also = tuple(f"also attached: {n}" for n in picture_notes)
-        return Classification(Kind.GUIDANCE, None, (f"a question the {topic.value} guide answers", *also))
+        return Classification(Kind.GUIDANCE, None, (f"a question the {topic.value} guide answers", *also), topic)
     asks = ASKS_FOR_ACCESS.search(both)
     if asks and (permission.org_code or permission.user):
         return Classification(Kind.PERMISSION_REQUEST, None,

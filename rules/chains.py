@@ -72,6 +72,7 @@ CHAINS: dict[Kind, Chain] = {
         signatory.permission_signatory,
         accounts.user_active,
         accounts.applications_known,
+        accounts.not_organisation_maintenance,
     ), when_all_pass=Outcome.APPROVED),
     Kind.NEW_USER_NOTIFICATION: Chain(_links(
         *_MESSAGE,

@@ -134,6 +134,11 @@ _ALL: tuple[Reason, ...] = (
     _r("permission.unknown", Outcome.REJECTED,
        "An application name is not in the catalogue.",
        "One or more application names were not recognised."),
+    _r("permission.primary_user_only", Outcome.REJECTED,
+       "A permission request names Organisation Maintenance, the Primary User's application: it comes only with the "
+       "Primary User request form (signatory proof, at most two Primary Users), so nothing in the request is granted.",
+       "Organisation Maintenance is given only to Primary Users, who are appointed with the Primary User request "
+       "form, not by a permission request; so nothing in this request has been granted."),
     _r("notification.creator_not_primary", Outcome.FLAGGED,
        "The Open Exeter notice names a creator who is not an active Primary User of that organisation.",
        "The person who created this user is not a Primary User of the organisation; a member of staff will "

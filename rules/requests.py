@@ -72,6 +72,8 @@ class PermissionRequest(Correctable):
     user: str = ""  # email or Open Exeter username
     applications: tuple[str, ...] = ()
     signatory_role: str = ""  # as written; the register decides
+    # The parts the reader was not sure of, and why (plain English): they are left empty above, never guessed.
+    not_understood: tuple[str, ...] = field(default=(), metadata={"correctable": False})
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from parsers.register_words import OrgEntry, UserEntry
 from rules.register import OrgRecord, RegisterView, SignatoryRecord, UserRecord
 from rules.roles import ORGANISATION_MAINTENANCE, OrgType, Role
 from store.models import Application, Organisation, Signatory, User
@@ -143,3 +144,17 @@ def org_record(org: Organisation) -> OrgRecord:
 def register_view(session: Session, org_code: str) -> RegisterView:
     org = organisation(session, org_code) if org_code else None
     return RegisterView(org=org_record(org) if org is not None else None, catalogue=tuple(catalogue(session)))
+
+
+def organisation_entries(session: Session) -> tuple[OrgEntry, ...]:
+    """Every organisation's code and name, for the request reader (users are read per organisation)."""
+    return tuple(OrgEntry(code, name) for code, name in session.execute(
+        select(Organisation.code, Organisation.name).order_by(Organisation.code)))
+
+
+def user_entries(session: Session, code: str) -> tuple[UserEntry, ...]:
+    """The users of the organisation CODE, for the request reader; none when it is not known."""
+    rows = session.execute(select(User.username, User.full_name, User.email, User.status)
+                           .join(Organisation, Organisation.id == User.organisation_id)
+                           .where(Organisation.code == code.strip().upper()).order_by(User.username))
+    return tuple(UserEntry(username, full_name, email, status) for username, full_name, email, status in rows)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
-
+from parsers.app_names import judge, suggestion
 from rules.check import Verdict, check, failed, passed, skipped
 from rules.context import CheckContext
 from rules.email_domains import in_domains
 from rules.reasons import Kind, Outcome
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest
+from rules.roles import ORGANISATION_MAINTENANCE
 
 
 def _account_email(ctx: CheckContext) -> str:
@@ -47,13 +47,7 @@ def user_active(ctx: CheckContext) -> Verdict:
 
 def suggestions(unknown: list[str], catalogue: tuple[str, ...]) -> dict[str, str]:
     """The nearest catalogue name for each unknown one, where one is near enough to suggest (never assumed)."""
-    by_lower = {c.lower(): c for c in catalogue}
-    found = {}
-    for name in unknown:
-        close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.75)
-        if close:
-            found[name] = by_lower[close[0]]
-    return found
+    return {name: near for name in unknown if (near := suggestion(name, catalogue))}
 
 
 @check("permission.known", "Every application named is in the catalogue.")
@@ -66,5 +60,30 @@ def applications_known(ctx: CheckContext) -> Verdict:
     if unknown:
         return failed("permission.unknown", "Not in the catalogue: " + "; ".join(unknown) + ".",
                       unknown=unknown, suggestions=suggestions(unknown, ctx.register.catalogue),
-                      valid=list(ctx.register.catalogue))
+                      valid=[c for c in ctx.register.catalogue if c != ORGANISATION_MAINTENANCE])  # form only
+    return passed()
+
+
+def _is_organisation_maintenance(name: str, catalogue: tuple[str, ...]) -> bool:
+    """NAME is Organisation Maintenance in any case and spacing, or a slip of it by the measured margin (a slip is
+    never granted anyway; saying so now spares the sender a second refusal once it is spelt right)."""
+    found = judge(name, tuple(dict.fromkeys((*catalogue, ORGANISATION_MAINTENANCE))))
+    return found.how in ("exact", "slip") and found.name == ORGANISATION_MAINTENANCE
+
+
+@check("permission.not_organisation_maintenance", "No application named is Organisation Maintenance, which only "
+                                                   "the Primary User request form gives.")
+def not_organisation_maintenance(ctx: CheckContext) -> Verdict:
+    # Organisation Maintenance makes its holder a Primary User in all but name: SPEC 5 gives it only with the form,
+    # its signatory proof and the two-Primary-User limit. A signatory on record must not get round that by email,
+    # and the rest of the request waits too, so that nothing is half done.
+    request = ctx.request
+    if not isinstance(request, PermissionRequest) or not request.applications:
+        return skipped("No applications named.")
+    named = [a for a in request.applications if _is_organisation_maintenance(a, ctx.register.catalogue)]
+    if named:
+        others = [a for a in request.applications if a not in named]
+        also = f"; the other applications ({'; '.join(others)}) are not granted either" if others else ""
+        return failed("permission.primary_user_only", f"Asks for {'; '.join(named)}, which only the Primary User "
+                                                      f"request form gives{also}.", named=named, others=others)
     return passed()

@@ -15,7 +15,9 @@ def permission_complete(ctx: CheckContext) -> Verdict:
     missing = [label for label, value in (("organisation code", request.org_code), ("user", request.user),
                                           ("applications", request.applications)) if not value]
     if missing:
-        return failed("request.unclear", "The request does not say: " + ", ".join(missing) + ".", missing=missing)
+        why = (" Not understood: " + "; ".join(request.not_understood) + ".") if request.not_understood else ""
+        return failed("request.unclear", "The request does not say for sure: " + ", ".join(missing) + "." + why,
+                      missing=missing, not_understood=list(request.not_understood))
     return passed()
 
 

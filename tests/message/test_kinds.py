@@ -8,6 +8,7 @@ import random
 import pytest
 from PIL import Image
 
+from parsers.guidance import Topic
 from parsers.kinds import INLINE_SCAN_MIN_BYTES, Classification, KindContext, classify, possible_forms
 from parsers.message import MessageLimits, parse_message
 from rules.reasons import Kind
@@ -176,7 +177,7 @@ def test_permission_request_free_wording() -> None:
 ])
 def test_guidance(text: str, topic: str) -> None:
     found = kind_of(mail(text))
-    assert found == Classification(Kind.GUIDANCE, None, (f"a question the {topic} guide answers",))
+    assert found == Classification(Kind.GUIDANCE, None, (f"a question the {topic} guide answers",), Topic(topic))
 
 
 def test_guidance_quoted_in_a_reply_does_not_count() -> None:
@@ -238,7 +239,7 @@ def test_a_screenshot_beside_a_question_is_guidance_and_a_pdf_beside_the_templat
         ("screenshot.png", "image/png", small_png())]))
     assert screenshot == Classification(Kind.GUIDANCE, None, (
         "a question the password_reset guide answers",
-        "also attached: screenshot.png is a picture (image/png), possibly a scanned form"))
+        "also attached: screenshot.png is a picture (image/png), possibly a scanned form"), Topic.PASSWORD_RESET)
     letter = kind_of(mail(TEMPLATE, attachments=[("letter.pdf", "application/pdf", small_pdf())]))
     assert letter.kind == Kind.PERMISSION_REQUEST
     assert letter.notes[1] == "also attached: letter.pdf is a PDF"

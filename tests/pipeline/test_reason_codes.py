@@ -6,8 +6,11 @@ the sample register. `reply.undeliverable` needs an SMTP server that refuses: it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from rules.reasons import CODES
 from tests.pipeline.conftest import Bot, make_bot
@@ -164,6 +167,24 @@ def test_unknown_application(bot: Bot) -> None:
     line = bot.one(permission_mail(bot, applications="Prior Notification List; Flying Lessons"))
     expect(line, "rejected", "permission.unknown", replies=1)
     assert "Cervical Screening Results" in bot.outbox(line["reference"])[0].body  # the valid names are listed
+
+
+@pytest.mark.parametrize("raw", [
+    lambda bot: permission_mail(bot, applications="Organisation Maintenance; Sender Reports"),
+    lambda bot: bot.mail("priya.shah@nhs.net", "Open Exeter", "Hi, please could you give Paul Brown "
+                         "(paul.brown2@nhs.net) Organisation Maintenance and Sender Reports at A81001.\n\nThanks\n"
+                         "Priya Shah\nGP Partner"),
+], ids=["template", "prose"])
+def test_organisation_maintenance_only_through_the_primary_user_form(bot: Bot, raw: Callable[[Bot], bytes]) -> None:
+    """A signatory on record asks for the Primary User's application by email: nothing at all is granted."""
+    line = bot.one(raw(bot))
+    expect(line, "rejected", "permission.primary_user_only", replies=1)
+    assert line["reasons"] == ["permission.primary_user_only"] and line["changes"] == []
+    paul = next(u for u in bot.org("A81001")["users"] if u["username"] == "PBROWN2")
+    assert paul["applications"] == ["Cervical Screening Results"] and not paul["primary"]
+    body = bot.outbox(line["reference"])[0].body
+    assert "Primary User request form" in body and "Open Exeter Primary User Request - GP Practice" in body
+    assert "Sender Reports" in body and "Nothing has been changed on Open Exeter." in body
 
 
 def test_notice_from_a_creator_who_is_not_primary(bot: Bot) -> None:

@@ -249,6 +249,26 @@ def test_permission_request_checks() -> None:
                       sender=Sender(address="alan.hughes@nhs.net"))).reasons == ("org.unknown",)
 
 
+def test_organisation_maintenance_is_never_granted_by_a_permission_request() -> None:
+    """SPEC 5: the Primary User's application comes only with the Primary User request form (its signatory proof, at
+    most two Primary Users). A signatory on record cannot grant it by email; nothing else in the request is granted."""
+    assert "permission.not_organisation_maintenance" in [link.check.name
+                                                         for link in CHAINS[Kind.PERMISSION_REQUEST].links]
+    for written in ("Organisation Maintenance", "organisation  MAINTENANCE", "Organisation Maintenence"):
+        d = perm_decision(replace(GOOD_PERMISSION, applications=("Sender Reports", written)))
+        assert d.outcome == Outcome.REJECTED, written
+        assert "permission.primary_user_only" in d.reasons, written
+        failed = next(r for r in d.results if r.reason == "permission.primary_user_only")
+        assert (failed.details["named"], failed.details["others"]) == ([written], ["Sender Reports"])
+    # Already a Primary User, or asked by a Primary User: still only the form gives it.
+    alone = perm_decision(replace(GOOD_PERMISSION, user="JSMITH1", applications=("Organisation Maintenance",)))
+    assert (alone.outcome, alone.reasons) == (Outcome.REJECTED, ("permission.primary_user_only",))
+    # Nor is it offered: the applications a rejection lists as valid are those a permission request can give.
+    unknown = perm_decision(replace(GOOD_PERMISSION, applications=("Flying Lessons",)))
+    valid = next(r for r in unknown.results if r.failed).details["valid"]
+    assert "Organisation Maintenance" not in valid and "Sender Reports" in valid
+
+
 GOOD_NOTICE = NewUserNotice("A81001", "KLEE1", "Kim Lee", "kim.lee@nhs.net", "jane.smith@nhs.net",
                             ("Prior Notification List",))
 SYSTEM = Sender(address="openexeter-noreply@nhs.net")
@@ -277,7 +297,7 @@ def test_guidance_follow_up_and_unclear() -> None:
 
 
 def test_every_reason_code_has_an_outcome_and_wording() -> None:
-    assert len(CODES) == 29
+    assert len(CODES) == 30  # SPEC 3's 29, and permission.primary_user_only
     for code, r in REASONS.items():
         assert r.staff_text and r.sender_text and r.outcome in Outcome, code
 
