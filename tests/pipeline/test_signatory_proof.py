@@ -251,3 +251,14 @@ def test_what_the_sender_typed_reaches_the_signatory_as_short_single_lines(bot: 
     job_line = next(line for line in mail.body.splitlines() if "Nominee:" in line)
     assert len(job_line) < FIELD_CHARS * 3 and pitch not in mail.body
     assert mail.to == "alan.hughes@nhs.net" and mail.purpose == "confirmation_request"
+
+
+def test_explain_shows_how_a_reply_would_be_read_as_the_signatorys_answer(bot: Bot) -> None:
+    line = pending_form(bot)
+    path = bot.directory / "answer.eml"
+    path.write_bytes(answer(bot, request_to(bot, line["reference"], "alan.hughes@nhs.net"),
+                            "Not approved - I have never heard of Sam New."))
+    result = bot.cli("explain", str(path))
+    assert result.status == 0, result.err
+    assert "as a signatory's answer: no" in result.out
+    assert bot.case(line["reference"]).outcome == "pending"  # explaining changes nothing
