@@ -91,3 +91,10 @@ ensure_chromium() {
   log "installing Debian's chromium"
   apt_install chromium
 }
+
+# Debian's Ghostscript, for the form tests that print a PDF through another producer (gs -sDEVICE=pdfwrite).
+ensure_ghostscript() {
+  if command -v gs >/dev/null; then return 0; fi
+  log "installing Debian's ghostscript"
+  apt_install ghostscript
+}
