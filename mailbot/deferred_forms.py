@@ -13,9 +13,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import Config
-from mailbot.review import case_context, load_case, stored_request
+from mailbot.review import load_case
 from mailbot.sandbox import FormReader
 from mailbot.settings import Settings
+from mailbot.stored_case import stored_context, stored_request
 from mailbot.understanding import form_request
 from parsers.forms.reading import FormReadOptions
 from parsers.message import parse_message
@@ -57,7 +58,7 @@ def read_unread_form(sessions: sessionmaker[Session], reference: str, config: Co
         if _unread(stored_request(case)) is None:
             return False  # read by someone else meanwhile
         # The checks as they would have run when it arrived (its date judged then), on the register as it is now.
-        decision = decide(case_context(session, case, read, case.created_at, settings))
+        decision = decide(stored_context(session, case, read, case.created_at, settings))
         case.fields = {**case.fields, "request": {k: list(v) if isinstance(v, tuple) else v
                                                   for k, v in read.as_fields().items()},
                        "form_read": {"at": now.isoformat(), "by": by}}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from mailbot.review import stored_request
+from mailbot.stored_case import stored_request
 from mailbot.understanding import Understanding
 from rules.follow_ups import CaseParties, relation_to_case
 from rules.register import OrgRecord

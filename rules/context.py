@@ -62,6 +62,16 @@ class MessageFacts:
 
 
 @dataclass(frozen=True)
+class ConfirmationFacts:
+    """A signatory's answer to our confirmation request (SPEC 17): who answered (the authenticated sender, which
+    the shell has already matched to the address the request went to) and what their new text says."""
+
+    address: str
+    answer: str  # yes / no / unclear (parsers.confirmation_answer)
+    why: str = ""  # the words that decided it, for staff
+
+
+@dataclass(frozen=True)
 class CheckContext:
     kind: Kind
     now: datetime
@@ -75,3 +85,5 @@ class CheckContext:
     # Who the follow-up comes from, for the case it names: "sender", "signatory" or "nominee" (authenticated, so
     # it goes on that case), or "" (anyone else: a case of its own, linked to it).
     follow_up_from: str = ""
+    # The signatory's answer: on a signatory_confirmation message, and when the case it confirms is checked again.
+    signatory_confirmation: ConfirmationFacts | None = None
