@@ -10,6 +10,7 @@ ensure_postgres
 ensure_dovecot
 ensure_chromium
 ensure_nhsuk_frontend
+ensure_oidc_provider
 
 log "ruff"
 .venv/bin/ruff check .
