@@ -26,9 +26,10 @@ from mailbot.config import parse_config
 from mailbot.web.app import create_app
 from store.db import transaction
 from store.models import AuditEvent
+from store.staff import add_staff
 from store.staff_nhs import link_nhs_email
 from tests.support.oidc_server import RunningProvider, free_port, oidc_provider
-from tests.web.seed import STAFF_NAME, Seeded, seed
+from tests.web.seed import STAFF_NAME, STAFF_PASSWORD
 
 CLIENT_SECRET = "test-client-secret-" + "x" * 24
 TEST_CALLBACK = "http://testserver/login/oidc/callback"
@@ -86,7 +87,6 @@ class ShiftedClock:
 class OidcWorld:
     app: App
     clock: ShiftedClock
-    seeded: Seeded
     client: TestClient
     setup: ProviderSetup
 
@@ -106,10 +106,10 @@ def make_oidc_world(store_url: str, setup: ProviderSetup, **overrides: Any) -> I
     app = App(parse_config({"store": {"url": store_url}, "oidc": oidc_config(setup, **overrides)}, environ={}))
     clock = ShiftedClock()
     with transaction(app.sessions) as session:
-        seeded = seed(session)
+        add_staff(session, STAFF_NAME, STAFF_PASSWORD, now=clock(), by="test")
         link_nhs_email(session, STAFF_NAME, SAM_EMAIL, now=clock(), by="test")
     with TestClient(create_app(app, clock=clock), base_url="http://testserver", follow_redirects=False) as client:
-        yield OidcWorld(app, clock, seeded, client, setup)
+        yield OidcWorld(app, clock, client, setup)
     app.engine.dispose()
 
 
