@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
@@ -15,14 +16,17 @@ from mailbot.web.security import SESSION_COOKIE
 from store.db import transaction
 from store.models import AuditEvent, OidcLogin, StaffMember, StaffSession
 from store.staff import disable_staff
+from tests.support.cli import Result, mailbot, write_config
 from tests.web.conftest import csrf_of
 from tests.web.oidc_world import (
+    CLIENT_SECRET,
     SAM_EMAIL,
     OidcWorld,
     ProviderSetup,
     log_in_at_provider,
     make_oidc_world,
     nhs_provider,  # noqa: F401 - the session's provider
+    oidc_config,
     path_of,
     query_of,
     start,
@@ -224,3 +228,19 @@ def test_nhs_log_in_is_not_there_unless_turned_on(world: OidcWorld) -> None:
     with world.app.sessions() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent)
                               .where(AuditEvent.action == "staff.nhs_login_refused")) == 0
+
+
+def test_doctor_checks_the_nhs_log_in_provider_and_never_shows_the_secret(
+        tmp_path: Path, sqlite_url: str, nhs_provider: ProviderSetup) -> None:  # noqa: F811
+    def doctor(**oidc: str) -> Result:
+        settings = {**oidc_config(nhs_provider), **oidc}
+        lines = "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items())
+        return mailbot("--config", write_config(tmp_path, sqlite_url, "[oidc]\n" + lines), "doctor")
+
+    good = doctor()
+    assert f"oidc: ok: NHS log-in {nhs_provider.provider.issuer}: discovery answered" in good.out
+    assert CLIENT_SECRET not in good.out + good.err
+    wrong = doctor(issuer=nhs_provider.provider.issuer + "/other")
+    assert wrong.status == 1 and "oidc: FAILED" in wrong.out
+    no_key = doctor(client_auth="private_key_jwt", private_key_file=str(tmp_path / "absent.pem"))
+    assert no_key.status == 1 and "absent.pem: cannot read it" in no_key.out
