@@ -244,3 +244,21 @@ def test_doctor_checks_the_nhs_log_in_provider_and_never_shows_the_secret(
     assert wrong.status == 1 and "oidc: FAILED" in wrong.out
     no_key = doctor(client_auth="private_key_jwt", private_key_file=str(tmp_path / "absent.pem"))
     assert no_key.status == 1 and "absent.pem: cannot read it" in no_key.out
+
+
+def test_a_provider_that_does_not_answer_leaves_the_password_log_in(sqlite_url: str,
+                                                                    nhs_provider: ProviderSetup) -> None:  # noqa: F811
+    from starlette.testclient import TestClient
+
+    from mailbot.app import App
+    from mailbot.config import parse_config
+    from mailbot.web.app import create_app
+    from tests.support.oidc_server import free_port
+
+    settings = oidc_config(nhs_provider, issuer=f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    app = App(parse_config({"store": {"url": sqlite_url}, "oidc": settings}, environ={}))
+    with TestClient(create_app(app), follow_redirects=False) as client:
+        response = client.get("/login/oidc")
+        assert response.status_code == 503 and "did not answer" in response.text
+        assert 'name="password"' in response.text
+    app.engine.dispose()
