@@ -20,6 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mailbot.sandbox import FormReader  # noqa: E402
 from parsers.forms.reading import read_form  # noqa: E402
 from tests.support import forms_fixtures as fx  # noqa: E402
+from tests.support.foreign_forms import foreign_form  # noqa: E402
+from tests.support.foreign_marks import signed  # noqa: E402
 
 
 def timings(read: Callable[[bytes], object], pdf: bytes, count: int) -> list[float]:
@@ -38,6 +40,11 @@ def summary(spent: list[float]) -> str:
     return f"median {statistics.median(ordered) * 1000:6.1f} ms  p95 {p95 * 1000:6.1f} ms"
 
 
+def _foreign(layout: str, how: str) -> bytes:
+    form = foreign_form(layout, "letter", seed=5)
+    return signed(form.pdf, form.box, how)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="time per form read, child process included")
     parser.add_argument("--count", type=int, default=200)
@@ -47,15 +54,17 @@ def main() -> None:
         "filled (AcroForm), ink signature": fx.filled_form("gp", fx.GOOD_VALUES, "ink"),
         "flattened, ink signature": fx.filled_form("gp", fx.GOOD_VALUES, "ink", flatten=True),
         "filled, digitally signed": fx.filled_form("gp", fx.GOOD_VALUES, "digital"),
+        "another tool's layout, image": _foreign("table", "image"),
+        "another tool's fillable form, ink": _foreign("fillable", "ink"),
     }
     started = time.perf_counter()
     with FormReader(workers=args.workers) as reader:
         print(f"pool of {args.workers} children started in {(time.perf_counter() - started) * 1000:.0f} ms")
         for name, pdf in forms.items():
-            print(f"{name:34} child: {summary(timings(reader.read, pdf, args.count))}   "
+            print(f"{name:36} child: {summary(timings(reader.read, pdf, args.count))}   "
                   f"in process: {summary(timings(read_form, pdf, args.count))}   ({len(pdf):,} bytes)")
         bomb = fx.decompression_bomb()
-        print(f"{'decompression bomb, 1 GiB inflated':34} child: {summary(timings(reader.read, bomb, 10))}")
+        print(f"{'decompression bomb, 1 GiB inflated':36} child: {summary(timings(reader.read, bomb, 10))}")
         os.kill(reader.pids()[0], signal.SIGKILL)
         time.sleep(0.05)
         spent = [0.0]
@@ -63,7 +72,7 @@ def main() -> None:
             started = time.perf_counter()
             reader.read(forms["flattened, ink signature"])
             spent.append(time.perf_counter() - started)
-        print(f"{'read that replaced a killed child':34} {max(spent) * 1000:.0f} ms (replaced {reader.replaced})")
+        print(f"{'read that replaced a killed child':36} {max(spent) * 1000:.0f} ms (replaced {reader.replaced})")
 
 
 if __name__ == "__main__":

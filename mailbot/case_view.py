@@ -81,7 +81,8 @@ def render_case(doc: dict[str, Any]) -> str:
     request = (doc["fields"] or {}).get("request")
     if request:
         out.append("\nExtracted fields")
-        out += [f"  {k}: {v}" for k, v in request.items() if v not in ("", [], None)]
+        # how_read (how each field was read, where the box was found) is shown on its own, not as a field.
+        out += [f"  {k}: {v}" for k, v in request.items() if v not in ("", [], None) and not isinstance(v, dict)]
     reading = (doc["fields"] or {}).get("reading")
     if reading:
         out.append("\nWhat the reader understood" + ("" if reading.get("understood") else

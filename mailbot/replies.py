@@ -110,6 +110,12 @@ def explain(result: CheckResult) -> dict[str, Any]:
         lines = [f"Please use the {form} form."]
     elif result.reason == "user.unknown" and details.get("user"):
         lines = [f"The user named was: {details['user']}."]
+    elif result.reason == "form.missing" and details.get("word_documents"):
+        text = (f"The form was sent as a word-processor file ({details['word_documents']}). We can only accept "
+                "the Primary User request form as a PDF, signed by the authorised signatory in the signature box "
+                "at the bottom of page 1.")
+        lines = ["Please fill in the published PDF form (or save your completed form as a PDF), have the",
+                 "authorised signatory sign it in the box at the bottom of page 1, and send us the signed PDF."]
     elif result.reason == "request.unclear" and details.get("missing"):
         lines = ["We could not tell for sure: " + ", ".join(details["missing"]) + ".",
                  "If you are asking for applications, please send the request again using this layout:",

@@ -101,7 +101,7 @@ def _corrected(case: Case, corrections: dict[str, str], by: str) -> Request:
         request = request.with_corrections(corrections)
     except KeyError as exc:
         names = ", ".join(k for k in request.as_fields() if k not in ("reading", "signature", "signature_how",
-                                                                       "attachment", "problems"))
+                                                                       "attachment", "problems", "how_read"))
         raise ReviewError(f"mailbot: review: no field {exc.args[0]!r} to correct (fields: {names})") from None
     if isinstance(request, PrimaryUserRequest) and READ_BY_THE_REVIEWER & set(case.reasons):
         # The reviewer has read the form and its signature themselves; that is what approving it says.

@@ -15,6 +15,7 @@ from parsers.notice import parse_notice
 from parsers.register_words import OrgEntry, UserEntry, Vocabulary
 from parsers.request_reader import MessageText, RequestReading, read_in_two_passes
 from parsers.sniff import IMAGE_TYPES, PDF
+from parsers.word_documents import describe, word_documents
 from rules.form_signature import is_signed
 from rules.reasons import Kind
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
@@ -103,6 +104,10 @@ class Understander:
         # case), not just a note on it: people put things right by answering our reply.
         if found.kind == Kind.FOLLOW_UP and any(a.sniffed_type == PDF for a in possible_forms(parsed)):
             return Kind.PRIMARY_USER_REQUEST, (*found.notes, "a reply to our message, carrying a form")
+        if found.kind == Kind.FOLLOW_UP and word_documents(parsed):
+            # The form again, but as a Word file: they get the same clear answer (send the PDF).
+            return Kind.PRIMARY_USER_REQUEST, (*found.notes, "a reply to our message, carrying a word-processor "
+                                                             "file instead of the PDF form")
         return found.kind, found.notes
 
     def _forms(self, parsed: ParsedMessage) -> tuple[PrimaryUserRequest, ...]:
@@ -119,6 +124,12 @@ class Understander:
                 not_forms.append(name)
                 continue
             forms.append(self._request(reading, name))
+        documents = word_documents(parsed)
+        if not forms and documents:
+            # The form filled in Word or LibreOffice: SPEC 9's form is the PDF, signed at the bottom of page 1.
+            forms.append(PrimaryUserRequest(reading="word_document", attachment=", ".join(
+                a.filename or "unnamed attachment" for a in documents), problems=tuple(
+                f"{describe(a)} is a word-processor file, not the PDF form" for a in documents)))
         if not forms and not_forms:
             forms.append(PrimaryUserRequest(reading="not_a_form", attachment=", ".join(not_forms),
                                             problems=("not one of the published Primary User request forms",)))
@@ -134,7 +145,7 @@ class Understander:
             "pu_replaces", "sig_full_name", "sig_role", "sig_email", "sig_date", "sig_typed")}
         return PrimaryUserRequest(form_type=reading.form_type or "", reading="read", signature=signature.verdict,
                                   signature_how=signature.how, attachment=attachment,
-                                  problems=tuple(reading.problems), **values)
+                                  problems=tuple(reading.problems), how_read=reading.how_read(), **values)
 
 
 def permission_request(reading: RequestReading) -> PermissionRequest:

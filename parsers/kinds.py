@@ -22,6 +22,7 @@ from parsers.polarity import Polarity
 from parsers.register_words import Vocabulary
 from parsers.request_reader import MessageText, RequestReading, read_request
 from parsers.sniff import IMAGE_TYPES, PDF
+from parsers.word_documents import describe, is_request_form, word_documents
 from rules.reasons import Kind
 
 # What a message asks for is said at its start; reading no further keeps hostile mail cheap.
@@ -162,6 +163,11 @@ def _by_content(msg: ParsedMessage, ctx: KindContext, senders: tuple[str, ...]) 
                                "organisation code or user)", *also))
     if pdf_notes:
         return Classification(Kind.PRIMARY_USER_REQUEST, None, pdf_notes + picture_notes)
+    documents = word_documents(msg)
+    word_notes = tuple(f"{describe(a)} is a word-processor file, not the PDF form" for a in documents)
+    if any(is_request_form(a) for a in documents):
+        # The form filled in Word or LibreOffice: a Primary User request, whose reply says what to send.
+        return Classification(Kind.PRIMARY_USER_REQUEST, None, picture_notes + word_notes)
     reading = read_free_wording(msg, ctx, senders[0] if senders else "")
     free = asks_for_applications(reading)
     if free:
@@ -175,8 +181,9 @@ def _by_content(msg: ParsedMessage, ctx: KindContext, senders: tuple[str, ...]) 
     form_wins = topic is None or (topic not in GUIDES_BEFORE_FORM and bool(PLAINLY_ABOUT_FORM.search(both)))
     if about_form and form_wins:
         said = f"the text is about a Primary User request form (\"{about_form.group(0)}\")"
-        return Classification(Kind.PRIMARY_USER_REQUEST, None,
-                              (said, *picture_notes) if picture_notes else (f"{said}, though none is attached",))
+        if picture_notes or word_notes:
+            return Classification(Kind.PRIMARY_USER_REQUEST, None, (said, *picture_notes, *word_notes))
+        return Classification(Kind.PRIMARY_USER_REQUEST, None, (f"{said}, though none is attached",))
     if topic is not None:
         # A picture beside a question is usually a screenshot of the problem, not a form.
         also = tuple(f"also attached: {n}" for n in picture_notes)

@@ -51,11 +51,14 @@ class PrimaryUserRequest(Correctable):
     sig_date: str = ""
     sig_typed: str = ""
     # How the form was read: not fields a person fills in, so not correctable.
-    reading: str = field(default="missing", metadata={"correctable": False})  # read/unreadable/not_a_form/missing
+    # read / unreadable / not_a_form / missing / word_document (a Word or ODF file sent instead of the PDF)
+    reading: str = field(default="missing", metadata={"correctable": False})
     signature: str = field(default="unsigned", metadata={"correctable": False})  # signed / unsigned / altered
     signature_how: str = _fixed()
     attachment: str = _fixed()  # file name of the form in the message
     problems: tuple[str, ...] = field(default=(), metadata={"correctable": False})
+    # How each field was read and where the signature box was found (FormReading.how_read): for staff to see.
+    how_read: dict[str, Any] = field(default_factory=dict, metadata={"correctable": False})
 
 
 REQUIRED_FORM_FIELDS: tuple[str, ...] = (

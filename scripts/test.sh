@@ -9,6 +9,7 @@ ensure_venv test
 ensure_postgres
 ensure_dovecot
 ensure_chromium
+ensure_ghostscript
 ensure_nhsuk_frontend
 ensure_oidc_provider
 

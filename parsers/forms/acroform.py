@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pypdf import PdfReader, apply_configuration
-from pypdf.generic import DictionaryObject
+from pypdf.generic import ArrayObject, DictionaryObject
 
 MB = 1_000_000
 
@@ -96,3 +96,58 @@ def signature_field_signed(reader: PdfReader) -> bool:
 def _resolved(value: object) -> object:
     get_object = getattr(value, "get_object", None)
     return get_object() if callable(get_object) else value
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A form field's widget: where a fillable field is drawn on which page."""
+
+    name: str  # the field's full name ("a.b.c")
+    field_type: str  # "/Tx", "/Sig", "/Btn", "/Ch" or ""
+    tooltip: str  # /TU, what a viewer shows on hover (often the printed label)
+    page: int  # 0 = page 1
+    rect: tuple[float, float, float, float]  # user space: left, bottom, right, top
+    value: str = ""
+
+
+MAX_WIDGET_PAGES = 4
+MAX_WIDGETS = 500
+MAX_FIELD_DEPTH = 20
+
+
+def widgets(reader: PdfReader, max_pages: int = MAX_WIDGET_PAGES) -> list[Widget]:
+    """The field widgets on the first MAX_PAGES pages, with what they inherit from their fields."""
+    found: list[Widget] = []
+    for page_no, page in enumerate(reader.pages[:max_pages]):
+        annots = _resolved(page.get("/Annots"))
+        if not isinstance(annots, ArrayObject):
+            continue
+        for ref in annots[:MAX_WIDGETS]:
+            annot = _resolved(ref)
+            if not isinstance(annot, DictionaryObject) or annot.get("/Subtype") != "/Widget":
+                continue
+            rect = _resolved(annot.get("/Rect"))
+            if not isinstance(rect, ArrayObject) or len(rect) != 4:
+                continue
+            x0, y0, x1, y1 = (float(_resolved(v)) for v in rect)  # type: ignore[arg-type]
+            names, field_type, tooltip, value = _inherited(annot)
+            found.append(Widget(".".join(reversed(names)), field_type, tooltip, page_no,
+                                (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), value))
+    return found
+
+
+def _inherited(annot: DictionaryObject) -> tuple[list[str], str, str, str]:
+    names: list[str] = []
+    field_type = tooltip = value = ""
+    node: object = annot
+    for _ in range(MAX_FIELD_DEPTH):
+        if not isinstance(node, DictionaryObject):
+            break
+        if "/T" in node:
+            names.append(str(node["/T"]))
+        field_type = field_type or str(node.get("/FT", "") or "")
+        tooltip = tooltip or str(node.get("/TU", "") or "")
+        if not value and node.get("/V") is not None and not isinstance(_resolved(node.get("/V")), DictionaryObject):
+            value = str(_resolved(node.get("/V")))
+        node = _resolved(node.get("/Parent"))
+    return names, field_type, tooltip, value

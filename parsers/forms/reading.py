@@ -1,34 +1,58 @@
-"""read_form: one PDF attachment to a FormReading, in this order of attempts: AcroForm field values; the printed
-text in each field's box of our template; `Label: value` lines; and then the signature marks. Pure: bytes in,
-data out. It still parses hostile input, so the shell runs it in a child process (mailbot/sandbox.py)."""
+"""read_form: one PDF attachment to a FormReading. The values come from the AcroForm fields (ours by name;
+another tool's matched by name, tooltip or place beside a printed label); else from the printed labels and the
+values beside or under them, whatever the layout (labelled_words.py). The signature box is where the document puts
+it (signature_box.py), and the marks over it are found there (marks.py). Pure: bytes in, data out. It still parses
+hostile input, so the shell runs it in a child process (mailbot/sandbox.py)."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pypdfium2 as pdfium
 from pypdf import PdfReader
 from pypdf.errors import LimitReachedError
 
-from parsers.form_template import FIELD_NAMES, TEMPLATES, FormTemplate, template_for
+from parsers.form_template import FIELD_NAMES, TEMPLATES
 from parsers.forms.acroform import (
     PasswordProtected,
     PdfLimits,
+    Widget,
     field_values,
     open_pdf,
     signature_field_signed,
     tightened,
+    widgets,
 )
 from parsers.forms.digital_signature import DigitalSignature, check_digital_signature
-from parsers.forms.marks import find_marks
+from parsers.forms.foreign_fields import match_by_name, match_by_position
+from parsers.forms.label_wordings import is_instruction, letters
+from parsers.forms.labelled_words import (
+    FoundLabel,
+    ReadValue,
+    Word,
+    form_type_in_lines,
+    labels_in_lines,
+    lines_of,
+    signature_label_of,
+    values_of_labels,
+)
+from parsers.forms.layout_fit import Fit, fit_template
+from parsers.forms.marks import Marks, find_marks, overlap
 from parsers.forms.normalise import normalise_fields, normalise_value
+from parsers.forms.page_objects import Drawn, drawn_objects
+from parsers.forms.page_view import Box, PageView, page_view
+from parsers.forms.page_words import page_words
 from parsers.forms.pdf_safety import TooLarge, check_page
-from parsers.forms.printed_text import find_placement, layout_matches, values_from_labels, values_in_boxes
 from parsers.forms.result import FormReading, unreadable
+from parsers.forms.signature_box import OUR_FIELD, SignatureBox, box_from_label, signature_widget, template_box
 
 NOT_A_FORM = "not one of the published Primary User request forms"
 MEMORY_PROBLEM = "the PDF needs more memory to read than a form should"
+# A page without a title naming the form or our fields is still a form when this many of our fields' labels are
+# printed on it and it speaks of a Primary User (another NHS form asks for names and emails too).
+LABEL_QUORUM = 6
 
 
 @dataclass(frozen=True)
@@ -59,6 +83,53 @@ def read_form(pdf: bytes, options: FormReadOptions | None = None) -> FormReading
         return unreadable(f"the PDF is damaged and could not be read ({type(error).__name__})")
 
 
+class _Page:
+    """One page as both libraries see it, with what is worked out from it kept for the next question."""
+
+    def __init__(self, reader: PdfReader, document: pdfium.PdfDocument, index: int) -> None:
+        self.index = index
+        self.pypdf = reader.pages[index]
+        self.pdfium = document[index]
+        self.textpage = self.pdfium.get_textpage()
+
+    @cached_property
+    def view(self) -> PageView:
+        return page_view(self.pdfium, self.textpage)
+
+    @cached_property
+    def words(self) -> list[Word]:
+        return page_words(self.textpage, self.view)
+
+    @cached_property
+    def lines(self) -> list[list[Word]]:
+        return lines_of(self.words)
+
+    @cached_property
+    def labels(self) -> list[FoundLabel]:
+        return labels_in_lines(self.lines)
+
+    @cached_property
+    def drawn(self) -> list[Drawn]:
+        """Images and text: what marks over the box are told from (paths only where a box is looked for)."""
+        return drawn_objects(self.pdfium, self.view, frozenset({"image", "text"}))
+
+    @cached_property
+    def paths(self) -> list[Drawn]:
+        return drawn_objects(self.pdfium, self.view, frozenset({"path"}))
+
+    @cached_property
+    def fit(self) -> Fit | None:
+        return fit_template(self.labels)
+
+
+@dataclass(frozen=True)
+class _Values:
+    values: dict[str, str]
+    reads: dict[str, ReadValue]
+    method: str  # "acroform" / "printed_text" / "none"
+    recognised: int  # how many of our fields were found (as form fields or printed labels)
+
+
 def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
     if b"%PDF-" not in pdf[:1024]:
         return unreadable("not a PDF file")
@@ -67,52 +138,106 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
     reader = open_pdf(pdf)
     if len(reader.pages) == 0:
         return unreadable("the PDF has no pages")
-    page = reader.pages[0]
-    check_page(page, options.max_image_pixels)
+    check_page(reader.pages[0], options.max_image_pixels)
     acro = _acroform_values(reader)
+    found_widgets = _widgets(reader)
     document = pdfium.PdfDocument(pdf)
     try:
-        pdfium_page = document[0]
-        textpage = pdfium_page.get_textpage()
-        text = textpage.get_text_range()
-        form_type = _form_type(acro, text)
-        ours = acro is not None and sum(name in acro for name in FIELD_NAMES) >= len(FIELD_NAMES) // 2
-        if form_type is None and not ours:
-            if not text.strip():
+        first = _Page(reader, document, 0)
+        read = _values(acro, found_widgets, first)
+        form_type = _form_type(acro, first)
+        if form_type is None and not (read.recognised >= LABEL_QUORUM and _mentions_primary_user(first)):
+            if not first.words:
                 return unreadable("a scanned image with no text in it: a person must read it")
             return FormReading(status="not_a_form", problems=(NOT_A_FORM,))
-        template = template_for(form_type or "other")  # both forms share one layout
-        template = template.placed(find_placement(textpage, template))
-        laid_out = layout_matches(textpage, template)
-        values, method = _values(acro, textpage, text, template, laid_out)
-        if not any(values.values()) and acro is None:
+        if not any(read.values.values()) and acro is None:
             return unreadable("no field values could be read from the form (a scan?): a person must read it")
-        digital = _digital_signature(pdf, reader)
+        pages = {0: first}
+
+        def page_at(index: int) -> _Page:
+            if index not in pages:
+                check_page(reader.pages[index], options.max_image_pixels)
+                pages[index] = _Page(reader, document, index)
+            return pages[index]
+
+        located = _signature_box(found_widgets, first, page_at)
+        digital = _digital_signature(pdf, reader, located.field_name or OUR_FIELD)
         if digital is None:
             return unreadable("the digital signature on the form is damaged and could not be checked")
-        marks = find_marks(page, pdfium_page, template.signature_box,
-                           template.drawing_area if laid_out else None, method == "printed_text",
-                           options.ink_threshold, options.render_scale)
+        page = page_at(located.page)
+        marks = find_marks(page.pypdf, page.pdfium, page.view, located.box, page.drawn, options.ink_threshold,
+                           options.render_scale)
+        typed_in_box = _typed_in_box(first, located.box) if page is first and read.method == "printed_text" else ""
+        page_size, turn = page.view.size, (page.view.reading_rotation - page.view.display_rotation) % 360
     finally:
         document.close()
-    fields = normalise_fields({name: values.get(name, "") for name in FIELD_NAMES})
-    how = "digital" if digital.state == "intact" else marks.how
-    return FormReading(status="read", form_type=form_type, fields=fields, method=method, digital=digital.state,
-                       mark_over_box=marks.over_box, mark_how=how,
-                       typed_name=fields["sig_typed"] or normalise_value("sig_typed", marks.typed_text),
-                       box_ink_ratio=marks.ink_ratio, problems=digital.problems)
+    fields = normalise_fields({name: read.values.get(name, "") for name in FIELD_NAMES})
+    return FormReading(
+        status="read", form_type=form_type, fields=fields, method=read.method, digital=digital.state,
+        mark_over_box=marks.over_box, mark_how="digital" if digital.state == "intact" else marks.how,
+        typed_name=_typed_name(fields, marks, typed_in_box), box_ink_ratio=marks.ink_ratio,
+        problems=digital.problems, field_reads=read.reads, signature_page=located.page,
+        signature_box=_rounded(located.box), signature_box_from=located.source,
+        page_size=(round(page_size[0], 2), round(page_size[1], 2)), page_turn=turn)
 
 
-def _digital_signature(pdf: bytes, reader: PdfReader) -> DigitalSignature | None:
-    """The digital signature's state; None when there is one but it cannot even be checked."""
-    if not signature_field_signed(reader):
-        return DigitalSignature("none")
-    try:
-        return check_digital_signature(pdf)
-    except (MemoryError, RecursionError):
-        raise
-    except Exception:
+def _rounded(box: Box) -> Box:
+    return (round(box[0], 2), round(box[1], 2), round(box[2], 2), round(box[3], 2))
+
+
+def _typed_name(fields: dict[str, str], marks: Marks, typed_in_box: str) -> str:
+    return fields["sig_typed"] or normalise_value("sig_typed", marks.typed_text or typed_in_box)
+
+
+# --- values -------------------------------------------------------------------------------------------------------
+
+def _values(acro: dict[str, str] | None, found_widgets: list[Widget], page: _Page) -> _Values:
+    ours = acro is not None and sum(name in acro for name in FIELD_NAMES) >= len(FIELD_NAMES) // 2
+    if ours and acro is not None:
+        boxes = {w.name: page.view.box(w.rect) for w in found_widgets if w.page == 0}
+        reads = {name: ReadValue(acro.get(name, ""), "acroform", None, None, boxes.get(name))
+                 for name in FIELD_NAMES if name in acro}
+        if any(acro.get(name, "").strip() for name in FIELD_NAMES):
+            return _Values(acro, reads, "acroform", len(reads))
+        printed = _printed(page)  # an empty fillable form of ours: printed values, if it was printed over
+        if any(printed.values.values()):
+            return printed
+        return _Values(acro, reads, "acroform", len(reads))
+    foreign = _foreign_values(acro or {}, found_widgets, page)
+    printed = _printed(page)
+    if foreign is None:
+        return printed
+    # Their fillable fields, and for fields of ours they have no field for, what is printed beside its label.
+    values = {**{n: v for n, v in printed.values.items() if n not in foreign.values}, **foreign.values}
+    reads = {**{n: r for n, r in printed.reads.items() if n not in foreign.values}, **foreign.reads}
+    return _Values(values, reads, "acroform", len(reads))
+
+
+def _printed(page: _Page) -> _Values:
+    reads = values_of_labels(page.labels)
+    values = {name: read.value for name, read in reads.items()}
+    return _Values(values, reads, "printed_text" if any(values.values()) else "none", len(reads))
+
+
+def _foreign_values(acro: dict[str, str], found_widgets: list[Widget], page: _Page) -> _Values | None:
+    """Another tool's fillable fields that are ours, when any of them holds a value."""
+    text_widgets = [w for w in found_widgets if w.field_type == "/Tx"]
+    if not text_widgets:
         return None
+    matched = match_by_name(text_widgets)
+    used = {w.name for w in matched.values()}
+    unmatched = [w for w in text_widgets if w.name not in used]
+    if unmatched:
+        labels = [label for label in page.labels if label.field not in matched]
+        for name, widget in match_by_position(unmatched, labels, page.view).items():
+            matched.setdefault(name, widget)
+    values = {name: acro.get(w.name, w.value) for name, w in matched.items()}
+    if not any(v.strip() for v in values.values()):
+        return None
+    label_boxes = {label.field: label.box for label in page.labels if label.field}
+    reads = {name: ReadValue(values[name], "acroform", None, label_boxes.get(name),
+                             page.view.box(w.rect) if w.page == 0 else None) for name, w in matched.items()}
+    return _Values(values, reads, "acroform", len(reads))
 
 
 def _acroform_values(reader: PdfReader) -> dict[str, str] | None:
@@ -125,26 +250,57 @@ def _acroform_values(reader: PdfReader) -> dict[str, str] | None:
         return None
 
 
-def _letters(text: str) -> str:
-    return re.sub(r"[^a-z]", "", text.lower())
+def _widgets(reader: PdfReader) -> list[Widget]:
+    try:
+        return widgets(reader)
+    except (LimitReachedError, RecursionError):
+        raise
+    except Exception:
+        return []
 
 
-def _form_type(acro: dict[str, str] | None, text: str) -> str | None:
+def _mentions_primary_user(page: _Page) -> bool:
+    return any("primaryuser" in letters(" ".join(w.text for w in line)) for line in page.lines)
+
+
+def _form_type(acro: dict[str, str] | None, page: _Page) -> str | None:
     declared = (acro or {}).get("form_type", "").strip()
     if declared in TEMPLATES:
         return declared
-    letters = _letters(text)
-    for form_type, template in TEMPLATES.items():
-        if _letters(template.title) in letters:
-            return form_type
-    return None
+    return form_type_in_lines(page.lines)
 
 
-def _values(acro: dict[str, str] | None, textpage: pdfium.PdfTextPage, text: str, template: FormTemplate,
-            laid_out: bool) -> tuple[dict[str, str], str]:
-    if acro is not None and any(acro.get(name, "").strip() for name in FIELD_NAMES):
-        return acro, "acroform"
-    printed = values_in_boxes(textpage, template) if laid_out else values_from_labels(text)
-    if any(printed.values()):
-        return printed, "printed_text"
-    return (acro or {}), ("acroform" if acro is not None else "none")
+# --- the signature box --------------------------------------------------------------------------------------------
+
+def _signature_box(found_widgets: list[Widget], first: _Page, page_at: Callable[[int], _Page]) -> SignatureBox:
+    widget = signature_widget(found_widgets)
+    if widget is not None:
+        return SignatureBox(widget.page, page_at(widget.page).view.box(widget.rect), "widget", widget.name)
+    label = signature_label_of(first.labels)
+    if label is not None:
+        if first.fit is not None:
+            return SignatureBox(0, template_box(first.fit, first.view.size), "label")
+        return SignatureBox(0, box_from_label(label, first.words, first.paths, first.view.size), "label")
+    return SignatureBox(0, template_box(first.fit, first.view.size), "template")
+
+
+def _typed_in_box(page: _Page, box: Box) -> str:
+    """Words printed inside the box that no label claims (a name typed there, then printed or flattened)."""
+    claimed = [label.box for label in page.labels] + [w.box for label in page.labels for w in label.value_words]
+    inside = [w for w in page.words
+              if box[0] <= (w.x0 + w.x1) / 2 <= box[2] and box[1] <= w.cy <= box[3]
+              and not any(overlap(w.box, b) for b in claimed)]
+    text = " ".join(w.text for w in sorted(inside, key=lambda w: (round(w.cy), w.x0)))
+    return "" if is_instruction(text) else text
+
+
+def _digital_signature(pdf: bytes, reader: PdfReader, field_name: str) -> DigitalSignature | None:
+    """The digital signature's state; None when there is one but it cannot even be checked."""
+    if not signature_field_signed(reader):
+        return DigitalSignature("none")
+    try:
+        return check_digital_signature(pdf, field_name)
+    except (MemoryError, RecursionError):
+        raise
+    except Exception:
+        return None

@@ -26,6 +26,10 @@ def present(ctx: CheckContext) -> Verdict:
     form = form_of(ctx)
     if form is None or form.reading == "missing":
         return failed("form.missing", "No PDF form is attached to the message.")
+    if form.reading == "word_document":
+        # The form filled in a word processor: put right by sending the PDF, so the sender is told exactly that.
+        return failed("form.missing", f"The form was sent as a word-processor file ({form.attachment}), not as "
+                                      "the PDF form.", word_documents=form.attachment)
     return passed(f"Form attached: {form.attachment or 'unnamed attachment'}.")
 
 

@@ -92,6 +92,13 @@ ensure_chromium() {
   apt_install chromium
 }
 
+# Debian's Ghostscript, for the form tests that print a PDF through another producer (gs -sDEVICE=pdfwrite).
+ensure_ghostscript() {
+  if command -v gs >/dev/null; then return 0; fi
+  log "installing Debian's ghostscript"
+  apt_install ghostscript
+}
+
 # A real OpenID Connect provider for the NHS log-in tests: the npm package oidc-provider, at the versions pinned by
 # tests/support/oidc_provider/package-lock.json, into git-ignored var/test-oidc-provider (run with the machine's
 # Node.js by tests/support/oidc_server.py). Debian's nodejs and npm are installed when the machine has none.

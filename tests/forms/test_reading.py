@@ -75,9 +75,10 @@ CASES: dict[str, Case] = {
                                   "read", "unsigned", "acroform"),
     "fillable form, image in the bottom third beside the box": Case(
         lambda: fx.with_image(fx.filled_form("gp", GOOD), rect=(50, 60, 200, 100)), "read", "unsigned", "acroform"),
+    # SPEC 9: the box is where the label puts it on a flattened form too, not anywhere in the bottom third.
     "flattened, image in the bottom third beside the box": Case(
-        lambda: fx.with_image(fx.filled_form("gp", GOOD, flatten=True), rect=(50, 60, 200, 100)), "read", "signed",
-        "printed_text", "image of a signature"),
+        lambda: fx.with_image(fx.filled_form("gp", GOOD, flatten=True), rect=(50, 60, 200, 100)), "read", "unsigned",
+        "printed_text"),
     "flattened, image in the top half": Case(
         lambda: fx.with_image(fx.filled_form("gp", GOOD, flatten=True), rect=(300, 640, 500, 700)), "read",
         "unsigned", "printed_text"),

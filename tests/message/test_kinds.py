@@ -248,3 +248,29 @@ def test_a_screenshot_beside_a_question_is_guidance_and_a_pdf_beside_the_templat
     scan_with_words = kind_of(mail("Primary User form attached", attachments=[("s.jpg", "image/jpeg", small_jpeg())]))
     assert scan_with_words.notes == ('the text is about a Primary User request form ("Primary User form")',
                                      "s.jpg is a picture (image/jpeg), possibly a scanned form")
+
+
+@pytest.mark.parametrize(("name", "make", "kind_words"), [
+    ("form.docx", "docx", "a Word document (.docx)"), ("form.odt", "odt", "an OpenDocument text file (.odt)"),
+    ("Primary User form.doc", "doc", "a Word 97-2003 document (.doc)"),
+])
+def test_the_form_sent_as_a_word_file_is_a_primary_user_request(name: str, make: str, kind_words: str) -> None:
+    from tests.support import word_files
+
+    data = word_files.doc_97("Open Exeter Primary User request") if make == "doc" else getattr(
+        word_files, make)(word_files.FORM_PARAGRAPHS)
+    found = kind_of(mail("Please see attached.", attachments=[(name, "application/octet-stream", data)]))
+    assert found.kind == Kind.PRIMARY_USER_REQUEST
+    assert found.notes == (f"{name} ({kind_words}) is a word-processor file, not the PDF form",)
+
+
+def test_a_word_file_that_is_not_the_form_leaves_the_message_as_it_was() -> None:
+    from tests.support.word_files import docx
+
+    letter = docx(["Dear PCSE, our newsletter for February is attached."])
+    assert kind_of(mail("Please see attached.", attachments=[("news.docx", "application/msword", letter)])
+                   ).kind == Kind.UNCLEAR
+    about = kind_of(mail("Please find our Primary User request form attached.",
+                         attachments=[("news.docx", "application/msword", letter)]))
+    assert about.kind == Kind.PRIMARY_USER_REQUEST
+    assert about.notes[-1] == "news.docx (a Word document (.docx)) is a word-processor file, not the PDF form"

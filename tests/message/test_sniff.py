@@ -65,3 +65,27 @@ def test_a_pdf_named_jpg_is_a_pdf_and_an_exe_named_pdf_is_not() -> None:
         "photo.pdf": ("application/pdf", "image/png"),
         "real.jpeg": ("image/jpeg", "image/jpeg"),
     }
+
+
+def test_word_processor_files_are_told_by_what_their_zip_says_they_are() -> None:
+    from tests.support.word_files import doc_97, docx, odt
+
+    assert sniff_type(docx(["Hello"])) == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert sniff_type(odt(["Hello"])) == "application/vnd.oasis.opendocument.text"
+    assert sniff_type(doc_97("Hello")) == "application/msword"
+    assert sniff_type(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)) == "application/x-ole-storage"  # not Word
+    assert sniff_type(b"{\\rtf1\\ansi Primary User request}") == "application/rtf"
+    assert sniff_type(_zip(["[Content_Types].xml"])) == "application/zip"  # its content says nothing
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:  # an ODF spreadsheet is not a text document
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    assert sniff_type(out.getvalue()) == "application/vnd.oasis.opendocument.spreadsheet"
+
+
+def test_a_zip_bomb_member_is_never_inflated_to_tell_the_type() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b" " * 200_000_000 + b"wordprocessingml.document.main+xml")
+    data = out.getvalue()
+    assert len(data) < 1_000_000
+    assert sniff_type(data) == "application/zip"  # only the first 64 KB of the member is read

@@ -1,0 +1,97 @@
+"""The words of a PDF page's text (PDFium), in reading coordinates: what labelled_words.py reads fields from.
+
+PDFium's text page holds the text drawn anywhere on the page, inside Form XObjects too (a flattened form's values
+are drawn there), at page positions; invisible text (a scanner's OCR layer) included. Each character's "loose"
+box (the font's full height, not the glyph's ink) keeps words of one line at one height."""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from collections.abc import Callable
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from parsers.forms.labelled_words import Word
+from parsers.forms.page_view import PageView
+
+# A one-page form has a few thousand characters; past this the page is not one (and reading it costs time).
+MAX_CHARS = 30_000
+# Characters further apart than this share of their height are separate words even without a space.
+WORD_GAP = 0.3
+
+
+def _characters(textpage: pdfium.PdfTextPage, count: int) -> str:
+    """The page's characters, one per character index (PDFium counts a character outside the BMP once, UTF-16
+    twice: then each is asked for on its own)."""
+    buffer = (ctypes.c_ushort * (count + 1))()
+    written = pdfium_c.FPDFText_GetText(textpage, 0, count, buffer)
+    text = bytes(buffer)[:max(written - 1, 0) * 2].decode("utf-16-le", errors="replace")
+    if len(text) == count:
+        return text
+    codes = (pdfium_c.FPDFText_GetUnicode(textpage, i) for i in range(count))
+    return "".join(chr(c) if c < 0xD800 or 0xDFFF < c < 0x110000 else "\ufffd" for c in codes)
+
+
+def page_words(textpage: pdfium.PdfTextPage, view: PageView) -> list[Word]:
+    """The page's words: runs of characters between spaces and line breaks (PDFium puts those in where the text
+    has gaps), each boxed from its first and last characters' boxes."""
+    count = max(min(pdfium_c.FPDFText_CountChars(textpage), MAX_CHARS), 0)
+    characters = _characters(textpage, count) if count else ""
+    a, b, c, d, e, f = view.coefficients()
+    rect = pdfium_c.FS_RECTF()
+    rect_ref = ctypes.byref(rect)
+    loose_box = pdfium_c.FPDFText_GetLooseCharBox
+
+    def box(index: int) -> tuple[float, float, float, float] | None:
+        if not loose_box(textpage, index, rect_ref):
+            return None
+        left, bottom, right, top = rect.left, rect.bottom, rect.right, rect.top
+        ax, bx = a * left + b * bottom + c, a * right + b * top + c
+        ay, by = d * left + e * bottom + f, d * right + e * top + f
+        return (min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))
+
+    words: list[Word] = []
+    for match in _TOKEN.finditer(characters):
+        first = box(match.start())
+        last = first if match.end() - match.start() == 1 else box(match.end() - 1)
+        if first is None or last is None:
+            continue
+        x0, y0, x1, y1 = min(first[0], last[0]), min(first[1], last[1]), max(first[2], last[2]), max(first[3],
+                                                                                                     last[3])
+        if y1 - y0 <= 0 or x1 <= x0:
+            continue
+        if abs(first[1] + first[3] - last[1] - last[3]) > (y1 - y0):  # the run wraps onto another line: split
+            words.extend(_split_run(match.group(), match.start(), box))
+            continue
+        words.append(Word(match.group(), x0, y0, x1, y1))
+    return words
+
+
+_TOKEN = re.compile(r"[^\s\x00-\x1f\ufffe\uffff]+")
+
+
+def _split_run(text: str, start: int, box: Callable[[int], tuple[float, float, float, float] | None]) -> list[Word]:
+    """A run of characters with no space between them that PDFium did not break: boxed character by character,
+    cut where the next character is not beside the last."""
+    words: list[Word] = []
+    current = ""
+    x0 = y0 = x1 = y1 = 0.0
+    for offset, char in enumerate(text):
+        found = box(start + offset)
+        if found is None:
+            continue
+        if current:
+            scale = max(found[3] - found[1], y1 - y0)
+            if abs(found[1] + found[3] - y0 - y1) >= scale or found[0] - x1 > WORD_GAP * scale or found[2] < x0:
+                words.append(Word(current, x0, y0, x1, y1))
+                current = ""
+        if current:
+            x0, y0, x1, y1 = min(x0, found[0]), min(y0, found[1]), max(x1, found[2]), max(y1, found[3])
+        else:
+            x0, y0, x1, y1 = found
+        current += char
+    if current:
+        words.append(Word(current, x0, y0, x1, y1))
+    return words
