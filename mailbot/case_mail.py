@@ -15,6 +15,7 @@ from rules.email_domains import in_domains
 from rules.outcome import Decision
 from rules.reasons import Kind, Outcome
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
+from rules.roles import ROLE_LABELS, parse_role
 from store.changes import Applied
 
 
@@ -22,6 +23,7 @@ from store.changes import Applied
 class MailPolicy:
     secure_domains: frozenset[str]
     password_days: int
+    confirm_days: int = 7  # [signatory] confirm_days: how long a signatory has to confirm (SPEC 17)
 
 
 def _password(ctx: ReplyContext, applied: Applied, policy: MailPolicy, now: datetime, why: str) -> list[OutgoingMail]:
@@ -34,8 +36,16 @@ def _password(ctx: ReplyContext, applied: Applied, policy: MailPolicy, now: date
 
 
 def _primary_user(ctx: ReplyContext, decision: Decision, form: PrimaryUserRequest, applied: Applied | None,
-                  policy: MailPolicy, now: datetime, org_name: str) -> list[OutgoingMail]:
+                  policy: MailPolicy, now: datetime, org_name: str,
+                  signatory_address: str | None) -> list[OutgoingMail]:
     values = dict(org_name=org_name or form.org_name, org_code=form.org_code)
+    if decision.outcome == Outcome.PENDING:
+        # The confirmation request itself goes out with the case's confirmation row (mailbot.signatory_confirmation);
+        # the sender learns only that the signatory was asked, never the address on record.
+        role = ROLE_LABELS[r] if (r := parse_role(form.sig_role)) else form.sig_role
+        return [sender_reply(ctx, Kind.PRIMARY_USER_REQUEST, Outcome.PENDING, decision.results,
+                             signatory=f"{form.sig_full_name or 'the signatory'} ({role})",
+                             confirm_days=policy.confirm_days, **values)]
     if decision.outcome != Outcome.APPROVED:
         return [sender_reply(ctx, Kind.PRIMARY_USER_REQUEST, decision.outcome, decision.results, **values)]
     nominee = applied.made_primary if applied else None
@@ -59,8 +69,9 @@ def _primary_user(ctx: ReplyContext, decision: Decision, form: PrimaryUserReques
         mails.append(notice(ctx, to=nominee.email, subject="You are now an Open Exeter Primary User",
                             template="primary_user_appointed", user_name=nominee.full_name, org_name=org,
                             org_code=form.org_code, signatory=signatory, username=nominee.username))
-    if form.sig_email and form.sig_email.lower() != ctx.sender.lower():
-        mails.append(notice(ctx, to=form.sig_email, subject="Primary User request approved",
+    # To the signatory's address on record only (SPEC 5): never to an address the form gives.
+    if signatory_address and signatory_address.lower() != ctx.sender.lower():
+        mails.append(notice(ctx, to=signatory_address, subject="Primary User request approved",
                             template="signatory_confirmation", signatory=form.sig_full_name, org_name=org,
                             org_code=form.org_code, nominee_name=form.pu_full_name, nominee_email=form.pu_email))
     if replaced is not None:
@@ -102,12 +113,13 @@ def _notification(ctx: ReplyContext, decision: Decision, request: NewUserNotice,
 
 def mails_for(*, kind: Kind, decision: Decision, request: Request | None, applied: Applied | None,
               ctx: ReplyContext, policy: MailPolicy, now: datetime, topic: Topic | None = None,
-              org_name: str = "") -> list[OutgoingMail]:
-    """Every mail the case sends, in the order they are queued."""
+              org_name: str = "", signatory_address: str | None = None) -> list[OutgoingMail]:
+    """Every mail the case sends, in the order they are queued. SIGNATORY_ADDRESS is the form's signatory's
+    address on record (rules.signatory_proof), or None when they are not on record with one."""
     if not decision.replies_allowed or decision.outcome == Outcome.IGNORED:
         return []
     if kind == Kind.PRIMARY_USER_REQUEST and isinstance(request, PrimaryUserRequest):
-        return _primary_user(ctx, decision, request, applied, policy, now, org_name)
+        return _primary_user(ctx, decision, request, applied, policy, now, org_name, signatory_address)
     if kind == Kind.PERMISSION_REQUEST and isinstance(request, PermissionRequest):
         return _permission(ctx, decision, request, applied)
     if kind == Kind.NEW_USER_NOTIFICATION:
@@ -115,6 +127,8 @@ def mails_for(*, kind: Kind, decision: Decision, request: Request | None, applie
     if kind == Kind.GUIDANCE and decision.outcome == Outcome.ANSWERED:
         return [sender_reply(ctx, Kind.GUIDANCE, Outcome.ANSWERED, decision.results,
                              topic=topic.value if topic else "", intro="Here is what our self-service guide says.")]
+    if kind == Kind.SIGNATORY_CONFIRMATION:
+        return []  # mailbot.signatory_confirmation answers the signatory, and writes the confirmed case's mails
     if kind == Kind.FOLLOW_UP and "request.unclear" not in decision.reasons:
         return [sender_reply(ctx, Kind.FOLLOW_UP, Outcome.FLAGGED, decision.results)]
     if decision.outcome == Outcome.FLAGGED:  # anything else a person must read: acknowledge, with the reference

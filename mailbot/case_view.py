@@ -9,15 +9,29 @@ from sqlalchemy.orm import Session
 
 from mailbot.reading_view import reading_lines
 from rules.reasons import REASONS
-from store.models import Case
+from store.confirmations import confirmation_of
+from store.models import Case, SignatoryConfirmation
 from store.review import history
 
 SHOWN_HEADERS = ("From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To",
                  "Authentication-Results")
 
 
+def confirmation_summary(row: SignatoryConfirmation, answer_reference: str | None = None) -> dict[str, Any]:
+    """Where a signatory's confirmation stands (SPEC 17), for staff."""
+    def at(moment: Any) -> str | None:
+        return moment.isoformat() if moment is not None else None
+    return {"status": row.status, "full_name": row.full_name, "role": row.role, "address": row.address,
+            "waiting_since": at(row.waiting_since), "requested_at": at(row.requested_at), "requests": row.requests,
+            "remind_at": at(row.remind_at), "reminder_sent_at": at(row.reminder_sent_at),
+            "expires_at": at(row.expires_at), "answer_case": answer_reference, "answer_why": row.answer_why,
+            "closed_at": at(row.closed_at), "closed_by": row.closed_by}
+
+
 def case_document(session: Session, case: Case) -> dict[str, Any]:
     h = history(session, case)
+    row = confirmation_of(session, case.id)
+    answer = session.get(Case, row.answer_case_id) if row is not None and row.answer_case_id else None
     message: dict[str, Any] = {}
     if case.message is not None:
         from parsers.message import parse_message  # only when a stored message is shown
@@ -47,6 +61,7 @@ def case_document(session: Session, case: Case) -> dict[str, Any]:
         "created_at": case.created_at.isoformat(),
         "decided_by": case.decided_by,
         "parent": case.parent.reference if case.parent else None,
+        "confirmation": confirmation_summary(row, answer.reference if answer else None) if row else None,
         "fields": case.fields,
         "checks": case.checks,
         "changes": case.changes,
@@ -65,6 +80,14 @@ def render_case(doc: dict[str, Any]) -> str:
                                                                      else f"  (decided by {doc['decided_by']})")]
     if doc["parent"]:
         out.append(f"follow-up of {doc['parent']}")
+    c = doc.get("confirmation")
+    if c:
+        out.append(f"signatory confirmation: {c['status']}; {c['full_name']} ({c['role']}) at {c['address']}; "
+                   f"waiting since {c['waiting_since'][:16]}; {c['requests']} request(s); reminder "
+                   + (f"sent {c['reminder_sent_at'][:16]}" if c["reminder_sent_at"] else f"due {c['remind_at'][:16]}")
+                   + f"; runs out {c['expires_at'][:16]}"
+                   + (f"; answered in {c['answer_case']} ({c['answer_why']})" if c["answer_case"] else "")
+                   + (f"; closed by {c['closed_by']}" if c["closed_by"] else ""))
     for r in doc["reasons"]:
         out.append(f"  reason {r['code']}: {r['meaning']}")
     msg = doc["message"]

@@ -117,6 +117,11 @@ class FormsSection:
 
 
 @dataclass(frozen=True)
+class SignatorySection:
+    confirm_days: int = 7
+
+
+@dataclass(frozen=True)
 class AccountsSection:
     temp_password_days: int = 7
 
@@ -195,6 +200,7 @@ class Config:
     openexeter: OpenExeterSection = field(default_factory=OpenExeterSection)
     limits: LimitsSection = field(default_factory=LimitsSection)
     forms: FormsSection = field(default_factory=FormsSection)
+    signatory: SignatorySection = field(default_factory=SignatorySection)
     accounts: AccountsSection = field(default_factory=AccountsSection)
     http: HttpSection = field(default_factory=HttpSection)
     folders: FoldersSection = field(default_factory=FoldersSection)
@@ -312,6 +318,8 @@ def _check_required(config: Config, origin: str) -> None:
                        ("[openexeter] system_address", config.openexeter.system_address)):
         if value.count("@") != 1:
             raise ConfigError(f"{origin}: {key} must be one email address, got {value!r}")
+    if config.signatory.confirm_days < 1:
+        raise ConfigError(f"{origin}: [signatory] confirm_days must be at least 1, got {config.signatory.confirm_days}")
     if not config.auth.nhs_domains:
         raise ConfigError(f"{origin}: [auth] nhs_domains must name at least one domain")
     _check_oidc(config.oidc, origin)

@@ -1,9 +1,11 @@
 """`mailbot run`: the scheduler that reads the mailbox, drains the outbox and keeps house, until told to stop.
 
-APScheduler 3 runs three jobs in a thread pool, each at most one instance at a time and coalesced: the poll (every
+APScheduler 3 runs four jobs in a thread pool, each at most one instance at a time and coalesced: the poll (every
 `[imap] poll_seconds`, and at once when IDLE announces mail), the outbox drain (every `[daemon] outbox_seconds`,
-and at once after new cases), and housekeeping (expired claims, stuck sends). The scheduler is in memory per
-process: replicas coordinate only through the store. Every socket has a timeout, so no job can hang for good.
+and at once after new cases), housekeeping (expired claims, stuck sends), and the signatory deadlines (reminders
+and expiries of confirmations, every `[daemon] housekeeping_seconds`, by the daemon's injected clock). The
+scheduler is in memory per process: replicas coordinate only through the store. Every socket has a timeout, so no
+job can hang for good.
 SIGTERM/SIGINT let the message and mail in hand finish, then stop within 10 s.
 """
 
@@ -27,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.clock import utcnow
 from mailbot.config import Config
+from mailbot.confirmation_expiry import remind_and_expire
 from mailbot.health import HealthServer
 from mailbot.imap_idle import ImapIdler
 from mailbot.imap_source import ImapSource, PollReport
@@ -35,6 +38,7 @@ from mailbot.maildir_source import MaildirSource
 from mailbot.message_handler import Handler
 from mailbot.metrics import METRICS
 from mailbot.outbox_sender import OutboxSender
+from mailbot.settings import settings_from
 from store import intake, outbox_queue
 from store.db import transaction
 
@@ -118,6 +122,7 @@ class Daemon:
                                         max_bytes=self.config.limits.max_message_bytes, stop=self.stop)
         self.poll_job = _Repeating("poll", self._poll, self.stop)
         self.outbox_job = _Repeating("outbox", self.sender.drain, self.stop)
+        self.signatory_job = _Repeating("signatory", self.signatory_deadlines, self.stop)
         self.source.after_batch = self.outbox_job.wake
         self.worker.after_message = self._wake_outbox_soon
         self._last_outbox_wake = 0.0
@@ -157,11 +162,20 @@ class Daemon:
             self.poll_job.wake()
             self.outbox_job.wake()
 
+    def signatory_deadlines(self) -> None:
+        """Reminders and expiries of signatory confirmations due by this daemon's clock (SPEC 17)."""
+        report = remind_and_expire(self.sessions, now=self.clock(), settings=settings_from(self.config))
+        if report.mails:
+            log.info("signatory confirmations: %d reminder(s), %d expired", len(report.reminded),
+                     len(report.expired))
+            self.outbox_job.wake()
+
     # --- one pass, for tests and the demo ------------------------------------------------------------------
     def run_once(self, max_rounds: int = 1000) -> PollReport:
         """Read what is there, handle it, drain the outbox, and return (no scheduler, no IDLE, no HTTP)."""
         total = PollReport()
         try:
+            self.signatory_deadlines()
             for _ in range(max_rounds):
                 report = self.source.poll()
                 self.sender.drain()
@@ -190,7 +204,9 @@ class Daemon:
                                next_run_time=now)
         self.scheduler.add_job(self.housekeeping, "interval", seconds=max(1, d.housekeeping_seconds),
                                id="housekeeping", next_run_time=now, max_instances=1)
-        self.poll_job.scheduler = self.outbox_job.scheduler = self.scheduler
+        self.scheduler.add_job(self.signatory_job, "interval", seconds=max(1, d.housekeeping_seconds),
+                               id="signatory", next_run_time=now)
+        self.poll_job.scheduler = self.outbox_job.scheduler = self.signatory_job.scheduler = self.scheduler
         self.scheduler.start()
         if self.config.source.kind == "imap" and self.config.imap.idle:
             self.idler = ImapIdler(self.config, self.poll_job.wake, stop=self.stop)

@@ -76,6 +76,35 @@ def case_table(config: Config) -> str:
     return "\n".join(lines)
 
 
+def waiting_for_signatories(config: Config) -> list[str]:
+    """One line per case still waiting for its signatory: where its confirmation request went, and who sent it."""
+    from store.confirmations import waiting_for_signatories as waiting
+
+    engine = make_engine(config.store_url)
+    try:
+        with sessions(engine)() as session:
+            return [f"{case.reference} (sent by {case.sender}) waits for {row.full_name}: the confirmation request "
+                    f"went to {row.address}, the address on record, and nowhere else"
+                    for case, row in waiting(session)]
+    finally:
+        engine.dispose()
+
+
+def confirmation_request_to(config: Config, address: str) -> OutboxMessage | None:
+    """The confirmation request the mailbot wrote to ADDRESS (a form's signatory on record), if any."""
+    engine = make_engine(config.store_url)
+    try:
+        with sessions(engine)() as session:
+            row = session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "confirmation_request",
+                                                              OutboxMessage.recipient == address)
+                                  .order_by(OutboxMessage.id).limit(1)).one_or_none()
+            if row is not None:
+                session.expunge(row)
+            return row
+    finally:
+        engine.dispose()
+
+
 def deliver(config: Config, messages: list[Path]) -> Path:
     """Put MESSAGES in the configured source Maildir, as a mail server delivers them (into new/)."""
     inbox = config.path(config.source.maildir)

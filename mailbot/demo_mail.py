@@ -1,4 +1,5 @@
-"""The demo's sample mailbox: one message of every kind PCSE receives, as real mail.
+"""The demo's sample mailbox: one message of every kind PCSE receives, as real mail, and a signatory's answer to
+the confirmation request the mailbot sends for a form someone else sent (SPEC 17).
 
 Signed with a DKIM key made for this demo folder (its public half goes in the folder's test_public_keys file, as
 an air-gapped install would do; the private half never leaves the folder), forms made by our own generator.
@@ -38,6 +39,22 @@ TRUST_FORM = {
 }
 
 
+CLINIC_FORM = {
+    "org_name": "Westvale Sexual Health Service", "org_code": "Y01234", "pu_full_name": "Omar Reed",
+    "pu_job_title": "Service Manager", "pu_email": "omar.reed@nhs.net", "pu_phone": "01392 222222",
+    "pu_request": "new", "sig_full_name": "Nina Rossi", "sig_role": "Caldicott Guardian",
+    "sig_email": "nina.rossi@nhs.net", "sig_date": "20/11/2026",
+}
+# An ordinary nhs.net mailbox (its DKIM signature passes; it is on no register) naming a real GP Partner.
+FORGED_FORM = {
+    "org_name": "Harbour Lane Practice", "org_code": "B82010", "pu_full_name": "Eve Intruder",
+    "pu_job_title": "Practice Manager", "pu_email": "eve.intruder@nhs.net", "pu_phone": "01392 333333",
+    "pu_request": "new", "sig_full_name": "Dr Ruth Evans", "sig_role": "GP Partner",
+    "sig_email": "ruth.evans@nhs.net", "sig_date": "20/11/2026",
+}
+CONFIRMING_SIGNATORY = "nina.rossi@nhs.net"  # answers "yes" to the request the mailbot sends her
+
+
 @dataclass(frozen=True)
 class Sample:
     name: str
@@ -65,6 +82,12 @@ def samples() -> Iterator[Sample]:
                      "pu_full_name": "Ann Lake", "pu_email": "ann.lake@nhs.net", "sig_full_name": "Dr Omar Said",
                      "sig_email": "omar.said@nhs.net", "pu_request": "replacement",
                      "pu_replaces": "dev.patel1@nhs.net"}, signed=False)),))
+    yield Sample("form-sent-by-the-nominee", "omar.reed@nhs.net", "Primary User request form",
+                 "Nina Rossi, our Caldicott Guardian, has signed the attached form for me.",
+                 (("primary-user-request.pdf", sample_form("other", CLINIC_FORM, signed=True)),))
+    yield Sample("form-naming-a-real-signatory", "eve.intruder@nhs.net", "Primary User request form",
+                 "Please find our signed form attached.",
+                 (("primary-user-request.pdf", sample_form("gp_practice", FORGED_FORM, signed=True)),))
     yield Sample("forged-sender", "alan.hughes@nhs.net", "Primary User request form", "Form attached.",
                  (("form.pdf", sample_form("gp_practice", {**GP_FORM, "pu_full_name": "Eve Intruder",
                                                            "pu_email": "eve.intruder@nhs.net"}, signed=True)),),
@@ -121,8 +144,8 @@ def compose(sample: Sample, mailbox: str, when: datetime, n: int, key: DemoKey) 
     return dkim.sign(raw, SELECTOR.encode(), domain.encode(), key.private_pem, include_headers=SIGNED_HEADERS) + raw
 
 
-def write_mailbox(directory: Path, mailbox: str, now: datetime) -> tuple[Path, list[Path]]:
-    """The demo key file and one .eml per sample under DIRECTORY/messages; returns (key file, messages)."""
+def write_mailbox(directory: Path, mailbox: str, now: datetime) -> tuple[DemoKey, list[Path]]:
+    """The demo key file and one .eml per sample under DIRECTORY/messages; returns (the key, the messages)."""
     key = DemoKey.generate()
     key_file = directory / "demo-keys.txt"
     key_file.write_text(key.key_file_line("nhs.net"))
@@ -133,4 +156,18 @@ def write_mailbox(directory: Path, mailbox: str, now: datetime) -> tuple[Path, l
         path = folder / f"{n:02d}-{sample.name}.eml"
         path.write_bytes(compose(sample, mailbox, now - timedelta(minutes=30 - n), n, key))
         paths.append(path)
-    return key_file, paths
+    return key, paths
+
+
+def write_answer(directory: Path, mailbox: str, now: datetime, key: DemoKey, *, sender: str, subject: str,
+                 message_id: str, body: str, text: str) -> Path:
+    """The signatory's reply to our request (SUBJECT, MESSAGE_ID, BODY) as a mail client writes it: threaded,
+    TEXT on top, the request quoted below."""
+    quoted = "\n".join("> " + line for line in body.splitlines())
+    answer = Sample("signatory-answers", sender, f"Re: {subject}",
+                    f"{text}\n\nOn {now:%d %b %Y}, PCSE <{mailbox}> wrote:\n{quoted}\n",
+                    headers={"In-Reply-To": message_id, "References": message_id})
+    n = len(list((directory / "messages").glob("*.eml"))) + 1
+    path = directory / "messages" / f"{n:02d}-{answer.name}.eml"
+    path.write_bytes(compose(answer, mailbox, now, n, key))
+    return path

@@ -14,6 +14,7 @@ from typing import Any
 
 from mailbot.reading_view import reading_lines
 from mailbot.understanding import permission_request
+from parsers.confirmation_answer import read_answer
 from parsers.guidance import guidance_match
 from parsers.kinds import KindContext, classify
 from parsers.message import ParsedMessage, parse_message
@@ -30,7 +31,8 @@ WHAT_HAPPENS = {
     Kind.UNCLEAR: "flagged for staff (request.unclear)",
     Kind.PRIMARY_USER_REQUEST: "the attached form is read in the sandbox and the Primary User checks run",
     Kind.NEW_USER_NOTIFICATION: "the Open Exeter notice checks run",
-    Kind.FOLLOW_UP: "added to its case for staff",
+    Kind.FOLLOW_UP: "added to its case for staff; or, authenticated and from the signatory a case waits for, their "
+                    "answer to our confirmation request (signatory_confirmation), read as shown",
     Kind.AUTOMATIC: "ignored (no reply)",
 }
 
@@ -54,6 +56,8 @@ def explain_message(raw: bytes, context: KindContext, vocabulary: Vocabulary,
     }
     if found.follow_up_reference:
         doc["follow_up_of"] = found.follow_up_reference
+        answer = read_answer(parsed.text)
+        doc["signatory_answer"] = {"answer": answer.kind, "why": answer.why}
     question = guidance_match(f"{parsed.subject}\n{parsed.text}")
     doc["guidance"] = ({"topic": (found.topic or question[0]).value, "matched": question[1] if question else ""}
                        if found.topic or question else None)
@@ -99,6 +103,8 @@ def render_explanation(doc: dict[str, Any]) -> str:
         g = doc["guidance"]
         out.append(f"  guide: {g['topic']}" + (f" (matched \"{g['matched']}\")" if g["matched"] else ""))
     out.append(f"  then: {doc['then']}")
+    if doc.get("signatory_answer"):
+        out.append(f"  as a signatory's answer: {doc['signatory_answer']['answer']} ({doc['signatory_answer']['why']})")
     reading = doc["reading"]
     out.append("\nWhat the reader understood" + (" (the published template)" if reading["from_template"] else ""))
     out += reading_lines(reading)

@@ -52,7 +52,7 @@ class TemporaryFailure(Exception):
     towards setting the message aside."""
 
 
-OUTCOME_ORDER = ("flagged", "rejected", "approved", "answered", "ignored")
+OUTCOME_ORDER = ("flagged", "pending", "rejected", "approved", "answered", "ignored")
 
 
 def overall_outcome(outcomes: list[str]) -> str:

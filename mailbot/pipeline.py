@@ -10,9 +10,10 @@ the mailbox.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import parseaddr
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -20,12 +21,14 @@ from mailbot.case_mail import mails_for
 from mailbot.outbox_rows import queue_mail
 from mailbot.replies import ReplyContext, clean_subject
 from mailbot.settings import Settings
+from mailbot.signatory_confirmation import Recognised, act_on_answer, recognise, request_confirmation
 from mailbot.understanding import Understanding
 from rules.check import CheckResult
 from rules.context import CheckContext, MessageFacts
 from rules.outcome import Decision, decide
 from rules.reasons import Kind, Outcome
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
+from rules.signatory_proof import signatory_on_record_for
 from store import audit
 from store.cases import (
     case_by_reference,
@@ -37,7 +40,7 @@ from store.cases import (
 )
 from store.changes import Applied, ApplyConflict, apply_notice, apply_permissions, apply_primary_user
 from store.models import Case
-from store.outbox import replies_today
+from store.outbox import queued_for_case, replies_today
 from store.register import register_view
 from store.review import set_reasons
 
@@ -56,6 +59,8 @@ class CaseOutcome:
     replies: list[dict[str, str]]
     message_id: str | None
     case_id: int
+    # A signatory_confirmation only: the case it confirms, as it stands after the answer (README, `process`).
+    confirms: dict[str, Any] | None = None
 
 
 def _sender_name(u: Understanding) -> str:
@@ -95,16 +100,20 @@ def record(session: Session, u: Understanding, *, source: str, now: datetime, se
         duplicate_of = first.reference if first is not None else "an earlier message"
     requests: tuple[Request | None, ...] = (None,) if duplicate_of else (u.requests or (None,))
     parent = case_by_reference(session, u.follow_up_reference) if u.follow_up_reference else None
+    answer = None if duplicate_of else recognise(session, u, parent)
+    if answer is not None:
+        u = replace(u, kind=Kind.SIGNATORY_CONFIRMATION, notes=(*u.notes, answer.note))
     outcomes = []
     for part, request in enumerate(requests, start=1):
         outcomes.append(_record_case(
             session, u, request, now=now, settings=settings, message_row_id=row.id,
-            part=part if len(requests) > 1 else None, duplicate_of=duplicate_of, parent=parent))
+            part=part if len(requests) > 1 else None, duplicate_of=duplicate_of, parent=parent, answer=answer))
     return outcomes
 
 
 def _record_case(session: Session, u: Understanding, request: Request | None, *, now: datetime, settings: Settings,
-                 message_row_id: int, part: int | None, duplicate_of: str | None, parent: Case | None) -> CaseOutcome:
+                 message_row_id: int, part: int | None, duplicate_of: str | None, parent: Case | None,
+                 answer: Recognised | None = None) -> CaseOutcome:
     parsed, sender = u.parsed, u.sender
     org_code = getattr(request, "org_code", "") or ""
     register = register_view(session, org_code)
@@ -113,7 +122,8 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
                          duplicate_of=duplicate_of, notes=u.notes)
     ctx = CheckContext(kind=u.kind, now=now, message=facts, sender=sender, policy=settings.policy, request=request,
                        register=register, follow_up_of=u.follow_up_reference,
-                       follow_up_case_found=parent is not None)
+                       follow_up_case_found=parent is not None,
+                       signatory_confirmation=answer.facts if answer is not None else None)
     decision = decide(ctx)
     case = Case(reference=next_reference(session, now.year), kind=u.kind.value, outcome=decision.outcome.value,
                 reasons=[], checks=[], fields=_fields(u, request), changes=[], org_code=org_code or None,
@@ -133,24 +143,34 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
     case.checks = [r.as_record() for r in decision.results]
     case.changes = applied.changes if applied else []
     case.needs_review = decision.outcome == Outcome.FLAGGED
-    ctx_reply = ReplyContext(reference=parent.reference if parent and u.kind == Kind.FOLLOW_UP else case.reference,
+    about_parent = parent is not None and u.kind in (Kind.FOLLOW_UP, Kind.SIGNATORY_CONFIRMATION)
+    ctx_reply = ReplyContext(reference=parent.reference if parent and about_parent else case.reference,
                              mailbox=settings.mailbox, original_subject=parsed.subject,
                              original_message_id=parsed.message_id, original_references=parsed.references,
                              sender=sender.address or "", sender_name=_sender_name(u))
+    on_record = signatory_on_record_for(ctx)
     mails = mails_for(kind=u.kind, decision=decision, request=request, applied=applied, ctx=ctx_reply,
                       policy=settings.mail, now=now, topic=u.topic,
-                      org_name=register.org.name if register.org else "")
+                      org_name=register.org.name if register.org else "",
+                      signatory_address=on_record.email if on_record else None)
     users = {usr.username: usr.id for usr in (applied.needs_password if applied else [])}
     rows = [queue_mail(session, case, mail, now=now, mailbox=settings.mailbox, domain=settings.message_id_domain,
                        user_id=users.get(mail.username or "")) for mail in mails]
+    if decision.outcome == Outcome.PENDING and on_record is not None:
+        request_confirmation(session, case, on_record, now=now, settings=settings)  # to the address on record only
+    confirms = None
+    if answer is not None:
+        confirms = act_on_answer(session, case, answer, decision, now=now, settings=settings, answer_reply=ctx_reply)
+    rows = queued_for_case(session, case.id)
     audit.record(session, at=now, actor=ACTOR, action="case.decided", case_id=case.id, org_code=case.org_code,
                  kind=case.kind, outcome=case.outcome, reasons=case.reasons, mails=len(rows))
-    if parent is not None:
+    if parent is not None and answer is None:
         parent.needs_review, parent.updated_at = True, now
         audit.record(session, at=now, actor=ACTOR, action="case.follow_up", case_id=parent.id,
                      org_code=parent.org_code, follow_up=case.reference)
     return CaseOutcome(case.reference, case.kind, case.outcome, list(case.reasons), list(case.changes),
-                       [{"to": r.recipient, "subject": r.subject} for r in rows], parsed.message_id, case.id)
+                       [{"to": r.recipient, "subject": r.subject} for r in rows], parsed.message_id, case.id,
+                       confirms)
 
 
 def _fields(u: Understanding, request: Request | None) -> dict[str, object]:

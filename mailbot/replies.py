@@ -161,6 +161,12 @@ def sender_reply(ctx: ReplyContext, kind: Kind, outcome: Outcome, results: tuple
     return _reply(ctx, body)
 
 
+def templated_reply(ctx: ReplyContext, template: str, **values: Any) -> OutgoingMail:
+    """A reply to the sender written from TEMPLATE (a path under templates/), threaded like every reply."""
+    body = render(template, reference=ctx.reference, mailbox=ctx.mailbox, sender_name=ctx.sender_name, **values)
+    return _reply(ctx, body)
+
+
 def password_mail(ctx: ReplyContext, *, to: str, user_name: str, username: str, why: str,
                   now: datetime, days: int) -> OutgoingMail:
     expires = (now + timedelta(days=days)).strftime("%d %B %Y")

@@ -21,22 +21,23 @@ from mailbot.errors import UsageError
 from mailbot.outbox_rows import queue_mail
 from mailbot.replies import OutgoingMail, ReplyContext, render, reply_subject
 from mailbot.settings import Settings
+from mailbot.signatory_confirmation import request_confirmation
+from mailbot.stored_case import stored_context, stored_reply_context, stored_request
 from rules.check import CheckResult
-from rules.context import CheckContext, MessageFacts
+from rules.context import CheckContext
 from rules.outcome import Decision, decide
 from rules.reasons import Kind, Outcome
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
 from rules.roles import Role, parse_role
+from rules.signatory_proof import signatory_on_record_for
 from store import audit
 from store.cases import case_by_reference
 from store.changes import Applied, ApplyConflict, apply_notice, apply_permissions, apply_primary_user
+from store.confirmations import close_waiting, confirmation_of
 from store.models import Case, Signatory
-from store.outbox import replies_today
-from store.register import organisation, register_view
+from store.register import organisation
 from store.review import set_reasons
 
-APPROVABLE = {Kind.PRIMARY_USER_REQUEST: PrimaryUserRequest, Kind.PERMISSION_REQUEST: PermissionRequest,
-              Kind.NEW_USER_NOTIFICATION: NewUserNotice}
 NEVER_OVERRIDDEN = frozenset({"org.unknown", "request.unclear", "message.too_large", "message.duplicate",
                               "message.automatic"})
 READ_BY_THE_REVIEWER = frozenset({"form.unreadable", "form.altered"})
@@ -44,19 +45,6 @@ READ_BY_THE_REVIEWER = frozenset({"form.unreadable", "form.altered"})
 
 class ReviewError(UsageError):
     """The action cannot be taken on this case as it stands; the message says why and what to do."""
-
-
-@dataclass(frozen=True)
-class StoredSender:
-    """The sender verdict as the case recorded it."""
-
-    address: str | None
-    domain: str | None
-    ambiguous: bool
-    nhs: bool
-    authenticated: bool
-    method: str | None
-    problems: tuple[str, ...]
 
 
 @dataclass
@@ -67,6 +55,7 @@ class ApprovalPreview:
     changes: list[str] = field(default_factory=list)
     mails: list[OutgoingMail] = field(default_factory=list)
     request: Request | None = None
+    signatory_address: str | None = None  # the form's signatory's address on record: their notice goes only there
 
 
 def load_case(session: Session, reference: str) -> Case:
@@ -78,19 +67,10 @@ def load_case(session: Session, reference: str) -> Case:
 
 def _open_case(session: Session, reference: str) -> Case:
     case = load_case(session, reference)
-    if not case.needs_review:
+    if not case.needs_review and case.outcome != Outcome.PENDING.value:  # staff may decide for a silent signatory
         raise ReviewError(f"mailbot: review: {case.reference} is not waiting for review "
                           f"(it is {case.outcome}, decided by {case.decided_by})")
     return case
-
-
-def stored_request(case: Case) -> Request | None:
-    cls = APPROVABLE.get(Kind(case.kind))
-    data = (case.fields or {}).get("request")
-    if cls is None or not isinstance(data, dict):
-        return None
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-    return cls(**values)
 
 
 def _corrected(case: Case, corrections: dict[str, str], by: str) -> Request:
@@ -110,17 +90,7 @@ def _corrected(case: Case, corrections: dict[str, str], by: str) -> Request:
 
 
 def _context(session: Session, case: Case, request: Request, now: datetime, settings: Settings) -> CheckContext:
-    fields_ = case.fields or {}
-    s = fields_.get("sender", {})
-    sender = StoredSender(s.get("address"), (s.get("address") or "@").rsplit("@", 1)[1] or None,
-                          bool(s.get("ambiguous")), bool(s.get("nhs")), bool(s.get("authenticated")), s.get("method"),
-                          tuple(s.get("problems", ())))
-    date = fields_.get("message_date")
-    facts = MessageFacts(size=case.message.size if case.message else 0,
-                         date=datetime.fromisoformat(date) if date else None, subject=case.subject,
-                         replies_to_sender_today=replies_today(session, case.sender, now) if case.sender else 0)
-    return CheckContext(kind=Kind(case.kind), now=now, message=facts, sender=sender,
-                        policy=settings.policy, request=request, register=register_view(session, request.org_code))
+    return stored_context(session, case, request, now, settings)
 
 
 def _apply(session: Session, kind: Kind, request: Request, *, now: datetime, actor: str, case_id: int) -> Applied:
@@ -133,10 +103,7 @@ def _apply(session: Session, kind: Kind, request: Request, *, now: datetime, act
 
 
 def _reply_context(case: Case, settings: Settings) -> ReplyContext:
-    thread = (case.fields or {}).get("thread", {})
-    return ReplyContext(reference=case.reference, mailbox=settings.mailbox, original_subject=case.subject,
-                        original_message_id=thread.get("message_id"),
-                        original_references=tuple(thread.get("references", ())), sender=case.sender)
+    return stored_reply_context(case, settings)
 
 
 def preview_approval(session: Session, reference: str, corrections: dict[str, str], *, by: str, now: datetime,
@@ -144,11 +111,14 @@ def preview_approval(session: Session, reference: str, corrections: dict[str, st
     """What approving would do, worked out inside a savepoint that is rolled back: nothing changes."""
     case = _open_case(session, reference)
     request = _corrected(case, corrections, by)
-    decision = decide(_context(session, case, request, now, settings))
+    ctx = _context(session, case, request, now, settings)
+    decision = decide(ctx)
     failures = [r for r in decision.results if r.failed and r.reason]
     blockers = [r for r in failures if r.reason in NEVER_OVERRIDDEN or r.outcome == Outcome.REJECTED]
     overridden = [r.reason for r in failures if r not in blockers and r.reason != "user.already_primary"]
-    preview = ApprovalPreview(decision, list(dict.fromkeys(overridden)), blockers, request=request)
+    on_record = signatory_on_record_for(ctx)
+    preview = ApprovalPreview(decision, list(dict.fromkeys(overridden)), blockers, request=request,
+                              signatory_address=on_record.email if on_record else None)
     if blockers:
         return preview
     savepoint = session.begin_nested()
@@ -161,7 +131,8 @@ def preview_approval(session: Session, reference: str, corrections: dict[str, st
                             decision.results)
         preview.mails = mails_for(kind=Kind(case.kind), decision=approved, request=request, applied=applied,
                                   ctx=_reply_context(case, settings), policy=settings.mail, now=now,
-                                  org_name=organisation_name(session, request.org_code))
+                                  org_name=organisation_name(session, request.org_code),
+                                  signatory_address=preview.signatory_address)
     except ApplyConflict as exc:
         preview.blockers.append(CheckResult("store.apply", "failed", "request.unclear", Outcome.FLAGGED, str(exc)))
     finally:
@@ -194,12 +165,14 @@ def approve(session: Session, reference: str, corrections: dict[str, str], *, by
                      preview.decision.results)
     mails = mails_for(kind=Kind(case.kind), decision=final, request=request, applied=applied,
                       ctx=_reply_context(case, settings), policy=settings.mail, now=now,
-                      org_name=organisation_name(session, request.org_code))
+                      org_name=organisation_name(session, request.org_code),
+                      signatory_address=preview.signatory_address)
     users = {u.username: u.id for u in (applied.needs_password if applied else [])}
     for mail in mails:
         queue_mail(session, case, mail, now=now, mailbox=settings.mailbox, domain=settings.message_id_domain,
                    user_id=users.get(mail.username or ""))
     _decided(session, case, Outcome.APPROVED, by=by, now=now)
+    close_waiting(session, case.id, now=now, by=by)
     set_reasons(session, case, list(preview.decision.reasons))
     case.checks = [r.as_record() for r in preview.decision.results]
     case.changes = [*case.changes, *(applied.changes if applied else [])]
@@ -253,6 +226,7 @@ def reject(session: Session, reference: str, text: str, *, by: str, now: datetim
                    user_id=None)
         recipients.append(case.sender)
     _decided(session, case, Outcome.REJECTED, by=by, now=now)
+    close_waiting(session, case.id, now=now, by=by)
     audit.record(session, at=now, actor=by, action="review.rejected", case_id=case.id, org_code=case.org_code,
                  reason=text.strip(), replied_to=recipients)
     return recipients
@@ -262,6 +236,7 @@ def close(session: Session, reference: str, *, by: str, now: datetime) -> None:
     """Take the case out of the queue without a reply; its outcome stays as it was."""
     case = _open_case(session, reference)
     case.needs_review, case.decided_by, case.decided_at, case.updated_at = False, by, now, now
+    close_waiting(session, case.id, now=now, by=by)
     audit.record(session, at=now, actor=by, action="review.closed", case_id=case.id, org_code=case.org_code)
 
 
@@ -282,3 +257,41 @@ def describe_corrections(pairs: list[str]) -> dict[str, Any]:
         key, value = pair.split("=", 1)
         out[key.strip()] = value
     return out
+
+
+# The reasons a resent request replaces: the signatory was asked, did not answer in time, or answered unclearly.
+RESENDABLE = frozenset({"signatory.confirmation_requested", "signatory.unconfirmed", "request.unclear"})
+
+
+def resendable(outcome: str, needs_review: bool, status: str | None) -> bool:
+    """May staff send the signatory's request again? While it waits, or after no answer or an unclear one (never
+    after a no: that is for a person to look into)."""
+    if status == "waiting":
+        return outcome == Outcome.PENDING.value
+    return needs_review and status in ("expired", "unclear")
+
+
+def resend_confirmation(session: Session, reference: str, *, by: str, now: datetime, settings: Settings) -> str:
+    """Send the signatory's confirmation request again, to their address on record as the register holds it now,
+    and start their wait again (a case that ran out of time, or had an unclear answer, waits again). Returns the
+    address written to."""
+    case = load_case(session, reference)
+    row = confirmation_of(session, case.id)
+    if row is None or not resendable(case.outcome, case.needs_review, row.status):
+        raise ReviewError(f"mailbot: review: {case.reference} is not waiting for a signatory's confirmation "
+                          f"(it is {case.outcome})")
+    request = stored_request(case)
+    assert request is not None
+    on_record = signatory_on_record_for(_context(session, case, request, now, settings))
+    if on_record is None:
+        raise ReviewError(f"mailbot: review: the signatory of {case.reference} is no longer on record with an email "
+                          "address; check with them by phone, then approve or reject the case")
+    queued = request_confirmation(session, case, on_record, now=now, settings=settings, actor=by)
+    if case.outcome != Outcome.PENDING.value:
+        set_reasons(session, case, [r for r in case.reasons if r not in RESENDABLE] +
+                    ["signatory.confirmation_requested"])
+        case.outcome, case.needs_review = Outcome.PENDING.value, False
+    case.updated_at = now
+    audit.record(session, at=now, actor=by, action="review.confirmation_resent", case_id=case.id,
+                 org_code=case.org_code, to=on_record.email, message_id=queued.message_id)
+    return on_record.email

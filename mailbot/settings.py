@@ -34,6 +34,7 @@ def settings_from(config: Config) -> Settings:
         replies_per_sender_per_day=config.limits.replies_per_sender_per_day,
     )
     mail = MailPolicy(secure_domains=frozenset(config.auth.secure_domains),
-                      password_days=config.accounts.temp_password_days)
+                      password_days=config.accounts.temp_password_days,
+                      confirm_days=config.signatory.confirm_days)
     return Settings(policy=policy, mail=mail, mailbox=config.mailbox.address,
                     message_id_domain=message_id_domain(config))

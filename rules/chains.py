@@ -56,6 +56,7 @@ CHAINS: dict[Kind, Chain] = {
         signatory.not_self_authorised,
         accounts.email_secure,
         signatory.form_signatory_verified,
+        signatory.form_signatory_proven,  # else `pending`: the signatory on record is asked (SPEC 17)
         organisation.replacement_known,
         organisation.not_already_primary,
         organisation.primary_user_limit,
@@ -89,6 +90,16 @@ CHAINS: dict[Kind, Chain] = {
         sender.authenticated,
         message.reply_rate,
     ), when_all_pass=Outcome.ANSWERED),
+    # The named signatory's answer to our confirmation request. The shell recognises it (authenticated, from exactly
+    # the address the request went to, naming a pending case) and, when every check here passes but the answer's
+    # own, acts on it: yes re-runs the confirmed case's chain, no and anything else flag it for staff.
+    Kind.SIGNATORY_CONFIRMATION: Chain(_links(
+        *_MESSAGE,
+        sender.unambiguous,
+        sender.authenticated,
+        message.reply_rate,
+        signatory.confirmation_answer,
+    ), when_all_pass=Outcome.APPROVED),
     Kind.FOLLOW_UP: Chain(_links(
         *_MESSAGE,
         sender.unambiguous,

@@ -54,6 +54,16 @@ class MessageFacts:
 
 
 @dataclass(frozen=True)
+class ConfirmationFacts:
+    """A signatory's answer to our confirmation request (SPEC 17): who answered (the authenticated sender, which
+    the shell has already matched to the address the request went to) and what their new text says."""
+
+    address: str
+    answer: str  # yes / no / unclear (parsers.confirmation_answer)
+    why: str = ""  # the words that decided it, for staff
+
+
+@dataclass(frozen=True)
 class CheckContext:
     kind: Kind
     now: datetime
@@ -64,3 +74,5 @@ class CheckContext:
     register: RegisterView = field(default_factory=lambda: RegisterView(org=None))
     follow_up_of: str | None = None  # the case reference a follow-up names
     follow_up_case_found: bool = False
+    # The signatory's answer: on a signatory_confirmation message, and when the case it confirms is checked again.
+    signatory_confirmation: ConfirmationFacts | None = None

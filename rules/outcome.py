@@ -38,7 +38,8 @@ def run_chain(ctx: CheckContext) -> tuple[CheckResult, ...]:
 
 
 def decide_from(results: tuple[CheckResult, ...], when_all_pass: Outcome) -> Decision:
-    """ignored > flagged for an untrusted sender (or no reply allowed) > rejected > flagged > the chain's outcome."""
+    """ignored > flagged for an untrusted sender (or no reply allowed) > rejected > flagged > pending > the chain's
+    outcome."""
     failures = [r for r in results if r.failed]
     reasons = tuple(dict.fromkeys(r.reason for r in failures if r.reason))
     outcomes = {r.outcome for r in failures}
@@ -50,6 +51,8 @@ def decide_from(results: tuple[CheckResult, ...], when_all_pass: Outcome) -> Dec
         outcome = Outcome.REJECTED
     elif Outcome.FLAGGED in outcomes:
         outcome = Outcome.FLAGGED
+    elif Outcome.PENDING in outcomes:
+        outcome = Outcome.PENDING
     else:
         outcome = when_all_pass
     return Decision(outcome, reasons, results)

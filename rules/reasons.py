@@ -15,6 +15,7 @@ class Outcome(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     FLAGGED = "flagged"
+    PENDING = "pending"  # waiting for the named signatory to confirm (SPEC 17)
     ANSWERED = "answered"
     IGNORED = "ignored"
 
@@ -24,6 +25,7 @@ class Kind(StrEnum):
     PERMISSION_REQUEST = "permission_request"
     NEW_USER_NOTIFICATION = "new_user_notification"
     GUIDANCE = "guidance"
+    SIGNATORY_CONFIRMATION = "signatory_confirmation"
     FOLLOW_UP = "follow_up"
     AUTOMATIC = "automatic"
     UNCLEAR = "unclear"
@@ -102,8 +104,22 @@ _ALL: tuple[Reason, ...] = (
        "The signatory is the person being appointed.",
        "A person cannot authorise their own request. Please ask another authorised signatory to sign."),
     _r("signatory.unverified", Outcome.FLAGGED,
-       "The role is allowed, but the person is not on record in that role for that organisation.",
+       "The role is allowed, but the person is not on record in that role for that organisation, or is on record "
+       "with no email address (a name alone proves nothing): verify them by phone.",
        "We need to confirm the signatory's role; a member of staff will look at it."),
+    _r("signatory.confirmation_requested", Outcome.PENDING,
+       "The signatory is on record with an email address but did not send the message: a confirmation request "
+       "went to their address on record.",
+       "The form was not sent from the signatory's own email address, so we have asked the signatory to confirm "
+       "it, writing to the address we hold for them. We will reply once they have answered."),
+    _r("signatory.declined", Outcome.FLAGGED,
+       "The signatory answered that they did not sign or do not agree (possible fraud: look into it).",
+       "The signatory named on the form told us that they did not authorise this request, so it has not gone "
+       "ahead. A member of staff will look at it."),
+    _r("signatory.unconfirmed", Outcome.FLAGGED,
+       "The signatory did not answer the confirmation request in time, one reminder having been sent.",
+       "The signatory named on the form has not confirmed the request in time, so it has not gone ahead. A "
+       "member of staff will look at it."),
     _r("user.unknown", Outcome.REJECTED,
        "The user to change is not an active user of that organisation.",
        "We could not find that user among the active users of your organisation. Please check the username "

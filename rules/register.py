@@ -50,19 +50,6 @@ class OrgRecord:
                 return u
         return None
 
-    def signatories_matching(self, email: str, full_name: str) -> tuple[SignatoryRecord, ...]:
-        """Register entries for this person: by email, or by name where the register has no email for them."""
-        email = email.strip().lower()
-        name = " ".join(full_name.lower().split())
-        found = []
-        for s in self.signatories:
-            if s.email:
-                if email and s.email == email:
-                    found.append(s)
-            elif name and " ".join(s.full_name.lower().split()) == name:
-                found.append(s)
-        return tuple(found)
-
 
 @dataclass(frozen=True)
 class RegisterView:

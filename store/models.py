@@ -301,6 +301,40 @@ class StaffSession(Base):
     staff: Mapped[StaffMember] = relationship()
 
 
+class SignatoryConfirmation(Base):
+    """A form's signatory asked to confirm it (SPEC 17): one row per case that waited for a signatory.
+
+    `address` is where the request went: the signatory's address on record, never one from the form or the
+    message. `status` is waiting, then confirmed / declined / unclear (their answer), expired (no answer in time)
+    or closed (staff decided first). Reminders and expiry are claimed with conditional updates on `status` and
+    `reminder_sent_at`, so several daemons on one store never send a reminder twice.
+    """
+
+    __tablename__ = "signatory_confirmations"
+    __table_args__ = (
+        Index("ix_signatory_confirmations_status_remind", "status", "remind_at"),
+        Index("ix_signatory_confirmations_status_expires", "status", "expires_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), unique=True)
+    address: Mapped[str] = mapped_column(String(320))
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))  # rules.roles.Role
+    status: Mapped[str] = mapped_column(String(16))
+    waiting_since: Mapped[datetime]  # the first request
+    requested_at: Mapped[datetime]  # the latest request (staff may send it again)
+    requests: Mapped[int] = mapped_column(Integer, default=1)
+    remind_at: Mapped[datetime]
+    reminder_sent_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime]
+    answer_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
+    answer_why: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+
+    case: Mapped[Case] = relationship(foreign_keys=[case_id])
+
+
 class OidcLogin(Base):
     """An NHS log-in on its way (between the redirect to the provider and its callback): single use, short-lived,
     bound to the browser that started it. Only hashes of the state and of the browser's binding cookie are kept."""

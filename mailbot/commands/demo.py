@@ -29,7 +29,7 @@ def run_cli(argv: list[str]) -> int:
 def run(args: argparse.Namespace) -> int:
     from mailbot.app import App
     from mailbot.config import load_config
-    from mailbot.demo_mail import write_mailbox
+    from mailbot.demo_mail import CONFIRMING_SIGNATORY, write_answer, write_mailbox
     from mailbot.web.app import nhsuk_folder
 
     directory = Path(args.dir)
@@ -45,13 +45,26 @@ def run(args: argparse.Namespace) -> int:
     for code in demo.sample_codes(directory):
         run_cli(["--config", config_path, "org", "show", code])
         print()
-    _, messages = write_mailbox(directory, config.mailbox.address, utcnow())
+    key, messages = write_mailbox(directory, config.mailbox.address, utcnow())
     inbox = demo.deliver(config, messages)
     print(f"{len(messages)} sample messages (copies in {directory / 'messages'}) delivered to the Maildir {inbox}\n")
     # The real daemon, on the embedded default: the local Maildir in, replies to the local Maildir `sent`.
     status = run_cli(["--config", config_path, "run", "--once"])
     print()
+    # Two forms were not sent by their signatory: each waits for the signatory on record to confirm it. One of
+    # them, Nina Rossi, answers the request the mailbot wrote to her address on record; the other stays pending.
+    request = demo.confirmation_request_to(config, CONFIRMING_SIGNATORY)
+    if request is not None:
+        answer = write_answer(directory, config.mailbox.address, utcnow(), key, sender=CONFIRMING_SIGNATORY,
+                              subject=request.subject, message_id=request.message_id, body=request.body,
+                              text="Yes, that's fine - I signed it.\n\nNina Rossi\nCaldicott Guardian")
+        demo.deliver(config, [answer])
+        print(f"{CONFIRMING_SIGNATORY} answers the confirmation request \"{request.subject}\" ({answer.name}):")
+        status = run_cli(["--config", config_path, "run", "--once"]) or status
+        print()
     print(demo.case_table(config))
+    for line in demo.waiting_for_signatories(config):
+        print(f"\n{line}.")
     print(f"\nReplies written to {config.path(config.sink.maildir)}; the cases waiting for staff:")
     run_cli(["--config", config_path, "review", "list"])
     look = ("with the NHS.UK styles" if nhsuk_folder(App(config)) is not None else

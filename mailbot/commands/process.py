@@ -34,8 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _line(file: str, case: CaseOutcome) -> dict[str, object]:
-    return {"file": file, "message_id": case.message_id, "reference": case.reference, "kind": case.kind,
+    line = {"file": file, "message_id": case.message_id, "reference": case.reference, "kind": case.kind,
             "outcome": case.outcome, "reasons": case.reasons, "changes": case.changes, "replies": case.replies}
+    if case.confirms is not None:  # a signatory_confirmation: the case it confirms, after the answer (SPEC 15)
+        line["confirms"] = case.confirms
+    return line
 
 
 def _show(line: dict[str, object], as_json: bool) -> None:

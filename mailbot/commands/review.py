@@ -1,4 +1,5 @@
-"""`mailbot review list|show|approve|reject|close|note`: the review queue from the command line (SPEC 13)."""
+"""`mailbot review list|show|approve|reject|close|resend|note`: the review queue from the command line (SPEC 13),
+and the cases waiting for a signatory's confirmation (SPEC 17)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from datetime import timedelta
 
 from mailbot import review
 from mailbot.app import App
-from mailbot.case_view import case_document, render_case
+from mailbot.case_view import case_document, confirmation_summary, render_case
 from mailbot.clock import utcnow
 from mailbot.settings import settings_from
 from rules.reasons import CODES, Kind
+from store.confirmations import count_waiting_for_signatories, waiting_for_signatories
 from store.db import transaction
 from store.review import QueueFilter, counts_by_reason, queue, queue_size
 
@@ -53,6 +55,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     close.add_argument("--by", required=True, metavar="NAME")
     close.set_defaults(handler=run_close)
 
+    resend = actions.add_parser("resend", help="send the signatory's confirmation request again (their wait restarts)")
+    resend.add_argument("reference", metavar="REF")
+    resend.add_argument("--by", required=True, metavar="NAME")
+    resend.set_defaults(handler=run_resend)
+
     note = actions.add_parser("note", help="add a note to a case")
     note.add_argument("reference", metavar="REF")
     note.add_argument("text", metavar="TEXT")
@@ -71,8 +78,13 @@ def run_list(args: argparse.Namespace) -> int:
         rows = [{"reference": c.reference, "created_at": c.created_at.isoformat(), "kind": c.kind,
                  "outcome": c.outcome, "org_code": c.org_code, "reasons": c.reasons, "sender": c.sender,
                  "subject": c.subject} for c in cases]
+        waiting = [{"reference": c.reference, "created_at": c.created_at.isoformat(), "kind": c.kind,
+                    "outcome": c.outcome, "org_code": c.org_code, "reasons": c.reasons, "sender": c.sender,
+                    "subject": c.subject, "confirmation": confirmation_summary(row)}
+                   for c, row in waiting_for_signatories(session, f, limit=args.limit)]
+        waiting_total = count_waiting_for_signatories(session, f)
     if args.json:
-        for row in rows:
+        for row in rows + waiting:
             print(json.dumps(row, ensure_ascii=False))
         return 0
     print(f"{total} case(s) waiting" + (f"; showing {len(rows)}" if len(rows) < total else ""))
@@ -82,6 +94,15 @@ def run_list(args: argparse.Namespace) -> int:
         age = now - case.created_at
         print(f"{row['reference']}  {age.days:>3}d  {row['kind']:<22} {row['org_code'] or '-':<8} "
               f"{', '.join(row['reasons']) or '-':<40} {row['sender']}  {row['subject'][:60]!r}")
+    if waiting_total:
+        print(f"\n{waiting_total} case(s) waiting for the signatory" +
+              (f"; showing {len(waiting)}" if len(waiting) < waiting_total else ""))
+    for row in waiting:
+        c = row["confirmation"]
+        reminder = f"reminder sent {c['reminder_sent_at'][:16]}" if c["reminder_sent_at"] else "no reminder yet"
+        print(f"{row['reference']}  {row['org_code'] or '-':<8} waiting for the signatory since "
+              f"{c['waiting_since'][:16]} ({c['full_name']} at {c['address']}); {reminder}; "
+              f"runs out {c['expires_at'][:16]}  from {row['sender']}")
     return 0
 
 
@@ -136,6 +157,15 @@ def run_close(args: argparse.Namespace) -> int:
     with transaction(app.sessions) as session:
         review.close(session, args.reference, by=args.by, now=utcnow())
     print(f"{args.reference} closed by {args.by}, without a reply.")
+    return 0
+
+
+def run_resend(args: argparse.Namespace) -> int:
+    app = App.from_args(args)
+    with transaction(app.sessions) as session:
+        address = review.resend_confirmation(session, args.reference, by=args.by, now=utcnow(),
+                                             settings=settings_from(app.config))
+    print(f"{args.reference}: confirmation request sent again to {address} by {args.by}; the wait starts again.")
     return 0
 
 

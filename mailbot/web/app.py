@@ -46,6 +46,7 @@ def routes(nhsuk: Path | None) -> list[BaseRoute]:
         Route("/cases/{reference}/reject", case_actions.reject_preview, methods=["POST"]),
         Route("/cases/{reference}/reject/confirm", case_actions.reject_confirm, methods=["POST"]),
         Route("/cases/{reference}/close", case_actions.close_case, methods=["POST"]),
+        Route("/cases/{reference}/resend", case_actions.resend_confirmation, methods=["POST"]),
         Route("/cases/{reference}/note", case_actions.add_note, methods=["POST"]),
         Route("/outbox", outbox_pages.outbox_view, methods=["GET"]),
         Route("/outbox/{message_id:int}", outbox_pages.outbox_message_view, methods=["GET"]),

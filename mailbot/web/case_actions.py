@@ -1,5 +1,6 @@
 """What staff do to a case from its page: approve (correcting fields, with a preview of what would change first),
-reject (a reason template plus free text, with a preview of the reply), close without a reply, add a note.
+reject (a reason template plus free text, with a preview of the reply), close without a reply, add a note, and
+send a signatory's confirmation request again.
 
 Each goes through mailbot.review with by=the logged-in staff member, which audits it with who and when.
 """
@@ -144,6 +145,17 @@ def _close(request: Request, staff: Staff, form: FormData | None) -> Response:
     return _done(reference, "closed")
 
 
+def _resend(request: Request, staff: Staff, form: FormData | None) -> Response:
+    state = web_state(request)
+    reference = request.path_params["reference"]
+    try:
+        with transaction(state.app.sessions) as session:
+            review.resend_confirmation(session, reference, by=staff.name, now=state.clock(), settings=state.settings)
+    except review.ReviewError as exc:
+        return _with_error(request, staff, str(exc))
+    return _done(reference, "resent")
+
+
 def _note(request: Request, staff: Staff, form: FormData | None) -> Response:
     assert form is not None
     state = web_state(request)
@@ -161,4 +173,5 @@ approve_confirm = staff_only(_approve_confirm)
 reject_preview = staff_only(_reject_preview)
 reject_confirm = staff_only(_reject_confirm)
 close_case = staff_only(_close)
+resend_confirmation = staff_only(_resend)
 add_note = staff_only(_note)

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mailbot.case_view import case_document
+from mailbot.review import resendable
 from mailbot.web.pdf_image import PageImageError, render_first_page
 from mailbot.web.security import Staff, staff_only
 from mailbot.web.state import web_state
@@ -44,6 +45,13 @@ DONE = {
     "rejected_no_reply": "The case was rejected. No reply was sent: the sender could not be confirmed.",
     "closed": "The case was closed without a reply.",
     "noted": "Your note was added to the history.",
+    "resent": "The confirmation request was sent again to the signatory's address on record; their wait starts "
+              "again.",
+}
+CONFIRMATION_STATUS = {
+    "waiting": "waiting for the signatory's answer", "confirmed": "the signatory confirmed it",
+    "declined": "the signatory said they did not authorise it", "unclear": "the signatory answered, not clearly",
+    "expired": "the signatory did not answer in time", "closed": "staff decided before the signatory answered",
 }
 
 
@@ -89,7 +97,13 @@ def case_context(request: Request, staff: Staff, reference: str) -> dict[str, An
             return None
         document = case_document(session, case)
         mails = history(session, case).mails
+        confirmation = document.get("confirmation")
         return {"staff": staff, "case": case, "doc": document, "mails": mails, "now": state.clock(),
+                "decidable": case.needs_review or case.outcome == Outcome.PENDING.value,
+                "confirmation": confirmation,
+                "confirmation_status": CONFIRMATION_STATUS.get((confirmation or {}).get("status", ""), ""),
+                "resendable": confirmation is not None and resendable(case.outcome, case.needs_review,
+                                                                      confirmation["status"]),
                 "fields": correctable_fields(case), "templates": reject_templates(case),
                 "form_index": form_attachment_index(document), "done": DONE.get(request.query_params.get("done", "")),
                 "error": None}

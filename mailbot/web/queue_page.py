@@ -1,5 +1,6 @@
 """The review queue: cases waiting for a person, filterable by reason, kind, organisation and age, with counts per
-reason, paged; and the replies that may not have arrived."""
+reason, paged; the cases waiting for a form's signatory to confirm (SPEC 17); and the replies that may not have
+arrived."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from starlette.responses import Response
 from mailbot.web.security import Staff, staff_only
 from mailbot.web.state import web_state
 from rules.reasons import CODES, REASONS, Kind
+from store.confirmations import count_waiting_for_signatories, waiting_for_signatories
 from store.outbox_listing import PROBLEM_STATUSES, outbox_count, outbox_rows
 from store.review import QueueFilter, counts_by_reason, queue, queue_size
 
@@ -64,11 +66,14 @@ def _queue(request: Request, staff: Staff, form: FormData | None) -> Response:
         counts = counts_by_reason(session, f)
         problems = outbox_rows(session, PROBLEM_STATUSES, limit=20)
         problem_total = outbox_count(session, PROBLEM_STATUSES)
+        waiting = waiting_for_signatories(session, f, limit=PAGE_SIZE)  # SPEC 17: not staff's yet, but seen
+        waiting_total = count_waiting_for_signatories(session, f)
     pages = max(1, -(-total // PAGE_SIZE))
     return state.templates.TemplateResponse(request, "queue.html", {
         "staff": staff, "now": now, "query": query, "cases": cases, "total": total, "counts": counts,
         "reasons": REASONS, "kinds": [k.value for k in Kind], "ages": AGES, "page": query.page, "pages": pages,
-        "problems": problems, "problem_total": problem_total, "page_size": PAGE_SIZE})
+        "problems": problems, "problem_total": problem_total, "page_size": PAGE_SIZE, "waiting": waiting,
+        "waiting_total": waiting_total})
 
 
 queue_view = staff_only(_queue)

@@ -1,4 +1,5 @@
-"""Checks on the person who authorised the request: allowed role, not the nominee, on record (SPEC 5 and 6)."""
+"""Checks on the person who authorised the request: allowed role, not the nominee, on record, proven (SPEC 5, 6
+and 17)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from rules.checks.form import form_of
 from rules.context import CheckContext
 from rules.requests import PermissionRequest
 from rules.roles import ROLE_LABELS, OrgType, RequestType, Role, allowed_roles, parse_role
+from rules.signatory_proof import signatory_on_record_for, why_not_on_record
 
 
 def _labels(roles: tuple[Role, ...]) -> list[str]:
@@ -53,7 +55,7 @@ def not_self_authorised(ctx: CheckContext) -> Verdict:
     return passed()
 
 
-@check("signatory.verified", "The signatory is on record in that role for that organisation.")
+@check("signatory.verified", "The signatory is on record in that role for that organisation, with an email address.")
 def form_signatory_verified(ctx: CheckContext) -> Verdict:
     form, org = form_of(ctx), ctx.register.org
     if form is None or org is None:
@@ -61,18 +63,42 @@ def form_signatory_verified(ctx: CheckContext) -> Verdict:
     role = parse_role(form.sig_role)
     if role is None or role not in allowed_roles(RequestType.PRIMARY_USER, org.type):
         return skipped("The role is not one that may sign.")
-    if role == Role.EXISTING_PRIMARY_CONTACT:
-        user = org.user(form.sig_email) if form.sig_email else None
-        if user is not None and user.active and user.primary and user.email == form.sig_email.lower():
-            return passed(f"{user.full_name} is an active Primary User of {org.code}.")
-        return failed("signatory.unverified", f"{form.sig_email or form.sig_full_name} is not an active Primary "
-                                              f"User of {org.code}.")
-    records = [s for s in org.signatories_matching(form.sig_email, form.sig_full_name) if s.role == role]
-    if records:
-        return passed(f"On record as {ROLE_LABELS[role]} of {org.code}.")
-    return failed("signatory.unverified", f"{form.sig_full_name} ({form.sig_email or 'no email'}) is not on "
-                                          f"record as {ROLE_LABELS[role]} of {org.code}.",
+    found = signatory_on_record_for(ctx)
+    if found is not None:
+        if role == Role.EXISTING_PRIMARY_CONTACT:
+            return passed(f"{found.full_name} is an active Primary User of {org.code}.")
+        return passed(f"{found.full_name} is on record as {ROLE_LABELS[role]} of {org.code}.")
+    return failed("signatory.unverified", why_not_on_record(form, org, role, ROLE_LABELS[role]),
                   signatory={"full_name": form.sig_full_name, "email": form.sig_email, "role": role.value})
+
+
+@check("signatory.proven", "The signatory sent the message from their address on record, or confirmed it from there.")
+def form_signatory_proven(ctx: CheckContext) -> Verdict:
+    form, org = form_of(ctx), ctx.register.org
+    if form is None or org is None:
+        return skipped("No form, or the organisation is not known.")
+    if ctx.sender.ambiguous or not ctx.sender.authenticated:
+        return skipped("The sender is not authenticated: a person decides.")
+    nominee = org.user(form.pu_email)
+    if nominee is not None and nominee.active and nominee.primary:
+        return skipped("The nominee is already a Primary User: nothing would change.")
+    found = signatory_on_record_for(ctx)
+    if found is None:
+        return skipped("The signatory is not on record with an email address.")
+    sender = (ctx.sender.address or "").lower()
+    if sender == found.email:
+        return passed(f"Sent by {found.full_name} from their address on record, {found.email}.")
+    answer = ctx.signatory_confirmation
+    if answer is not None and answer.address.lower() == found.email:
+        if answer.answer == "yes":
+            return passed(f"{found.full_name} confirmed it from their address on record, {found.email}.")
+        if answer.answer == "no":
+            return failed("signatory.declined", f"{found.full_name} answered from {found.email} that they did not "
+                                                f"authorise it ({answer.why}).", address=found.email)
+    return failed("signatory.confirmation_requested",
+                  f"Sent by {sender}, not by {found.full_name}: they are asked to confirm it at their address on "
+                  f"record, {found.email}.",
+                  address=found.email, full_name=found.full_name, role=found.role.value)
 
 
 @check("signatory.on_record", "The sender is on record as a signatory of the organisation with an allowed role.")
@@ -94,3 +120,15 @@ def permission_signatory(ctx: CheckContext) -> Verdict:
                       role=held, allowed=_labels(allowed), request=RequestType.ADDITIONAL_PERMISSIONS.value)
     return failed("signatory.unverified", f"{sender} is not on record as a signatory of {org.code}.",
                   signatory={"email": sender, "role": (r.value if (r := parse_role(request.signatory_role)) else "")})
+
+
+@check("signatory.answer", "The signatory's answer to our confirmation request says yes or no.")
+def confirmation_answer(ctx: CheckContext) -> Verdict:
+    answer = ctx.signatory_confirmation
+    if answer is None:
+        return failed("request.unclear", "There is no answer to read.")
+    if answer.answer == "yes":
+        return passed(f"{answer.address} confirmed ({answer.why}).")
+    if answer.answer == "no":
+        return failed("signatory.declined", f"{answer.address} answered no ({answer.why}).")
+    return failed("request.unclear", f"{answer.address} answered, but not clearly yes or no ({answer.why}).")

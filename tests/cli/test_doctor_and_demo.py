@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 
+from sqlalchemy import select
+
+from mailbot.config import load_config
+from store.db import make_engine, sessions
+from store.models import Case, OutboxMessage
 from tests.support.cli import mailbot, mailbot_process, write_config
 
 
@@ -76,6 +82,7 @@ def test_demo_runs_the_whole_pipeline_on_sample_mail(tmp_path: Path) -> None:
                           ("guidance", "answered"), ("automatic", "ignored"), ("unclear", "flagged")):
         assert f"{kind} " in table and f" {outcome} " in table, (kind, outcome)
     assert "signatory.role_not_allowed" in table and "form.unsigned" in table and "sender.unauthenticated" in table
+    assert "signatory_confirmation  approved" in table and "signatory.confirmation_requested" in table
     again = mailbot_process("demo", "--dir", tmp_path / "demo")
     assert again.status == 0 and "users: 9 created" in again.out  # starts from nothing each time
 
@@ -87,3 +94,37 @@ def test_demo_never_deletes_a_folder_it_did_not_make(tmp_path: Path) -> None:
     result = mailbot("demo", "--dir", keep)
     assert result.status == 2 and "was not made by `mailbot demo`" in result.err
     assert (keep / "thesis.txt").read_text() == "years of work"
+
+
+def test_demo_has_a_form_confirmed_by_its_signatory_and_a_forged_one_held_for_the_signatory(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    result = mailbot("demo", "--dir", folder)
+    assert result.status == 0, result.err
+    assert ("waits for Dr Ruth Evans: the confirmation request went to ruth.evans@nhs.net, the address on record"
+            in result.out)
+    config = folder / "mailbot.toml"
+    engine = make_engine(load_config(config).store_url)
+    with sessions(engine)() as session:
+        cases = {c.reference: c for c in session.scalars(select(Case))}
+        requests = {r.recipient: cases_by_id(cases)[r.case_id] for r in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.purpose == "confirmation_request"))}
+    engine.dispose()
+    # The nominee sent the form Nina Rossi signed; she answered yes, from her address on record: approved.
+    confirmed = requests["nina.rossi@nhs.net"]
+    assert (confirmed.sender, confirmed.outcome) == ("omar.reed@nhs.net", "approved")
+    [answer] = [c for c in cases.values() if c.kind == "signatory_confirmation"]
+    assert (answer.parent_case_id, answer.sender) == (confirmed.id, "nina.rossi@nhs.net")
+    # The forged form names Dr Ruth Evans: it waits for her, its request at her address on record only.
+    forged = requests["ruth.evans@nhs.net"]
+    assert (forged.sender, forged.outcome, forged.reasons) == ("eve.intruder@nhs.net", "pending",
+                                                               ["signatory.confirmation_requested"])
+    assert set(requests) == {"nina.rossi@nhs.net", "ruth.evans@nhs.net"}
+    users = {u["email"]: u for u in json.loads(mailbot("--config", config, "org", "show", "Y01234", "--json").out)[
+        "users"]}
+    assert users["omar.reed@nhs.net"]["primary"]
+    harbour = mailbot("--config", config, "org", "show", "B82010", "--json").out
+    assert "eve.intruder@nhs.net" not in harbour
+
+
+def cases_by_id(cases: dict) -> dict:
+    return {c.id: c for c in cases.values()}

@@ -17,7 +17,9 @@ from tests.pipeline.conftest import Bot, make_bot
 from tests.pipeline.messages import form_mail, notice_mail, permission_mail
 from tests.support.signed_mail import SigningKey
 
-COVERED_ELSEWHERE = {"reply.undeliverable": "tests/daemon (a 550 from the SMTP server)"}
+COVERED_ELSEWHERE = {"reply.undeliverable": "tests/daemon (a 550 from the SMTP server)",
+                     "signatory.declined": "tests/pipeline (test_signatory_proof.py: the signatory answers no)",
+                     "signatory.unconfirmed": "tests/pipeline (test_signatory_expiry.py: no answer in time)"}
 
 
 def expect(line: dict, outcome: str, code: str, *, replies: int) -> None:
@@ -134,6 +136,12 @@ def test_signatory_appointing_themselves(bot: Bot) -> None:
 def test_signatory_not_on_record(bot: Bot) -> None:
     line = bot.one(form_mail(bot, "nora.bell@nhs.net", sig_full_name="Dr Nora Bell", sig_email="nora.bell@nhs.net"))
     expect(line, "flagged", "signatory.unverified", replies=1)
+
+
+def test_form_sent_by_someone_other_than_its_signatory_waits_for_them(bot: Bot) -> None:
+    line = bot.one(form_mail(bot, "kate.doe@nhs.net"))  # the practice manager sends what Dr Hughes signed
+    expect(line, "pending", "signatory.confirmation_requested", replies=2)
+    assert [r["to"] for r in line["replies"]] == ["kate.doe@nhs.net", "alan.hughes@nhs.net"]
 
 
 def test_permission_for_a_user_who_is_not_there(bot: Bot) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from rules.chains import CHAINS
-from rules.context import CheckContext, MessageFacts, Policy
+from rules.context import CheckContext, ConfirmationFacts, MessageFacts, Policy
 from rules.outcome import decide
 from rules.reasons import CODES, REASONS, Kind, Outcome
 from rules.register import OrgRecord, RegisterView, SignatoryRecord, UserRecord
@@ -49,13 +49,18 @@ GOOD_FORM = PrimaryUserRequest(
 
 
 def ctx(kind: Kind, request: object = None, *, sender: Sender = Sender(), org: OrgRecord | None = PRACTICE,  # noqa: B008
-        **facts: object) -> CheckContext:
+        signatory_confirmation: ConfirmationFacts | None = None, **facts: object) -> CheckContext:
     message = replace(MessageFacts(size=2000, date=NOW - timedelta(hours=1)), **facts)  # type: ignore[arg-type]
     return CheckContext(kind=kind, now=NOW, message=message, sender=sender, policy=Policy(), request=request,  # type: ignore[arg-type]
-                        register=RegisterView(org=org, catalogue=CATALOGUE))
+                        register=RegisterView(org=org, catalogue=CATALOGUE),
+                        signatory_confirmation=signatory_confirmation)
+
+
+SIGNATORY = Sender(address="alan.hughes@nhs.net")  # the form's signatory, sending it from their address on record
 
 
 def form_decision(form: PrimaryUserRequest = GOOD_FORM, **kw: object):  # type: ignore[no-untyped-def]
+    kw.setdefault("sender", SIGNATORY)
     return decide(ctx(Kind.PRIMARY_USER_REQUEST, form, **kw))  # type: ignore[arg-type]
 
 
@@ -97,17 +102,75 @@ def test_a_third_primary_user_is_refused_unless_one_is_replaced() -> None:
     assert form_decision(replacing, org=two).outcome == Outcome.APPROVED
 
 
-def test_signatory_without_email_on_record_is_matched_by_name() -> None:
-    by_name = replace(GOOD_FORM, sig_full_name="dr kofi  mensah", sig_email="", sig_role="GP Partner")
-    assert form_decision(by_name).outcome == Outcome.APPROVED
+def test_a_signatory_on_record_without_an_email_is_never_proven_by_name() -> None:
+    """SPEC 17: a name proves nothing; staff verify by phone, whoever sent it and whatever address the form gives."""
+    for email in ("", "kofi.mensah@nhs.net"):
+        by_name = replace(GOOD_FORM, sig_full_name="dr kofi  mensah", sig_email=email, sig_role="GP Partner")
+        for sender in (SIGNATORY, Sender(address="kofi.mensah@nhs.net")):
+            d = form_decision(by_name, sender=sender)
+            assert (d.outcome, d.reasons) == (Outcome.FLAGGED, ("signatory.unverified",)), (email, sender)
+
+
+def test_a_name_on_record_with_another_address_than_the_form_gives_is_unverified() -> None:
+    d = form_decision(replace(GOOD_FORM, sig_email="alan.hughes.gp@nhs.net"), sender=Sender(address="x@nhs.net"))
+    assert (d.outcome, d.reasons) == (Outcome.FLAGGED, ("signatory.unverified",))
+    assert "another address" in next(r for r in d.results if r.failed).explanation
+
+
+def test_a_form_without_a_signatory_address_is_proven_only_by_the_signatory_sending_it() -> None:
+    no_address = replace(GOOD_FORM, sig_email="")
+    assert form_decision(no_address).outcome == Outcome.APPROVED  # Dr Alan Hughes sent it himself
+    assert form_decision(no_address, sender=Sender(address="manager@nhs.net")).reasons == ("signatory.unverified",)
+    other_name = replace(no_address, sig_full_name="Dr Priya Shah")  # Alan sends a form Priya is said to sign
+    assert form_decision(other_name).reasons == ("signatory.unverified",)
+
+
+def test_a_form_sent_by_anyone_but_the_signatory_waits_for_the_signatory_on_record() -> None:
+    d = form_decision(sender=Sender(address="manager@nhs.net"))
+    assert (d.outcome, d.reasons) == (Outcome.PENDING, ("signatory.confirmation_requested",))
+    asked = next(r for r in d.results if r.failed)
+    assert asked.details["address"] == "alan.hughes@nhs.net"  # the register's address, never the form's
+
+
+def test_the_signatorys_answer_from_the_address_on_record_decides_the_proof() -> None:
+    manager = Sender(address="manager@nhs.net")
+    yes = ConfirmationFacts("alan.hughes@nhs.net", "yes", '"yes"')
+    assert form_decision(sender=manager, signatory_confirmation=yes).outcome == Outcome.APPROVED
+    no = ConfirmationFacts("alan.hughes@nhs.net", "no", '"no"')
+    assert form_decision(sender=manager, signatory_confirmation=no).reasons == ("signatory.declined",)
+    elsewhere = ConfirmationFacts("manager@nhs.net", "yes", '"yes"')
+    assert form_decision(sender=manager, signatory_confirmation=elsewhere).outcome == Outcome.PENDING
+
+
+def test_pending_is_below_flagged_and_rejected_and_above_approved() -> None:
+    manager = Sender(address="manager@nhs.net")
+    unsigned = form_decision(replace(GOOD_FORM, signature="unsigned"), sender=manager)
+    assert (unsigned.outcome, unsigned.reasons) == (Outcome.REJECTED, ("form.unsigned",
+                                                                       "signatory.confirmation_requested"))
+    altered = form_decision(replace(GOOD_FORM, signature="altered"), sender=manager)
+    assert altered.outcome == Outcome.FLAGGED
+    unauthenticated = form_decision(sender=Sender(address="manager@nhs.net", authenticated=False))
+    assert unauthenticated.reasons == ("sender.unauthenticated",)  # no request for a sender nobody can trust
 
 
 def test_existing_primary_contact_must_be_an_active_primary_user_with_that_email() -> None:
     ok = replace(GOOD_FORM, sig_full_name="Jane Smith", sig_email="jane.smith@nhs.net",
                  sig_role="Existing Primary Contact")
-    assert form_decision(ok).outcome == Outcome.APPROVED
+    assert form_decision(ok, sender=Sender(address="jane.smith@nhs.net")).outcome == Outcome.APPROVED
+    assert form_decision(ok).outcome == Outcome.PENDING  # sent by someone else: Jane is asked
     not_primary = replace(ok, sig_full_name="Paul Brown", sig_email="paul.brown@nhs.net")
     assert form_decision(not_primary).reasons == ("signatory.unverified",)
+
+
+@pytest.mark.parametrize(("answer", "outcome", "reasons"), [
+    ("yes", Outcome.APPROVED, ()),
+    ("no", Outcome.FLAGGED, ("signatory.declined",)),
+    ("unclear", Outcome.FLAGGED, ("request.unclear",)),
+])
+def test_a_signatory_confirmation_is_decided_by_its_answer(answer: str, outcome: Outcome, reasons: tuple) -> None:
+    facts = ConfirmationFacts("alan.hughes@nhs.net", answer, "")
+    d = decide(ctx(Kind.SIGNATORY_CONFIRMATION, sender=SIGNATORY, signatory_confirmation=facts))
+    assert (d.outcome, d.reasons) == (outcome, reasons)
 
 
 def test_role_lists_differ_by_organisation_type() -> None:
@@ -234,7 +297,7 @@ def test_guidance_follow_up_and_unclear() -> None:
 
 
 def test_every_reason_code_has_an_outcome_and_wording() -> None:
-    assert len(CODES) == 27
+    assert len(CODES) == 30  # SPEC 3's 29, and permission.primary_user_only
     for code, r in REASONS.items():
         assert r.staff_text and r.sender_text and r.outcome in Outcome, code
 

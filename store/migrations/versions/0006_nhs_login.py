@@ -1,15 +1,15 @@
 """NHS log-in for staff (OpenID Connect): the NHS email and provider subject linked to a staff account, and the
 log-ins on their way between the redirect to the provider and its callback
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
