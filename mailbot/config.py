@@ -25,7 +25,10 @@ ENV_OVERRIDES = {
     ("store", "url"): "MAILBOT_STORE_URL",
     ("imap", "password"): "MAILBOT_IMAP_PASSWORD",
     ("smtp", "password"): "MAILBOT_SMTP_PASSWORD",
+    ("oidc", "client_secret"): "MAILBOT_OIDC_CLIENT_SECRET",
 }
+# Keys whose values are never shown (`doctor`, logs): passwords and the OIDC client secret.
+SECRET_KEYS = ("password", "client_secret")
 
 
 class ConfigError(Exception):
@@ -170,6 +173,25 @@ class WebSection:
 
 
 @dataclass(frozen=True)
+class OidcSection:
+    """Staff log-in with their NHS account (OpenID Connect); see docs/web.md."""
+
+    enabled: bool = False
+    label: str = "Log in with your NHS account"
+    issuer: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    client_auth: str = field(default="client_secret_post",
+                             metadata=_choice("client_secret_post", "client_secret_basic", "private_key_jwt"))
+    private_key_file: str = ""
+    private_key_id: str = ""
+    scopes: list[str] = field(default_factory=lambda: ["openid", "email", "profile"])
+    email_claim: str = "email"
+    allowed_domains: list[str] = field(default_factory=list)
+    redirect_url: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     mailbox: MailboxSection = field(default_factory=MailboxSection)
     store: StoreSection = field(default_factory=StoreSection)
@@ -187,6 +209,7 @@ class Config:
     folders: FoldersSection = field(default_factory=FoldersSection)
     daemon: DaemonSection = field(default_factory=DaemonSection)
     web: WebSection = field(default_factory=WebSection)
+    oidc: OidcSection = field(default_factory=OidcSection)
     # Not keys: where the config came from, for resolving relative paths and for messages.
     source_path: Path | None = field(default=None, compare=False)
     base_dir: Path = field(default_factory=Path.cwd, compare=False)
@@ -303,6 +326,28 @@ def _check_required(config: Config, origin: str) -> None:
         raise ConfigError(f"{origin}: [signatory] confirm_days must be at least 1, got {config.signatory.confirm_days}")
     if not config.auth.nhs_domains:
         raise ConfigError(f"{origin}: [auth] nhs_domains must name at least one domain")
+    _check_oidc(config.oidc, origin)
+
+
+def _check_oidc(oidc: OidcSection, origin: str) -> None:
+    """An enabled [oidc] must name its provider and client; its issuer must be HTTPS (loopback excepted, for tests)."""
+    if not oidc.enabled:
+        return
+    for key in ("issuer", "client_id", "email_claim", "label"):
+        if not str(getattr(oidc, key)).strip():
+            raise ConfigError(f"{origin}: [oidc] {key} is required when [oidc] enabled = true")
+    scheme, _, rest = oidc.issuer.partition("://")
+    host = rest.split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+    if scheme != "https" and not (scheme == "http" and host in ("127.0.0.1", "localhost", "::1")):
+        raise ConfigError(f"{origin}: [oidc] issuer must be an https:// URL, got {oidc.issuer!r}")
+    if "openid" not in oidc.scopes:
+        raise ConfigError(f"{origin}: [oidc] scopes must include \"openid\", got {oidc.scopes!r}")
+    if oidc.client_auth == "private_key_jwt":
+        if not oidc.private_key_file.strip():
+            raise ConfigError(f"{origin}: [oidc] private_key_file is required when client_auth = \"private_key_jwt\"")
+    elif not oidc.client_secret:
+        raise ConfigError(f"{origin}: [oidc] client_secret is required for client_auth = {oidc.client_auth!r} "
+                          "(set it in env MAILBOT_OIDC_CLIENT_SECRET)")
 
 
 def load_config(path: str | os.PathLike[str] | None = None,
@@ -337,7 +382,7 @@ def as_dict(config: Config, *, redact: bool = True) -> dict[str, Any]:
         out[name] = {}
         for f in fields(section):
             value = getattr(section, f.name)
-            if redact and (f.name == "password" or (name, f.name) == ("store", "url")):
+            if redact and (f.name in SECRET_KEYS or (name, f.name) == ("store", "url")):
                 value = redact_secret(name, f.name, value)
             out[name][f.name] = value
     return out

@@ -3,6 +3,7 @@ what the mailbot makes of it. README's first command runs this."""
 
 from __future__ import annotations
 
+import json
 import mailbox
 import shutil
 from importlib import resources
@@ -35,15 +36,18 @@ test_public_keys = "demo-keys.txt"       # the demo's own DKIM key (made by the 
 """
 
 
-def prepare(directory: Path) -> Config:
-    """An empty demo folder with its own config; a folder the demo did not make is never deleted."""
+def prepare(directory: Path, assets_dir: Path | None = None) -> Config:
+    """An empty demo folder with its own config; a folder the demo did not make is never deleted. ASSETS_DIR is
+    where the build installed the NHS.UK styles (the launching config's [web] assets_dir), so the demo's web page
+    looks as it will in service."""
     if directory.exists():
         if not (directory / MARKER).exists():
             raise UsageError(f"{directory}: exists and was not made by `mailbot demo`; choose another --dir")
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
     (directory / MARKER).write_text("made by mailbot demo; deleted and remade by each run\n")
-    (directory / "mailbot.toml").write_text(DEMO_CONFIG)
+    web = f"[web]\nassets_dir = {json.dumps(str(assets_dir.resolve()))}\n" if assets_dir is not None else ""
+    (directory / "mailbot.toml").write_text(DEMO_CONFIG + web)
     for name in REGISTER_FILES:
         (directory / f"{name}.csv").write_bytes((SAMPLE / f"{name}.csv").read_bytes())
     return load_config(directory / "mailbot.toml")

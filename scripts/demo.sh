@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 
 ensure_venv
+ensure_nhsuk_frontend
 .venv/bin/mailbot demo --dir var/demo "$@"

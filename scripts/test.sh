@@ -11,6 +11,7 @@ ensure_dovecot
 ensure_chromium
 ensure_ghostscript
 ensure_nhsuk_frontend
+ensure_oidc_provider
 
 log "ruff"
 .venv/bin/ruff check .

@@ -279,6 +279,11 @@ class StaffMember(Base):
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # NHS log-in (OpenID Connect): the NHS email address staff administrators linked to this account, and the
+    # provider's subject for it, recorded at the first NHS log-in; after that only that subject may use the link.
+    nhs_email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    oidc_issuer: Mapped[str | None] = mapped_column(String(500))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
 
 
 class StaffSession(Base):
@@ -328,3 +333,20 @@ class SignatoryConfirmation(Base):
     closed_by: Mapped[str | None] = mapped_column(String(200))
 
     case: Mapped[Case] = relationship(foreign_keys=[case_id])
+
+
+class OidcLogin(Base):
+    """An NHS log-in on its way (between the redirect to the provider and its callback): single use, short-lived,
+    bound to the browser that started it. Only hashes of the state and of the browser's binding cookie are kept."""
+
+    __tablename__ = "oidc_logins"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[str] = mapped_column(String(128))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    redirect_uri: Mapped[str] = mapped_column(String(2000))
+    next_path: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

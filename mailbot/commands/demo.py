@@ -27,10 +27,14 @@ def run_cli(argv: list[str]) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from mailbot.app import App
+    from mailbot.config import load_config
     from mailbot.demo_mail import CONFIRMING_SIGNATORY, write_answer, write_mailbox
+    from mailbot.web.app import nhsuk_folder
 
     directory = Path(args.dir)
-    config = demo.prepare(directory)
+    launching = load_config(getattr(args, "config", None))
+    config = demo.prepare(directory, launching.path(launching.web.assets_dir))
     config_path = str(directory / "mailbot.toml")
     print(f"Demo folder: {directory} (config {config_path})\n")
     for name in demo.REGISTER_FILES:
@@ -63,4 +67,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n{line}.")
     print(f"\nReplies written to {config.path(config.sink.maildir)}; the cases waiting for staff:")
     run_cli(["--config", config_path, "review", "list"])
+    look = ("with the NHS.UK styles" if nhsuk_folder(App(config)) is not None else
+            "as plain pages: the NHS.UK styles are not installed (scripts/demo.sh installs them with npm)")
+    print(f"\nThe review web page ({look}): mailbot --config {config_path} staff add \"Your Name\", then "
+          f"mailbot --config {config_path} web, and open http://{config.web.listen}/")
     return status

@@ -8,6 +8,7 @@ import asyncio
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from mailbot.config import Config, load_config, redact_url
 from mailbot.connections import ConnectionProblem, open_imap, quietly_logout, smtp_client
@@ -80,12 +81,49 @@ def check_sink(config: Config) -> str:
     return asyncio.run(_smtp(config))
 
 
+def check_oidc(config: Config) -> str:
+    """The NHS log-in provider: its discovery document names the configured issuer and publishes signing keys."""
+    if not config.oidc.enabled:
+        return "NHS log-in not enabled"
+    import httpx2  # only this check and `mailbot web` need it
+
+    from mailbot.config import ConfigError
+    from mailbot.web.oidc_client import _client_secret
+
+    issuer = config.oidc.issuer.rstrip("/")
+    try:
+        _client_secret(config)  # the private key file can be read
+    except ConfigError as exc:
+        raise ConnectionProblem(str(exc)) from exc
+
+    def get(url: str) -> dict[str, Any]:
+        response = httpx2.get(url, timeout=10)
+        response.raise_for_status()
+        found: dict[str, Any] = response.json()
+        return found
+
+    try:
+        document = get(f"{issuer}/.well-known/openid-configuration")
+        if str(document.get("issuer", "")).rstrip("/") != issuer:
+            raise ConnectionProblem(f"NHS log-in {issuer}: its discovery document names issuer "
+                                    f"{document.get('issuer')!r}")
+        keys = get(document["jwks_uri"]).get("keys", [])
+    except (httpx2.HTTPError, ValueError, KeyError) as exc:
+        raise ConnectionProblem(f"NHS log-in {issuer}: {exc.__class__.__name__}: {exc}") from exc
+    methods = document.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
+    if config.oidc.client_auth not in methods:
+        raise ConnectionProblem(f"NHS log-in {issuer}: the provider does not take client_auth "
+                                f"{config.oidc.client_auth!r} (it takes {', '.join(methods)})")
+    return (f"NHS log-in {issuer}: discovery answered, {len(keys)} signing key(s), client {config.oidc.client_id} "
+            f"authenticates with {config.oidc.client_auth}")
+
+
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)  # a bad config raises ConfigError: exit 2 with the key named
     print(f"config: ok ({config.source_path or 'built-in defaults'})")
     failed = 0
     checks: list[tuple[str, Callable[[Config], str]]] = [
-        ("store", check_store), ("source", check_source), ("sink", check_sink),
+        ("store", check_store), ("source", check_source), ("sink", check_sink), ("oidc", check_oidc),
     ]
     for name, check in checks:
         try:

@@ -1,9 +1,11 @@
-"""`mailbot staff add|disable|enable|password NAME`: the PCSE staff who may log in to the review web page."""
+"""`mailbot staff add|disable|enable|password|link|unlink NAME`: the PCSE staff who may log in to the review web page,
+with a password, their NHS account (OpenID Connect, [oidc]), or both."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import secrets
 import sys
 from collections.abc import Callable
 
@@ -12,6 +14,7 @@ from mailbot.clock import utcnow
 from mailbot.errors import UsageError
 from store.db import transaction
 from store.staff import StaffError, add_staff, disable_staff, enable_staff, set_password
+from store.staff_nhs import link_nhs_email, unlink_nhs_email
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,7 +24,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add.add_argument("name", metavar="NAME")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from the first line of standard input (for scripts)")
+    add.add_argument("--nhs-email", metavar="EMAIL",
+                     help="link their NHS account (the address it logs in with) for NHS log-in")
+    add.add_argument("--no-password", action="store_true",
+                     help="no local password (with --nhs-email): they log in with their NHS account only")
     add.set_defaults(handler=run_add)
+    link = actions.add_parser("link", help="link a member of staff to their NHS account, for NHS log-in")
+    link.add_argument("name", metavar="NAME")
+    link.add_argument("email", metavar="NHS_EMAIL")
+    link.set_defaults(handler=run_link)
+    unlink = actions.add_parser("unlink", help="stop a member of staff logging in with their NHS account")
+    unlink.add_argument("name", metavar="NAME")
+    unlink.set_defaults(handler=run_unlink)
     disable = actions.add_parser("disable", help="stop a member of staff logging in; ends their sessions")
     disable.add_argument("name", metavar="NAME")
     disable.set_defaults(handler=run_disable)
@@ -54,9 +68,38 @@ def _change(args: argparse.Namespace, action: Callable[..., object], *extra: str
         raise UsageError(f"mailbot: staff: {exc}") from None
 
 
+def _add_linked(session: object, name: str, password: str, email: str, **kwargs: object) -> None:
+    add_staff(session, name, password, **kwargs)  # type: ignore[arg-type]
+    link_nhs_email(session, name, email, **kwargs)  # type: ignore[arg-type]
+
+
 def run_add(args: argparse.Namespace) -> int:
-    _change(args, add_staff, _password(args))
-    print(f"staff member {args.name.strip()} added; they can log in to the review web page now.")
+    if args.no_password and not args.nhs_email:
+        raise UsageError("mailbot: staff: --no-password needs --nhs-email (or nobody could log in as them)")
+    # Without a local password the account gets a random one nobody knows: a password log-in as them then
+    # fails like any wrong password (and takes as long), until `staff password` sets one.
+    password = secrets.token_urlsafe(32) if args.no_password else _password(args)
+    if args.nhs_email:
+        _change(args, _add_linked, password, args.nhs_email)
+        how = "with their NHS account " + args.nhs_email.strip().lower()
+        print(f"staff member {args.name.strip()} added; they can log in to the review web page "
+              f"{how}{'' if args.no_password else ' or their password'}.")
+    else:
+        _change(args, add_staff, password)
+        print(f"staff member {args.name.strip()} added; they can log in to the review web page now.")
+    return 0
+
+
+def run_link(args: argparse.Namespace) -> int:
+    _change(args, link_nhs_email, args.email)
+    print(f"staff member {args.name.strip()} linked to the NHS account {args.email.strip().lower()}; their first "
+          "NHS log-in ties the link to that account.")
+    return 0
+
+
+def run_unlink(args: argparse.Namespace) -> int:
+    _change(args, unlink_nhs_email)
+    print(f"staff member {args.name.strip()} can no longer log in with an NHS account.")
     return 0
 
 

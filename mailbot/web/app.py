@@ -13,7 +13,8 @@ from starlette.staticfiles import StaticFiles
 
 from mailbot.app import App
 from mailbot.clock import utcnow
-from mailbot.web import case_actions, case_page, login, outbox_pages, queue_page, register_pages
+from mailbot.web import case_actions, case_page, login, oidc, outbox_pages, queue_page, register_pages
+from mailbot.web.oidc_client import OidcClient
 from mailbot.web.security import SecurityHeaders
 from mailbot.web.state import WebState
 from mailbot.web.templating import make_templates
@@ -34,6 +35,8 @@ def routes(nhsuk: Path | None) -> list[BaseRoute]:
         Route("/login", login.login_page, methods=["GET"]),
         Route("/login", login.login_submit, methods=["POST"]),
         Route("/logout", login.logout, methods=["POST"]),
+        Route(oidc.START_PATH, oidc.oidc_start, methods=["GET"]),
+        Route(oidc.CALLBACK_PATH, oidc.oidc_callback, methods=["GET"]),
         Route("/", queue_page.queue_view, methods=["GET"]),
         Route("/cases/{reference}", case_page.case_view, methods=["GET"]),
         Route("/cases/{reference}/attachments/{index:int}", case_page.attachment, methods=["GET"]),
@@ -62,4 +65,6 @@ def create_app(app: App, *, clock: Callable[[], datetime] = utcnow) -> Starlette
     nhsuk = nhsuk_folder(app)
     web = Starlette(routes=routes(nhsuk), middleware=[Middleware(SecurityHeaders)])
     web.state.web = WebState(app=app, clock=clock, templates=make_templates(nhsuk_css=nhsuk is not None))
+    web.state.oidc = OidcClient(app.config) if app.config.oidc.enabled else None
+    web.state.web.templates.env.globals["oidc_label"] = app.config.oidc.label if app.config.oidc.enabled else ""
     return web

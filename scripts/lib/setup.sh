@@ -98,3 +98,21 @@ ensure_ghostscript() {
   log "installing Debian's ghostscript"
   apt_install ghostscript
 }
+
+# A real OpenID Connect provider for the NHS log-in tests: the npm package oidc-provider, at the versions pinned by
+# tests/support/oidc_provider/package-lock.json, into git-ignored var/test-oidc-provider (run with the machine's
+# Node.js by tests/support/oidc_server.py). Debian's nodejs and npm are installed when the machine has none.
+OIDC_PROVIDER_DIR=var/test-oidc-provider
+ensure_oidc_provider() {
+  local lock=tests/support/oidc_provider/package-lock.json
+  if [ -f "$OIDC_PROVIDER_DIR/node_modules/oidc-provider/package.json" ] \
+      && cmp -s "$lock" "$OIDC_PROVIDER_DIR/package-lock.json"; then return 0; fi
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    log "installing Debian's nodejs and npm (for the NHS log-in tests' OpenID provider)"
+    apt_install nodejs npm
+  fi
+  log "installing oidc-provider (pinned by $lock) into $OIDC_PROVIDER_DIR"
+  mkdir -p "$OIDC_PROVIDER_DIR"
+  cp tests/support/oidc_provider/package.json "$lock" "$OIDC_PROVIDER_DIR/"
+  npm ci --prefix "$OIDC_PROVIDER_DIR" --no-audit --no-fund --silent >/dev/null
+}

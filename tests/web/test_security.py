@@ -19,7 +19,7 @@ from store.staff import add_staff, disable_staff, token_hash
 from tests.web.conftest import WebWorld, csrf_of, log_in
 from tests.web.seed import STAFF_NAME, STAFF_PASSWORD
 
-PUBLIC = {"/login"}
+PUBLIC = {"/login", "/login/oidc", "/login/oidc/callback"}  # the NHS log-in: see test_oidc_login.py
 PARAMS = {"reference": "OE-2026-000101", "index": "0", "message_id": "1", "code": "A81001"}
 
 

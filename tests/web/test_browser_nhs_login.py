@@ -1,0 +1,149 @@
+"""In a real browser (Debian's chromium, Playwright) against `mailbot web` as its own process, without the NHS.UK
+styles: a member of staff logs in with their NHS account through the provider's own log-in pages (the provider
+at localhost, the app at 127.0.0.1: two sites, so the SameSite cookies are tried as they will be in service),
+someone whose NHS account is not linked is refused; and a failed check does not look like a passed one."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from store.db import make_engine, sessions, transaction
+from store.staff_nhs import link_nhs_email
+from tests.support.cli import ROOT, write_config
+from tests.support.servers import missing_server
+from tests.web.oidc_world import SAM_EMAIL, ProviderSetup, nhs_provider, oidc_config  # noqa: F401
+from tests.web.seed import NOW, STAFF_NAME, STAFF_PASSWORD, seed
+
+CHROMIUM = Path(os.environ.get("MAILBOT_TEST_CHROMIUM", "/usr/bin/chromium"))
+SCREENSHOTS = ROOT / "test-output" / "web"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path,
+           nhs_provider: ProviderSetup) -> Iterator[str]:  # noqa: F811
+    """`mailbot web` with NHS log-in on, on the port whose callback the provider has registered; plain look."""
+    folder = tmp_path_factory.mktemp("web-nhs")
+    shutil.copy(sqlite_template, folder / "store.db")
+    engine = make_engine(f"sqlite:///{folder / 'store.db'}")
+    with transaction(sessions(engine)) as session:
+        seed(session)
+        link_nhs_email(session, STAFF_NAME, SAM_EMAIL, now=NOW, by="test")
+    engine.dispose()
+    port = nhs_provider.browser_web_port
+    settings = oidc_config(nhs_provider, redirect_url=f"http://127.0.0.1:{port}/login/oidc/callback")
+    oidc = "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items())
+    config = write_config(folder, f"sqlite:///{folder / 'store.db'}",
+                          f'[web]\nassets_dir = "{folder / "no-nhsuk"}"\n[oidc]\n{oidc}')
+    log = (folder / "web.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "web", "--listen",
+                                f"127.0.0.1:{port}"], cwd=folder, stdout=log, stderr=subprocess.STDOUT,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/login", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("mailbot web did not start:\n" + (folder / "web.log").read_text())
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
+def page(server: str) -> Iterator[object]:
+    if not CHROMIUM.exists():
+        missing_server(f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def _nhs_log_in(page: object, account: str) -> None:
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.goto("/outbox")
+    assert "/login" in page.url
+    page.get_by_role("link", name="Log in with your NHS account").click()
+    page.wait_for_url("http://localhost:*/**")  # the provider's own log-in page
+    page.locator("input[name=login]").fill(account)
+    page.locator("input[name=password]").fill("any password")
+    page.get_by_role("button", name="Sign-in").click()
+
+
+def test_a_member_of_staff_logs_in_with_their_nhs_account_in_chromium(page: object) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    _nhs_log_in(page, "sam")
+    page.wait_for_url("**/outbox")  # back where they were going, logged in
+    expect(page.get_by_role("heading", name="Outbox")).to_be_visible()
+    expect(page.get_by_role("button", name=f"Log out {STAFF_NAME}")).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "nhs-login-done.png"), full_page=True)
+
+
+def test_an_nhs_account_not_linked_to_staff_is_refused_in_chromium(page: object) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    _nhs_log_in(page, "stranger")
+    expect(page.get_by_role("alert")).to_contain_text("(stranger@nhs.net) is not linked to a staff account")
+    assert "/login/oidc/callback" in page.url
+    page.goto("/")
+    assert "/login" in page.url  # not logged in
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "nhs-login-refused.png"), full_page=True)
+
+
+TAG_LOOK = """
+() => [...document.querySelectorAll('#checks .nhsuk-tag')].map(t => {
+  const s = getComputedStyle(t), b = getComputedStyle(t, '::before');
+  return {text: t.innerText.trim(), mark: b.content, border: s.borderTopStyle + ' ' + s.borderTopWidth,
+          weight: s.fontWeight};
+})
+"""
+
+
+def test_without_nhs_styles_a_failed_check_looks_unlike_a_passed_one(page: object) -> None:
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.goto("/login")
+    assert page.evaluate("() => document.body.className") == "plain"
+    page.get_by_label("Your staff name").fill(STAFF_NAME)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in", exact=True).click()
+    page.wait_for_url("**/")
+    page.goto("/cases/OE-2026-000101")
+    failed, passed = page.evaluate(TAG_LOOK)
+    assert failed["text"].endswith("failed") and passed["text"].endswith("passed")
+    assert failed["mark"] != passed["mark"] and "none" not in (failed["mark"], passed["mark"])
+    assert failed["border"] != passed["border"] and failed["weight"] != passed["weight"]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#checks").screenshot(path=str(SCREENSHOTS / "plain-checks.png"))
