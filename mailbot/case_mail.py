@@ -106,8 +106,10 @@ def _notification(ctx: ReplyContext, decision: Decision, request: NewUserNotice,
     mails = _password(ctx, applied, policy, now,
                       f"Your Open Exeter account at {request.org_code} has been created by your organisation's "
                       "Primary User and authorised by PCSE. Here are your log-in details.")
-    mails.append(notice(ctx, to=request.created_by, subject="Open Exeter user authorised", template="user_created",
-                        user_name=user.full_name, username=user.username, org_code=request.org_code))
+    if applied.creator is not None:  # at the creator's address on record, never one taken from the notice
+        mails.append(notice(ctx, to=applied.creator.email, subject="Open Exeter user authorised",
+                            template="user_created", user_name=user.full_name, username=user.username,
+                            org_code=request.org_code))
     return mails
 
 

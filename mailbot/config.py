@@ -42,6 +42,7 @@ def _choice(*allowed: str) -> dict[str, Any]:
 @dataclass(frozen=True)
 class MailboxSection:
     address: str = "pcse.openexeter@nhs.net"
+    aliases: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class AuthSection:
     trusted_authserv_ids: list[str] = field(default_factory=list)
     test_public_keys: str = ""
     dns_timeout_seconds: float = 5.0
+    dns_give_up_hours: float = 24.0
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class LimitsSection:
     max_message_bytes: int = 26214400
     max_age_days: int = 30
     replies_per_sender_per_day: int = 10
+    max_forms_per_message: int = 5
 
 
 @dataclass(frozen=True)
@@ -315,7 +318,8 @@ def _check_required(config: Config, origin: str) -> None:
         if not str(value).strip():
             raise ConfigError(f"{origin}: {key} is required and is empty")
     for key, value in (("[mailbox] address", config.mailbox.address),
-                       ("[openexeter] system_address", config.openexeter.system_address)):
+                       ("[openexeter] system_address", config.openexeter.system_address),
+                       *(("[mailbox] aliases", alias) for alias in config.mailbox.aliases)):
         if value.count("@") != 1:
             raise ConfigError(f"{origin}: {key} must be one email address, got {value!r}")
     if config.signatory.confirm_days < 1:

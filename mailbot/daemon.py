@@ -111,7 +111,8 @@ class Daemon:
                        else f"maildir:{self.config.path(self.config.source.maildir)}")
         self.worker = IntakeWorker(sessions=self.sessions, handler=self.handler, source=source_name,
                                    owner=self.owner, daemon=self.config.daemon, folders=self.config.folders,
-                                   clock=self.clock)
+                                   clock=self.clock,
+                                   give_up_after=timedelta(hours=self.config.auth.dns_give_up_hours))
         self.sender = OutboxSender(self.sessions, self.config, self.owner, self.clock, stop=self.stop)
         self.source: ImapSource | MaildirSource
         if self.config.source.kind == "imap":

@@ -59,6 +59,10 @@ class IntakeWorker:
     # Called after each message is recorded (the daemon wakes the outbox sender: a reply need not wait for the
     # rest of its batch).
     after_message: Callable[[], None] = lambda: None
+    # How long a message whose sender cannot be judged for now (DNS) may wait from its first sighting: then it is
+    # judged without the key it waits for ([auth] dns_give_up_hours).
+    give_up_after: timedelta = timedelta(hours=24)
+    _first_seen: dict[str, datetime] = field(default_factory=dict, init=False, repr=False)
 
     def folder_for(self, status: str, outcome: str | None) -> str:
         if status == intake.SET_ASIDE:
@@ -96,6 +100,8 @@ class IntakeWorker:
                 got = intake.claim(session, source=self.source, key=key, owner=self.owner, now=now, lease=lease)
                 if got is not None:
                     claimed[key] = got.attempts
+                    if got.first_seen is not None:
+                        self._first_seen[key] = got.first_seen
         return claimed
 
     def process_batch(self, claimed: dict[str, int], raws: dict[str, bytes],
@@ -134,7 +140,8 @@ class IntakeWorker:
         now = self.clock()
         message_id, digest = identity or (header_message_id(raw), content_hash(raw))
         claim = IntakeClaim(key=key, source=self.source, owner=self.owner, now=now,
-                            message_id=message_id, content_hash=digest, attempts=attempts)
+                            message_id=message_id, content_hash=digest, attempts=attempts,
+                            give_up_waiting=self._give_up_waiting(key, now))
         try:
             if not checked:
                 with self._reading() as session:
@@ -152,9 +159,29 @@ class IntakeWorker:
             log.warning("%s: another daemon took this message over; leaving it to them", key)
             return None
         except Exception as exc:  # noqa: BLE001 - one bad message must never stop the others
+            if _is_try_later(exc):
+                self.wait_for_key(key, exc)
+                return None
             return self.process_failure(key, exc)
         METRICS.cases.labels(outcome=result.outcome).inc()
         return self.folders.for_outcome(result.outcome)
+
+    def _give_up_waiting(self, key: str, now: datetime) -> str:
+        first = self._first_seen.pop(key, None)
+        if first is None or now - first < self.give_up_after:
+            return ""
+        hours = self.give_up_after.total_seconds() / 3600
+        return (f"gave up waiting for a DKIM key after {hours:g} hours of failed look-ups (first seen "
+                f"{first:%d/%m/%Y %H:%M} UTC)")
+
+    def wait_for_key(self, key: str, exc: Exception) -> None:
+        """KEY's sender cannot be judged for now (a DKIM key look-up failed): try again after a longer wait each
+        time, never past give_up_after from its first sighting; not a failure of the message's own."""
+        error = f"{exc.__class__.__name__}: {exc}"
+        with transaction(self.sessions) as session:
+            intake.defer(session, key=key, owner=self.owner, now=self.clock(), error=error,
+                         retry_after=timedelta(seconds=self.daemon.retry_seconds), give_up_after=self.give_up_after)
+        log.info("%s: not decided now, will try again: %s", key, error)
 
     def process_failure(self, key: str, exc: Exception) -> str | None:
         """Record a failed attempt at KEY; the set-aside folder when it has now failed too often."""

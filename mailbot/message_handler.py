@@ -37,6 +37,9 @@ class IntakeClaim:
     message_id: str | None
     content_hash: str
     attempts: int
+    # Why a key look-up that fails for now is no longer waited for ("" while the message may still wait): it has
+    # waited [auth] dns_give_up_hours since it was first seen, so it is judged without the key, never passed.
+    give_up_waiting: str = ""
 
     def complete(self, session: Session, result: HandleResult) -> None:
         """Mark the message done inside SESSION's transaction; raises store.intake.LostClaim if no longer ours."""

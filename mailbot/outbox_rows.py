@@ -21,7 +21,10 @@ def outbox_message_id(reference: str, n: int, domain: str) -> str:
 
 def queue_mail(session: Session, case: Case, mail: OutgoingMail, *, now: datetime, mailbox: str, domain: str,
                user_id: int | None) -> OutboxMessage:
-    """Queue MAIL as the case's next outbox row (numbered after those it already has)."""
+    """Queue MAIL as the case's next outbox row (numbered after those it already has). A mail without a recipient
+    address is a mistake of the caller's, never queued."""
+    if "@" not in mail.to:
+        raise ValueError(f"{case.reference}: a {mail.purpose} mail has no recipient address ({mail.to!r})")
     n = session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id == case.id)) + 1
     headers = {"From": mailbox, "To": mail.to, "Auto-Submitted": mail.auto_submitted}
     if mail.in_reply_to:

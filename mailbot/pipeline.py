@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mailbot.case_mail import mails_for
+from mailbot.follow_ups import FollowUpLink, link_follow_up
 from mailbot.outbox_rows import queue_mail
 from mailbot.replies import ReplyContext, clean_subject
 from mailbot.settings import Settings
@@ -30,18 +31,11 @@ from rules.reasons import Kind, Outcome
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
 from rules.signatory_proof import signatory_on_record_for
 from store import audit
-from store.cases import (
-    case_by_reference,
-    claim_first_sighting,
-    dedupe_key,
-    first_case_for_key,
-    next_reference,
-    store_message,
-)
+from store.cases import claim_first_sightings, first_case_for_keys, message_keys, next_reference, store_message
 from store.changes import Applied, ApplyConflict, apply_notice, apply_permissions, apply_primary_user
 from store.models import Case
 from store.outbox import queued_for_case, replies_today
-from store.register import register_view
+from store.register import register_for
 from store.review import set_reasons
 
 ACTOR = "mailbot"
@@ -66,6 +60,11 @@ class CaseOutcome:
 def _sender_name(u: Understanding) -> str:
     name, _ = parseaddr(u.parsed.header("From") or "")
     return clean_subject(name)[:80]
+
+
+def keys_of(u: Understanding) -> list[str]:
+    """The keys U is known by: its Message-ID (or content hash), and each vouching signature's b= value."""
+    return message_keys(u.parsed.message_id, u.parsed.content_hash, (s.b for s in u.sender.passing))
 
 
 def _apply(session: Session, kind: Kind, request: Request | None, decision: Decision, *, now: datetime,
@@ -93,36 +92,42 @@ def record(session: Session, u: Understanding, *, source: str, now: datetime, se
     parsed = u.parsed
     row = store_message(session, raw=u.raw, source=source, message_id=parsed.message_id,
                         content_hash=parsed.content_hash, received_at=now)
-    key = dedupe_key(parsed.message_id, parsed.content_hash)
     duplicate_of: str | None = None
-    if not claim_first_sighting(session, key, row.id):
-        first = first_case_for_key(session, key)
+    seen = claim_first_sightings(session, keys_of(u), row.id)
+    if seen:  # by Message-ID, content, or the same signature in another envelope
+        first = first_case_for_keys(session, seen)
         duplicate_of = first.reference if first is not None else "an earlier message"
     requests: tuple[Request | None, ...] = (None,) if duplicate_of else (u.requests or (None,))
-    parent = case_by_reference(session, u.follow_up_reference) if u.follow_up_reference else None
-    answer = None if duplicate_of else recognise(session, u, parent)
+    link = link_follow_up(session, u)
+    # A signatory's answer to a case waiting for it is that case's confirmation (SPEC 17), taken up before it is
+    # treated as a follow-up.
+    answer = None if duplicate_of else recognise(session, u, link.case)
     if answer is not None:
         u = replace(u, kind=Kind.SIGNATORY_CONFIRMATION, notes=(*u.notes, answer.note))
     outcomes = []
     for part, request in enumerate(requests, start=1):
         outcomes.append(_record_case(
             session, u, request, now=now, settings=settings, message_row_id=row.id,
-            part=part if len(requests) > 1 else None, duplicate_of=duplicate_of, parent=parent, answer=answer))
+            part=part if len(requests) > 1 else None, duplicate_of=duplicate_of, link=link, answer=answer))
     return outcomes
 
 
 def _record_case(session: Session, u: Understanding, request: Request | None, *, now: datetime, settings: Settings,
-                 message_row_id: int, part: int | None, duplicate_of: str | None, parent: Case | None,
+                 message_row_id: int, part: int | None, duplicate_of: str | None, link: FollowUpLink,
                  answer: Recognised | None = None) -> CaseOutcome:
     parsed, sender = u.parsed, u.sender
+    parent = link.case
+    # Only a follow-up from the case's own people goes on it and reopens it; anything else is its own case, linked.
+    reopens = link.reopens and u.kind == Kind.FOLLOW_UP
     org_code = getattr(request, "org_code", "") or ""
-    register = register_view(session, org_code)
+    register = register_for(session, request)
     facts = MessageFacts(size=parsed.size, date=parsed.date, subject=parsed.subject, defects=parsed.defects,
                          replies_to_sender_today=replies_today(session, sender.address, now) if sender.address else 0,
-                         duplicate_of=duplicate_of, notes=u.notes)
+                         duplicate_of=duplicate_of, notes=u.notes, recipients=u.recipients,
+                         forms_attached=u.forms_attached)
     ctx = CheckContext(kind=u.kind, now=now, message=facts, sender=sender, policy=settings.policy, request=request,
                        register=register, follow_up_of=u.follow_up_reference,
-                       follow_up_case_found=parent is not None,
+                       follow_up_case_found=parent is not None, follow_up_from=link.relation,
                        signatory_confirmation=answer.facts if answer is not None else None)
     decision = decide(ctx)
     case = Case(reference=next_reference(session, now.year), kind=u.kind.value, outcome=decision.outcome.value,
@@ -143,7 +148,7 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
     case.checks = [r.as_record() for r in decision.results]
     case.changes = applied.changes if applied else []
     case.needs_review = decision.outcome == Outcome.FLAGGED
-    about_parent = parent is not None and u.kind in (Kind.FOLLOW_UP, Kind.SIGNATORY_CONFIRMATION)
+    about_parent = parent is not None and (reopens or u.kind == Kind.SIGNATORY_CONFIRMATION)
     ctx_reply = ReplyContext(reference=parent.reference if parent and about_parent else case.reference,
                              mailbox=settings.mailbox, original_subject=parsed.subject,
                              original_message_id=parsed.message_id, original_references=parsed.references,
@@ -164,10 +169,15 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
     rows = queued_for_case(session, case.id)
     audit.record(session, at=now, actor=ACTOR, action="case.decided", case_id=case.id, org_code=case.org_code,
                  kind=case.kind, outcome=case.outcome, reasons=case.reasons, mails=len(rows))
-    if parent is not None and answer is None:
+    if parent is not None and reopens:
         parent.needs_review, parent.updated_at = True, now
         audit.record(session, at=now, actor=ACTOR, action="case.follow_up", case_id=parent.id,
-                     org_code=parent.org_code, follow_up=case.reference)
+                     org_code=parent.org_code, follow_up=case.reference, sender_is=link.relation)
+    elif parent is not None and answer is None:
+        audit.record(session, at=now, actor=ACTOR, action="case.linked", case_id=parent.id,
+                     org_code=parent.org_code, linked=case.reference, sender=sender.address or "",
+                     why="a new request in reply" if link.reopens else
+                     "not an authenticated message from the case's sender, signatory or nominee")
     return CaseOutcome(case.reference, case.kind, case.outcome, list(case.reasons), list(case.changes),
                        [{"to": r.recipient, "subject": r.subject} for r in rows], parsed.message_id, case.id,
                        confirms)
@@ -180,7 +190,9 @@ def _fields(u: Understanding, request: Request | None) -> dict[str, object]:
     thread = {"message_id": u.parsed.message_id, "references": list(u.parsed.references)}
     data: dict[str, object] = {"kind_notes": list(u.notes), "message_date": date, "thread": thread, "sender": {
         "address": u.sender.address, "authenticated": u.sender.authenticated, "method": u.sender.method,
-        "nhs": u.sender.nhs, "ambiguous": u.sender.ambiguous, "problems": list(u.sender.problems)}}
+        "nhs": u.sender.nhs, "ambiguous": u.sender.ambiguous, "problems": list(u.sender.problems),
+        "signatures": [s.as_record() for s in u.sender.passing]},
+        "recipients": [list(r) for r in u.recipients], "forms_attached": u.forms_attached}
     if request is not None:
         data["request"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in request.as_fields().items()}
     if u.topic is not None:

@@ -31,5 +31,5 @@ class PipelineHandler:
             results.append(result)
 
         handle(self.sessions, self.understander, raw, source=claim.key, now=claim.now, settings=self.settings,
-               then=finish_claim)
+               then=finish_claim, give_up_waiting=claim.give_up_waiting)
         return results[0]

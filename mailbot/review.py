@@ -22,12 +22,12 @@ from mailbot.outbox_rows import queue_mail
 from mailbot.replies import OutgoingMail, ReplyContext, render, reply_subject
 from mailbot.settings import Settings
 from mailbot.signatory_confirmation import request_confirmation
-from mailbot.stored_case import stored_context, stored_reply_context, stored_request
+from mailbot.stored_case import stored_context, stored_reply_context, stored_request, stored_sender
 from rules.check import CheckResult
 from rules.context import CheckContext
 from rules.outcome import Decision, decide
 from rules.reasons import Kind, Outcome
-from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
+from rules.requests import NOT_READ, NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
 from rules.roles import Role, parse_role
 from rules.signatory_proof import signatory_on_record_for
 from store import audit
@@ -39,7 +39,7 @@ from store.register import organisation
 from store.review import set_reasons
 
 NEVER_OVERRIDDEN = frozenset({"org.unknown", "request.unclear", "message.too_large", "message.duplicate",
-                              "message.automatic"})
+                              "message.automatic", "notification.user_exists"})
 READ_BY_THE_REVIEWER = frozenset({"form.unreadable", "form.altered"})
 
 
@@ -55,22 +55,35 @@ class ApprovalPreview:
     changes: list[str] = field(default_factory=list)
     mails: list[OutgoingMail] = field(default_factory=list)
     request: Request | None = None
+    withheld: list[OutgoingMail] = field(default_factory=list)  # not sent: to an untrusted sender
     signatory_address: str | None = None  # the form's signatory's address on record: their notice goes only there
 
 
-def load_case(session: Session, reference: str) -> Case:
-    case = case_by_reference(session, reference)
+def load_case(session: Session, reference: str, *, for_update: bool = False) -> Case:
+    case = case_by_reference(session, reference, for_update=for_update)
     if case is None:
         raise ReviewError(f"mailbot: review: no case {reference.strip().upper()}")
     return case
 
 
 def _open_case(session: Session, reference: str) -> Case:
-    case = load_case(session, reference)
-    if not case.needs_review and case.outcome != Outcome.PENDING.value:  # staff may decide for a silent signatory
+    """The case, locked for this transaction, when it is waiting for a person (or for its signatory: staff may
+    decide for a silent one)."""
+    case = load_case(session, reference, for_update=True)
+    if not case.needs_review and case.outcome != Outcome.PENDING.value:
         raise ReviewError(f"mailbot: review: {case.reference} is not waiting for review "
                           f"(it is {case.outcome}, decided by {case.decided_by})")
     return case
+
+
+def _not_yet_approved(case: Case, action: str) -> None:
+    """A change is never applied twice (SPEC 13): a case back in the queue after its approval (a follow-up from
+    its sender) can be read, noted and closed, but not approved or rejected again."""
+    if case.outcome == Outcome.APPROVED.value:
+        when = f" on {case.decided_at:%d/%m/%Y %H:%M}" if case.decided_at else ""
+        raise ReviewError(f"mailbot: review: {case.reference} was already approved by {case.decided_by}{when}; "
+                          f"its change was applied then, so there is nothing to {action}. Close it to take it out "
+                          "of the queue.")
 
 
 def _corrected(case: Case, corrections: dict[str, str], by: str) -> Request:
@@ -81,8 +94,12 @@ def _corrected(case: Case, corrections: dict[str, str], by: str) -> Request:
         request = request.with_corrections(corrections)
     except KeyError as exc:
         names = ", ".join(k for k in request.as_fields() if k not in ("reading", "signature", "signature_how",
-                                                                       "attachment", "problems", "how_read"))
+                                                                       "attachment", "attachment_index", "problems",
+                                                                       "how_read"))
         raise ReviewError(f"mailbot: review: no field {exc.args[0]!r} to correct (fields: {names})") from None
+    if isinstance(request, PrimaryUserRequest) and request.reading == NOT_READ:
+        raise ReviewError(f"mailbot: review: the form of {case.reference} has not been read yet: open the case "
+                          "(review show, or its web page) to read it first")
     if isinstance(request, PrimaryUserRequest) and READ_BY_THE_REVIEWER & set(case.reasons):
         # The reviewer has read the form and its signature themselves; that is what approving it says.
         request = replace(request, reading="read", signature="signed", signature_how=f"checked by {by}")
@@ -91,6 +108,22 @@ def _corrected(case: Case, corrections: dict[str, str], by: str) -> Request:
 
 def _context(session: Session, case: Case, request: Request, now: datetime, settings: Settings) -> CheckContext:
     return stored_context(session, case, request, now, settings)
+
+
+def deliverable(case: Case, mails: list[OutgoingMail]) -> tuple[list[OutgoingMail], list[OutgoingMail]]:
+    """MAILS split into those that may go and those withheld: nothing to an empty or malformed address, and
+    nothing at all to a sender who is not authenticated or is ambiguous (SPEC 13: no backscatter to forged
+    addresses, whatever a member of staff decides)."""
+    sender = stored_sender(case)
+    untrusted = "" if sender.trusted else (case.sender or "").strip().lower()
+    kept, withheld = [], []
+    for mail in mails:
+        to = mail.to.strip().lower()
+        if "@" not in to or (untrusted and to == untrusted):
+            withheld.append(mail)
+        else:
+            kept.append(mail)
+    return kept, withheld
 
 
 def _apply(session: Session, kind: Kind, request: Request, *, now: datetime, actor: str, case_id: int) -> Applied:
@@ -110,6 +143,7 @@ def preview_approval(session: Session, reference: str, corrections: dict[str, st
                      settings: Settings) -> ApprovalPreview:
     """What approving would do, worked out inside a savepoint that is rolled back: nothing changes."""
     case = _open_case(session, reference)
+    _not_yet_approved(case, "approve")
     request = _corrected(case, corrections, by)
     ctx = _context(session, case, request, now, settings)
     decision = decide(ctx)
@@ -129,10 +163,10 @@ def preview_approval(session: Session, reference: str, corrections: dict[str, st
         preview.changes = applied.changes if applied else []
         approved = Decision(Outcome.APPROVED, tuple(r for r in decision.reasons if r == "user.already_primary"),
                             decision.results)
-        preview.mails = mails_for(kind=Kind(case.kind), decision=approved, request=request, applied=applied,
-                                  ctx=_reply_context(case, settings), policy=settings.mail, now=now,
-                                  org_name=organisation_name(session, request.org_code),
-                                  signatory_address=preview.signatory_address)
+        preview.mails, preview.withheld = deliverable(case, mails_for(
+            kind=Kind(case.kind), decision=approved, request=request, applied=applied,
+            ctx=_reply_context(case, settings), policy=settings.mail, now=now,
+            org_name=organisation_name(session, request.org_code), signatory_address=preview.signatory_address))
     except ApplyConflict as exc:
         preview.blockers.append(CheckResult("store.apply", "failed", "request.unclear", Outcome.FLAGGED, str(exc)))
     finally:
@@ -163,10 +197,10 @@ def approve(session: Session, reference: str, corrections: dict[str, str], *, by
         _record_verified_signatory(session, case, request, by=by, now=now)
     final = Decision(Outcome.APPROVED, tuple(r for r in preview.decision.reasons if r == "user.already_primary"),
                      preview.decision.results)
-    mails = mails_for(kind=Kind(case.kind), decision=final, request=request, applied=applied,
-                      ctx=_reply_context(case, settings), policy=settings.mail, now=now,
-                      org_name=organisation_name(session, request.org_code),
-                      signatory_address=preview.signatory_address)
+    mails, withheld = deliverable(case, mails_for(
+        kind=Kind(case.kind), decision=final, request=request, applied=applied, ctx=_reply_context(case, settings),
+        policy=settings.mail, now=now, org_name=organisation_name(session, request.org_code),
+        signatory_address=preview.signatory_address))
     users = {u.username: u.id for u in (applied.needs_password if applied else [])}
     for mail in mails:
         queue_mail(session, case, mail, now=now, mailbox=settings.mailbox, domain=settings.message_id_domain,
@@ -179,8 +213,9 @@ def approve(session: Session, reference: str, corrections: dict[str, str], *, by
     case.fields = {**case.fields, "request": {k: list(v) if isinstance(v, tuple) else v
                                               for k, v in request.as_fields().items()}}
     audit.record(session, at=now, actor=by, action="review.approved", case_id=case.id, org_code=case.org_code,
-                 corrections=corrections, overridden=preview.overridden, mails=len(mails))
-    preview.changes, preview.mails = case.changes, mails
+                 corrections=corrections, overridden=preview.overridden, mails=len(mails),
+                 withheld=[m.to for m in withheld])
+    preview.changes, preview.mails, preview.withheld = case.changes, mails, withheld
     return preview
 
 
@@ -214,9 +249,9 @@ def reject(session: Session, reference: str, text: str, *, by: str, now: datetim
     if not text.strip():
         raise ReviewError("mailbot: review: a rejection needs a reason the sender can act on (--reason TEXT)")
     case = _open_case(session, reference)
-    sender = (case.fields or {}).get("sender", {})
+    _not_yet_approved(case, "reject")
     recipients = []
-    if case.sender and sender.get("authenticated") and not sender.get("ambiguous"):
+    if stored_sender(case).trusted and "@" in case.sender:
         ctx = _reply_context(case, settings)
         body = render("replies/review_rejected.txt", reference=case.reference, mailbox=settings.mailbox,
                       sender_name="", reason_text=text.strip())

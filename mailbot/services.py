@@ -49,6 +49,7 @@ def understander(config: Config, read_sessions: sessionmaker[Session]) -> Iterat
             catalogue=current_catalogue,
             limits=MessageLimits(max_bytes=config.limits.max_message_bytes),
             accept_typed_signature=config.forms.accept_typed_signature,
+            max_forms_per_message=config.limits.max_forms_per_message,
             organisations=current_organisations,
             users_of=users_of,
         )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from mailbot.case_mail import MailPolicy
 from mailbot.config import Config
 from rules.context import Policy
+from rules.recipients import normalise_address
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,12 @@ def message_id_domain(config: Config) -> str:
     return config.mailbox.address.rsplit("@", 1)[1].lower()
 
 
+def mailbox_addresses(config: Config) -> frozenset[str]:
+    """The mailbox's address and its aliases, as rules.recipients compares them."""
+    found = (normalise_address(a) for a in (config.mailbox.address, *config.mailbox.aliases))
+    return frozenset(a for a in found if a)
+
+
 def settings_from(config: Config) -> Settings:
     policy = Policy(
         nhs_domains=frozenset(config.auth.nhs_domains),
@@ -32,6 +39,8 @@ def settings_from(config: Config) -> Settings:
         max_message_bytes=config.limits.max_message_bytes,
         max_age_days=config.limits.max_age_days,
         replies_per_sender_per_day=config.limits.replies_per_sender_per_day,
+        mailbox_addresses=mailbox_addresses(config),
+        max_forms_per_message=config.limits.max_forms_per_message,
     )
     mail = MailPolicy(secure_domains=frozenset(config.auth.secure_domains),
                       password_days=config.accounts.temp_password_days,

@@ -10,15 +10,17 @@ from dataclasses import dataclass, field, replace
 from parsers.forms.result import FormReading
 from parsers.guidance import Topic, guidance_topic
 from parsers.kinds import Classification, KindContext, classify, possible_forms
-from parsers.message import MessageLimits, ParsedMessage, parse_message
+from parsers.message import Attachment, MessageLimits, ParsedMessage, parse_message
 from parsers.notice import parse_notice
 from parsers.register_words import OrgEntry, UserEntry, Vocabulary
 from parsers.request_reader import MessageText, RequestReading, read_in_two_passes
 from parsers.sniff import IMAGE_TYPES, PDF
 from parsers.word_documents import describe, word_documents
 from rules.form_signature import is_signed
+from rules.raw_headers import split_message
 from rules.reasons import Kind
-from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
+from rules.recipients import recipients
+from rules.requests import NOT_READ, NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
 from rules.sender import AuthPolicy, KeyLookup, SenderVerdict, authenticate_sender
 
 
@@ -38,6 +40,14 @@ class Understanding:
     requests: tuple[Request, ...]
     topic: Topic | None = None
     reading: RequestReading | None = None  # what the request reader understood, part by part (staff see it)
+    recipients: tuple[tuple[str, str], ...] = ()  # (field, address) of To and Cc
+    forms_attached: int = 0  # attachments that may be forms
+
+    @property
+    def forms_may_be_read(self) -> bool:
+        """Whether this message's forms are read at intake: only an authenticated NHS sender's (SPEC 17), so a
+        stranger cannot make us open attachments in bulk; staff open the rest."""
+        return self.sender.authenticated and self.sender.nhs and not self.sender.ambiguous
 
 
 ReadForm = Callable[[bytes], FormReading]
@@ -52,6 +62,7 @@ class Understander:
     catalogue: Callable[[], tuple[str, ...]]
     limits: MessageLimits
     accept_typed_signature: bool = True
+    max_forms_per_message: int = 5
     # The register as words for the request reader: every organisation's code and name, and one's users.
     organisations: Callable[[], tuple[OrgEntry, ...]] = field(default=lambda: ())
     users_of: Callable[[str], tuple[UserEntry, ...]] = field(default=lambda code: ())
@@ -66,14 +77,18 @@ class Understander:
         return read_in_two_passes(text, vocabulary, self.users_of, sender=sender,
                                   mailbox=self.kind_context.mailbox_address)
 
-    def understand(self, raw: bytes) -> Understanding:
-        """Everything about RAW that needs no database, except its forms: see with_forms."""
+    def understand(self, raw: bytes, *, give_up_waiting: str = "") -> Understanding:
+        """Everything about RAW that needs no database, except its forms: see with_forms. GIVE_UP_WAITING, when
+        given, says why a key look-up that fails for now is no longer waited for (the message has waited long
+        enough): the sender is then judged without that key, never as authenticated."""
         parsed = parse_message(raw, self.limits)
         vocabulary = self.vocabulary()
         found = classify(parsed, replace(self.kind_context, vocabulary=vocabulary))
         sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup)
         if sender.temporary_failure and found.kind != Kind.AUTOMATIC:
-            raise TryLater("; ".join(sender.problems) or "a DKIM key look-up failed for now")
+            if not give_up_waiting:
+                raise TryLater("; ".join(sender.problems) or "a DKIM key look-up failed for now")
+            sender = replace(sender, temporary_failure=False, problems=(*sender.problems, give_up_waiting))
         kind, notes = self._kind(parsed, found)
         requests: tuple[Request, ...] = ()
         topic = None
@@ -90,13 +105,21 @@ class Understander:
                                       created_by=n.created_by, applications=n.applications),)
         elif kind == Kind.GUIDANCE:
             topic = found.topic or guidance_topic(f"{parsed.subject}\n{parsed.text}")
-        return Understanding(raw, parsed, kind, notes, found.follow_up_reference, sender, requests, topic, reading)
+        return Understanding(raw, parsed, kind, notes, found.follow_up_reference, sender, requests, topic, reading,
+                             recipients=recipients(split_message(raw)), forms_attached=len(possible_forms(parsed)))
 
     def with_forms(self, u: Understanding) -> Understanding:
         """U with its attached forms read (in the sandbox), one request per form. Skipped for a message seen
-        before, or too large to read, so a resent bomb costs nothing twice."""
+        before, or too large to read, so a resent bomb costs nothing twice. Not read, but one request each left
+        for staff to open, when the sender is a stranger (not authenticated, or not NHS); none read and one
+        request in all when there are more than max_forms_per_message."""
         if u.kind != Kind.PRIMARY_USER_REQUEST or u.parsed.too_large:
             return u
+        if u.forms_attached > self.max_forms_per_message:
+            names = ", ".join(a.filename or "unnamed attachment" for a in possible_forms(u.parsed)[:10])
+            return replace(u, requests=(PrimaryUserRequest(reading=NOT_READ, attachment=names),))
+        if not u.forms_may_be_read:
+            return replace(u, requests=self._unread_forms(u.parsed))
         return replace(u, requests=self._forms(u.parsed))
 
     def _kind(self, parsed: ParsedMessage, found: Classification) -> tuple[Kind, tuple[str, ...]]:
@@ -113,39 +136,68 @@ class Understander:
     def _forms(self, parsed: ParsedMessage) -> tuple[PrimaryUserRequest, ...]:
         forms: list[PrimaryUserRequest] = []
         not_forms: list[str] = []
-        for attachment in possible_forms(parsed):  # PDFs and pictures big enough to be a scan, not logos
+        for index, attachment in form_attachments(parsed):  # PDFs and pictures big enough to be a scan
             name = attachment.filename or "unnamed attachment"
             if attachment.sniffed_type in IMAGE_TYPES:
-                forms.append(PrimaryUserRequest(reading="unreadable", attachment=name,
-                                                problems=("a picture, not a PDF form: a person must read it",)))
+                forms.append(_picture(name, index))
                 continue
             reading = self.read_form(attachment.data)
             if reading.status == "not_a_form":
                 not_forms.append(name)
                 continue
-            forms.append(self._request(reading, name))
-        documents = word_documents(parsed)
-        if not forms and documents:
-            # The form filled in Word or LibreOffice: SPEC 9's form is the PDF, signed at the bottom of page 1.
-            forms.append(PrimaryUserRequest(reading="word_document", attachment=", ".join(
-                a.filename or "unnamed attachment" for a in documents), problems=tuple(
-                f"{describe(a)} is a word-processor file, not the PDF form" for a in documents)))
+            forms.append(form_request(reading, name, index, accept_typed_signature=self.accept_typed_signature))
+        if not forms:
+            forms.extend(_word_documents(parsed))
         if not forms and not_forms:
             forms.append(PrimaryUserRequest(reading="not_a_form", attachment=", ".join(not_forms),
                                             problems=("not one of the published Primary User request forms",)))
         return tuple(forms) or (PrimaryUserRequest(),)
 
-    def _request(self, reading: FormReading, attachment: str) -> PrimaryUserRequest:
-        if reading.status != "read":
-            return PrimaryUserRequest(reading=reading.status, attachment=attachment, problems=tuple(reading.problems))
-        f = reading.fields
-        signature = is_signed(reading, self.accept_typed_signature, f.get("sig_full_name", ""))
-        values = {name: f.get(name, "") for name in (
-            "org_name", "org_code", "pu_full_name", "pu_job_title", "pu_email", "pu_phone", "pu_request",
-            "pu_replaces", "sig_full_name", "sig_role", "sig_email", "sig_date", "sig_typed")}
-        return PrimaryUserRequest(form_type=reading.form_type or "", reading="read", signature=signature.verdict,
-                                  signature_how=signature.how, attachment=attachment,
-                                  problems=tuple(reading.problems), how_read=reading.how_read(), **values)
+    def _unread_forms(self, parsed: ParsedMessage) -> tuple[PrimaryUserRequest, ...]:
+        """One request a possible form, none read: staff open them (mailbot.deferred_forms)."""
+        forms = [_picture(a.filename or "unnamed attachment", index) if a.sniffed_type in IMAGE_TYPES else
+                 PrimaryUserRequest(reading=NOT_READ, attachment=a.filename or "unnamed attachment",
+                                    attachment_index=index)
+                 for index, a in form_attachments(parsed)]
+        return tuple(forms) or _word_documents(parsed) or (PrimaryUserRequest(),)
+
+
+def form_attachments(parsed: ParsedMessage) -> list[tuple[int, Attachment]]:
+    """The attachments that may be forms, each with its place among all the message's attachments."""
+    candidates = {id(a) for a in possible_forms(parsed)}
+    return [(index, a) for index, a in enumerate(parsed.attachments) if id(a) in candidates]
+
+
+def _word_documents(parsed: ParsedMessage) -> tuple[PrimaryUserRequest, ...]:
+    """The form filled in Word or LibreOffice, as one request: SPEC 9's form is the PDF, signed at the bottom of
+    page 1 (told from the file's bytes; its text is not read here)."""
+    documents = word_documents(parsed)
+    if not documents:
+        return ()
+    return (PrimaryUserRequest(reading="word_document", attachment=", ".join(
+        a.filename or "unnamed attachment" for a in documents), problems=tuple(
+        f"{describe(a)} is a word-processor file, not the PDF form" for a in documents)),)
+
+
+def _picture(name: str, index: int) -> PrimaryUserRequest:
+    return PrimaryUserRequest(reading="unreadable", attachment=name, attachment_index=index,
+                              problems=("a picture, not a PDF form: a person must read it",))
+
+
+def form_request(reading: FormReading, attachment: str, index: int, *,
+                 accept_typed_signature: bool) -> PrimaryUserRequest:
+    """The request a form reading makes (the same at intake and when staff open a form read later)."""
+    if reading.status != "read":
+        return PrimaryUserRequest(reading=reading.status, attachment=attachment, attachment_index=index,
+                                  problems=tuple(reading.problems))
+    f = reading.fields
+    signature = is_signed(reading, accept_typed_signature, f.get("sig_full_name", ""))
+    values = {name: f.get(name, "") for name in (
+        "org_name", "org_code", "pu_full_name", "pu_job_title", "pu_email", "pu_phone", "pu_request",
+        "pu_replaces", "sig_full_name", "sig_role", "sig_email", "sig_date", "sig_typed")}
+    return PrimaryUserRequest(form_type=reading.form_type or "", reading="read", signature=signature.verdict,
+                              signature_how=signature.how, attachment=attachment, attachment_index=index,
+                              problems=tuple(reading.problems), how_read=reading.how_read(), **values)
 
 
 def permission_request(reading: RequestReading) -> PermissionRequest:

@@ -21,6 +21,10 @@ from rules.raw_headers import RawHeaders
 class ResultsVerdict:
     passed: bool
     problem: str | None  # for staff; None when there was nothing to judge
+    # The DKIM signature the passing header names (SPEC 17): its header.b= (the first characters of its b= value)
+    # and header.d=, from an aligned dkim=pass in the same header; None when the header names none.
+    signature_b: str | None = None
+    signature_d: str | None = None
 
 
 def trusted_results_pass(headers: RawHeaders, from_domain: str, trusted_ids: tuple[str, ...]) -> ResultsVerdict:
@@ -39,22 +43,36 @@ def trusted_results_pass(headers: RawHeaders, from_domain: str, trusted_ids: tup
         shown = authserv_id[:60]
         return ResultsVerdict(False, f"the topmost Authentication-Results header is from {shown!r}, which is not "
                                      "trusted (headers below it may have been written by the sender)")
-    for result in top.results:
-        if _vouches(result, from_domain):
-            return ResultsVerdict(True, None)
+    if any(_vouches(result, from_domain) for result in top.results):
+        named = next((r for r in top.results if _method(r) == "dkim" and _vouches(r, from_domain)), None)
+        properties = _properties(named) if named is not None else {}
+        return ResultsVerdict(True, None, signature_b=properties.get(("header", "b")) or None,
+                              signature_d=_signer(properties) or None)
     return ResultsVerdict(False, f"the trusted Authentication-Results from {authserv_id} reports neither "
                                  f"dmarc=pass nor an aligned dkim=pass for {from_domain}")
 
 
+def _method(result: Any) -> str:
+    return str(getattr(result, "method", "")).lower()
+
+
+def _properties(result: Any) -> dict[tuple[str, str], str]:
+    return {(str(p.type).lower(), str(p.name).lower()): str(p.value) for p in (result.properties or [])}
+
+
+def _signer(properties: dict[tuple[str, str], str]) -> str:
+    return (properties.get(("header", "d")) or properties.get(("header", "i"), "").rpartition("@")[2]).lower()
+
+
 def _vouches(result: Any, from_domain: str) -> bool:
-    method = str(getattr(result, "method", "")).lower()
+    method = _method(result)
     if str(getattr(result, "result", "")).lower() != "pass":
         return False
-    properties = {(str(p.type).lower(), str(p.name).lower()): str(p.value) for p in (result.properties or [])}
+    properties = _properties(result)
     if method == "dmarc":
         header_from = properties.get(("header", "from"))
         return header_from is not None and normalise_domain(header_from) == from_domain
     if method == "dkim":
-        signer = properties.get(("header", "d")) or properties.get(("header", "i"), "").rpartition("@")[2]
+        signer = _signer(properties)
         return bool(signer) and aligned(signer, from_domain)
     return False

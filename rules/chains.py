@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rules.check import Check
-from rules.checks import accounts, form, message, organisation, requests, sender, signatory
+from rules.checks import accounts, form, message, organisation, replay, requests, sender, signatory
 from rules.reasons import Kind, Outcome
 
 STOP = True
@@ -37,6 +37,10 @@ def _links(*items: Check | tuple[Check, bool]) -> tuple[Link, ...]:
 # Every message: seen before? automatic? readable at all? recent?
 _MESSAGE = ((message.not_duplicate, STOP), (message.not_automatic, STOP), (message.within_size, STOP),
             message.recent)
+# Every message that would change accounts (SPEC 17: primary_user_request, permission_request,
+# new_user_notification, signatory_confirmation), after its sender is judged: dated, not a replayable copy, and
+# sent to this mailbox. Each of those chains includes this group.
+CHANGES_ACCOUNTS = (replay.dated, replay.replay_safe, replay.addressed)
 
 CHAINS: dict[Kind, Chain] = {
     Kind.PRIMARY_USER_REQUEST: Chain(_links(
@@ -44,8 +48,10 @@ CHAINS: dict[Kind, Chain] = {
         sender.unambiguous,
         sender.authenticated,
         sender.nhs_address,
+        *CHANGES_ACCOUNTS,
         message.reply_rate,
         (form.present, STOP),
+        (form.within_form_limit, STOP),
         (form.readable, STOP),
         form.complete,
         form.signed,
@@ -66,6 +72,7 @@ CHAINS: dict[Kind, Chain] = {
         sender.unambiguous,
         sender.authenticated,
         sender.nhs_address,
+        *CHANGES_ACCOUNTS,
         message.reply_rate,
         (requests.permission_complete, STOP),
         organisation.known,
@@ -79,9 +86,12 @@ CHAINS: dict[Kind, Chain] = {
         sender.unambiguous,
         sender.from_openexeter,
         sender.authenticated,
+        sender.system_signature,
+        *CHANGES_ACCOUNTS,
         (requests.notice_complete, STOP),
         organisation.known,
         requests.creator_is_primary,
+        accounts.notice_user_new,
         accounts.email_secure,
     ), when_all_pass=Outcome.APPROVED),
     Kind.GUIDANCE: Chain(_links(
@@ -97,6 +107,7 @@ CHAINS: dict[Kind, Chain] = {
         *_MESSAGE,
         sender.unambiguous,
         sender.authenticated,
+        *CHANGES_ACCOUNTS,
         message.reply_rate,
         signatory.confirmation_answer,
     ), when_all_pass=Outcome.APPROVED),

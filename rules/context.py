@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from rules.dkim_checks import SignedBy
 from rules.reasons import Kind
 from rules.register import RegisterView
 from rules.requests import Request
@@ -29,6 +30,8 @@ class SenderFacts(Protocol):
     def method(self) -> str | None: ...
     @property
     def problems(self) -> tuple[str, ...]: ...
+    @property
+    def passing(self) -> tuple[SignedBy, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class Policy:
     max_message_bytes: int = 26214400
     max_age_days: int = 30
     replies_per_sender_per_day: int = 10
+    # The mailbox's own address and its [mailbox] aliases, normalised (rules.recipients.normalise_address).
+    mailbox_addresses: frozenset[str] = frozenset({"pcse.openexeter@nhs.net"})
+    max_forms_per_message: int = 5
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,8 @@ class MessageFacts:
     replies_to_sender_today: int = 0  # automatic replies already sent (or queued) to this address today
     duplicate_of: str | None = None  # the case that first handled the same message
     notes: tuple[str, ...] = ()  # what the classifier saw (e.g. why the mail is automatic)
+    recipients: tuple[tuple[str, str], ...] = ()  # (field, address) of To and Cc (rules.recipients)
+    forms_attached: int = 0  # attachments that may be forms (PDFs, scans)
 
 
 @dataclass(frozen=True)
@@ -74,5 +82,8 @@ class CheckContext:
     register: RegisterView = field(default_factory=lambda: RegisterView(org=None))
     follow_up_of: str | None = None  # the case reference a follow-up names
     follow_up_case_found: bool = False
+    # Who the follow-up comes from, for the case it names: "sender", "signatory" or "nominee" (authenticated, so
+    # it goes on that case), or "" (anyone else: a case of its own, linked to it).
+    follow_up_from: str = ""
     # The signatory's answer: on a signatory_confirmation message, and when the case it confirms is checked again.
     signatory_confirmation: ConfirmationFacts | None = None

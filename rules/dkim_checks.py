@@ -20,7 +20,7 @@ from dkim.crypto import parse_public_key
 from dkim.util import parse_tag_value
 
 from rules.domains import aligned, is_dkim_token
-from rules.raw_headers import SINGLETON_FIELDS, RawHeaders
+from rules.raw_headers import SINGLETON_FIELDS, RawField, RawHeaders
 
 ALLOWED_ALGORITHMS = {"rsa-sha256": "rsa", "ed25519-sha256": "ed25519"}
 # A message may carry many signatures; each costs a key look-up, so a sender cannot make us do unbounded DNS work.
@@ -36,11 +36,30 @@ class KeyLookupTemporaryError(Exception):
 
 
 @dataclass(frozen=True)
+class SignedBy:
+    """A DKIM signature that vouches for a message, as plain data: who signed (d=, s=), the header fields it covers
+    (h=, lower-case, in order) and its b= value (whitespace removed), which names this one act of signing: a copy
+    of the message carries the same b= whatever was changed around the signature."""
+
+    domain: str
+    selector: str
+    headers: tuple[str, ...]
+    b: str
+
+    def covers(self, *names: str) -> bool:
+        return all(name.lower() in self.headers for name in names)
+
+    def as_record(self) -> dict[str, object]:
+        return {"domain": self.domain, "selector": self.selector, "headers": list(self.headers), "b": self.b}
+
+
+@dataclass(frozen=True)
 class SignatureCheck:
     domain: str
     selector: str
     passed: bool
     problem: str | None
+    signed: SignedBy | None = None  # for a signature that passed
 
 
 @dataclass(frozen=True)
@@ -79,7 +98,8 @@ def check_signatures(raw: bytes, headers: RawHeaders, from_domain: str, key_look
             if verifier is None:
                 verifier = dkim.DKIM(raw, minkey=min_key_bits)
             _verify(verifier, index, record)
-            results.append(SignatureResult(SignatureCheck(domain, selector, passed=True, problem=None)))
+            results.append(SignatureResult(SignatureCheck(domain, selector, passed=True, problem=None,
+                                                          signed=signed_by(tags, domain, selector))))
         except KeyLookupTemporaryError as exc:
             detail = str(exc) or "the DNS look-up failed for now"
             results.append(_failed(domain, selector, f"its key could not be fetched ({detail})", temporary=True))
@@ -107,6 +127,23 @@ def _tags(value: bytes) -> dict[str, str]:
         return {k.decode("ascii"): v.decode("ascii").strip() for k, v in raw_tags.items()}
     except Exception as exc:  # noqa: BLE001 - dkimpy raises several types on a malformed tag list
         raise _Fails("the signature header is malformed") from exc
+
+
+def signed_by(tags: dict[str, str], domain: str, selector: str) -> SignedBy:
+    """The plain facts of a signature from its tags (D= and S= already checked)."""
+    headers = tuple(name.strip().lower() for name in tags.get("h", "").split(":") if name.strip())
+    return SignedBy(domain, selector, headers, re.sub(r"\s+", "", tags.get("b", "")))
+
+
+def signature_facts(field: RawField) -> SignedBy | None:
+    """What a DKIM-Signature header field says of itself, unverified; None when it cannot be read or its d= or s=
+    are not plain names. For the signature a trusted Authentication-Results header names (SPEC 17)."""
+    try:
+        tags = _tags(field.unfolded)
+        domain, selector = _name_tags(tags)
+    except _Fails:
+        return None
+    return signed_by(tags, domain, selector)
 
 
 def _name_tags(tags: dict[str, str]) -> tuple[str, str]:

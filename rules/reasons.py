@@ -58,6 +58,18 @@ _ALL: tuple[Reason, ...] = (
        "The Date header is too old, or more than a day in the future.",
        "Your message carries a date too far from today to be handled automatically; a member of staff will "
        "look at it."),
+    _r("message.replay_unsafe", Outcome.FLAGGED,
+       "The signature that vouches for the sender does not cover Message-ID and Date: a copy of an earlier message "
+       "could pass as new.",
+       "Your message could not be told apart from a copy of an earlier one; a member of staff will look at it."),
+    _r("message.not_addressed", Outcome.FLAGGED,
+       "The message was not sent to this mailbox (its address, or an alias, is not in To or Cc): it may be "
+       "someone else's mail passed on.",
+       "Your message was not addressed to this mailbox; a member of staff will look at it."),
+    _r("message.too_many_forms", Outcome.FLAGGED,
+       "More form attachments than [limits] max_forms_per_message; none was read.",
+       "Your message carries more forms than we read automatically from one message; a member of staff will "
+       "look at it. Please send one form a message in future."),
     _r("sender.ambiguous", Outcome.FLAGGED,
        "The sender cannot be told for certain: not exactly one From header with exactly one address, or a "
        "Sender/From trick.",
@@ -143,6 +155,10 @@ _ALL: tuple[Reason, ...] = (
        "The Open Exeter notice names a creator who is not an active Primary User of that organisation.",
        "The person who created this user is not a Primary User of the organisation; a member of staff will "
        "look at it."),
+    _r("notification.user_exists", Outcome.FLAGGED,
+       "The Open Exeter notice names a username or address that already belongs to a user: a notice never "
+       "changes an existing user.",
+       "The user named already exists; a member of staff will look at it."),
     _r("request.unclear", Outcome.FLAGGED,
        "What is asked cannot be determined.",
        "We could not tell what your message asks for; a member of staff will read it."),

@@ -50,6 +50,11 @@ class OrgRecord:
                 return u
         return None
 
+    def user_by_email(self, email: str) -> UserRecord | None:
+        """The user whose address on record is EMAIL (never by username: a username is not an address)."""
+        key = email.strip().lower()
+        return next((u for u in self.users if key and u.email == key), None)
+
 
 @dataclass(frozen=True)
 class RegisterView:
@@ -57,3 +62,5 @@ class RegisterView:
 
     org: OrgRecord | None
     catalogue: tuple[str, ...] = field(default=())
+    # Users of OTHER organisations holding a username or address the request names (a notice's new user).
+    elsewhere: tuple[UserRecord, ...] = field(default=())

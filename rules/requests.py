@@ -32,6 +32,10 @@ def _fixed() -> Any:
     return field(default="", metadata={"correctable": False})
 
 
+# A form not read at intake (an unauthenticated or non-NHS sender, or too many forms): read when staff open it.
+NOT_READ = "not_read"
+
+
 @dataclass(frozen=True)
 class PrimaryUserRequest(Correctable):
     """One Primary User request form, as read (SPEC 9 field names)."""
@@ -51,11 +55,13 @@ class PrimaryUserRequest(Correctable):
     sig_date: str = ""
     sig_typed: str = ""
     # How the form was read: not fields a person fills in, so not correctable.
-    # read / unreadable / not_a_form / missing / word_document (a Word or ODF file sent instead of the PDF)
+    # read / unreadable / not_a_form / missing / not_read (left for staff to open) / word_document (a Word or ODF
+    # file sent instead of the PDF)
     reading: str = field(default="missing", metadata={"correctable": False})
     signature: str = field(default="unsigned", metadata={"correctable": False})  # signed / unsigned / altered
     signature_how: str = _fixed()
     attachment: str = _fixed()  # file name of the form in the message
+    attachment_index: int = field(default=-1, metadata={"correctable": False})  # in the message's attachments
     problems: tuple[str, ...] = field(default=(), metadata={"correctable": False})
     # How each field was read and where the signature box was found (FormReading.how_read): for staff to see.
     how_read: dict[str, Any] = field(default_factory=dict, metadata={"correctable": False})

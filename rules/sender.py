@@ -10,20 +10,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rules.authres_check import trusted_results_pass
+from rules.authres_check import ResultsVerdict, trusted_results_pass
 from rules.dkim_checks import (
     KeyLookup,
     KeyLookupTemporaryError,
     SignatureCheck,
     SignatureResult,
+    SignedBy,
     check_signatures,
+    signature_facts,
 )
-from rules.domains import in_domains
+from rules.domains import aligned, in_domains
 from rules.from_address import single_from_address
-from rules.raw_headers import split_message
+from rules.raw_headers import RawHeaders, split_message
 
-__all__ = ["AuthPolicy", "KeyLookup", "KeyLookupTemporaryError", "SenderVerdict", "SignatureCheck",
+__all__ = ["AuthPolicy", "KeyLookup", "KeyLookupTemporaryError", "SenderVerdict", "SignatureCheck", "SignedBy",
            "authenticate_sender"]
+# What a signature must cover for a copy of the message not to pass as a new one (SPEC 17).
+REPLAY_HEADERS = ("message-id", "date")
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,15 @@ class SenderVerdict:
     method: str | None  # "dkim" | "authentication-results" | None
     problems: tuple[str, ...]  # plain English, for staff
     signatures: tuple[SignatureCheck, ...]
+    # The signatures that vouch for the sender, top first: every DKIM signature that passed, or, when a trusted
+    # Authentication-Results header vouches, the one DKIM-Signature it names (none when it names none).
+    passing: tuple[SignedBy, ...] = ()
+
+    @property
+    def signature(self) -> SignedBy | None:
+        """The signature whose h= and b= count (SPEC 17): the first passing one that covers Message-ID and Date,
+        else the first passing one."""
+        return next((s for s in self.passing if s.covers(*REPLAY_HEADERS)), self.passing[0] if self.passing else None)
 
 
 def authenticate_sender(msg: Any, policy: AuthPolicy, key_lookup: KeyLookup) -> SenderVerdict:
@@ -76,19 +89,47 @@ def _authenticate(msg: Any, policy: AuthPolicy, key_lookup: KeyLookup) -> Sender
         results = check_signatures(raw, headers, domain, key_lookup, policy.min_key_bits)
     else:
         problems.append("the message has no DKIM signature")
-    method = "dkim" if any(r.check.passed for r in results) else None
+    passing = tuple(r.check.signed for r in results if r.check.passed and r.check.signed is not None)
+    method = "dkim" if passing else None
     if method is None:
         problems.extend(_describe(r.check) for r in results)
         by_results = trusted_results_pass(headers, domain, policy.trusted_authserv_ids)
         if by_results.passed:
             method = "authentication-results"
+            named, problem = _named_signature(headers, domain, by_results)
+            passing = (named,) if named is not None else ()
+            if problem:
+                problems.append(problem)
         elif by_results.problem:
             problems.append(by_results.problem)
     temporary = method is None and any(r.temporary for r in results)
     return SenderVerdict(
         address=sender.address, domain=domain, ambiguous=False, nhs=in_domains(domain, policy.nhs_domains),
         authenticated=method is not None, temporary_failure=temporary, method=method,
-        problems=tuple(problems), signatures=tuple(r.check for r in results))
+        problems=tuple(problems), signatures=tuple(r.check for r in results), passing=passing)
+
+
+def _named_signature(headers: RawHeaders, from_domain: str,
+                     results: ResultsVerdict) -> tuple[SignedBy | None, str | None]:
+    """The DKIM-Signature a trusted Authentication-Results pass names: the one whose b= starts with its header.b=,
+    else the one whose d= is aligned with the From domain (and equal to its header.d=, when it gives one). Exactly
+    one, or none: a sender may add look-alike signatures below our server's header, and a guess could pick theirs.
+    """
+    found = [f for f in (signature_facts(field) for field in headers.named("DKIM-Signature")) if f is not None]
+    if results.signature_d:
+        found = [f for f in found if f.domain == results.signature_d]
+    prefix = "".join((results.signature_b or "").split())
+    if prefix:
+        found = [f for f in found if f.b.startswith(prefix)]
+        how = f"whose b= starts with {prefix[:12]}"
+    else:
+        found = [f for f in found if aligned(f.domain, from_domain)]
+        how = f"aligned with {from_domain}"
+    if len(found) == 1:
+        return found[0], None
+    count = "no" if not found else f"{len(found)}"
+    return None, (f"the trusted Authentication-Results header vouches for the sender, but the message has {count} "
+                  f"DKIM-Signature headers {how}, so which signature counts cannot be told")
 
 
 def _describe(check: SignatureCheck) -> str:

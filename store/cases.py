@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -42,6 +44,32 @@ def dedupe_key(message_id: str | None, content_hash: str) -> str:
     return "sha256:" + content_hash
 
 
+def signature_key(b: str) -> str:
+    """The key of a DKIM signature's b= value: the same signature seen twice is the same message (SPEC 17),
+    whatever changed around it (a new Message-ID, an added Received header)."""
+    return "dkim-b:" + hashlib.sha256(b.encode("ascii", "replace")).hexdigest()
+
+
+def message_keys(message_id: str | None, content_hash: str, signatures: Iterable[str] = ()) -> list[str]:
+    """Every key a message is known by: its Message-ID (else its content hash), and the b= value of each signature
+    that vouches for its sender."""
+    return list(dict.fromkeys([dedupe_key(message_id, content_hash), *(signature_key(b) for b in signatures if b)]))
+
+
+def claim_first_sightings(session: Session, keys: Iterable[str], message_row_id: int) -> list[str]:
+    """Claim every key of KEYS not seen before for the message; returns the keys that WERE seen before (empty for a
+    first sighting). Race-safe across daemons: each key is a primary key."""
+    return [key for key in keys if not claim_first_sighting(session, key, message_row_id)]
+
+
+def first_case_for_keys(session: Session, keys: Iterable[str]) -> Case | None:
+    """The earliest case made from a message that first carried any of KEYS."""
+    return session.scalars(
+        select(Case).join(MessageKey, MessageKey.message_row_id == Case.message_row_id)
+        .where(MessageKey.key.in_(list(keys))).order_by(Case.id).limit(1)
+    ).one_or_none()
+
+
 def claim_first_sighting(session: Session, key: str, message_row_id: int) -> bool:
     """True when this is the first time KEY is seen; race-safe across daemons (the key is a primary key)."""
     stmt = (
@@ -61,9 +89,16 @@ def first_case_for_key(session: Session, key: str) -> Case | None:
     ).one_or_none()
 
 
-def key_seen(session: Session, key: str) -> bool:
-    return session.scalar(select(func.count()).select_from(MessageKey).where(MessageKey.key == key)) > 0
+def key_seen(session: Session, key: str | Iterable[str]) -> bool:
+    """Whether KEY (or any of several keys) was seen before."""
+    keys = [key] if isinstance(key, str) else list(key)
+    return session.scalar(select(func.count()).select_from(MessageKey).where(MessageKey.key.in_(keys))) > 0
 
 
-def case_by_reference(session: Session, reference: str) -> Case | None:
-    return session.scalars(select(Case).where(Case.reference == reference.strip().upper())).one_or_none()
+def case_by_reference(session: Session, reference: str, *, for_update: bool = False) -> Case | None:
+    """The case with REFERENCE; FOR_UPDATE locks its row until the transaction ends (PostgreSQL; SQLite's write
+    transactions are serial anyway), so two staff acting at once act one after the other."""
+    query = select(Case).where(Case.reference == reference.strip().upper())
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(query).one_or_none()

@@ -33,6 +33,7 @@ class Applied:
     granted: list[str] = field(default_factory=list)
     already_held: list[str] = field(default_factory=list)
     user: User | None = None
+    creator: User | None = None  # a notice's creator, at their address on record
 
 
 def _org(session: Session, code: str) -> Organisation:
@@ -141,21 +142,31 @@ def apply_permissions(session: Session, request: PermissionRequest, *, now: date
 def apply_notice(session: Session, notice: NewUserNotice, *, now: datetime, actor: str,
                  case_id: int | None) -> Applied:
     org = _org(session, notice.org_code)
-    user = session.scalars(select(User).where(func.lower(User.username) == notice.username.lower())).one_or_none()
-    if user is not None and user.organisation_id != org.id:
-        raise ApplyConflict(f"username {notice.username} already belongs to another organisation")
-    done = Applied()
+    email = notice.email.strip().lower()
+    # The creator is told at their address on record, if they have one there (staff may approve a notice whose
+    # creator is not a Primary User); never at an address taken from the notice.
+    creator = next((u for u in org.users if u.email == notice.created_by.strip().lower() and u.status == "active"),
+                   None)
+    holders = list(session.scalars(select(User).where(
+        (func.lower(User.username) == notice.username.lower()) | (User.email == email))))
+    user = holders[0] if len(holders) == 1 else None
+    # A notice never changes an existing user (SPEC 7): it may only authorise the very user PCSE holds as pending
+    # with that address. Checked again here, as the last line: a wrong address would receive a password.
+    if holders and not (user is not None and user.organisation_id == org.id and user.status == "pending"
+                        and user.email == email and user.username.lower() == notice.username.lower()):
+        names = ", ".join(f"{u.username} ({u.email}, {u.status})" for u in holders)
+        raise ApplyConflict(f"{notice.username} or {email} already belongs to {names}")
+    done = Applied(creator=creator)
     if user is None:
         user = User(organisation=org, username=notice.username, full_name=notice.full_name or notice.username,
-                    email=notice.email.lower(), status="active", is_primary=False, must_change_password=True,
+                    email=email, status="active", is_primary=False, must_change_password=True,
                     created_at=now, updated_at=now)
         session.add(user)
         session.flush()
         done.changes.append(f"created user {user.username} ({user.email}) in {org.code}, active")
     else:
-        done.changes.append(f"{user.username}: status {user.status} -> active" if user.status != "active"
-                            else f"{user.username}: already active")
-        user.status, user.email, user.must_change_password, user.updated_at = "active", notice.email.lower(), True, now
+        done.changes.append(f"{user.username}: status pending -> active")
+        user.status, user.must_change_password, user.updated_at = "active", True, now
     done.needs_password.append(user)
     done.user = user
     done.granted, done.already_held = _grant(session, user, list(notice.applications))

@@ -21,6 +21,8 @@ from store.upsert import insert_for
 CLAIMED, DONE, RETRY, SET_ASIDE = "claimed", "done", "retry", "set_aside"
 FINISHED = (DONE, SET_ASIDE)
 MAX_ERROR = 2000
+# The longest wait between two tries of a message that cannot be judged for now (a DKIM key look-up failing).
+MAX_WAIT = timedelta(hours=1)
 
 
 class LostClaim(Exception):
@@ -31,6 +33,7 @@ class LostClaim(Exception):
 class Claimed:
     key: str
     attempts: int  # including this one
+    first_seen: datetime | None = None  # when this message was first claimed
 
 
 def imap_key(folder: str, uidvalidity: int, uid: int) -> str:
@@ -68,7 +71,7 @@ def claim(session: Session, *, source: str, key: str, owner: str, now: datetime,
         .returning(IntakeRecord.attempts)
     ).scalar_one_or_none()
     if inserted is not None:
-        return Claimed(key, inserted)
+        return Claimed(key, inserted, now)
     taken = session.execute(
         update(IntakeRecord)
         .where(IntakeRecord.key == key, or_(
@@ -77,10 +80,10 @@ def claim(session: Session, *, source: str, key: str, owner: str, now: datetime,
             and_(IntakeRecord.status == CLAIMED, IntakeRecord.lease_until < now)))
         .values(status=CLAIMED, lease_owner=owner, lease_until=until, attempts=IntakeRecord.attempts + 1,
                 updated_at=now)
-        .returning(IntakeRecord.attempts)
+        .returning(IntakeRecord.attempts, IntakeRecord.created_at)
         .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    return Claimed(key, taken) if taken is not None else None
+    ).one_or_none()
+    return Claimed(key, taken[0], taken[1]) if taken is not None else None
 
 
 def complete(session: Session, *, key: str, owner: str, now: datetime, outcome: str, case_ids: Iterable[int],
@@ -116,6 +119,25 @@ def fail(session: Session, *, key: str, owner: str, now: datetime, error: str, m
     record.lease_owner, record.lease_until, record.updated_at = None, None, now
     if record.status == SET_ASIDE:
         record.outcome = SET_ASIDE
+    return record.status
+
+
+def defer(session: Session, *, key: str, owner: str, now: datetime, error: str, retry_after: timedelta,
+          give_up_after: timedelta) -> str:
+    """Record that the message cannot be judged for now (a key look-up failed): back to RETRY, not counted
+    towards setting it aside, after a wait that grows with the time since it was first seen (RETRY_AFTER at
+    first, then about as long again as it has waited, at most MAX_WAIT), and never past GIVE_UP_AFTER from its
+    first sighting, when it is judged without waiting any more. Returns the new status ('' when not ours)."""
+    record = session.scalars(select(IntakeRecord).where(IntakeRecord.key == key, IntakeRecord.lease_owner == owner,
+                                                        IntakeRecord.status == CLAIMED)).one_or_none()
+    if record is None:
+        return ""
+    record.attempts = max(0, record.attempts - 1)  # this claim's try was not a failure of the message's own
+    waited = now - record.created_at
+    wait = min(max(retry_after, waited), MAX_WAIT)
+    record.status, record.next_attempt_at = RETRY, min(now + wait, max(now, record.created_at + give_up_after))
+    record.last_error = error[:MAX_ERROR]
+    record.lease_owner, record.lease_until, record.updated_at = None, None, now
     return record.status
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from parsers.register_words import OrgEntry, UserEntry
 from rules.register import OrgRecord, RegisterView, SignatoryRecord, UserRecord
+from rules.requests import NewUserNotice
 from rules.roles import ORGANISATION_MAINTENANCE, OrgType, Role
 from store.models import Application, Organisation, Signatory, User
 
@@ -131,19 +132,39 @@ def org_record(org: Organisation) -> OrgRecord:
         code=org.code,
         name=org.name,
         type=OrgType(org.type),
-        users=tuple(
-            UserRecord(username=u.username, full_name=u.full_name, email=u.email, status=u.status,
-                       primary=u.is_primary, applications=frozenset(a.name for a in u.applications))
-            for u in org.users
-        ),
+        users=tuple(_user_record(u) for u in org.users),
         signatories=tuple(SignatoryRecord(full_name=s.full_name, email=s.email, role=Role(s.role))
                           for s in org.signatories),
     )
 
 
-def register_view(session: Session, org_code: str) -> RegisterView:
+def _user_record(u: User) -> UserRecord:
+    return UserRecord(username=u.username, full_name=u.full_name, email=u.email, status=u.status,
+                      primary=u.is_primary, applications=frozenset(a.name for a in u.applications))
+
+
+def register_view(session: Session, org_code: str, identities: Iterable[str] = ()) -> RegisterView:
+    """What the checks may know of the register for a request of ORG_CODE; IDENTITIES (usernames or addresses)
+    are also looked for among other organisations' users."""
     org = organisation(session, org_code) if org_code else None
-    return RegisterView(org=org_record(org) if org is not None else None, catalogue=tuple(catalogue(session)))
+    keys = sorted({i.strip().lower() for i in identities if i.strip()})
+    elsewhere: tuple[UserRecord, ...] = ()
+    if keys:
+        query = (select(User).where(func.lower(User.username).in_(keys) | User.email.in_(keys))
+                 .options(selectinload(User.applications)))
+        if org is not None:
+            query = query.where(User.organisation_id != org.id)
+        elsewhere = tuple(_user_record(u) for u in session.scalars(query.order_by(User.id)))
+    return RegisterView(org=org_record(org) if org is not None else None, catalogue=tuple(catalogue(session)),
+                        elsewhere=elsewhere)
+
+
+def register_for(session: Session, request: Any) -> RegisterView:
+    """The register view REQUEST's checks need: its organisation, and for a new-user notice whoever already holds
+    its username or address anywhere (SPEC 7)."""
+    org_code = getattr(request, "org_code", "") or ""
+    identities = (request.username, request.email) if isinstance(request, NewUserNotice) else ()
+    return register_view(session, org_code, identities)
 
 
 def organisation_entries(session: Session) -> tuple[OrgEntry, ...]:

@@ -106,8 +106,16 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_unread_form(app: App, reference: str, by: str) -> None:
+    """A form left unread at intake (a stranger's) is read now that a person opens the case."""
+    from mailbot.deferred_forms import read_unread_form  # loads the sandbox only when a command needs it
+
+    read_unread_form(app.sessions, reference, app.config, by=by, now=utcnow(), settings=settings_from(app.config))
+
+
 def run_show(args: argparse.Namespace) -> int:
     app = App.from_args(args)
+    _read_unread_form(app, args.reference, "review show")
     with app.read_sessions() as session:
         document = case_document(session, review.load_case(session, args.reference))
     print(json.dumps(document, ensure_ascii=False, indent=2) if args.json else render_case(document))
@@ -118,6 +126,7 @@ def run_approve(args: argparse.Namespace) -> int:
     app = App.from_args(args)
     corrections = review.describe_corrections(args.corrections)
     settings = settings_from(app.config)
+    _read_unread_form(app, args.reference, args.by)
     if args.preview:
         with app.sessions() as session:  # closed without a commit: nothing changes
             preview = review.preview_approval(session, args.reference, corrections, by=args.by, now=utcnow(),
@@ -139,6 +148,8 @@ def run_approve(args: argparse.Namespace) -> int:
         print(f"  change: {change}")
     for mail in preview.mails:
         print(f"  mail to {mail.to}: {mail.subject}")
+    for mail in preview.withheld:
+        print(f"  not sent to {mail.to or '(no address)'}: {mail.subject} (the sender could not be authenticated)")
     return 0
 
 

@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mailbot.case_view import case_document
-from mailbot.review import resendable
+from mailbot.deferred_forms import read_unread_form
+from mailbot.review import ReviewError, resendable
 from mailbot.web.pdf_image import PageImageError, render_first_page
 from mailbot.web.security import Staff, staff_only
 from mailbot.web.state import web_state
@@ -110,6 +111,12 @@ def case_context(request: Request, staff: Staff, reference: str) -> dict[str, An
 
 
 def _case(request: Request, staff: Staff, form: FormData | None) -> Response:
+    state = web_state(request)
+    try:  # a form left unread at intake (a stranger's) is read now that a person opens the case
+        read_unread_form(state.app.sessions, request.path_params["reference"], state.app.config, by=staff.name,
+                         now=state.clock(), settings=state.settings)
+    except ReviewError:
+        return not_found(request, staff, "There is no case with that reference.")
     context = case_context(request, staff, request.path_params["reference"])
     if context is None:
         return not_found(request, staff, "There is no case with that reference.")

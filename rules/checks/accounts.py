@@ -45,6 +45,31 @@ def user_active(ctx: CheckContext) -> Verdict:
     return passed(f"{user.username} ({user.full_name}) is active.")
 
 
+@check("notice.user_new", "The notice's username and address belong to no existing user.")
+def notice_user_new(ctx: CheckContext) -> Verdict:
+    notice, org = ctx.request, ctx.register.org
+    if not isinstance(notice, NewUserNotice) or org is None:
+        return skipped("No notice, or the organisation is not known.")
+    username, email = notice.username.strip().lower(), notice.email.strip().lower()
+    clashes = [u for u in (*org.users, *ctx.register.elsewhere)
+               if (username and u.username.lower() == username) or (email and u.email == email)]
+    here = {id(u) for u in org.users}
+    # Open Exeter may report a user PCSE already holds as pending with that very address: authorising that user is
+    # what the notice is for. Anything else would change an existing user (their address, a disabled account).
+    waiting = [u for u in clashes if id(u) in here and u.status == "pending" and u.username.lower() == username
+               and u.email == email]
+    others = [u for u in clashes if all(u is not w for w in waiting)]
+    if others:
+        held = "; ".join(f"{u.username} ({u.email}, {u.status}{'' if id(u) in here else ', another organisation'})"
+                         for u in others)
+        return failed("notification.user_exists", f"The notice names {notice.username} ({notice.email}), which "
+                                                  f"already belongs to: {held}. A notice never changes an existing "
+                                                  "user.", existing=[u.username for u in others])
+    if waiting:
+        return passed(f"{notice.username} is on record as pending with that address: the notice authorises them.")
+    return passed()
+
+
 def suggestions(unknown: list[str], catalogue: tuple[str, ...]) -> dict[str, str]:
     """The nearest catalogue name for each unknown one, where one is near enough to suggest (never assumed)."""
     return {name: near for name in unknown if (near := suggestion(name, catalogue))}

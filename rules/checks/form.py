@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rules.check import Verdict, check, failed, passed, skipped
 from rules.context import CheckContext
-from rules.requests import REQUIRED_FORM_FIELDS, PrimaryUserRequest
+from rules.requests import NOT_READ, REQUIRED_FORM_FIELDS, PrimaryUserRequest
 
 # The printed labels of SPEC 9, for telling people which fields to complete.
 FIELD_LABELS = {
@@ -33,11 +33,36 @@ def present(ctx: CheckContext) -> Verdict:
     return passed(f"Form attached: {form.attachment or 'unnamed attachment'}.")
 
 
+@check("form.count", "At most [limits] max_forms_per_message forms in one message.")
+def within_form_limit(ctx: CheckContext) -> Verdict:
+    count, limit = ctx.message.forms_attached, ctx.policy.max_forms_per_message
+    if count > limit:
+        return failed("message.too_many_forms", f"{count} attachments that may be forms; at most {limit} are read "
+                                                "from one message, so none was.", count=count, limit=limit)
+    return passed()
+
+
+def _why_not_read(ctx: CheckContext) -> tuple[str, str]:
+    """The reason code and words for a form left unread at intake: the sender it came from (SPEC 17)."""
+    if ctx.sender.ambiguous:
+        return "sender.ambiguous", "the sender is ambiguous"
+    if not ctx.sender.authenticated:
+        return "sender.unauthenticated", "the sender is not authenticated"
+    if not ctx.sender.nhs:
+        return "sender.not_nhs", "the sender is not an NHS address"
+    return "form.unreadable", "it was not read"
+
+
 @check("form.readable", "The form could be read.")
 def readable(ctx: CheckContext) -> Verdict:
     form = form_of(ctx)
     if form is None:
         return skipped("No form.")
+    if form.reading == NOT_READ:
+        code, why = _why_not_read(ctx)
+        return failed(code, f"{form.attachment or 'The attachment'} was not read: {why}, and a stranger's "
+                            "attachments are not opened automatically. It is read when a member of staff opens "
+                            "the case.")
     if form.reading != "read":
         why = "; ".join(form.problems) or ("not one of the published forms" if form.reading == "not_a_form"
                                           else "could not be read")

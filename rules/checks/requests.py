@@ -38,7 +38,10 @@ def creator_is_primary(ctx: CheckContext) -> Verdict:
     notice, org = ctx.request, ctx.register.org
     if not isinstance(notice, NewUserNotice) or org is None or not notice.created_by:
         return skipped("No notice, no creator, or the organisation is not known.")
-    creator = org.user(notice.created_by)
+    if "@" not in notice.created_by:
+        return failed("notification.creator_not_primary", f"{notice.created_by!r} is not an email address: the "
+                                                          "creator is matched by email address only.")
+    creator = org.user_by_email(notice.created_by)
     if creator is None or not (creator.active and creator.primary):
         return failed("notification.creator_not_primary", f"{notice.created_by} is not an active Primary User "
                                                           f"of {org.code}.")
@@ -57,4 +60,8 @@ def follow_up_case(ctx: CheckContext) -> Verdict:
         return skipped("No case named.")
     if not ctx.follow_up_case_found:
         return failed("request.unclear", f"The message names case {ctx.follow_up_of}, which does not exist.")
-    return passed(f"Added to case {ctx.follow_up_of}.")
+    if not ctx.follow_up_from:
+        # Anyone can quote a reference: only the case's own people (authenticated) put it back in the queue.
+        return passed(f"Names case {ctx.follow_up_of}, but is not an authenticated message from its sender, "
+                      "signatory or nominee: kept as a case of its own, linked to it.")
+    return passed(f"Added to case {ctx.follow_up_of} (from its {ctx.follow_up_from}).")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rules.check import Verdict, check, failed, passed, skipped
 from rules.context import CheckContext
+from rules.dkim_checks import SignedBy
+from rules.domains import normalise_domain
 from rules.reasons import Kind, Outcome
 
 
@@ -45,3 +47,27 @@ def from_openexeter(ctx: CheckContext) -> Verdict:
         return failed("sender.unauthenticated", f"A new-user notice from {ctx.sender.address}, not from "
                                                 f"{ctx.policy.system_address}.")
     return passed()
+
+
+def system_domain(ctx: CheckContext) -> str | None:
+    return normalise_domain(ctx.policy.system_address.rpartition("@")[2])
+
+
+def vouching_signatures(ctx: CheckContext) -> tuple[SignedBy, ...]:
+    """The signatures that count for this message: for an Open Exeter notice only those by the system address's
+    own domain (strict alignment, SPEC 7); for anything else every one that vouches for the sender."""
+    if ctx.kind == Kind.NEW_USER_NOTIFICATION:
+        return tuple(s for s in ctx.sender.passing if s.domain == system_domain(ctx))
+    return tuple(ctx.sender.passing)
+
+
+@check("sender.openexeter_signature", "The notice is signed by the system address's own domain (strict alignment).")
+def system_signature(ctx: CheckContext) -> Verdict:
+    if ctx.sender.ambiguous or not ctx.sender.authenticated:
+        return skipped("No signature vouches for the sender.")
+    if vouching_signatures(ctx):
+        return passed(f"Signed by {system_domain(ctx)} itself.")
+    signers = ", ".join(sorted({s.domain for s in ctx.sender.passing})) or "no signature the message names"
+    return failed("sender.unauthenticated", f"The notice is vouched for by {signers}, not by {system_domain(ctx)} "
+                                            "itself: a sub-domain's signature does not count for the system "
+                                            "address (strict alignment).")

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from rules.sender import AuthPolicy, SenderVerdict, authenticate_sender
-from tests.support.dkim_signing import KeyRing, message
+from tests.support.dkim_signing import KeyRing, message, rsa_key, sign, signature_b
 
 TRUSTED = "mx.pcse.nhs.net"
 POLICY = AuthPolicy(nhs_domains=("nhs.net",), trusted_authserv_ids=(TRUSTED,))
@@ -75,3 +75,46 @@ def test_policy_from_config_section() -> None:
 
     policy = AuthPolicy.from_config(AuthSection(nhs_domains=["nhs.net", "nhs.uk"], trusted_authserv_ids=[TRUSTED]))
     assert policy == AuthPolicy(nhs_domains=("nhs.net", "nhs.uk"), trusted_authserv_ids=(TRUSTED,))
+
+
+def _signed_then_reported(*results: str, headers: tuple[str, ...] = ("from", "to", "subject", "date",
+                                                                     "message-id")) -> tuple[bytes, str]:
+    """A message signed by nhs.net (a real signature, whose key we do not hold: as after a gateway that re-encoded
+    the body) below our trusted server's Authentication-Results; RESULTS may use {b} for the signature's b=."""
+    signed = sign(message(), rsa_key(), headers=headers)
+    b_value = signature_b(signed)
+    head = "".join(f"Authentication-Results: {r.format(b=b_value[:12])}\r\n" for r in results)
+    return head.encode() + signed, b_value
+
+
+def test_a_trusted_pass_names_the_signature_whose_h_and_b_count() -> None:
+    raw, b_value = _signed_then_reported(f"{TRUSTED}; dkim=pass header.d=nhs.net header.b={{b}}")
+    verdict = authenticate_sender(SimpleNamespace(raw=raw), POLICY, KeyRing())
+    assert verdict.method == "authentication-results"
+    assert verdict.signature is not None and verdict.signature.b == b_value
+    assert verdict.signature.covers("message-id", "date")
+
+
+def test_a_dmarc_pass_names_the_one_aligned_signature() -> None:
+    raw, b_value = _signed_then_reported(f"{TRUSTED}; dmarc=pass header.from=nhs.net",
+                                         headers=("from", "to", "subject"))
+    verdict = authenticate_sender(SimpleNamespace(raw=raw), POLICY, KeyRing())
+    assert verdict.authenticated and verdict.signature is not None and verdict.signature.b == b_value
+    assert not verdict.signature.covers("message-id", "date")
+
+
+def test_a_look_alike_signature_added_by_the_sender_leaves_no_signature_named() -> None:
+    raw, b_value = _signed_then_reported(f"{TRUSTED}; dkim=pass header.d=nhs.net header.b={{b}}",
+                                         headers=("from", "to", "subject"))
+    top, rest = raw.split(b"DKIM-Signature:", 1)
+    fake = (f"DKIM-Signature: v=1; a=rsa-sha256; d=nhs.net; s=s1; c=relaxed/relaxed; "
+            f"h=from:to:subject:date:message-id; bh=x; b={b_value[:12]}forged\r\n")
+    verdict = authenticate_sender(SimpleNamespace(raw=top + fake.encode() + b"DKIM-Signature:" + rest), POLICY,
+                                  KeyRing())
+    assert verdict.authenticated and verdict.passing == ()
+    assert any("which signature counts cannot be told" in p for p in verdict.problems)
+
+
+def test_a_trusted_pass_with_no_dkim_signature_names_none() -> None:
+    verdict = judge(f"{TRUSTED}; dmarc=pass header.from=nhs.net")
+    assert verdict.authenticated and verdict.passing == () and verdict.signature is None

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from rules.sender import AuthPolicy, KeyLookupTemporaryError, SenderVerdict, authenticate_sender
-from tests.support.dkim_signing import KeyRing, SigningKey, ed25519_key, message, rsa_key, sign
+from tests.support.dkim_signing import KeyRing, SigningKey, ed25519_key, message, rsa_key, sign, signature_b
 
 
 def judge(raw: bytes, policy: AuthPolicy, ring: KeyRing) -> SenderVerdict:
@@ -27,9 +27,28 @@ def test_valid_rsa_signature_authenticates_an_nhs_sender(policy: AuthPolicy, rin
     verdict = judge(sign(message(), good_key), policy, ring)
     assert verdict == SenderVerdict(
         address="jane.smith@nhs.net", domain="nhs.net", ambiguous=False, nhs=True, authenticated=True,
-        temporary_failure=False, method="dkim", problems=(), signatures=verdict.signatures)
+        temporary_failure=False, method="dkim", problems=(), signatures=verdict.signatures, passing=verdict.passing)
     assert [(s.domain, s.selector, s.passed) for s in verdict.signatures] == [("nhs.net", "s1", True)]
     assert ring.looked_up == ["s1._domainkey.nhs.net"]
+
+
+def test_the_verdict_names_the_signature_that_passed_with_its_h_and_b(policy: AuthPolicy, ring: KeyRing,
+                                                                     good_key: SigningKey) -> None:
+    raw = sign(message(), good_key, headers=("from", "to", "subject", "date", "message-id"))
+    verdict = judge(raw, policy, ring)
+    b_value = signature_b(raw)
+    assert verdict.signature is not None and verdict.passing == (verdict.signature,)
+    assert (verdict.signature.domain, verdict.signature.selector) == ("nhs.net", "s1")
+    assert verdict.signature.headers == ("from", "to", "subject", "date", "message-id")
+    assert verdict.signature.b == b_value and len(b_value) > 300  # the whole b= of an RSA-2048 signature
+    assert verdict.signature.covers("message-id", "date")
+
+
+def test_a_failed_signature_is_not_among_those_that_vouch(policy: AuthPolicy, ring: KeyRing,
+                                                          good_key: SigningKey) -> None:
+    tampered = sign(message(), good_key).replace(b"Please add", b"Please drop")
+    verdict = judge(tampered, policy, ring)
+    assert not verdict.authenticated and verdict.passing == () and verdict.signature is None
 
 
 def test_valid_ed25519_signature_authenticates(policy: AuthPolicy, ring: KeyRing) -> None:

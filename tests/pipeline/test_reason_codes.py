@@ -15,6 +15,7 @@ import pytest
 from rules.reasons import CODES
 from tests.pipeline.conftest import Bot, make_bot
 from tests.pipeline.messages import form_mail, notice_mail, permission_mail
+from tests.support import dkim_signing
 from tests.support.signed_mail import SigningKey
 
 COVERED_ELSEWHERE = {"reply.undeliverable": "tests/daemon (a 550 from the SMTP server)",
@@ -52,6 +53,29 @@ def test_too_large_is_flagged_and_acknowledged(tmp_path: Path, signing_key: Sign
 def test_stale_date_is_flagged(bot: Bot) -> None:
     raw = permission_mail(bot, date=datetime.now(UTC) - timedelta(days=45))
     expect(bot.one(raw), "flagged", "message.stale", replies=1)
+
+
+def test_a_signature_that_leaves_out_message_id_is_replay_unsafe(bot: Bot) -> None:
+    raw = dkim_signing.sign(permission_mail(bot, sign=False), bot.key.key, "nhs.net", bot.key.selector,
+                            headers=("from", "to", "subject", "date"))
+    expect(bot.one(raw), "flagged", "message.replay_unsafe", replies=1)
+
+
+def test_a_request_sent_to_someone_else_is_not_addressed(bot: Bot) -> None:
+    raw = permission_mail(bot, sign=False).replace(b"To: pcse.openexeter@nhs.net", b"To: colleague@nhs.net", 1)
+    expect(bot.one(bot.key.sign(raw, "nhs.net")), "flagged", "message.not_addressed", replies=1)
+
+
+def test_more_forms_than_the_limit_are_none_of_them_read(bot: Bot) -> None:
+    from tests.pipeline.messages import GOOD_GP_FORM
+    from tests.support.forms_fixtures import filled_form
+
+    pdf = filled_form("gp_practice", GOOD_GP_FORM)
+    raw = bot.mail("alan.hughes@nhs.net", "Primary User request forms", "Six forms attached.",
+                   attachments=tuple((f"form-{n}.pdf", pdf, "application/pdf") for n in range(6)))
+    line = bot.one(raw)
+    expect(line, "flagged", "message.too_many_forms", replies=1)
+    assert line["reasons"] == ["message.too_many_forms"]
 
 
 def test_two_from_headers_are_ambiguous_and_never_answered(bot: Bot) -> None:
@@ -190,6 +214,11 @@ def test_organisation_maintenance_only_through_the_primary_user_form(bot: Bot, r
 def test_notice_from_a_creator_who_is_not_primary(bot: Bot) -> None:
     line = bot.one(notice_mail(bot, created_by="paul.brown2@nhs.net"))
     expect(line, "flagged", "notification.creator_not_primary", replies=0)
+
+
+def test_notice_naming_a_user_who_exists(bot: Bot) -> None:
+    line = bot.one(notice_mail(bot, username="PBROWN2", name="Paul Brown", email="paul.brown.new@nhs.net"))
+    expect(line, "flagged", "notification.user_exists", replies=0)
 
 
 def test_unclear_message(bot: Bot) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from rules.chains import CHAINS
 from rules.context import CheckContext, ConfirmationFacts, MessageFacts, Policy
+from rules.dkim_checks import SignedBy
 from rules.outcome import decide
 from rules.reasons import CODES, REASONS, Kind, Outcome
 from rules.register import OrgRecord, RegisterView, SignatoryRecord, UserRecord
@@ -29,6 +30,7 @@ class Sender:
     authenticated: bool = True
     method: str | None = "dkim"
     problems: tuple[str, ...] = ()
+    passing: tuple[SignedBy, ...] = (SignedBy("nhs.net", "s1", ("from", "to", "subject", "date", "message-id"), "b1"),)
 
 
 JANE = UserRecord("JSMITH1", "Jane Smith", "jane.smith@nhs.net", "active", True,
@@ -50,7 +52,8 @@ GOOD_FORM = PrimaryUserRequest(
 
 def ctx(kind: Kind, request: object = None, *, sender: Sender = Sender(), org: OrgRecord | None = PRACTICE,  # noqa: B008
         signatory_confirmation: ConfirmationFacts | None = None, **facts: object) -> CheckContext:
-    message = replace(MessageFacts(size=2000, date=NOW - timedelta(hours=1)), **facts)  # type: ignore[arg-type]
+    message = replace(MessageFacts(size=2000, date=NOW - timedelta(hours=1),
+                                   recipients=(("to", "pcse.openexeter@nhs.net"),)), **facts)  # type: ignore[arg-type]
     return CheckContext(kind=kind, now=NOW, message=message, sender=sender, policy=Policy(), request=request,  # type: ignore[arg-type]
                         register=RegisterView(org=org, catalogue=CATALOGUE),
                         signatory_confirmation=signatory_confirmation)
@@ -213,7 +216,8 @@ def test_message_level_checks() -> None:
     assert form_decision(size=30_000_000).reasons == ("message.too_large",)
     assert form_decision(date=NOW - timedelta(days=31)).reasons == ("message.stale",)
     assert form_decision(date=NOW + timedelta(days=2)).reasons == ("message.stale",)
-    assert form_decision(date=None).outcome == Outcome.APPROVED
+    assert form_decision(date=None).reasons == ("message.stale",)  # a request that changes accounts needs one
+    assert decide(ctx(Kind.GUIDANCE, date=None)).outcome == Outcome.ANSWERED  # a question does not
     limited = form_decision(replies_to_sender_today=10)
     assert (limited.outcome, limited.reasons, limited.replies_allowed) == (Outcome.FLAGGED, ("reply.rate_limited",),
                                                                           False)
@@ -297,7 +301,7 @@ def test_guidance_follow_up_and_unclear() -> None:
 
 
 def test_every_reason_code_has_an_outcome_and_wording() -> None:
-    assert len(CODES) == 30  # SPEC 3's 29, and permission.primary_user_only
+    assert len(CODES) == 34  # SPEC 3's 34 but message.unprocessable, and permission.primary_user_only
     for code, r in REASONS.items():
         assert r.staff_text and r.sender_text and r.outcome in Outcome, code
 

@@ -108,3 +108,12 @@ class KeyRing:
         """The keys as a `[auth] test_public_keys` file."""
         path.write_text("".join(f"{name} {record.decode()}\n" for name, record in self.records.items()))
         return path
+
+
+def signature_b(raw: bytes, index: int = 0) -> str:
+    """The b= value (whitespace removed) of the INDEXth DKIM-Signature of RAW, read with dkimpy's own tag parser."""
+    import email
+
+    fields = email.message_from_bytes(raw).get_all("DKIM-Signature") or []
+    value = "".join(str(fields[index]).split())
+    return dkim.util.parse_tag_value(value.encode())[b"b"].decode()

@@ -7,6 +7,7 @@ the sender verdict, checks, and the message exactly as it arrived.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -65,7 +66,12 @@ def add_case(session: Session, *, reference: str, kind: str, reasons: list[str],
         "kind_notes": [], "message_date": created_at.isoformat(),
         "thread": {"message_id": message_id, "references": []},
         "sender": {"address": sender, "authenticated": authenticated, "method": "dkim" if authenticated else None,
-                   "nhs": sender.endswith("@nhs.net"), "ambiguous": False, "problems": []}}
+                   "nhs": sender.endswith("@nhs.net"), "ambiguous": False, "problems": [],
+                   "signatures": [{"domain": "nhs.net", "selector": "s1", "b": f"seed-{reference}",
+                                   "headers": ["from", "to", "subject", "date", "message-id"]}] if authenticated
+                   else []},
+        "recipients": [["to", "pcse.openexeter@nhs.net"]], "forms_attached": len(re.findall(
+            rb"Content-Type: application/pdf", raw))}
     if request is not None:
         fields["request"] = request
     case = Case(reference=reference, kind=kind, outcome="flagged", reasons=[], checks=checks or [], fields=fields,
