@@ -34,9 +34,12 @@ def _links(*items: Check | tuple[Check, bool]) -> tuple[Link, ...]:
     return tuple(Link(*item) if isinstance(item, tuple) else Link(item) for item in items)
 
 
-# Every message: seen before? automatic? readable at all? recent?
-_MESSAGE = ((message.not_duplicate, STOP), (message.not_automatic, STOP), (message.within_size, STOP),
-            message.recent)
+# Every message: seen before? automatic?
+_MESSAGE = ((message.not_duplicate, STOP), (message.not_automatic, STOP))
+# Then, once the sender is judged (so that a message too large to read is still never answered when its sender is
+# unauthenticated or ambiguous: SPEC 4 and 12, no backscatter) and the per-address reply limit is known: readable at
+# all? recent?
+_SIZE = ((message.within_size, STOP), message.recent)
 # Every message that would change accounts (SPEC 17: primary_user_request, permission_request,
 # new_user_notification, signatory_confirmation), after its sender is judged: dated, not a replayable copy, and
 # sent to this mailbox. Each of those chains includes this group.
@@ -47,9 +50,10 @@ CHAINS: dict[Kind, Chain] = {
         *_MESSAGE,
         sender.unambiguous,
         sender.authenticated,
+        message.reply_rate,
+        *_SIZE,
         sender.nhs_address,
         *CHANGES_ACCOUNTS,
-        message.reply_rate,
         (form.present, STOP),
         (form.within_form_limit, STOP),
         (form.readable, STOP),
@@ -71,9 +75,10 @@ CHAINS: dict[Kind, Chain] = {
         *_MESSAGE,
         sender.unambiguous,
         sender.authenticated,
+        message.reply_rate,
+        *_SIZE,
         sender.nhs_address,
         *CHANGES_ACCOUNTS,
-        message.reply_rate,
         (requests.permission_complete, STOP),
         organisation.known,
         signatory.permission_signatory,
@@ -86,6 +91,7 @@ CHAINS: dict[Kind, Chain] = {
         sender.unambiguous,
         sender.from_openexeter,
         sender.authenticated,
+        *_SIZE,
         sender.system_signature,
         *CHANGES_ACCOUNTS,
         (requests.notice_complete, STOP),
@@ -99,6 +105,7 @@ CHAINS: dict[Kind, Chain] = {
         sender.unambiguous,
         sender.authenticated,
         message.reply_rate,
+        *_SIZE,
     ), when_all_pass=Outcome.ANSWERED),
     # The named signatory's answer to our confirmation request. The shell recognises it (authenticated, from exactly
     # the address the request went to, naming a pending case) and, when every check here passes but the answer's
@@ -107,8 +114,9 @@ CHAINS: dict[Kind, Chain] = {
         *_MESSAGE,
         sender.unambiguous,
         sender.authenticated,
-        *CHANGES_ACCOUNTS,
         message.reply_rate,
+        *_SIZE,
+        *CHANGES_ACCOUNTS,
         signatory.confirmation_answer,
     ), when_all_pass=Outcome.APPROVED),
     Kind.FOLLOW_UP: Chain(_links(
@@ -116,6 +124,7 @@ CHAINS: dict[Kind, Chain] = {
         sender.unambiguous,
         sender.authenticated,
         message.reply_rate,
+        *_SIZE,
         requests.follow_up_case,
     ), when_all_pass=Outcome.FLAGGED),  # a person reads every follow-up on its case
     Kind.UNCLEAR: Chain(_links(
@@ -123,7 +132,8 @@ CHAINS: dict[Kind, Chain] = {
         sender.unambiguous,
         sender.authenticated,
         message.reply_rate,
+        *_SIZE,
         requests.understood,
     ), when_all_pass=Outcome.FLAGGED),
-    Kind.AUTOMATIC: Chain(_links(*_MESSAGE), when_all_pass=Outcome.IGNORED),
+    Kind.AUTOMATIC: Chain(_links(*_MESSAGE, *_SIZE), when_all_pass=Outcome.IGNORED),
 }

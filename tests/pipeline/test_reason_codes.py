@@ -47,7 +47,29 @@ def test_too_large_is_flagged_and_acknowledged(tmp_path: Path, signing_key: Sign
     bot = make_bot(tmp_path, f"sqlite:///{tmp_path / 'store.db'}", signing_key,
                    "[limits]\nmax_message_bytes = 4000\n")
     raw = permission_mail(bot, attachments=(("notes.txt", b"x" * 6000, "text/plain"),))
-    expect(bot.one(raw), "flagged", "message.too_large", replies=1)
+    line = bot.one(raw)
+    expect(line, "flagged", "message.too_large", replies=1)
+    assert line["replies"][0]["to"] == "priya.shah@nhs.net"
+    assert "sender.unauthenticated" not in line["reasons"]  # its signature was checked over the whole body
+
+
+def test_too_large_from_an_unauthenticated_sender_gets_no_reply(tmp_path: Path, signing_key: SigningKey) -> None:
+    """SPEC 4 and 12: anyone can write olive.oak@nhs.net in From; a message too large to read is no exception,
+    or the mailbot would mail any address on a stranger's say-so (backscatter)."""
+    bot = make_bot(tmp_path, f"sqlite:///{tmp_path / 'store.db'}", signing_key,
+                   "[limits]\nmax_message_bytes = 4000\n")
+    big = (("notes.txt", b"x" * 6000, "text/plain"),)
+    unsigned = permission_mail(bot, "olive.oak@nhs.net", sign=False, attachments=big)
+    line = bot.one(unsigned)
+    expect(line, "flagged", "message.too_large", replies=0)
+    assert "sender.unauthenticated" in line["reasons"]
+    # Signed, then a byte of the big attachment changed: the body hash no longer matches, so no reply either.
+    signed = permission_mail(bot, "olive.oak@nhs.net", attachments=big)
+    tampered = signed[:-200] + signed[-200:].replace(b"eHh4", b"eXh4", 1)
+    assert tampered != signed
+    line = bot.one(tampered)
+    expect(line, "flagged", "message.too_large", replies=0)
+    assert "sender.unauthenticated" in line["reasons"]
 
 
 def test_stale_date_is_flagged(bot: Bot) -> None:

@@ -214,6 +214,10 @@ def test_rejected_beats_flagged_and_both_are_listed() -> None:
 
 def test_message_level_checks() -> None:
     assert form_decision(size=30_000_000).reasons == ("message.too_large",)
+    assert form_decision(size=30_000_000).replies_allowed
+    stranger = form_decision(size=30_000_000, sender=Sender(authenticated=False))  # SPEC 4, 12: no backscatter
+    assert (stranger.outcome, stranger.reasons, stranger.replies_allowed) == (
+        Outcome.FLAGGED, ("sender.unauthenticated", "message.too_large"), False)
     assert form_decision(date=NOW - timedelta(days=31)).reasons == ("message.stale",)
     assert form_decision(date=NOW + timedelta(days=2)).reasons == ("message.stale",)
     assert form_decision(date=None).reasons == ("message.stale",)  # a request that changes accounts needs one
