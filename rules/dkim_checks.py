@@ -5,6 +5,11 @@ the algorithm, that From is signed, that d= is aligned with the From domain, tha
 the key size, or that no unsigned extra copy of a signed header sits beside the signed one. Those are checked here,
 before any key look-up, so a signature that could never count costs no DNS query. Keys come only through the
 injected look-up (dkimpy's own DNS is never used).
+
+dkimpy is given the header block only: the body hash is computed here, streaming over the raw message
+(rules.dkim_body), once per canonicalisation, and compared with bh= before dkimpy checks the header signature. dkimpy
+would otherwise split the whole body into lines and make several canonical copies of it (a 25 MB message cost
+over 100 MB), and a message over the size limit must be authenticated like any other (SPEC 4, 12).
 """
 
 from __future__ import annotations
@@ -15,10 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import dkim
-from dkim.canonicalization import CanonicalizationPolicy
 from dkim.crypto import parse_public_key
 from dkim.util import parse_tag_value
 
+from rules.dkim_body import BodyHash, body_hash
 from rules.domains import aligned, is_dkim_token
 from rules.raw_headers import SINGLETON_FIELDS, RawField, RawHeaders
 
@@ -80,24 +85,25 @@ class _FailsNamed(_Fails):
         self.names = names
 
 
-def check_signatures(raw: bytes, headers: RawHeaders, from_domain: str, key_lookup: KeyLookup,
+def check_signatures(headers: RawHeaders, from_domain: str, key_lookup: KeyLookup,
                      min_key_bits: int) -> list[SignatureResult]:
     """Every DKIM-Signature of the message (top first), each judged by SPEC 4's rules against FROM_DOMAIN."""
     signatures = headers.named("DKIM-Signature")
     results: list[SignatureResult] = []
     verifier: dkim.DKIM | None = None
     keys: dict[str, bytes | None | KeyLookupTemporaryError] = {}
+    bodies = _BodyHashes(headers)
     for index, field in enumerate(signatures[:MAX_SIGNATURES_CHECKED]):
         domain, selector = "?", "?"
         try:
             tags = _tags(field.unfolded)
             domain, selector = _name_tags(tags)
-            algorithm = _check_rules(tags, domain, headers, from_domain)
+            algorithm = _check_rules(tags, domain, headers, from_domain, bodies)
             record = _key_record(f"{selector}._domainkey.{domain}".lower(), key_lookup, keys)
             _check_key(record, algorithm, min_key_bits)
             if verifier is None:
-                verifier = dkim.DKIM(raw, minkey=min_key_bits)
-            _verify(verifier, index, record)
+                verifier = dkim.DKIM(headers.header_block, minkey=min_key_bits)
+            _verify(verifier, index, record, bodies.of(tags))
             results.append(SignatureResult(SignatureCheck(domain, selector, passed=True, problem=None,
                                                           signed=signed_by(tags, domain, selector))))
         except KeyLookupTemporaryError as exc:
@@ -155,7 +161,30 @@ def _name_tags(tags: dict[str, str]) -> tuple[str, str]:
     return domain.lower(), selector
 
 
-def _check_rules(tags: dict[str, str], domain: str, headers: RawHeaders, from_domain: str) -> str:
+class _BodyHashes:
+    """The message's body hash under each canonicalisation a signature names, each computed once."""
+
+    def __init__(self, headers: RawHeaders) -> None:
+        self.headers = headers
+        self.found: dict[bool, BodyHash] = {}
+
+    def of(self, tags: dict[str, str]) -> BodyHash:
+        relaxed = _body_canonicalisation(tags.get("c", "simple/simple")) == "relaxed"
+        if relaxed not in self.found:
+            self.found[relaxed] = body_hash(self.headers.raw, self.headers.body_start, relaxed=relaxed)
+        return self.found[relaxed]
+
+
+def _body_canonicalisation(c_value: str) -> str:
+    """The body half of c= ("simple" when absent, as RFC 6376 3.5 says); raises _Fails for an unknown one."""
+    parts = c_value.strip().split("/")  # case matters, as in dkimpy
+    if len(parts) > 2 or any(part not in ("simple", "relaxed") for part in parts):
+        raise _Fails("its c= names an unknown canonicalisation")
+    return parts[1] if len(parts) == 2 else "simple"
+
+
+def _check_rules(tags: dict[str, str], domain: str, headers: RawHeaders, from_domain: str,
+                 bodies: _BodyHashes) -> str:
     """The key type the signature's algorithm needs; raises _Fails for the first of our rules it breaks."""
     algorithm = tags.get("a", "").lower()
     if algorithm not in ALLOWED_ALGORITHMS:
@@ -166,7 +195,7 @@ def _check_rules(tags: dict[str, str], domain: str, headers: RawHeaders, from_do
     if not aligned(domain, from_domain):
         raise _Fails(f"its domain {domain} is not aligned with the From domain {from_domain}")
     if "l" in tags:
-        _check_length(tags["l"], tags.get("c", "simple/simple"), headers.body)
+        _check_length(tags["l"], tags, bodies)
     for name in sorted(SINGLETON_FIELDS.intersection(signed)):
         present = headers.count(name)
         if present > signed.count(name):
@@ -179,15 +208,11 @@ def _title(name: str) -> str:
     return "-".join(part.capitalize() for part in name.split("-")).replace("Id", "ID")
 
 
-def _check_length(length: str, canonicalization: str, body: bytes) -> None:
+def _check_length(length: str, tags: dict[str, str], bodies: _BodyHashes) -> None:
     """l= must cover the whole body as the signature's canonicalisation sees it: text past it is unsigned."""
     if not length.isdigit() or len(length) > 76:
         raise _Fails("its l= is not a number")
-    try:
-        policy = CanonicalizationPolicy.from_c_value(canonicalization.encode("ascii"))
-    except Exception as exc:  # noqa: BLE001 - an unknown c= value
-        raise _Fails("its c= names an unknown canonicalisation") from exc
-    if int(length) < len(policy.canonicalize_body(body)):
+    if int(length) < bodies.of(tags).length:
         raise _Fails("its l= covers only part of the body: text was added after signing")
 
 
@@ -229,12 +254,25 @@ def _check_key(record: bytes, key_type: str, min_key_bits: int) -> None:
             raise _Fails(f"its RSA key is {bits} bits, fewer than the {min_key_bits} required")
 
 
-def _verify(verifier: dkim.DKIM, index: int, record: bytes) -> None:
+def _verify(verifier: dkim.DKIM, index: int, record: bytes, body: BodyHash) -> None:
+    """Signature INDEX verifies: its bh= is BODY's hash, and dkimpy finds b= right over the signed headers."""
     def from_record(name: bytes, timeout: int = 5) -> bytes:
         return record  # already fetched through the injected look-up: dkimpy does no DNS of its own
 
     try:
-        ok = verifier.verify(idx=index, dnsfunc=from_record)
+        prepared = verifier.verify_headerprep(idx=index)  # parses and validates the tags (bh= among them)
+        if not prepared:
+            raise _Fails("it does not verify (the signature header cannot be found)")
+        sig, include_headers, signature_headers = prepared
+        try:
+            claimed = base64.b64decode(re.sub(rb"\s+", b"", sig[b"bh"]), validate=True)
+        except Exception as exc:  # noqa: BLE001 - binascii errors
+            raise _Fails("it does not verify (its bh= is not base64)") from exc
+        if claimed != body.digest:
+            raise _Fails("it does not verify (body hash mismatch)")
+        # The body is checked (above, over the raw bytes); dkimpy, which holds only the headers, checks the rest.
+        del sig[b"bh"]
+        ok = verifier.verify_sig(sig, include_headers, signature_headers[index], from_record)
     except dkim.DKIMException as exc:
         raise _Fails(f"it does not verify ({_short(str(exc))})") from exc
     if not ok:

@@ -10,7 +10,9 @@ a stray "From " line, a continuation with nothing to continue) is a defect that 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from rules.dkim_body import body_start
 
 _LINE_BREAK = re.compile(rb"\r?\n")
 _FIELD_NAME = re.compile(rb"([\x21-\x39\x3b-\x7e]+):")
@@ -43,8 +45,16 @@ class RawField:
 @dataclass(frozen=True)
 class RawHeaders:
     fields: tuple[RawField, ...]
-    body: bytes  # CRLF line endings, as dkimpy hashes it
     defects: tuple[str, ...]
+    # The whole message, not copied, and where its body begins (as dkimpy reads it): the body is hashed from there
+    # a chunk at a time (rules.dkim_body), never split into lines or copied whole.
+    raw: bytes = field(default=b"", repr=False)
+    body_start: int = 0
+
+    @property
+    def header_block(self) -> bytes:
+        """The header fields and the empty line after them, as written (a small copy: no body)."""
+        return self.raw[: self.body_start]
 
     def named(self, name: str) -> tuple[RawField, ...]:
         key = name.lower()
@@ -55,9 +65,10 @@ class RawHeaders:
 
 
 def split_message(raw: bytes) -> RawHeaders:
-    """The header fields (top to bottom), the body, and every way the header block is malformed."""
+    """The header fields (top to bottom), where the body begins, and every way the header block is malformed."""
     defects: list[str] = []
-    lines = _LINE_BREAK.split(raw)
+    start = body_start(raw)
+    lines = _LINE_BREAK.split(raw[:start])
     names: list[str] = []
     values: list[list[bytes]] = []
     i = 0
@@ -84,4 +95,4 @@ def split_message(raw: bytes) -> RawHeaders:
     fields = tuple(RawField(n, b"\r\n".join(v)) for n, v in zip(names, values, strict=True))
     if len(defects) > MAX_DEFECTS_LISTED:  # a person reads these: a few say enough
         defects[MAX_DEFECTS_LISTED:] = [f"and {len(defects) - MAX_DEFECTS_LISTED} more malformed header lines"]
-    return RawHeaders(fields=fields, body=b"\r\n".join(lines[i:]), defects=tuple(defects))
+    return RawHeaders(fields=fields, defects=tuple(defects), raw=raw, body_start=start)

@@ -86,7 +86,7 @@ def _authenticate(msg: Any, policy: AuthPolicy, key_lookup: KeyLookup) -> Sender
     problems: list[str] = []
     results: list[SignatureResult] = []
     if headers.count("DKIM-Signature"):
-        results = check_signatures(raw, headers, domain, key_lookup, policy.min_key_bits)
+        results = check_signatures(headers, domain, key_lookup, policy.min_key_bits)
     else:
         problems.append("the message has no DKIM signature")
     passing = tuple(r.check.signed for r in results if r.check.passed and r.check.signed is not None)
