@@ -18,7 +18,7 @@ from mailbot.sandbox import FormReader
 from mailbot.settings import Settings
 from mailbot.stored_case import stored_context, stored_request
 from mailbot.understanding import form_request
-from parsers.forms.reading import FormReadOptions
+from parsers.forms.options import FormReadOptions
 from parsers.message import parse_message
 from rules.outcome import decide
 from rules.requests import NOT_READ, PrimaryUserRequest

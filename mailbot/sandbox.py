@@ -3,7 +3,10 @@
 Each child runs under an address-space limit (RLIMIT_AS) and a CPU-time limit (RLIMIT_CPU, renewed per PDF since
 a warm child accumulates CPU time); the parent adds a wall-clock timeout. A child that dies, is killed by a limit
 or overruns the timeout is replaced and that PDF is "unreadable" with the reason: the parent never dies or stalls.
-Children come from the "forkserver" context (never a fork of the threaded daemon), pre-loaded with the parsers."""
+Children come from the "forkserver" context (never a fork of the threaded daemon), pre-loaded with the parsers.
+
+The daemon itself never imports the PDF libraries (only the options, as plain data): they would add some 40 MB to
+every daemon. A PDF goes to the child as raw bytes on the pipe (send_bytes: no pickled copy of it in the daemon)."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
-from parsers.forms.reading import MEMORY_PROBLEM, FormReadOptions, read_form
+from parsers.forms.options import MEMORY_PROBLEM, FormReadOptions
 from parsers.forms.result import FormReading, unreadable
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,8 @@ SIGXCPU_EXIT = -24
 
 def _child_main(conn: Connection, memory_mb: int, cpu_seconds: int) -> None:
     """A worker: read PDFs from CONN until it closes. Runs in the child process."""
+    from parsers.forms.reading import read_form  # pre-loaded by the forkserver; never in the daemon
+
     limit = memory_mb * MB
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     # Broken PDFs make pypdf and pyHanko log at length; the reading's problems say what matters.
@@ -34,7 +39,8 @@ def _child_main(conn: Connection, memory_mb: int, cpu_seconds: int) -> None:
     _, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
     while True:
         try:
-            pdf, options = conn.recv()
+            options = conn.recv()
+            pdf = conn.recv_bytes()
         except (EOFError, OSError):
             return
         usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -108,7 +114,7 @@ class FormReader:
     def pids(self) -> list[int]:
         return [w.process.pid for w in self._all if w.process.pid is not None]
 
-    def read(self, pdf: bytes, options: FormReadOptions | None = None) -> FormReading:
+    def read(self, pdf: bytes | memoryview, options: FormReadOptions | None = None) -> FormReading:
         """PDF read in a child within the limits; never raises for anything the PDF holds."""
         if len(pdf) > self.max_pdf_bytes:
             limit = f"{self.max_pdf_bytes / MB:g} MB" if self.max_pdf_bytes >= MB else f"{self.max_pdf_bytes:,} bytes"
@@ -128,12 +134,13 @@ class FormReader:
         finally:
             self._idle.put(worker)
 
-    async def read_async(self, pdf: bytes, options: FormReadOptions | None = None) -> FormReading:
+    async def read_async(self, pdf: bytes | memoryview, options: FormReadOptions | None = None) -> FormReading:
         return await asyncio.to_thread(self.read, pdf, options)
 
-    def _read_in(self, worker: _Worker, pdf: bytes, options: FormReadOptions) -> FormReading:
+    def _read_in(self, worker: _Worker, pdf: bytes | memoryview, options: FormReadOptions) -> FormReading:
         try:
-            worker.conn.send((pdf, options))
+            worker.conn.send(options)
+            worker.conn.send_bytes(pdf)
             if not worker.conn.poll(self.timeout):
                 raise _ChildLost(f"reading the PDF took longer than {self.timeout:g} seconds")
             result = worker.conn.recv()

@@ -13,7 +13,7 @@ from mailbot.dkim_keys import key_lookup_from_config
 from mailbot.sandbox import FormReader
 from mailbot.settings import message_id_domain
 from mailbot.understanding import Understander
-from parsers.forms.reading import FormReadOptions
+from parsers.forms.options import FormReadOptions
 from parsers.kinds import KindContext
 from parsers.message import MessageLimits
 from parsers.register_words import OrgEntry, UserEntry

@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,8 +18,14 @@ from store import audit
 from store.models import StaffMember, StaffSession
 
 HASHER = PasswordHasher()  # argon2id with the library's RFC 9106 "low memory" defaults
-# Verified against when the name is unknown, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so a wrong name takes as long as a wrong password. Made on first
+    use, not at import: argon2 takes 64 MB for a moment, and every mailbot process (the daemon too) imports this."""
+    return HASHER.hash(secrets.token_urlsafe(16))
+
 MIN_PASSWORD_LENGTH = 12
 
 
@@ -106,10 +113,10 @@ def check_login(session: Session, name: str, password: str, *, now: datetime,
     """
     member = staff_by_name(session, name)
     if member is None:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         return None
     if member.locked_until is not None and member.locked_until > now:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         return None
     if not _verify(member.password_hash, password) or member.disabled:
         member.failed_logins += 1

@@ -13,17 +13,9 @@ from dataclasses import dataclass
 from pypdf import PdfReader, apply_configuration
 from pypdf.generic import ArrayObject, DictionaryObject
 
+from parsers.forms.options import PdfLimits as PdfLimits  # defined with the other reading options
+
 MB = 1_000_000
-
-
-@dataclass(frozen=True)
-class PdfLimits:
-    """pypdf's Configuration limits, tightened for a two-page form (the defaults allow 75 MB a stream)."""
-
-    stream_bytes: int = 8 * MB
-    decoding_work_bytes: int = 40 * MB
-    page_tree_entries: int = 1_000
-    form_fields: int = 2_000
 
 
 @contextmanager

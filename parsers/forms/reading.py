@@ -7,7 +7,7 @@ hostile input, so the shell runs it in a child process (mailbot/sandbox.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import pypdfium2 as pdfium
@@ -17,7 +17,6 @@ from pypdf.errors import LimitReachedError
 from parsers.form_template import FIELD_NAMES, TEMPLATES
 from parsers.forms.acroform import (
     PasswordProtected,
-    PdfLimits,
     Widget,
     field_values,
     open_pdf,
@@ -41,6 +40,8 @@ from parsers.forms.labelled_words import (
 from parsers.forms.layout_fit import Fit, fit_template
 from parsers.forms.marks import Marks, find_marks, overlap
 from parsers.forms.normalise import normalise_fields, normalise_value
+from parsers.forms.options import MEMORY_PROBLEM as MEMORY_PROBLEM  # noqa: PLC0414 - still importable from here
+from parsers.forms.options import FormReadOptions
 from parsers.forms.page_objects import Drawn, drawn_objects
 from parsers.forms.page_view import Box, PageView, page_view
 from parsers.forms.page_words import page_words
@@ -49,18 +50,9 @@ from parsers.forms.result import FormReading, unreadable
 from parsers.forms.signature_box import OUR_FIELD, SignatureBox, box_from_label, signature_widget, template_box
 
 NOT_A_FORM = "not one of the published Primary User request forms"
-MEMORY_PROBLEM = "the PDF needs more memory to read than a form should"
 # A page without a title naming the form or our fields is still a form when this many of our fields' labels are
 # printed on it and it speaks of a Primary User (another NHS form asks for names and emails too).
 LABEL_QUORUM = 6
-
-
-@dataclass(frozen=True)
-class FormReadOptions:
-    ink_threshold: float = 0.01  # share of dark pixels in the signature box that counts as a signature
-    render_scale: float = 2.0  # pixels per point when the box is drawn
-    max_image_pixels: int = 25_000_000
-    limits: PdfLimits = field(default_factory=PdfLimits)
 
 
 def read_form(pdf: bytes, options: FormReadOptions | None = None) -> FormReading:

@@ -1,0 +1,27 @@
+"""How a form is read (limits and thresholds), as plain data the daemon can hold and send to the reading child
+without importing the PDF libraries: those load only in the child (mailbot.sandbox), which keeps the daemon small."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MB = 1_000_000
+MEMORY_PROBLEM = "the PDF needs more memory to read than a form should"
+
+
+@dataclass(frozen=True)
+class PdfLimits:
+    """pypdf's Configuration limits, tightened for a two-page form (the defaults allow 75 MB a stream)."""
+
+    stream_bytes: int = 8 * MB
+    decoding_work_bytes: int = 40 * MB
+    page_tree_entries: int = 1_000
+    form_fields: int = 2_000
+
+
+@dataclass(frozen=True)
+class FormReadOptions:
+    ink_threshold: float = 0.01  # share of dark pixels in the signature box that counts as a signature
+    render_scale: float = 2.0  # pixels per point when the box is drawn
+    max_image_pixels: int = 25_000_000
+    limits: PdfLimits = field(default_factory=PdfLimits)
