@@ -107,6 +107,7 @@ class LimitsSection:
     max_age_days: int = 30
     replies_per_sender_per_day: int = 10
     max_forms_per_message: int = 5
+    max_decoded_bytes: int = 26214400
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,12 @@ def _child_main(conn: Connection, memory_mb: int, cpu_seconds: int) -> None:
         conn.send(read_form(pdf, options))
 
 
+def too_big_to_read(size: int, limit: int) -> FormReading:
+    """The reading of a PDF over [forms] max_pdf_bytes (told from its size: it is not even decoded)."""
+    shown = f"{limit / MB:g} MB" if limit >= MB else f"{limit:,} bytes"
+    return unreadable(f"the PDF is {size:,} bytes, over the {shown} we read")
+
+
 class _Worker:
     def __init__(self, context: Any, memory_mb: int, cpu_seconds: int) -> None:
         self.conn, child_conn = context.Pipe()
@@ -117,8 +123,7 @@ class FormReader:
     def read(self, pdf: bytes | memoryview, options: FormReadOptions | None = None) -> FormReading:
         """PDF read in a child within the limits; never raises for anything the PDF holds."""
         if len(pdf) > self.max_pdf_bytes:
-            limit = f"{self.max_pdf_bytes / MB:g} MB" if self.max_pdf_bytes >= MB else f"{self.max_pdf_bytes:,} bytes"
-            return unreadable(f"the PDF is {len(pdf):,} bytes, over the {limit} we read")
+            return too_big_to_read(len(pdf), self.max_pdf_bytes)
         self.start()
         worker = self._idle.get()
         try:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from parsers.forms.result import FormReading
+from mailbot.sandbox import too_big_to_read
+from parsers.forms.result import FormReading, unreadable
 from parsers.guidance import Topic, guidance_topic
 from parsers.kinds import Classification, KindContext, classify, possible_forms
 from parsers.message import Attachment, MessageLimits, ParsedMessage, parse_message
@@ -63,6 +64,7 @@ class Understander:
     limits: MessageLimits
     accept_typed_signature: bool = True
     max_forms_per_message: int = 5
+    max_form_bytes: int | None = None  # a bigger PDF is not decoded at all ([forms] max_pdf_bytes)
     # The register as words for the request reader: every organisation's code and name, and one's users.
     organisations: Callable[[], tuple[OrgEntry, ...]] = field(default=lambda: ())
     users_of: Callable[[str], tuple[UserEntry, ...]] = field(default=lambda code: ())
@@ -136,12 +138,22 @@ class Understander:
     def _forms(self, parsed: ParsedMessage) -> tuple[PrimaryUserRequest, ...]:
         forms: list[PrimaryUserRequest] = []
         not_forms: list[str] = []
+        # Decoded one at a time, each handed to the sandbox and let go before the next; never past the message's
+        # decoding budget, nor when too big to read anyway.
+        budget = self.limits.max_decoded_bytes - parsed.decoded_bytes
         for index, attachment in form_attachments(parsed):  # PDFs and pictures big enough to be a scan
             name = attachment.filename or "unnamed attachment"
             if attachment.sniffed_type in IMAGE_TYPES:
                 forms.append(_picture(name, index))
                 continue
-            reading = self.read_form(attachment.data)
+            if self.max_form_bytes is not None and attachment.size > self.max_form_bytes:
+                reading = too_big_to_read(attachment.size, self.max_form_bytes)
+            elif attachment.size > budget:
+                reading = unreadable(f"not read: with it, the message's parts would decode to more than "
+                                     f"{self.limits.max_decoded_bytes:,} bytes ([limits] max_decoded_bytes)")
+            else:
+                budget -= attachment.size
+                reading = self.read_form(attachment.data)
             if reading.status == "not_a_form":
                 not_forms.append(name)
                 continue

@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.feedparser import BytesFeedParser
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
@@ -16,6 +17,7 @@ from parsers.header_guard import MAX_MIME_HEADER, shorten_mime_headers
 from parsers.headers import decode_header_value, header_date, message_id, raw_header_text, reference_ids
 from parsers.html_text import html_to_text
 from parsers.mime_body import REPORT_TYPES, WalkResult, defect_text, walk_parts
+from parsers.payload import Payload
 from parsers.quoting import split_reply
 
 # Headers a message should carry once; a second one is how some spoofing and some broken mailers show.
@@ -28,6 +30,7 @@ MAX_HEADER_BYTES = 1_048_576
 MAX_SPLIT_CHARS = 1_000_000
 MAX_HTML_CHARS = 5_000_000
 MAX_HEADERS = 1000  # real mail carries well under 200, Received lines included
+FEED_BYTES = 65536
 
 
 @dataclass(frozen=True)
@@ -35,16 +38,25 @@ class MessageLimits:
     max_bytes: int = 26_214_400  # bigger: too_large=True, headers still parsed, body/attachments not read
     max_parts: int = 200
     max_depth: int = 10
+    # At most this many bytes of a message's parts are decoded at parse time and, with its forms, at intake
+    # ([limits] max_decoded_bytes); counted at their encoded size, so a part never costs more than it says.
+    max_decoded_bytes: int = 26_214_400
 
 
 @dataclass(frozen=True)
 class Attachment:
     filename: str  # decoded, path parts and control chars stripped; "" when none
     declared_type: str  # lower-case Content-Type as declared
-    sniffed_type: str  # from the bytes (parsers.sniff), never from the name
-    size: int
-    data: bytes = field(repr=False)
+    sniffed_type: str  # from the bytes (parsers.sniff), never from the name; a big one's from its first bytes
+    size: int  # decoded
+    payload: Payload = field(repr=False)
     embedded: bool  # inline image, or part of a forwarded message/rfc822
+
+    @property
+    def data(self) -> bytes:
+        """The content, decoded now (a big attachment is a place in the raw message until asked for): hold it only
+        as long as it is needed."""
+        return self.payload.decode()
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,7 @@ class ParsedMessage:
     attachments: tuple[Attachment, ...]
     too_large: bool
     defects: tuple[str, ...]  # plain-English notes of what was wrong (for staff)
+    decoded_bytes: int = 0  # what parsing decoded (text parts, small attachments): counts towards the cap
 
     def header(self, name: str) -> str | None:
         """The first header called NAME (any case), decoded; None when there is none."""
@@ -88,7 +101,16 @@ class ParsedMessage:
 
 
 def _parse(data: bytes, headers_only: bool) -> Message:
-    return BytesParser(policy=compat32).parsebytes(data, headersonly=headers_only)
+    if headers_only:
+        return BytesParser(policy=compat32).parsebytes(data, headersonly=True)
+    # Fed a slice at a time: BytesParser.parsebytes decodes the whole message to one str and reads it through a
+    # StringIO, which holds it again at four bytes a character (over 120 MB for a 25 MB message). The feed parser
+    # gives the same tree, as parsebytes itself feeds it in pieces.
+    parser = BytesFeedParser(policy=compat32)
+    view = memoryview(data)
+    for start in range(0, len(view), FEED_BYTES):
+        parser.feed(view[start: start + FEED_BYTES].tobytes())
+    return parser.close()
 
 
 def _header_block(raw: bytes) -> bytes:
@@ -189,14 +211,15 @@ def _parse_message(raw: bytes, limits: MessageLimits) -> ParsedMessage:
 
     walked = WalkResult()
     if body_readable:
-        walked = walk_parts(msg, limits.max_parts, limits.max_depth)
+        walked = walk_parts(msg, limits.max_parts, limits.max_depth, raw=parseable,
+                            max_decoded=limits.max_decoded_bytes)
     body_text, html_only = _body_text(walked, defects)
     if len(body_text) > MAX_SPLIT_CHARS:
         defects.append(f"the text is longer than {MAX_SPLIT_CHARS:,} characters: only its start was split into new "
                        "text, quoted reply and signature")
     reply = split_reply(body_text[:MAX_SPLIT_CHARS])
     attachments = tuple(Attachment(filename=a.filename, declared_type=a.declared_type, sniffed_type=a.sniffed_type,
-                                   size=len(a.data), data=a.data, embedded=a.embedded) for a in walked.attachments)
+                                   size=a.size, payload=a.payload, embedded=a.embedded) for a in walked.attachments)
     return ParsedMessage(
         raw=raw, size=len(raw), content_hash=hashlib.sha256(raw).hexdigest(),
         headers=tuple(decoded), raw_headers=tuple(undecoded), header_defects=tuple(header_defects),
@@ -206,7 +229,7 @@ def _parse_message(raw: bytes, limits: MessageLimits) -> ParsedMessage:
         part_types=tuple(walked.part_types) or (_content_type(msg),),
         body_text=body_text, text=reply.new_text, quoted_text=reply.quoted_text, signature_text=reply.signature_text,
         html_only=html_only, attachments=attachments, too_large=too_large,
-        defects=tuple(dict.fromkeys([*header_defects, *defects, *walked.defects])),
+        defects=tuple(dict.fromkeys([*header_defects, *defects, *walked.defects])), decoded_bytes=walked.decoded_bytes,
     )
 
 

@@ -15,6 +15,7 @@ from email.policy import compat32
 
 from parsers.header_guard import shorten_mime_headers
 from parsers.headers import decode_bytes, decode_header_value, lenient_base64
+from parsers.payload import Payload, locate
 from parsers.sniff import sniff_type
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -23,6 +24,10 @@ MAX_FILENAME = 255
 # Parts that are reports about another message, not something a person wrote.
 REPORT_TYPES = frozenset({"message/delivery-status", "message/disposition-notification", "message/feedback-report",
                           "text/rfc822-headers", "message/global-delivery-status"})
+# An attachment bigger than this (undecoded) is not decoded at parse time: its place in the raw message is kept
+# (parsers.payload), its type told from its first bytes. Smaller ones are decoded at once, as it costs little.
+LAZY_FROM = 262_144
+LAZY_ENCODINGS = frozenset({"base64", "quoted-printable", "7bit", "8bit", "binary", ""})
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,8 @@ class FoundAttachment:
     filename: str
     declared_type: str
     sniffed_type: str
-    data: bytes
+    payload: Payload
+    size: int  # decoded
     embedded: bool
 
 
@@ -41,6 +47,8 @@ class WalkResult:
     html: list[str] = field(default_factory=list)
     attachments: list[FoundAttachment] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+    decoded_bytes: int = 0  # decoded so far (text parts and small attachments), against the message's cap
+    raw_position: int = 0  # where in the raw message the next big attachment is looked for
 
 
 def clean_filename(raw: str | None) -> str:
@@ -135,9 +143,13 @@ def _note_part_defects(part: Message, defects: list[str], where: str) -> None:
             defects.append(note)
 
 
-def walk_parts(message: Message, max_parts: int, max_depth: int) -> WalkResult:
-    """Body texts and attachments of MESSAGE, reading no more than MAX_PARTS parts nor deeper than MAX_DEPTH."""
+def walk_parts(message: Message, max_parts: int, max_depth: int, *, raw: bytes | None = None,
+               max_decoded: int | None = None) -> WalkResult:
+    """Body texts and attachments of MESSAGE, reading no more than MAX_PARTS parts nor deeper than MAX_DEPTH. RAW,
+    when given, is the message MESSAGE was parsed from: big attachments are then kept as places in it, not decoded.
+    No more than MAX_DECODED bytes are decoded in all."""
     result = WalkResult()
+    budget = _Budget(max_decoded)
     # (part, depth, inside a forwarded message, inside multipart/related)
     stack: list[tuple[Message, int, bool, bool]] = [(message, 0, False, False)]
     count = 0
@@ -167,8 +179,25 @@ def walk_parts(message: Message, max_parts: int, max_depth: int) -> WalkResult:
             for child in reversed(kids):  # reversed: the stack pops them in document order
                 stack.append((child, depth + 1, inner_forwarded, inner_related))
             continue
-        _leaf(part, ctype, where, forwarded, related, result)
+        _leaf(part, ctype, where, forwarded, related, result, raw, budget)
     return result
+
+
+@dataclass
+class _Budget:
+    """The decoded bytes a message may still cost; None: no limit."""
+
+    left: int | None
+
+    def allows(self, size: int, result: WalkResult, where: str) -> bool:
+        if self.left is not None and size > self.left:
+            result.defects.append(f"{where}: not read: the message's parts would decode to more than the limit "
+                                  "([limits] max_decoded_bytes)")
+            return False
+        if self.left is not None:
+            self.left -= size
+        result.decoded_bytes += size
+        return True
 
 
 def _children(part: Message, ctype: str, defects: list[str], where: str) -> list[Message]:
@@ -200,17 +229,49 @@ def _preferred_alternative(kids: list[Message]) -> list[Message]:
     return kids
 
 
-def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool, result: WalkResult) -> None:
+def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool, result: WalkResult,
+          raw: bytes | None, budget: _Budget) -> None:
     filename = _filename(part)
     disposition = _disposition(part)
-    data = _payload_bytes(part, result.defects, where)
     # A multipart part the parser could not split (no boundary) is kept as text, so nothing a person wrote is lost.
     is_text = ctype in ("text/plain", "text/html") or ctype.startswith("multipart/")
+    embedded = forwarded or (disposition == "inline" and ctype.startswith("image/")) or (
+        related and disposition != "attachment")
+    if not (is_text and not filename and disposition != "attachment" and not forwarded):
+        lazy = _in_place(part, raw, result, where)
+        if lazy is not None:  # big: its type from its first bytes, its size counted, nothing decoded
+            result.attachments.append(FoundAttachment(
+                filename=filename, declared_type=ctype, sniffed_type=sniff_type(lazy.head()), payload=lazy,
+                size=lazy.decoded_size(), embedded=embedded))
+            return
+    encoded = _encoded(part)
+    if not budget.allows(len(encoded) if encoded is not None else 0, result, where):
+        return
+    data = _payload_bytes(part, result.defects, where)
     if is_text and not filename and disposition != "attachment" and not forwarded:
         text = decode_bytes(data, _charset(part)).replace("\r\n", "\n").replace("\r", "\n")
         (result.html if ctype == "text/html" else result.plain).append(text)
         return
-    embedded = forwarded or (disposition == "inline" and ctype.startswith("image/")) or (
-        related and disposition != "attachment")
     result.attachments.append(FoundAttachment(filename=filename, declared_type=ctype, sniffed_type=sniff_type(data),
-                                              data=data, embedded=embedded))
+                                              payload=Payload.of(data), size=len(data), embedded=embedded))
+
+
+def _encoded(part: Message) -> str | None:
+    """PART's content as the parser read it (undecoded), without the stdlib's charset handling (which can raise)."""
+    payload = getattr(part, "_payload", None)  # get_payload() re-decodes 8-bit text by a charset the sender chose
+    return payload if isinstance(payload, str) else None
+
+
+def _in_place(part: Message, raw: bytes | None, result: WalkResult, where: str) -> Payload | None:
+    """PART's content as a place in RAW, when it is big and found there as the parser read it; else None."""
+    encoding = _transfer_encoding(part)
+    text = _encoded(part)
+    if raw is None or text is None or len(text) < LAZY_FROM or encoding not in LAZY_ENCODINGS:
+        return None
+    span = locate(raw, text, result.raw_position)
+    if span is None:
+        return None
+    if encoding == "base64" and DAMAGED_BASE64.search(text):
+        result.defects.append(f"{where}: damaged base64 content (read as far as it goes)")
+    result.raw_position = span[1]
+    return Payload(raw, span[0], span[1], encoding if encoding in ("base64", "quoted-printable") else "")
