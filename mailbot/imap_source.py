@@ -29,6 +29,7 @@ from store.db import transaction
 
 log = logging.getLogger(__name__)
 COMMAND_CHUNK = 500  # UIDs per command: Dovecot refuses command lines over 64 KB
+FETCH_PIECE = 4 * 1024 * 1024  # a bigger message is fetched alone, this much at a time
 
 
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
@@ -156,22 +157,41 @@ class ImapSource:
 
     def _fetch(self, client: IMAPClient, uids: list[int]) -> dict[int, bytes]:
         """The messages' bytes; one over `[limits] max_message_bytes` only up to one byte past the limit: it is
-        flagged unread anyway, and the whole of it stays in the mailbox (moved to its folder) for staff."""
+        flagged unread anyway, and the whole of it stays in the mailbox (moved to its folder) for staff.
+
+        Small messages come in one FETCH; a big one alone, in pieces of FETCH_PIECE bytes: imaplib and IMAPClient
+        hold a literal two or three times over while they read it, so a batch of 25 MB messages in one FETCH cost
+        over 150 MB for a moment."""
         limit = self.config.limits.max_message_bytes
-        sizes = client.fetch(uids, ["RFC822.SIZE"])
-        big = [u for u in uids if int(sizes.get(u, {}).get(b"RFC822.SIZE", 0)) > limit]
-        small = [u for u in uids if u not in set(big)]
+        sizes = {u: int(sizes.get(b"RFC822.SIZE", 0)) for u, sizes in client.fetch(uids, ["RFC822.SIZE"]).items()}
+        small = [u for u in uids if sizes.get(u, 0) <= min(FETCH_PIECE, limit)]
         found: dict[int, bytes] = {}
         if small:
             for uid, data in client.fetch(small, ["BODY.PEEK[]"]).items():
                 if data.get(b"BODY[]") is not None:
                     found[uid] = bytes(data[b"BODY[]"])
-        if big:
-            for uid, data in client.fetch(big, [f"BODY.PEEK[]<0.{limit + 1}>"]).items():
-                part = data.get(b"BODY[]<0>")
-                if part is not None:
-                    found[uid] = bytes(part)
+        for uid in uids:
+            if uid not in small:
+                whole = self._fetch_in_pieces(client, uid, upto=limit + 1)
+                if whole is not None:
+                    found[uid] = whole
         return found
+
+    def _fetch_in_pieces(self, client: IMAPClient, uid: int, *, upto: int) -> bytes | None:
+        """UID's first UPTO bytes, FETCH_PIECE at a time; None when the message is gone."""
+        pieces: list[bytes] = []
+        offset = 0
+        while offset < upto:
+            length = min(FETCH_PIECE, upto - offset)
+            data = client.fetch([uid], [f"BODY.PEEK[]<{offset}.{length}>"]).get(uid)
+            piece = None if data is None else data.get(f"BODY[]<{offset}>".encode())
+            if piece is None:
+                return None if offset == 0 else b"".join(pieces)
+            pieces.append(bytes(piece))
+            offset += len(piece)
+            if len(piece) < length:
+                break
+        return b"".join(pieces)
 
     def _move_all(self, client: IMAPClient, moves: dict[str, list[str]], by_key: dict[str, int]) -> int:
         moved = 0
