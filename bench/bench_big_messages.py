@@ -90,6 +90,8 @@ def through_daemon(size_mb: int, workers: int, pdf: bytes) -> tuple[float, float
             watch.sample()
         finally:
             stop(proc)
+        where = {folder: len(bench.dovecot.uids(folder)) for folder in bench.dovecot.folders() if folder != "INBOX"}
+        print(f"         {size_mb} MB messages moved to: {where}", flush=True)
         return watch.own, watch.child, spent
 
 

@@ -19,6 +19,7 @@ from email.parser import BytesHeaderParser
 
 from sqlalchemy.orm import Session
 
+from rules.dkim_body import body_start
 from store import intake
 
 
@@ -72,7 +73,7 @@ def content_hash(raw: bytes) -> str:
 
 def header_message_id(raw: bytes) -> str | None:
     """The Message-ID as written (for matching sightings only; the pipeline parses the message properly)."""
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    head = raw[:body_start(raw)]  # a slice of the header block only: split() would copy the whole body
     try:
         value = BytesHeaderParser().parsebytes(head + b"\r\n\r\n").get("Message-ID")
     except Exception:  # noqa: BLE001 - a broken header is the pipeline's to report, not ours

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -28,12 +29,27 @@ def next_reference(session: Session, year: int) -> str:
     return REFERENCE_FORMAT.format(year=year, number=number)
 
 
+BLOB_PIECE = 1 << 20
+
+
 def store_message(session: Session, *, raw: bytes, source: str, message_id: str | None, content_hash: str,
                   received_at: datetime) -> StoredMessage:
+    """The raw message as a row. On SQLite a big one is written into a blob of its size a piece at a time: bound
+    as a parameter, SQLite copies the whole value, and again into the record it builds (two more copies of a
+    25 MB message in the daemon for a moment)."""
+    driver = session.connection().connection.driver_connection
+    in_pieces = len(raw) > BLOB_PIECE and isinstance(driver, sqlite3.Connection)
     row = StoredMessage(received_at=received_at, source=source, message_id=message_id, content_hash=content_hash,
-                        size=len(raw), raw=raw)
+                        size=len(raw), raw=func.zeroblob(len(raw)) if in_pieces else raw)
     session.add(row)
     session.flush()
+    if in_pieces:
+        assert isinstance(driver, sqlite3.Connection)
+        view = memoryview(raw)
+        with driver.blobopen(StoredMessage.__tablename__, "raw", row.id) as blob:
+            for start in range(0, len(view), BLOB_PIECE):
+                blob.write(view[start:start + BLOB_PIECE])
+        session.expire(row, ["raw"])  # read back from the store if anyone asks
     return row
 
 
