@@ -4,7 +4,9 @@ the store is never locked while it runs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from mailbot.sandbox import too_big_to_read
@@ -83,10 +85,11 @@ class Understander:
         """Everything about RAW that needs no database, except its forms: see with_forms. GIVE_UP_WAITING, when
         given, says why a key look-up that fails for now is no longer waited for (the message has waited long
         enough): the sender is then judged without that key, never as authenticated."""
-        parsed = parse_message(raw, self.limits)
+        with _big_work(len(raw)):
+            parsed = parse_message(raw, self.limits)
+            sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup)
         vocabulary = self.vocabulary()
         found = classify(parsed, replace(self.kind_context, vocabulary=vocabulary))
-        sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup)
         if sender.temporary_failure and found.kind != Kind.AUTOMATIC:
             if not give_up_waiting:
                 raise TryLater("; ".join(sender.problems) or "a DKIM key look-up failed for now")
@@ -172,6 +175,21 @@ class Understander:
                                     attachment_index=index)
                  for index, a in form_attachments(parsed)]
         return tuple(forms) or _word_documents(parsed) or (PrimaryUserRequest(),)
+
+
+# Parsing a big message and hashing its body are pure Python work, so two daemon workers doing them at once gain
+# nothing (the GIL) but add their working memory together: one big message at a time. Small ones never wait.
+BIG_MESSAGE_BYTES = 4 * 1024 * 1024
+_BIG_WORK = threading.Lock()
+
+
+@contextmanager
+def _big_work(size: int) -> Iterator[None]:
+    if size < BIG_MESSAGE_BYTES:
+        yield
+        return
+    with _BIG_WORK:
+        yield
 
 
 def form_attachments(parsed: ParsedMessage) -> list[tuple[int, Attachment]]:
