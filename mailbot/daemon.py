@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import threading
 import time
 import uuid
@@ -33,7 +32,7 @@ from mailbot.confirmation_expiry import remind_and_expire
 from mailbot.connections import ConnectionProblem, open_imap, quietly_logout
 from mailbot.errors import StartupProblem
 from mailbot.health import HealthServer
-from mailbot.heartbeat import Heartbeat
+from mailbot.heartbeat import Heartbeat, this_host
 from mailbot.imap_idle import ImapIdler
 from mailbot.imap_source import ImapSource, PollReport
 from mailbot.intake_worker import IntakeWorker
@@ -53,7 +52,7 @@ POLL_RETRY_SECONDS = 5.0  # leaves room inside the 10 s a supervisor gives after
 
 
 def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    return f"{this_host()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class _Repeating:

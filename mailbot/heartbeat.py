@@ -28,6 +28,13 @@ log = logging.getLogger(__name__)
 PROCESS_STARTED = datetime.now(UTC)
 
 
+def this_host() -> str:
+    """The name this daemon gives its host: MAILBOT_HOSTNAME when set (containers whose host names are random or
+    shared), else the machine's. Daemons of one host name judge each other's processes directly (see process_gone),
+    so two machines must not share one."""
+    return os.environ.get("MAILBOT_HOSTNAME") or socket.gethostname()
+
+
 def process_gone(host: str, pid: int) -> Callable[[RunningDaemon], bool]:
     """Whether a daemon recorded on HOST (this machine, whose own process is PID) has died: its process is no
     longer there, or it had our pid before this process began. Other hosts' daemons are judged by their heartbeat
@@ -65,7 +72,7 @@ class Heartbeat:
     on_take_over: Callable[[], None] = lambda: None
     # Called when this daemon finds it was taken for dead and its claims taken over.
     on_lost: Callable[[], None] = lambda: None
-    host: str = field(default_factory=socket.gethostname)
+    host: str = field(default_factory=this_host)
     pid: int = field(default_factory=os.getpid)
     stop: threading.Event = field(default_factory=threading.Event)
 
