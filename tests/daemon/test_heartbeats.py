@@ -106,7 +106,7 @@ def test_a_live_daemon_keeps_its_claims_however_long_a_message_takes(store: sess
         slow.leave()
 
 
-def test_a_daemon_taken_for_dead_commits_nothing_for_the_claims_it_lost_and_leaves_the_rest_of_its_batch(
+def test_a_daemon_taken_for_dead_commits_nothing_for_the_claims_it_lost_and_finds_out_at_its_next_beat(
         store: sessionmaker[Session]) -> None:
     clock = Clock()
     lost: list[str] = []
@@ -200,3 +200,35 @@ def test_a_stale_threshold_shorter_than_two_heartbeats_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"\[daemon\] stale_seconds"):
         daemon_config("sqlite://", heartbeat_seconds=5, stale_seconds=6)
 
+
+
+def test_a_daemon_that_finds_its_claims_taken_over_leaves_the_rest_of_its_batch_to_the_others(
+        store: sessionmaker[Session]) -> None:
+    import threading
+
+    from mailbot.config import FoldersSection
+    from mailbot.intake_worker import IntakeWorker
+    from tests.support.daemon_setup import sample_message
+    from tests.support.simple_handler import SimpleHandler
+
+    clock = Clock()
+    handled: list[str] = []
+    inner = SimpleHandler(store)
+
+    def handler(raw, claim):  # type: ignore[no-untyped-def]
+        handled.append(claim.key)
+        # Meanwhile the others took this daemon for dead, and its heartbeat has just found out.
+        with transaction(store) as session:
+            daemons.free_claims(session, ["paused"], clock())
+        worker.claims_lost()
+        return inner(raw, claim)
+
+    worker = IntakeWorker(sessions=store, handler=handler, source="imap:INBOX", owner="paused",
+                          daemon=DaemonSection(workers=1), folders=FoldersSection(), clock=clock)
+    keys = [intake.imap_key("INBOX", 7, uid) for uid in (1, 2, 3)]
+    claimed = worker.claim(keys)
+    folders = worker.process_batch(claimed, {k: sample_message(i) for i, k in enumerate(keys)}, threading.Event())
+    assert handled == [keys[0]]  # the rest were not begun
+    assert all(folder is None for folder in folders.values())  # nothing moved: the messages are the others' now
+    with store() as session:
+        assert set(session.scalars(select(IntakeRecord.status))) == {"retry"}  # free for the others, none done
