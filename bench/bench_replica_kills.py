@@ -1,7 +1,8 @@
 """Replicas under SIGKILL (issue 17): two `mailbot run` replicas (the real pipeline) sharing one PostgreSQL store,
 as on two hosts (each its own MAILBOT_HOSTNAME and health port), N messages waiting in Dovecot, K SIGKILLs spread
 over the backlog and over both replicas, each killed replica restarted at once. Timed until every message has its
-reply accepted by the SMTP server; then checked: none lost, none answered or sent twice.
+reply accepted by the SMTP server (or shown to staff as uncertain: cut off by a kill after DATA began); then
+checked: none lost, none answered or sent twice.
 
     .venv/bin/python -m bench.bench_replica_kills [--messages 600] [--kills 10] [--store-url URL]
 
@@ -22,7 +23,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 
 from bench.common import ROOT, Bench, stop
@@ -45,6 +46,22 @@ def _replica(bench: Bench, config: Path, name: str) -> subprocess.Popen[bytes]:
 def _replies(bench: Bench) -> int:
     assert bench.smtp is not None
     return sum(1 for r in bench.smtp.messages() if b"\nIn-Reply-To:" in r.content)
+
+
+def _finished(engine: Engine, count: int) -> bool:
+    """Every message recorded, and every reply either accepted by the server or, cut off by a kill after DATA
+    began, shown to staff as uncertain (never resent)."""
+    with sessions(engine)() as session:
+        intake = Counter(session.scalars(select(IntakeRecord.status)))
+        outbox = Counter(session.scalars(select(OutboxMessage.status)))
+    return intake["done"] == count and not (outbox["pending"] or outbox["sending"] or outbox["transmitting"])
+
+
+def _all_done(engine: Engine, keys: set[str]) -> bool:
+    if not keys:
+        return True
+    with sessions(engine)() as session:
+        return set(session.scalars(select(IntakeRecord.status).where(IntakeRecord.key.in_(keys)))) == {"done"}
 
 
 def _fresh_database() -> tuple[str, str]:
@@ -88,22 +105,28 @@ def main() -> None:
             # Kills at evenly spread points of the backlog, alternating replicas.
             marks = [args.messages * (i + 1) // (args.kills + 1) for i in range(args.kills)]
             kills: list[dict[str, object]] = []
+            waiting: dict[int, tuple[set[str], float]] = {}  # kill -> (the keys it held, when)
             deadline = began + 600
             try:
-                while _replies(bench) < args.messages and time.monotonic() < deadline:
+                while not _finished(engine, args.messages) and time.monotonic() < deadline:
                     if len(kills) < len(marks) and _replies(bench) >= marks[len(kills)]:
                         name = names[len(kills) % 2]
                         victim = procs[name]
                         victim.send_signal(signal.SIGKILL)
                         victim.wait(10)
                         with sessions(engine)() as session:
-                            held = session.scalar(select(func.count()).select_from(IntakeRecord).where(
+                            held = set(session.scalars(select(IntakeRecord.key).where(
                                 IntakeRecord.status == "claimed",
-                                IntakeRecord.lease_owner.like(f"%:{victim.pid}:%")))
-                        kills.append({"replica": name, "at_reply": _replies(bench), "claims_held": held,
+                                IntakeRecord.lease_owner.like(f"%:{victim.pid}:%"))))
+                        waiting[len(kills)] = (held, time.monotonic())
+                        kills.append({"replica": name, "at_reply": _replies(bench), "claims_held": len(held),
                                       "at_seconds": round(time.monotonic() - began, 1)})
                         procs[name] = _replica(bench, config, name)  # restarted at once
-                    time.sleep(0.05)
+                    for index, (held, killed_at) in list(waiting.items()):
+                        if _all_done(engine, held):
+                            kills[index]["held_answered_after_seconds"] = round(time.monotonic() - killed_at, 1)
+                            del waiting[index]
+                    time.sleep(0.1)
                 elapsed = time.monotonic() - began
             finally:
                 for proc in procs.values():
@@ -118,11 +141,13 @@ def main() -> None:
                                   for r in bench.smtp.messages() if r.message.get("In-Reply-To"))
             print(json.dumps({
                 "messages": args.messages, "kills": len(kills), "replies_accepted": _replies(bench),
-                "seconds_until_every_reply": round(elapsed, 1),
+                "seconds_until_every_message_answered": round(elapsed, 1),
                 "messages_recorded_once": cases, "intake": dict(intake), "outbox": dict(outbox),
                 "mails_sent_twice": sum(1 for n in delivered.values() if n > 1),
                 "messages_answered_twice": sum(1 for n in in_reply_to.values() if n > 1),
-                "claims_held_at_kills": sum(int(str(k["claims_held"] or 0)) for k in kills),
+                "claims_held_at_kills": sum(int(str(k["claims_held"])) for k in kills),
+                "slowest_take_over_seconds": max((float(str(k.get("held_answered_after_seconds", 0)))
+                                                  for k in kills), default=0.0),
                 "kill_log": kills,
                 "load_average_before": [round(x, 2) for x in load_before],
                 "load_average_after": [round(x, 2) for x in load_after],
