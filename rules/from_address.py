@@ -20,6 +20,9 @@ from rules.raw_headers import RawHeaders
 AT_SIGNS = ("@", "\uff20", "\ufe6b")
 _ATEXT_ASCII = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]")
 _SPACE = " \t"
+# RFC 5322 lets comments nest without limit; no mail program writes more than a level or two, and the standard
+# library's parsers give up (RecursionError) or read another address a few hundred levels down.
+MAX_COMMENT_DEPTH = 5
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,21 @@ def parse_single_mailbox(value: str) -> tuple[str, str]:
     return _addr_spec(spec)
 
 
+def display_name(value: str) -> str:
+    """The display name written before the one address in angle brackets of a From VALUE, for greeting the
+    sender; "" when there is none or VALUE is not a single mailbox. One pass whatever the nesting (the standard
+    library's parseaddr recurses once per nested comment or group, and a From of 1,000 of them raised
+    RecursionError)."""
+    try:
+        tokens = _tokens(value)
+    except _Ambiguous:
+        return ""
+    angles = [i for i, t in enumerate(tokens) if t.kind == "angle"]
+    if len(angles) != 1:
+        return ""
+    return " ".join(" ".join(t.text.split()) for t in tokens[:angles[0]] if t.kind in ("word", "quoted")).strip()
+
+
 def _ambiguous(*problems: str) -> FromAddress:
     return FromAddress(address=None, domain=None, problems=tuple(problems))
 
@@ -167,6 +185,9 @@ def _enclosed(value: str, i: int, what: str) -> tuple[str, int]:
                 return "".join(out), i + 1
         elif ch == opener:
             depth += 1
+            if depth > MAX_COMMENT_DEPTH:
+                raise _Ambiguous(f"the From header nests comments more than {MAX_COMMENT_DEPTH} deep (mail programs "
+                                 "read such a header differently, or not at all)")
         out.append(ch)
         i += 1
     raise _Ambiguous(f"the From header has an unclosed {what}")
