@@ -184,3 +184,47 @@ def test_a_message_the_daemon_gives_up_on_becomes_an_unprocessable_case_then_goe
     assert again["reasons"] == ["sender.ambiguous"] and again["replies"] == []
     assert bot.cli("review", "retry", case.reference, "--by", "alice").status == 2
     assert [c["reference"] for c in queue(bot)] == [again["reference"]]
+
+
+def test_staff_see_the_error_and_send_the_message_through_again_once_from_the_web_page(
+        bot: Bot, the_old_fault: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    from starlette.testclient import TestClient
+
+    from mailbot.app import App
+    from mailbot.web.app import create_app
+    from store.db import transaction
+    from store.staff import add_staff
+    from tests.web.conftest import csrf_of, log_in
+
+    (failed,) = bot.process(nested_comment_mail(bot), expect_status=1)
+    app = App(load_config(bot.config))
+    with transaction(app.sessions) as session:
+        add_staff(session, "Sam Reviewer", "correct horse battery staple", now=datetime.now(UTC), by="test")
+    reference = failed["reference"]
+    try:
+        with TestClient(create_app(app), base_url="http://testserver", follow_redirects=False) as client:
+            log_in(client, "Sam Reviewer", "correct horse battery staple")
+            assert reference in client.get("/").text  # in the queue
+            page = client.get(f"/cases/{reference}")
+            assert page.status_code == 200 and "The mailbot failed on this message" in page.text
+            assert "RecursionError: maximum recursion depth exceeded" in page.text
+            assert 'id="retry-message"' in page.text
+            token = csrf_of(page.text)
+            assert client.post(f"/cases/{reference}/retry", data={}).status_code == 403  # no CSRF token: refused
+            still = client.post(f"/cases/{reference}/retry", data={"csrf_token": token})
+            assert still.status_code == 409 and "failed again" in still.text  # the fault is not mended yet
+            the_old_fault.undo()
+            done = client.post(f"/cases/{reference}/retry", data={"csrf_token": token})
+            assert done.status_code == 303
+            new_reference = done.headers["location"].split("/cases/", 1)[1].split("?", 1)[0]
+            assert new_reference != reference
+            again = client.post(f"/cases/{reference}/retry", data={"csrf_token": token})
+            assert again.status_code == 409 and "already sent through again by Sam Reviewer" in again.text
+            old_page = client.get(f"/cases/{reference}").text
+            assert f'href="/cases/{new_reference}"' in old_page and 'id="retry-message"' not in old_page
+    finally:
+        app.engine.dispose()
+    assert [c["reference"] for c in queue(bot)] == [new_reference]
+    assert bot.case(new_reference).reasons == ["sender.ambiguous"]
