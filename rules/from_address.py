@@ -113,8 +113,12 @@ def display_name(value: str) -> str:
     except _Ambiguous:
         return ""
     angles = [i for i, t in enumerate(tokens) if t.kind == "angle"]
-    if len(angles) != 1:
+    if len(angles) > 1:
         return ""
+    if not angles:  # "jane@nhs.net (Jane Smith)": the old style, the name in a comment
+        words = [t for t in tokens if t.kind != "comment"]
+        named = [t.text for t in tokens if t.kind == "comment"]
+        return " ".join(" ".join(named).split()) if len(words) == 1 else ""
     return " ".join(" ".join(t.text.split()) for t in tokens[:angles[0]] if t.kind in ("word", "quoted")).strip()
 
 

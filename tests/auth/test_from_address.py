@@ -183,6 +183,7 @@ def test_many_malformed_lines_are_summarised() -> None:
     ('"Smith, Jane (Practice Manager)" <jane.smith@nhs.net>', "Smith, Jane (Practice Manager)"),
     ("(note) Jane  Smith (x) <jane.smith@nhs.net>", "Jane Smith"),
     ("jane.smith@nhs.net", ""),
+    ("jane.smith@nhs.net (Jane  Smith)", "Jane Smith"),
     ("Jane <a@nhs.net>, Bob <b@nhs.net>", ""),
     ("g:" * 1000 + " Jane <a@nhs.net>" + ";" * 1000, ""),
     ("(" * 1000 + "x" + ")" * 1000 + " Jane <a@nhs.net>", ""),
