@@ -67,8 +67,9 @@ def single_from_address(headers: RawHeaders) -> FromAddress:
     return FromAddress(address=address, domain=domain, problems=())
 
 
-def parse_single_mailbox(value: str) -> tuple[str, str]:
-    """(address, normalised domain) of the one mailbox in a From VALUE; raises _Ambiguous."""
+def parse_single_mailbox(value: str, max_comment_depth: int | None = MAX_COMMENT_DEPTH) -> tuple[str, str]:
+    """(address, normalised domain) of the one mailbox in a From VALUE; raises _Ambiguous. MAX_COMMENT_DEPTH None
+    reads comments nested to any depth (a recipient, which nothing trusts)."""
     for ch in value:
         if ch not in _SPACE and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
             raise _Ambiguous(f"the From header holds an invisible or control character (U+{ord(ch):04X})")
@@ -78,7 +79,7 @@ def parse_single_mailbox(value: str) -> tuple[str, str]:
                 raise _Ambiguous("the From header hides an address inside an encoded word")
     except EncodedWordError as exc:
         raise _Ambiguous(f"the From header has {exc}") from exc
-    tokens = _tokens(value)
+    tokens = _tokens(value, max_comment_depth)
     angles = [t for t in tokens if t.kind == "angle"]
     if len(angles) > 1:
         raise _Ambiguous("the From header holds more than one address")
@@ -130,7 +131,7 @@ def _looks_like_address(text: str) -> bool:
     return any(at in text for at in AT_SIGNS)
 
 
-def _tokens(value: str) -> list[_Token]:
+def _tokens(value: str, max_comment_depth: int | None = MAX_COMMENT_DEPTH) -> list[_Token]:
     """VALUE split into words, quoted strings, comments and angle-bracket addresses; raises _Ambiguous on any
     special character RFC 5322 does not allow in a single mailbox."""
     tokens: list[_Token] = []
@@ -140,7 +141,7 @@ def _tokens(value: str) -> list[_Token]:
         if ch in _SPACE:
             i += 1
         elif ch == "(":
-            text, i = _enclosed(value, i, "comment")
+            text, i = _enclosed(value, i, "comment", max_comment_depth)
             tokens.append(_Token("comment", text))
         elif ch == '"':
             text, i = _enclosed(value, i, "quoted string")
@@ -170,7 +171,7 @@ def _tokens(value: str) -> list[_Token]:
     return tokens
 
 
-def _enclosed(value: str, i: int, what: str) -> tuple[str, int]:
+def _enclosed(value: str, i: int, what: str, max_depth: int | None = None) -> tuple[str, int]:
     """The text of the comment or quoted string opening at VALUE[i], escapes resolved (comments nest), and the
     index just after it."""
     opener = value[i]
@@ -189,8 +190,8 @@ def _enclosed(value: str, i: int, what: str) -> tuple[str, int]:
                 return "".join(out), i + 1
         elif ch == opener:
             depth += 1
-            if depth > MAX_COMMENT_DEPTH:
-                raise _Ambiguous(f"the From header nests comments more than {MAX_COMMENT_DEPTH} deep (mail programs "
+            if max_depth is not None and depth > max_depth:
+                raise _Ambiguous(f"the From header nests comments more than {max_depth} deep (mail programs "
                                  "read such a header differently, or not at all)")
         out.append(ch)
         i += 1

@@ -39,7 +39,7 @@ def recipients(headers: RawHeaders) -> tuple[tuple[str, str], ...]:
             continue
         for mailbox in mailboxes(text):
             try:
-                address, _domain = parse_single_mailbox(mailbox)
+                address, _domain = parse_single_mailbox(mailbox, max_comment_depth=None)
             except Exception:  # noqa: BLE001, S112 - a malformed mailbox is no address; the others still count
                 continue
             normal = normalise_address(address)
@@ -57,7 +57,7 @@ def loose_addresses(value: str) -> tuple[str, ...]:
     found: list[str] = []
     for mailbox in mailboxes(value[:MAX_FIELD_CHARS])[:MAX_ADDRESSES]:
         try:
-            address = parse_single_mailbox(mailbox)[0]
+            address = parse_single_mailbox(mailbox, max_comment_depth=None)[0]
         except Exception:  # noqa: BLE001 - not strictly one mailbox: read it as loosely as a mail program would
             address = _loose_address(mailbox)
         if "@" in address:
