@@ -41,6 +41,10 @@ def _is_try_later(exc: Exception) -> bool:
     return type(exc).__name__ == "TryLater"  # mailbot.understanding.TryLater, without importing the parsers
 
 
+class HandlingCutOff(Exception):
+    """A message whose every try ended without a result (a crash or a hang that killed the daemon each time)."""
+
+
 @dataclass
 class Triage:
     """What to do with the messages a source lists: move the finished ones, work on the claimable ones."""
@@ -152,6 +156,10 @@ class IntakeWorker:
                 with self._reading() as session:
                     earlier = intake.earlier_sighting(session, source=self.source, key=key,
                                                       message_id=message_id, content_hash=digest)
+            if attempts > self.daemon.max_attempts:  # every earlier try was cut off: the daemon died or overran
+                return self.process_failure(key, HandlingCutOff(
+                    f"handling this message was cut off {attempts - 1} times (the daemon stopped, or overran its "
+                    "lease, before finishing it)"), raw=raw, identity=(message_id, digest))
             if earlier is not None:  # e.g. after a UIDVALIDITY change: handled before, never answered again
                 with transaction(self.sessions) as session:
                     intake.complete(session, key=key, owner=self.owner, now=now, outcome=earlier.outcome or "",
