@@ -51,8 +51,7 @@ def test_a_notice_naming_an_existing_username_with_another_address_changes_nothi
 def test_a_notice_naming_an_address_another_user_holds_is_flagged(bot: Bot) -> None:
     line = bot.one(notice_mail(bot, org="A81001", username="TWHITE9", name="Tom White", email="tom.white1@nhs.net"))
     assert (line["outcome"], line["reasons"]) == ("flagged", ["notification.user_exists"]), line
-    # Found by its reason, not its place: main's notification.primary_user_only check comes after it now.
-    (failed,) = [c for c in bot.case(line["reference"]).checks if c.get("reason") == "notification.user_exists"]
+    failed = next(c for c in bot.case(line["reference"]).checks if c.get("reason") == "notification.user_exists")
     assert "TWHITE1" in failed["explanation"]  # at B82010, for staff
 
 
