@@ -36,8 +36,17 @@ def case_document(session: Session, case: Case) -> dict[str, Any]:
     if case.message is not None:
         from parsers.message import parse_message  # only when a stored message is shown
 
-        parsed = parse_message(case.message.raw)
+        try:
+            parsed = parse_message(case.message.raw)
+        except Exception as exc:  # noqa: BLE001 - a message the mailbot failed on must still be shown to staff
+            parsed = None
+            unreadable = f"the message cannot be shown ({type(exc).__name__}); its raw bytes are kept"
         message = {
+            "source": case.message.source,
+            "received_at": case.message.received_at.isoformat(),
+            "size": case.message.size,
+            "headers": [], "text": "", "quoted_text": "", "attachments": [], "defects": [unreadable],
+        } if parsed is None else {
             "source": case.message.source,
             "received_at": case.message.received_at.isoformat(),
             "size": case.message.size,
@@ -90,6 +99,12 @@ def render_case(doc: dict[str, Any]) -> str:
                    + (f"; closed by {c['closed_by']}" if c["closed_by"] else ""))
     for r in doc["reasons"]:
         out.append(f"  reason {r['code']}: {r['meaning']}")
+    failed = (doc["fields"] or {}).get("unprocessable")
+    if failed:
+        out.append(f"  error (after {failed['attempts']} attempt(s)): {failed['error']}")
+    retried = (doc["fields"] or {}).get("retried")
+    if retried:
+        out.append(f"  sent through again by {retried['by']} at {retried['at'][:16]} as {', '.join(retried['as'])}")
     msg = doc["message"]
     if msg:
         out.append("\nMessage")

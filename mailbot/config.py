@@ -411,3 +411,15 @@ def redact_url(url: str) -> str:
     if ":" in creds:
         creds = creds.split(":", 1)[0] + ":***"
     return f"{scheme}://{creds}@{host}"
+
+
+def secret_values(config: Config) -> tuple[str, ...]:
+    """Every secret the config holds (mail passwords, the OIDC client secret, the store URL's password): never
+    written into a case, a log or a child's environment."""
+    found = [config.imap.password, config.smtp.password, config.oidc.client_secret]
+    url = config.store.url
+    if "://" in url and "@" in url:
+        creds = url.split("://", 1)[1].rsplit("@", 1)[0]
+        if ":" in creds:
+            found.append(creds.split(":", 1)[1])
+    return tuple(s for s in found if s)

@@ -27,7 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.clock import utcnow
-from mailbot.config import Config
+from mailbot.config import Config, secret_values
 from mailbot.confirmation_expiry import remind_and_expire
 from mailbot.connections import ConnectionProblem, open_imap, quietly_logout
 from mailbot.errors import StartupProblem
@@ -115,7 +115,8 @@ class Daemon:
         self.worker = IntakeWorker(sessions=self.sessions, handler=self.handler, source=source_name,
                                    owner=self.owner, daemon=self.config.daemon, folders=self.config.folders,
                                    clock=self.clock,
-                                   give_up_after=timedelta(hours=self.config.auth.dns_give_up_hours))
+                                   give_up_after=timedelta(hours=self.config.auth.dns_give_up_hours),
+                                   secrets=secret_values(self.config))
         self.sender = OutboxSender(self.sessions, self.config, self.owner, self.clock, stop=self.stop)
         self.source: ImapSource | MaildirSource
         if self.config.source.kind == "imap":

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from email.utils import parseaddr
 from typing import Any
 
 from mailbot.reading_view import reading_lines
 from mailbot.understanding import permission_request
 from parsers.confirmation_answer import read_answer
 from parsers.guidance import guidance_match
-from parsers.kinds import KindContext, classify
+from parsers.kinds import KindContext, classify, from_addresses
 from parsers.message import ParsedMessage, parse_message
 from parsers.register_words import UserEntry, Vocabulary
 from parsers.request_reader import MessageText, read_in_two_passes
@@ -42,7 +41,8 @@ def explain_message(raw: bytes, context: KindContext, vocabulary: Vocabulary,
     """The explanation of RAW as one JSON-able document."""
     parsed = parse_message(raw)
     found = classify(parsed, replace(context, vocabulary=vocabulary))
-    sender = parseaddr(parsed.header("From") or "")[1].lower()
+    senders = from_addresses(parsed)
+    sender = senders[0] if len(senders) == 1 else ""
     doc: dict[str, Any] = {
         "size": parsed.size,
         "headers": [[n, v] for n, v in parsed.headers if n.lower() in SHOWN_HEADERS],

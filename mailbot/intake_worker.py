@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import DaemonSection, FoldersSection
@@ -26,6 +28,7 @@ from mailbot.message_handler import (
     header_message_id,
 )
 from mailbot.metrics import METRICS
+from mailbot.unprocessable import describe_failure, record_unprocessable, redact
 from store import intake
 from store.db import transaction
 from store.models import IntakeRecord
@@ -37,6 +40,10 @@ def _is_try_later(exc: Exception) -> bool:
     if isinstance(exc, TemporaryFailure):
         return True
     return type(exc).__name__ == "TryLater"  # mailbot.understanding.TryLater, without importing the parsers
+
+
+class HandlingCutOff(Exception):
+    """A message whose every try ended without a result (a crash or a hang that killed the daemon each time)."""
 
 
 @dataclass
@@ -63,6 +70,8 @@ class IntakeWorker:
     # How long a message whose sender cannot be judged for now (DNS) may wait from its first sighting: then it is
     # judged without the key it waits for ([auth] dns_give_up_hours).
     give_up_after: timedelta = timedelta(hours=24)
+    # The config's secrets, never written into an error kept on a record or a case (mailbot.config.secret_values).
+    secrets: tuple[str, ...] = ()
     _first_seen: dict[str, datetime] = field(default_factory=dict, init=False, repr=False)
     # Bumped when the heartbeat finds this daemon was taken for dead: claims made before then are not ours any more.
     _epoch: int = field(default=0, init=False, repr=False)
@@ -159,6 +168,10 @@ class IntakeWorker:
                 with self._reading() as session:
                     earlier = intake.earlier_sighting(session, source=self.source, key=key,
                                                       message_id=message_id, content_hash=digest)
+            if attempts > self.daemon.max_attempts:  # every earlier try was cut off: the daemon died or overran
+                return self.process_failure(key, HandlingCutOff(
+                    f"handling this message was cut off {attempts - 1} times (the daemon stopped, or overran its "
+                    "lease, before finishing it)"), raw=raw, identity=(message_id, digest))
             if earlier is not None:  # e.g. after a UIDVALIDITY change: handled before, never answered again
                 with transaction(self.sessions) as session:
                     intake.complete(session, key=key, owner=self.owner, now=now, outcome=earlier.outcome or "",
@@ -174,7 +187,7 @@ class IntakeWorker:
             if _is_try_later(exc):
                 self.wait_for_key(key, exc)
                 return None
-            return self.process_failure(key, exc)
+            return self.process_failure(key, exc, raw=raw, identity=(message_id, digest))
         METRICS.cases.labels(outcome=result.outcome).inc()
         return self.folders.for_outcome(result.outcome)
 
@@ -189,26 +202,43 @@ class IntakeWorker:
     def wait_for_key(self, key: str, exc: Exception) -> None:
         """KEY's sender cannot be judged for now (a DKIM key look-up failed): try again after a longer wait each
         time, never past give_up_after from its first sighting; not a failure of the message's own."""
-        error = f"{exc.__class__.__name__}: {exc}"
+        error = describe_failure(exc, self.secrets)
         with transaction(self.sessions) as session:
             intake.defer(session, key=key, owner=self.owner, now=self.clock(), error=error,
                          retry_after=timedelta(seconds=self.daemon.retry_seconds), give_up_after=self.give_up_after)
         log.info("%s: not decided now, will try again: %s", key, error)
 
-    def process_failure(self, key: str, exc: Exception) -> str | None:
-        """Record a failed attempt at KEY; the set-aside folder when it has now failed too often."""
+    def process_failure(self, key: str, exc: Exception, *, raw: bytes | None = None,
+                        identity: tuple[str | None, str] | None = None) -> str | None:
+        """Record a failed attempt at KEY; the set-aside folder when it has now failed too often, and then (given
+        RAW) its `message.unprocessable` case for staff, in the same transaction: nothing is dropped without a
+        case."""
         later = _is_try_later(exc)
-        error = f"{exc.__class__.__name__}: {exc}"
+        error = describe_failure(exc, self.secrets)
         with transaction(self.sessions) as session:
             status = intake.fail(session, key=key, owner=self.owner, now=self.clock(), error=error,
                                  max_attempts=self.daemon.max_attempts,
                                  retry_after=timedelta(seconds=self.daemon.retry_seconds), counts=not later)
+            if status == intake.SET_ASIDE and raw is not None:
+                message_id, digest = identity or (header_message_id(raw), content_hash(raw))
+                attempts = session.scalars(select(IntakeRecord.attempts).where(IntakeRecord.key == key)).one()
+                case = record_unprocessable(session, raw=raw, source=key, now=self.clock(), error=error,
+                                            attempts=attempts, message_id=message_id, content_hash=digest)
+                intake.attach_cases(session, key=key, case_ids=[case.id])
+                reference = case.reference
         if later:
             log.info("%s: not decided now, will try again: %s", key, error)
             return None
         METRICS.errors.labels(kind="message").inc()
-        log.error("%s: handling failed (%s): %s", key, status or "taken over", error, exc_info=exc)
-        return self.folders.set_aside if status == intake.SET_ASIDE else None
+        log.error("%s: handling failed (%s): %s\n%s", key, status or "taken over", error,
+                  redact("".join(traceback.format_exception(exc)), self.secrets))
+        if status == intake.SET_ASIDE:
+            if raw is not None:
+                METRICS.cases.labels(outcome="flagged").inc()
+                log.error("%s: set aside after %d attempts as %s (message.unprocessable)", key,
+                          self.daemon.max_attempts, reference)
+            return self.folders.set_aside
+        return None
 
     def release(self, keys: Iterable[str]) -> None:
         """Give back claims not worked on (the daemon is stopping): due again at once, no attempt counted."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -26,6 +25,7 @@ from mailbot.signatory_confirmation import Recognised, act_on_answer, recognise,
 from mailbot.understanding import Understanding
 from rules.check import CheckResult
 from rules.context import CheckContext, MessageFacts
+from rules.from_address import display_name
 from rules.outcome import Decision, decide
 from rules.reasons import Kind, Outcome
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
@@ -58,8 +58,7 @@ class CaseOutcome:
 
 
 def _sender_name(u: Understanding) -> str:
-    name, _ = parseaddr(u.parsed.header("From") or "")
-    return clean_subject(name)[:80]
+    return clean_subject(display_name(u.parsed.header("From") or ""))[:80]
 
 
 def keys_of(u: Understanding) -> list[str]:

@@ -3,51 +3,40 @@
 Each child runs under an address-space limit (RLIMIT_AS) and a CPU-time limit (RLIMIT_CPU, renewed per PDF since
 a warm child accumulates CPU time); the parent adds a wall-clock timeout. A child that dies, is killed by a limit
 or overruns the timeout is replaced and that PDF is "unreadable" with the reason: the parent never dies or stalls.
-Children come from the "forkserver" context (never a fork of the threaded daemon), pre-loaded with the parsers.
+Children are fresh interpreters (mailbot.form_reader_child), never forks of the daemon, started with an empty
+environment, no inherited descriptors and, when the daemon runs as root, as `nobody` (mailbot.child_process); they
+answer in JSON, checked field by field, so a child taken over by a PDF can neither read the daemon's secrets nor
+make the daemon run anything.
 
 The daemon itself never imports the PDF libraries (only the options, as plain data): they would add some 40 MB to
-every daemon. A PDF goes to the child as raw bytes on the pipe (send_bytes: no pickled copy of it in the daemon)."""
+every daemon. A PDF goes to the child as raw bytes on the pipe, written from the caller's own buffer (no pickled or
+joined copy of it in the daemon)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
-import multiprocessing
+import os
+import pickle
 import queue
-import resource
+import select
+import subprocess
 import threading
-from multiprocessing.connection import Connection
+import time
 from typing import Any
 
+from mailbot.child_process import child_options, python_command
+from mailbot.form_reader_child import FRAME_HEADER, frame
 from parsers.forms.options import MEMORY_PROBLEM, FormReadOptions
-from parsers.forms.result import FormReading, unreadable
+from parsers.forms.result import BadReading, FormReading, reading_from_data, unreadable
 
 log = logging.getLogger(__name__)
 MB = 1024 * 1024
-READER_MODULE = "parsers.forms.reading"
+CHILD_MODULE = "mailbot.form_reader_child"
 SIGXCPU_EXIT = -24
-
-
-def _child_main(conn: Connection, memory_mb: int, cpu_seconds: int) -> None:
-    """A worker: read PDFs from CONN until it closes. Runs in the child process."""
-    from parsers.forms.reading import read_form  # pre-loaded by the forkserver; never in the daemon
-
-    limit = memory_mb * MB
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    # Broken PDFs make pypdf and pyHanko log at length; the reading's problems say what matters.
-    logging.disable(logging.CRITICAL)
-    _, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
-    while True:
-        try:
-            options = conn.recv()
-            pdf = conn.recv_bytes()
-        except (EOFError, OSError):
-            return
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        soft = int(usage.ru_utime + usage.ru_stime) + 1 + cpu_seconds
-        resource.setrlimit(resource.RLIMIT_CPU, (soft if hard_cpu == resource.RLIM_INFINITY else min(soft, hard_cpu),
-                                                 hard_cpu))
-        conn.send(read_form(pdf, options))
+MAX_ANSWER = 16 * MB
 
 
 def too_big_to_read(size: int, limit: int) -> FormReading:
@@ -57,18 +46,76 @@ def too_big_to_read(size: int, limit: int) -> FormReading:
 
 
 class _Worker:
-    def __init__(self, context: Any, memory_mb: int, cpu_seconds: int) -> None:
-        self.conn, child_conn = context.Pipe()
-        self.process = context.Process(target=_child_main, args=(child_conn, memory_mb, cpu_seconds),
-                                       name="mailbot-form-reader", daemon=True)
-        self.process.start()
-        child_conn.close()
+    """One child and its two pipes."""
+
+    def __init__(self, memory_mb: int, cpu_seconds: int) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
+            python_command(CHILD_MODULE, str(memory_mb), str(cpu_seconds)), stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0, **child_options())
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.requests, self.answers = self.process.stdin, self.process.stdout
+        os.set_blocking(self.requests.fileno(), False)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def is_alive(self) -> bool:
+        return self.process.poll() is None
+
+    @property
+    def exitcode(self) -> int | None:
+        return self.process.returncode
+
+    def ask(self, pdf: bytes | memoryview, options: FormReadOptions, timeout: float) -> bytes:
+        """Send one PDF and wait for its answer until TIMEOUT; TimeoutError, or EOFError when the child ended.
+        Two frames: the options (a pickle), then the PDF's own bytes, written straight from PDF."""
+        deadline = time.monotonic() + timeout
+        self._write(frame(pickle.dumps(options)), deadline)
+        self._write(len(pdf).to_bytes(FRAME_HEADER, "big"), deadline)
+        self._write(pdf, deadline)
+        size = int.from_bytes(self._read(FRAME_HEADER, deadline), "big")
+        if size > MAX_ANSWER:
+            raise EOFError("an answer too large")
+        return self._read(size, deadline)
+
+    def _write(self, data: bytes | memoryview, deadline: float) -> None:
+        view = memoryview(data)
+        fd = self.requests.fileno()
+        while view:
+            _, ready, _ = select.select([], [fd], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise TimeoutError
+            try:
+                view = view[os.write(fd, view):]
+            except BlockingIOError:
+                continue
+            except (BrokenPipeError, OSError) as error:
+                raise EOFError("the child stopped reading") from error
+
+    def _read(self, size: int, deadline: float) -> bytes:
+        chunks, wanted = [], size
+        fd = self.answers.fileno()
+        while wanted:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise TimeoutError
+            chunk = os.read(fd, min(wanted, 1 << 20))
+            if not chunk:
+                raise EOFError("the child ended")
+            chunks.append(chunk)
+            wanted -= len(chunk)
+        return b"".join(chunks)
 
     def stop(self) -> None:
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join(timeout=5)
-        self.conn.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            log.warning("form reader child %s did not end after SIGKILL", self.pid)
+        for pipe in (self.requests, self.answers):
+            pipe.close()
 
 
 class FormReader:
@@ -81,8 +128,6 @@ class FormReader:
         self.memory_mb = memory_mb
         self.cpu_seconds = cpu_seconds
         self.max_pdf_bytes = max_pdf_bytes
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload([READER_MODULE])
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
@@ -118,7 +163,7 @@ class FormReader:
         self.close()
 
     def pids(self) -> list[int]:
-        return [w.process.pid for w in self._all if w.process.pid is not None]
+        return [w.pid for w in self._all]
 
     def read(self, pdf: bytes | memoryview, options: FormReadOptions | None = None) -> FormReading:
         """PDF read in a child within the limits; never raises for anything the PDF holds."""
@@ -127,7 +172,7 @@ class FormReader:
         self.start()
         worker = self._idle.get()
         try:
-            if not worker.process.is_alive():
+            if not worker.is_alive():
                 worker = self._replace(worker)
             reading = self._read_in(worker, pdf, options or FormReadOptions())
             if MEMORY_PROBLEM in reading.problems:
@@ -144,28 +189,28 @@ class FormReader:
 
     def _read_in(self, worker: _Worker, pdf: bytes | memoryview, options: FormReadOptions) -> FormReading:
         try:
-            worker.conn.send(options)
-            worker.conn.send_bytes(pdf)
-            if not worker.conn.poll(self.timeout):
-                raise _ChildLost(f"reading the PDF took longer than {self.timeout:g} seconds")
-            result = worker.conn.recv()
-        except (EOFError, OSError) as error:
-            worker.process.join(timeout=1)
-            code = worker.process.exitcode
+            answer = worker.ask(pdf, options, self.timeout)
+        except TimeoutError:
+            raise _ChildLost(f"reading the PDF took longer than {self.timeout:g} seconds") from None
+        except EOFError as error:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.process.wait(timeout=1)
+            code = worker.exitcode
             if code == SIGXCPU_EXIT:
                 raise _ChildLost(f"reading the PDF used more than {self.cpu_seconds} s of CPU time") from error
             raise _ChildLost(f"the PDF made the reading process fail (exit code {code})") from error
-        if not isinstance(result, FormReading):
-            raise _ChildLost("the reading process answered nonsense")
-        return result
+        try:
+            return reading_from_data(json.loads(answer))
+        except (ValueError, BadReading):
+            raise _ChildLost("the reading process answered nonsense") from None
 
     def _new_worker(self) -> _Worker:
-        worker = _Worker(self._context, self.memory_mb, self.cpu_seconds)
+        worker = _Worker(self.memory_mb, self.cpu_seconds)
         self._all.append(worker)
         return worker
 
     def _replace(self, worker: _Worker) -> _Worker:
-        log.warning("form reader child %s replaced (exit code %s)", worker.process.pid, worker.process.exitcode)
+        log.warning("form reader child %s replaced (exit code %s)", worker.pid, worker.exitcode)
         worker.stop()
         with self._lock:
             if worker in self._all:

@@ -37,7 +37,9 @@ def understander(config: Config, read_sessions: sessionmaker[Session]) -> Iterat
             return user_entries(session, code)
 
     options = FormReadOptions()
-    with FormReader.from_config(config.forms) as reader:
+    # Its children start at the first form read (each is a fresh interpreter: a run with no form starts none).
+    reader = FormReader.from_config(config.forms)
+    try:
         yield Understander(
             kind_context=KindContext(mailbox_address=config.mailbox.address,
                                      system_address=config.openexeter.system_address,
@@ -55,3 +57,5 @@ def understander(config: Config, read_sessions: sessionmaker[Session]) -> Iterat
             organisations=current_organisations,
             users_of=users_of,
         )
+    finally:
+        reader.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from email.utils import getaddresses
 
 from parsers.automatic import automatic_signs
 from parsers.guidance import Topic, guidance_topic
@@ -24,6 +23,7 @@ from parsers.request_reader import MessageText, RequestReading, read_request
 from parsers.sniff import IMAGE_TYPES, PDF
 from parsers.word_documents import describe, is_request_form, word_documents
 from rules.reasons import Kind
+from rules.recipients import loose_addresses
 
 # What a message asks for is said at its start; reading no further keeps hostile mail cheap.
 CLASSIFY_CHARS = 65_536
@@ -65,12 +65,13 @@ class Classification:
 
 def from_addresses(msg: ParsedMessage) -> tuple[str, ...]:
     """Every address in every From header, lower-case. Read from the undecoded value: an address is never inside
-    an encoded word, and decoding first would let a display name smuggle one in."""
-    try:
-        pairs = getaddresses([value for name, value in msg.raw_headers if name.lower() == "from"])
-    except Exception:  # noqa: BLE001 - getaddresses has raised on hostile input in some Python releases
-        return ()
-    return tuple(addr.strip().lower() for _, addr in pairs if "@" in addr)
+    an encoded word, and decoding first would let a display name smuggle one in. Read in one pass whatever the
+    nesting (the standard library's getaddresses recursed once per nested comment or group)."""
+    found: list[str] = []
+    for name, value in msg.raw_headers:
+        if name.lower() == "from":
+            found.extend(loose_addresses(value))
+    return tuple(found)
 
 
 def _follow_up_reference(msg: ParsedMessage, ctx: KindContext) -> tuple[str, str] | None:

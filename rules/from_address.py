@@ -20,6 +20,9 @@ from rules.raw_headers import RawHeaders
 AT_SIGNS = ("@", "\uff20", "\ufe6b")
 _ATEXT_ASCII = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]")
 _SPACE = " \t"
+# RFC 5322 lets comments nest without limit; no mail program writes more than a level or two, and the standard
+# library's parsers give up (RecursionError) or read another address a few hundred levels down.
+MAX_COMMENT_DEPTH = 5
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,9 @@ def single_from_address(headers: RawHeaders) -> FromAddress:
     return FromAddress(address=address, domain=domain, problems=())
 
 
-def parse_single_mailbox(value: str) -> tuple[str, str]:
-    """(address, normalised domain) of the one mailbox in a From VALUE; raises _Ambiguous."""
+def parse_single_mailbox(value: str, max_comment_depth: int | None = MAX_COMMENT_DEPTH) -> tuple[str, str]:
+    """(address, normalised domain) of the one mailbox in a From VALUE; raises _Ambiguous. MAX_COMMENT_DEPTH None
+    reads comments nested to any depth (a recipient, which nothing trusts)."""
     for ch in value:
         if ch not in _SPACE and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
             raise _Ambiguous(f"the From header holds an invisible or control character (U+{ord(ch):04X})")
@@ -75,7 +79,7 @@ def parse_single_mailbox(value: str) -> tuple[str, str]:
                 raise _Ambiguous("the From header hides an address inside an encoded word")
     except EncodedWordError as exc:
         raise _Ambiguous(f"the From header has {exc}") from exc
-    tokens = _tokens(value)
+    tokens = _tokens(value, max_comment_depth)
     angles = [t for t in tokens if t.kind == "angle"]
     if len(angles) > 1:
         raise _Ambiguous("the From header holds more than one address")
@@ -100,6 +104,25 @@ def parse_single_mailbox(value: str) -> tuple[str, str]:
     return _addr_spec(spec)
 
 
+def display_name(value: str) -> str:
+    """The display name written before the one address in angle brackets of a From VALUE, for greeting the
+    sender; "" when there is none or VALUE is not a single mailbox. One pass whatever the nesting (the standard
+    library's parseaddr recurses once per nested comment or group, and a From of 1,000 of them raised
+    RecursionError)."""
+    try:
+        tokens = _tokens(value)
+    except _Ambiguous:
+        return ""
+    angles = [i for i, t in enumerate(tokens) if t.kind == "angle"]
+    if len(angles) > 1:
+        return ""
+    if not angles:  # "jane@nhs.net (Jane Smith)": the old style, the name in a comment
+        words = [t for t in tokens if t.kind != "comment"]
+        named = [t.text for t in tokens if t.kind == "comment"]
+        return " ".join(" ".join(named).split()) if len(words) == 1 else ""
+    return " ".join(" ".join(t.text.split()) for t in tokens[:angles[0]] if t.kind in ("word", "quoted")).strip()
+
+
 def _ambiguous(*problems: str) -> FromAddress:
     return FromAddress(address=None, domain=None, problems=tuple(problems))
 
@@ -108,7 +131,7 @@ def _looks_like_address(text: str) -> bool:
     return any(at in text for at in AT_SIGNS)
 
 
-def _tokens(value: str) -> list[_Token]:
+def _tokens(value: str, max_comment_depth: int | None = MAX_COMMENT_DEPTH) -> list[_Token]:
     """VALUE split into words, quoted strings, comments and angle-bracket addresses; raises _Ambiguous on any
     special character RFC 5322 does not allow in a single mailbox."""
     tokens: list[_Token] = []
@@ -118,7 +141,7 @@ def _tokens(value: str) -> list[_Token]:
         if ch in _SPACE:
             i += 1
         elif ch == "(":
-            text, i = _enclosed(value, i, "comment")
+            text, i = _enclosed(value, i, "comment", max_comment_depth)
             tokens.append(_Token("comment", text))
         elif ch == '"':
             text, i = _enclosed(value, i, "quoted string")
@@ -148,7 +171,7 @@ def _tokens(value: str) -> list[_Token]:
     return tokens
 
 
-def _enclosed(value: str, i: int, what: str) -> tuple[str, int]:
+def _enclosed(value: str, i: int, what: str, max_depth: int | None = None) -> tuple[str, int]:
     """The text of the comment or quoted string opening at VALUE[i], escapes resolved (comments nest), and the
     index just after it."""
     opener = value[i]
@@ -167,6 +190,9 @@ def _enclosed(value: str, i: int, what: str) -> tuple[str, int]:
                 return "".join(out), i + 1
         elif ch == opener:
             depth += 1
+            if max_depth is not None and depth > max_depth:
+                raise _Ambiguous(f"the From header nests comments more than {max_depth} deep (mail programs "
+                                 "read such a header differently, or not at all)")
         out.append(ch)
         i += 1
     raise _Ambiguous(f"the From header has an unclosed {what}")

@@ -66,6 +66,10 @@ _ALL: tuple[Reason, ...] = (
        "The message was not sent to this mailbox (its address, or an alias, is not in To or Cc): it may be "
        "someone else's mail passed on.",
        "Your message was not addressed to this mailbox; a member of staff will look at it."),
+    _r("message.unprocessable", Outcome.FLAGGED,
+       "The mailbot failed on this message [daemon] max_attempts times (the error is kept on the case). Once the "
+       "fault is mended, send it through again; or read it and close it.",
+       "Your message could not be handled automatically; a member of staff will look at it.", replies=False),
     _r("message.too_many_forms", Outcome.FLAGGED,
        "More form attachments than [limits] max_forms_per_message; none was read.",
        "Your message carries more forms than we read automatically from one message; a member of staff will "

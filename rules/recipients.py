@@ -39,7 +39,7 @@ def recipients(headers: RawHeaders) -> tuple[tuple[str, str], ...]:
             continue
         for mailbox in mailboxes(text):
             try:
-                address, _domain = parse_single_mailbox(mailbox)
+                address, _domain = parse_single_mailbox(mailbox, max_comment_depth=None)
             except Exception:  # noqa: BLE001, S112 - a malformed mailbox is no address; the others still count
                 continue
             normal = normalise_address(address)
@@ -48,6 +48,49 @@ def recipients(headers: RawHeaders) -> tuple[tuple[str, str], ...]:
             if len(found) >= MAX_ADDRESSES:
                 return tuple(found)
     return tuple(found)
+
+
+def loose_addresses(value: str) -> tuple[str, ...]:
+    """Every address an address list VALUE names, read leniently (as a mail program would show them, for
+    recognising who a message is from, never for trusting it), lower-case. One pass per mailbox, no recursion:
+    nested comments, quotes and groups of any depth cost linear time and never raise."""
+    found: list[str] = []
+    for mailbox in mailboxes(value[:MAX_FIELD_CHARS])[:MAX_ADDRESSES]:
+        try:
+            address = parse_single_mailbox(mailbox, max_comment_depth=None)[0]
+        except Exception:  # noqa: BLE001 - not strictly one mailbox: read it as loosely as a mail program would
+            address = _loose_address(mailbox)
+        if "@" in address:
+            found.append(address.strip().lower())
+    return tuple(found)
+
+
+def _loose_address(mailbox: str) -> str:
+    """The text in the last angle brackets of MAILBOX outside comments and quotes, else MAILBOX without its
+    comments and quotes."""
+    outside: list[str] = []
+    quoted, comment, escaped = False, 0, False
+    for ch in mailbox:
+        if escaped:
+            escaped = False
+        elif ch == "\\" and (quoted or comment):
+            escaped = True
+        elif quoted:
+            quoted = ch != '"'
+        elif comment:
+            comment += {"(": 1, ")": -1}.get(ch, 0)
+        elif ch == '"':
+            quoted = True
+        elif ch == "(":
+            comment = 1
+        else:
+            outside.append(ch)
+    text = "".join(outside)
+    start = text.rfind("<")
+    if start >= 0:
+        end = text.find(">", start)
+        return text[start + 1:end if end >= 0 else len(text)].strip()
+    return "".join(text.split())
 
 
 def mailboxes(value: str) -> list[str]:

@@ -122,6 +122,12 @@ def fail(session: Session, *, key: str, owner: str, now: datetime, error: str, m
     return record.status
 
 
+def attach_cases(session: Session, *, key: str, case_ids: Iterable[int]) -> None:
+    """Record the case(s) a set-aside message was given (its `message.unprocessable` case)."""
+    session.execute(update(IntakeRecord).where(IntakeRecord.key == key).values(case_ids=list(case_ids))
+                    .execution_options(synchronize_session=False))
+
+
 def defer(session: Session, *, key: str, owner: str, now: datetime, error: str, retry_after: timedelta,
           give_up_after: timedelta) -> str:
     """Record that the message cannot be judged for now (a key look-up failed): back to RETRY, not counted

@@ -2,8 +2,9 @@
 
 The store is changed and replies are written to the outbox (not sent); one JSON object a line per case. With
 --dry-run everything happens in one transaction that is rolled back at the end, so later files see what earlier
-ones would have done. A message whose sender cannot be judged now (DNS) is named on stderr and not recorded; the
-exit status is then 1.
+ones would have done. A message whose sender cannot be judged now (DNS) is named on stderr and not recorded; a
+message the mailbot fails on is recorded as a `message.unprocessable` case (its error on stderr and on the case,
+never a traceback); either way the exit status is then 1.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     app = App.from_args(args)
     files = _read_all(args.files)  # every file is readable before anything is recorded
     settings = settings_from(app.config)
-    deferred = 0
+    deferred = failed = 0
     with understander(app.config, app.read_sessions) as understand, app.sessions() as session:
         dry_run = session.begin() if args.dry_run else None  # one transaction for the whole run, rolled back
         for name, raw in files:
@@ -81,11 +82,43 @@ def run(args: argparse.Namespace) -> int:
                 deferred += 1
                 print(f"{name}: not decided now, try again later: {exc}", file=sys.stderr)
                 continue
+            except Exception as exc:  # noqa: BLE001 - a fault of ours on one message: a case for staff, no traceback
+                failed += 1
+                line = _unprocessable(app, session if dry_run is not None else None, name, raw, source, exc)
+                print(f"{name}: handling failed ({line['error']}); recorded as {line['reference']} "
+                      "(message.unprocessable) for staff to send through again", file=sys.stderr)
+                del line["error"]
+                _show(line, args.json)
+                continue
             for case in cases:
                 _show(_line(name, case), args.json)
         if dry_run is not None:
             dry_run.rollback()
-    return 1 if deferred else 0
+    return 1 if deferred or failed else 0
+
+
+def _unprocessable(app: App, dry_run: Session | None, name: str, raw: bytes, source: str,
+                   exc: Exception) -> dict[str, object]:
+    """Record RAW as a `message.unprocessable` case (in the dry run's transaction when there is one); its line."""
+    from mailbot.config import secret_values
+    from mailbot.message_handler import content_hash, header_message_id
+    from mailbot.unprocessable import REASON, describe_failure, record_unprocessable
+    from store.db import transaction
+
+    error = describe_failure(exc, secret_values(app.config))
+    message_id = header_message_id(raw)
+
+    def record(session: Session) -> dict[str, object]:
+        case = record_unprocessable(session, raw=raw, source=source, now=utcnow(), error=error, attempts=1,
+                                    message_id=message_id, content_hash=content_hash(raw))
+        return {"file": name, "message_id": message_id, "reference": case.reference, "kind": case.kind,
+                "outcome": case.outcome, "reasons": [REASON], "changes": [], "replies": [], "error": error}
+
+    if dry_run is not None:
+        with dry_run.begin_nested():
+            return record(dry_run)
+    with transaction(app.sessions) as session:
+        return record(session)
 
 
 def _rehearse(session: Session, understand: Understander, raw: bytes, source: str,

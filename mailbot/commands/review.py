@@ -1,4 +1,4 @@
-"""`mailbot review list|show|approve|reject|close|resend|note`: the review queue from the command line (SPEC 13),
+"""`mailbot review list|show|approve|reject|close|resend|retry|note`: the review queue from the command line (SPEC 13),
 and the cases waiting for a signatory's confirmation (SPEC 17)."""
 
 from __future__ import annotations
@@ -59,6 +59,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     resend.add_argument("reference", metavar="REF")
     resend.add_argument("--by", required=True, metavar="NAME")
     resend.set_defaults(handler=run_resend)
+
+    retry = actions.add_parser("retry", help="send a message the mailbot failed on (message.unprocessable) through "
+                                             "again, once the fault is mended")
+    retry.add_argument("reference", metavar="REF")
+    retry.add_argument("--by", required=True, metavar="NAME")
+    retry.add_argument("--json", action="store_true", help="one JSON object a line per new case, as `process`")
+    retry.set_defaults(handler=run_retry)
 
     note = actions.add_parser("note", help="add a note to a case")
     note.add_argument("reference", metavar="REF")
@@ -177,6 +184,26 @@ def run_resend(args: argparse.Namespace) -> int:
         address = review.resend_confirmation(session, args.reference, by=args.by, now=utcnow(),
                                              settings=settings_from(app.config))
     print(f"{args.reference}: confirmation request sent again to {address} by {args.by}; the wait starts again.")
+    return 0
+
+
+def run_retry(args: argparse.Namespace) -> int:
+    from mailbot.config import secret_values
+    from mailbot.send_again import retry
+    from mailbot.services import understander
+
+    app = App.from_args(args)
+    with understander(app.config, app.read_sessions) as understand:
+        cases = retry(app.sessions, understand, args.reference, by=args.by, now=utcnow(),
+                      settings=settings_from(app.config), secrets=secret_values(app.config))
+    for case in cases:
+        line = {"reference": case.reference, "kind": case.kind, "outcome": case.outcome, "reasons": case.reasons,
+                "changes": case.changes, "replies": case.replies, "sent_through_from": args.reference.upper()}
+        if args.json:
+            print(json.dumps(line, ensure_ascii=False))
+        else:
+            print(f"{args.reference.upper()} sent through again by {args.by}: {case.reference} {case.kind} "
+                  f"{case.outcome} ({', '.join(case.reasons) or '-'})")
     return 0
 
 

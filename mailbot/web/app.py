@@ -48,6 +48,7 @@ def routes(nhsuk: Path | None) -> list[BaseRoute]:
         Route("/cases/{reference}/close", case_actions.close_case, methods=["POST"]),
         Route("/cases/{reference}/resend", case_actions.resend_confirmation, methods=["POST"]),
         Route("/cases/{reference}/note", case_actions.add_note, methods=["POST"]),
+        Route("/cases/{reference}/retry", case_actions.retry_message, methods=["POST"]),
         Route("/outbox", outbox_pages.outbox_view, methods=["GET"]),
         Route("/outbox/{message_id:int}", outbox_pages.outbox_message_view, methods=["GET"]),
         Route("/register", register_pages.search, methods=["GET"]),

@@ -1,6 +1,6 @@
 """What staff do to a case from its page: approve (correcting fields, with a preview of what would change first),
-reject (a reason template plus free text, with a preview of the reply), close without a reply, add a note, and
-send a signatory's confirmation request again.
+reject (a reason template plus free text, with a preview of the reply), close without a reply, add a note,
+send a signatory's confirmation request again, and send a message the mailbot failed on through again.
 
 Each goes through mailbot.review with by=the logged-in staff member, which audits it with who and when.
 """
@@ -156,6 +156,24 @@ def _resend(request: Request, staff: Staff, form: FormData | None) -> Response:
     return _done(reference, "resent")
 
 
+def _retry(request: Request, staff: Staff, form: FormData | None) -> Response:
+    """Send a message the mailbot failed on through again; then show the new case."""
+    from mailbot.config import secret_values
+    from mailbot.send_again import retry
+    from mailbot.services import understander
+
+    state = web_state(request)
+    reference = request.path_params["reference"]
+    config = state.app.config
+    try:
+        with understander(config, state.app.read_sessions) as understand:
+            cases = retry(state.app.sessions, understand, reference, by=staff.name, now=state.clock(),
+                          settings=state.settings, secrets=secret_values(config))
+    except review.ReviewError as exc:
+        return _with_error(request, staff, str(exc))
+    return _done(cases[0].reference if cases else reference, "retried")
+
+
 def _note(request: Request, staff: Staff, form: FormData | None) -> Response:
     assert form is not None
     state = web_state(request)
@@ -175,3 +193,4 @@ reject_confirm = staff_only(_reject_confirm)
 close_case = staff_only(_close)
 resend_confirmation = staff_only(_resend)
 add_note = staff_only(_note)
+retry_message = staff_only(_retry)

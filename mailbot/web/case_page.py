@@ -14,6 +14,7 @@ from starlette.responses import Response
 from mailbot.case_view import case_document
 from mailbot.deferred_forms import read_unread_form
 from mailbot.review import ReviewError, resendable
+from mailbot.unprocessable import retryable
 from mailbot.web.pdf_image import PageImageError, render_first_page
 from mailbot.web.security import Staff, staff_only
 from mailbot.web.state import web_state
@@ -46,6 +47,7 @@ DONE = {
     "rejected_no_reply": "The case was rejected. No reply was sent: the sender could not be confirmed.",
     "closed": "The case was closed without a reply.",
     "noted": "Your note was added to the history.",
+    "retried": "The message was sent through again, from the start: this is the case it made now.",
     "resent": "The confirmation request was sent again to the signatory's address on record; their wait starts "
               "again.",
 }
@@ -105,6 +107,9 @@ def case_context(request: Request, staff: Staff, reference: str) -> dict[str, An
                 "confirmation_status": CONFIRMATION_STATUS.get((confirmation or {}).get("status", ""), ""),
                 "resendable": confirmation is not None and resendable(case.outcome, case.needs_review,
                                                                       confirmation["status"]),
+                "unprocessable": (case.fields or {}).get("unprocessable"),
+                "retried": (case.fields or {}).get("retried"),
+                "retryable": retryable(case),
                 "fields": correctable_fields(case), "templates": reject_templates(case),
                 "form_index": form_attachment_index(document), "done": DONE.get(request.query_params.get("done", "")),
                 "error": None}

@@ -1,5 +1,7 @@
 """Page 1 of a PDF attachment as a PNG, drawn by PDFium in a child process under CPU, memory and time limits:
-a hostile PDF can at worst fail to show, never take the web server down (a PDF bomb made PDFium use 2 GB)."""
+a hostile PDF can at worst fail to show, never take the web server down (a PDF bomb made PDFium use 2 GB). The
+child is a fresh interpreter with an empty environment and no inherited descriptors, and gives up root for
+`nobody` before it reads the PDF (mailbot.child_process): the web server's secrets are not there to take."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import sys
 from collections import OrderedDict
 from threading import Lock
 
+from mailbot.child_process import child_options, python_command
+
 MAX_PDF_BYTES = 25 * 1024 * 1024
 MEMORY_LIMIT = 768 * 1024 * 1024
 CPU_SECONDS = 10
@@ -19,6 +23,7 @@ TARGET_WIDTH_PX = 900
 _CACHE: OrderedDict[str, bytes] = OrderedDict()
 _CACHE_SIZE = 32
 _LOCK = Lock()
+CHILD_MODULE = "mailbot.web.pdf_image"
 
 
 class PageImageError(Exception):
@@ -35,8 +40,8 @@ def render_first_page(pdf: bytes) -> bytes:
             _CACHE.move_to_end(key)
             return _CACHE[key]
     try:
-        done = subprocess.run([sys.executable, "-m", "mailbot.web.pdf_image"], input=pdf, capture_output=True,
-                              timeout=WALL_SECONDS, check=False)
+        done = subprocess.run(python_command(CHILD_MODULE), input=pdf, capture_output=True,  # noqa: S603
+                              timeout=WALL_SECONDS, check=False, **child_options())
     except subprocess.TimeoutExpired:
         raise PageImageError("drawing it took too long") from None
     if done.returncode != 0 or not done.stdout.startswith(b"\x89PNG"):
@@ -49,11 +54,15 @@ def render_first_page(pdf: bytes) -> bytes:
 
 
 def _child() -> int:
-    # Limits first, before PDFium is even loaded.
+    # Limits first, before PDFium is even loaded; root given up before the PDF is read.
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
     import pypdfium2 as pdfium
 
+    from mailbot.child_process import drop_privileges, preload_for_reading
+
+    preload_for_reading()
+    drop_privileges()
     data = sys.stdin.buffer.read(MAX_PDF_BYTES + 1)
     pdf = pdfium.PdfDocument(data)
     pdf.init_forms()  # so filled-in form fields are drawn too

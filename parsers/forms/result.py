@@ -59,3 +59,79 @@ class FormReading:
 
 def unreadable(problem: str) -> FormReading:
     return FormReading(status="unreadable", problems=(problem,))
+
+
+def reading_as_data(reading: FormReading) -> dict[str, Any]:
+    """READING as JSON-ready data: what a sandbox child sends back (never a pickle, which its parent would have to
+    trust), read again by reading_from_data."""
+    data = {f: getattr(reading, f) for f in FormReading.__dataclass_fields__}
+    data["field_reads"] = {name: {"value": r.value, "how": r.how, "confidence": r.confidence,
+                                  "label_box": r.label_box, "value_box": r.value_box, "unsure": r.unsure}
+                           for name, r in reading.field_reads.items()}
+    return data
+
+
+class BadReading(ValueError):
+    """Data that is not a form reading (a child that was taken over, or broke)."""
+
+
+def _of(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float, (int, float))):
+        raise BadReading(f"{what} is not {kind}")
+    return value
+
+
+def _text(value: Any, what: str) -> str:
+    return str(_of(value, str, what))
+
+
+def _number(value: Any, what: str) -> float:
+    return float(_of(value, (int, float), what))
+
+
+def _box(value: Any, what: str) -> Box | None:
+    if value is None:
+        return None
+    items = _of(value, (list, tuple), what)
+    if len(items) != 4:
+        raise BadReading(f"{what} is not a box")
+    x0, y0, x1, y1 = (_number(v, what) for v in items)
+    return (x0, y0, x1, y1)
+
+
+def _texts(value: Any, what: str) -> dict[str, str]:
+    return {_text(k, what): _text(v, what) for k, v in _of(value, dict, what).items()}
+
+
+def reading_from_data(data: Any) -> FormReading:
+    """The FormReading DATA describes, every value's type checked; BadReading when it is anything else."""
+    d = _of(data, dict, "the reading")
+    if set(d) != set(FormReading.__dataclass_fields__):
+        raise BadReading("the reading has other fields than a FormReading")
+    reads = {}
+    for name, r in _of(d["field_reads"], dict, "field_reads").items():
+        r = _of(r, dict, "a field read")
+        confidence = r.get("confidence")
+        reads[_text(name, "a field name")] = ReadValue(
+            value=_text(r.get("value"), "a value"), how=_text(r.get("how"), "how"),
+            confidence=None if confidence is None else _number(confidence, "confidence"),
+            label_box=_box(r.get("label_box"), "label_box"), value_box=_box(r.get("value_box"), "value_box"),
+            unsure=bool(_of(r.get("unsure"), bool, "unsure")))
+    size = d["page_size"]
+    if size is not None:
+        size = _of(size, (list, tuple), "page_size")
+        if len(size) != 2:
+            raise BadReading("page_size is not a width and a height")
+        size = (_number(size[0], "page_size"), _number(size[1], "page_size"))
+    return FormReading(
+        status=_text(d["status"], "status"),
+        form_type=None if d["form_type"] is None else _text(d["form_type"], "form_type"),
+        fields=_texts(d["fields"], "fields"), method=_text(d["method"], "method"),
+        digital=_text(d["digital"], "digital"), mark_over_box=bool(_of(d["mark_over_box"], bool, "mark_over_box")),
+        mark_how=_text(d["mark_how"], "mark_how"), typed_name=_text(d["typed_name"], "typed_name"),
+        box_ink_ratio=_number(d["box_ink_ratio"], "box_ink_ratio"),
+        problems=tuple(_text(p, "a problem") for p in _of(d["problems"], (list, tuple), "problems")),
+        field_reads=reads, signature_page=int(_of(d["signature_page"], int, "signature_page")),
+        signature_box=_box(d["signature_box"], "signature_box"),
+        signature_box_from=_text(d["signature_box_from"], "signature_box_from"), page_size=size,
+        page_turn=int(_of(d["page_turn"], int, "page_turn")))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rules.from_address import single_from_address
+from rules.from_address import display_name, single_from_address
 from rules.raw_headers import split_message
+from rules.recipients import loose_addresses
 
 
 def from_of(raw: bytes) -> tuple[str | None, str | None, tuple[str, ...]]:
@@ -26,6 +27,7 @@ def header(value: str) -> bytes:
     ("Dr. J. Smith <jane.smith@nhs.net>", "jane.smith@nhs.net"),
     ("jane.smith@nhs.net (Jane Smith)", "jane.smith@nhs.net"),
     ("jane.smith@nhs.net (Jane (Practice Manager) Smith)", "jane.smith@nhs.net"),
+    ("(((((five))))) jane.smith@nhs.net", "jane.smith@nhs.net"),
     ('"Smith \\"JJ\\" (Dr)" <jane.smith@nhs.net>', "jane.smith@nhs.net"),
     ("=?utf-8?q?Sin=C3=A9ad_O=27Brien?= <sinead.obrien@nhs.net>", "sinead.obrien@nhs.net"),
     ("=?iso-8859-1?b?U2lu6WFk?= <s@nhs.net>", "s@nhs.net"),
@@ -87,6 +89,9 @@ def test_folded_from_header_is_read() -> None:
     ("\u202eten.shn@enaj\u202c <evil@example.com>", "invisible or control character"),
     ("Jane\u200b <jane@nhs.net>", "invisible or control character"),
     ("< jane@nhs.net >", "malformed"),
+    ("(" * 6 + "x" + ")" * 6 + " jane@nhs.net", "nests comments more than 5 deep"),
+    ("(" * 1000 + "x" + ")" * 1000 + " jane@nhs.net", "nests comments more than 5 deep"),
+    ("(" + '"(' * 1000 + "x" + ')"' * 1000 + ") evil@example.com", "nests comments more than 5 deep"),
 ])
 def test_tricks_and_defects_are_ambiguous(value: str, problem: str) -> None:
     address, domain, problems = from_of(header(value))
@@ -171,3 +176,30 @@ def test_many_malformed_lines_are_summarised() -> None:
     raw = b"From: a@nhs.net\r\n" + b"not a header\r\n" * 1000 + b"\r\nbody"
     _, _, problems = from_of(raw)
     assert len(problems) == 6 and problems[-1].endswith("and 995 more malformed header lines")
+
+
+@pytest.mark.parametrize(("value", "name"), [
+    ("Jane Smith <jane.smith@nhs.net>", "Jane Smith"),
+    ('"Smith, Jane (Practice Manager)" <jane.smith@nhs.net>', "Smith, Jane (Practice Manager)"),
+    ("(note) Jane  Smith (x) <jane.smith@nhs.net>", "Jane Smith"),
+    ("jane.smith@nhs.net", ""),
+    ("jane.smith@nhs.net (Jane  Smith)", "Jane Smith"),
+    ("Jane <a@nhs.net>, Bob <b@nhs.net>", ""),
+    ("g:" * 1000 + " Jane <a@nhs.net>" + ";" * 1000, ""),
+    ("(" * 1000 + "x" + ")" * 1000 + " Jane <a@nhs.net>", ""),
+])
+def test_the_display_name_is_read_in_one_pass_at_any_depth(value: str, name: str) -> None:
+    assert display_name(value) == name
+
+
+@pytest.mark.parametrize(("value", "addresses"), [
+    ("Jane <Jane@NHS.net>", ("jane@nhs.net",)),
+    ('"a@b" <c@nhs.net>, (x) e@nhs.net, group: h@nhs.net, j@nhs.net;', ("c@nhs.net", "e@nhs.net", "h@nhs.net",
+                                                                        "j@nhs.net")),
+    ("(" * 1000 + "x" + ")" * 1000 + " jane@nhs.net", ("jane@nhs.net",)),
+    ("g:" * 1000 + " jane@nhs.net" + ";" * 1000, ("jane@nhs.net",)),
+    ("(" + '"(' * 1000 + "x" + ')"' * 1000 + ") evil@example.com", ("evil@example.com",)),
+    ("no address here", ()),
+])
+def test_every_address_of_a_list_is_read_loosely_at_any_depth(value: str, addresses: tuple[str, ...]) -> None:
+    assert loose_addresses(value) == addresses

@@ -22,6 +22,7 @@ import pytest
 from dkim.canonicalization import Relaxed
 
 from rules.sender import AuthPolicy, authenticate_sender
+from tests.support.deep_headers import ADDRESS_HEADERS, DEEP_SHAPES
 from tests.support.dkim_signing import KeyRing, ed25519_key, message, rsa_key, sign
 
 MUTATIONS = 10_000
@@ -42,7 +43,16 @@ EVIL_FROMS = [
     b"<@nhs.net:evil@example.com>", b"Jane <jane.smith@nhs-net.com>", b"Jane <jane.smith@nhs.net.example.com>",
     b"Jane <jane.smith@nhs.n\xd0\xb5t>", b"Jane <Jane.Smith@NHS.NET>", b"Jane Smith <jane.smith@nhs.net> ",
     b"Jane  Smith  <jane.smith@nhs.net>",
+    # Nested deeper than the standard library's address parsers can recurse (RecursionError in the shell before).
+    *(shape.format(address=address).encode() for shape in DEEP_SHAPES.values()
+      for address in ("jane.smith@nhs.net", "evil@example.com")),
 ]
+# The same shapes in every other header that holds addresses.
+DEEP_HEADERS = [f"{name}: {shape.format(address='evil@example.com')}".encode()
+                for name in ADDRESS_HEADERS if name not in ("From", "Authentication-Results")
+                for shape in DEEP_SHAPES.values()] + [
+    f"Authentication-Results: {auth_id}; dkim=pass {shape.format(address='x')} header.d=nhs.net".encode()
+    for auth_id in (TRUSTED, "mx.evil.example") for shape in DEEP_SHAPES.values()]
 TAG_VALUES = {
     b"d": [b"example.com", b"nhs.net", b"NHS.NET", b"mail.nhs.net", b"nhs.net;", b"nhs.net\\@x", b""],
     b"s": [b"s1", b"ed", b"weak", b"S1", b"s1._domainkey.example.com", b"absent"],
@@ -102,7 +112,7 @@ def _mutate(raw: bytes, rng: random.Random) -> bytes:
         line = rng.choice(lines)
         lines.insert(rng.randrange(len(lines) + 1), line)
     elif choice == 4:  # add a hostile header in the header block
-        lines.insert(rng.randrange(head_end + 1), rng.choice(EVIL_HEADERS))
+        lines.insert(rng.randrange(head_end + 1), rng.choice(EVIL_HEADERS if rng.random() < 0.7 else DEEP_HEADERS))
     elif choice == 5:  # change the case of one header character
         i = rng.randrange(max(1, sum(len(x) + 2 for x in lines[:head_end])))
         return raw[:i] + raw[i:i + 1].swapcase() + raw[i + 1:]
@@ -131,12 +141,19 @@ def _mutate(raw: bytes, rng: random.Random) -> bytes:
     return b"\r\n".join(lines)
 
 
+UNREADABLE = "(the standard library cannot read it)"
+
+
 def _python_email_from(raw: bytes) -> str | None:
     """The one From address the standard library's parser (which the rest of the mailbot reads) finds, if one."""
     froms = email.message_from_bytes(raw, policy=email.policy.compat32).get_all("From") or []
     if len(froms) != 1:
         return None
-    addresses = email.policy.default.header_factory("From", str(froms[0])).addresses
+    try:
+        addresses = email.policy.default.header_factory("From", str(froms[0])).addresses
+    except (RecursionError, ValueError):  # nested deeper than it can read, or an encoded word it chokes on
+        # (3.11's header registry then refuses its own parse); the strict parser alone has the say
+        return UNREADABLE
     return str(addresses[0].addr_spec).lower() if len(addresses) == 1 else None
 
 
@@ -177,7 +194,7 @@ def test_mutated_signed_messages_are_never_authenticated_unless_unchanged(ring: 
             assert TRUSTED.encode() in top.split(b";")[0], (n, raw)
             continue
         assert verdict.address is not None
-        assert _python_email_from(raw) == verdict.address.lower(), (n, raw)
+        assert _python_email_from(raw) in (verdict.address.lower(), UNREADABLE), (n, raw)
         unchanged = verdict.address.lower() == base.address and _canonical(raw, base.signed) == originals[base.raw]
         # Otherwise only the attacker's own signature can vouch, and only for the attacker's own domains.
         own = resigned and any(verdict.address.endswith("@" + d) for d in ATTACKER_DOMAINS) and not verdict.nhs

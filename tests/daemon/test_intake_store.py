@@ -104,3 +104,25 @@ def test_a_message_id_alone_matches_only_across_uidvalidity_epochs(engine: Engin
                                               messages={"imap:INBOX/7/1": (None, "a" * 64)})
     assert ("imap:INBOX/7/1" in found) is (matches and earlier_key.startswith("imap:INBOX"))
     assert "imap:INBOX/7/1" in same_bytes or earlier_key.startswith("imap:Other")
+
+
+def test_a_message_whose_every_try_is_cut_off_becomes_an_unprocessable_case(engine: Engine) -> None:
+    """A message that kills the daemon (or hangs past its lease) each time is never finished by fail(): after
+    [daemon] max_attempts claims it is set aside as a `message.unprocessable` case, not tried forever."""
+    clock = Clock()
+    worker = _worker(engine, "me", clock)
+    key = intake.imap_key("INBOX", 7, 1)
+    raw = sample_message(1)
+    for attempt in range(1, 4):  # claimed, then the daemon dies: the lease runs out
+        assert worker.claim([key]) == {key: attempt}
+        clock.now += LEASE + timedelta(seconds=1)
+    attempts = worker.claim([key])[key]
+    assert attempts == 4
+    assert worker.process(key, raw, attempts) == "Set-aside"
+    with sessions(engine)() as session:
+        record = session.scalars(select(IntakeRecord)).one()
+        case = session.scalars(select(Case)).one()
+        assert record.status == "set_aside" and record.case_ids == [case.id]
+        assert case.reasons == ["message.unprocessable"] and case.needs_review and case.outcome == "flagged"
+        assert "cut off 3 times" in case.fields["unprocessable"]["error"]
+        assert case.message is not None and case.message.raw == raw

@@ -15,6 +15,7 @@ from parsers.kinds import Classification, KindContext, classify
 from parsers.message import Attachment, MessageLimits, ParsedMessage, parse_message
 from rules.reasons import Kind
 from tests.message.samples import ID_DOMAIN, MAILBOX, SYSTEM, all_samples
+from tests.support.deep_headers import ADDRESS_HEADERS, deep_shapes
 
 CTX = KindContext(mailbox_address=MAILBOX, system_address=SYSTEM, message_id_domain=ID_DOMAIN)
 # Small limits, so the part, depth and size limits are reached by mutated messages too.
@@ -89,8 +90,20 @@ def _shuffle_lines(rng: random.Random, raw: bytes, _: list[bytes]) -> bytes:
     return b"\r\n".join(lines)
 
 
+SHAPES = {depth: list(deep_shapes(depth).values()) for depth in (3, 1000, 3000)}
+
+
+def _deep_address_header(rng: random.Random, raw: bytes, _: list[bytes]) -> bytes:
+    """An address header nested deeper than the standard library's parsers recurse, replacing or added."""
+    name = rng.choice(ADDRESS_HEADERS)
+    value = rng.choice(SHAPES[rng.choice(list(SHAPES))]).format(address=rng.choice((SYSTEM, MAILBOX, "a@nhs.net")))
+    line = f"{name}: {value}".encode()
+    replaced = re.sub(rb"(?mi)^" + name.encode() + rb":[^\r\n]*", lambda _m: line, raw, count=1)
+    return replaced if replaced != raw else line + b"\r\n" + raw
+
+
 MUTATIONS: tuple[Mutation, ...] = (_flip, _truncate, _insert, _delete, _duplicate_header, _damage_boundary,
-                                   _splice, _nest, _shuffle_lines)
+                                   _splice, _nest, _shuffle_lines, _deep_address_header)
 
 
 def mutate(rng: random.Random, raw: bytes, others: list[bytes]) -> bytes:

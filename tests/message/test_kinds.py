@@ -27,6 +27,7 @@ from tests.message.samples import (
     small_pdf,
     small_png,
 )
+from tests.support.deep_headers import DEEP_SHAPES
 from tests.support.mail_builder import build_message
 
 CTX = KindContext(mailbox_address=MAILBOX, system_address=SYSTEM, message_id_domain=ID_DOMAIN)
@@ -274,3 +275,17 @@ def test_a_word_file_that_is_not_the_form_leaves_the_message_as_it_was() -> None
                          attachments=[("news.docx", "application/msword", letter)]))
     assert about.kind == Kind.PRIMARY_USER_REQUEST
     assert about.notes[-1] == "news.docx (a Word document (.docx)) is a word-processor file, not the PDF form"
+
+
+@pytest.mark.parametrize("shape", ["nested comments", "quotes inside comments", "nested groups"])
+def test_who_a_message_is_from_is_read_through_any_depth_of_nesting(shape: str) -> None:
+    """The standard library's getaddresses gave up (RecursionError) on a thousand nested comments or groups, so a
+    notice from Open Exeter or our own mail coming back was not recognised as such."""
+    value = DEEP_SHAPES[shape]
+    notice = NOTICE.replace(f"From: Open Exeter <{SYSTEM}>".encode(), f"From: {value.format(address=SYSTEM)}".encode())
+    assert notice != NOTICE
+    assert kind_of(notice).kind == Kind.NEW_USER_NOTIFICATION
+    plain = build_message(sender="someone@nhs.net", subject="Re: your request", text="Thank you.")
+    loop = plain.replace(b"From: someone@nhs.net", f"From: {value.format(address=MAILBOX)}".encode())
+    assert loop != plain
+    assert kind_of(loop).kind == Kind.AUTOMATIC

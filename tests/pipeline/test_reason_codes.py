@@ -20,7 +20,8 @@ from tests.support.signed_mail import SigningKey
 
 COVERED_ELSEWHERE = {"reply.undeliverable": "tests/daemon (a 550 from the SMTP server)",
                      "signatory.declined": "tests/pipeline (test_signatory_proof.py: the signatory answers no)",
-                     "signatory.unconfirmed": "tests/pipeline (test_signatory_expiry.py: no answer in time)"}
+                     "signatory.unconfirmed": "tests/pipeline (test_signatory_expiry.py: no answer in time)",
+                     "message.unprocessable": "tests/pipeline (test_unprocessable.py: the mailbot fails on a message)"}
 
 
 def expect(line: dict, outcome: str, code: str, *, replies: int) -> None:
