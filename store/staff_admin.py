@@ -53,11 +53,15 @@ def reset_password(session: Session, name: str, *, now: datetime, by: str) -> st
     return one_time
 
 
+class WrongPassword(StaffError):
+    """The current password given was not right (counted by the log-in throttle like a failed log-in)."""
+
+
 def change_own_password(session: Session, name: str, current: str, new: str, *, now: datetime) -> None:
     """NAME chooses a new password, giving the current (or one-time) one; StaffError says what is wrong."""
     member = _member(session, name)
     if not verify_password(member.password_hash, current):
-        raise StaffError("the current password is not right")
+        raise WrongPassword("the current password is not right")
     if new == current:
         raise StaffError("the new password must differ from the one you were given")
     if len(new) < MIN_PASSWORD_LENGTH:

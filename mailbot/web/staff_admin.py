@@ -12,11 +12,20 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from mailbot.web.case_page import not_found
+from mailbot.web.login import client_of, paused_words
 from mailbot.web.security import Staff, staff_only
 from mailbot.web.state import web_state
 from store.db import transaction
+from store.login_throttle import claim_attempt, forget_after_success
 from store.staff import StaffError, disable_staff, enable_staff
-from store.staff_admin import change_own_password, reset_password, staff_name_by_id, staff_overview, unlock
+from store.staff_admin import (
+    WrongPassword,
+    change_own_password,
+    reset_password,
+    staff_name_by_id,
+    staff_overview,
+    unlock,
+)
 
 
 def _list_page(request: Request, staff: Staff, *, done: str = "", problem: str = "", one_time: str = "",
@@ -96,10 +105,21 @@ def _password(request: Request, staff: Staff, form: FormData | None) -> Response
     if new != again:
         return _password_page(request, staff, problem="The two new passwords are not the same.", status=400)
     state = web_state(request)
+    now, client = state.clock(), client_of(request)
+    # The current password is guessed no faster here than on the log-in page: the same counts, the same pauses.
+    with transaction(state.app.sessions) as session:
+        claim = claim_attempt(session, client=client, name=staff.name, now=now, policy=state.login_policy)
+    if claim.paused_until is not None:
+        return _password_page(request, staff, status=429, problem=paused_words(claim.paused_until, now,
+                                                                               nhs_login=False))
     try:
         with transaction(state.app.sessions) as session:
-            change_own_password(session, staff.name, current, new, now=state.clock())
+            change_own_password(session, staff.name, current, new, now=now)
+            forget_after_success(session, client=client, name=staff.name)
     except StaffError as exc:
+        if not isinstance(exc, WrongPassword):
+            with transaction(state.app.sessions) as session:
+                forget_after_success(session, client=client, name=staff.name)
         return _password_page(request, staff, problem=f"Your password was not changed: {exc}.", status=400)
     return RedirectResponse("/", status_code=303)
 

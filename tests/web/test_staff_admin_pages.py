@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from mailbot.web.app import create_app
+from store import staff as staff_store
 from store.db import transaction
 from store.models import AuditEvent, StaffMember, StaffSession
 from store.staff import add_staff
@@ -150,3 +151,21 @@ def test_disable_and_enable_on_the_web_end_sessions_and_are_audited(world: WebWo
     assert (enabled.actor, enabled.detail["staff"], enabled.at) == (ADMIN, STAFF_NAME, world.clock.now)
     refused = admin.post(f"/staff/{member_id(world, ADMIN)}/disable", data={"csrf_token": csrf})
     assert refused.status_code == 400 and "cannot disable your own account" in refused.text
+
+
+def test_guessing_the_current_password_on_the_password_page_is_paused_like_a_log_in(world: WebWorld) -> None:
+    member = log_in(client_from(world, "203.0.113.9"))
+    form = member.get("/account/password")
+    before = staff_store.VERIFICATIONS
+    statuses = [member.post("/account/password", data={
+        "csrf_token": csrf_of(form.text), "current": f"guess {i}", "new": "a new long password here",
+        "again": "a new long password here"}).status_code for i in range(8)]
+    assert statuses == [400] * 5 + [429] * 3
+    assert staff_store.VERIFICATIONS - before == 5
+    assert "paused until" in member.post("/account/password", data={
+        "csrf_token": csrf_of(form.text), "current": STAFF_PASSWORD, "new": "a new long password here",
+        "again": "a new long password here"}).text
+    world.clock.advance(seconds=31)
+    assert member.post("/account/password", data={
+        "csrf_token": csrf_of(form.text), "current": STAFF_PASSWORD, "new": "a new long password here",
+        "again": "a new long password here"}).status_code == 303
