@@ -161,3 +161,17 @@ def test_a_member_who_is_not_an_administrator_sees_no_staff_accounts_and_is_refu
     response = page.goto("/staff")  # type: ignore[attr-defined]  # and the page itself refuses them
     assert response is not None and response.status == 403
     expect(page.get_by_role("heading", name="Only staff administrators may do this")).to_be_visible()  # type: ignore
+
+
+def test_a_strangers_failures_from_elsewhere_do_not_stop_the_member_logging_in(browser: object, server: str) -> None:
+    from playwright.sync_api import expect
+
+    stranger = open_page(browser, server, "198.51.100.99")
+    for i in range(7):
+        submit_login(stranger, MEMBER, f"a stranger's guess {i}")
+    expect(stranger.get_by_role("alert")).to_contain_text("paused until")  # type: ignore[attr-defined]
+    submit_login(stranger, MEMBER, MEMBER_PASSWORD)  # even the right password, from there
+    expect(stranger.get_by_role("alert")).to_contain_text("Your password was not checked")  # type: ignore
+    member = open_page(browser, server, "198.51.100.50")
+    submit_login(member, MEMBER, MEMBER_PASSWORD)
+    expect(member.get_by_role("heading", name="Cases waiting for review")).to_be_visible()  # type: ignore
