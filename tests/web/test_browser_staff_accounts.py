@@ -6,6 +6,7 @@ member's password to a one-time one, and the member must choose a new one; disab
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -45,7 +46,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
     log = (folder / "web.log").open("wb")
     process = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "web", "--listen",
                                 f"127.0.0.1:{port}"], cwd=folder, stdout=log, stderr=subprocess.STDOUT,
-                               env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20
