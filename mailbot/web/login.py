@@ -40,8 +40,12 @@ DISABLED = "This staff account is disabled. Ask a staff administrator if you nee
 
 def paused_words(until: datetime, now: datetime, *, nhs_login: bool) -> str:
     """The paused message: plain words, the time it ends (UTC, to the second) and roughly how long that is."""
-    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-    wait = "about a minute" if minutes == 1 else f"about {minutes} minutes"
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    minutes = math.ceil(seconds / 60)
+    if seconds < 60:
+        wait = f"{seconds} second" + ("s" if seconds > 1 else "")
+    else:
+        wait = "a minute" if seconds == 60 else f"about {minutes} minutes"
     other = " log in with your NHS account," if nhs_login else ""
     return (f"Log-ins from your network address are paused until {until.astimezone(UTC):%H:%M:%S} UTC on "
             f"{until.astimezone(UTC):%-d %b %Y} (in {wait}), because too many of them failed in a row. "

@@ -93,7 +93,7 @@ def test_a_paused_address_is_told_in_words_until_when(world: HttpWorld) -> None:
             assert "name or password is not right" in error_text(response)
         until = world.clock.now + timedelta(seconds=30)
         words = html.unescape(error_text(try_login(client, STAFF_NAME, STAFF_PASSWORD)))
-    assert f"paused until {until:%H:%M:%S} UTC on {until:%-d %b %Y} (in about a minute)" in words
+    assert f"paused until {until:%H:%M:%S} UTC on {until:%-d %b %Y} (in 30 seconds)" in words
     assert "Your password was not checked" in words and "staff administrator" in words
     assert "name or password is not right" not in words
 
