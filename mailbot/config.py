@@ -170,7 +170,9 @@ class WebSection:
     lockout_attempts: int = 5  # failed log-ins in a row from one address before log-ins from it pause
     lockout_first_seconds: int = 30  # the first pause; each further failure doubles it
     lockout_minutes: int = 15  # the longest pause
-    trusted_proxies: list[str] = field(default_factory=list)  # addresses/networks whose X-Forwarded-For is believed
+    # Addresses/networks whose X-Forwarded-For and -Proto are believed: by default the local TLS proxy that [web]
+    # listen's loopback default expects in front (without it, every client would share the proxy's address).
+    trusted_proxies: list[str] = field(default_factory=lambda: ["127.0.0.1", "::1"])
     secure_cookies: str = field(default="auto", metadata=_choice("auto", "always", "never"))
     assets_dir: str = "var/web"
 
