@@ -274,8 +274,6 @@ class StaffMember(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)  # unused since 0007 (throttled per client address)
-    locked_until: Mapped[datetime | None]  # unused since 0007
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

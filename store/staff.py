@@ -62,7 +62,7 @@ def add_staff(session: Session, name: str, password: str, *, now: datetime, by: 
     password_hash = checked_password(password)
     if staff_by_name(session, name) is not None:
         raise StaffError(f"there is already a staff member called {name!r}")
-    member = StaffMember(name=name, password_hash=password_hash, disabled=False, failed_logins=0,
+    member = StaffMember(name=name, password_hash=password_hash, disabled=False,
                          created_at=now, updated_at=now, is_admin=admin, must_change_password=False)
     session.add(member)
     audit.record(session, at=now, actor=by, action="staff.added", staff=name, admin=admin)
@@ -80,19 +80,21 @@ def disable_staff(session: Session, name: str, *, now: datetime, by: str) -> Non
 def enable_staff(session: Session, name: str, *, now: datetime, by: str) -> None:
     """Let a disabled (or paused) member of staff log in again."""
     member = _member(session, name)
-    member.disabled, member.failed_logins, member.locked_until, member.updated_at = False, 0, None, now
+    member.disabled, member.updated_at = False, now
     lifted = lift_for(session, member.name)
     audit.record(session, at=now, actor=by, action="staff.enabled", staff=member.name, lifted=lifted)
 
 
 def set_password(session: Session, name: str, password: str, *, now: datetime, by: str) -> None:
-    """A new password (a forgotten one, or one that may be known to others): ends every session and any lockout."""
+    """A new password (a forgotten one, or one that may be known to others): ends every session and lifts their
+    log-in pauses."""
     member = _member(session, name)
     member.password_hash = checked_password(password)
-    member.failed_logins, member.locked_until, member.updated_at = 0, None, now
+    member.updated_at = now
     member.must_change_password = False
     _end_sessions(session, member)
-    audit.record(session, at=now, actor=by, action="staff.password_set", staff=member.name)
+    lifted = lift_for(session, member.name)
+    audit.record(session, at=now, actor=by, action="staff.password_set", staff=member.name, lifted=lifted)
 
 
 def verify_password(stored: str, password: str) -> bool:

@@ -1,8 +1,8 @@
 """Web log-in throttling per client address, staff administrators and one-time passwords
 
 Failed log-ins are counted per client address and per (client address, name) in login_throttles, so every web
-process on one store shares them; the account-wide lockout columns of 0004 are no longer used (a stranger could
-lock anyone out with them). Staff get `is_admin` (may unlock, reset and disable others on the web) and
+process on one store shares them; the account-wide lockout of 0004 (failed_logins, locked_until) goes: with it
+a stranger could lock anyone out. Staff get `is_admin` (may unlock, reset and disable others on the web) and
 `must_change_password` (set by a reset: the one-time password only lets them choose a new one).
 
 Revision ID: 0007
@@ -36,10 +36,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("is_admin", sa.Boolean(), server_default=sa.false(), nullable=False))
         batch.add_column(sa.Column("must_change_password", sa.Boolean(), server_default=sa.false(),
                                    nullable=False))
+        batch.drop_column("failed_logins")
+        batch.drop_column("locked_until")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("staff") as batch:
+        batch.add_column(sa.Column("failed_logins", sa.Integer(), server_default="0", nullable=False))
+        batch.add_column(sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True))
         batch.drop_column("must_change_password")
         batch.drop_column("is_admin")
     op.drop_index(op.f("ix_login_throttles_account"), table_name="login_throttles")
