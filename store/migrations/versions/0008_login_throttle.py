@@ -5,15 +5,15 @@ process on one store shares them; the account-wide lockout of 0004 (failed_login
 a stranger could lock anyone out. Staff get `is_admin` (may unlock, reset and disable others on the web) and
 `must_change_password` (set by a reset: the one-time password only lets them choose a new one).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
