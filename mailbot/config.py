@@ -11,6 +11,7 @@ the command line turns that into one line on stderr and exit status 2.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 import typing
@@ -169,8 +170,12 @@ class WebSection:
     listen: str = "127.0.0.1:8080"
     session_idle_minutes: int = 30
     session_absolute_minutes: int = 600
-    lockout_attempts: int = 5
-    lockout_minutes: int = 15
+    lockout_attempts: int = 5  # failed log-ins in a row from one address before log-ins from it pause
+    lockout_first_seconds: int = 30  # the first pause; each further failure doubles it
+    lockout_minutes: int = 15  # the longest pause
+    # Addresses/networks whose X-Forwarded-For and -Proto are believed: by default the local TLS proxy that [web]
+    # listen's loopback default expects in front (without it, every client would share the proxy's address).
+    trusted_proxies: list[str] = field(default_factory=lambda: ["127.0.0.1", "::1"])
     secure_cookies: str = field(default="auto", metadata=_choice("auto", "always", "never"))
     assets_dir: str = "var/web"
 
@@ -335,6 +340,12 @@ def _check_required(config: Config, origin: str) -> None:
     if not config.auth.nhs_domains:
         raise ConfigError(f"{origin}: [auth] nhs_domains must name at least one domain")
     _check_oidc(config.oidc, origin)
+    for proxy in config.web.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(f"{origin}: [web] trusted_proxies must list IP addresses or networks, got {proxy!r}") \
+                from None
 
 
 def _check_oidc(oidc: OidcSection, origin: str) -> None:

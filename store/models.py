@@ -287,8 +287,6 @@ class StaffMember(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)  # in a row, since the last success
-    locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -297,6 +295,26 @@ class StaffMember(Base):
     nhs_email: Mapped[str | None] = mapped_column(String(320), unique=True)
     oidc_issuer: Mapped[str | None] = mapped_column(String(500))
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    # A staff administrator may unlock, reset and disable other accounts on the web (mailbot/web/staff_admin.py).
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Set when an administrator resets the password: the one-time password only lets them choose a new one.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class LoginThrottle(Base):
+    """Failed web log-ins from one client address (`account` "") or from one address for one name typed (the
+    name lower-cased, known or not): how many in a row, and until when log-ins from there are paused.
+
+    Counted in the store so every web process on it shares the count; see store/login_throttle.py."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("client", "account"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client: Mapped[str] = mapped_column(String(64))
+    account: Mapped[str] = mapped_column(String(200), index=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    paused_until: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class StaffSession(Base):

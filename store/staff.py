@@ -1,5 +1,5 @@
-"""Staff accounts and their web sessions: argon2id password hashes, lockout after repeated failures, and session
-tokens of which only a hash is stored."""
+"""Staff accounts and their web sessions: argon2id password hashes and session tokens of which only a hash is
+stored. Logging in, with its throttle per client address, is store/staff_login.py."""
 
 from __future__ import annotations
 
@@ -15,28 +15,24 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from store import audit
+from store.login_throttle import lift_for
 from store.models import StaffMember, StaffSession
 
 HASHER = PasswordHasher()  # argon2id with the library's RFC 9106 "low memory" defaults
 
 
 @cache
-def _dummy_hash() -> str:
+def dummy_hash() -> str:
     """Verified against when the name is unknown, so a wrong name takes as long as a wrong password. Made on first
     use, not at import: argon2 takes 64 MB for a moment, and every mailbot process (the daemon too) imports this."""
     return HASHER.hash(secrets.token_urlsafe(16))
+
 
 MIN_PASSWORD_LENGTH = 12
 
 
 class StaffError(Exception):
     """A staff account cannot be added or changed as asked; the message says why."""
-
-
-@dataclass(frozen=True)
-class LoginPolicy:
-    attempts: int = 5
-    lockout: timedelta = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -49,7 +45,7 @@ def staff_by_name(session: Session, name: str) -> StaffMember | None:
     return session.scalar(select(StaffMember).where(StaffMember.name == name.strip()))
 
 
-def _checked_password(password: str) -> str:
+def checked_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise StaffError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
     return HASHER.hash(password)
@@ -66,17 +62,18 @@ def _end_sessions(session: Session, member: StaffMember) -> None:
     session.execute(delete(StaffSession).where(StaffSession.staff_id == member.id))
 
 
-def add_staff(session: Session, name: str, password: str, *, now: datetime, by: str) -> StaffMember:
+def add_staff(session: Session, name: str, password: str, *, now: datetime, by: str,
+              admin: bool = False) -> StaffMember:
     name = name.strip()
     if not name or len(name) > 200 or any(ord(c) < 32 for c in name):
         raise StaffError("a staff name must be 1 to 200 printable characters")
-    password_hash = _checked_password(password)
+    password_hash = checked_password(password)
     if staff_by_name(session, name) is not None:
         raise StaffError(f"there is already a staff member called {name!r}")
-    member = StaffMember(name=name, password_hash=password_hash, disabled=False, failed_logins=0,
-                         created_at=now, updated_at=now)
+    member = StaffMember(name=name, password_hash=password_hash, disabled=False,
+                         created_at=now, updated_at=now, is_admin=admin, must_change_password=False)
     session.add(member)
-    audit.record(session, at=now, actor=by, action="staff.added", staff=name)
+    audit.record(session, at=now, actor=by, action="staff.added", staff=name, admin=admin)
     return member
 
 
@@ -89,55 +86,38 @@ def disable_staff(session: Session, name: str, *, now: datetime, by: str) -> Non
 
 
 def enable_staff(session: Session, name: str, *, now: datetime, by: str) -> None:
-    """Let a disabled (or locked-out) member of staff log in again."""
+    """Let a disabled (or paused) member of staff log in again."""
     member = _member(session, name)
-    member.disabled, member.failed_logins, member.locked_until, member.updated_at = False, 0, None, now
-    audit.record(session, at=now, actor=by, action="staff.enabled", staff=member.name)
+    member.disabled, member.updated_at = False, now
+    lifted = lift_for(session, member.name)
+    audit.record(session, at=now, actor=by, action="staff.enabled", staff=member.name, lifted=lifted)
 
 
 def set_password(session: Session, name: str, password: str, *, now: datetime, by: str) -> None:
-    """A new password (a forgotten one, or one that may be known to others): ends every session and any lockout."""
+    """A new password (a forgotten one, or one that may be known to others): ends every session and lifts their
+    log-in pauses."""
     member = _member(session, name)
-    member.password_hash = _checked_password(password)
-    member.failed_logins, member.locked_until, member.updated_at = 0, None, now
+    member.password_hash = checked_password(password)
+    member.updated_at = now
+    member.must_change_password = False
     _end_sessions(session, member)
-    audit.record(session, at=now, actor=by, action="staff.password_set", staff=member.name)
+    lifted = lift_for(session, member.name)
+    audit.record(session, at=now, actor=by, action="staff.password_set", staff=member.name, lifted=lifted)
 
 
-def check_login(session: Session, name: str, password: str, *, now: datetime,
-                policy: LoginPolicy) -> StaffMember | None:
-    """The staff member when NAME and PASSWORD are right and the account is usable, else None.
-
-    Every failure looks the same to the caller (no hint whether the name exists, is disabled or locked).
-    POLICY.attempts failures in a row lock the account for POLICY.lockout, even against the right password.
-    """
-    member = staff_by_name(session, name)
-    if member is None:
-        _verify(_dummy_hash(), password)
-        return None
-    if member.locked_until is not None and member.locked_until > now:
-        _verify(_dummy_hash(), password)
-        return None
-    if not _verify(member.password_hash, password) or member.disabled:
-        member.failed_logins += 1
-        member.updated_at = now
-        if member.failed_logins >= policy.attempts:
-            member.locked_until, member.failed_logins = now + policy.lockout, 0
-            audit.record(session, at=now, actor="mailbot", action="staff.locked", staff=member.name,
-                         until=member.locked_until.isoformat())
-        return None
-    if HASHER.check_needs_rehash(member.password_hash):
-        member.password_hash = HASHER.hash(password)
-    member.failed_logins, member.locked_until, member.last_login_at, member.updated_at = 0, None, now, now
-    audit.record(session, at=now, actor=member.name, action="staff.login", staff=member.name)
-    return member
-
-
-def _verify(stored: str, password: str) -> bool:
+def verify_password(stored: str, password: str) -> bool:
+    """Whether PASSWORD matches the argon2 hash STORED: the one place a password is checked, and counted."""
+    global VERIFICATIONS
+    VERIFICATIONS += 1
     try:
         return HASHER.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# How many argon2 verifications this process has done: the log-in throttle's tests read it, so they prove a
+# paused attempt costs nothing rather than assuming it.
+VERIFICATIONS = 0
 
 
 def token_hash(token: str) -> str:

@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     run_cli(["--config", config_path, "review", "list"])
     look = ("with the NHS.UK styles" if nhsuk_folder(App(config)) is not None else
             "as plain pages: the NHS.UK styles are not installed (scripts/demo.sh installs them with npm)")
-    print(f"\nThe review web page ({look}): mailbot --config {config_path} staff add \"Your Name\", then "
-          f"mailbot --config {config_path} web, and open http://{config.web.listen}/")
+    print(f"\nThe review web page ({look}): mailbot --config {config_path} staff add \"Your Name\" --admin "
+          f"(a staff administrator, who also sees Staff accounts), then mailbot --config {config_path} web, and "
+          f"open http://{config.web.listen}/")
     return status

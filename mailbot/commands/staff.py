@@ -1,5 +1,6 @@
-"""`mailbot staff add|disable|enable|password|link|unlink NAME`: the PCSE staff who may log in to the review web page,
-with a password, their NHS account (OpenID Connect, [oidc]), or both."""
+"""`mailbot staff add|disable|enable|password|link|unlink|grant-admin|revoke-admin NAME`: the PCSE staff who may log
+in to the review web page, with a password, their NHS account (OpenID Connect, [oidc]), or both; staff
+administrators also unlock, reset and disable accounts on the web page (/staff)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from mailbot.clock import utcnow
 from mailbot.errors import UsageError
 from store.db import transaction
 from store.staff import StaffError, add_staff, disable_staff, enable_staff, set_password
+from store.staff_admin import set_admin
 from store.staff_nhs import link_nhs_email, unlink_nhs_email
 
 
@@ -28,7 +30,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                      help="link their NHS account (the address it logs in with) for NHS log-in")
     add.add_argument("--no-password", action="store_true",
                      help="no local password (with --nhs-email): they log in with their NHS account only")
+    add.add_argument("--admin", action="store_true",
+                     help="a staff administrator: may unlock, reset and disable other accounts on the web page")
     add.set_defaults(handler=run_add)
+    grant = actions.add_parser("grant-admin", help="make a member of staff a staff administrator")
+    grant.add_argument("name", metavar="NAME")
+    grant.set_defaults(handler=run_grant_admin)
+    revoke = actions.add_parser("revoke-admin", help="take the staff administrator role away")
+    revoke.add_argument("name", metavar="NAME")
+    revoke.set_defaults(handler=run_revoke_admin)
     link = actions.add_parser("link", help="link a member of staff to their NHS account, for NHS log-in")
     link.add_argument("name", metavar="NAME")
     link.add_argument("email", metavar="NHS_EMAIL")
@@ -39,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     disable = actions.add_parser("disable", help="stop a member of staff logging in; ends their sessions")
     disable.add_argument("name", metavar="NAME")
     disable.set_defaults(handler=run_disable)
-    enable = actions.add_parser("enable", help="let a disabled or locked-out member of staff log in again")
+    enable = actions.add_parser("enable", help="let a disabled member of staff log in again; lifts their pauses")
     enable.add_argument("name", metavar="NAME")
     enable.set_defaults(handler=run_enable)
     password = actions.add_parser("password", help="set a new password (asks for it); ends their sessions")
@@ -58,7 +68,7 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
-def _change(args: argparse.Namespace, action: Callable[..., object], *extra: str) -> None:
+def _change(args: argparse.Namespace, action: Callable[..., object], *extra: object) -> None:
     """ACTION(session, NAME, *EXTRA) in one transaction; a StaffError is a usage error, nothing changed."""
     app = App.from_args(args)
     try:
@@ -68,9 +78,13 @@ def _change(args: argparse.Namespace, action: Callable[..., object], *extra: str
         raise UsageError(f"mailbot: staff: {exc}") from None
 
 
-def _add_linked(session: object, name: str, password: str, email: str, **kwargs: object) -> None:
-    add_staff(session, name, password, **kwargs)  # type: ignore[arg-type]
+def _add_linked(session: object, name: str, password: str, email: str, admin: bool, **kwargs: object) -> None:
+    add_staff(session, name, password, admin=admin, **kwargs)  # type: ignore[arg-type]
     link_nhs_email(session, name, email, **kwargs)  # type: ignore[arg-type]
+
+
+def _add(session: object, name: str, password: str, admin: bool, **kwargs: object) -> None:
+    add_staff(session, name, password, admin=admin, **kwargs)  # type: ignore[arg-type]
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -80,13 +94,27 @@ def run_add(args: argparse.Namespace) -> int:
     # fails like any wrong password (and takes as long), until `staff password` sets one.
     password = secrets.token_urlsafe(32) if args.no_password else _password(args)
     if args.nhs_email:
-        _change(args, _add_linked, password, args.nhs_email)
+        _change(args, _add_linked, password, args.nhs_email, args.admin)
         how = "with their NHS account " + args.nhs_email.strip().lower()
         print(f"staff member {args.name.strip()} added; they can log in to the review web page "
               f"{how}{'' if args.no_password else ' or their password'}.")
     else:
-        _change(args, add_staff, password)
+        _change(args, _add, password, args.admin)
         print(f"staff member {args.name.strip()} added; they can log in to the review web page now.")
+    if args.admin:
+        print(f"{args.name.strip()} is a staff administrator.")
+    return 0
+
+
+def run_grant_admin(args: argparse.Namespace) -> int:
+    _change(args, set_admin, True)
+    print(f"staff member {args.name.strip()} is now a staff administrator (the Staff accounts page).")
+    return 0
+
+
+def run_revoke_admin(args: argparse.Namespace) -> int:
+    _change(args, set_admin, False)
+    print(f"staff member {args.name.strip()} is no longer a staff administrator.")
     return 0
 
 

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     app = App.from_args(args)
     host, port = split_listen(args.listen or app.config.web.listen)
     app.engine  # noqa: B018 - create or check the schema before the first request, not during it
-    # proxy_headers: honour X-Forwarded-Proto only from the local TLS proxy, for Secure cookies in "auto" mode.
-    uvicorn.run(create_app(app), host=host, port=port, log_level="info", proxy_headers=True,
-                forwarded_allow_ips="127.0.0.1", server_header=False)
+    # X-Forwarded-For and -Proto are believed only from [web] trusted_proxies, by the app itself
+    # (mailbot/web/client_address.py): uvicorn's own handling would trust 127.0.0.1 whatever the config says.
+    uvicorn.run(create_app(app), host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
     return 0

@@ -13,7 +13,8 @@ from starlette.staticfiles import StaticFiles
 
 from mailbot.app import App
 from mailbot.clock import utcnow
-from mailbot.web import case_actions, case_page, login, oidc, outbox_pages, queue_page, register_pages
+from mailbot.web import case_actions, case_page, login, oidc, outbox_pages, queue_page, register_pages, staff_admin
+from mailbot.web.client_address import ClientAddress
 from mailbot.web.oidc_client import OidcClient
 from mailbot.web.security import SecurityHeaders
 from mailbot.web.state import WebState
@@ -52,6 +53,12 @@ def routes(nhsuk: Path | None) -> list[BaseRoute]:
         Route("/outbox", outbox_pages.outbox_view, methods=["GET"]),
         Route("/outbox/{message_id:int}", outbox_pages.outbox_message_view, methods=["GET"]),
         Route("/register", register_pages.search, methods=["GET"]),
+        Route("/staff", staff_admin.staff_list, methods=["GET"]),
+        Route("/staff/{staff_id:int}/unlock", staff_admin.staff_unlock, methods=["POST"]),
+        Route("/staff/{staff_id:int}/reset", staff_admin.staff_reset, methods=["POST"]),
+        Route("/staff/{staff_id:int}/disable", staff_admin.staff_disable, methods=["POST"]),
+        Route("/staff/{staff_id:int}/enable", staff_admin.staff_enable, methods=["POST"]),
+        Route("/account/password", staff_admin.own_password, methods=["GET", "POST"]),
         Route("/register/{code}", register_pages.organisation_view, methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
@@ -64,7 +71,8 @@ def routes(nhsuk: Path | None) -> list[BaseRoute]:
 
 def create_app(app: App, *, clock: Callable[[], datetime] = utcnow) -> Starlette:
     nhsuk = nhsuk_folder(app)
-    web = Starlette(routes=routes(nhsuk), middleware=[Middleware(SecurityHeaders)])
+    web = Starlette(routes=routes(nhsuk), middleware=[
+        Middleware(ClientAddress, trusted_proxies=app.config.web.trusted_proxies), Middleware(SecurityHeaders)])
     web.state.web = WebState(app=app, clock=clock, templates=make_templates(nhsuk_css=nhsuk is not None))
     web.state.oidc = OidcClient(app.config) if app.config.oidc.enabled else None
     web.state.web.templates.env.globals["oidc_label"] = app.config.oidc.label if app.config.oidc.enabled else ""

@@ -37,6 +37,8 @@ class Staff:
 
     name: str
     csrf_token: str
+    is_admin: bool = False
+    must_change_password: bool = False  # after a reset: every page but the password page sends them there
 
 
 Handler = Callable[[Request, Staff, FormData | None], Response]
@@ -63,7 +65,8 @@ def _current_staff(request: Request) -> Staff | None:
     now = state.clock()
     with state.app.read_sessions() as session:
         row, verdict = session_state(session, token, now=now, policy=state.session_policy)
-        staff = Staff(row.staff.name, row.csrf_token) if row is not None and verdict != "expired" else None
+        staff = Staff(row.staff.name, row.csrf_token, row.staff.is_admin, row.staff.must_change_password) \
+            if row is not None and verdict != "expired" else None
     if verdict in ("expired", "touch"):
         with transaction(state.app.sessions) as session:
             if verdict == "expired":
@@ -83,14 +86,29 @@ def forbidden(request: Request, why: str) -> Response:
                                                                 "staff": None}, status_code=403)
 
 
-def staff_only(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap a page: no live session means the login page; a POST without the session's CSRF token is refused."""
+def not_allowed(request: Request, staff: Staff) -> Response:
+    templates = web_state(request).templates
+    return templates.TemplateResponse(request, "problem.html", {
+        "title": "Only staff administrators may do this",
+        "why": "This page is for staff administrators. Ask one if a colleague's account needs unlocking, a new "
+               "password, or disabling.", "staff": staff}, status_code=403)
+
+
+def staff_only(handler: Handler, *, admin: bool = False,
+               while_changing_password: bool = False) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a page: no live session means the login page; a POST without the session's CSRF token is refused.
+    ADMIN pages refuse (403) staff who are not administrators. Someone who must change their password (after a
+    reset) is sent to do that first, except on pages WHILE_CHANGING_PASSWORD (that page, and logging out)."""
 
     @functools.wraps(handler)
     async def endpoint(request: Request) -> Response:
         staff = await run_in_threadpool(_current_staff, request)
         if staff is None:
             return login_redirect(request)
+        if staff.must_change_password and not while_changing_password:
+            return RedirectResponse("/account/password", status_code=303)
+        if admin and not staff.is_admin:
+            return not_allowed(request, staff)
         form = None
         if request.method == "POST":
             form = await request.form(max_files=0, max_fields=200, max_part_size=256 * 1024)

@@ -13,7 +13,8 @@ from starlette.requests import Request
 from mailbot.app import App
 from mailbot.config import WebSection
 from mailbot.settings import Settings, settings_from
-from store.staff import LoginPolicy, SessionPolicy
+from store.login_throttle import ThrottlePolicy
+from store.staff import SessionPolicy
 
 
 @dataclass
@@ -27,9 +28,10 @@ class WebState:
         return self.app.config.web
 
     @property
-    def login_policy(self) -> LoginPolicy:
-        return LoginPolicy(attempts=max(1, self.web.lockout_attempts),
-                           lockout=timedelta(minutes=self.web.lockout_minutes))
+    def login_policy(self) -> ThrottlePolicy:
+        return ThrottlePolicy(free_failures=max(1, self.web.lockout_attempts),
+                              first_pause=timedelta(seconds=max(1, self.web.lockout_first_seconds)),
+                              longest_pause=timedelta(minutes=max(1, self.web.lockout_minutes)))
 
     @property
     def session_policy(self) -> SessionPolicy:

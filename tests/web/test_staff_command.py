@@ -124,3 +124,35 @@ def test_enable_and_new_password_from_the_command_line_and_logins_are_audited(
     engine.dispose()
     assert actions == ["staff.added", "staff.login", "staff.password_set", "staff.login", "staff.disabled",
                        "staff.enabled", "staff.login"]
+
+
+def test_staff_add_admin_and_grant_and_revoke_admin_give_and_take_the_staff_accounts_page(
+        tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = write_config(tmp_path, sqlite_url)
+    monkeypatch.setattr("sys.stdin", io.StringIO("an administrator password\n"))
+    result = mailbot("--config", config, "staff", "add", "Ada", "--password-stdin", "--admin")
+    assert result.status == 0 and "Ada is a staff administrator" in result.out
+    assert staff_add(monkeypatch, config, "Ben", "an ordinary long password")[0] == 0
+    with TestClient(create_app(make_app(sqlite_url)), follow_redirects=False) as client:
+        def staff_page_as(name: str, password: str) -> int:
+            client.cookies.clear()
+            page = client.get("/login")
+            assert client.post("/login", data={"name": name, "password": password,
+                                               "csrf_token": csrf_of(page.text)}).status_code == 303
+            return client.get("/staff").status_code
+
+        assert staff_page_as("Ada", "an administrator password") == 200
+        assert staff_page_as("Ben", "an ordinary long password") == 403
+        assert mailbot("--config", config, "staff", "grant-admin", "Ben").status == 0
+        assert staff_page_as("Ben", "an ordinary long password") == 200
+        again = mailbot("--config", config, "staff", "grant-admin", "Ben")
+        assert again.status != 0 and "already a staff administrator" in again.err
+        assert mailbot("--config", config, "staff", "revoke-admin", "Ada").status == 0
+        assert staff_page_as("Ada", "an administrator password") == 403
+    engine = make_engine(sqlite_url)
+    with sessions(engine)() as session:
+        actions = [(e.action, e.actor, e.detail.get("staff")) for e in session.scalars(
+            select(AuditEvent).where(AuditEvent.action.in_(["staff.admin_granted", "staff.admin_revoked"])))]
+    engine.dispose()
+    assert actions == [("staff.admin_granted", "mailbot staff grant-admin", "Ben"),
+                       ("staff.admin_revoked", "mailbot staff revoke-admin", "Ada")]
