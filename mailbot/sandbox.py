@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import queue
 import resource
 import threading
@@ -22,6 +23,10 @@ from parsers.forms.result import FormReading, unreadable
 log = logging.getLogger(__name__)
 MB = 1024 * 1024
 READER_MODULE = "parsers.forms.reading"
+# OCR's libraries (numpy's OpenBLAS, OpenCV, Tesseract's OpenMP) start a thread per core by default, each with its
+# own stacks and buffers: hundreds of MB of address space counted against the child's limit, and children side by
+# side on two cores gain nothing from them. One thread each, set before the fork server imports them.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OMP_THREAD_LIMIT": "1"}
 SIGXCPU_EXIT = -24
 
 
@@ -62,13 +67,15 @@ class _Worker:
 class FormReader:
     """A small pool of warm child processes that read forms; use it as a context manager (or call start/close)."""
 
-    def __init__(self, workers: int = 2, timeout: float = 10.0, memory_mb: int = 512, cpu_seconds: int = 8,
+    def __init__(self, workers: int = 2, timeout: float = 10.0, memory_mb: int = 640, cpu_seconds: int = 8,
                  max_pdf_bytes: int = 10_485_760) -> None:
         self.workers = max(1, workers)
         self.timeout = timeout
         self.memory_mb = memory_mb
         self.cpu_seconds = cpu_seconds
         self.max_pdf_bytes = max_pdf_bytes
+        for name, value in ONE_THREAD.items():
+            os.environ.setdefault(name, value)
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload([READER_MODULE])
         self._idle: queue.Queue[_Worker] = queue.Queue()

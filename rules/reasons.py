@@ -91,6 +91,12 @@ _ALL: tuple[Reason, ...] = (
     _r("form.incomplete", Outcome.REJECTED,
        "A required field of the form is empty.",
        "Some required fields of the form are empty. Please complete them and send the form again."),
+    # Beyond SPEC 3's table: SPEC 9 says a field OCR cannot read with confidence is left empty and named for staff.
+    _r("form.uncertain", Outcome.FLAGGED,
+       "A scanned or photographed form: OCR could not read some fields with confidence. They were left empty, not "
+       "guessed: read them from the page (and correct them) before deciding.",
+       "Your form was scanned or photographed and some of it could not be read automatically; a member of staff "
+       "will look at it."),
     _r("form.unsigned", Outcome.REJECTED,
        "The form has no signature at the bottom of page 1.",
        "The form is not signed. An authorised signatory must sign the box at the bottom of page 1; please "

@@ -24,6 +24,9 @@ PAGE_MAX_SHARE = 0.97
 MAX_PAGES = 6
 
 
+cv2.setNumThreads(1)  # one thread: form readers run side by side in child processes (mailbot/sandbox.py)
+
+
 class NotAPicture(Exception):
     """The bytes are no picture we can read (a damaged file, a format we do not take)."""
 
@@ -32,6 +35,7 @@ class NotAPicture(Exception):
 class PagePicture:
     pixels: np.ndarray  # greyscale, upright, straightened, light evened out
     dpi: float
+    text: np.ndarray  # the same without ruled lines (boxes round values, lines to write on): what OCR reads
 
     @property
     def size_points(self) -> tuple[float, float]:
@@ -78,7 +82,26 @@ def prepared(grey: np.ndarray, dpi: float | None) -> PagePicture:
                           interpolation=cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA)
     grey = _even_light(grey)
     grey = _straightened(grey)
-    return PagePicture(_despeckled(grey), READ_DPI)
+    clean = _despeckled(grey)
+    return PagePicture(clean, READ_DPI, without_rules(clean, READ_DPI))
+
+
+# Ruled lines are at least this long (inches): longer than any letter is tall or a word is wide without a gap.
+RULE_ACROSS = 0.45
+RULE_DOWN = 0.2
+
+
+def without_rules(grey: np.ndarray, dpi: float) -> np.ndarray:
+    """GREY with its ruled lines painted out: a box drawn round a value makes OCR read its edge as an "l" or "|"."""
+    ink = (grey < 150).astype(np.uint8) * 255
+    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT,
+                                                                             (int(dpi * RULE_ACROSS), 1)))
+    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT,
+                                                                           (1, int(dpi * RULE_DOWN))))
+    rules = cv2.dilate(cv2.bitwise_or(across, down), np.ones((3, 3), np.uint8))
+    out = grey.copy()
+    out[rules > 0] = 255
+    return out
 
 
 def _despeckled(grey: np.ndarray) -> np.ndarray:

@@ -94,6 +94,7 @@ def read_scanned_form(page_count: int, page_at: Callable[[int], PagePicture],
         return unreadable("no form could be read on the scanned pages (OCR found no form's title or labels): a "
                           "person must read it")
     reads = values_of_labels(page.labels, min_confidence=options.min_confidence)
+    reads = {name: read if name == "sig_typed" else _beside_empty_label(read, page) for name, read in reads.items()}
     if options.reread:
         reads = {name: _checked(name, read, page.picture, options.min_confidence) for name, read in reads.items()}
     else:
@@ -118,7 +119,7 @@ def read_scanned_form(page_count: int, page_at: Callable[[int], PagePicture],
 
 
 def _ocr_page(index: int, picture: PagePicture) -> _OcrPage:
-    words = ocr_words(picture.pixels, picture.dpi, psm=AUTO)
+    words = ocr_words(picture.text, picture.dpi, psm=AUTO)
     lines = lines_of(words)
     labels = labels_in_lines(lines)
     return _OcrPage(index, picture, words, lines, labels, form_type_in_lines(lines))
@@ -188,23 +189,52 @@ def _checked(name: str, read: ReadValue, picture: PagePicture, min_confidence: f
     return replace(read, value=value, unsure=False, confidence=round(lowest, 1))
 
 
+def _beside_empty_label(read: ReadValue, page: _OcrPage) -> ReadValue:
+    """A label the page's OCR found nothing beside: what is written right of it, up to the next label on its line,
+    looked for again (a value in a box set a little lower than its label, or missed in the page's noise). What is
+    found there is only a first reading: _checked reads it twice more before it is kept."""
+    if read.value or read.unsure or read.label_box is None:
+        return read
+    x0, y0, x1, y1 = read.label_box
+    height = y1 - y0
+    width = page.picture.size_points[0]
+    ends = [label.box[0] for label in page.labels
+            if label.box[0] > x1 and label.box[1] < y1 + 0.5 * height and label.box[3] > y0 - 0.5 * height]
+    region = (x1 + 0.5 * height, y0 - 0.45 * height, min(ends, default=width - 0.3 * 72) - 0.5 * height,
+              y1 + 0.7 * height)
+    if region[2] - region[0] < 2 * height:
+        return read
+    text, confidence = _read_region(page.picture, region, REREAD_SCALE)
+    if not text or is_instruction(text):
+        return read
+    return replace(read, value="", unsure=True, confidence=confidence, value_box=region)
+
+
 def _reread(picture: PagePicture, value_box: Box, label_box: Box | None, scale: float) -> tuple[str, float]:
     """The text in VALUE_BOX (points) read again as one line at SCALE, and its lowest word confidence."""
-    to_pixels = picture.dpi / 72
     x0, y0, x1, y1 = value_box
     height = y1 - y0
     left = x0 - 0.6 * height
     if label_box is not None and label_box[2] <= x0 and label_box[1] < y1 and label_box[3] > y0:
         left = max(left, label_box[2] + 1)  # not into the label beside it
+    return _read_region(picture, (left, y0 - 0.35 * height, x1 + 0.6 * height, y1 + 0.35 * height), scale)
+
+
+def _read_region(picture: PagePicture, region: Box, scale: float) -> tuple[str, float]:
+    """The text in REGION (points) read as one line at SCALE, and its lowest word confidence."""
+    to_pixels = picture.dpi / 72
     h, w = picture.pixels.shape
-    px0, px1 = max(int(left * to_pixels), 0), min(int((x1 + 0.6 * height) * to_pixels), w)
-    py0, py1 = max(int((y0 - 0.35 * height) * to_pixels), 0), min(int((y1 + 0.35 * height) * to_pixels), h)
+    px0, px1 = max(int(region[0] * to_pixels), 0), min(int(region[2] * to_pixels), w)
+    py0, py1 = max(int(region[1] * to_pixels), 0), min(int(region[3] * to_pixels), h)
     if px1 - px0 < 4 or py1 - py0 < 4:
         return "", 0.0
-    crop = picture.pixels[py0:py1, px0:px1]
+    crop = picture.text[py0:py1, px0:px1]
     crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
     crop = cv2.copyMakeBorder(crop, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
-    words = ocr_words(np.asarray(crop), picture.dpi, psm=ONE_LINE, scale=scale)
+    try:
+        words = ocr_words(np.asarray(crop), picture.dpi, psm=ONE_LINE, scale=scale)
+    except RuntimeError:  # Tesseract found nothing it could lay out as a line
+        return "", 0.0
     words = [word for word in words if word.text.strip("_.|:;-—–")]
     if not words:
         return "", 0.0

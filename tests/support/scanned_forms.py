@@ -140,3 +140,33 @@ def as_picture(page: np.ndarray, fmt: str, dpi: int = 200, quality: int = 80) ->
     else:
         picture.save(out, fmt, dpi=(dpi, dpi))
     return out.getvalue()
+
+
+def scanned_form(form_type: str, values: dict[str, str], *, signed: bool = True, dpi: int = 200, angle: float = 0.8,
+                 seed: int = 0, smudge: str | None = None) -> bytes:
+    """Our published form filled in, printed, signed by hand (or not) and scanned to a PDF of page images at DPI,
+    turned by ANGLE. SMUDGE names a field whose value is smeared (a wet thumb over the ink): half legible."""
+    from parsers.form_template import FIELDS, PAGE_HEIGHT, SIGNATURE_BOX
+    from tests.support.forms_fixtures import filled_form
+
+    pdf = filled_form("gp" if form_type == "gp_practice" else "other", values, flatten=True)
+    page = rendered(pdf, dpi)
+    if signed:
+        page = hand_signed(page, SIGNATURE_BOX, PAGE_HEIGHT, dpi, seed)
+    if smudge is not None:
+        rect = next(f.rect for f in FIELDS if f.name == smudge)
+        scale = dpi / 72
+        x0, x1 = int(rect[0] * scale), int(rect[2] * scale)
+        y0, y1 = int((PAGE_HEIGHT - rect[3]) * scale), int((PAGE_HEIGHT - rect[1]) * scale)
+        page = page.copy()
+        page[y0:y1, x0:x1] = smeared(page[y0:y1, x0:x1], seed)
+    return as_pdf([scanned(page, seed, angle=angle, speckle=0.0005, jpeg_quality=70),
+                   scanned(rendered(pdf, dpi, 1), seed + 1, angle=-angle)], dpi)
+
+
+def smeared(region: np.ndarray, seed: int) -> np.ndarray:
+    """REGION with its ink smeared sideways and greyed: a person can guess at it, a reader must not."""
+    rng = np.random.default_rng(seed)
+    blurred = cv2.blur(region, (9, 5)).astype(np.float32)
+    out = blurred * 0.75 + 255 * 0.25 + rng.normal(0, 12, region.shape)
+    return np.clip(out, 0, 255).astype(np.uint8)
