@@ -54,13 +54,20 @@ def ocr_words(pixels: np.ndarray, dpi: float, psm: int = AUTO, origin: tuple[flo
     api = _engine(psm)
     api.SetImage(Image.fromarray(pixels))  # type: ignore[attr-defined]
     api.SetSourceResolution(int(dpi * scale))  # type: ignore[attr-defined]
-    api.Recognize()  # type: ignore[attr-defined]
+    try:
+        api.Recognize()  # type: ignore[attr-defined]
+    except RuntimeError:  # nothing Tesseract could lay out as text (a blank page or crop)
+        api.Clear()  # type: ignore[attr-defined]
+        return []
     words: list[Word] = []
     iterator = api.GetIterator()  # type: ignore[attr-defined]
     level = tesserocr.RIL.WORD
     to_points = 72 / dpi
-    for item in tesserocr.iterate_level(iterator, level):
-        text = item.GetUTF8Text(level)
+    for item in tesserocr.iterate_level(iterator, level) if iterator is not None else ():
+        try:
+            text = item.GetUTF8Text(level)
+        except RuntimeError:  # an empty page: tesserocr says so by raising
+            break
         box = item.BoundingBox(level)
         if not text or not text.strip() or box is None:
             continue

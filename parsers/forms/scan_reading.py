@@ -53,7 +53,9 @@ PRINTED_CONFIDENCE = 75.0
 # Ink: a dark blot smaller than this (square inches) is dust; ruled lines are at least this long (inches).
 DUST_SQ_INCH = 0.0006
 RULE_INCHES = 0.5
-DEFAULT_INK_THRESHOLD = 0.004
+# Signed: at least this much ink (square inches) in the box: a signature's strokes are a few inches long and a
+# hundredth of an inch wide; a blank box, once its outline, dust and print are taken out, has none.
+MIN_INK_SQ_INCH = 0.015
 
 _EMAIL = re.compile(r"^[a-z0-9][a-z0-9._%+'-]*@[a-z0-9-]+(\.[a-z0-9-]+)+$")
 _ODS = re.compile(r"^[A-Z0-9]{3,6}$")
@@ -65,7 +67,7 @@ _TEXT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .,'’&()/-]*$")
 @dataclass(frozen=True)
 class ScanOptions:
     min_confidence: float = DEFAULT_MIN_CONFIDENCE
-    ink_threshold: float = DEFAULT_INK_THRESHOLD
+    min_ink_sq_inch: float = MIN_INK_SQ_INCH
     reread: bool = True
 
 
@@ -105,15 +107,18 @@ def read_scanned_form(page_count: int, page_at: Callable[[int], PagePicture],
     size = page.picture.size_points
     label = signature_label_of(page.labels)
     if label is not None:
-        box, source = box_from_label(label, page.words, _ruled_boxes(page.picture), size), "label"
+        printed = [w for w in page.words if (w.confidence or 0) >= PRINTED_CONFIDENCE]  # not a scrawl read as words
+        box, source = box_from_label(label, printed, _ruled_boxes(page.picture), size), "label"
     else:
         box, source = template_box(fit_template(page.labels), size), "template"
     ink = ink_in_box(page.picture, box, page.words)
+    signed = ink >= options.min_ink_sq_inch
+    box_area = max((box[2] - box[0]) * (box[3] - box[1]) / (72 * 72), 1e-6)
     typed = _typed_in_box(page, box)
     return FormReading(
         status="read", form_type=page.form_type, fields=fields, method="ocr",
-        mark_over_box=ink >= options.ink_threshold, mark_how="ink" if ink >= options.ink_threshold else "",
-        typed_name=normalise_value("sig_typed", typed), box_ink_ratio=round(ink, 4), field_reads=reads,
+        mark_over_box=signed, mark_how="ink" if signed else "",
+        typed_name=normalise_value("sig_typed", typed), box_ink_ratio=round(ink / box_area, 4), field_reads=reads,
         signature_page=page.index, signature_box=_rounded(box), signature_box_from=source,
         page_size=(round(size[0], 2), round(size[1], 2)))
 
@@ -262,8 +267,8 @@ def _ruled_boxes(picture: PagePicture) -> list[Drawn]:
 
 
 def ink_in_box(picture: PagePicture, box: Box, words: list[Word]) -> float:
-    """The share of BOX (points) covered by ink strokes: dark pixels inside it, less ruled lines (its outline, a
-    line to sign on), dust, and words printed there (read by OCR with confidence)."""
+    """How much of BOX (points) is covered by ink strokes, in square inches: dark pixels inside it, less ruled
+    lines (its outline, a line to sign on), dust, and words printed there (read by OCR with confidence)."""
     to_pixels = picture.dpi / 72
     h, w = picture.pixels.shape
     x0, y0 = max(int(box[0] * to_pixels), 0), max(int(box[1] * to_pixels), 0)
@@ -290,7 +295,7 @@ def ink_in_box(picture: PagePicture, box: Box, words: list[Word]) -> float:
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     dust = DUST_SQ_INCH * picture.dpi * picture.dpi
     inked = sum(int(stats[i, cv2.CC_STAT_AREA]) for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= dust)
-    return inked / float((x1 - x0) * (y1 - y0))
+    return inked / (picture.dpi * picture.dpi)
 
 
 def _typed_in_box(page: _OcrPage, box: Box) -> str:

@@ -170,3 +170,12 @@ def smeared(region: np.ndarray, seed: int) -> np.ndarray:
     blurred = cv2.blur(region, (9, 5)).astype(np.float32)
     out = blurred * 0.75 + 255 * 0.25 + rng.normal(0, 12, region.shape)
     return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def as_multipage_tiff(pages: list[np.ndarray], dpi: int = 200) -> bytes:
+    """PAGES as one TIFF file, a page a frame (as a multi-page scan to TIFF makes)."""
+    pictures = [Image.fromarray(page) for page in pages]
+    out = io.BytesIO()
+    pictures[0].save(out, "TIFF", save_all=True, append_images=pictures[1:], compression="tiff_deflate",
+                     dpi=(dpi, dpi))
+    return out.getvalue()
