@@ -95,7 +95,8 @@ def read_scanned_form(page_count: int, page_at: Callable[[int], PagePicture],
     if page is None:
         return unreadable("no form could be read on the scanned pages (OCR found no form's title or labels): a "
                           "person must read it")
-    reads = values_of_labels(page.labels, min_confidence=options.min_confidence)
+    reads = {name: replace(read, how="ocr")  # an empty value too: it was looked for by OCR
+             for name, read in values_of_labels(page.labels, min_confidence=options.min_confidence).items()}
     reads = {name: read if name == "sig_typed" else _beside_empty_label(read, page) for name, read in reads.items()}
     if options.reread:
         reads = {name: _checked(name, read, page.picture, options.min_confidence) for name, read in reads.items()}

@@ -80,9 +80,10 @@ def test_a_read_that_overruns_the_wall_clock_is_unreadable_and_the_child_replace
 
 
 def test_a_child_out_of_memory_is_unreadable_and_replaced() -> None:
-    # 160 MB of address space is enough to start and to read a small form but not to hold 200 MB of zeros: the
-    # child gets MemoryError (or dies), either way the form is unreadable and the next read gets a fresh child.
-    with FormReader(workers=1, memory_mb=160) as pool:
+    # 420 MB of address space is enough to start (the OCR libraries take about 360 MB of it, mostly reserved) and
+    # to read a small form but not to hold 200 MB of zeros: the child gets MemoryError (or dies), either way the
+    # form is unreadable and the next read gets a fresh child.
+    with FormReader(workers=1, memory_mb=420) as pool:
         assert pool.read(fx.filled_form("gp", GOOD)).status == "read"
         big = fx.decompression_bomb(200 * MB)
         loose = FormReadOptions(limits=PdfLimits(stream_bytes=400 * MB, decoding_work_bytes=800 * MB))
@@ -147,3 +148,17 @@ def test_damaged_forms_never_break_the_reader(reader: FormReader, damage: list[t
     reading = reader.read(bytes(pdf))
     assert reading.status in ("read", "unreadable", "not_a_form")
     assert reading.status == "read" or reading.problems
+
+
+def test_a_scan_is_read_by_ocr_in_the_child_within_its_limits(reader: FormReader) -> None:
+    from tests.pipeline.messages import GOOD_GP_FORM
+    from tests.support.scanned_forms import scanned_form
+
+    scan = scanned_form("gp_practice", GOOD_GP_FORM, dpi=300)
+    in_child = reader.read(scan)
+    assert in_child.status == "read" and in_child.method == "ocr" and in_child.mark_over_box
+    assert in_child == read_form(scan)
+    for pid in reader.pids():
+        peak_kb = int(next(line.split()[1] for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                           if line.startswith("VmPeak")))
+        assert peak_kb * 1024 <= 640 * MB
