@@ -46,8 +46,10 @@ from parsers.forms.signature_box import box_from_label, template_box
 LABEL_QUORUM = 6
 # Pages looked at for the form (a covering letter may come first).
 MAX_FORM_PAGES = 3
-# The value's crop read again at this scale, one line.
-REREAD_SCALE = 1.6
+# The value's crop read again as one line at this scale (the page is at 300 dpi already: larger makes Tesseract
+# less sure, not more), and at the second scale too when the first reading was unsure.
+REREAD_SCALE = 1.0
+SECOND_SCALE = 1.35
 # Words printed in the box (help, a typed name) are read with at least this confidence; a scrawl is not.
 PRINTED_CONFIDENCE = 75.0
 # Ink: a dark blot smaller than this (square inches) is dust; ruled lines are at least this long (inches).
@@ -183,16 +185,17 @@ def _checked(name: str, read: ReadValue, picture: PagePicture, min_confidence: f
     if read.value_box is None or (not read.value and not read.unsure):
         return read
     first = normalise_value(name, read.value) if read.value else None
-    scales = (REREAD_SCALE,) if first is not None else (REREAD_SCALE, REREAD_SCALE * 1.35)
+    scales = (REREAD_SCALE,) if first is not None else (REREAD_SCALE, SECOND_SCALE)
     readings = [_reread(picture, read.value_box, read.label_box, scale) for scale in scales]
     texts = {normalise_value(name, text) for text, _ in readings}
-    lowest = min([c for _, c in readings] + ([read.confidence] if read.confidence is not None and first else []))
+    # Readings that agree vouch for each other: the surest of them must be sure.
+    best = max([c for _, c in readings] + ([read.confidence] if read.confidence is not None and first else []))
     if first is not None:
         texts.add(first)
     value = next(iter(texts)) if len(texts) == 1 else ""
-    if not value or lowest < min_confidence or not valid_for(name, value):
-        return _unsure(read, round(lowest, 1))
-    return replace(read, value=value, unsure=False, confidence=round(lowest, 1))
+    if not value or best < min_confidence or not valid_for(name, value):
+        return _unsure(read, round(min(best, read.confidence or best), 1))
+    return replace(read, value=value, unsure=False, confidence=round(best, 1))
 
 
 def _beside_empty_label(read: ReadValue, page: _OcrPage) -> ReadValue:
