@@ -1,5 +1,6 @@
-"""Page 1 of a PDF attachment as a PNG, drawn by PDFium in a child process under CPU, memory and time limits:
-a hostile PDF can at worst fail to show, never take the web server down (a PDF bomb made PDFium use 2 GB)."""
+"""Page 1 of a PDF attachment (or a scan sent as a picture) as a PNG, drawn by PDFium in a child process under
+CPU, memory and time limits: a hostile PDF can at worst fail to show, never take the web server down (a PDF bomb
+made PDFium use 2 GB)."""
 
 from __future__ import annotations
 
@@ -52,9 +53,11 @@ def _child() -> int:
     # Limits first, before PDFium is even loaded.
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
+    data = sys.stdin.buffer.read(MAX_PDF_BYTES + 1)
+    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")):
+        return _picture(data)  # a scan or photo sent as a picture: its first page, upright, made smaller
     import pypdfium2 as pdfium
 
-    data = sys.stdin.buffer.read(MAX_PDF_BYTES + 1)
     pdf = pdfium.PdfDocument(data)
     pdf.init_forms()  # so filled-in form fields are drawn too
     page = pdf[0]
@@ -62,6 +65,19 @@ def _child() -> int:
     bitmap = page.render(scale=min(3.0, TARGET_WIDTH_PX / max(width, 1.0)), may_draw_forms=True)
     out = io.BytesIO()
     bitmap.to_pil().save(out, format="PNG", optimize=False)
+    sys.stdout.buffer.write(out.getvalue())
+    return 0
+
+
+def _picture(data: bytes) -> int:
+    from PIL import Image, ImageOps
+
+    Image.MAX_IMAGE_PIXELS = 40_000_000
+    picture = Image.open(io.BytesIO(data))
+    picture = ImageOps.exif_transpose(picture) or picture
+    picture.thumbnail((TARGET_WIDTH_PX, TARGET_WIDTH_PX * 2))
+    out = io.BytesIO()
+    picture.convert("RGB").save(out, format="PNG", optimize=False)
     sys.stdout.buffer.write(out.getvalue())
     return 0
 

@@ -139,12 +139,19 @@ def _rounded(box: Box) -> Box:
 
 # --- values -------------------------------------------------------------------------------------------------------
 
+# Tesseract's language model takes a "1" ending a word for an "l" (patel1@ read as patel@... or patell@), and the
+# two agree across readings: such an address is left to staff rather than risk the wrong mailbox.
+_AMBIGUOUS_BEFORE_AT = "l1i|"
+
+
 def valid_for(name: str, value: str) -> bool:
-    """Whether VALUE (normalised) could be a value of field NAME: what an OCR slip usually is not."""
+    """Whether VALUE (normalised) could be a value of field NAME: what an OCR slip usually is not, and not one
+    that OCR is known to confuse with another valid value."""
     if not value:
         return True
     if name in EMAIL_FIELDS:
-        return _EMAIL.match(value) is not None
+        local = value.split("@", 1)[0]
+        return _EMAIL.match(value) is not None and local[-1:] not in _AMBIGUOUS_BEFORE_AT
     if name == "org_code":
         return _ODS.match(value) is not None
     if name == "sig_date":

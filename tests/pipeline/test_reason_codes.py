@@ -122,6 +122,8 @@ def test_a_scanned_form_with_a_smudged_value_is_flagged_for_staff_to_read_it(bot
                             attachments=(("scan.pdf", pdf, "application/pdf"),)))
     expect(line, "flagged", "form.uncertain", replies=1)
     assert "form.incomplete" not in line["reasons"]  # not read is not left empty: the sender is not asked again
+    shown = bot.cli("review", "show", line["reference"]).out
+    assert "ODS code: OCR, confidence" in shown and "not read with confidence: left empty" in shown
 
 
 def test_unsigned_form(bot: Bot) -> None:

@@ -22,6 +22,9 @@ def test_a_scanned_hand_signed_form_is_read_by_ocr_and_approved(bot: Bot) -> Non
     how = request["how_read"]
     assert {f["how"] for f in how["fields"].values()} == {"ocr"}
     assert how["signature_box"]["from"] == "label"
+    shown = bot.cli("review", "show", line["reference"]).out
+    assert "How the form was read" in shown and "ODS code: OCR, confidence " in shown
+    assert "signature box: page 1, found from the printed label" in shown
 
 
 def test_a_form_sent_as_a_png_picture_is_read_and_an_unsigned_one_rejected(bot: Bot) -> None:
