@@ -138,6 +138,7 @@ def main() -> None:
                 tallies[sample.method].add(sample, reading, wrongs)
                 times[sample.method].append(spent)
         peaks = [_peaks(pid) for pid in reader.pids()]
+        cpu = sum(_cpu_seconds(pid) for pid in reader.pids())
     load_after = os.getloadavg()
     print(f"{args.count} forms ({made:.0f} s to make them), {args.workers} reading children; load average "
           f"{load_before[0]:.1f} before, {load_after[0]:.1f} after, on {os.cpu_count()} cores")
@@ -153,11 +154,18 @@ def main() -> None:
               f"{f'{t.blank_called_signed}/{t.blank_called_signed + t.blank_unsigned}':>15}"
               f"{statistics.median(spent):>10.2f}{percentile(spent, 0.95):>8.2f}")
     every = [s for spent in times.values() for s in spent]
-    print(f"all: median {statistics.median(every):.2f} s, p95 {percentile(every, 0.95):.2f} s per read")
+    print(f"all: median {statistics.median(every):.2f} s, p95 {percentile(every, 0.95):.2f} s per read (wall, with "
+          f"the load above); the children's CPU time {cpu / len(every):.2f} s a read on average")
     for pid, (rss, virtual) in zip(reader.pids() or range(len(peaks)), peaks, strict=False):
         print(f"child {pid}: peak RSS {rss / 1024:.0f} MB, peak address space {virtual / 1024:.0f} MB")
     for line in wrongs:
         print("WRONG", line)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a child has used so far: what reading cost whatever else the machine ran."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _peaks(pid: int) -> tuple[int, int]:

@@ -86,7 +86,8 @@ _ALL: tuple[Reason, ...] = (
        "No Primary User request form was attached. Please attach the completed, signed form (PDF) and send "
        "it again."),
     _r("form.unreadable", Outcome.FLAGGED,
-       "An attachment could not be read: corrupt, password-protected, image-only, or over the parser's limits.",
+       "An attachment could not be read: corrupt, password-protected, a scan with no readable form on it, or over "
+       "the parser's limits.",
        "We could not read the attached form automatically; a member of staff will look at it."),
     _r("form.incomplete", Outcome.REJECTED,
        "A required field of the form is empty.",
