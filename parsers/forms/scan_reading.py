@@ -52,6 +52,8 @@ REREAD_SCALE = 1.0
 SECOND_SCALE = 1.35
 # Words printed in the box (help, a typed name) are read with at least this confidence; a scrawl is not.
 PRINTED_CONFIDENCE = 75.0
+# Words in the box read at least this sure are print, not ink (a scrawl is read as garbage, far less sure).
+PRINT_IN_BOX_CONFIDENCE = 50.0
 # Ink: a dark blot smaller than this (square inches) is dust; ruled lines are at least this long (inches).
 DUST_SQ_INCH = 0.0006
 RULE_INCHES = 0.5
@@ -101,7 +103,7 @@ def read_scanned_form(page_count: int, page_at: Callable[[int], PagePicture],
              for name, read in values_of_labels(page.labels, min_confidence=options.min_confidence).items()}
     reads = {name: read if name == "sig_typed" else _beside_empty_label(read, page) for name, read in reads.items()}
     if options.reread:
-        reads = {name: _checked(name, read, page.picture, options.min_confidence) for name, read in reads.items()}
+        reads = {name: _checked(name, read, page, options.min_confidence) for name, read in reads.items()}
     else:
         reads = {name: _valid_or_unsure(name, read) for name, read in reads.items()}
     fields = normalise_fields({name: reads[name].value if name in reads else "" for name in FIELD_NAMES})
@@ -110,7 +112,8 @@ def read_scanned_form(page_count: int, page_at: Callable[[int], PagePicture],
     size = page.picture.size_points
     label = signature_label_of(page.labels)
     if label is not None:
-        printed = [w for w in page.words if (w.confidence or 0) >= PRINTED_CONFIDENCE]  # not a scrawl read as words
+        printed = [w for w in page.words  # not a scrawl read as "/|" or "\\"
+                   if (w.confidence or 0) >= PRINTED_CONFIDENCE and _printed(w)]
         box, source = box_from_label(label, printed, _ruled_boxes(page.picture), size), "label"
     else:
         box, source = template_box(fit_template(page.labels), size), "template"
@@ -139,9 +142,10 @@ def _rounded(box: Box) -> Box:
 
 # --- values -------------------------------------------------------------------------------------------------------
 
-# Tesseract's language model takes a "1" ending a word for an "l" (patel1@ read as patel@... or patell@), and the
-# two agree across readings: such an address is left to staff rather than risk the wrong mailbox.
-_AMBIGUOUS_BEFORE_AT = "l1i|"
+# Tesseract's language model takes a digit ending a word for a letter (patel1@ read as patell@, jones5@ as
+# joness@), and its readings agree: an address ending in such a character is left to staff rather than risk the
+# wrong mailbox.
+_AMBIGUOUS_BEFORE_AT = "l1i|s5o0z2"
 
 
 def valid_for(name: str, value: str) -> bool:
@@ -186,15 +190,18 @@ def _valid_or_unsure(name: str, read: ReadValue) -> ReadValue:
     return read
 
 
-def _checked(name: str, read: ReadValue, picture: PagePicture, min_confidence: float) -> ReadValue:
-    """READ kept only when a second reading of its crop agrees and the value is of its field's kind; a value
-    first read unsure is kept when two more readings at different scales agree, with confidence."""
+def _checked(name: str, read: ReadValue, page: _OcrPage, min_confidence: float) -> ReadValue:
+    """READ kept only when a second reading agrees and the value is of its field's kind; a value first read unsure
+    is kept when two more readings at different scales agree, with confidence. The second reading is of the whole
+    space the value may fill (from its label to the next label or the page's margin), so a value the page's OCR
+    read only part of ("s Lead" of "Operations Lead") disagrees with it."""
     if read.value_box is None or (not read.value and not read.unsure):
         return read
-    first = normalise_value(name, read.value) if read.value else None
+    first = _ocr_cleaned(name, read.value) if read.value else None
     scales = (REREAD_SCALE,) if first is not None else (REREAD_SCALE, SECOND_SCALE)
-    readings = [_reread(picture, read.value_box, read.label_box, scale) for scale in scales]
-    texts = {normalise_value(name, text) for text, _ in readings}
+    region = _value_area(read.value_box, read.label_box, page)
+    readings = [_read_region(page.picture, region, scale) for scale in scales]
+    texts = {_ocr_cleaned(name, text) for text, _ in readings}
     # Readings that agree vouch for each other: the surest of them must be sure.
     best = max([c for _, c in readings] + ([read.confidence] if read.confidence is not None and first else []))
     if first is not None:
@@ -226,14 +233,29 @@ def _beside_empty_label(read: ReadValue, page: _OcrPage) -> ReadValue:
     return replace(read, value="", unsure=True, confidence=confidence, value_box=region)
 
 
-def _reread(picture: PagePicture, value_box: Box, label_box: Box | None, scale: float) -> tuple[str, float]:
-    """The text in VALUE_BOX (points) read again as one line at SCALE, and its lowest word confidence."""
+def _ocr_cleaned(name: str, text: str) -> str:
+    """TEXT normalised for field NAME, without the full stop or comma OCR leaves after a value (a speck read as
+    punctuation): no value of ours ends in one."""
+    return normalise_value(name, text).rstrip(".,;:'`‘’").strip()
+
+
+def _value_area(value_box: Box, label_box: Box | None, page: _OcrPage) -> Box:
+    """Where the value whose words are at VALUE_BOX may be written: from its label (beside it) or the label's
+    left (under it) to the next label on its line or the page's right margin, one line high."""
     x0, y0, x1, y1 = value_box
     height = y1 - y0
-    left = x0 - 0.6 * height
-    if label_box is not None and label_box[2] <= x0 and label_box[1] < y1 and label_box[3] > y0:
-        left = max(left, label_box[2] + 1)  # not into the label beside it
-    return _read_region(picture, (left, y0 - 0.35 * height, x1 + 0.6 * height, y1 + 0.35 * height), scale)
+    beside = label_box is not None and label_box[2] <= x0 + 1 and label_box[1] < y1 and label_box[3] > y0
+    if beside and label_box is not None:
+        left = label_box[2] + 0.3 * height
+    elif label_box is not None:
+        left = min(x0, label_box[0]) - 0.6 * height
+    else:
+        left = x0 - 0.6 * height
+    row = (y0, y1) if beside or label_box is None else (label_box[1], label_box[3])  # under: its label's columns
+    nexts = [label.box[0] for label in page.labels if label.box[0] > max(x0, left) + 1 and label.box[1] < row[1]
+             and label.box[3] > row[0]]
+    right = min(nexts + [page.picture.size_points[0] - 0.3 * 72]) - 0.3 * height
+    return (left, y0 - 0.35 * height, max(right, x1 + 0.6 * height), y1 + 0.35 * height)
 
 
 def _read_region(picture: PagePicture, region: Box, scale: float) -> tuple[str, float]:
@@ -299,7 +321,7 @@ def ink_in_box(picture: PagePicture, box: Box, words: list[Word]) -> float:
     ink[:, :border] = 0
     ink[:, -border:] = 0
     for word in words:
-        if (word.confidence or 0) >= PRINTED_CONFIDENCE and letters(word.text):
+        if _printed(word):
             wx0, wy0 = int(word.x0 * to_pixels) - x0 - 2, int(word.y0 * to_pixels) - y0 - 2
             wx1, wy1 = int(word.x1 * to_pixels) - x0 + 2, int(word.y1 * to_pixels) - y0 + 2
             ink[max(wy0, 0):max(wy1, 0), max(wx0, 0):max(wx1, 0)] = 0
@@ -307,6 +329,14 @@ def ink_in_box(picture: PagePicture, box: Box, words: list[Word]) -> float:
     dust = DUST_SQ_INCH * picture.dpi * picture.dpi
     inked = sum(int(stats[i, cv2.CC_STAT_AREA]) for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= dust)
     return inked / (picture.dpi * picture.dpi)
+
+
+def _printed(word: Word) -> bool:
+    """Whether WORD is print (help text, a value) rather than a scrawl OCR made letters of: read with some
+    confidence, and mostly letters and digits. A photo's print is read less surely than a scan's."""
+    text = word.text
+    wordlike = sum(c.isalnum() for c in text) >= max(2, 0.7 * len(text))
+    return wordlike and (word.confidence or 0) >= PRINT_IN_BOX_CONFIDENCE
 
 
 def _typed_in_box(page: _OcrPage, box: Box) -> str:
