@@ -155,7 +155,8 @@ def main() -> None:
               f"{statistics.median(spent):>10.2f}{percentile(spent, 0.95):>8.2f}")
     every = [s for spent in times.values() for s in spent]
     print(f"all: median {statistics.median(every):.2f} s, p95 {percentile(every, 0.95):.2f} s per read (wall, with "
-          f"the load above); the children's CPU time {cpu / len(every):.2f} s a read on average")
+          f"the load above); the children's CPU time {cpu / len(every):.2f} s a read on average (children "
+          f"replaced after a limit are not counted: then this is low)")
     for pid, (rss, virtual) in zip(reader.pids() or range(len(peaks)), peaks, strict=False):
         print(f"child {pid}: peak RSS {rss / 1024:.0f} MB, peak address space {virtual / 1024:.0f} MB")
     for line in wrongs:
