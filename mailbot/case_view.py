@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from mailbot.how_read_view import how_read_lines
 from mailbot.reading_view import reading_lines
 from rules.reasons import REASONS
 from store.confirmations import confirmation_of
@@ -121,6 +122,10 @@ def render_case(doc: dict[str, Any]) -> str:
         out.append("\nExtracted fields")
         # how_read (how each field was read, where the box was found) is shown on its own, not as a field.
         out += [f"  {k}: {v}" for k, v in request.items() if v not in ("", [], None) and not isinstance(v, dict)]
+        how = how_read_lines(request)
+        if how:
+            out.append("\nHow the form was read")
+            out += how
     reading = (doc["fields"] or {}).get("reading")
     if reading:
         out.append("\nWhat the reader understood" + ("" if reading.get("understood") else

@@ -20,7 +20,11 @@ from typing import Any
 
 CHILD_USER = "nobody"
 # Enough for a child to run programs from the system (Ghostscript, Tesseract) and to read UTF-8; nothing else.
-CHILD_ENVIRONMENT = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+# OCR's libraries (numpy's OpenBLAS, OpenCV, Tesseract's OpenMP) start a thread per core by default, each with its
+# own stacks and buffers: hundreds of MB of address space counted against the child's limit, and children side by
+# side on two cores gain nothing from them. One thread each.
+CHILD_ENVIRONMENT = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+                     "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OMP_THREAD_LIMIT": "1"}
 
 
 def child_environment() -> dict[str, str]:
@@ -49,7 +53,7 @@ def drop_privileges(user: str = CHILD_USER) -> None:
         raise RuntimeError("the child could not give up root")
 
 
-def preload_for_reading() -> None:
+def preload_for_reading(ocr: bool = True) -> None:
     """Load what reading and drawing a PDF may import late (codecs, image plugins, PDF filters, the crypto
     backend), so that none of it needs a file the child cannot read once it is `nobody`."""
     import encodings
@@ -70,6 +74,13 @@ def preload_for_reading() -> None:
     from PIL import Image
 
     Image.init()  # every image format plugin
+    load("PIL.ImageOps")
+    load("PIL.ImageSequence")
+    # Scans and photos: OpenCV, numpy and Tesseract, and our OCR reader with all it imports (the form reader only;
+    # the page-drawing child has no use for them and a smaller memory limit).
+    for name in ("numpy", "cv2", "tesserocr", "parsers.forms.reading", "parsers.forms.scan_reading",
+                 "parsers.forms.scan_image", "parsers.forms.ocr_words") if ocr else ():
+        load(name)
     for name in ("cryptography.hazmat.backends.openssl.backend", "pyhanko.sign.validation",
                  "pyhanko_certvalidator", "zlib", "lzma", "bz2", "json", "pickle"):
         load(name)

@@ -115,8 +115,8 @@ class LimitsSection:
 class FormsSection:
     accept_typed_signature: bool = True
     workers: int = 2
-    timeout_seconds: float = 10.0
-    memory_mb: int = 512
+    timeout_seconds: float = 30.0
+    memory_mb: int = 640
     cpu_seconds: int = 8
     max_pdf_bytes: int = 10485760
 

@@ -19,7 +19,7 @@ import dkim
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from mailbot.form_samples import sample_form
+from mailbot.form_samples import sample_form, scanned_sample_form
 
 SELECTOR = "demo"
 SIGNED_HEADERS = [b"from", b"to", b"subject", b"date", b"message-id", b"content-type", b"mime-version"]
@@ -52,6 +52,13 @@ FORGED_FORM = {
     "pu_request": "new", "sig_full_name": "Dr Ruth Evans", "sig_role": "GP Partner",
     "sig_email": "ruth.evans@nhs.net", "sig_date": "20/11/2026",
 }
+# Signed by hand on paper and scanned (read by OCR): a replacement, so the practice keeps two Primary Users.
+SCANNED_FORM = {
+    "org_name": "Riverside Medical Centre", "org_code": "A81002", "pu_full_name": "Lucy Grant",
+    "pu_job_title": "Practice Manager", "pu_email": "lucy.grant@nhs.net", "pu_phone": "01392 444444",
+    "pu_request": "replacement", "pu_replaces": "mary.jones4@nhs.net", "sig_full_name": "Dr Omar Said",
+    "sig_role": "Lead GP", "sig_email": "omar.said@nhs.net", "sig_date": "21/11/2026",
+}
 CONFIRMING_SIGNATORY = "nina.rossi@nhs.net"  # answers "yes" to the request the mailbot sends her
 
 
@@ -74,6 +81,9 @@ def samples() -> Iterator[Sample]:
     yield Sample("valid-gp-form", "alan.hughes@nhs.net", "Primary User request form",
                  "Please find our signed form attached.",
                  (("primary-user-request.pdf", sample_form("gp_practice", GP_FORM, signed=True)),))
+    yield Sample("scanned-hand-signed-form", "omar.said@nhs.net", "Primary User request form (scanned)",
+                 "Our form, signed by hand and scanned, is attached.",
+                 (("scan0001.pdf", scanned_sample_form("gp_practice", SCANNED_FORM)),))
     yield Sample("wrong-role", "ian.ford@nhs.net", "Primary User request form", "Signed form attached.",
                  (("form.pdf", sample_form("other", TRUST_FORM, signed=True)),))
     yield Sample("unsigned-form", "omar.said@nhs.net", "Primary User request form", "Form attached.",

@@ -121,7 +121,7 @@ class _Worker:
 class FormReader:
     """A small pool of warm child processes that read forms; use it as a context manager (or call start/close)."""
 
-    def __init__(self, workers: int = 2, timeout: float = 10.0, memory_mb: int = 512, cpu_seconds: int = 8,
+    def __init__(self, workers: int = 2, timeout: float = 30.0, memory_mb: int = 640, cpu_seconds: int = 8,
                  max_pdf_bytes: int = 10_485_760) -> None:
         self.workers = max(1, workers)
         self.timeout = timeout

@@ -17,7 +17,7 @@ from parsers.message import Attachment, MessageLimits, ParsedMessage, parse_mess
 from parsers.notice import parse_notice
 from parsers.register_words import OrgEntry, UserEntry, Vocabulary
 from parsers.request_reader import MessageText, RequestReading, read_in_two_passes
-from parsers.sniff import IMAGE_TYPES, PDF
+from parsers.sniff import IMAGE_TYPES, JPEG, PDF, PNG, TIFF
 from parsers.word_documents import describe, word_documents
 from rules.form_signature import is_signed
 from rules.raw_headers import split_message
@@ -146,7 +146,7 @@ class Understander:
         budget = self.limits.max_decoded_bytes - parsed.decoded_bytes
         for index, attachment in form_attachments(parsed):  # PDFs and pictures big enough to be a scan
             name = attachment.filename or "unnamed attachment"
-            if attachment.sniffed_type in IMAGE_TYPES:
+            if attachment.sniffed_type in IMAGE_TYPES and attachment.sniffed_type not in OCR_TYPES:
                 forms.append(_picture(name, index))
                 continue
             if self.max_form_bytes is not None and attachment.size > self.max_form_bytes:
@@ -170,7 +170,8 @@ class Understander:
 
     def _unread_forms(self, parsed: ParsedMessage) -> tuple[PrimaryUserRequest, ...]:
         """One request a possible form, none read: staff open them (mailbot.deferred_forms)."""
-        forms = [_picture(a.filename or "unnamed attachment", index) if a.sniffed_type in IMAGE_TYPES else
+        forms = [_picture(a.filename or "unnamed attachment", index)
+                 if a.sniffed_type in IMAGE_TYPES and a.sniffed_type not in OCR_TYPES else
                  PrimaryUserRequest(reading=NOT_READ, attachment=a.filename or "unnamed attachment",
                                     attachment_index=index)
                  for index, a in form_attachments(parsed)]
@@ -190,6 +191,10 @@ def _big_work(size: int) -> Iterator[None]:
         return
     with _BIG_WORK:
         yield
+
+
+# Pictures read by OCR (a scan or a photo of the form); others (GIF, BMP, WebP) go to a person as they are.
+OCR_TYPES = frozenset({PNG, JPEG, TIFF})
 
 
 def form_attachments(parsed: ParsedMessage) -> list[tuple[int, Attachment]]:

@@ -58,6 +58,7 @@ CHAINS: dict[Kind, Chain] = {
         (form.within_form_limit, STOP),
         (form.readable, STOP),
         form.complete,
+        form.legible,
         form.signed,
         form.unaltered,
         organisation.known,

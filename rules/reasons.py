@@ -90,11 +90,18 @@ _ALL: tuple[Reason, ...] = (
        "No Primary User request form was attached. Please attach the completed, signed form (PDF) and send "
        "it again."),
     _r("form.unreadable", Outcome.FLAGGED,
-       "An attachment could not be read: corrupt, password-protected, image-only, or over the parser's limits.",
+       "An attachment could not be read: corrupt, password-protected, a scan with no readable form on it, or over "
+       "the parser's limits.",
        "We could not read the attached form automatically; a member of staff will look at it."),
     _r("form.incomplete", Outcome.REJECTED,
        "A required field of the form is empty.",
        "Some required fields of the form are empty. Please complete them and send the form again."),
+    # Beyond SPEC 3's table: SPEC 9 says a field OCR cannot read with confidence is left empty and named for staff.
+    _r("form.uncertain", Outcome.FLAGGED,
+       "A scanned or photographed form: OCR could not read some fields with confidence. They were left empty, not "
+       "guessed: read them from the page (and correct them) before deciding.",
+       "Your form was scanned or photographed and some of it could not be read automatically; a member of staff "
+       "will look at it."),
     _r("form.unsigned", Outcome.REJECTED,
        "The form has no signature at the bottom of page 1.",
        "The form is not signed. An authorised signatory must sign the box at the bottom of page 1; please "

@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 
 ensure_venv
+ensure_tesseract
 ensure_nhsuk_frontend
 .venv/bin/mailbot demo --dir var/demo "$@"

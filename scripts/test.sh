@@ -10,6 +10,7 @@ ensure_postgres
 ensure_dovecot
 ensure_chromium
 ensure_ghostscript
+ensure_tesseract
 ensure_nhsuk_frontend
 ensure_oidc_provider
 

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from mailbot.case_view import case_document
 from mailbot.deferred_forms import read_unread_form
+from mailbot.how_read_view import box_line, box_overlay, field_rows
 from mailbot.review import ReviewError, resendable
 from mailbot.unprocessable import retryable
 from mailbot.web.pdf_image import PageImageError, render_first_page
@@ -81,11 +82,15 @@ def reject_templates(case: Case) -> list[tuple[str, str]]:
     return [(c, REASONS[c].sender_text) for c in own + fixable if REASONS[c].replies]
 
 
+# Attachments whose first page is shown beside the fields: PDFs, and pictures read by OCR.
+PAGE_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/tiff")
+
+
 def form_attachment_index(document: dict[str, Any]) -> int | None:
     """Which attachment is the form the fields came from: the one the request names, else the first PDF."""
     attachments = (document.get("message") or {}).get("attachments", [])
     wanted = ((document.get("fields") or {}).get("request") or {}).get("attachment") or ""
-    pdfs = [a for a in attachments if a["sniffed_type"] == "application/pdf"]
+    pdfs = [a for a in attachments if a["sniffed_type"] in PAGE_TYPES]
     for a in pdfs:
         if wanted and a["filename"] == wanted:
             return int(a["index"])
@@ -101,7 +106,14 @@ def case_context(request: Request, staff: Staff, reference: str) -> dict[str, An
         document = case_document(session, case)
         mails = history(session, case).mails
         confirmation = document.get("confirmation")
-        return {"staff": staff, "case": case, "doc": document, "mails": mails, "now": state.clock(),
+        stored_request = (document.get("fields") or {}).get("request")
+        form_index = form_attachment_index(document)
+        attachments = (document.get("message") or {}).get("attachments", [])
+        # Over a picture the box is not drawn: a photo's page was squared up before it was read.
+        shown_pdf = any(a["index"] == form_index and a["sniffed_type"] == "application/pdf" for a in attachments)
+        return {"how_read": field_rows(stored_request), "box_line": box_line(stored_request),
+                "box": box_overlay(stored_request) if shown_pdf else None,
+                "staff": staff, "case": case, "doc": document, "mails": mails, "now": state.clock(),
                 "decidable": case.needs_review or case.outcome == Outcome.PENDING.value,
                 "confirmation": confirmation,
                 "confirmation_status": CONFIRMATION_STATUS.get((confirmation or {}).get("status", ""), ""),
@@ -111,7 +123,7 @@ def case_context(request: Request, staff: Staff, reference: str) -> dict[str, An
                 "retried": (case.fields or {}).get("retried"),
                 "retryable": retryable(case),
                 "fields": correctable_fields(case), "templates": reject_templates(case),
-                "form_index": form_attachment_index(document), "done": DONE.get(request.query_params.get("done", "")),
+                "form_index": form_index, "done": DONE.get(request.query_params.get("done", "")),
                 "error": None}
 
 

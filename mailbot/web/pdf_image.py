@@ -1,7 +1,8 @@
-"""Page 1 of a PDF attachment as a PNG, drawn by PDFium in a child process under CPU, memory and time limits:
-a hostile PDF can at worst fail to show, never take the web server down (a PDF bomb made PDFium use 2 GB). The
-child is a fresh interpreter with an empty environment and no inherited descriptors, and gives up root for
-`nobody` before it reads the PDF (mailbot.child_process): the web server's secrets are not there to take."""
+"""Page 1 of a PDF attachment (or a scan sent as a picture) as a PNG, drawn by PDFium in a child process under
+CPU, memory and time limits: a hostile PDF can at worst fail to show, never take the web server down (a PDF bomb
+made PDFium use 2 GB). The child is a fresh interpreter with an empty environment and no inherited descriptors,
+and gives up root for `nobody` before it reads the PDF (mailbot.child_process): the web server's secrets are not
+there to take."""
 
 from __future__ import annotations
 
@@ -61,9 +62,11 @@ def _child() -> int:
 
     from mailbot.child_process import drop_privileges, preload_for_reading
 
-    preload_for_reading()
+    preload_for_reading(ocr=False)
     drop_privileges()
     data = sys.stdin.buffer.read(MAX_PDF_BYTES + 1)
+    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")):
+        return _picture(data)  # a scan or photo sent as a picture: its first page, upright, made smaller
     pdf = pdfium.PdfDocument(data)
     pdf.init_forms()  # so filled-in form fields are drawn too
     page = pdf[0]
@@ -71,6 +74,19 @@ def _child() -> int:
     bitmap = page.render(scale=min(3.0, TARGET_WIDTH_PX / max(width, 1.0)), may_draw_forms=True)
     out = io.BytesIO()
     bitmap.to_pil().save(out, format="PNG", optimize=False)
+    sys.stdout.buffer.write(out.getvalue())
+    return 0
+
+
+def _picture(data: bytes) -> int:
+    from PIL import Image, ImageOps
+
+    Image.MAX_IMAGE_PIXELS = 40_000_000
+    picture = Image.open(io.BytesIO(data))
+    picture = ImageOps.exif_transpose(picture) or picture
+    picture.thumbnail((TARGET_WIDTH_PX, TARGET_WIDTH_PX * 2))
+    out = io.BytesIO()
+    picture.convert("RGB").save(out, format="PNG", optimize=False)
     sys.stdout.buffer.write(out.getvalue())
     return 0
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from parsers.forms.labelled_words import DEFAULT_MIN_CONFIDENCE
+
 MB = 1_000_000
 MEMORY_PROBLEM = "the PDF needs more memory to read than a form should"
 
@@ -19,9 +21,24 @@ class PdfLimits:
     form_fields: int = 2_000
 
 
+# Signed: at least this much ink (square inches) in the box: a signature's strokes are a few inches long and a
+# hundredth of an inch wide; a blank box, once its outline, dust and print are taken out, has none.
+MIN_INK_SQ_INCH = 0.015
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """How scans and photos are read by OCR (parsers.forms.scan_reading)."""
+
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
+    min_ink_sq_inch: float = MIN_INK_SQ_INCH
+    reread: bool = True
+
+
 @dataclass(frozen=True)
 class FormReadOptions:
     ink_threshold: float = 0.01  # share of dark pixels in the signature box that counts as a signature
     render_scale: float = 2.0  # pixels per point when the box is drawn
     max_image_pixels: int = 25_000_000
     limits: PdfLimits = field(default_factory=PdfLimits)
+    ocr: ScanOptions = field(default_factory=ScanOptions)

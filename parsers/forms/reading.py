@@ -47,6 +47,8 @@ from parsers.forms.page_view import Box, PageView, page_view
 from parsers.forms.page_words import page_words
 from parsers.forms.pdf_safety import TooLarge, check_page
 from parsers.forms.result import FormReading, unreadable
+from parsers.forms.scan_image import READ_DPI, NotAPicture, PagePicture, decode_pictures, prepared
+from parsers.forms.scan_reading import read_scanned_form
 from parsers.forms.signature_box import OUR_FIELD, SignatureBox, box_from_label, signature_widget, template_box
 
 NOT_A_FORM = "not one of the published Primary User request forms"
@@ -55,9 +57,15 @@ NOT_A_FORM = "not one of the published Primary User request forms"
 LABEL_QUORUM = 6
 
 
+PICTURE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
+
+
 def read_form(pdf: bytes, options: FormReadOptions | None = None) -> FormReading:
-    """What PDF holds as a published form; never raises: anything hostile or broken is "unreadable"."""
+    """What PDF holds as a published form; never raises: anything hostile or broken is "unreadable". A JPEG, PNG
+    or TIFF picture (a scan or a photo of the form) is read by OCR."""
     options = options or FormReadOptions()
+    if pdf.startswith(PICTURE_MAGIC):
+        return read_picture_form(pdf, options)
     try:
         with tightened(options.limits):
             return _read(pdf, options)
@@ -138,9 +146,9 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
         first = _Page(reader, document, 0)
         read = _values(acro, found_widgets, first)
         form_type = _form_type(acro, first)
+        if not first.words and acro is None:
+            return _read_scanned_pdf(document, options)
         if form_type is None and not (read.recognised >= LABEL_QUORUM and _mentions_primary_user(first)):
-            if not first.words:
-                return unreadable("a scanned image with no text in it: a person must read it")
             return FormReading(status="not_a_form", problems=(NOT_A_FORM,))
         if not any(read.values.values()) and acro is None:
             return unreadable("no field values could be read from the form (a scan?): a person must read it")
@@ -171,6 +179,34 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
         problems=digital.problems, field_reads=read.reads, signature_page=located.page,
         signature_box=_rounded(located.box), signature_box_from=located.source,
         page_size=(round(page_size[0], 2), round(page_size[1], 2)), page_turn=turn)
+
+
+def read_picture_form(data: bytes, options: FormReadOptions) -> FormReading:
+    """A form sent as a JPEG/PNG/TIFF picture (a TIFF may hold several pages), read by OCR."""
+    try:
+        pictures = decode_pictures(data, options.max_image_pixels)
+        return read_scanned_form(len(pictures), lambda i: prepared(*pictures[i]), options.ocr)
+    except NotAPicture as error:
+        return unreadable(str(error))
+    except MemoryError:
+        return unreadable(MEMORY_PROBLEM)
+    except Exception as error:  # a hostile picture makes the decoders raise anything at all
+        return unreadable(f"the picture could not be read ({type(error).__name__})")
+
+
+def _read_scanned_pdf(document: pdfium.PdfDocument, options: FormReadOptions) -> FormReading:
+    """A PDF of page images (a scanner's, without a text layer), its pages rendered and read by OCR."""
+
+    def picture(index: int) -> PagePicture:
+        page = document[index]
+        width, height = page.get_size()
+        scale = min(READ_DPI / 72, (options.max_image_pixels / max(width * height, 1.0)) ** 0.5)
+        grey = page.render(scale=scale, grayscale=True).to_numpy()
+        if grey.ndim == 3:
+            grey = grey[:, :, 0]
+        return prepared(grey.copy(), scale * 72)
+
+    return read_scanned_form(len(document), picture, options.ocr)
 
 
 def _rounded(box: Box) -> Box:

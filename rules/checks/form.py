@@ -70,8 +70,16 @@ def readable(ctx: CheckContext) -> Verdict:
     return passed()
 
 
+def unsure_fields(form: PrimaryUserRequest) -> list[str]:
+    """Fields OCR could not read with confidence (SPEC 9) that are still empty (staff may have corrected them)."""
+    reads = form.how_read.get("fields", {}) if isinstance(form.how_read, dict) else {}
+    return [name for name in FIELD_LABELS if isinstance(reads.get(name), dict) and reads[name].get("unsure")
+            and not getattr(form, name).strip()]
+
+
 def missing_fields(form: PrimaryUserRequest) -> list[str]:
-    missing = [name for name in REQUIRED_FORM_FIELDS if not getattr(form, name).strip()]
+    unsure = set(unsure_fields(form))  # not read is not left empty: the sender is not asked to fill them in
+    missing = [name for name in REQUIRED_FORM_FIELDS if not getattr(form, name).strip() and name not in unsure]
     if form.pu_request == "replacement" and not form.pu_replaces.strip():
         missing.append("pu_replaces")
     if form.pu_request and form.pu_request not in REQUEST_TYPES and "pu_request" not in missing:
@@ -89,6 +97,19 @@ def complete(ctx: CheckContext) -> Verdict:
         labels = [FIELD_LABELS[name] for name in missing]
         return failed("form.incomplete", "Empty or not valid: " + "; ".join(labels) + ".",
                       fields=missing, labels=labels)
+    return passed()
+
+
+@check("form.legible", "Every field of a scanned form was read with confidence (else staff read it).")
+def legible(ctx: CheckContext) -> Verdict:
+    form = form_of(ctx)
+    if form is None:
+        return skipped("No form.")
+    unsure = unsure_fields(form)
+    if unsure:
+        labels = [FIELD_LABELS[name] for name in unsure]
+        return failed("form.uncertain", "Not read with confidence by OCR, left empty: " + "; ".join(labels)
+                      + ". Read them from the form's page.", fields=unsure, labels=labels)
     return passed()
 
 

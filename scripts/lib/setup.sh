@@ -102,6 +102,13 @@ ensure_ghostscript() {
   apt_install ghostscript
 }
 
+# Tesseract's English model for OCR of scanned forms (tesserocr brings the engine; Debian brings eng.traineddata).
+ensure_tesseract() {
+  if [ -f /usr/share/tesseract-ocr/5/tessdata/eng.traineddata ]; then return 0; fi
+  log "installing Debian's tesseract-ocr and tesseract-ocr-eng"
+  apt_install tesseract-ocr tesseract-ocr-eng
+}
+
 # A real OpenID Connect provider for the NHS log-in tests: the npm package oidc-provider, at the versions pinned by
 # tests/support/oidc_provider/package-lock.json, into git-ignored var/test-oidc-provider (run with the machine's
 # Node.js by tests/support/oidc_server.py). Debian's nodejs and npm are installed when the machine has none.

@@ -119,6 +119,12 @@ def test_demo_has_a_form_confirmed_by_its_signatory_and_a_forged_one_held_for_th
     assert (forged.sender, forged.outcome, forged.reasons) == ("eve.intruder@nhs.net", "pending",
                                                                ["signatory.confirmation_requested"])
     assert set(requests) == {"nina.rossi@nhs.net", "ruth.evans@nhs.net"}
+    # Dr Omar Said signed a form by hand and scanned it: read by OCR, and approved (the other is unsigned).
+    from_omar = {c.outcome: c for c in cases.values() if c.sender == "omar.said@nhs.net"
+                 and c.kind == "primary_user_request"}
+    scanned = from_omar["approved"]
+    assert scanned.fields["request"]["signature_how"] == "ink signature"
+    assert scanned.fields["request"]["how_read"]["fields"]["pu_replaces"]["how"] == "ocr"
     users = {u["email"]: u for u in json.loads(mailbot("--config", config, "org", "show", "Y01234", "--json").out)[
         "users"]}
     assert users["omar.reed@nhs.net"]["primary"]

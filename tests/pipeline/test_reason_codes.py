@@ -136,6 +136,19 @@ def test_form_with_an_empty_required_field(bot: Bot) -> None:
     assert "Email" in bot.outbox(line["reference"])[0].body
 
 
+def test_a_scanned_form_with_a_smudged_value_is_flagged_for_staff_to_read_it(bot: Bot) -> None:
+    from tests.pipeline.messages import GOOD_GP_FORM
+    from tests.support.scanned_forms import scanned_form
+
+    pdf = scanned_form("gp_practice", GOOD_GP_FORM, dpi=300, smudge="org_code")
+    line = bot.one(bot.mail("alan.hughes@nhs.net", "Primary User request form", "Scanned form attached.",
+                            attachments=(("scan.pdf", pdf, "application/pdf"),)))
+    expect(line, "flagged", "form.uncertain", replies=1)
+    assert "form.incomplete" not in line["reasons"]  # not read is not left empty: the sender is not asked again
+    shown = bot.cli("review", "show", line["reference"]).out
+    assert "ODS code: OCR, confidence" in shown and "not read with confidence: left empty" in shown
+
+
 def test_unsigned_form(bot: Bot) -> None:
     expect(bot.one(form_mail(bot, signature="none")), "rejected", "form.unsigned", replies=1)
 

@@ -305,7 +305,8 @@ def test_guidance_follow_up_and_unclear() -> None:
 
 
 def test_every_reason_code_has_an_outcome_and_wording() -> None:
-    # SPEC 3's 34, and permission.primary_user_only and notification.primary_user_only
+    # SPEC 3's 34 but message.unprocessable; permission.primary_user_only, notification.primary_user_only and
+    # form.uncertain beyond it
     assert len(CODES) == 36
     for code, r in REASONS.items():
         assert r.staff_text and r.sender_text and r.outcome in Outcome, code
@@ -317,3 +318,14 @@ def test_a_rejection_that_cannot_be_sent_is_flagged_for_a_person() -> None:
     assert decision.outcome == Outcome.FLAGGED
     assert set(decision.reasons) == {"reply.rate_limited", "form.unsigned"}
     assert not decision.replies_allowed
+
+
+def test_a_field_ocr_was_unsure_of_is_flagged_for_staff_not_rejected_as_empty() -> None:
+    unsure = {"fields": {"pu_job_title": {"how": "ocr", "confidence": 41.0, "unsure": True},
+                         "org_name": {"how": "ocr", "confidence": 93.0, "unsure": False}}}
+    read = replace(GOOD_FORM, pu_job_title="", how_read=unsure)
+    decision = form_decision(read)
+    assert (decision.outcome, decision.reasons) == (Outcome.FLAGGED, ("form.uncertain",))
+    # Staff read it from the page and correct it: the checks pass.
+    corrected = read.with_corrections({"pu_job_title": "Practice Manager"})
+    assert form_decision(corrected).outcome == Outcome.APPROVED

@@ -229,3 +229,34 @@ def test_an_organisation_page_lists_users_primary_users_and_signatories(staff_cl
     assert "Leila Khan" in html and "pending" in html
     assert "Dr Alan Hughes" in html and "Lead GP" in html and "Helen Ward" in html
     assert staff_client.get("/register/NOPE").status_code == 404
+
+
+def test_the_case_page_shows_how_each_field_was_read_and_the_signature_box_over_the_page(
+        world: WebWorld, staff_client: TestClient) -> None:
+    from tests.support.forms_fixtures import filled_form
+    from tests.support.scanned_forms import as_picture, rendered
+    from tests.web.seed import NOW, PRIMARY_REQUEST, add_case, message_bytes
+
+    pdf = filled_form("gp")
+    how_read = {"fields": {
+        "org_name": {"how": "ocr", "confidence": 91.4, "unsure": False, "label_box": None, "value_box": None},
+        "org_code": {"how": "ocr", "confidence": 41.0, "unsure": True, "label_box": None, "value_box": None},
+        "pu_email": {"how": "acroform", "confidence": None, "unsure": False, "label_box": None, "value_box": None}},
+        "signature_box": {"page": 0, "box": [235.5, 645.0, 549.0, 758.9], "from": "label",
+                          "page_size": [595.28, 841.89], "page_turn": 0}}
+    request = {**PRIMARY_REQUEST, "org_code": "", "how_read": how_read, "attachment": "scan.pdf"}
+    raw = message_bytes(sender="alan.hughes@nhs.net", subject="scan", body="x", message_id="<scan@nhs.net>",
+                        attachments=[("scan.pdf", pdf), ("photo.png", as_picture(rendered(pdf, 50), "PNG"))])
+    with world.app.sessions() as session, session.begin():
+        add_case(session, reference="OE-2026-000950", kind="primary_user_request", reasons=["form.uncertain"],
+                 raw=raw, sender="alan.hughes@nhs.net", subject="scan", org_code=None, request=request,
+                 created_at=NOW, message_id="<scan@nhs.net>")
+    html = staff_client.get("/cases/OE-2026-000950").text
+    table = html.split('id="how-read"', 1)[1].split("</table>", 1)[0]
+    assert "Organisation name</th><td>OCR, confidence 91%" in table
+    assert "ODS code</th><td>OCR, confidence 41%</td><td>not read with confidence: left empty" in table
+    assert "Primary User: email</th><td>form field</td>" in table
+    assert 'viewBox="0 0 595.28 841.89"' in html and '<rect id="signature-box" x="235.5" y="645.0"' in html
+    assert "found from the printed label" in html
+    picture = staff_client.get("/cases/OE-2026-000950/attachments/1/page1.png")
+    assert picture.status_code == 200 and picture.content.startswith(b"\x89PNG")

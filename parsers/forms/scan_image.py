@@ -1,0 +1,192 @@
+"""A scanned or photographed page made ready to read (OpenCV): decoded, its page found and squared up (a photo's
+perspective), its light evened out (a photo darker on one side), and straightened (a scan turned up to a few
+degrees). Pure: pixels in, pixels out.
+
+Pictures are greyscale numpy arrays (uint8, white paper high). Each page carries its resolution (pixels an inch),
+so what is found on it can be given in points like a PDF's text."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, ImageSequence
+
+A4_INCHES = (8.27, 11.69)
+# Resolution the page is read at: Tesseract reads 10-point type best with capitals about 30 pixels high.
+READ_DPI = 300
+MAX_TURN = 3.5  # degrees a scan is straightened by, at most
+# A photo's page: a quadrilateral covering at least this share of the picture, and not all of it.
+PAGE_MIN_SHARE = 0.25
+PAGE_MAX_SHARE = 0.97
+MAX_PAGES = 6
+
+
+cv2.setNumThreads(1)  # one thread: form readers run side by side in child processes (mailbot/sandbox.py)
+
+
+class NotAPicture(Exception):
+    """The bytes are no picture we can read (a damaged file, a format we do not take)."""
+
+
+@dataclass(frozen=True)
+class PagePicture:
+    pixels: np.ndarray  # greyscale, upright, straightened, light evened out
+    dpi: float
+    text: np.ndarray  # the same without ruled lines (boxes round values, lines to write on): what OCR reads
+
+    @property
+    def size_points(self) -> tuple[float, float]:
+        h, w = self.pixels.shape
+        return (w * 72 / self.dpi, h * 72 / self.dpi)
+
+
+def decode_pictures(data: bytes, max_pixels: int) -> list[tuple[np.ndarray, float | None]]:
+    """The pages of a JPEG/PNG/TIFF file (a TIFF may hold several), greyscale, turned as its EXIF says (a phone
+    photo), each with the resolution the file records (None when it records none)."""
+    try:
+        picture = Image.open(io.BytesIO(data))
+        pages: list[tuple[np.ndarray, float | None]] = []
+        for frame in ImageSequence.Iterator(picture):
+            if len(pages) == MAX_PAGES:
+                break
+            if frame.width * frame.height > max_pixels:
+                raise NotAPicture(f"a picture of {frame.width}x{frame.height} pixels, more than we read")
+            dpi = frame.info.get("dpi")
+            upright = ImageOps.exif_transpose(frame) or frame
+            grey = np.asarray(upright.convert("L")).copy()
+            resolution = float(dpi[0]) if dpi and 50 <= float(dpi[0]) <= 1200 else None
+            pages.append((grey, resolution))
+    except NotAPicture:
+        raise
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        raise NotAPicture(f"the picture is damaged or of a kind we cannot read ({type(error).__name__})") from error
+    if not pages:
+        raise NotAPicture("the picture has no pages")
+    return pages
+
+
+def prepared(grey: np.ndarray, dpi: float | None) -> PagePicture:
+    """GREY made ready to read: the page cut out and squared up when it is a photo, light evened out, straightened,
+    and scaled to READ_DPI."""
+    page = _squared_page(grey)
+    if page is not None:
+        grey, dpi = page, None  # a photo's resolution says nothing about the paper
+    if dpi is None:
+        dpi = grey.shape[1] / A4_INCHES[0]  # the page's width is A4's (Letter is within a few per cent)
+    scale = READ_DPI / dpi
+    if abs(scale - 1) > 0.05:
+        grey = cv2.resize(grey, None, fx=scale, fy=scale,
+                          interpolation=cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA)
+    grey = _even_light(grey)
+    grey = _straightened(grey)
+    clean = _despeckled(grey)
+    return PagePicture(clean, READ_DPI, without_rules(clean, READ_DPI))
+
+
+# Ruled lines are at least this long (inches): longer than any letter is tall or a word is wide without a gap.
+RULE_ACROSS = 0.45
+RULE_DOWN = 0.2
+
+
+def without_rules(grey: np.ndarray, dpi: float) -> np.ndarray:
+    """GREY with its ruled lines painted out: a box drawn round a value makes OCR read its edge as an "l" or "|"."""
+    ink = (grey < 150).astype(np.uint8) * 255
+    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT,
+                                                                             (int(dpi * RULE_ACROSS), 1)))
+    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT,
+                                                                           (1, int(dpi * RULE_DOWN))))
+    rules = cv2.dilate(cv2.bitwise_or(across, down), np.ones((3, 3), np.uint8))
+    out = grey.copy()
+    out[rules > 0] = 255
+    return out
+
+
+def _despeckled(grey: np.ndarray) -> np.ndarray:
+    """GREY without a scanner's dust (dots a pixel or two wide; a full stop is several) and with paper pure white:
+    Tesseract reads such a page faster and surer."""
+    cleaned = cv2.medianBlur(grey, 3)
+    return np.asarray(np.where(cleaned > 200, 255, cleaned), dtype=np.uint8)
+
+
+def _even_light(grey: np.ndarray) -> np.ndarray:
+    """GREY divided by its background (the paper's brightness, from a wide blur of the image with the ink closed
+    over): a page lit from one side, or grey paper, comes out white."""
+    small = cv2.resize(grey, None, fx=0.125, fy=0.125, interpolation=cv2.INTER_AREA)
+    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
+    background = cv2.GaussianBlur(background, (0, 0), 6)
+    background = cv2.resize(background, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
+    evened = cv2.divide(grey, np.maximum(background, 1), scale=255)
+    return np.asarray(evened, dtype=np.uint8)
+
+
+def _straightened(grey: np.ndarray) -> np.ndarray:
+    angle = skew_angle(grey)
+    if abs(angle) < 0.1:
+        return grey
+    h, w = grey.shape
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return np.asarray(cv2.warpAffine(grey, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=255))
+
+
+def skew_angle(grey: np.ndarray) -> float:
+    """The turn (degrees, counter-clockwise positive as OpenCV's) that makes the text lines level: the angle whose
+    row profile of dark pixels is sharpest, searched within MAX_TURN on a small copy."""
+    small = cv2.resize(grey, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    ink = (small < 160).astype(np.float32)
+    h, w = ink.shape
+    centre = (w / 2, h / 2)
+
+    def sharpness(angle: float) -> float:
+        matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
+        rows = cv2.warpAffine(ink, matrix, (w, h), flags=cv2.INTER_NEAREST).sum(axis=1)
+        return float(np.var(rows))
+
+    best = max(np.arange(-MAX_TURN, MAX_TURN + 0.01, 0.5), key=sharpness)
+    fine = max(np.arange(best - 0.45, best + 0.46, 0.1), key=sharpness)
+    return float(fine)
+
+
+def _squared_page(grey: np.ndarray) -> np.ndarray | None:
+    """A photo's page cut out along its four edges and squared up to A4's shape; None when the picture is the page
+    already (a scan)."""
+    h, w = grey.shape
+    factor = 800 / max(h, w)
+    small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    blurred = cv2.GaussianBlur(small, (5, 5), 0)
+    _, paper = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    paper = cv2.morphologyEx(paper, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15)))
+    contours, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    largest = max(contours, key=cv2.contourArea)
+    area = cv2.contourArea(largest)
+    share = area / float(small.shape[0] * small.shape[1])
+    if not PAGE_MIN_SHARE <= share <= PAGE_MAX_SHARE:
+        return None
+    quad = cv2.approxPolyDP(cv2.convexHull(largest), 0.02 * cv2.arcLength(largest, True), True)
+    if len(quad) != 4:
+        return None
+    corners = _ordered(quad.reshape(4, 2).astype(np.float32) / factor)
+    # Touching the picture's edges all round: the scan's own border, not a photographed page.
+    inset = min(corners[:, 0].min(), corners[:, 1].min(), w - corners[:, 0].max(), h - corners[:, 1].max())
+    if inset < 0.01 * min(w, h):
+        return None
+    top = np.linalg.norm(corners[1] - corners[0])
+    bottom = np.linalg.norm(corners[2] - corners[3])
+    width = max(top, bottom)
+    height = width * A4_INCHES[1] / A4_INCHES[0]
+    target = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(corners, target)
+    return np.asarray(cv2.warpPerspective(grey, matrix, (int(width), int(height)), flags=cv2.INTER_CUBIC,
+                                          borderValue=255))
+
+
+def _ordered(points: np.ndarray) -> np.ndarray:
+    """Four corners as top-left, top-right, bottom-right, bottom-left."""
+    total = points.sum(axis=1)
+    difference = np.diff(points, axis=1).ravel()
+    return np.array([points[np.argmin(total)], points[np.argmin(difference)], points[np.argmax(total)],
+                     points[np.argmax(difference)]], dtype=np.float32)

@@ -1,0 +1,84 @@
+"""Scanned and photographed forms read by OCR (SPEC 9): PDFs of page images (several pages), JPEG/PNG/TIFF
+pictures, phone photos. The forms are other people's layouts (tests/support/foreign_forms.py) or ours, printed by
+PDFium, signed by hand with pen strokes on the paper, then scanned or photographed (tests/support/scanned_forms.py).
+Each test is a real Tesseract run or two (seconds); the accuracy over hundreds of forms is bench/bench_form_accuracy.py.
+"""
+
+from __future__ import annotations
+
+from parsers.forms.reading import read_form
+from parsers.forms.result import FormReading
+from tests.pipeline.messages import GOOD_GP_FORM
+from tests.support import scanned_forms as sf
+from tests.support.foreign_forms import ForeignForm, foreign_form
+
+
+def _signed_page(form: ForeignForm, dpi: int, seed: int = 0) -> sf.np.ndarray:
+    return sf.hand_signed(sf.rendered(form.pdf, dpi), form.box, sf.page_height(form.pdf), dpi, seed)
+
+
+def _no_wrong_value(reading: FormReading, expected: dict[str, str]) -> list[str]:
+    """The fields read exactly; fails on any value read wrong (an unread field is left empty, never guessed)."""
+    wrong = {name: (reading.fields[name], value) for name, value in expected.items()
+             if reading.fields.get(name) and reading.fields[name] != value}
+    assert not wrong, wrong
+    return [name for name, value in expected.items() if reading.fields.get(name) == value]
+
+
+def test_a_scanned_pdf_of_page_images_is_read_by_ocr_and_signed_by_hand() -> None:
+    form = foreign_form("two_columns", "a4", seed=21)
+    page = sf.scanned(_signed_page(form, 300), seed=1, angle=-1.6, speckle=0.0005, jpeg_quality=60)
+    notes = sf.scanned(sf.rendered(form.pdf, 300, 1), seed=2)
+    reading = read_form(sf.as_pdf([page, notes], 300))
+    assert (reading.status, reading.method, reading.form_type) == ("read", "ocr", "gp_practice")
+    assert len(_no_wrong_value(reading, form.values)) >= 10
+    assert reading.mark_over_box and reading.mark_how == "ink"
+    assert reading.signature_box_from == "label" and reading.signature_page == 0
+    assert {read.how for read in reading.field_reads.values()} == {"ocr"}
+    assert all(read.confidence is not None for read in reading.field_reads.values())
+
+
+def test_a_blank_signature_box_on_a_scan_is_unsigned() -> None:
+    form = foreign_form("table", "letter", seed=22)
+    page = sf.scanned(sf.rendered(form.pdf, 200), seed=3, angle=2.0, speckle=0.001, jpeg_quality=50)
+    reading = read_form(sf.as_pdf([page], 200))
+    assert reading.status == "read"
+    assert _no_wrong_value(reading, form.values)
+    assert not reading.mark_over_box and reading.box_ink_ratio < 0.002  # the box's outline and dust are no ink
+
+
+def test_a_phone_photo_sent_as_a_jpeg_is_straightened_and_read() -> None:
+    form = foreign_form("table", "a4", seed=23)
+    photo = sf.photographed(_signed_page(form, 200, seed=4), seed=5)
+    reading = read_form(sf.as_picture(photo, "JPEG", quality=85))
+    assert (reading.status, reading.method) == ("read", "ocr")
+    assert len(_no_wrong_value(reading, form.values)) >= 9
+    assert reading.mark_over_box
+
+
+def test_png_and_multi_page_tiff_pictures_are_read_and_the_form_found_after_a_covering_page() -> None:
+    form = foreign_form("lines", "a4", seed=24)
+    page = sf.scanned(_signed_page(form, 200, seed=6), seed=7, angle=0.9, jpeg_quality=80)
+    png = read_form(sf.as_picture(page, "PNG"))
+    assert png.status == "read" and png.mark_over_box
+    assert len(_no_wrong_value(png, form.values)) >= 9
+    covering = sf.scanned(sf.rendered(form.pdf, 200, 1), seed=8)  # the notes page, sent first
+    tiff = read_form(sf.as_multipage_tiff([covering, page], 200))
+    assert tiff.status == "read" and tiff.signature_page == 1 and tiff.mark_over_box
+    assert tiff.fields == png.fields
+
+
+def test_a_smudged_value_is_left_empty_and_named_unsure_never_guessed() -> None:
+    reading = read_form(sf.scanned_form("gp_practice", GOOD_GP_FORM, dpi=300, smudge="org_code"))
+    assert reading.status == "read"
+    assert reading.fields["org_code"] == "" and "org_code" in reading.unsure_fields
+    assert reading.field_reads["org_code"].confidence is not None
+    assert _no_wrong_value(reading, {k: v for k, v in GOOD_GP_FORM.items() if k != "sig_typed"})
+    assert reading.how_read()["fields"]["org_code"]["unsure"] is True
+
+
+def test_a_picture_that_is_no_form_or_no_picture_is_unreadable_with_a_reason() -> None:
+    blank = sf.scanned(sf.np.full((2339, 1654), 255, dtype=sf.np.uint8), seed=9)
+    assert read_form(sf.as_picture(blank, "PNG")).problems[0].startswith("no form could be read")
+    broken = read_form(b"\x89PNG\r\n\x1a\n" + b"\x00" * 200)
+    assert broken.status == "unreadable" and "damaged" in broken.problems[0]
