@@ -58,6 +58,10 @@ PRINT_IN_BOX_CONFIDENCE = 50.0
 # Ink: a dark blot smaller than this (square inches) is dust; ruled lines are at least this long (inches).
 DUST_SQ_INCH = 0.0006
 RULE_INCHES = 0.5
+# A ruled line left askew by squaring up a photo: within this many degrees of level or upright, this many pixels wide
+# at READ_DPI (a printed rule is 1-3 pixels; what the camera's blur adds round it).
+RULE_SLANT = 5.0
+RULE_WIDTH = 7
 
 _EMAIL = re.compile(r"^[a-z0-9][a-z0-9._%+'-]*@[a-z0-9-]+(\.[a-z0-9-]+)+$")
 _ODS = re.compile(r"^[A-Z0-9]{3,6}$")
@@ -317,6 +321,7 @@ def ink_in_box(picture: PagePicture, box: Box, words: list[Word]) -> float:
     rules = cv2.bitwise_or(
         cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))),
         cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length // 2))))
+    rules = cv2.bitwise_or(rules, _slanted_rules(ink, length))
     ink[cv2.dilate(rules, np.ones((5, 5), np.uint8)) > 0] = 0
     border = max(int(picture.dpi * 0.03), 2)  # the outline's own edge, whatever its thickness
     ink[:border, :] = 0
@@ -332,6 +337,21 @@ def ink_in_box(picture: PagePicture, box: Box, words: list[Word]) -> float:
     dust = DUST_SQ_INCH * picture.dpi * picture.dpi
     inked = sum(int(stats[i, cv2.CC_STAT_AREA]) for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= dust)
     return inked / (picture.dpi * picture.dpi)
+
+
+def _slanted_rules(ink: np.ndarray, length: int) -> np.ndarray:
+    """Ruled lines in INK (a box's outline, a line to sign on) that are not quite level or upright: a photo squared
+    up from a page found a little off leaves them a degree or three askew, and no level kernel fits them; their
+    pixels are ink to a level test, and a blank box was called signed. Straight runs at least LENGTH pixels long
+    within RULE_SLANT degrees of level or upright, drawn as thick as the ink along them."""
+    found = np.zeros_like(ink)
+    segments = cv2.HoughLinesP(ink, 1, np.pi / 720, threshold=max(length // 2, 10), minLineLength=length,
+                               maxLineGap=3)
+    for x0, y0, x1, y1 in ([] if segments is None else segments.reshape(-1, 4)):
+        angle = abs(np.degrees(np.arctan2(y1 - y0, x1 - x0))) % 180
+        if min(angle, 180 - angle, abs(90 - angle)) <= RULE_SLANT:
+            cv2.line(found, (int(x0), int(y0)), (int(x1), int(y1)), 255, RULE_WIDTH)
+    return cv2.bitwise_and(found, ink)
 
 
 def _printed(word: Word) -> bool:
