@@ -103,6 +103,9 @@ def _corrected(case: Case, corrections: dict[str, str], by: str) -> Request:
     if isinstance(request, PrimaryUserRequest) and READ_BY_THE_REVIEWER & set(case.reasons):
         # The reviewer has read the form and its signature themselves; that is what approving it says.
         request = replace(request, reading="read", signature="signed", signature_how=f"checked by {by}")
+    elif isinstance(request, PrimaryUserRequest) and request.signature == "unsure":
+        # Some ink in a scan's box, less than a clear signature (form.uncertain): the reviewer looked at the box.
+        request = replace(request, signature="signed", signature_how=f"checked by {by}")
     return request
 
 

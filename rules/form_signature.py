@@ -13,7 +13,7 @@ HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professo
 
 @dataclass(frozen=True)
 class SignatureVerdict:
-    verdict: str  # "signed" / "unsigned" / "altered"
+    verdict: str  # "signed" / "unsigned" / "altered" / "unsure" (some ink, less than a clear signature: staff look)
     how: str  # how it was signed, for people: "digital signature", "ink", "image", "typed name"...
 
 
@@ -29,6 +29,8 @@ def is_signed(reading: FormReading, accept_typed: bool, signatory_name: str) -> 
                                            "stamp": "signature stamp"}.get(reading.mark_how, "mark in the box"))
     if accept_typed and typed_name_matches(reading.typed_name, signatory_name):
         return SignatureVerdict("signed", "typed name")
+    if reading.mark_unsure:
+        return SignatureVerdict("unsure", "some ink in the box, less than a clear signature")
     return SignatureVerdict("unsigned", "")
 
 

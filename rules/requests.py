@@ -58,7 +58,7 @@ class PrimaryUserRequest(Correctable):
     # read / unreadable / not_a_form / missing / not_read (left for staff to open) / word_document (a Word or ODF
     # file sent instead of the PDF)
     reading: str = field(default="missing", metadata={"correctable": False})
-    signature: str = field(default="unsigned", metadata={"correctable": False})  # signed / unsigned / altered
+    signature: str = field(default="unsigned", metadata={"correctable": False})  # signed / unsigned / altered / unsure
     signature_how: str = _fixed()
     attachment: str = _fixed()  # file name of the form in the message
     attachment_index: int = field(default=-1, metadata={"correctable": False})  # in the message's attachments

@@ -24,6 +24,12 @@ class PdfLimits:
 # Signed: at least this much ink (square inches) in the box: a signature's strokes are a few inches long and a
 # hundredth of an inch wide; a blank box, once its outline, dust and print are taken out, has none.
 MIN_INK_SQ_INCH = 0.015
+# A photo's page is squared up from edges found in uneven light, and its strokes are blurred: only this much ink is a
+# clear signature there.
+PHOTO_MIN_INK_SQ_INCH = 0.02
+# Between this much ink and a clear signature the box is neither: a ruled line or a shadow left in it, or a signature
+# half outside the box found. Not called signed (the dangerous error) nor unsigned: staff look (form.uncertain).
+UNSURE_INK_SQ_INCH = 0.004
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,8 @@ class ScanOptions:
 
     min_confidence: float = DEFAULT_MIN_CONFIDENCE
     min_ink_sq_inch: float = MIN_INK_SQ_INCH
+    photo_min_ink_sq_inch: float = PHOTO_MIN_INK_SQ_INCH
+    unsure_ink_sq_inch: float = UNSURE_INK_SQ_INCH
     reread: bool = True
 
 

@@ -22,6 +22,9 @@ class FormReading:
     digital: str = "none"  # "none" / "intact" / "altered"
     mark_over_box: bool = False
     mark_how: str = ""  # "ink" / "image" / "stamp" / "digital" (an intact digital signature) / ""
+    # Some ink in the box, less than a clear signature (a scan or photo read by OCR): not signed, not unsigned,
+    # for staff to look at (rules.form_signature makes it "unsure", the checks form.uncertain).
+    mark_unsure: bool = False
     typed_name: str = ""
     box_ink_ratio: float = 0.0
     problems: tuple[str, ...] = ()
@@ -128,7 +131,8 @@ def reading_from_data(data: Any) -> FormReading:
         form_type=None if d["form_type"] is None else _text(d["form_type"], "form_type"),
         fields=_texts(d["fields"], "fields"), method=_text(d["method"], "method"),
         digital=_text(d["digital"], "digital"), mark_over_box=bool(_of(d["mark_over_box"], bool, "mark_over_box")),
-        mark_how=_text(d["mark_how"], "mark_how"), typed_name=_text(d["typed_name"], "typed_name"),
+        mark_how=_text(d["mark_how"], "mark_how"), mark_unsure=bool(_of(d["mark_unsure"], bool, "mark_unsure")),
+        typed_name=_text(d["typed_name"], "typed_name"),
         box_ink_ratio=_number(d["box_ink_ratio"], "box_ink_ratio"),
         problems=tuple(_text(p, "a problem") for p in _of(d["problems"], (list, tuple), "problems")),
         field_reads=reads, signature_page=int(_of(d["signature_page"], int, "signature_page")),

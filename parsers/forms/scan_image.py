@@ -36,6 +36,7 @@ class PagePicture:
     pixels: np.ndarray  # greyscale, upright, straightened, light evened out
     dpi: float
     text: np.ndarray  # the same without ruled lines (boxes round values, lines to write on): what OCR reads
+    photo: bool = False  # a photo's page, squared up from the edges found (a scan is the page already)
 
     @property
     def size_points(self) -> tuple[float, float]:
@@ -72,6 +73,7 @@ def prepared(grey: np.ndarray, dpi: float | None) -> PagePicture:
     """GREY made ready to read: the page cut out and squared up when it is a photo, light evened out, straightened,
     and scaled to READ_DPI."""
     page = _squared_page(grey)
+    photo = page is not None
     if page is not None:
         grey, dpi = page, None  # a photo's resolution says nothing about the paper
     if dpi is None:
@@ -83,7 +85,7 @@ def prepared(grey: np.ndarray, dpi: float | None) -> PagePicture:
     grey = _even_light(grey)
     grey = _straightened(grey)
     clean = _despeckled(grey)
-    return PagePicture(clean, READ_DPI, without_rules(clean, READ_DPI))
+    return PagePicture(clean, READ_DPI, without_rules(clean, READ_DPI), photo)
 
 
 # Ruled lines are at least this long (inches): longer than any letter is tall or a word is wide without a gap.

@@ -113,12 +113,14 @@ def read_scanned_form(page_count: int, page_at: Callable[[int], PagePicture],
     else:
         box, source = template_box(fit_template(page.labels), size), "template"
     ink = ink_in_box(page.picture, box, page.words)
-    signed = ink >= options.min_ink_sq_inch
+    clear = options.photo_min_ink_sq_inch if page.picture.photo else options.min_ink_sq_inch
+    signed = ink >= clear
+    unsure = not signed and ink >= options.unsure_ink_sq_inch
     box_area = max((box[2] - box[0]) * (box[3] - box[1]) / (72 * 72), 1e-6)
     typed = _typed_in_box(page, box)
     return FormReading(
         status="read", form_type=page.form_type, fields=fields, method="ocr",
-        mark_over_box=signed, mark_how="ink" if signed else "",
+        mark_over_box=signed, mark_how="ink" if signed else "", mark_unsure=unsure,
         typed_name=normalise_value("sig_typed", typed), box_ink_ratio=round(ink / box_area, 4), field_reads=reads,
         signature_page=page.index, signature_box=_rounded(box), signature_box_from=source,
         page_size=(round(size[0], 2), round(size[1], 2)))

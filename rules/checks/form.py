@@ -120,6 +120,9 @@ def signed(ctx: CheckContext) -> Verdict:
         return skipped("No form.")
     if form.signature == "unsigned":
         return failed("form.unsigned", "No signature found in the signature box on page 1.")
+    if form.signature == "unsure":  # never called signed on an ink measure that could be a shadow or a line
+        return failed("form.uncertain", "The signature box on page 1 (a scan or photo) has some ink, less than a "
+                      "clear signature: look at the box on the page and decide whether it is signed.")
     return passed(f"Signed: {form.signature_how or form.signature}.")
 
 

@@ -4,6 +4,7 @@ pictures, the box's own outline and rules, and printed text are not."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
@@ -11,6 +12,7 @@ from pypdf.generic import NameObject, NumberObject
 from reportlab.lib.utils import ImageReader
 
 from parsers.forms.reading import read_form
+from parsers.forms.result import FormReading, reading_as_data, reading_from_data
 from rules.form_signature import is_signed
 from tests.support.foreign_forms import foreign_form
 from tests.support.foreign_marks import inside, signed
@@ -77,3 +79,12 @@ def test_text_typed_into_the_box_is_a_typed_name_only_when_it_is_the_signatorys(
     assert verdict(typed("Someone Else")) == "unsigned"
     reading = read_form(typed(form.values["sig_full_name"]))
     assert is_signed(reading, accept_typed=False, signatory_name=form.values["sig_full_name"]).verdict == "unsigned"
+
+
+def test_some_ink_less_than_a_clear_signature_is_unsure_never_signed() -> None:
+    """A scan's or photo's box with a little ink (a line or shadow left, a signature half outside the box found)
+    is neither signed nor unsigned: "unsure", which the checks send to staff (form.uncertain)."""
+    unsure = FormReading(status="read", method="ocr", fields={"sig_full_name": "Dr Ann Lee"}, mark_unsure=True)
+    assert is_signed(unsure, accept_typed=True, signatory_name="Dr Ann Lee").verdict == "unsure"
+    assert is_signed(replace(unsure, mark_unsure=False), accept_typed=True, signatory_name="x").verdict == "unsigned"
+    assert reading_from_data(reading_as_data(unsure)).mark_unsure is True

@@ -81,6 +81,7 @@ def test_a_good_form_is_approved_with_every_check_recorded() -> None:
     ({"pu_request": "replacement"}, "form.incomplete", Outcome.REJECTED),  # names nobody to replace
     ({"signature": "unsigned"}, "form.unsigned", Outcome.REJECTED),
     ({"signature": "altered"}, "form.altered", Outcome.FLAGGED),
+    ({"signature": "unsure"}, "form.uncertain", Outcome.FLAGGED),  # some ink in a scan's box: staff look
     ({"form_type": "other"}, "form.type_mismatch", Outcome.REJECTED),
     ({"org_code": "Z99999"}, "org.unknown", Outcome.FLAGGED),
     ({"sig_role": "Practice Manager"}, "signatory.role_not_allowed", Outcome.REJECTED),
