@@ -7,8 +7,9 @@ foreign_forms.py, and ours printed flat), A4 and Letter, half of them signed by 
   picture 200 dpi       a scan sent as a PNG, a TIFF or a JPEG picture
 
 Per method: the share of fields read exactly, left empty for staff (unsure, or not found) and read wrong; the
-signed/unsigned confusion; time per read (median, p95: one page read by OCR, child process included, with
---workers children reading side by side); the children's peak memory. Run from the repository root:
+signed/unsigned confusion (a box with some ink, less than a clear signature, goes to staff: "to staff" of the
+signed boxes, "blank->staff" of the blank ones); time per read (median, p95: one page read by OCR, child process
+included, with --workers children reading side by side); the children's peak memory. Run from the repository root:
 
     .venv/bin/python bench/bench_form_accuracy.py [--count 300] [--workers 2]
 """
@@ -82,10 +83,12 @@ class Tally:
     empty: int = 0
     wrong: int = 0
     unreadable: int = 0
-    signed_found: int = 0
+    signed_found: int = 0  # of the signed boxes: called signed ("found"), sent to staff, or called unsigned
     signed_missed: int = 0
     blank_called_signed: int = 0
     blank_unsigned: int = 0
+    signed_unsure: int = 0  # some ink, less than a clear signature: staff look (form.uncertain)
+    blank_unsure: int = 0
 
     def add(self, sample: Sample, reading: FormReading, wrongs: list[str]) -> None:
         if reading.status != "read":
@@ -102,12 +105,15 @@ class Tally:
                     self.wrong += 1
                     wrongs.append(f"{sample.method} {sample.layout} {name}: read {got!r} for {value!r}")
         said_signed = reading.status == "read" and reading.mark_over_box
+        unsure = reading.status == "read" and reading.mark_unsure
         if sample.signed:
             self.signed_found += said_signed
-            self.signed_missed += not said_signed
+            self.signed_unsure += unsure
+            self.signed_missed += not said_signed and not unsure
         else:
             self.blank_called_signed += said_signed
-            self.blank_unsigned += not said_signed
+            self.blank_unsure += unsure
+            self.blank_unsigned += not said_signed and not unsure
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -143,7 +149,7 @@ def main() -> None:
     print(f"{args.count} forms ({made:.0f} s to make them), {args.workers} reading children; load average "
           f"{load_before[0]:.1f} before, {load_after[0]:.1f} after, on {os.cpu_count()} cores")
     header = (f"{'method':<17}{'forms':>6}{'exact':>8}{'empty':>8}{'wrong':>8}{'unread':>7}{'signed found':>14}"
-              f"{'blank->signed':>15}{'median s':>10}{'p95 s':>8}")
+              f"{'to staff':>10}{'blank->signed':>15}{'blank->staff':>14}{'median s':>10}{'p95 s':>8}")
     print(header)
     for method in METHODS:
         t, spent = tallies[method], times[method]
@@ -151,7 +157,9 @@ def main() -> None:
         print(f"{method:<17}{len(spent):>6}{100 * t.exact / fields:>7.1f}%{100 * t.empty / fields:>7.1f}%"
               f"{100 * t.wrong / fields:>7.2f}%{t.unreadable:>7}"
               f"{f'{t.signed_found}/{t.signed_found + t.signed_missed}':>14}"
-              f"{f'{t.blank_called_signed}/{t.blank_called_signed + t.blank_unsigned}':>15}"
+              f"{t.signed_unsure:>10}"
+              f"{f'{t.blank_called_signed}/{t.blank_called_signed + t.blank_unsure + t.blank_unsigned}':>15}"
+              f"{t.blank_unsure:>14}"
               f"{statistics.median(spent):>10.2f}{percentile(spent, 0.95):>8.2f}")
     every = [s for spent in times.values() for s in spent]
     print(f"all: median {statistics.median(every):.2f} s, p95 {percentile(every, 0.95):.2f} s per read (wall, with "
