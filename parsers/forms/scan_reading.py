@@ -13,7 +13,7 @@ lines, without dust, and without printed words, as a share of the box's area."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -62,6 +62,8 @@ RULE_INCHES = 0.5
 # at READ_DPI (a printed rule is 1-3 pixels; what the camera's blur adds round it).
 RULE_SLANT = 5.0
 RULE_WIDTH = 7
+RULE_GREY = 200  # a pixel this dark may be part of a rule
+RULE_FRINGE = 11  # pixels across a rule taken out with it (its core, the scan's blur each side)
 
 _EMAIL = re.compile(r"^[a-z0-9][a-z0-9._%+'-]*@[a-z0-9-]+(\.[a-z0-9-]+)+$")
 _ODS = re.compile(r"^[A-Z0-9]{3,6}$")
@@ -112,7 +114,7 @@ def read_scanned_form(page_count: int, page_at: Callable[[int], PagePicture],
         box, source = box_from_label(label, printed, _ruled_boxes(page.picture), size), "label"
     else:
         box, source = template_box(fit_template(page.labels), size), "template"
-    ink = ink_in_box(page.picture, box, page.words)
+    ink = ink_in_box(page.picture, box, page.words, _print_of_labels(page))
     clear = options.photo_min_ink_sq_inch if page.picture.photo else options.min_ink_sq_inch
     signed = ink >= clear
     unsure = not signed and ink >= options.unsure_ink_sq_inch
@@ -308,9 +310,10 @@ def _ruled_boxes(picture: PagePicture) -> list[Drawn]:
     return boxes
 
 
-def ink_in_box(picture: PagePicture, box: Box, words: list[Word]) -> float:
+def ink_in_box(picture: PagePicture, box: Box, words: list[Word], print_boxes: Sequence[Box] = ()) -> float:
     """How much of BOX (points) is covered by ink strokes, in square inches: dark pixels inside it, less ruled
-    lines (its outline, a line to sign on), dust, and words printed there (read by OCR with confidence)."""
+    lines (its outline, a line to sign on), dust, words printed there (read by OCR with confidence), and
+    PRINT_BOXES (labels and their values found on the page, however surely OCR read them)."""
     to_pixels = picture.dpi / 72
     h, w = picture.pixels.shape
     x0, y0 = max(int(box[0] * to_pixels), 0), max(int(box[1] * to_pixels), 0)
@@ -320,11 +323,18 @@ def ink_in_box(picture: PagePicture, box: Box, words: list[Word]) -> float:
     region = picture.pixels[y0:y1, x0:x1]
     ink = (region < 140).astype(np.uint8) * 255
     length = max(int(picture.dpi * RULE_INCHES), 10)
-    rules = cv2.bitwise_or(
-        cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))),
-        cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length // 2))))
-    rules = cv2.bitwise_or(rules, _slanted_rules(ink, length))
-    ink[cv2.dilate(rules, np.ones((5, 5), np.uint8)) > 0] = 0
+    # A rule's whole thickness is taken out: the level test finds its core, and a scan at 150 dpi scaled up, or
+    # a rule a tenth of a degree off level, leaves a fringe of slivers along it that was measured as ink (a blank
+    # box called signed). Widened across the rule, not along it, so a stroke crossing it loses little.
+    # Rules are found in what is at all dark: a thin rule scanned at 150 dpi is grey, and only its darker dashes
+    # are ink (no run long enough to be a rule, each long enough not to be dust).
+    faint = (region < RULE_GREY).astype(np.uint8) * 255
+    across = cv2.morphologyEx(faint, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    down = cv2.morphologyEx(faint, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length // 2)))
+    rules = cv2.bitwise_or(cv2.dilate(across, np.ones((RULE_FRINGE, 5), np.uint8)),
+                           cv2.dilate(down, np.ones((5, RULE_FRINGE), np.uint8)))
+    rules = cv2.bitwise_or(rules, cv2.dilate(_slanted_rules(faint, length), np.ones((5, 5), np.uint8)))
+    ink[rules > 0] = 0
     border = max(int(picture.dpi * 0.03), 2)  # the outline's own edge, whatever its thickness
     ink[:border, :] = 0
     ink[-border:, :] = 0
@@ -335,10 +345,24 @@ def ink_in_box(picture: PagePicture, box: Box, words: list[Word]) -> float:
             wx0, wy0 = int(word.x0 * to_pixels) - x0 - 2, int(word.y0 * to_pixels) - y0 - 2
             wx1, wy1 = int(word.x1 * to_pixels) - x0 + 2, int(word.y1 * to_pixels) - y0 + 2
             ink[max(wy0, 0):max(wy1, 0), max(wx0, 0):max(wx1, 0)] = 0
+    for bx0, by0, bx1, by1 in print_boxes:
+        px0, py0 = int(bx0 * to_pixels) - x0 - 2, int(by0 * to_pixels) - y0 - 2
+        px1, py1 = int(bx1 * to_pixels) - x0 + 2, int(by1 * to_pixels) - y0 + 2
+        ink[max(py0, 0):max(py1, 0), max(px0, 0):max(px1, 0)] = 0
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     dust = DUST_SQ_INCH * picture.dpi * picture.dpi
     inked = sum(int(stats[i, cv2.CC_STAT_AREA]) for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= dust)
     return inked / (picture.dpi * picture.dpi)
+
+
+def _print_of_labels(page: _OcrPage) -> list[Box]:
+    """Where the page's labels and their values are printed: a box found from its label may take in the label
+    itself or the line above (a date), which a 150 dpi scan's OCR reads less surely than PRINT_IN_BOX_CONFIDENCE, and
+    their print was measured as ink (a blank box called signed). Not what was read as the signature label's value:
+    that may be the signature."""
+    return [label.box for label in page.labels] + [
+        word.box for label in page.labels if not label.signature and label.field is not None
+        for word in label.value_words]
 
 
 def _slanted_rules(ink: np.ndarray, length: int) -> np.ndarray:

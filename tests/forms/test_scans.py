@@ -93,5 +93,16 @@ def test_a_blank_signature_box_on_a_phone_photo_is_not_signed() -> None:
         photo = sf.photographed(sf.rendered(pdf, 200), seed=seed, jpeg_quality=75)
         reading = read_form(sf.as_picture(photo, "JPEG", quality=90))
         assert reading.status == "read", seed
-        assert not reading.mark_over_box, seed
+        assert not reading.mark_over_box and not reading.mark_unsure, seed
         assert reading.box_ink_ratio < 0.002, (seed, reading.box_ink_ratio)
+
+
+def test_a_blank_box_on_a_150_dpi_scan_is_not_signed_by_its_grey_sign_line() -> None:
+    """A thin line to sign on, scanned at 150 dpi, is grey: only its darker dashes were dark enough to be ink, none
+    long enough to be a rule, each too long to be dust, and the blank box was called signed."""
+    form = foreign_form("two_columns", "letter", seed=110)  # bench_form_accuracy's seed 110
+    page = sf.scanned(sf.rendered(form.pdf, 150), seed=110, angle=1.77, speckle=0.0012, jpeg_quality=66)
+    reading = read_form(sf.as_pdf([page], 150))
+    assert reading.status == "read"
+    assert not reading.mark_over_box and not reading.mark_unsure
+    assert reading.box_ink_ratio < 0.002
