@@ -13,12 +13,16 @@ from starlette.responses import Response
 
 from mailbot.case_view import case_document
 from mailbot.deferred_forms import read_unread_form
-from mailbot.review import ReviewError, resendable
+from mailbot.approval_scope import awaiting_second
+from mailbot.labels import FIELD_CHOICES, FIELD_LABELS, field_label
+from mailbot.review import ReviewError, closed_record, resendable
+from mailbot.web.flash import take_flash
 from mailbot.web.pdf_image import PageImageError, render_first_page
 from mailbot.web.security import Staff, staff_only
 from mailbot.web.state import web_state
 from mailbot.web.templating import as_text
 from parsers.message import parse_message
+from mailbot.labels import reason_label
 from rules.reasons import REASONS, Kind, Outcome
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest
 from store.cases import case_by_reference
@@ -28,27 +32,6 @@ from store.review import history
 REQUEST_CLASSES = {Kind.PRIMARY_USER_REQUEST.value: PrimaryUserRequest,
                    Kind.PERMISSION_REQUEST.value: PermissionRequest,
                    Kind.NEW_USER_NOTIFICATION.value: NewUserNotice}
-# Plain labels for the request fields (SPEC 9-11 names); a field not listed shows its name in words.
-FIELD_LABELS = {
-    "form_type": "Form type (gp_practice or other)", "org_name": "Organisation name", "org_code": "ODS code",
-    "pu_full_name": "Primary User: full name", "pu_job_title": "Primary User: job title",
-    "pu_email": "Primary User: email", "pu_phone": "Primary User: phone",
-    "pu_request": "Request (new, additional or replacement)", "pu_replaces": "Primary User it replaces",
-    "sig_full_name": "Signatory: full name", "sig_role": "Signatory: role", "sig_email": "Signatory: email",
-    "sig_date": "Signatory: date signed", "sig_typed": "Signatory: typed name",
-    "user": "User (email or Open Exeter username)", "applications": "Applications (separate with ;)",
-    "signatory_role": "Signatory role, as written", "username": "Open Exeter username", "full_name": "Full name",
-    "email": "Email", "created_by": "Created by (email of the Primary User)",
-}
-DONE = {
-    "approved": "The case was approved. The replies are in the outbox.",
-    "rejected": "The case was rejected. The reply is in the outbox.",
-    "rejected_no_reply": "The case was rejected. No reply was sent: the sender could not be confirmed.",
-    "closed": "The case was closed without a reply.",
-    "noted": "Your note was added to the history.",
-    "resent": "The confirmation request was sent again to the signatory's address on record; their wait starts "
-              "again.",
-}
 CONFIRMATION_STATUS = {
     "waiting": "waiting for the signatory's answer", "confirmed": "the signatory confirmed it",
     "declined": "the signatory said they did not authorise it", "unclear": "the signatory answered, not clearly",
@@ -67,8 +50,8 @@ def correctable_fields(case: Case) -> list[dict[str, str]]:
     stored = (case.fields or {}).get("request")
     if cls is None or not isinstance(stored, dict):
         return []
-    return [{"name": f.name, "label": FIELD_LABELS.get(f.name, f.name.replace("_", " ").capitalize()),
-             "value": as_text(stored.get(f.name, ""))}
+    return [{"name": f.name, "label": field_label(f.name), "value": as_text(stored.get(f.name, "")),
+             "choices": FIELD_CHOICES.get(f.name)}
             for f in dataclass_fields(cls) if f.metadata.get("correctable", True)]
 
 
@@ -76,7 +59,8 @@ def reject_templates(case: Case) -> list[tuple[str, str]]:
     """Reason templates for a rejection: the case's own reasons first, then every reason a sender can put right."""
     own = [c for c in case.reasons if c in REASONS]
     fixable = [c for c, r in REASONS.items() if r.outcome == Outcome.REJECTED and c not in own]
-    return [(c, REASONS[c].sender_text) for c in own + fixable if REASONS[c].replies]
+    # The option shows the reason's label, whole; the preview shows the full sentence the sender will read.
+    return [(c, reason_label(c)) for c in own + fixable if REASONS[c].replies]
 
 
 def form_attachment_index(document: dict[str, Any]) -> int | None:
@@ -106,8 +90,9 @@ def case_context(request: Request, staff: Staff, reference: str) -> dict[str, An
                 "resendable": confirmation is not None and resendable(case.outcome, case.needs_review,
                                                                       confirmation["status"]),
                 "fields": correctable_fields(case), "templates": reject_templates(case),
-                "form_index": form_attachment_index(document), "done": DONE.get(request.query_params.get("done", "")),
-                "error": None}
+                "form_index": form_attachment_index(document), "done": None, "error": None,
+                "closed": closed_record(case), "awaiting": awaiting_second(case),
+                "second_person": state.app.config.review.second_person}
 
 
 def _case(request: Request, staff: Staff, form: FormData | None) -> Response:
@@ -120,6 +105,9 @@ def _case(request: Request, staff: Staff, form: FormData | None) -> Response:
     context = case_context(request, staff, request.path_params["reference"])
     if context is None:
         return not_found(request, staff, "There is no case with that reference.")
+    message = take_flash(request, reference=context["case"].reference)
+    if message is not None:
+        context["error" if message.get("kind") == "error" else "done"] = message.get("text", "")
     return web_state(request).templates.TemplateResponse(request, "case.html", context)
 
 
