@@ -122,6 +122,21 @@ MAIL_PURPOSE_LABELS: dict[str, str] = {
     "Temporary password", "reminder": "Reminder",
 }
 
+ACTION_LABELS: dict[str, str] = {
+    "case.decided": "Decided by the mailbot", "case.follow_up": "A follow-up came in", "case.form_read":
+    "Form read", "case.linked": "Linked to another case", "mail.uncertain": "A mail may not have arrived",
+    "mail.undeliverable": "A mail was refused", "review.approval_awaiting_second":
+    "Approved, waiting for a second member of staff", "review.approved": "Approved", "review.closed":
+    "Closed without a reply", "review.confirmation_resent": "Confirmation request sent again", "review.note": "Note",
+    "review.rejected": "Rejected", "review.reopened": "Reopened", "signatory.answer_not_used":
+    "Signatory's answer not used", "signatory.answered": "The signatory answered",
+    "signatory.confirmation_requested": "Signatory asked to confirm", "signatory.reminder_sent":
+    "Reminder sent to the signatory", "signatory.unconfirmed": "The signatory did not answer in time",
+    "signatory.verified": "Signatory recorded as verified", "user.created": "User created", "user.made_primary":
+    "Made a Primary User", "user.primary_removed": "No longer a Primary User", "user.applications_granted":
+    "Applications granted", "user.activated_from_notice": "User activated",
+}
+
 # The request fields (SPEC 9-11 names) as staff read them.
 FIELD_LABELS: dict[str, str] = {
     "form_type": "Form type", "org_name": "Organisation name", "org_code": "ODS code",
@@ -181,6 +196,10 @@ def purpose_label(code: str | None) -> str:
     return _from(MAIL_PURPOSE_LABELS, code)
 
 
+def action_label(code: str | None) -> str:
+    return _from(ACTION_LABELS, code)
+
+
 def field_label(name: str) -> str:
     return FIELD_LABELS.get(name) or words(name)
 
@@ -200,5 +219,5 @@ def field_value_label(name: str, value: str) -> str:
 
 FILTERS = {"reason_label": reason_label, "check_label": check_label, "outcome_label": outcome_label,
            "kind_label": kind_label, "outbox_status_label": outbox_status_label, "org_type_label": org_type_label,
-           "check_status_label": check_status_label, "purpose_label": purpose_label, "field_label": field_label,
+           "check_status_label": check_status_label, "action_label": action_label, "purpose_label": purpose_label, "field_label": field_label,
            "role_label": role_label}
