@@ -84,7 +84,7 @@ def corrections_against_form(case: Case, corrections: dict[str, str]) -> list[Fi
 
 def corrected_lines(corrected: list[FieldCorrection]) -> tuple[str, ...]:
     """The corrections as the mails list them."""
-    return tuple(f"{c.label}: your form said \"{c.form_said or '(empty)'}\"; PCSE corrected it to "
+    return tuple(f"{c.label}: the form said \"{c.form_said or '(empty)'}\"; PCSE corrected it to "
                  f"\"{c.corrected or '(empty)'}\"" for c in corrected)
 
 

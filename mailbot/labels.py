@@ -219,5 +219,5 @@ def field_value_label(name: str, value: str) -> str:
 
 FILTERS = {"reason_label": reason_label, "check_label": check_label, "outcome_label": outcome_label,
            "kind_label": kind_label, "outbox_status_label": outbox_status_label, "org_type_label": org_type_label,
-           "check_status_label": check_status_label, "action_label": action_label, "purpose_label": purpose_label, "field_label": field_label,
-           "role_label": role_label}
+           "check_status_label": check_status_label, "action_label": action_label, "purpose_label": purpose_label,
+           "field_label": field_label, "role_label": role_label}

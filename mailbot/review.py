@@ -31,6 +31,7 @@ from mailbot.approval_scope import (
 )
 from mailbot.case_mail import mails_for
 from mailbot.errors import UsageError
+from mailbot.labels import reason_label
 from mailbot.outbox_rows import queue_mail
 from mailbot.replies import OutgoingMail, ReplyContext, render, reply_subject
 from mailbot.settings import Settings
@@ -45,7 +46,6 @@ from rules.roles import ORGANISATION_MAINTENANCE
 from rules.signatory_proof import signatory_on_record_for
 from store import audit
 from store.cases import case_by_reference
-from mailbot.labels import reason_label
 from store.changes import Applied, ApplyConflict, apply_notice, apply_permissions, apply_primary_user
 from store.confirmations import close_waiting, confirmation_of
 from store.models import Case, Signatory

@@ -19,7 +19,8 @@ from starlette.responses import RedirectResponse, Response
 
 from mailbot import review
 from mailbot.approval_scope import awaiting_second
-from mailbot.web.case_page import FIELD_LABELS, case_context, correctable_fields, not_found
+from mailbot.labels import FIELD_LABELS
+from mailbot.web.case_page import case_context, correctable_fields, not_found
 from mailbot.web.flash import flash
 from mailbot.web.security import Staff, staff_only
 from mailbot.web.state import web_state

@@ -11,10 +11,10 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mailbot.approval_scope import awaiting_second
 from mailbot.case_view import case_document
 from mailbot.deferred_forms import read_unread_form
-from mailbot.approval_scope import awaiting_second
-from mailbot.labels import FIELD_CHOICES, FIELD_LABELS, field_label
+from mailbot.labels import FIELD_CHOICES, field_label, reason_label
 from mailbot.review import ReviewError, closed_record, resendable
 from mailbot.web.flash import take_flash
 from mailbot.web.pdf_image import PageImageError, render_first_page
@@ -22,7 +22,6 @@ from mailbot.web.security import Staff, staff_only
 from mailbot.web.state import web_state
 from mailbot.web.templating import as_text
 from parsers.message import parse_message
-from mailbot.labels import reason_label
 from rules.reasons import REASONS, Kind, Outcome
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest
 from store.cases import case_by_reference
