@@ -279,7 +279,7 @@ def approve(session: Session, reference: str, corrections: dict[str, str], *, by
     preview = preview_approval(session, reference, corrections, by=by, now=now, settings=settings, verify=verify,
                                signatory_name=signatory_name)
     if preview.blockers:
-        lines = "; ".join(f"{reason_label(b.reason)}: {b.explanation}" for b in preview.blockers)
+        lines = "; ".join(f"{reason_label(b.reason)} [{b.reason}]: {b.explanation}" for b in preview.blockers)
         raise ReviewError(f"mailbot: review: {reference} cannot be approved as it stands ({lines}). Correct the "
                           "fields, or reject it.")
     if second_person and preview.second_person_why and waiting is None:
