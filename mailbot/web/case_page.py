@@ -11,11 +11,12 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mailbot.approval_scope import awaiting_second
+from mailbot.approval_scope import awaiting_second, own_account
 from mailbot.case_view import case_document
 from mailbot.deferred_forms import read_unread_form
 from mailbot.labels import FIELD_CHOICES, field_label, reason_label
 from mailbot.review import ReviewError, closed_record, resendable
+from mailbot.stored_case import stored_request
 from mailbot.web.flash import take_flash
 from mailbot.web.pdf_image import PageImageError, render_first_page
 from mailbot.web.security import Staff, staff_only
@@ -80,6 +81,8 @@ def case_context(request: Request, staff: Staff, reference: str) -> dict[str, An
         if case is None:
             return None
         document = case_document(session, case)
+        request_now = stored_request(case)
+        own = own_account(session, case, request_now) if request_now is not None else None
         mails = history(session, case).mails
         confirmation = document.get("confirmation")
         return {"staff": staff, "case": case, "doc": document, "mails": mails, "now": state.clock(),
@@ -90,7 +93,7 @@ def case_context(request: Request, staff: Staff, reference: str) -> dict[str, An
                                                                       confirmation["status"]),
                 "fields": correctable_fields(case), "templates": reject_templates(case),
                 "form_index": form_attachment_index(document), "done": None, "error": None,
-                "closed": closed_record(case), "awaiting": awaiting_second(case),
+                "closed": closed_record(case), "awaiting": awaiting_second(case), "own_account": own,
                 "second_person": state.app.config.review.second_person}
 
 

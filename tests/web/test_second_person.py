@@ -52,6 +52,8 @@ def test_the_same_person_cannot_confirm_their_own_approval(review_world: WebWorl
     assert primary_users(review_world) == ["JSMITH1"]  # nothing applied yet
     waiting = case_row(review_world, STRANGER)
     assert waiting.needs_review and waiting.fields["second_person"]["by"] == STAFF_NAME
+    queue_row = staff_client.get("/").text.split(f'href="/cases/{STRANGER}"', 1)[1].split("</tr>", 1)[0]
+    assert f"Approved by {STAFF_NAME}: needs a second person" in queue_row
     again = staff_client.post(f"/cases/{STRANGER}/approve/confirm", data={"csrf_token": csrf, **TAKE_OVER})
     assert again.status_code == 303
     assert "you approved OE-2026-000111 yourself" in staff_client.get(f"/cases/{STRANGER}").text
@@ -83,6 +85,8 @@ def test_a_signatory_is_recorded_only_when_ticked_and_says_how(review_world: Web
             session.expunge_all()
             return rows
 
+    assert "for their own account (PBROWN2)" in staff_client.get(f"/cases/{OWN_ACCOUNT}").text
+    assert 'id="own-account"' not in staff_client.get(f"/cases/{STRANGER}").text
     preview = staff_client.get(f"/cases/{OWN_ACCOUNT}/approve").text
     assert "for their own account (PBROWN2)" in preview and 'id="signatory-not-added"' in preview
     csrf = csrf_of(preview)
