@@ -65,7 +65,7 @@ def test_the_queue_is_paged(world: WebWorld, staff_client: TestClient) -> None:
 
 def test_the_queue_shows_replies_that_may_not_have_arrived(staff_client: TestClient) -> None:
     html = staff_client.get("/").text.split('id="problems"', 1)[1]
-    assert "OE-2026-000104" in html and "uncertain" in html and "timeout after DATA" in html
+    assert "OE-2026-000104" in html and "Not sure it arrived" in html and "timeout after DATA" in html
 
 
 def test_the_case_page_shows_fields_checks_message_attachments_and_the_form_image(
