@@ -7,7 +7,7 @@ import argparse
 import json
 from datetime import timedelta
 
-from mailbot import review
+from mailbot import review, review_resend
 from mailbot.app import App
 from mailbot.case_view import case_document, confirmation_summary, render_case
 from mailbot.clock import utcnow
@@ -209,7 +209,7 @@ def run_reopen(args: argparse.Namespace) -> int:
 def run_resend(args: argparse.Namespace) -> int:
     app = App.from_args(args)
     with transaction(app.sessions) as session:
-        address = review.resend_confirmation(session, args.reference, by=args.by, now=utcnow(),
+        address = review_resend.resend_confirmation(session, args.reference, by=args.by, now=utcnow(),
                                              settings=settings_from(app.config))
     print(f"{args.reference}: confirmation request sent again to {address} by {args.by}; the wait starts again.")
     return 0

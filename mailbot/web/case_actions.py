@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from mailbot import review
+from mailbot import review, review_resend
 from mailbot.approval_scope import awaiting_second
 from mailbot.labels import FIELD_LABELS
 from mailbot.web.case_page import case_context, correctable_fields, not_found
@@ -230,7 +230,8 @@ def _resend(request: Request, staff: Staff, form: FormData | None) -> Response:
     reference = request.path_params["reference"]
     try:
         with transaction(state.app.sessions) as session:
-            review.resend_confirmation(session, reference, by=staff.name, now=state.clock(), settings=state.settings)
+            review_resend.resend_confirmation(session, reference, by=staff.name, now=state.clock(),
+                                              settings=state.settings)
     except review.ReviewError as exc:
         return _with_error(request, staff, str(exc))
     return _done(request, reference, "resent")

@@ -15,7 +15,8 @@ from mailbot.approval_scope import awaiting_second, own_account
 from mailbot.case_view import case_document
 from mailbot.deferred_forms import read_unread_form
 from mailbot.labels import FIELD_CHOICES, field_label, reason_label
-from mailbot.review import ReviewError, closed_record, resendable
+from mailbot.review import ReviewError, closed_record
+from mailbot.review_resend import resendable
 from mailbot.stored_case import stored_request
 from mailbot.web.flash import take_flash
 from mailbot.web.pdf_image import PageImageError, render_first_page
