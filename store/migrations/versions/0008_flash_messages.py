@@ -1,15 +1,15 @@
 """Messages for staff after an action ("The case was approved"), kept with their web session and shown once:
 never taken from the URL, where anyone could write them
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
