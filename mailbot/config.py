@@ -181,6 +181,14 @@ class WebSection:
 
 
 @dataclass(frozen=True)
+class ReviewSection:
+    """Staff review (SPEC 13): approvals that override authentication, or change who has Organisation
+    Maintenance, need a second member of staff to confirm them."""
+
+    second_person: bool = True
+
+
+@dataclass(frozen=True)
 class OidcSection:
     """Staff log-in with their NHS account (OpenID Connect); see docs/web.md."""
 
@@ -218,6 +226,7 @@ class Config:
     daemon: DaemonSection = field(default_factory=DaemonSection)
     web: WebSection = field(default_factory=WebSection)
     oidc: OidcSection = field(default_factory=OidcSection)
+    review: ReviewSection = field(default_factory=ReviewSection)
     # Not keys: where the config came from, for resolving relative paths and for messages.
     source_path: Path | None = field(default=None, compare=False)
     base_dir: Path = field(default_factory=Path.cwd, compare=False)

@@ -48,6 +48,9 @@ class ReplyContext:
     sender: str
     sender_name: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # Fields PCSE staff corrected before approving, as lines for the mail ("as corrected by PCSE", not "as your
+    # form asked"); empty when nothing was corrected.
+    corrected: tuple[str, ...] = ()
 
 
 def clean_subject(text: str) -> str:
@@ -143,7 +146,8 @@ def _reply(ctx: ReplyContext, body: str, purpose: str = "reply") -> OutgoingMail
 def _notice(ctx: ReplyContext, to: str, subject: str, template: str, purpose: str = "notice",
             username: str | None = None, **values: Any) -> OutgoingMail:
     # The templates that name the account read `username` too; the parameter must not swallow it.
-    body = render(template, reference=ctx.reference, mailbox=ctx.mailbox, username=username or "", **values)
+    body = render(template, reference=ctx.reference, mailbox=ctx.mailbox, username=username or "",
+                  corrected=ctx.corrected, **values)
     return OutgoingMail(purpose, to, clean_subject(f"{subject} [{ctx.reference}]"), body,
                         auto_submitted="auto-generated", username=username)
 
@@ -157,7 +161,7 @@ def sender_reply(ctx: ReplyContext, kind: Kind, outcome: Outcome, results: tuple
         results = tuple(r for r in results if r.outcome != Outcome.APPROVED)
     template = f"replies/{folder}/{outcome.value}.txt"
     body = render(template, reference=ctx.reference, mailbox=ctx.mailbox, sender_name=ctx.sender_name,
-                  explanations=explanations(results), **roles_lists(), **values)
+                  explanations=explanations(results), corrected=ctx.corrected, **roles_lists(), **values)
     return _reply(ctx, body)
 
 

@@ -328,6 +328,7 @@ class StaffSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+    flash: Mapped[str | None] = mapped_column(Text)  # JSON {"kind", "text"}: shown once after an action
 
     staff: Mapped[StaffMember] = relationship()
 

@@ -1,4 +1,5 @@
-"""`mailbot review list|show|approve|reject|close|resend|retry|note`: the review queue from the command line (SPEC 13),
+"""`mailbot review list|show|approve|reject|close|reopen|resend|retry|note`: the review queue from the command line
+(SPEC 13),
 and the cases waiting for a signatory's confirmation (SPEC 17)."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ import argparse
 import json
 from datetime import timedelta
 
-from mailbot import review
+from mailbot import review, review_resend
 from mailbot.app import App
 from mailbot.case_view import case_document, confirmation_summary, render_case
 from mailbot.clock import utcnow
@@ -41,6 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     approve.add_argument("--set", dest="corrections", action="append", default=[], metavar="FIELD=VALUE",
                          help="correct an extracted field (repeatable); the checks re-run")
     approve.add_argument("--preview", action="store_true", help="show what approving would do; change nothing")
+    approve.add_argument("--verified", choices=sorted(review.VERIFICATION_METHODS), metavar="HOW",
+                         help="record the unverified signatory as verified, saying how: "
+                              + ", ".join(sorted(review.VERIFICATION_METHODS)))
+    approve.add_argument("--signatory-name", default="", metavar="NAME",
+                         help="the signatory's full name, when the case gives none")
     approve.add_argument("--by", required=True, metavar="NAME", help="the member of staff deciding")
     approve.set_defaults(handler=run_approve)
 
@@ -52,8 +58,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
     close = actions.add_parser("close", help="take a case out of the queue without a reply")
     close.add_argument("reference", metavar="REF")
+    close.add_argument("--reason", default="", metavar="TEXT", help="why it is closed (shown on the case)")
     close.add_argument("--by", required=True, metavar="NAME")
     close.set_defaults(handler=run_close)
+
+    reopen = actions.add_parser("reopen", help="undo a close: put the case back in the queue")
+    reopen.add_argument("reference", metavar="REF")
+    reopen.add_argument("--reason", default="", metavar="TEXT")
+    reopen.add_argument("--by", required=True, metavar="NAME")
+    reopen.set_defaults(handler=run_reopen)
 
     resend = actions.add_parser("resend", help="send the signatory's confirmation request again (their wait restarts)")
     resend.add_argument("reference", metavar="REF")
@@ -137,18 +150,33 @@ def run_approve(args: argparse.Namespace) -> int:
     if args.preview:
         with app.sessions() as session:  # closed without a commit: nothing changes
             preview = review.preview_approval(session, args.reference, corrections, by=args.by, now=utcnow(),
-                                              settings=settings)
+                                              settings=settings, verify=args.verified,
+                                              signatory_name=args.signatory_name)
     else:
         with transaction(app.sessions) as session:
             preview = review.approve(session, args.reference, corrections, by=args.by, now=utcnow(),
-                                     settings=settings)
+                                     settings=settings, verify=args.verified, signatory_name=args.signatory_name,
+                                     second_person=app.config.review.second_person)
     verb = "would be" if args.preview else "was"
     if preview.blockers:
         print(f"{args.reference} cannot be approved as it stands:")
         for b in preview.blockers:
             print(f"  {b.reason}: {b.explanation}")
         return 1
+    if preview.awaiting is not None and not args.preview:
+        print(f"{args.reference}: your approval is recorded; a second member of staff must approve it too:")
+        for why in preview.awaiting["why"]:
+            print(f"  {why}")
+        return 0
     print(f"{args.reference} {verb} approved by {args.by}.")
+    if preview.own_account:
+        print(f"  note: {preview.own_account}")
+    for c in preview.corrected:
+        print(f"  corrected {c.name}: the form said {c.form_said!r}, now {c.corrected!r}")
+    if preview.signatory_to_add and not preview.verify:
+        print(f"  not recorded as a verified signatory: {preview.signatory_to_add.email} (use --verified HOW)")
+    if args.preview and preview.second_person_why and app.config.review.second_person:
+        print("  a second member of staff must approve it too: " + " ".join(preview.second_person_why))
     if preview.overridden:
         print("  your decision stands in for: " + ", ".join(preview.overridden))
     for change in preview.changes:
@@ -173,15 +201,23 @@ def run_reject(args: argparse.Namespace) -> int:
 def run_close(args: argparse.Namespace) -> int:
     app = App.from_args(args)
     with transaction(app.sessions) as session:
-        review.close(session, args.reference, by=args.by, now=utcnow())
+        review.close(session, args.reference, by=args.by, now=utcnow(), reason=args.reason)
     print(f"{args.reference} closed by {args.by}, without a reply.")
+    return 0
+
+
+def run_reopen(args: argparse.Namespace) -> int:
+    app = App.from_args(args)
+    with transaction(app.sessions) as session:
+        review.reopen(session, args.reference, by=args.by, now=utcnow(), reason=args.reason)
+    print(f"{args.reference} reopened by {args.by}: it is back in the queue.")
     return 0
 
 
 def run_resend(args: argparse.Namespace) -> int:
     app = App.from_args(args)
     with transaction(app.sessions) as session:
-        address = review.resend_confirmation(session, args.reference, by=args.by, now=utcnow(),
+        address = review_resend.resend_confirmation(session, args.reference, by=args.by, now=utcnow(),
                                              settings=settings_from(app.config))
     print(f"{args.reference}: confirmation request sent again to {address} by {args.by}; the wait starts again.")
     return 0

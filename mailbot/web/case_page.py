@@ -11,11 +11,16 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mailbot.approval_scope import awaiting_second, own_account
 from mailbot.case_view import case_document
 from mailbot.deferred_forms import read_unread_form
 from mailbot.how_read_view import box_line, box_overlay, field_rows
-from mailbot.review import ReviewError, resendable
+from mailbot.labels import FIELD_CHOICES, field_label, reason_label
+from mailbot.review import ReviewError, closed_record
+from mailbot.review_resend import resendable
+from mailbot.stored_case import stored_request
 from mailbot.unprocessable import retryable
+from mailbot.web.flash import take_flash
 from mailbot.web.pdf_image import PageImageError, render_first_page
 from mailbot.web.security import Staff, staff_only
 from mailbot.web.state import web_state
@@ -30,28 +35,6 @@ from store.review import history
 REQUEST_CLASSES = {Kind.PRIMARY_USER_REQUEST.value: PrimaryUserRequest,
                    Kind.PERMISSION_REQUEST.value: PermissionRequest,
                    Kind.NEW_USER_NOTIFICATION.value: NewUserNotice}
-# Plain labels for the request fields (SPEC 9-11 names); a field not listed shows its name in words.
-FIELD_LABELS = {
-    "form_type": "Form type (gp_practice or other)", "org_name": "Organisation name", "org_code": "ODS code",
-    "pu_full_name": "Primary User: full name", "pu_job_title": "Primary User: job title",
-    "pu_email": "Primary User: email", "pu_phone": "Primary User: phone",
-    "pu_request": "Request (new, additional or replacement)", "pu_replaces": "Primary User it replaces",
-    "sig_full_name": "Signatory: full name", "sig_role": "Signatory: role", "sig_email": "Signatory: email",
-    "sig_date": "Signatory: date signed", "sig_typed": "Signatory: typed name",
-    "user": "User (email or Open Exeter username)", "applications": "Applications (separate with ;)",
-    "signatory_role": "Signatory role, as written", "username": "Open Exeter username", "full_name": "Full name",
-    "email": "Email", "created_by": "Created by (email of the Primary User)",
-}
-DONE = {
-    "approved": "The case was approved. The replies are in the outbox.",
-    "rejected": "The case was rejected. The reply is in the outbox.",
-    "rejected_no_reply": "The case was rejected. No reply was sent: the sender could not be confirmed.",
-    "closed": "The case was closed without a reply.",
-    "noted": "Your note was added to the history.",
-    "retried": "The message was sent through again, from the start: this is the case it made now.",
-    "resent": "The confirmation request was sent again to the signatory's address on record; their wait starts "
-              "again.",
-}
 CONFIRMATION_STATUS = {
     "waiting": "waiting for the signatory's answer", "confirmed": "the signatory confirmed it",
     "declined": "the signatory said they did not authorise it", "unclear": "the signatory answered, not clearly",
@@ -70,8 +53,8 @@ def correctable_fields(case: Case) -> list[dict[str, str]]:
     stored = (case.fields or {}).get("request")
     if cls is None or not isinstance(stored, dict):
         return []
-    return [{"name": f.name, "label": FIELD_LABELS.get(f.name, f.name.replace("_", " ").capitalize()),
-             "value": as_text(stored.get(f.name, ""))}
+    return [{"name": f.name, "label": field_label(f.name), "value": as_text(stored.get(f.name, "")),
+             "choices": FIELD_CHOICES.get(f.name)}
             for f in dataclass_fields(cls) if f.metadata.get("correctable", True)]
 
 
@@ -79,7 +62,8 @@ def reject_templates(case: Case) -> list[tuple[str, str]]:
     """Reason templates for a rejection: the case's own reasons first, then every reason a sender can put right."""
     own = [c for c in case.reasons if c in REASONS]
     fixable = [c for c, r in REASONS.items() if r.outcome == Outcome.REJECTED and c not in own]
-    return [(c, REASONS[c].sender_text) for c in own + fixable if REASONS[c].replies]
+    # The option shows the reason's label, whole; the preview shows the full sentence the sender will read.
+    return [(c, reason_label(c)) for c in own + fixable if REASONS[c].replies]
 
 
 # Attachments whose first page is shown beside the fields: PDFs, and pictures read by OCR.
@@ -104,15 +88,17 @@ def case_context(request: Request, staff: Staff, reference: str) -> dict[str, An
         if case is None:
             return None
         document = case_document(session, case)
+        request_now = stored_request(case)
+        own = own_account(session, case, request_now) if request_now is not None else None
         mails = history(session, case).mails
         confirmation = document.get("confirmation")
-        stored_request = (document.get("fields") or {}).get("request")
+        request_fields = (document.get("fields") or {}).get("request")
         form_index = form_attachment_index(document)
         attachments = (document.get("message") or {}).get("attachments", [])
         # Over a picture the box is not drawn: a photo's page was squared up before it was read.
         shown_pdf = any(a["index"] == form_index and a["sniffed_type"] == "application/pdf" for a in attachments)
-        return {"how_read": field_rows(stored_request), "box_line": box_line(stored_request),
-                "box": box_overlay(stored_request) if shown_pdf else None,
+        return {"how_read": field_rows(request_fields), "box_line": box_line(request_fields),
+                "box": box_overlay(request_fields) if shown_pdf else None,
                 "staff": staff, "case": case, "doc": document, "mails": mails, "now": state.clock(),
                 "decidable": case.needs_review or case.outcome == Outcome.PENDING.value,
                 "confirmation": confirmation,
@@ -123,8 +109,9 @@ def case_context(request: Request, staff: Staff, reference: str) -> dict[str, An
                 "retried": (case.fields or {}).get("retried"),
                 "retryable": retryable(case),
                 "fields": correctable_fields(case), "templates": reject_templates(case),
-                "form_index": form_index, "done": DONE.get(request.query_params.get("done", "")),
-                "error": None}
+                "form_index": form_index, "done": None, "error": None,
+                "closed": closed_record(case), "awaiting": awaiting_second(case), "own_account": own,
+                "second_person": state.app.config.review.second_person}
 
 
 def _case(request: Request, staff: Staff, form: FormData | None) -> Response:
@@ -137,6 +124,9 @@ def _case(request: Request, staff: Staff, form: FormData | None) -> Response:
     context = case_context(request, staff, request.path_params["reference"])
     if context is None:
         return not_found(request, staff, "There is no case with that reference.")
+    message = take_flash(request, reference=context["case"].reference)
+    if message is not None:
+        context["error" if message.get("kind") == "error" else "done"] = message.get("text", "")
     return web_state(request).templates.TemplateResponse(request, "case.html", context)
 
 

@@ -10,6 +10,8 @@ from typing import Any
 import jinja2
 from starlette.templating import Jinja2Templates
 
+from mailbot.labels import FILTERS
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -46,7 +48,7 @@ def words(code: str) -> str:
 def make_templates(*, nhsuk_css: bool) -> Jinja2Templates:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(when=when, size=size, words=words)
+    env.filters.update(when=when, size=size, words=words, **FILTERS)
     env.globals.update(age=age, nhsuk_css=nhsuk_css)
     return Jinja2Templates(env=env)
 

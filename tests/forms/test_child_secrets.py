@@ -24,7 +24,8 @@ from tests.support import forms_fixtures as fx
 
 SECRETS = {"MAILBOT_STORE_URL": "postgresql+psycopg://mailbot:Store-Secret-31@db.internal/mailbot",
            "MAILBOT_IMAP_PASSWORD": "Imap-Secret-32", "MAILBOT_SMTP_PASSWORD": "Smtp-Secret-33"}
-ALLOWED_ENVIRONMENT = {"PATH", "LANG", "LC_ALL"}
+# A PATH, a locale, and one thread for each of OCR's libraries: nothing of the parent's.
+ALLOWED_ENVIRONMENT = {"PATH", "LANG", "LC_ALL", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "OMP_THREAD_LIMIT"}
 
 
 @dataclass

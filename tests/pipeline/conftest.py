@@ -92,7 +92,10 @@ class Bot:
 
 def make_bot(directory: Path, store_url: str, key: SigningKey, extra: str = "") -> Bot:
     keys = key.write_key_file(directory / "test-keys.txt")
-    config = write_config(directory, store_url, f'[auth]\ntest_public_keys = "{keys}"\n{extra}')
+    # The second-person rule has its own tests (tests/web/test_second_person.py); here one --by approves.
+    review = "" if "[review]" in extra else "[review]\nsecond_person = false\n"
+    # EXTRA may go on with [auth] keys: the [review] table comes first.
+    config = write_config(directory, store_url, f'{review}[auth]\ntest_public_keys = "{keys}"\n{extra}')
     bot = Bot(directory, config, store_url, key)
     sample = resources.files("mailbot") / "sample"
     for table in REGISTER:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sqlalchemy import select
 
 from store.db import make_engine, sessions
 from store.models import AuditEvent, Signatory
-from tests.pipeline.conftest import Bot
+from tests.pipeline.conftest import Bot, make_bot
 from tests.pipeline.messages import form_mail, permission_mail
+from tests.support.signed_mail import SigningKey
 
 
 def audit(bot: Bot) -> list[tuple[str, str]]:
@@ -54,17 +56,22 @@ def test_show_has_everything_on_one_screen(bot: Bot) -> None:
         assert expected in text, expected
 
 
-def test_approving_over_an_unverified_signatory_records_them_as_verified(bot: Bot) -> None:
+def test_approving_over_an_unverified_signatory_records_them_only_when_staff_say_how(bot: Bot) -> None:
     ref = unverified_case(bot)
-    result = bot.cli("review", "approve", ref, "--by", "Pat Reviewer")
+    preview = bot.cli("review", "approve", ref, "--preview", "--by", "Pat Reviewer")
+    assert "not recorded as a verified signatory: nora.bell@nhs.net (use --verified HOW)" in preview.out
+    made_up = bot.cli("review", "approve", ref, "--verified", "trust_me", "--by", "Pat Reviewer")
+    assert made_up.status == 2 and "phoned_record" in made_up.err
+    result = bot.cli("review", "approve", ref, "--verified", "phoned_record", "--by", "Pat Reviewer")
     assert result.status == 0, result.err + result.out
     assert "approved by Pat Reviewer" in result.out
+    assert "change: Add Dr Nora Bell (nora.bell@nhs.net) to the signatory register of A81001" in result.out
     users = {u["email"]: u for u in bot.org("A81001")["users"]}
     assert users["sam.new@nhs.net"]["primary"]
     engine = make_engine(bot.store_url)
     with sessions(engine)() as session:
         nora = session.scalars(select(Signatory).where(Signatory.email == "nora.bell@nhs.net")).one()
-        assert "Pat Reviewer" in nora.verified_how
+        assert "Pat Reviewer" in nora.verified_how and nora.verified_how.startswith("Phoned the organisation")
     engine.dispose()
     assert ("Pat Reviewer", "review.approved") in audit(bot)
     assert ref not in [c["reference"] for c in queue(bot)]
@@ -137,3 +144,39 @@ def test_a_follow_up_puts_a_closed_case_back_in_the_queue(bot: Bot) -> None:
 def test_acting_on_an_unknown_case_is_a_usage_error(bot: Bot) -> None:
     result = bot.cli("review", "close", "OE-2026-999999", "--by", "Pat")
     assert result.status == 2 and "OE-2026-999999" in result.err
+
+
+def test_approving_without_saying_how_leaves_the_signatory_register_alone(bot: Bot) -> None:
+    ref = unverified_case(bot)
+    assert bot.cli("review", "approve", ref, "--by", "Pat").status == 0
+    engine = make_engine(bot.store_url)
+    with sessions(engine)() as session:
+        assert session.scalars(select(Signatory).where(Signatory.email == "nora.bell@nhs.net")).all() == []
+    engine.dispose()
+
+
+def test_a_closed_case_says_who_closed_it_and_why_and_can_be_reopened(bot: Bot) -> None:
+    ref = unverified_case(bot)
+    assert bot.cli("review", "close", ref, "--reason", "Duplicate of a phoned request", "--by", "Pat").status == 0
+    refused = bot.cli("review", "reject", ref, "--reason", "No.", "--by", "Kim")
+    assert refused.status == 2 and f"{ref} was closed by Pat" in refused.err
+    assert "(Duplicate of a phoned request)" in refused.err and "Reopen it first" in refused.err
+    assert bot.cli("review", "reopen", ref, "--by", "Kim").status == 0
+    assert ref in [c["reference"] for c in queue(bot)]
+    assert bot.cli("review", "reopen", ref, "--by", "Kim").status == 2  # not closed now
+    assert [a for a in audit(bot) if a[1] in ("review.closed", "review.reopened")] == [
+        ("Pat", "review.closed"), ("Kim", "review.reopened")]
+
+
+def test_with_the_second_person_setting_the_command_line_needs_two_names(tmp_path: Path,
+                                                                        signing_key: SigningKey) -> None:
+    two = make_bot(tmp_path, f"sqlite:///{tmp_path / 'store.db'}", signing_key, "[review]\nsecond_person = true\n")
+    ref = unverified_case(two)
+    first = two.cli("review", "approve", ref, "--verified", "phoned_record", "--by", "Pat")
+    assert first.status == 0 and "a second member of staff must approve it too" in first.out, first.out + first.err
+    assert not any(u["email"] == "sam.new@nhs.net" for u in two.org("A81001")["users"])
+    same = two.cli("review", "approve", ref, "--by", "Pat")
+    assert same.status == 2 and "a different member of staff must confirm it" in same.err
+    second = two.cli("review", "approve", ref, "--by", "Kim")
+    assert second.status == 0 and "approved by Kim" in second.out, second.out + second.err
+    assert any(u["email"] == "sam.new@nhs.net" and u["primary"] for u in two.org("A81001")["users"])

@@ -17,9 +17,11 @@ import httpx
 import pytest
 
 from store.db import make_engine, sessions, transaction
+from store.staff import add_staff
 from tests.support.cli import ROOT, write_config
 from tests.support.servers import missing_server
-from tests.web.seed import STAFF_NAME, STAFF_PASSWORD, seed
+from tests.web.review_helpers import SECOND_NAME, SECOND_PASSWORD
+from tests.web.seed import NOW, STAFF_NAME, STAFF_PASSWORD, seed
 
 CHROMIUM = Path(os.environ.get("MAILBOT_TEST_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = ROOT / "test-output" / "web"
@@ -39,6 +41,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
     engine = make_engine(f"sqlite:///{folder / 'store.db'}")
     with transaction(sessions(engine)) as session:
         seed(session)
+        add_staff(session, SECOND_NAME, SECOND_PASSWORD, now=NOW, by="test")  # approvals needing two people
     engine.dispose()
     config = write_config(folder, f"sqlite:///{folder / 'store.db'}",
                           f'[web]\nassets_dir = "{ROOT / "var" / "web"}"\n')
@@ -49,7 +52,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
                                env={**os.environ, "PYTHONPATH": str(ROOT)})
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # a loaded 2-core machine starts it slowly
         while True:
             try:
                 if httpx.get(f"{url}/login", timeout=1).status_code == 200:
@@ -82,11 +85,11 @@ def page(server: str) -> Iterator[object]:
         browser.close()
 
 
-def log_in(page: object) -> None:
+def log_in(page: object, name: str = STAFF_NAME, password: str = STAFF_PASSWORD) -> None:
     page.goto("/")  # type: ignore[attr-defined]
     assert "/login" in page.url  # type: ignore[attr-defined]
-    page.get_by_label("Your staff name").fill(STAFF_NAME)  # type: ignore[attr-defined]
-    page.get_by_label("Password").fill(STAFF_PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_label("Your staff name").fill(name)  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill(password)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
     page.wait_for_url("**/")  # type: ignore[attr-defined]
 
@@ -117,9 +120,16 @@ def test_approve_a_flagged_case_with_a_corrected_field_and_find_the_reply_in_the
     expect(page.get_by_role("heading", name="Approve OE-2026-000101?")).to_be_visible()
     expect(page.locator("#changes")).to_contain_text("PBROWN2: made a Primary User of A81001")
     page.screenshot(path=str(SCREENSHOTS / "approve-preview.png"), full_page=True)
-    page.get_by_role("button", name="Approve and send").click()
+    # A Primary User appointed over a signatory not on record: a second member of staff confirms it.
+    page.get_by_role("button", name="Approve (a second person must confirm)").click()
+    expect(page.get_by_role("status")).to_contain_text("Your approval is recorded")
+    page.get_by_role("button", name=f"Log out {STAFF_NAME}").click()
+    log_in(page, SECOND_NAME, SECOND_PASSWORD)
+    page.goto("/cases/OE-2026-000101")
+    page.get_by_role("link", name="Check their approval").click()
+    page.get_by_role("button", name="Confirm the approval and send").click()
     expect(page.get_by_role("status")).to_contain_text("The case was approved")
-    expect(page.locator("#case-outcome")).to_contain_text(f"approved – decided by {STAFF_NAME}")
+    expect(page.locator("#case-outcome")).to_contain_text(f"Approved – decided by {STAFF_NAME} and {SECOND_NAME}")
 
     page.get_by_role("link", name="Outbox").click()
     reply = page.get_by_role("link", name="Re: Primary User request for A81001 [OE-2026-000101]")

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from store.models import AuditEvent, Case, OutboxMessage, User
 from tests.web.conftest import WebWorld, csrf_of, make_world
+from tests.web.review_helpers import second_client
 from tests.web.seed import STAFF_NAME
 
 
@@ -64,7 +65,7 @@ def test_the_queue_is_paged(world: WebWorld, staff_client: TestClient) -> None:
 
 def test_the_queue_shows_replies_that_may_not_have_arrived(staff_client: TestClient) -> None:
     html = staff_client.get("/").text.split('id="problems"', 1)[1]
-    assert "OE-2026-000104" in html and "uncertain" in html and "timeout after DATA" in html
+    assert "OE-2026-000104" in html and "Not sure it arrived" in html and "timeout after DATA" in html
 
 
 def test_the_case_page_shows_fields_checks_message_attachments_and_the_form_image(
@@ -113,9 +114,8 @@ def test_hostile_pdfs_are_drawn_within_limits_or_not_at_all(world: WebWorld, sta
 def test_approval_is_previewed_first_then_applied_and_audited(world: WebWorld, staff_client: TestClient) -> None:
     ref = world.seeded.approvable
     csrf = csrf_of(staff_client.get(f"/cases/{ref}").text)
-    preview = staff_client.post(f"/cases/{ref}/approve", data={"csrf_token": csrf,
-                                                               "field.pu_job_title": "Practice Manager",
-                                                               "field.pu_email": "paul.brown2@nhs.net"})
+    preview = staff_client.get(f"/cases/{ref}/approve", params={"field.pu_job_title": "Practice Manager",
+                                                                "field.pu_email": "paul.brown2@nhs.net"})
     assert preview.status_code == 200
     assert "PBROWN2: made a Primary User of A81001" in preview.text
     assert "signatory.unverified" in preview.text  # the decision stands in for it, and the page says so
@@ -128,35 +128,47 @@ def test_approval_is_previewed_first_then_applied_and_audited(world: WebWorld, s
         assert session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).all() == []
     done = staff_client.post(f"/cases/{ref}/approve/confirm", data={"csrf_token": csrf,
                                                                     "set.pu_job_title": "Practice Manager"})
-    assert done.status_code == 303 and done.headers["location"].startswith(f"/cases/{ref}?done=approved")
+    assert done.status_code == 303 and done.headers["location"] == f"/cases/{ref}#outcome"
     page = staff_client.get(done.headers["location"]).text
-    assert "The case was approved" in page and "approved – decided by Sam Reviewer" in page
+    assert "Your approval is recorded" in page and "waiting for a second member of staff" in page
+    # A Primary User appointed over an unproven signatory: a second member of staff confirms it.
+    second = second_client(world)
+    second_csrf = csrf_of(second.get(f"/cases/{ref}").text)
+    assert second.get(f"/cases/{ref}/approve").status_code == 200
+    done = second.post(f"/cases/{ref}/approve/confirm", data={"csrf_token": second_csrf})
+    page = second.get(done.headers["location"]).text
+    assert "The case was approved" in page and "Approved – decided by Sam Reviewer and Kim Checker" in page
     with world.app.sessions() as session:
         case = session.scalar(select(Case).where(Case.reference == ref))
         assert case is not None and not case.needs_review and case.outcome == "approved"
         assert case.fields["request"]["pu_job_title"] == "Practice Manager"
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "review.approved"))
-        assert event is not None and event.actor == STAFF_NAME and event.at == world.clock()
+        assert event is not None and event.actor == "Kim Checker" and event.at == world.clock()
+        assert event.detail["first_approved_by"] == STAFF_NAME
         assert event.detail["corrections"] == {"pu_job_title": "Practice Manager"}
         mails = session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.case_id == case.id)).all()
     assert "nadia.quinn@nhs.net" in mails and "paul.brown2@nhs.net" in mails
     again = staff_client.post(f"/cases/{ref}/approve/confirm", data={"csrf_token": csrf})
-    assert again.status_code == 409 and "is not waiting for review" in again.text
+    assert again.status_code == 303
+    assert "already approved by Sam Reviewer and Kim Checker" in staff_client.get(again.headers["location"]).text
 
 
 def test_a_blocked_approval_says_why_and_offers_no_button(world: WebWorld, staff_client: TestClient) -> None:
     ref = world.seeded.approvable
     csrf = csrf_of(staff_client.get(f"/cases/{ref}").text)
     preview = staff_client.post(f"/cases/{ref}/approve", data={"csrf_token": csrf, "field.org_code": "ZZZ999"})
+    assert preview.status_code == 303  # post/redirect/get: the preview is a GET, safe to go Back to
+    preview = staff_client.get(preview.headers["location"])
     assert "cannot be approved as it stands" in preview.text and "org.unknown" in preview.text
+    assert "Organisation not in the register" in preview.text
     assert "confirm-approval" not in preview.text
 
 
 def test_rejection_previews_the_exact_reply_then_sends_it(world: WebWorld, staff_client: TestClient) -> None:
     ref = world.seeded.rejectable
     csrf = csrf_of(staff_client.get(f"/cases/{ref}").text)
-    preview = staff_client.post(f"/cases/{ref}/reject", data={"csrf_token": csrf, "template": "request.unclear",
-                                                              "text": "Please say which user & which <app>."})
+    preview = staff_client.get(f"/cases/{ref}/reject", params={"template": "request.unclear",
+                                                               "text": "Please say which user & which <app>."})
     assert preview.status_code == 200
     assert "Please say which user &amp; which &lt;app&gt;." in preview.text
     assert "Re: Access please [OE-2026-000102]" in preview.text
@@ -168,7 +180,8 @@ def test_rejection_previews_the_exact_reply_then_sends_it(world: WebWorld, staff
     done = staff_client.post(f"/cases/{ref}/reject/confirm", data={"csrf_token": csrf,
                                                                    "text": text.group(1).replace("&amp;", "&")
                                                                    .replace("&lt;", "<").replace("&gt;", ">")})
-    assert done.headers["location"].startswith(f"/cases/{ref}?done=rejected")
+    assert done.headers["location"] == f"/cases/{ref}#outcome"
+    assert "The case was rejected. The reply is in the outbox." in staff_client.get(f"/cases/{ref}").text
     with world.app.sessions() as session:
         mail = session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "tom.white1@nhs.net"))
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "review.rejected"))
@@ -179,10 +192,10 @@ def test_rejection_previews_the_exact_reply_then_sends_it(world: WebWorld, staff
 def test_no_reply_goes_to_a_sender_that_could_not_be_confirmed(world: WebWorld, staff_client: TestClient) -> None:
     ref = world.seeded.unauthenticated
     csrf = csrf_of(staff_client.get(f"/cases/{ref}").text)
-    preview = staff_client.post(f"/cases/{ref}/reject", data={"csrf_token": csrf, "text": "No."})
+    preview = staff_client.get(f"/cases/{ref}/reject", params={"text": "No."})
     assert "No reply will be sent" in preview.text
     done = staff_client.post(f"/cases/{ref}/reject/confirm", data={"csrf_token": csrf, "text": "No."})
-    assert "done=rejected_no_reply" in done.headers["location"]
+    assert "No reply was sent" in staff_client.get(done.headers["location"]).text
 
 
 def test_close_and_note_are_audited_with_the_staff_member(world: WebWorld, staff_client: TestClient) -> None:
@@ -190,10 +203,15 @@ def test_close_and_note_are_audited_with_the_staff_member(world: WebWorld, staff
     csrf = csrf_of(staff_client.get(f"/cases/{ref}").text)
     assert staff_client.post(f"/cases/{ref}/note", data={"csrf_token": csrf, "text": "Phoned <them>"}
                              ).status_code == 303
-    assert staff_client.post(f"/cases/{ref}/note", data={"csrf_token": csrf, "text": "  "}).status_code == 400
-    assert staff_client.post(f"/cases/{ref}/close", data={"csrf_token": csrf}).status_code == 303
+    empty = staff_client.post(f"/cases/{ref}/note", data={"csrf_token": csrf, "text": "  "})
+    assert empty.status_code == 303 and "the note is empty" in staff_client.get(f"/cases/{ref}").text
+    no_reason = staff_client.post(f"/cases/{ref}/close", data={"csrf_token": csrf, "reason": " "})
+    assert "Say why you are closing the case" in staff_client.get(no_reason.headers["location"]).text
+    assert staff_client.post(f"/cases/{ref}/close", data={"csrf_token": csrf, "reason": "Sorted by phone"}
+                             ).status_code == 303
     page = staff_client.get(f"/cases/{ref}").text
-    assert "Phoned &lt;them&gt;" in page and "review.closed" in page and "close-case" not in page
+    assert "Phoned &lt;them&gt;" in page and "Closed without a reply by Sam Reviewer" in page
+    assert "Why: Sorted by phone" in page and "close-case" not in page and "reopen-case" in page
     assert references(staff_client.get("/").text).count(ref) == 0
     with world.app.sessions() as session:
         actors = session.scalars(select(AuditEvent.actor).where(AuditEvent.action.in_(["review.note",

@@ -64,7 +64,8 @@ def test_the_case_page_shows_the_confirmation_and_staff_can_send_it_again(
     assert "waiting for the signatory&#39;s answer" in page and "alan.hughes@nhs.net" in page
     assert 'id="resend-request"' in page and 'id="preview-approval"' in page  # resend, or decide it yourself
     response = client.post(f"/cases/{reference}/resend", data={"csrf_token": csrf_of(page)})
-    assert response.status_code == 303 and "done=resent" in response.headers["location"]
+    assert response.status_code == 303 and "done=" not in response.headers["location"]
+    assert "The confirmation request was sent again" in client.get(response.headers["location"]).text
     requests = [r for r in bot.outbox(reference) if r.purpose == "confirmation_request"]
     assert [r.recipient for r in requests] == ["alan.hughes@nhs.net"] * 2
     with app.sessions() as session:
@@ -83,10 +84,18 @@ def test_resending_needs_the_csrf_token(pending: tuple[Bot, str, TestClient, App
 def test_staff_decide_a_pending_case_from_its_page(pending: tuple[Bot, str, TestClient, App]) -> None:
     bot, reference, client, app = pending
     page = client.get(f"/cases/{reference}").text
-    preview = client.post(f"/cases/{reference}/approve", data={"csrf_token": csrf_of(page)})
+    preview = client.get(f"/cases/{reference}/approve")
     assert preview.status_code == 200 and "signatory.confirmation_requested" in preview.text
     confirm = client.post(f"/cases/{reference}/approve/confirm", data={"csrf_token": csrf_of(preview.text)})
     assert confirm.status_code == 303, confirm.text
+    assert bot.case(reference).outcome == "pending"  # deciding for a silent signatory needs a second person
+    with transaction(app.sessions) as session:
+        add_staff(session, "Kim Checker", PASSWORD, now=utcnow(), by="test")
+    with TestClient(client.app, follow_redirects=False) as second:
+        log_in(second, "Kim Checker", PASSWORD)
+        page = second.get(f"/cases/{reference}/approve").text
+        assert second.post(f"/cases/{reference}/approve/confirm",
+                           data={"csrf_token": csrf_of(page)}).status_code == 303
     assert bot.case(reference).outcome == "approved"
     after = client.get(f"/cases/{reference}").text
     assert "staff decided before the signatory answered" in after and 'id="resend-request"' not in after
@@ -94,4 +103,4 @@ def test_staff_decide_a_pending_case_from_its_page(pending: tuple[Bot, str, Test
     with app.sessions() as session:
         rows = session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.purpose == "notice")).all()
     assert "alan.hughes@nhs.net" in rows  # the signatory's notice, at the address on record
-    assert re.search(r"approved – decided by Sam Reviewer", after)
+    assert re.search(r"Approved – decided by Sam Reviewer and Kim Checker", after)

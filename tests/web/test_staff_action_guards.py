@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from store.models import AuditEvent, Case, OutboxMessage, User
 from tests.support.forms_fixtures import filled_form
 from tests.web.conftest import WebWorld, csrf_of
+from tests.web.review_helpers import approve_by_two
 from tests.web.seed import NOW, PRIMARY_REQUEST, STAFF_NAME, add_case, message_bytes
 
 
@@ -24,28 +25,28 @@ def test_a_case_back_in_the_queue_after_approval_cannot_be_approved_or_rejected_
         world: WebWorld, staff_client: TestClient) -> None:
     ref = world.seeded.approvable
     csrf = csrf_of(staff_client.get(f"/cases/{ref}").text)
-    done = staff_client.post(f"/cases/{ref}/approve/confirm", data={"csrf_token": csrf,
-                                                                    "set.pu_job_title": "Practice Manager"})
-    assert done.status_code == 303, done.text
+    approve_by_two(world, staff_client, ref, {"csrf_token": csrf, "set.pu_job_title": "Practice Manager"})
     with world.app.sessions() as session, session.begin():  # as an authenticated follow-up from its sender does
         case = session.scalar(select(Case).where(Case.reference == ref))
         assert case is not None and case.outcome == "approved"
         case.needs_review = True
     mails = outbox_size(world)
     again = staff_client.post(f"/cases/{ref}/approve/confirm", data={"csrf_token": csrf})
-    assert again.status_code == 409 and f"was already approved by {STAFF_NAME}" in again.text
-    again = staff_client.post(f"/cases/{ref}/approve", data={"csrf_token": csrf})
+    assert again.status_code == 303
+    assert f"was already approved by {STAFF_NAME} and Kim Checker" in staff_client.get(f"/cases/{ref}").text
+    again = staff_client.get(f"/cases/{ref}/approve")
     assert again.status_code == 409 and "already approved" in again.text
     page = staff_client.get(f"/cases/{ref}").text
     assert "already-approved" in page and "preview-approval" not in page and "preview-reject" not in page
     rejected = staff_client.post(f"/cases/{ref}/reject/confirm", data={"csrf_token": csrf, "text": "No."})
-    assert rejected.status_code == 409 and "already approved" in rejected.text
+    assert rejected.status_code == 303 and "already approved" in staff_client.get(f"/cases/{ref}").text
     assert outbox_size(world) == mails
     with world.app.sessions() as session:
         approvals = session.scalar(select(func.count()).select_from(AuditEvent)
                                    .where(AuditEvent.action == "review.approved"))
     assert approvals == 1
-    assert staff_client.post(f"/cases/{ref}/close", data={"csrf_token": csrf}).status_code == 303
+    assert staff_client.post(f"/cases/{ref}/close", data={"csrf_token": csrf, "reason": "Read the thanks"}
+                             ).status_code == 303
 
 
 def unauthenticated_permission_request(world: WebWorld) -> str:
@@ -67,11 +68,11 @@ def test_approving_for_an_unauthenticated_sender_mails_only_the_user_and_says_wh
         world: WebWorld, staff_client: TestClient) -> None:
     ref = unauthenticated_permission_request(world)
     csrf = csrf_of(staff_client.get(f"/cases/{ref}").text)
-    preview = staff_client.post(f"/cases/{ref}/approve", data={"csrf_token": csrf})
+    preview = staff_client.get(f"/cases/{ref}/approve")
     assert preview.status_code == 200 and 'id="withheld"' in preview.text
     assert "To priya.shah@nhs.net" in preview.text.split('id="withheld"', 1)[1]
-    done = staff_client.post(f"/cases/{ref}/approve/confirm", data={"csrf_token": csrf})
-    assert done.status_code == 303, done.text
+    assert "Sender could not be confirmed" in preview.text.split('id="second-person-needed"', 1)[1]
+    approve_by_two(world, staff_client, ref, {"csrf_token": csrf})
     with world.app.sessions() as session:
         case = session.scalar(select(Case).where(Case.reference == ref))
         assert case is not None
