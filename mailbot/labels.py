@@ -26,7 +26,7 @@ REASON_LABELS: dict[str, str] = {
     "form.unreadable": "Form could not be read",
     "form.incomplete": "Form not filled in completely",
     "form.unsigned": "Form not signed",
-    "form.uncertain": "Some fields of a scan need reading by a person",
+    "form.uncertain": "Part of a scan (fields or the signature box) needs reading by a person",
     "form.type_mismatch": "Wrong form for this organisation",
     "form.altered": "Signed form changed after signing",
     "org.unknown": "Organisation not in the register",

@@ -99,7 +99,8 @@ _ALL: tuple[Reason, ...] = (
     # Beyond SPEC 3's table: SPEC 9 says a field OCR cannot read with confidence is left empty and named for staff.
     _r("form.uncertain", Outcome.FLAGGED,
        "A scanned or photographed form: OCR could not read some fields with confidence. They were left empty, not "
-       "guessed: read them from the page (and correct them) before deciding.",
+       "guessed: read them from the page (and correct them) before deciding. Or its signature box has some ink, "
+       "less than a clear signature: look at the box and decide whether it is signed.",
        "Your form was scanned or photographed and some of it could not be read automatically; a member of staff "
        "will look at it."),
     _r("form.unsigned", Outcome.REJECTED,
