@@ -55,6 +55,9 @@ SECOND_SCALE = 1.35
 PRINTED_CONFIDENCE = 75.0
 # Words in the box read at least this sure are print, not ink (a scrawl is read as garbage, far less sure).
 PRINT_IN_BOX_CONFIDENCE = 50.0
+# ...and no taller than this (points): a form's print is 8-20 points; a signature's loops read as "LIS" at 53% were
+# half an inch tall, taken out as print, and the signed box called unsigned.
+PRINT_MAX_HEIGHT = 24.0
 # Ink: a dark blot smaller than this (square inches) is dust; ruled lines are at least this long (inches).
 DUST_SQ_INCH = 0.0006
 RULE_INCHES = 0.5
@@ -385,7 +388,7 @@ def _printed(word: Word) -> bool:
     confidence, and mostly letters and digits. A photo's print is read less surely than a scan's."""
     text = word.text
     wordlike = sum(c.isalnum() for c in text) >= max(2, 0.7 * len(text))
-    return wordlike and (word.confidence or 0) >= PRINT_IN_BOX_CONFIDENCE
+    return wordlike and (word.confidence or 0) >= PRINT_IN_BOX_CONFIDENCE and word.y1 - word.y0 <= PRINT_MAX_HEIGHT
 
 
 def _typed_in_box(page: _OcrPage, box: Box) -> str:

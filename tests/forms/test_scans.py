@@ -106,3 +106,14 @@ def test_a_blank_box_on_a_150_dpi_scan_is_not_signed_by_its_grey_sign_line() -> 
     assert reading.status == "read"
     assert not reading.mark_over_box and not reading.mark_unsure
     assert reading.box_ink_ratio < 0.002
+
+
+def test_a_signature_ocr_reads_as_a_word_is_still_ink() -> None:
+    """Half-inch loops read by Tesseract as "LIS" with 53% confidence were taken out as printed words, and the
+    signed box called unsigned: print is never that tall."""
+    form = foreign_form("stacked", "letter", seed=107)  # bench_form_accuracy's seed 107
+    page = sf.scanned(_signed_page(form, 300, seed=107), seed=107, angle=-0.10487858519560866,
+                      speckle=0.000617967679455237, jpeg_quality=48)
+    reading = read_form(sf.as_pdf([page], 300))
+    assert reading.status == "read"
+    assert reading.mark_over_box and reading.mark_how == "ink"
