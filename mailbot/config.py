@@ -173,6 +173,13 @@ class WebSection:
 
 
 @dataclass(frozen=True)
+class ReviewSection:
+    """How staff work the review queue."""
+
+    warn_after_hours: int = 16  # working hours (Monday to Friday, 09:00-17:00 UTC) before a waiting case is marked
+
+
+@dataclass(frozen=True)
 class OidcSection:
     """Staff log-in with their NHS account (OpenID Connect); see docs/web.md."""
 
@@ -209,6 +216,7 @@ class Config:
     folders: FoldersSection = field(default_factory=FoldersSection)
     daemon: DaemonSection = field(default_factory=DaemonSection)
     web: WebSection = field(default_factory=WebSection)
+    review: ReviewSection = field(default_factory=ReviewSection)
     oidc: OidcSection = field(default_factory=OidcSection)
     # Not keys: where the config came from, for resolving relative paths and for messages.
     source_path: Path | None = field(default=None, compare=False)

@@ -14,6 +14,8 @@ from starlette.responses import Response
 from mailbot.case_view import case_document
 from mailbot.deferred_forms import read_unread_form
 from mailbot.review import ReviewError, resendable
+from mailbot.web.context_panel import DONE as WORK_DONE
+from mailbot.web.context_panel import ensure_digests, panel
 from mailbot.web.pdf_image import PageImageError, render_first_page
 from mailbot.web.security import Staff, staff_only
 from mailbot.web.state import web_state
@@ -48,6 +50,7 @@ DONE = {
     "noted": "Your note was added to the history.",
     "resent": "The confirmation request was sent again to the signatory's address on record; their wait starts "
               "again.",
+    **WORK_DONE,
 }
 CONFIRMATION_STATUS = {
     "waiting": "waiting for the signatory's answer", "confirmed": "the signatory confirmed it",
@@ -107,7 +110,8 @@ def case_context(request: Request, staff: Staff, reference: str) -> dict[str, An
                                                                       confirmation["status"]),
                 "fields": correctable_fields(case), "templates": reject_templates(case),
                 "form_index": form_attachment_index(document), "done": DONE.get(request.query_params.get("done", "")),
-                "error": None}
+                "error": None,
+                **panel(session, case, now=state.clock(), warn_after_hours=state.app.config.review.warn_after_hours)}
 
 
 def _case(request: Request, staff: Staff, form: FormData | None) -> Response:
@@ -117,6 +121,7 @@ def _case(request: Request, staff: Staff, form: FormData | None) -> Response:
                          now=state.clock(), settings=state.settings)
     except ReviewError:
         return not_found(request, staff, "There is no case with that reference.")
+    ensure_digests(state.app.sessions, request.path_params["reference"])
     context = case_context(request, staff, request.path_params["reference"])
     if context is None:
         return not_found(request, staff, "There is no case with that reference.")

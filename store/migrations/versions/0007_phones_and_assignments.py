@@ -1,0 +1,49 @@
+"""Telephone numbers on record for signatories and users (staff phone the number on record to verify a request),
+who is working on a case (assign to me / release), and message fingerprints (cases with the same attachment or
+text)
+
+Revision ID: 0007
+Revises: 0006
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("signatories") as batch:
+        batch.add_column(sa.Column("phone", sa.String(length=40), nullable=False, server_default=""))
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("phone", sa.String(length=40), nullable=False, server_default=""))
+    with op.batch_alter_table("cases") as batch:
+        batch.add_column(sa.Column("assigned_to", sa.String(length=200), nullable=True))
+        batch.add_column(sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=True))
+        batch.create_index(op.f("ix_cases_sender"), ["sender"])
+    op.create_table(
+        "message_digests",
+        sa.Column("message_row_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["message_row_id"], ["messages.id"], name=op.f("fk_message_digests_message_row_id_messages"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("message_row_id", "kind", "digest", name=op.f("pk_message_digests")),
+    )
+    op.create_index("ix_message_digests_kind_digest", "message_digests", ["kind", "digest"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_message_digests_kind_digest", table_name="message_digests")
+    op.drop_table("message_digests")
+    with op.batch_alter_table("cases") as batch:
+        batch.drop_index(op.f("ix_cases_sender"))
+        batch.drop_column("assigned_at")
+        batch.drop_column("assigned_to")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("phone")
+    with op.batch_alter_table("signatories") as batch:
+        batch.drop_column("phone")
