@@ -63,7 +63,7 @@ def test_the_senders_signed_answer_to_a_question_is_attached_and_the_case_keeps_
     with store(bot) as session:
         case = case_by_reference(session, flagged["reference"])
         assert case is not None
-        linked = {l.case.reference: l.how for l in case_context(session, case).linked}
+        linked = {link.case.reference: link.how for link in case_context(session, case).linked}
     assert "attached" in linked[answer["reference"]]  # the signed answer from the sender goes on the case
     assert "not from its people" in linked[forged["reference"]]  # the unsigned one is only linked
     assert actions(bot, flagged["reference"]).count("case.follow_up") == 1
