@@ -60,7 +60,7 @@ def _ask(request: Request, staff: Staff, form: FormData | None) -> Response:
                                 now=state.clock(), settings=state.settings)
     except ReviewError as exc:
         return _with_error(request, staff, str(exc), status=400)
-    return _back(reference, "asked")
+    return _back(reference, "asked", "requests")
 
 
 def _warn(request: Request, staff: Staff, form: FormData | None) -> Response:
@@ -74,7 +74,7 @@ def _warn(request: Request, staff: Staff, form: FormData | None) -> Response:
                                   settings=state.settings)
     except ReviewError as exc:
         return _with_error(request, staff, str(exc), status=400)
-    return _back(reference, "warned")
+    return _back(reference, "warned", "requests")
 
 
 def _next(request: Request, staff: Staff, form: FormData | None) -> Response:

@@ -170,8 +170,10 @@ def test_the_case_page_shows_people_on_record_with_phones_earlier_cases_same_mes
     expect(linked).to_contain_text("OE-2026-000105")
     expect(linked).to_contain_text("a follow-up from the case's own people")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator("#context").scroll_into_view_if_needed()
-    page.screenshot(path=str(SCREENSHOTS / "case-context.png"))
+    box = page.locator("#context").bounding_box()
+    assert box is not None  # the page from its top down to the end of the context panel
+    page.screenshot(path=str(SCREENSHOTS / "case-context.png"), full_page=True,
+                    clip={"x": 0, "y": 0, "width": 1200, "height": box["y"] + box["height"] + 20})
     page.get_by_role("link", name="OE-2026-000105").first.click()  # and back from the follow-up
     expect(page.locator("#linked-cases")).to_contain_text("OE-2026-000101")
 
@@ -307,7 +309,7 @@ def test_warn_the_people_on_record_mails_only_their_addresses_on_record(page: ob
 
     assert isinstance(page, Page)
     page.goto("/cases/OE-2026-000101")
-    choices = page.locator("#work .nhsuk-checkboxes")
+    choices = page.locator("#requests .nhsuk-checkboxes")
     expect(choices).to_contain_text("priya.shah@nhs.net")
     expect(choices).not_to_contain_text("nadia.quinn@nhs.net")  # the form's own signatory is not on record
     before = len(outbox_of(served, "OE-2026-000101"))
