@@ -43,7 +43,8 @@ def test_every_route_without_a_session_goes_to_the_login_page(world: WebWorld) -
             assert response.status_code == 303, (method, route.path, response.status_code)
             assert response.headers["location"].startswith("/login?next="), route.path
             checked += 1
-    assert checked == 16  # every page and action of the app was tried (resending a confirmation included)
+    assert checked == 22  # every page and action of the app was tried (resending a confirmation, assigning,
+    # releasing, asking, warning, the next case and the search included)
 
 
 def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(world: WebWorld,
