@@ -16,6 +16,8 @@ from store.register_search import _like
 REFERENCE = re.compile(r"^(?:OE-?)?(\d{4})-?(\d{1,6})$", re.IGNORECASE)
 STATES = ("finished", "waiting", "all")
 MAX_MATCHED_PEOPLE = 200
+COUNT_UP_TO = 1000  # counting every finished case of a million-case store is slow and tells staff nothing
+FULL_REFERENCE = re.compile(r"^OE-\d{4}-\d{6,}$")
 
 
 @dataclass(frozen=True)
@@ -31,13 +33,20 @@ class CaseFilter:
 @dataclass(frozen=True)
 class Found:
     cases: list[Case]
-    total: int
+    total: int  # at most COUNT_UP_TO + 1
     matched: str  # in words: what the text was taken to be
+
+    @property
+    def more_than_counted(self) -> bool:
+        return self.total > COUNT_UP_TO
 
 
 def normal_reference(text: str) -> str | None:
     """OE-2026-000101 however it was typed (oe-2026-101, 2026-101, OE2026000101), or None."""
-    found = REFERENCE.match(text.strip().replace(" ", ""))
+    text = text.strip().replace(" ", "")
+    if FULL_REFERENCE.match(text.upper()):
+        return text.upper()
+    found = REFERENCE.match(text)
     return f"OE-{found.group(1)}-{int(found.group(2)):06d}" if found else None
 
 
@@ -87,7 +96,10 @@ def _filtered(query: Select, f: CaseFilter, condition: object | None) -> Select:
     if condition is not None:
         query = query.where(condition)  # type: ignore[arg-type]
     if f.reason:
-        query = query.where(Case.id.in_(select(CaseReason.case_id).where(CaseReason.code == f.reason)))
+        # EXISTS by primary key while walking cases newest first: stops at the page's end, where IN would first
+        # gather every case that ever had the reason.
+        query = query.where(select(CaseReason.case_id).where(CaseReason.case_id == Case.id,
+                                                             CaseReason.code == f.reason).exists())
     if f.kind:
         query = query.where(Case.kind == f.kind)
     if f.org_code:
@@ -102,5 +114,6 @@ def find_cases(session: Session, f: CaseFilter, *, limit: int = 50, offset: int 
     condition, matched = _text_condition(session, f.text)
     cases = list(session.scalars(_filtered(select(Case), f, condition)
                                  .order_by(Case.created_at.desc(), Case.id.desc()).limit(limit).offset(offset)))
-    total = session.scalar(_filtered(select(func.count(Case.id)), f, condition)) or 0
+    counted = _filtered(select(Case.id), f, condition).limit(COUNT_UP_TO + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(counted)) or 0
     return Found(cases, total, matched)
