@@ -16,9 +16,10 @@ def normalised_text(text: str) -> str:
 
 
 def message_digests(parsed: ParsedMessage) -> list[tuple[str, str]]:
-    """(kind, sha256 hex) pairs: "attachment" for each attachment's bytes, "text" for the new text when long
-    enough."""
-    found = [("attachment", hashlib.sha256(a.data).hexdigest()) for a in parsed.attachments if a.data]
+    """(kind, sha256 hex) pairs: "message" for the raw bytes (always, so a message is known to have been
+    fingerprinted), "attachment" for each attachment's bytes, "text" for the new text when long enough."""
+    found = [("message", parsed.content_hash)]
+    found += [("attachment", hashlib.sha256(a.data).hexdigest()) for a in parsed.attachments if a.data]
     text = normalised_text(parsed.text)
     if len(text) >= MIN_TEXT_CHARS:
         found.append(("text", hashlib.sha256(text.encode("utf-8")).hexdigest()))

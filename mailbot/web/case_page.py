@@ -121,7 +121,7 @@ def _case(request: Request, staff: Staff, form: FormData | None) -> Response:
                          now=state.clock(), settings=state.settings)
     except ReviewError:
         return not_found(request, staff, "There is no case with that reference.")
-    ensure_digests(state.app.sessions, request.path_params["reference"])
+    ensure_digests(state.app, request.path_params["reference"])
     context = case_context(request, staff, request.path_params["reference"])
     if context is None:
         return not_found(request, staff, "There is no case with that reference.")

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from mailbot.app import App
 from mailbot.review_requests import can_ask, people_on_record
 from mailbot.working_hours import working_hours_between
 from parsers.digests import message_digests
@@ -29,14 +30,19 @@ DONE = {
 }
 
 
-def ensure_digests(sessions: Any, reference: str) -> None:
-    """Fingerprint the case's message if it was stored before fingerprints were kept (safe to repeat)."""
-    with transaction(sessions) as session:
+def ensure_digests(app: App, reference: str) -> None:
+    """Fingerprint the case's message if it was stored before fingerprints were kept (safe to repeat). Looked at
+    in a read session first, so opening a case takes no write lock once its message has them."""
+    with app.read_sessions() as session:
+        case = case_by_reference(session, reference)
+        if case is None or case.message_row_id is None or has_digests(session, case.message_row_id):
+            return
+    with transaction(app.sessions) as session:
         case = case_by_reference(session, reference)
         if case is None or case.message is None or has_digests(session, case.message.id):
             return
         parsed = parse_message(case.message.raw)
-        record_digests(session, case.message.id, [("message", parsed.content_hash), *message_digests(parsed)])
+        record_digests(session, case.message.id, message_digests(parsed))
 
 
 def waiting_hours(case: Case, now: datetime) -> float:

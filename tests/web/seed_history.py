@@ -4,7 +4,6 @@ message gets its fingerprints, as the pipeline gives them."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -53,5 +52,4 @@ def seed_history(session: Session) -> None:
     session.flush()
     for stored in session.scalars(select(StoredMessage)):
         parsed = parse_message(stored.raw)
-        record_digests(session, stored.id, [("message", hashlib.sha256(stored.raw).hexdigest()),
-                                            *message_digests(parsed)])
+        record_digests(session, stored.id, message_digests(parsed))
