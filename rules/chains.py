@@ -93,6 +93,7 @@ CHAINS: dict[Kind, Chain] = {
         requests.creator_is_primary,
         accounts.notice_user_new,
         accounts.email_secure,
+        accounts.notice_not_organisation_maintenance,
     ), when_all_pass=Outcome.APPROVED),
     Kind.GUIDANCE: Chain(_links(
         *_MESSAGE,

@@ -159,6 +159,11 @@ _ALL: tuple[Reason, ...] = (
        "The Open Exeter notice names a username or address that already belongs to a user: a notice never "
        "changes an existing user.",
        "The user named already exists; a member of staff will look at it."),
+    _r("notification.primary_user_only", Outcome.FLAGGED,
+       "The Open Exeter notice gives the new user Organisation Maintenance, the Primary User's application: that would "
+       "make a Primary User without the form, its signatory proof or the two-Primary-User limit.",
+       "The new user was given Organisation Maintenance, which only Primary Users hold; a member of staff will look "
+       "at it."),
     _r("request.unclear", Outcome.FLAGGED,
        "What is asked cannot be determined.",
        "We could not tell what your message asks for; a member of staff will read it."),

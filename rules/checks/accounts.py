@@ -70,6 +70,22 @@ def notice_user_new(ctx: CheckContext) -> Verdict:
     return passed()
 
 
+@check("notice.not_organisation_maintenance", "The notice does not give Organisation Maintenance, which only the "
+                                             "Primary User request form gives.")
+def notice_not_organisation_maintenance(ctx: CheckContext) -> Verdict:
+    # A Primary User who creates a user holding Organisation Maintenance makes a third Primary User in all but name:
+    # no signatory, no proof, no two-Primary-User limit (SPEC 5). Open Exeter may allow it; PCSE staff decide.
+    notice = ctx.request
+    if not isinstance(notice, NewUserNotice) or not notice.applications:
+        return skipped("No applications listed.")
+    named = [a for a in notice.applications if _is_organisation_maintenance(a, ctx.register.catalogue)]
+    if named:
+        return failed("notification.primary_user_only", f"The notice gives {'; '.join(named)} to "
+                                                        f"{notice.username}, which makes them a Primary User in all "
+                                                        "but name.", named=named)
+    return passed()
+
+
 def suggestions(unknown: list[str], catalogue: tuple[str, ...]) -> dict[str, str]:
     """The nearest catalogue name for each unknown one, where one is near enough to suggest (never assumed)."""
     return {name: near for name in unknown if (near := suggestion(name, catalogue))}

@@ -47,8 +47,11 @@ apt_install() {
     created_policy=1
   fi
   local status=0
-  as_root apt-get install -y -q --no-install-recommends "$@" >/dev/null \
-    || { as_root apt-get update -q >/dev/null && as_root apt-get install -y -q --no-install-recommends "$@" >/dev/null; } \
+  # Another install (a second checkout setting up at the same time) may hold dpkg's lock: wait for it, not fail.
+  local apt=(apt-get -o DPkg::Lock::Timeout=600)
+  as_root "${apt[@]}" install -y -q --no-install-recommends "$@" >/dev/null \
+    || { as_root "${apt[@]}" update -q >/dev/null \
+         && as_root "${apt[@]}" install -y -q --no-install-recommends "$@" >/dev/null; } \
     || status=$?
   if [ -n "$created_policy" ]; then as_root rm -f "$policy"; fi
   return $status

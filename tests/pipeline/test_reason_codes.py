@@ -221,6 +221,17 @@ def test_notice_naming_a_user_who_exists(bot: Bot) -> None:
     expect(line, "flagged", "notification.user_exists", replies=0)
 
 
+@pytest.mark.parametrize("applications", ["Organisation Maintenance", "Cervical Screening Results; organisation  "
+                                                                            "maintenance"])
+def test_notice_giving_organisation_maintenance_is_flagged_not_applied(bot: Bot, applications: str) -> None:
+    """A Primary User creating a user who holds Organisation Maintenance would make a third Primary User in all but
+    name, with no form, no signatory and no limit: staff decide, and nothing is applied or mailed meanwhile."""
+    line = bot.one(notice_mail(bot, applications=applications))
+    expect(line, "flagged", "notification.primary_user_only", replies=0)
+    assert line["changes"] == []
+    assert not any(u["username"] == "AGREY1" for u in bot.org("A81001")["users"])
+
+
 def test_unclear_message(bot: Bot) -> None:
     raw = bot.mail("someone@nhs.net", "Hello", "Could you give me a call about the thing we discussed?")
     expect(bot.one(raw), "flagged", "request.unclear", replies=1)

@@ -301,7 +301,8 @@ def test_guidance_follow_up_and_unclear() -> None:
 
 
 def test_every_reason_code_has_an_outcome_and_wording() -> None:
-    assert len(CODES) == 34  # SPEC 3's 34 but message.unprocessable, and permission.primary_user_only
+    # SPEC 3's 34 but message.unprocessable, and permission.primary_user_only and notification.primary_user_only
+    assert len(CODES) == 35
     for code, r in REASONS.items():
         assert r.staff_text and r.sender_text and r.outcome in Outcome, code
 
