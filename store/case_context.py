@@ -45,8 +45,11 @@ def linked_cases(session: Session, case: Case) -> list[LinkedCase]:
     if case.parent is not None:
         found.append(LinkedCase(case.parent, "this message answers or quotes it"))
     children = list(session.scalars(select(Case).where(Case.parent_case_id == case.id).order_by(Case.id)))
-    follow_ups = {str(e.detail.get("follow_up")) for e in session.scalars(
-        select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == "case.follow_up"))}
+    events = list(session.scalars(select(AuditEvent).where(
+        AuditEvent.case_id == case.id, AuditEvent.action.in_(("case.follow_up", "case.linked")))))
+    follow_ups = {str(e.detail.get("follow_up")) for e in events if e.action == "case.follow_up"}
+    new_requests = {str(e.detail.get("linked")) for e in events
+                    if e.action == "case.linked" and e.detail.get("why") == "a new request in reply"}
     confirmations = list(session.scalars(select(SignatoryConfirmation).where(or_(
         SignatoryConfirmation.case_id == case.id, SignatoryConfirmation.answer_case_id == case.id))))
     answers = {c.answer_case_id for c in confirmations if c.case_id == case.id}
@@ -55,6 +58,8 @@ def linked_cases(session: Session, case: Case) -> list[LinkedCase]:
             how = "the signatory's answer to the confirmation request"
         elif child.reference in follow_ups:
             how = "a follow-up from the case's own people, attached to it"
+        elif child.reference in new_requests:
+            how = "a new request in reply from the case's own people: a case of its own"
         else:
             how = "quotes this case's reference but is not from its people: a case of its own"
         found.append(LinkedCase(child, how))
