@@ -153,6 +153,7 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_queue", "needs_review", "created_at"),
         Index("ix_cases_outcome_created", "outcome", "created_at"),
+        Index("ix_cases_org_created", "org_code", "created_at"),  # an organisation's cases, newest first
         # The review queue reads only waiting cases: partial indexes keep it as fast with a million decided
         # cases as with none (bench/bench_queue.py). The predicate is spelled exactly as the queries spell it,
         # which SQLite needs to use a partial index.

@@ -62,11 +62,10 @@ def _search(request: Request, staff: Staff, form: FormData | None) -> Response:
                    older_than=now - timedelta(days=int(query.age)) if query.age else None)
     with state.app.read_sessions() as session:
         found = find_cases(session, f, limit=PAGE_SIZE, offset=(query.page - 1) * PAGE_SIZE)
-        pages = max(1, -(-found.total // PAGE_SIZE))
         return state.templates.TemplateResponse(request, "search.html", {
             "staff": staff, "now": now, "query": query, "found": found, "states": STATE_LABELS,
             "reasons": REASONS, "kinds": [k.value for k in Kind], "ages": AGES, "page": query.page,
-            "pages": pages})
+            "first": (query.page - 1) * PAGE_SIZE + 1})
 
 
 search_view = staff_only(_search)

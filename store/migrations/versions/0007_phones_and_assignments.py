@@ -24,6 +24,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("assigned_to", sa.String(length=200), nullable=True))
         batch.add_column(sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=True))
         batch.create_index(op.f("ix_cases_sender"), ["sender"])
+        batch.create_index("ix_cases_org_created", ["org_code", "created_at"])
     op.create_table(
         "message_digests",
         sa.Column("message_row_id", sa.Integer(), nullable=False),
@@ -40,6 +41,7 @@ def downgrade() -> None:
     op.drop_index("ix_message_digests_kind_digest", table_name="message_digests")
     op.drop_table("message_digests")
     with op.batch_alter_table("cases") as batch:
+        batch.drop_index("ix_cases_org_created")
         batch.drop_index(op.f("ix_cases_sender"))
         batch.drop_column("assigned_at")
         batch.drop_column("assigned_to")
