@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from mailbot.commands import COMMAND_MODULES
 from mailbot.config import ConfigError
-from mailbot.errors import UsageError
+from mailbot.errors import StartupProblem, UsageError
 from store.db import StoreError
 
 EXIT_OK = 0
@@ -49,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except StoreError as exc:
         print(f"mailbot: store: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StartupProblem as exc:
+        print(f"mailbot: cannot start: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

@@ -153,6 +153,8 @@ class DaemonSection:
     max_attempts: int = 5
     retry_seconds: int = 30
     lease_seconds: int = 300
+    heartbeat_seconds: float = 3  # how often a daemon renews its heartbeat (and its claims' leases)
+    stale_seconds: float = 15  # a daemon silent this long is dead: its claims are taken over at once
     outbox_seconds: int = 2
     outbox_batch: int = 50
     send_retry_seconds: int = 60
@@ -330,6 +332,11 @@ def _check_required(config: Config, origin: str) -> None:
                        *(("[mailbox] aliases", alias) for alias in config.mailbox.aliases)):
         if value.count("@") != 1:
             raise ConfigError(f"{origin}: {key} must be one email address, got {value!r}")
+    beat = config.daemon
+    if not 0 < beat.heartbeat_seconds * 2 <= beat.stale_seconds:
+        raise ConfigError(f"{origin}: [daemon] stale_seconds ({beat.stale_seconds:g}) must be at least twice "
+                          f"heartbeat_seconds ({beat.heartbeat_seconds:g}), which must be above 0: a daemon that "
+                          "misses one beat is not dead")
     if config.signatory.confirm_days < 1:
         raise ConfigError(f"{origin}: [signatory] confirm_days must be at least 1, got {config.signatory.confirm_days}")
     if not config.auth.nhs_domains:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import threading
 import time
 import uuid
@@ -30,7 +29,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailbot.clock import utcnow
 from mailbot.config import Config
 from mailbot.confirmation_expiry import remind_and_expire
+from mailbot.connections import ConnectionProblem, open_imap, quietly_logout
+from mailbot.errors import StartupProblem
 from mailbot.health import HealthServer
+from mailbot.heartbeat import Heartbeat, this_host
 from mailbot.imap_idle import ImapIdler
 from mailbot.imap_source import ImapSource, PollReport
 from mailbot.intake_worker import IntakeWorker
@@ -40,6 +42,7 @@ from mailbot.metrics import METRICS
 from mailbot.outbox_sender import OutboxSender
 from mailbot.settings import settings_from
 from store import intake, outbox_queue
+from store.daemons import running_daemons
 from store.db import transaction
 
 log = logging.getLogger(__name__)
@@ -49,7 +52,7 @@ POLL_RETRY_SECONDS = 5.0  # leaves room inside the 10 s a supervisor gives after
 
 
 def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    return f"{this_host()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class _Repeating:
@@ -130,6 +133,13 @@ class Daemon:
         self.idler: ImapIdler | None = None
         self.scheduler: BackgroundScheduler | None = None
         self.last_report = PollReport()
+        self.heartbeat = Heartbeat(self.sessions, self.config.daemon, self.owner, self.clock,
+                                   on_take_over=self._after_take_over, on_lost=self.worker.claims_lost)
+        self.registered = False
+
+    def _after_take_over(self) -> None:
+        self.poll_job.wake()
+        self.outbox_job.wake()
 
     def _wake_outbox_soon(self) -> None:
         """After each message: wake the sender, at most every OUTBOX_WAKE_SECONDS, so a quiet mailbox gets its
@@ -152,6 +162,8 @@ class Daemon:
         METRICS.mailbox_backlog.set(self.last_report.backlog)
 
     def housekeeping(self) -> None:
+        """The slow net under the heartbeat: claims of owners that left no heartbeat (`run --once`) whose lease ran
+        out, and sends stuck far longer than any SMTP timeout."""
         now = self.clock()
         with transaction(self.sessions) as session:
             released = intake.release_expired(session, now)
@@ -191,7 +203,41 @@ class Daemon:
         return total
 
     # --- the daemon ----------------------------------------------------------------------------------------
+    def check_mailbox(self) -> None:
+        """Before starting: the mailbox answers and takes our login (a refusal would otherwise only be logged
+        again and again by the poll)."""
+        if self.config.source.kind != "imap":
+            return
+        imap = self.config.imap
+        try:
+            quietly_logout(open_imap(imap))
+        except ConnectionProblem as exc:
+            refused = "LoginError" in str(exc) or "no password" in str(exc)
+            setting = "[imap] username/password" if refused else "[imap] host/port"
+            raise StartupProblem(f"{setting} ({imap.username}@{imap.host}:{imap.port}): {exc}") from exc
+
+    def start_health(self) -> None:
+        """Bind the health port first, so a port in use stops the start before any work is claimed."""
+        if not self.config.http.listen:
+            return
+        health = HealthServer(self.config.http.listen, self.sessions,
+                              max_poll_age=3 * self.config.imap.poll_seconds + 60, details=self.health_details)
+        try:
+            health.start()
+        except OSError as exc:
+            health.stop()
+            raise StartupProblem(f"[http] listen {self.config.http.listen}: {exc.strerror or exc}") from exc
+        self.health = health
+
+    def health_details(self) -> dict[str, Any]:
+        return {"idle": bool(self.idler and self.idler.active), "owner": self.owner,
+                "daemons": running_daemons(self.sessions, self.clock(), self.config.daemon.stale_seconds)}
+
     def start(self) -> None:
+        self.start_health()
+        self.heartbeat.register()
+        self.registered = True
+        self.heartbeat.start()
         executors = {"default": ThreadPoolExecutor(4)}
         # Two instances allowed: a run that finds the job busy only marks it to go round again (see _Repeating),
         # so a wake-up during a run is never lost, and work itself never runs twice at once.
@@ -212,12 +258,6 @@ class Daemon:
         if self.config.source.kind == "imap" and self.config.imap.idle:
             self.idler = ImapIdler(self.config, self.poll_job.wake, stop=self.stop)
             self.idler.start()
-        if self.config.http.listen:
-            self.health = HealthServer(self.config.http.listen, self.sessions,
-                                       max_poll_age=3 * self.config.imap.poll_seconds + 60,
-                                       details=lambda: {"idle": bool(self.idler and self.idler.active),
-                                                        "owner": self.owner})
-            self.health.start()
         log.info("mailbot running as %s", self.owner)
 
     def shutdown(self) -> bool:
@@ -240,6 +280,14 @@ class Daemon:
         self.source.close()
         if finished.is_set():
             self.sender.close()
+        if self.registered:
+            try:  # gone cleanly: nothing of ours is left to take over; else the others wait for us to go stale
+                if finished.is_set():
+                    self.heartbeat.leave()
+                else:
+                    self.heartbeat.halt()
+            except Exception as exc:  # noqa: BLE001 - the store is down: our row goes stale and is removed
+                log.error("could not remove this daemon's heartbeat: %s: %s", exc.__class__.__name__, exc)
         return finished.is_set()
 
     def run_forever(self) -> int:
@@ -250,6 +298,7 @@ class Daemon:
             log.warning("signal %s: finishing the work in hand, then stopping", signal.Signals(signum).name)
             signalled.set()
 
+        self.check_mailbox()
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
             self.start()

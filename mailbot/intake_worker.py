@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import DaemonSection, FoldersSection
+from mailbot.heartbeat import claim_lease
 from mailbot.message_handler import (
     Handler,
     IntakeClaim,
@@ -63,6 +64,13 @@ class IntakeWorker:
     # judged without the key it waits for ([auth] dns_give_up_hours).
     give_up_after: timedelta = timedelta(hours=24)
     _first_seen: dict[str, datetime] = field(default_factory=dict, init=False, repr=False)
+    # Bumped when the heartbeat finds this daemon was taken for dead: claims made before then are not ours any more.
+    _epoch: int = field(default=0, init=False, repr=False)
+
+    def claims_lost(self) -> None:
+        """Another daemon took this one for dead and took its claims: messages of a batch not yet begun are left
+        to it (those in hand end in LostClaim when they try to commit)."""
+        self._epoch += 1
 
     def folder_for(self, status: str, outcome: str | None) -> str:
         if status == intake.SET_ASIDE:
@@ -93,7 +101,7 @@ class IntakeWorker:
     def claim(self, keys: Iterable[str]) -> dict[str, int]:
         """Claim KEYS for this daemon in one short transaction; returns the claimed ones with their attempt."""
         now = self.clock()
-        lease = timedelta(seconds=self.daemon.lease_seconds)
+        lease = claim_lease(self.daemon)
         claimed: dict[str, int] = {}
         with transaction(self.sessions) as session:
             for key in keys:
@@ -112,10 +120,14 @@ class IntakeWorker:
         with self._reading() as session:
             earlier = intake.earlier_sightings(session, source=self.source, messages=identities)
         keys = list(raws)
+        epoch = self._epoch
 
         def handle(key: str) -> tuple[str, str | None, bool]:
             if stop.is_set():  # not started: given back below
                 return key, None, False
+            if self._epoch != epoch:  # taken over by another daemon meanwhile: theirs now, left where it is
+                log.warning("%s: this daemon's claims were taken over; leaving it to the others", key)
+                return key, None, True
             folder = self.process(key, raws[key], claimed[key], identity=identities[key],
                                   earlier=earlier.get(key), checked=True)
             self.after_message()

@@ -111,7 +111,10 @@ def _current_or_error(engine: Engine) -> str | None:
     try:
         return current_revision(engine)
     except OperationalError as exc:
-        raise StoreError(f"cannot open the store: {exc.orig}") from exc
+        # One line naming the setting: the driver's message spans several (PostgreSQL adds a hint).
+        cause = " ".join(str(exc.orig).split())
+        where = engine.url.render_as_string(hide_password=True)
+        raise StoreError(f"[store] url {where}: cannot open the store: {cause}") from exc
 
 
 def ensure_schema(engine: Engine) -> None:

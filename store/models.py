@@ -283,6 +283,19 @@ class IntakeRecord(Base):
     updated_at: Mapped[datetime]
 
 
+class RunningDaemon(Base):
+    """A `mailbot run` process that is (or was lately) alive: its heartbeat is renewed every
+    `[daemon] heartbeat_seconds` from a thread of its own, so a stale one means a dead daemon whose claims other
+    daemons take over at once, while a live one keeps its claims however long a message takes."""
+
+    __tablename__ = "daemons"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # the owner name its claims carry
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+
+
 class StaffMember(Base):
     """A member of PCSE staff who may use the review web page. Only an argon2id hash of the password is kept."""
 

@@ -1,18 +1,25 @@
-"""`mailbot doctor`: check the config, then try the store, the mail source and the mail sink, and say plainly which
-one failed and why. Exit 0 when everything answered, 1 when something did not, 2 when the config itself is bad."""
+"""`mailbot doctor`: check the config, then try the store, the mail source, the mail sink and the health port, list
+the running daemons with their last heartbeat, and say plainly which part failed and why. Exit 0 when everything
+answered, 1 when something did not, 2 when the config itself is bad."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import socket
+import urllib.error
+import urllib.request
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from mailbot.config import Config, load_config, redact_url
 from mailbot.connections import ConnectionProblem, open_imap, quietly_logout, smtp_client
-from store.db import StoreError, current_revision, head_revision, make_engine
+from store.daemons import running_daemons
+from store.db import StoreError, current_revision, head_revision, make_engine, sessions
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -118,12 +125,61 @@ def check_oidc(config: Config) -> str:
             f"authenticates with {config.oidc.client_auth}")
 
 
+def check_health_port(config: Config) -> str:
+    """`[http] listen` can be bound by `mailbot run`, or is already served by a mailbot daemon (which answers
+    /healthz); anything else there would stop the daemon from starting."""
+    listen = config.http.listen
+    if not listen:
+        return "[http] listen is empty: no health endpoint"
+    host, _, port = listen.rpartition(":")
+    try:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the daemon's HTTP server binds
+            probe.bind((host or "127.0.0.1", int(port)))
+            return f"[http] listen {listen}: free"
+    except OSError as exc:
+        in_use = exc
+    try:
+        with urllib.request.urlopen(f"http://{host or '127.0.0.1'}:{port}/healthz", timeout=3) as response:
+            owner = json.loads(response.read()).get("owner")
+    except urllib.error.HTTPError as exc:  # 503: a mailbot whose polls are stale still answers with its owner
+        owner = json.loads(exc.read() or b"{}").get("owner")
+    except (OSError, ValueError):
+        owner = None
+    if owner:
+        return f"[http] listen {listen}: in use by the running daemon {owner}"
+    raise ConnectionProblem(f"[http] listen {listen}: {in_use.strerror or in_use}, and not by a mailbot daemon: "
+                            "`mailbot run` could not start")
+
+
+def check_daemons(config: Config) -> str:
+    """The daemons recorded as running, with their last heartbeat (a stale one is dead: others take its work)."""
+    engine = make_engine(config.store_url)
+    try:
+        if current_revision(engine) != head_revision():
+            return "none known (the store is not at the current schema yet)"
+        found = running_daemons(sessions(engine), datetime.now(UTC), config.daemon.stale_seconds)
+    except Exception as exc:  # noqa: BLE001 - whatever the driver raises, the person needs its words
+        raise ConnectionProblem(f"cannot read the running daemons: {getattr(exc, 'orig', exc)}") from exc
+    finally:
+        engine.dispose()
+    if not found:
+        return "none running"
+    lines = [f"{len(found)} running"]
+    for d in found:
+        state = "STALE: its work is being taken over" if d["stale"] else "alive"
+        lines.append(f"  {d['id']} on {d['host']} pid {d['pid']}, started {d['started']}, last heartbeat "
+                     f"{d['last_heartbeat']} ({d['seconds_since_heartbeat']:g} s ago): {state}")
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)  # a bad config raises ConfigError: exit 2 with the key named
     print(f"config: ok ({config.source_path or 'built-in defaults'})")
     failed = 0
     checks: list[tuple[str, Callable[[Config], str]]] = [
         ("store", check_store), ("source", check_source), ("sink", check_sink), ("oidc", check_oidc),
+        ("health port", check_health_port), ("daemons", check_daemons),
     ]
     for name, check in checks:
         try:

@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 class DaemonProcess:
     def __init__(self, config_path: Path, *, handler_delay: float = 0.0, log_path: Path | None = None,
-                 real: bool = False) -> None:
+                 real: bool = False, env: dict[str, str] | None = None) -> None:
         """`mailbot run` itself when REAL, else the daemon with the tests' small handler."""
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "MAILBOT_TEST_HANDLER_DELAY": str(handler_delay)}
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "MAILBOT_TEST_HANDLER_DELAY": str(handler_delay), **(env or {})}
         self.log_path = log_path or config_path.with_suffix(f".{time.monotonic_ns()}.log")
         self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in wait()
         argv = (["-m", "mailbot", "--config", str(config_path), "run"] if real

@@ -1,4 +1,4 @@
-"""Migration 0007 (phones on record, assignments, message fingerprints) goes down to 0006 and up again on SQLite,
+"""Migration 0008 (phones on record, assignments, message fingerprints) goes down to 0007 and up again on SQLite,
 whose `cases` table carries the triggers of 0004 (a batch copy of it cannot be renamed into place)."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from sqlalchemy import inspect
 from store.db import _alembic_config, make_engine, upgrade
 
 
-def test_0007_down_and_up_again(tmp_path: Path) -> None:
+def test_0008_down_and_up_again(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     try:
         upgrade(engine)
-        command.downgrade(_alembic_config(engine), "0006")
+        command.downgrade(_alembic_config(engine), "0007")
         assert "phone" not in {c["name"] for c in inspect(engine).get_columns("users")}
         assert "message_digests" not in inspect(engine).get_table_names()
         command.upgrade(_alembic_config(engine), "head")
