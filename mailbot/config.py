@@ -183,9 +183,10 @@ class WebSection:
 @dataclass(frozen=True)
 class ReviewSection:
     """Staff review (SPEC 13): approvals that override authentication, or change who has Organisation
-    Maintenance, need a second member of staff to confirm them."""
+    Maintenance, need a second member of staff to confirm them; a waiting case is marked after a while."""
 
     second_person: bool = True
+    warn_after_hours: int = 16  # working hours (Monday to Friday, 09:00-17:00 UTC) before a waiting case is marked
 
 
 @dataclass(frozen=True)
@@ -225,8 +226,8 @@ class Config:
     folders: FoldersSection = field(default_factory=FoldersSection)
     daemon: DaemonSection = field(default_factory=DaemonSection)
     web: WebSection = field(default_factory=WebSection)
-    oidc: OidcSection = field(default_factory=OidcSection)
     review: ReviewSection = field(default_factory=ReviewSection)
+    oidc: OidcSection = field(default_factory=OidcSection)
     # Not keys: where the config came from, for resolving relative paths and for messages.
     source_path: Path | None = field(default=None, compare=False)
     base_dir: Path = field(default_factory=Path.cwd, compare=False)

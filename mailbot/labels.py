@@ -139,6 +139,10 @@ ACTION_LABELS: dict[str, str] = {
     "signatory.verified": "Signatory recorded as verified", "user.created": "User created", "user.made_primary":
     "Made a Primary User", "user.primary_removed": "No longer a Primary User", "user.applications_granted":
     "Applications granted", "user.activated_from_notice": "User activated",
+    "case.unprocessable": "The mailbot failed on this message", "review.retried": "Sent through again",
+    "review.retry_failed": "Sent through again, and failed again", "review.assigned": "Assigned",
+    "review.released": "Released", "review.information_requested": "More information asked of the sender",
+    "review.impersonation_warned": "People on record warned of a possible impersonation",
 }
 
 # The request fields (SPEC 9-11 names) as staff read them.

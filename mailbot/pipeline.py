@@ -23,6 +23,7 @@ from mailbot.replies import ReplyContext, clean_subject
 from mailbot.settings import Settings
 from mailbot.signatory_confirmation import Recognised, act_on_answer, recognise, request_confirmation
 from mailbot.understanding import Understanding
+from parsers.digests import message_digests
 from rules.check import CheckResult
 from rules.context import CheckContext, MessageFacts
 from rules.from_address import display_name
@@ -33,6 +34,7 @@ from rules.signatory_proof import signatory_on_record_for
 from store import audit
 from store.cases import claim_first_sightings, first_case_for_keys, message_keys, next_reference, store_message
 from store.changes import Applied, ApplyConflict, apply_notice, apply_permissions, apply_primary_user
+from store.message_digests import record_digests
 from store.models import Case
 from store.outbox import queued_for_case, replies_today
 from store.register import register_for
@@ -91,6 +93,7 @@ def record(session: Session, u: Understanding, *, source: str, now: datetime, se
     parsed = u.parsed
     row = store_message(session, raw=u.raw, source=source, message_id=parsed.message_id,
                         content_hash=parsed.content_hash, received_at=now)
+    record_digests(session, row.id, message_digests(parsed))  # staff see cases with the same attachment or text
     duplicate_of: str | None = None
     seen = claim_first_sightings(session, keys_of(u), row.id)
     if seen:  # by Message-ID, content, or the same signature in another envelope

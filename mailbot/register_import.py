@@ -120,12 +120,14 @@ def _users(session: Session, rows: list[UserRow], now: datetime, result: ImportR
         if user is None:
             user = User(organisation_id=org.id, username=r.username, full_name=r.full_name, email=r.email,
                         status=r.status, is_primary=r.primary, must_change_password=False,
-                        created_at=now, updated_at=now)
+                        phone=r.phone or "", created_at=now, updated_at=now)
             user.applications = grants
             session.add(user)
             result.counts["created"] += 1
             continue
-        changed = assign(user, now, full_name=r.full_name, email=r.email, status=r.status, is_primary=r.primary)
+        phone = {} if r.phone is None else {"phone": r.phone}  # a file without the column keeps the numbers
+        changed = assign(user, now, full_name=r.full_name, email=r.email, status=r.status, is_primary=r.primary,
+                         **phone)
         changed = set_applications(user, grants) or changed
         if changed:
             user.updated_at = now
@@ -143,8 +145,10 @@ def _signatories(session: Session, rows: list[SignatoryRow], now: datetime, resu
         existing = find_signatory(session, org, r.role.value, r.email, r.full_name)
         if existing is None:
             session.add(Signatory(organisation_id=org.id, full_name=r.full_name, email=r.email, role=r.role.value,
-                                  verified_how=f"{actor} {Path(filename).name}", verified_at=now))
+                                  phone=r.phone or "", verified_how=f"{actor} {Path(filename).name}",
+                                  verified_at=now))
             result.counts["created"] += 1
         else:
-            changed = assign(existing, now, full_name=r.full_name)
+            changed = assign(existing, now, full_name=r.full_name,
+                             **({} if r.phone is None else {"phone": r.phone}))
             result.counts["updated" if changed else "unchanged"] += 1

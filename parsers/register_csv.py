@@ -24,6 +24,8 @@ NO = frozenset({"no", "n", "false"})
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 ODS_CODE = re.compile(r"^[A-Z0-9]{3,10}$")
 USERNAME = re.compile(r"^[A-Za-z0-9._@+-]{1,120}$")
+# A telephone number as people write it: digits with spaces, dashes, brackets, a leading + and an "ext".
+PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{4,30}(?: ?(?:ext\.?|x) ?[0-9]{1,6})?$", re.IGNORECASE)
 MAX_PROBLEMS = 50
 
 
@@ -45,6 +47,7 @@ class UserRow:
     status: str
     primary: bool
     applications: tuple[str, ...]
+    phone: str | None = None  # None when the file has no phone column (the register keeps what it has)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class SignatoryRow:
     full_name: str
     email: str  # "" when the register does not know it
     role: Role
+    phone: str | None = None  # None when the file has no phone column; "" when the register does not know it
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,16 @@ def _role(value: str) -> Role:
     raise _RowError(f"unknown role {value!r} (one of: {allowed})")
 
 
+def _phone(r: dict[str, str]) -> str | None:
+    """The optional phone column: None when the file has none, "" when empty, else a checked number."""
+    if "phone" not in r:
+        return None
+    value = " ".join(r["phone"].split())
+    if value and not PHONE.match(value):
+        raise _RowError(f"phone {value!r} is not a telephone number (digits, spaces, + ( ) -)")
+    return value
+
+
 def _organisation(line: int, r: dict[str, str]) -> OrganisationRow:
     kind = r["type"].strip().lower()
     if kind not in {t.value for t in OrgType}:
@@ -140,12 +154,12 @@ def _user(line: int, r: dict[str, str]) -> UserRow:
         raise _RowError(f"status must be one of {', '.join(USER_STATUSES)}, got {r['status']!r}")
     apps = tuple(dict.fromkeys(" ".join(a.split()) for a in r["applications"].split(";") if a.strip()))
     return UserRow(line, _ods(r["org_code"], "org_code"), username, _text(r["full_name"], "full_name"),
-                   _email(r["email"], "email"), status, _yes_no(r["primary"], "primary"), apps)
+                   _email(r["email"], "email"), status, _yes_no(r["primary"], "primary"), apps, _phone(r))
 
 
 def _signatory(line: int, r: dict[str, str]) -> SignatoryRow:
     return SignatoryRow(line, _ods(r["org_code"], "org_code"), _text(r["full_name"], "full_name"),
-                        _email(r["email"], "email", required=False), _role(r["role"]))
+                        _email(r["email"], "email", required=False), _role(r["role"]), _phone(r))
 
 
 def _application(line: int, r: dict[str, str]) -> ApplicationRow:
@@ -157,14 +171,16 @@ class _Kind:
     columns: tuple[str, ...]
     build: Callable[[int, dict[str, str]], Any]
     unique: Callable[[Any], tuple[str, str] | None]  # (what, key) that must not repeat within the file
+    optional: tuple[str, ...] = ()  # columns a file may leave out (added after SPEC 15 fixed the others)
 
 
 KINDS: dict[str, _Kind] = {
     "organisations": _Kind(("code", "name", "type"), _organisation, lambda r: ("organisation code", r.code)),
     "users": _Kind(("org_code", "username", "full_name", "email", "status", "primary", "applications"), _user,
-                   lambda r: ("username", r.username.lower())),
+                   lambda r: ("username", r.username.lower()), ("phone",)),
     "signatories": _Kind(("org_code", "full_name", "email", "role"), _signatory,
-                         lambda r: ("signatory", f"{r.org_code}/{r.role}/{r.email or r.full_name.lower()}")),
+                         lambda r: ("signatory", f"{r.org_code}/{r.role}/{r.email or r.full_name.lower()}"),
+                         ("phone",)),
     "applications": _Kind(("name",), _application, lambda r: ("application", r.name.lower())),
 }
 
@@ -207,9 +223,9 @@ def parse_register_csv(kind: str, data: bytes, filename: str) -> list[Any]:
             while header and not header[-1]:
                 header.pop()  # spreadsheets add empty trailing columns
             missing = [c for c in spec.columns if c not in header]
-            extra = [c for c in header if c not in spec.columns]
+            extra = [c for c in header if c not in spec.columns + spec.optional]
             if missing or extra or len(set(header)) != len(header):
-                expected = ",".join(spec.columns)
+                expected = ",".join(spec.columns) + "".join(f" (and optionally {c})" for c in spec.optional)
                 detail = (f"missing column {', '.join(missing)}" if missing
                           else f"unexpected column {', '.join(extra)}" if extra else "a column is repeated")
                 raise CsvProblems([f"{filename}:{line}: {detail}; the header must be {expected}"])

@@ -85,6 +85,7 @@ class User(Base):
     temp_password_hash: Mapped[str | None] = mapped_column(String(255))
     temp_password_expires_at: Mapped[datetime | None]
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")  # on record; "" when not known
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -102,6 +103,7 @@ class Signatory(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254), default="")  # lower-case; "" when not known
     role: Mapped[str] = mapped_column(String(40))  # rules.roles.Role
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")  # on record; "" when not known
     verified_how: Mapped[str] = mapped_column(String(300))  # e.g. "import signatories.csv", "review OE-... by X"
     verified_at: Mapped[datetime]
 
@@ -129,6 +131,17 @@ class MessageKey(Base):
     message_row_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
 
 
+class MessageDigest(Base):
+    """A fingerprint of a message (an attachment's SHA-256, or its new text's): finds cases with the same
+    attachment or the same text for staff (parsers.digests)."""
+
+    __tablename__ = "message_digests"
+    __table_args__ = (Index("ix_message_digests_kind_digest", "kind", "digest"),)
+    message_row_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # "attachment" or "text"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class ReferenceCounter(Base):
     __tablename__ = "reference_counters"
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -140,6 +153,7 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_queue", "needs_review", "created_at"),
         Index("ix_cases_outcome_created", "outcome", "created_at"),
+        Index("ix_cases_org_created", "org_code", "created_at"),  # an organisation's cases, newest first
         # The review queue reads only waiting cases: partial indexes keep it as fast with a million decided
         # cases as with none (bench/bench_queue.py). The predicate is spelled exactly as the queries spell it,
         # which SQLite needs to use a partial index.
@@ -159,7 +173,7 @@ class Case(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)  # what was extracted from the message/form
     changes: Mapped[list[Any]] = mapped_column(default=list)  # what was applied to the store, in words
     org_code: Mapped[str | None] = mapped_column(String(16), index=True)
-    sender: Mapped[str] = mapped_column(String(320), default="")
+    sender: Mapped[str] = mapped_column(String(320), default="", index=True)
     subject: Mapped[str] = mapped_column(Text, default="")
     message_row_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="RESTRICT"), index=True)
     part: Mapped[int | None] = mapped_column(Integer)  # which form of a message with several
@@ -169,6 +183,9 @@ class Case(Base):
     updated_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[str | None] = mapped_column(String(200))  # "mailbot" or the staff member
+    # The member of staff working on it (assign to me / release); None when nobody has taken it.
+    assigned_to: Mapped[str | None] = mapped_column(String(200))
+    assigned_at: Mapped[datetime | None]
 
     message: Mapped[StoredMessage | None] = relationship()
     parent: Mapped[Case | None] = relationship(remote_side="Case.id")

@@ -13,12 +13,24 @@ from starlette.staticfiles import StaticFiles
 
 from mailbot.app import App
 from mailbot.clock import utcnow
-from mailbot.web import case_actions, case_page, login, oidc, outbox_pages, queue_page, register_pages, staff_admin
+from mailbot.web import (
+    case_actions,
+    case_page,
+    login,
+    oidc,
+    outbox_pages,
+    queue_page,
+    queue_work,
+    register_pages,
+    search_page,
+    staff_admin,
+)
 from mailbot.web.client_address import ClientAddress
 from mailbot.web.oidc_client import OidcClient
 from mailbot.web.security import SecurityHeaders
 from mailbot.web.state import WebState
 from mailbot.web.templating import make_templates
+from mailbot.working_hours import working_hours_between
 
 STATIC = Path(__file__).parent / "static"
 NHSUK_DIST = Path("node_modules/nhsuk-frontend/dist/nhsuk")
@@ -39,7 +51,13 @@ def routes(nhsuk: Path | None) -> list[BaseRoute]:
         Route(oidc.START_PATH, oidc.oidc_start, methods=["GET"]),
         Route(oidc.CALLBACK_PATH, oidc.oidc_callback, methods=["GET"]),
         Route("/", queue_page.queue_view, methods=["GET"]),
+        Route("/next", queue_work.next_case, methods=["GET"]),
+        Route("/search", search_page.search_view, methods=["GET"]),
         Route("/cases/{reference}", case_page.case_view, methods=["GET"]),
+        Route("/cases/{reference}/assign", queue_work.assign, methods=["POST"]),
+        Route("/cases/{reference}/release", queue_work.release, methods=["POST"]),
+        Route("/cases/{reference}/ask", queue_work.ask, methods=["POST"]),
+        Route("/cases/{reference}/warn", queue_work.warn, methods=["POST"]),
         Route("/cases/{reference}/attachments/{index:int}", case_page.attachment, methods=["GET"]),
         Route("/cases/{reference}/attachments/{index:int}/page1.png", case_page.page_image, methods=["GET"]),
         Route("/cases/{reference}/approve", case_actions.approve_preview, methods=["GET", "POST"]),
@@ -77,4 +95,6 @@ def create_app(app: App, *, clock: Callable[[], datetime] = utcnow) -> Starlette
     web.state.web = WebState(app=app, clock=clock, templates=make_templates(nhsuk_css=nhsuk is not None))
     web.state.oidc = OidcClient(app.config) if app.config.oidc.enabled else None
     web.state.web.templates.env.globals["oidc_label"] = app.config.oidc.label if app.config.oidc.enabled else ""
+    web.state.web.templates.env.globals.update(working_hours=working_hours_between,
+                                               warn_after_hours=app.config.review.warn_after_hours)
     return web

@@ -20,6 +20,7 @@ from mailbot.review import ReviewError, closed_record
 from mailbot.review_resend import resendable
 from mailbot.stored_case import stored_request
 from mailbot.unprocessable import retryable
+from mailbot.web.context_panel import ensure_digests, panel
 from mailbot.web.flash import take_flash
 from mailbot.web.pdf_image import PageImageError, render_first_page
 from mailbot.web.security import Staff, staff_only
@@ -111,7 +112,8 @@ def case_context(request: Request, staff: Staff, reference: str) -> dict[str, An
                 "fields": correctable_fields(case), "templates": reject_templates(case),
                 "form_index": form_index, "done": None, "error": None,
                 "closed": closed_record(case), "awaiting": awaiting_second(case), "own_account": own,
-                "second_person": state.app.config.review.second_person}
+                "second_person": state.app.config.review.second_person,
+                **panel(session, case, now=state.clock(), warn_after_hours=state.app.config.review.warn_after_hours)}
 
 
 def _case(request: Request, staff: Staff, form: FormData | None) -> Response:
@@ -121,6 +123,7 @@ def _case(request: Request, staff: Staff, form: FormData | None) -> Response:
                          now=state.clock(), settings=state.settings)
     except ReviewError:
         return not_found(request, staff, "There is no case with that reference.")
+    ensure_digests(state.app, request.path_params["reference"])
     context = case_context(request, staff, request.path_params["reference"])
     if context is None:
         return not_found(request, staff, "There is no case with that reference.")
