@@ -312,7 +312,7 @@ class StaffMember(Base):
     nhs_email: Mapped[str | None] = mapped_column(String(320), unique=True)
     oidc_issuer: Mapped[str | None] = mapped_column(String(500))
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
-    # A staff administrator may unlock, reset and disable other accounts on the web (mailbot/web/staff_admin.py).
+    # A staff administrator may unlock, reset and disable other accounts on the web (mailbot/review/web/staff_admin.py).
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Set when an administrator resets the password: the one-time password only lets them choose a new one.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

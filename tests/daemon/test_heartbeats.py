@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import DaemonSection
-from mailbot.heartbeat import Heartbeat, claim_lease
+from mailbot.intake.heartbeat import Heartbeat, claim_lease
 from store import daemons, intake, outbox_queue
 from store.db import sessions, transaction
 from store.models import IntakeRecord, OutboxMessage
@@ -207,7 +207,7 @@ def test_a_daemon_that_finds_its_claims_taken_over_leaves_the_rest_of_its_batch_
     import threading
 
     from mailbot.config import FoldersSection
-    from mailbot.intake_worker import IntakeWorker
+    from mailbot.intake.worker import IntakeWorker
     from tests.support.daemon_setup import sample_message
     from tests.support.simple_handler import SimpleHandler
 

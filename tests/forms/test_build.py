@@ -11,8 +11,8 @@ import pypdfium2 as pdfium
 import pytest
 from pypdf import PdfReader
 
-from mailbot.commands import forms as forms_command
-from mailbot.form_builder import build_form, build_forms
+from mailbot.admin.form_builder import build_form, build_forms
+from mailbot.cli.commands import forms as forms_command
 from parsers.form_template import BOTTOM_THIRD_TOP, LABELS, template_for
 from rules.roles import ROLE_LABELS, Role
 

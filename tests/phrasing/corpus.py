@@ -91,7 +91,7 @@ def _rows(path: Path | object) -> list[dict[str, str]]:
 
 def load_register() -> Register:
     """The sample register shipped with the mailbot, plus the corpus's extra users (namesakes among them)."""
-    sample = resources.files("mailbot") / "sample"
+    sample = resources.files("mailbot.demo") / "sample"
     catalogue = tuple(r["name"] for r in _rows(sample / "applications.csv"))
     orgs = tuple(OrgEntry(r["code"], r["name"]) for r in _rows(sample / "organisations.csv"))
     users: dict[str, list[UserEntry]] = {}

@@ -13,8 +13,8 @@ from email.utils import parseaddr
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.message_handler import HandleResult, IntakeClaim, TemporaryFailure
-from mailbot.outbox_rows import outbox_message_id
+from mailbot.outbox.rows import outbox_message_id
+from mailbot.processing.contract import HandleResult, IntakeClaim, TemporaryFailure
 from store.cases import next_reference, store_message
 from store.db import transaction
 from store.models import Case, OutboxMessage
