@@ -23,7 +23,7 @@ from parsers.form_template import (
     FormTemplate,
     template_for,
 )
-from rules.roles import ROLE_DESCRIPTIONS, ROLE_LABELS
+from parsers.vocabulary.roles import ROLE_DESCRIPTIONS, ROLE_LABELS
 
 NHS_BLUE = HexColor("#005EB8")
 DARK = HexColor("#212B32")

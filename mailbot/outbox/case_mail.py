@@ -11,11 +11,12 @@ from datetime import datetime
 
 from mailbot.outbox.replies import OutgoingMail, ReplyContext, notice, password_mail, sender_reply
 from parsers.guidance import Topic
+from parsers.vocabulary.kinds import Kind
+from parsers.vocabulary.outcomes import Outcome
+from parsers.vocabulary.roles import ROLE_LABELS, parse_role
 from rules.email_domains import in_domains
 from rules.outcome import Decision
-from rules.reasons import Kind, Outcome
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
-from rules.roles import ROLE_LABELS, parse_role
 from store.changes import Applied
 
 

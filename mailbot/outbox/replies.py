@@ -12,9 +12,11 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from parsers.form_template import TITLES
+from parsers.vocabulary.kinds import Kind
+from parsers.vocabulary.outcomes import Outcome
+from parsers.vocabulary.roles import ROLE_LABELS, OrgType, RequestType, allowed_roles
 from rules.check import CheckResult
-from rules.reasons import REASONS, Kind, Outcome
-from rules.roles import ROLE_LABELS, OrgType, RequestType, allowed_roles
+from rules.reasons import REASONS
 
 # Where the outbox sender puts the temporary password it generates at send time; never filled in before.
 PASSWORD_SLOT = "[[temporary-password]]"  # noqa: S105 - a placeholder, not a password

@@ -19,7 +19,7 @@ from mailbot.outbox.rows import queue_mail
 from mailbot.processing.confirmation_mail import confirmation_mail
 from mailbot.processing.settings import Settings
 from mailbot.processing.signatory_confirmation import ACTOR, flag_waiting_case, org_name
-from rules.reasons import Outcome
+from parsers.vocabulary.outcomes import Outcome
 from store import audit
 from store.confirmations import CLOSED, claim_expiry, claim_reminder, due_expiries, due_reminders, finish
 from store.db import transaction

@@ -13,7 +13,7 @@ from typing import Any
 
 from mailbot.outbox.replies import OutgoingMail, ReplyContext, clean_subject, notice
 from mailbot.processing.settings import Settings
-from rules.roles import ROLE_LABELS, Role
+from parsers.vocabulary.roles import ROLE_LABELS, Role
 from store.models import Case, SignatoryConfirmation
 
 REQUEST_PURPOSE = "confirmation_request"

@@ -19,7 +19,7 @@ from email.parser import BytesHeaderParser
 
 from sqlalchemy.orm import Session
 
-from rules.dkim_body import body_start
+from parsers.dkim_body import body_start
 from store import intake
 
 

@@ -24,11 +24,12 @@ from mailbot.processing.settings import Settings
 from mailbot.processing.signatory_confirmation import Recognised, act_on_answer, recognise, request_confirmation
 from mailbot.processing.understanding import Understanding
 from parsers.digests import message_digests
+from parsers.from_address import display_name
+from parsers.vocabulary.kinds import Kind
+from parsers.vocabulary.outcomes import Outcome
 from rules.check import CheckResult
 from rules.context import CheckContext, MessageFacts
-from rules.from_address import display_name
 from rules.outcome import Decision, decide
-from rules.reasons import Kind, Outcome
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
 from rules.signatory_proof import signatory_on_record_for
 from store import audit

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from mailbot.config import Config
 from mailbot.outbox.case_mail import MailPolicy
+from parsers.recipients import normalise_address
 from rules.context import Policy
-from rules.recipients import normalise_address
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ def message_id_domain(config: Config) -> str:
 
 
 def mailbox_addresses(config: Config) -> frozenset[str]:
-    """The mailbox's address and its aliases, as rules.recipients compares them."""
+    """The mailbox's address and its aliases, as parsers.recipients compares them."""
     found = (normalise_address(a) for a in (config.mailbox.address, *config.mailbox.aliases))
     return frozenset(a for a in found if a)
 

@@ -28,10 +28,12 @@ from mailbot.processing.confirmation_mail import confirmation_mail
 from mailbot.processing.settings import Settings
 from mailbot.processing.stored_case import stored_context, stored_reply_context, stored_request, stored_sender
 from parsers.confirmation_answer import NO, YES, Answer, read_answer
+from parsers.vocabulary.kinds import Kind
+from parsers.vocabulary.outcomes import Outcome
 from rules.check import CheckResult
 from rules.context import ConfirmationFacts
 from rules.outcome import Decision, decide
-from rules.reasons import REASONS, Kind, Outcome
+from rules.reasons import REASONS
 from rules.requests import PrimaryUserRequest
 from rules.signatory_proof import SignatoryOnRecord, signatory_on_record_for
 from store import audit

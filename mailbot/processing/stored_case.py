@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from mailbot.outbox.replies import ReplyContext
 from mailbot.processing.settings import Settings
+from parsers.vocabulary.kinds import Kind
 from rules.context import CheckContext, ConfirmationFacts, MessageFacts
 from rules.dkim_checks import SignedBy
-from rules.reasons import Kind
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
 from store.models import Case
 from store.outbox import replies_today

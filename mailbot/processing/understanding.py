@@ -15,14 +15,14 @@ from parsers.guidance import Topic, guidance_topic
 from parsers.kinds import Classification, KindContext, classify, possible_forms
 from parsers.message import Attachment, MessageLimits, ParsedMessage, parse_message
 from parsers.notice import parse_notice
+from parsers.raw_headers import split_message
+from parsers.recipients import recipients
 from parsers.register_words import OrgEntry, UserEntry, Vocabulary
 from parsers.request_reader import MessageText, RequestReading, read_in_two_passes
 from parsers.sniff import IMAGE_TYPES, JPEG, PDF, PNG, TIFF
+from parsers.vocabulary.kinds import Kind
 from parsers.word_documents import describe, word_documents
 from rules.form_signature import is_signed
-from rules.raw_headers import split_message
-from rules.reasons import Kind
-from rules.recipients import recipients
 from rules.requests import NOT_READ, NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
 from rules.sender import AuthPolicy, KeyLookup, SenderVerdict, authenticate_sender
 

@@ -17,10 +17,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from mailbot.outbox.replies import clean_subject
+from parsers.from_address import single_from_address
 from parsers.headers import decode_header_value
-from rules.from_address import single_from_address
-from rules.raw_headers import split_message
-from rules.reasons import Kind, Outcome
+from parsers.raw_headers import split_message
+from parsers.vocabulary.kinds import Kind
+from parsers.vocabulary.outcomes import Outcome
 from store import audit
 from store.cases import next_reference, store_message
 from store.models import Case

@@ -36,12 +36,13 @@ from mailbot.review.approval_scope import (
     signatory_to_add,
 )
 from mailbot.review.labels import reason_label
+from parsers.vocabulary.kinds import Kind
+from parsers.vocabulary.outcomes import Outcome
+from parsers.vocabulary.roles import ORGANISATION_MAINTENANCE
 from rules.check import CheckResult
 from rules.context import CheckContext
 from rules.outcome import Decision, decide
-from rules.reasons import Kind, Outcome
 from rules.requests import NOT_READ, NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
-from rules.roles import ORGANISATION_MAINTENANCE
 from rules.signatory_proof import signatory_on_record_for
 from store import audit
 from store.cases import case_by_reference

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from mailbot.processing.stored_case import stored_request
 from mailbot.review.labels import field_label, field_value_label, reason_label
+from parsers.vocabulary.roles import ROLE_LABELS, Role, parse_role
 from rules.requests import PermissionRequest, PrimaryUserRequest, Request
-from rules.roles import ROLE_LABELS, Role, parse_role
 from store.models import Case, User
 from store.register import organisation
 
@@ -47,7 +47,7 @@ class SignatoryToAdd:
     org_code: str
     full_name: str
     email: str
-    role: str  # rules.roles.Role value
+    role: str  # parsers.vocabulary.roles.Role value
     name_known: bool  # False: no name to go on (the sender's address only): staff must type it
 
     @property

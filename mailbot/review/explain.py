@@ -19,7 +19,7 @@ from parsers.kinds import KindContext, classify, from_addresses
 from parsers.message import ParsedMessage, parse_message
 from parsers.register_words import UserEntry, Vocabulary
 from parsers.request_reader import MessageText, read_in_two_passes
-from rules.reasons import Kind
+from parsers.vocabulary.kinds import Kind
 
 SHOWN_HEADERS = frozenset({"from", "to", "cc", "subject", "date", "message-id", "in-reply-to", "references",
                            "auto-submitted"})

@@ -8,7 +8,7 @@ the rules can produce that has no label.
 
 from __future__ import annotations
 
-from rules.roles import ROLE_LABELS, parse_role
+from parsers.vocabulary.roles import ROLE_LABELS, parse_role
 
 REASON_LABELS: dict[str, str] = {
     "message.duplicate": "Already received",

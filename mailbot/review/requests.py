@@ -19,8 +19,8 @@ from mailbot.outbox.rows import queue_mail
 from mailbot.processing.settings import Settings
 from mailbot.processing.stored_case import stored_reply_context, stored_sender
 from mailbot.review.actions import ReviewError, load_case
-from rules.reasons import Kind
-from rules.roles import ROLE_LABELS, Role
+from parsers.vocabulary.kinds import Kind
+from parsers.vocabulary.roles import ROLE_LABELS, Role
 from store import audit
 from store.models import Case
 from store.register import organisation

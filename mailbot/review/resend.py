@@ -11,7 +11,7 @@ from mailbot.processing.settings import Settings
 from mailbot.processing.signatory_confirmation import request_confirmation
 from mailbot.processing.stored_case import stored_context, stored_request
 from mailbot.review.actions import ReviewError, load_case
-from rules.reasons import Outcome
+from parsers.vocabulary.outcomes import Outcome
 from rules.signatory_proof import signatory_on_record_for
 from store import audit
 from store.confirmations import confirmation_of

@@ -37,7 +37,7 @@ from parsers.kinds import KindContext, classify
 from parsers.message import parse_message
 from parsers.register_words import OrgEntry, UserEntry, Vocabulary
 from parsers.request_reader import MessageText, RequestReading, read_in_two_passes
-from rules.reasons import Kind
+from parsers.vocabulary.kinds import Kind
 
 HERE = Path(__file__).parent
 CORPUS = HERE / "corpus"

@@ -14,7 +14,8 @@ from mailbot.processing.settings import settings_from
 from mailbot.review import actions as review
 from mailbot.review import resend as review_resend
 from mailbot.review.case_view import case_document, confirmation_summary, render_case
-from rules.reasons import CODES, Kind
+from parsers.vocabulary.kinds import Kind
+from rules.reasons import CODES
 from store.confirmations import count_waiting_for_signatories, waiting_for_signatories
 from store.db import transaction
 from store.review import QueueFilter, counts_by_reason, queue, queue_size

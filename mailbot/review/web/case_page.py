@@ -27,7 +27,9 @@ from mailbot.review.web.security import Staff, staff_only
 from mailbot.review.web.state import web_state
 from mailbot.review.web.templating import as_text
 from parsers.message import parse_message
-from rules.reasons import REASONS, Kind, Outcome
+from parsers.vocabulary.kinds import Kind
+from parsers.vocabulary.outcomes import Outcome
+from rules.reasons import REASONS
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest
 from store.cases import case_by_reference
 from store.models import Case

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from mailbot.review.web.case_page import not_found
 from mailbot.review.web.security import Staff, staff_only
 from mailbot.review.web.state import web_state
-from rules.roles import ROLE_LABELS, Role
+from parsers.vocabulary.roles import ROLE_LABELS, Role
 from store.register_search import SearchResults, organisation_with_people, search_register
 
 

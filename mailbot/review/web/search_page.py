@@ -14,7 +14,8 @@ from starlette.responses import Response
 from mailbot.review.web.queue_page import AGES, PAGE_SIZE
 from mailbot.review.web.security import Staff, staff_only
 from mailbot.review.web.state import web_state
-from rules.reasons import CODES, REASONS, Kind
+from parsers.vocabulary.kinds import Kind
+from rules.reasons import CODES, REASONS
 from store.case_search import STATES, CaseFilter, find_cases
 
 STATE_LABELS = {"finished": "Finished (decided or closed)", "waiting": "Waiting for review", "all": "All cases"}

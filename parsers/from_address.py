@@ -12,9 +12,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from rules.domains import normalise_domain
-from rules.encoded_words import EncodedWordError, decoded_words
-from rules.raw_headers import RawHeaders
+from parsers.domains import normalise_domain
+from parsers.encoded_words import EncodedWordError, decoded_words
+from parsers.raw_headers import RawHeaders
 
 # Characters a reader may take for "@" (the ASCII one, full-width and small commercial at).
 AT_SIGNS = ("@", "\uff20", "\ufe6b")

@@ -1,17 +1,17 @@
 """Who a message was sent to: the addresses of its To and Cc header fields, parsed as addresses (not searched for
 as text), each with the field it came from, so a check can tell a signed recipient from an added one (SPEC 17).
 
-Reads the same header block the DKIM verifier hashed (rules.raw_headers). Each mailbox of a list is parsed as
-strictly as a From address (rules.from_address): a display name that looks like an address, an address inside an
+Reads the same header block the DKIM verifier hashed (parsers.raw_headers). Each mailbox of a list is parsed as
+strictly as a From address (parsers.from_address): a display name that looks like an address, an address inside an
 encoded word, route syntax, any malformed mailbox gives no address. Never raises, and costs one pass over each
 field: a mailbox nobody can read as ours is never taken as sent to us.
 """
 
 from __future__ import annotations
 
-from rules.domains import normalise_domain
-from rules.from_address import parse_single_mailbox
-from rules.raw_headers import RawHeaders
+from parsers.domains import normalise_domain
+from parsers.from_address import parse_single_mailbox
+from parsers.raw_headers import RawHeaders
 
 RECIPIENT_FIELDS = ("to", "cc")
 # A field longer than this, or more addresses than this, is not a request to PCSE anyone needs to read fully.

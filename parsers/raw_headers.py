@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rules.dkim_body import body_start
+from parsers.dkim_body import body_start
 
 _LINE_BREAK = re.compile(rb"\r?\n")
 _FIELD_NAME = re.compile(rb"([\x21-\x39\x3b-\x7e]+):")
@@ -47,7 +47,7 @@ class RawHeaders:
     fields: tuple[RawField, ...]
     defects: tuple[str, ...]
     # The whole message, not copied, and where its body begins (as dkimpy reads it): the body is hashed from there
-    # a chunk at a time (rules.dkim_body), never split into lines or copied whole.
+    # a chunk at a time (parsers.dkim_body), never split into lines or copied whole.
     raw: bytes = field(default=b"", repr=False)
     body_start: int = 0
 
