@@ -108,7 +108,7 @@ def first_case_for_key(session: Session, key: str) -> Case | None:
 def key_seen(session: Session, key: str | Iterable[str]) -> bool:
     """Whether KEY (or any of several keys) was seen before."""
     keys = [key] if isinstance(key, str) else list(key)
-    return session.scalar(select(func.count()).select_from(MessageKey).where(MessageKey.key.in_(keys))) > 0
+    return (session.scalar(select(func.count()).select_from(MessageKey).where(MessageKey.key.in_(keys))) or 0) > 0
 
 
 def case_by_reference(session: Session, reference: str, *, for_update: bool = False) -> Case | None:

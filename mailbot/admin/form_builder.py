@@ -219,14 +219,14 @@ def _with_signature_field(pdf: bytes, template: FormTemplate) -> bytes:
         NameObject("/P"): page.indirect_reference,
     })
     ref = writer._add_object(widget)
-    page[NameObject("/Annots")].append(ref)  # type: ignore[union-attr]
+    page[NameObject("/Annots")].append(ref)  # type: ignore[attr-defined]
     acroform = writer._root_object["/AcroForm"]
     acroform[NameObject("/Fields")].append(ref)  # type: ignore[index]
     acroform[NameObject("/SigFlags")] = NumberObject(0)  # type: ignore[index]
     # reportlab writes /DR /Font twice (Helv, then HeOb) and readers keep only the last: give both fonts again.
     fonts = acroform["/DR"]["/Font"]  # type: ignore[index]
     for name, base in (("/Helv", "/Helvetica"), ("/HeOb", "/Helvetica-Oblique")):
-        fonts[NameObject(name)] = writer._add_object(DictionaryObject({  # type: ignore[index]
+        fonts[NameObject(name)] = writer._add_object(DictionaryObject({
             NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
             NameObject("/BaseFont"): NameObject(base), NameObject("/Encoding"): NameObject("/WinAnsiEncoding")}))
     out = io.BytesIO()

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -77,8 +78,8 @@ def import_rows(session: Session, kind: str, rows: list[object], *, filename: st
     if problems:
         raise UsageError("\n".join(problems))
     session.flush()
-    audit.record(session, at=now, actor=actor, action="register.import", file=filename, kind=kind,
-                 **{k: v for k, v in result.counts.items()})
+    counts: dict[str, Any] = dict(result.counts)
+    audit.record(session, at=now, actor=actor, action="register.import", file=filename, kind=kind, **counts)
     return result
 
 

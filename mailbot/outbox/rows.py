@@ -25,7 +25,8 @@ def queue_mail(session: Session, case: Case, mail: OutgoingMail, *, now: datetim
     address is a mistake of the caller's, never queued."""
     if "@" not in mail.to:
         raise ValueError(f"{case.reference}: a {mail.purpose} mail has no recipient address ({mail.to!r})")
-    n = session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id == case.id)) + 1
+    n = (session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id == case.id))
+         or 0) + 1
     headers = {"From": mailbox, "To": mail.to, "Auto-Submitted": mail.auto_submitted}
     if mail.in_reply_to:
         headers["In-Reply-To"] = mail.in_reply_to

@@ -90,6 +90,7 @@ def dns_key_lookup(timeout_seconds: float, nameservers: list[str] | None = None,
         records = [b"".join(rdata.strings) for rdata in answer]
         # Several TXT records at a key name: prefer one that is a DKIM key (RFC 6376 3.6.2.2 lets us choose).
         keys = [r for r in records if b"p=" in r]
-        return (keys or records or [None])[0]
+        found = keys or records
+        return found[0] if found else None
 
     return lookup

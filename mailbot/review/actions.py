@@ -214,7 +214,7 @@ def preview_approval(session: Session, reference: str, corrections: dict[str, st
     decision = decide(ctx)
     failures = [r for r in decision.results if r.failed and r.reason]
     blockers = [r for r in failures if r.reason in NEVER_OVERRIDDEN or r.outcome == Outcome.REJECTED]
-    overridden = [r.reason for r in failures if r not in blockers and r.reason != "user.already_primary"]
+    overridden = [r.reason for r in failures if r.reason and r not in blockers and r.reason != "user.already_primary"]
     on_record = signatory_on_record_for(ctx)
     preview = ApprovalPreview(decision, list(dict.fromkeys(overridden)), blockers, request=request,
                               signatory_address=on_record.email if on_record else None,

@@ -59,8 +59,8 @@ def explain_message(raw: bytes, context: KindContext, vocabulary: Vocabulary,
         answer = read_answer(parsed.text)
         doc["signatory_answer"] = {"answer": answer.kind, "why": answer.why}
     question = guidance_match(f"{parsed.subject}\n{parsed.text}")
-    doc["guidance"] = ({"topic": (found.topic or question[0]).value, "matched": question[1] if question else ""}
-                       if found.topic or question else None)
+    topic = found.topic or (question[0] if question else None)
+    doc["guidance"] = {"topic": topic.value, "matched": question[1] if question else ""} if topic else None
     text = MessageText(parsed.subject, parsed.text, parsed.signature_text, parsed.quoted_text)
     reading = read_in_two_passes(text, vocabulary, users_of, sender=sender, mailbox=context.mailbox_address)
     doc["reading"] = reading.as_record()

@@ -43,7 +43,7 @@ def box_line(request: dict[str, Any] | None) -> str:
     if not isinstance(box, dict) or not box.get("box"):
         return ""
     x0, y0, x1, y1 = (float(v) for v in box["box"])
-    return (f"signature box: page {int(box.get('page', 0)) + 1}, found from {BOX_FROM.get(box.get('from'), '?')}, "
+    return (f"signature box: page {int(box.get('page', 0)) + 1}, found from {BOX_FROM.get(str(box.get('from')), '?')}, "
             f"at {x0:.0f},{y0:.0f} to {x1:.0f},{y1:.0f} points from the page's top left")
 
 

@@ -8,7 +8,7 @@ from mailbot.config import load_config, redact_url
 from store.db import make_engine, upgrade
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("db", help="the store's schema")
     actions = parser.add_subparsers(dest="db_action", metavar="ACTION", required=True)
     actions.add_parser("upgrade", help="create or upgrade the schema to this version").set_defaults(

@@ -11,7 +11,7 @@ from mailbot.clock import utcnow
 from mailbot.demo import demo_run as demo
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("demo", help="run the main job on sample data in a fresh folder")
     parser.add_argument("--dir", default="var/demo", help="folder to (re)create for the demo (default var/demo)")
     parser.set_defaults(handler=run)

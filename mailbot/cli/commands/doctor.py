@@ -22,7 +22,7 @@ from store.daemons import running_daemons
 from store.db import StoreError, current_revision, head_revision, make_engine, sessions
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("doctor", help="check the config, the store and the mail servers")
     parser.set_defaults(handler=run)
 

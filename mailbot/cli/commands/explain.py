@@ -11,7 +11,7 @@ from mailbot.app import App
 from mailbot.errors import UsageError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("explain", help="show what the mailbot understands of message files, and why")
     parser.add_argument("--json", action="store_true", help="one JSON document a line")
     parser.add_argument("files", nargs="+", metavar="FILE.eml")

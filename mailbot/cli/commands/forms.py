@@ -8,7 +8,7 @@ from pathlib import Path
 from mailbot.errors import UsageError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("forms", help="the published Primary User request forms")
     actions = parser.add_subparsers(dest="forms_action", metavar="ACTION", required=True)
     build = actions.add_parser("build", help="write both blank fillable forms into DIR")

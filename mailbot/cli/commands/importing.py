@@ -11,7 +11,7 @@ from mailbot.clock import utcnow
 from store.db import transaction
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "import", help="import a register file (CSV); a bad row rejects the whole file",
         description="Columns (SPEC 15): organisations code,name,type; users org_code,username,full_name,email,"

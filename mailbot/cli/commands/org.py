@@ -10,7 +10,7 @@ from mailbot.errors import UsageError
 from store.register import organisation, organisation_view
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("org", help="look at an organisation in the register")
     actions = parser.add_subparsers(dest="org_action", metavar="ACTION", required=True)
     show = actions.add_parser("show", help="an organisation, its users and their applications")

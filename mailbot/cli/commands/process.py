@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the pipeline loads the parsers and the form sandbox: only w
     from mailbot.processing.record import CaseOutcome
     from mailbot.processing.understanding import Understander
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("process", help="handle message files as if they had just arrived")
     parser.add_argument("--dry-run", action="store_true", help="decide and show, but change nothing")
     parser.add_argument("--json", action="store_true", help="one JSON object a line per case (SPEC 15)")
@@ -35,8 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _line(file: str, case: CaseOutcome) -> dict[str, object]:
-    line = {"file": file, "message_id": case.message_id, "reference": case.reference, "kind": case.kind,
-            "outcome": case.outcome, "reasons": case.reasons, "changes": case.changes, "replies": case.replies}
+    line: dict[str, object] = {
+        "file": file, "message_id": case.message_id, "reference": case.reference, "kind": case.kind,
+        "outcome": case.outcome, "reasons": case.reasons, "changes": case.changes, "replies": case.replies}
     if case.confirms is not None:  # a signatory_confirmation: the case it confirms, after the answer (SPEC 15)
         line["confirms"] = case.confirms
     return line

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import timedelta
+from typing import Any
 
 from mailbot.app import App
 from mailbot.clock import utcnow
@@ -21,7 +22,7 @@ from store.db import transaction
 from store.review import QueueFilter, counts_by_reason, queue, queue_size
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("review", help="the cases waiting for PCSE staff")
     actions = parser.add_subparsers(dest="review_action", metavar="ACTION", required=True)
 
@@ -97,10 +98,11 @@ def run_list(args: argparse.Namespace) -> int:
     with app.read_sessions() as session:
         cases = queue(session, f, limit=args.limit)
         total, counts = queue_size(session, f), counts_by_reason(session, f)
-        rows = [{"reference": c.reference, "created_at": c.created_at.isoformat(), "kind": c.kind,
+        rows: list[dict[str, Any]] = [{"reference": c.reference, "created_at": c.created_at.isoformat(), "kind": c.kind,
                  "outcome": c.outcome, "org_code": c.org_code, "reasons": c.reasons, "sender": c.sender,
                  "subject": c.subject} for c in cases]
-        waiting = [{"reference": c.reference, "created_at": c.created_at.isoformat(), "kind": c.kind,
+        waiting: list[dict[str, Any]] = [
+            {"reference": c.reference, "created_at": c.created_at.isoformat(), "kind": c.kind,
                     "outcome": c.outcome, "org_code": c.org_code, "reasons": c.reasons, "sender": c.sender,
                     "subject": c.subject, "confirmation": confirmation_summary(row)}
                    for c, row in waiting_for_signatories(session, f, limit=args.limit)]

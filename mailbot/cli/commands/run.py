@@ -12,7 +12,7 @@ import json
 from mailbot.app import App
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="the daemon: read the mailbox, decide, reply (until SIGTERM)")
     parser.add_argument("--once", action="store_true",
                         help="handle the mail that is there, send the replies, and exit")

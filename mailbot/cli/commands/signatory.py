@@ -12,7 +12,7 @@ from mailbot.clock import utcnow
 from mailbot.processing.settings import settings_from
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("signatory", help="confirmations waiting for a form's signatory")
     actions = parser.add_subparsers(dest="signatory_action", metavar="ACTION", required=True)
     expire = actions.add_parser("expire", help="send due reminders and flag confirmations that have run out")

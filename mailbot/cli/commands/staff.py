@@ -19,7 +19,7 @@ from store.staff_admin import set_admin
 from store.staff_nhs import link_nhs_email, unlink_nhs_email
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("staff", help="staff accounts for the review web page")
     actions = parser.add_subparsers(dest="staff_action", metavar="ACTION", required=True)
     add = actions.add_parser("add", help="add a member of staff (asks for the password)")

@@ -8,7 +8,7 @@ from mailbot.app import App
 from mailbot.errors import UsageError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("web", help="serve the review web page for PCSE staff")
     parser.add_argument("--listen", metavar="HOST:PORT", help="override [web] listen")
     parser.set_defaults(handler=run)

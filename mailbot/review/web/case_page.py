@@ -50,7 +50,7 @@ def not_found(request: Request, staff: Staff, what: str) -> Response:
         request, "problem.html", {"staff": staff, "title": "Page not found", "why": what}, status_code=404)
 
 
-def correctable_fields(case: Case) -> list[dict[str, str]]:
+def correctable_fields(case: Case) -> list[dict[str, Any]]:
     """The request's fields a reviewer may correct, with their current values (empty when there is no request)."""
     cls = REQUEST_CLASSES.get(case.kind)
     stored = (case.fields or {}).get("request")

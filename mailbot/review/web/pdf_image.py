@@ -82,7 +82,7 @@ def _picture(data: bytes) -> int:
     from PIL import Image, ImageOps
 
     Image.MAX_IMAGE_PIXELS = 40_000_000
-    picture = Image.open(io.BytesIO(data))
+    picture: Image.Image = Image.open(io.BytesIO(data))
     picture = ImageOps.exif_transpose(picture) or picture
     picture.thumbnail((TARGET_WIDTH_PX, TARGET_WIDTH_PX * 2))
     out = io.BytesIO()
