@@ -97,14 +97,6 @@ def claim_first_sighting(session: Session, key: str, message_row_id: int) -> boo
     return session.execute(stmt).scalar_one_or_none() is not None
 
 
-def first_case_for_key(session: Session, key: str) -> Case | None:
-    """The earliest case made from the message that first carried KEY."""
-    return session.scalars(
-        select(Case).join(MessageKey, MessageKey.message_row_id == Case.message_row_id)
-        .where(MessageKey.key == key).order_by(Case.id).limit(1)
-    ).one_or_none()
-
-
 def key_seen(session: Session, key: str | Iterable[str]) -> bool:
     """Whether KEY (or any of several keys) was seen before."""
     keys = [key] if isinstance(key, str) else list(key)

@@ -156,14 +156,6 @@ def release(session: Session, *, key: str, owner: str, now: datetime) -> None:
                     .execution_options(synchronize_session=False))
 
 
-def set_aside_now(session: Session, *, key: str, owner: str, now: datetime, error: str) -> None:
-    """Set a claimed message aside for staff at once (e.g. one that keeps crashing the daemon)."""
-    session.execute(update(IntakeRecord).where(IntakeRecord.key == key, IntakeRecord.lease_owner == owner)
-                    .values(status=SET_ASIDE, outcome=SET_ASIDE, last_error=error[:MAX_ERROR], lease_owner=None,
-                            lease_until=None, updated_at=now)
-                    .execution_options(synchronize_session=False))
-
-
 def earlier_sighting(session: Session, *, source: str, key: str, message_id: str | None,
                      content_hash: str) -> IntakeRecord | None:
     """A finished record of the same message under another key (e.g. before a UIDVALIDITY change): the same bytes,
@@ -221,10 +213,6 @@ def release_expired(session: Session, now: datetime) -> int:
                                      updated_at=now)
                              .execution_options(synchronize_session=False))
     return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-def mailbox_state(session: Session, mailbox: str) -> MailboxState | None:
-    return session.get(MailboxState, mailbox)
 
 
 def record_poll(session: Session, *, mailbox: str, uidvalidity: int | None, last_uid: int, now: datetime) -> bool:

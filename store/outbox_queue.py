@@ -145,7 +145,3 @@ def recover_stale(session: Session, now: datetime, older_than: timedelta) -> tup
 def counts_by_status(session: Session) -> dict[str, int]:
     return {status: n for status, n in session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))}
-
-
-def next_due(session: Session) -> datetime | None:
-    return session.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == PENDING))

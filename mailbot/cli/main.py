@@ -18,7 +18,6 @@ from mailbot.errors import StartupProblem, UsageError
 from store.db import StoreError
 
 EXIT_OK = 0
-EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 

@@ -23,7 +23,7 @@ from mailbot.config import Config
 from mailbot.connections import open_imap, quietly_logout
 from mailbot.intake.worker import IntakeWorker
 from mailbot.metrics import METRICS
-from mailbot.processing.contract import TemporaryFailure
+from mailbot.processing.contract import TryLater
 from store import intake
 from store.db import transaction
 
@@ -145,7 +145,7 @@ class ImapSource:
         for key in claimed:
             raw = fetched.get(by_key[key])
             if raw is None:  # gone meanwhile (moved by another daemon or a person): nothing to do with it
-                self.worker.process_failure(key, TemporaryFailure("the message is no longer in the folder"))
+                self.worker.process_failure(key, TryLater("the message is no longer in the folder"))
             else:
                 raws[key] = bytes(raw)
         folders = self.worker.process_batch(claimed, raws, self.stop)

@@ -18,7 +18,7 @@ from pathlib import Path
 from mailbot.intake.imap_source import PollReport
 from mailbot.intake.worker import IntakeWorker
 from mailbot.metrics import METRICS
-from mailbot.processing.contract import TemporaryFailure
+from mailbot.processing.contract import TryLater
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class MaildirSource:
                 with open(files[key], "rb") as f:  # over the limit: flagged unread, so one byte past it is enough
                     raws[key] = f.read(self.max_bytes + 1)
             except OSError:
-                self.worker.process_failure(key, TemporaryFailure("the file is no longer in the Maildir"))
+                self.worker.process_failure(key, TryLater("the file is no longer in the Maildir"))
         folders = self.worker.process_batch(claimed, raws, self.stop)
         moves: dict[str, list[str]] = defaultdict(list)
         for key, folder in folders.items():

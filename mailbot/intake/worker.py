@@ -24,7 +24,7 @@ from mailbot.metrics import METRICS
 from mailbot.processing.contract import (
     Handler,
     IntakeClaim,
-    TemporaryFailure,
+    TryLater,
     content_hash,
     header_message_id,
 )
@@ -34,12 +34,6 @@ from store.db import transaction
 from store.models import IntakeRecord
 
 log = logging.getLogger(__name__)
-
-
-def _is_try_later(exc: Exception) -> bool:
-    if isinstance(exc, TemporaryFailure):
-        return True
-    return type(exc).__name__ == "TryLater"  # mailbot.processing.understanding.TryLater, without importing the parsers
 
 
 class HandlingCutOff(Exception):
@@ -184,7 +178,7 @@ class IntakeWorker:
             log.warning("%s: another daemon took this message over; leaving it to them", key)
             return None
         except Exception as exc:  # noqa: BLE001 - one bad message must never stop the others
-            if _is_try_later(exc):
+            if isinstance(exc, TryLater):
                 self.wait_for_key(key, exc)
                 return None
             return self.process_failure(key, exc, raw=raw, identity=(message_id, digest))
@@ -213,7 +207,7 @@ class IntakeWorker:
         """Record a failed attempt at KEY; the set-aside folder when it has now failed too often, and then (given
         RAW) its `message.unprocessable` case for staff, in the same transaction: nothing is dropped without a
         case."""
-        later = _is_try_later(exc)
+        later = isinstance(exc, TryLater)
         error = describe_failure(exc, self.secrets)
         with transaction(self.sessions) as session:
             status = intake.fail(session, key=key, owner=self.owner, now=self.clock(), error=error,

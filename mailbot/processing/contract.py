@@ -6,7 +6,7 @@ message's intake claim.
 The handler may do slow work first (parsing, DNS, forms in the sandbox) with no transaction open; then, in ONE
 transaction of its own, it writes the case(s) and outbox rows and calls `claim.complete(session, result)`. If the
 claim was taken over by another daemon, complete raises LostClaim and the transaction must roll back. A handler
-raises mailbot.processing.understanding.TryLater (or TemporaryFailure) when the message cannot be judged now.
+raises TryLater (below) when the message cannot be judged now: the one "try later" of the contract.
 """
 
 from __future__ import annotations
@@ -51,9 +51,10 @@ class IntakeClaim:
 Handler = Callable[[bytes, IntakeClaim], HandleResult]
 
 
-class TemporaryFailure(Exception):
-    """The message cannot be handled now for a reason outside it (a look-up failed): try later, do not count it
-    towards setting the message aside."""
+class TryLater(Exception):
+    """The message cannot be judged now for a reason outside it (a DKIM key look-up failed for the moment, the
+    message left the folder): nothing is recorded, the message is tried again later, and the try does not count
+    towards setting the message aside. Never a reason to accept it."""
 
 
 OUTCOME_ORDER = ("flagged", "pending", "rejected", "approved", "answered", "ignored")

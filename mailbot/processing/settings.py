@@ -3,7 +3,7 @@ understander (parsers, DNS, the form sandbox) so review commands and the web pag
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mailbot.config import Config
 from mailbot.outbox.case_mail import MailPolicy
@@ -17,7 +17,6 @@ class Settings:
     mail: MailPolicy
     mailbox: str
     message_id_domain: str
-    extra_audit: dict[str, str] = field(default_factory=dict)
 
 
 def message_id_domain(config: Config) -> str:

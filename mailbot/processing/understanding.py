@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
+from mailbot.processing.contract import TryLater
 from mailbot.processing.sandbox import too_big_to_read
 from parsers.forms.result import FormReading, unreadable
 from parsers.guidance import Topic, guidance_topic
@@ -25,11 +26,6 @@ from parsers.word_documents import describe, word_documents
 from rules.form_signature import is_signed
 from rules.requests import NOT_READ, NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
 from rules.sender import AuthPolicy, KeyLookup, SenderVerdict, authenticate_sender
-
-
-class TryLater(Exception):
-    """The message cannot be judged now (a DKIM key look-up failed for the moment); nothing is recorded, and the
-    message is tried again later. Never a reason to accept it."""
 
 
 @dataclass(frozen=True)

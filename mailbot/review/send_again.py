@@ -9,10 +9,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailbot.processing.contract import TryLater
 from mailbot.processing.handle import handle
 from mailbot.processing.record import CaseOutcome
 from mailbot.processing.settings import Settings
-from mailbot.processing.understanding import TryLater, Understander
+from mailbot.processing.understanding import Understander
 from mailbot.processing.unprocessable import REASON, describe_failure, retryable
 from mailbot.review.actions import ReviewError, load_case
 from store import audit

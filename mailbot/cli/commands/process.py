@@ -62,9 +62,9 @@ def _read_all(paths: list[str]) -> list[tuple[str, bytes]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from mailbot.processing.contract import TryLater
     from mailbot.processing.handle import handle
     from mailbot.processing.services import understander
-    from mailbot.processing.understanding import TryLater
 
     app = App.from_args(args)
     files = _read_all(args.files)  # every file is readable before anything is recorded
