@@ -110,3 +110,13 @@ def case_by_reference(session: Session, reference: str, *, for_update: bool = Fa
     if for_update:
         query = query.with_for_update().execution_options(populate_existing=True)
     return session.scalars(query).one_or_none()
+
+
+def counts_by_outcome(session: Session) -> dict[str, int]:
+    """How many cases the store holds, by outcome."""
+    return {outcome: n for outcome, n in session.execute(select(Case.outcome, func.count()).group_by(Case.outcome))}
+
+
+def all_cases(session: Session) -> list[Case]:
+    """Every case, oldest first (for the demo's table: a real store is listed through the review queue)."""
+    return list(session.scalars(select(Case).order_by(Case.id)))

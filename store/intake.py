@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.models import IntakeRecord, MailboxState
@@ -228,3 +228,14 @@ def record_poll(session: Session, *, mailbox: str, uidvalidity: int | None, last
     state.last_uid = max(state.last_uid, last_uid)
     state.last_poll_at = now
     return changed
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    """How many messages intake knows, by status (claimed, retry, done, set_aside)."""
+    return {status: n for status, n in session.execute(
+        select(IntakeRecord.status, func.count()).group_by(IntakeRecord.status))}
+
+
+def attempts(session: Session, key: str) -> int:
+    """How many times the message under KEY was tried."""
+    return session.scalars(select(IntakeRecord.attempts).where(IntakeRecord.key == key)).one()

@@ -18,11 +18,13 @@ from typing import Any
 from prometheus_client import generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.metrics import METRICS, Metrics
-from store.models import Case, IntakeRecord, OutboxMessage
+from store.cases import counts_by_outcome
+from store.intake import counts_by_status as intake_counts
+from store.outbox.queue import counts_by_status as outbox_counts
+from store.review import queue_size
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +36,10 @@ class StoreCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
             with self.sessions() as session:
-                intake = dict(session.execute(select(IntakeRecord.status, func.count())
-                                              .group_by(IntakeRecord.status)).all())
-                outcomes = dict(session.execute(select(Case.outcome, func.count()).group_by(Case.outcome)).all())
-                outbox = dict(session.execute(select(OutboxMessage.status, func.count())
-                                              .group_by(OutboxMessage.status)).all())
-                review = session.scalar(select(func.count()).select_from(Case).where(Case.needs_review.is_(True)))
+                intake = intake_counts(session)
+                outcomes = counts_by_outcome(session)
+                outbox = outbox_counts(session)
+                review = queue_size(session)
         except Exception:  # noqa: BLE001 - a scrape must answer even when the store is down
             log.exception("metrics: cannot read the store")
             return

@@ -41,9 +41,10 @@ from mailbot.outbox.sender import OutboxSender
 from mailbot.processing.confirmation_expiry import remind_and_expire
 from mailbot.processing.contract import Handler
 from mailbot.processing.settings import settings_from
-from store import intake, outbox_queue
+from store import intake
 from store.daemons import running_daemons
 from store.db import transaction
+from store.outbox import queue as outbox_queue
 
 log = logging.getLogger(__name__)
 STOP_WITHIN_SECONDS = 8.0

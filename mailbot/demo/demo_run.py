@@ -9,13 +9,13 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from mailbot.config import Config, load_config
 from mailbot.errors import UsageError
 from parsers.register_csv import parse_register_csv
+from store.cases import all_cases
 from store.db import make_engine, sessions
-from store.models import Case, OutboxMessage
+from store.models import OutboxMessage
+from store.outbox.case_rows import first_mail_to, mails_per_case
 
 MARKER = ".mailbot-demo"
 SAMPLE = resources.files("mailbot.demo") / "sample"
@@ -63,10 +63,9 @@ def case_table(config: Config) -> str:
     engine = make_engine(config.store_url)
     try:
         with sessions(engine)() as session:
-            counts = session.execute(select(OutboxMessage.case_id, func.count()).group_by(OutboxMessage.case_id))
-            mails = {case_id: n for case_id, n in counts}
+            mails = mails_per_case(session)
             rows = [(c.reference, c.kind, c.outcome, ", ".join(c.reasons) or "-", str(mails.get(c.id, 0)))
-                    for c in session.scalars(select(Case).order_by(Case.id))]
+                    for c in all_cases(session)]
     finally:
         engine.dispose()
     header = ("reference", "kind", "outcome", "reasons", "mails")
@@ -95,9 +94,7 @@ def confirmation_request_to(config: Config, address: str) -> OutboxMessage | Non
     engine = make_engine(config.store_url)
     try:
         with sessions(engine)() as session:
-            row = session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "confirmation_request",
-                                                              OutboxMessage.recipient == address)
-                                  .order_by(OutboxMessage.id).limit(1)).one_or_none()
+            row = first_mail_to(session, "confirmation_request", address)
             if row is not None:
                 session.expunge(row)
             return row

@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import DaemonSection, FoldersSection
@@ -215,7 +214,7 @@ class IntakeWorker:
                                  retry_after=timedelta(seconds=self.daemon.retry_seconds), counts=not later)
             if status == intake.SET_ASIDE and raw is not None:
                 message_id, digest = identity or (header_message_id(raw), content_hash(raw))
-                attempts = session.scalars(select(IntakeRecord.attempts).where(IntakeRecord.key == key)).one()
+                attempts = intake.attempts(session, key)
                 case = record_unprocessable(session, raw=raw, source=key, now=self.clock(), error=error,
                                             attempts=attempts, message_id=message_id, content_hash=digest)
                 intake.attach_cases(session, key=key, case_ids=[case.id])

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mailbot.outbox.replies import OutgoingMail
 from store.models import Case, OutboxMessage
+from store.outbox import case_rows
 
 
 def outbox_message_id(reference: str, n: int, domain: str) -> str:
@@ -25,8 +25,7 @@ def queue_mail(session: Session, case: Case, mail: OutgoingMail, *, now: datetim
     address is a mistake of the caller's, never queued."""
     if "@" not in mail.to:
         raise ValueError(f"{case.reference}: a {mail.purpose} mail has no recipient address ({mail.to!r})")
-    n = (session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id == case.id))
-         or 0) + 1
+    n = case_rows.next_number(session, case.id)
     headers = {"From": mailbox, "To": mail.to, "Auto-Submitted": mail.auto_submitted}
     if mail.in_reply_to:
         headers["In-Reply-To"] = mail.in_reply_to
@@ -36,6 +35,4 @@ def queue_mail(session: Session, case: Case, mail: OutgoingMail, *, now: datetim
                         purpose=mail.purpose, recipient=mail.to, subject=mail.subject, body=mail.body,
                         headers=headers, user_id=user_id, status="pending", attempts=0, next_attempt_at=now,
                         created_at=now)
-    session.add(row)
-    session.flush()
-    return row
+    return case_rows.add(session, row)

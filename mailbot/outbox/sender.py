@@ -1,6 +1,6 @@
 """Draining the outbox: claim due rows, send each outside any transaction, record what happened.
 
-A row is claimed in a short transaction (see store.outbox_queue), its envelope is offered to the server, then the
+A row is claimed in a short transaction (see store.outbox.queue), its envelope is offered to the server, then the
 row is marked `transmitting` (and, for a temporary password, the user's new hash written) in one commit just
 before DATA. So a crash before DATA leaves a row that is safely sent again, and one after DATA began leaves a row
 that is shown to staff as uncertain rather than sent twice. The Message-ID is the row's own (deterministic).
@@ -26,10 +26,10 @@ from mailbot.outbox.replies import PASSWORD_SLOT
 from mailbot.outbox.temp_passwords import set_temporary_password
 from mailbot.outbox.transport import SendRefused, SendTransient, SendUncertain, SmtpTransport, Transport
 from rules.email_domains import in_domains
-from store import outbox_queue as q
 from store.db import transaction
 from store.models import OutboxMessage
-from store.outbox import PASSWORD_PURPOSE
+from store.outbox import queue as q
+from store.outbox.case_rows import PASSWORD_PURPOSE
 
 log = logging.getLogger(__name__)
 KEEP_CONNECTION_SECONDS = 20.0  # an idle connection older than this is not reused (servers drop idle clients)

@@ -37,7 +37,7 @@ from store.cases import claim_first_sightings, first_case_for_keys, message_keys
 from store.changes import Applied, ApplyConflict, apply_notice, apply_permissions, apply_primary_user
 from store.message_digests import record_digests
 from store.models import Case
-from store.outbox import queued_for_case, replies_today
+from store.outbox.case_rows import queued_for_case, replies_today
 from store.register import register_for
 from store.review import set_reasons
 

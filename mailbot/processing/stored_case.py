@@ -16,7 +16,7 @@ from rules.context import CheckContext, ConfirmationFacts, MessageFacts
 from rules.dkim_checks import SignedBy
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
 from store.models import Case
-from store.outbox import replies_today
+from store.outbox.case_rows import replies_today
 from store.register import register_for
 
 APPROVABLE = {Kind.PRIMARY_USER_REQUEST: PrimaryUserRequest, Kind.PERMISSION_REQUEST: PermissionRequest,

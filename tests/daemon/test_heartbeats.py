@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import DaemonSection
 from mailbot.intake.heartbeat import Heartbeat, claim_lease
-from store import daemons, intake, outbox_queue
+from store import daemons, intake
 from store.db import sessions, transaction
 from store.models import IntakeRecord, OutboxMessage
+from store.outbox import queue as outbox_queue
 from tests.daemon.test_outbox_sender import _queue
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

@@ -7,14 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select, update
 from starlette.requests import Request
 
 from mailbot.review.web.security import SESSION_COOKIE
 from mailbot.review.web.state import web_state
 from store.db import transaction
-from store.models import StaffSession
-from store.staff import token_hash
+from store.staff import flash_of, set_flash
 
 MAX_TEXT = 4000
 
@@ -24,7 +22,7 @@ def flash(request: Request, text: str, *, kind: str = "done", reference: str = "
     token = request.cookies.get(SESSION_COOKIE, "")
     value = json.dumps({"kind": kind, "text": text[:MAX_TEXT], "reference": reference})
     with transaction(web_state(request).app.sessions) as session:
-        session.execute(update(StaffSession).where(StaffSession.token_hash == token_hash(token)).values(flash=value))
+        set_flash(session, token, value)
 
 
 def take_flash(request: Request, *, reference: str = "") -> dict[str, Any] | None:
@@ -34,7 +32,7 @@ def take_flash(request: Request, *, reference: str = "") -> dict[str, Any] | Non
         return None
     state = web_state(request)
     with state.app.read_sessions() as session:
-        raw = session.scalar(select(StaffSession.flash).where(StaffSession.token_hash == token_hash(token)))
+        raw = flash_of(session, token)
     if not raw:
         return None
     try:
@@ -44,5 +42,5 @@ def take_flash(request: Request, *, reference: str = "") -> dict[str, Any] | Non
     if isinstance(found, dict) and found.get("reference", "") not in ("", reference):
         return None  # about another case: kept for that page
     with transaction(state.app.sessions) as session:
-        session.execute(update(StaffSession).where(StaffSession.token_hash == token_hash(token)).values(flash=None))
+        set_flash(session, token, None)
     return found if isinstance(found, dict) else None

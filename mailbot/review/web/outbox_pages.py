@@ -9,7 +9,7 @@ from starlette.responses import Response
 from mailbot.review.web.case_page import not_found
 from mailbot.review.web.security import Staff, staff_only
 from mailbot.review.web.state import web_state
-from store.outbox_listing import STATUSES, outbox_count, outbox_message, outbox_rows
+from store.outbox.listing import STATUSES, outbox_count, outbox_message, outbox_rows
 
 PAGE_SIZE = 50
 

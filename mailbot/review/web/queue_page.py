@@ -17,7 +17,7 @@ from mailbot.review.web.state import web_state
 from parsers.vocabulary.kinds import Kind
 from rules.reasons import CODES, REASONS
 from store.confirmations import count_waiting_for_signatories, waiting_for_signatories
-from store.outbox_listing import PROBLEM_STATUSES, outbox_count, outbox_rows
+from store.outbox.listing import PROBLEM_STATUSES, outbox_count, outbox_rows
 from store.review import QueueFilter, counts_by_reason, queue, queue_size
 
 PAGE_SIZE = 50

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.models import Case, OutboxMessage
-from store.outbox_queue import FAILED, PENDING, SENDING, SENT, TRANSMITTING, UNCERTAIN
+from store.outbox.queue import FAILED, PENDING, SENDING, SENT, TRANSMITTING, UNCERTAIN
 
 PROBLEM_STATUSES = (UNCERTAIN, FAILED)
 STATUSES = (PENDING, SENDING, TRANSMITTING, SENT, FAILED, UNCERTAIN)
