@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="config file (default: $MAILBOT_CONFIG, else ./mailbot.toml, else built-in defaults)")
     parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         help="how much to log on stderr (default WARNING)")
+    # A command that runs others as a person would type them (`demo`) calls back through this, so no command
+    # module imports the command line that imports it.
+    parser.set_defaults(run_command=main)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.register(subparsers)

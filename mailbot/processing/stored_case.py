@@ -4,7 +4,6 @@ signatory's confirmation)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -12,9 +11,10 @@ from sqlalchemy.orm import Session
 from mailbot.outbox.replies import ReplyContext
 from mailbot.processing.settings import Settings
 from parsers.vocabulary.kinds import Kind
-from rules.context import CheckContext, ConfirmationFacts, MessageFacts
+from rules.context import CheckContext, ConfirmationFacts, MessageFacts, SenderFacts
 from rules.dkim_checks import SignedBy
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
+from rules.sender import SenderVerdict
 from store.models import Case
 from store.outbox.case_rows import replies_today
 from store.register import register_for
@@ -23,33 +23,21 @@ APPROVABLE = {Kind.PRIMARY_USER_REQUEST: PrimaryUserRequest, Kind.PERMISSION_REQ
               Kind.NEW_USER_NOTIFICATION: NewUserNotice}
 
 
-@dataclass(frozen=True)
-class StoredSender:
-    """The sender verdict as the case recorded it."""
-
-    address: str | None
-    domain: str | None
-    ambiguous: bool
-    nhs: bool
-    authenticated: bool
-    method: str | None
-    problems: tuple[str, ...]
-    passing: tuple[SignedBy, ...] = ()  # the signatures that vouched for the sender (d=, s=, h=, b=)
-
-    @property
-    def trusted(self) -> bool:
-        """Whether a mail may go to this sender: authenticated and unambiguous (SPEC 4 and 13)."""
-        return bool(self.address) and self.authenticated and not self.ambiguous
-
-
-def stored_sender(case: Case) -> StoredSender:
+def stored_sender(case: Case) -> SenderVerdict:
+    """The sender verdict as the case recorded it (the signatures that vouched for the sender: d=, s=, h=, b=)."""
     s = (case.fields or {}).get("sender", {})
     passing = tuple(SignedBy(str(r.get("domain", "")), str(r.get("selector", "")),
                              tuple(str(h) for h in r.get("headers", ())), str(r.get("b", "")))
                     for r in s.get("signatures", ()) if isinstance(r, dict))
-    return StoredSender(s.get("address"), (s.get("address") or "@").rsplit("@", 1)[1] or None,
-                        bool(s.get("ambiguous")), bool(s.get("nhs")), bool(s.get("authenticated")), s.get("method"),
-                        tuple(s.get("problems", ())), passing)
+    return SenderVerdict(address=s.get("address"), domain=(s.get("address") or "@").rsplit("@", 1)[1] or None,
+                         ambiguous=bool(s.get("ambiguous")), nhs=bool(s.get("nhs")),
+                         authenticated=bool(s.get("authenticated")), temporary_failure=False, method=s.get("method"),
+                         problems=tuple(s.get("problems", ())), signatures=(), passing=passing)
+
+
+def trusted(sender: SenderFacts) -> bool:
+    """Whether a mail may go to SENDER: authenticated and unambiguous (SPEC 4 and 13)."""
+    return bool(sender.address) and sender.authenticated and not sender.ambiguous
 
 
 def stored_request(case: Case) -> Request | None:

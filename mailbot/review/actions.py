@@ -21,7 +21,13 @@ from mailbot.outbox.case_mail import mails_for
 from mailbot.outbox.replies import OutgoingMail, ReplyContext, render, reply_subject
 from mailbot.outbox.rows import queue_mail
 from mailbot.processing.settings import Settings
-from mailbot.processing.stored_case import stored_context, stored_reply_context, stored_request, stored_sender
+from mailbot.processing.stored_case import (
+    stored_context,
+    stored_reply_context,
+    stored_request,
+    stored_sender,
+    trusted,
+)
 from mailbot.review.approval_scope import (
     VERIFICATION_METHODS,
     FieldCorrection,
@@ -160,7 +166,7 @@ def deliverable(case: Case, mails: list[OutgoingMail]) -> tuple[list[OutgoingMai
     nothing at all to a sender who is not authenticated or is ambiguous (SPEC 13: no backscatter to forged
     addresses, whatever a member of staff decides)."""
     sender = stored_sender(case)
-    untrusted = "" if sender.trusted else (case.sender or "").strip().lower()
+    untrusted = "" if trusted(sender) else (case.sender or "").strip().lower()
     kept, withheld = [], []
     for mail in mails:
         to = mail.to.strip().lower()
@@ -358,7 +364,7 @@ def reject(session: Session, reference: str, text: str, *, by: str, now: datetim
     case = _open_case(session, reference, "reject")
     _not_yet_approved(case, "reject")
     recipients = []
-    if stored_sender(case).trusted and "@" in case.sender:
+    if trusted(stored_sender(case)) and "@" in case.sender:
         ctx = _reply_context(case, settings)
         body = render("replies/review_rejected.txt", reference=case.reference, mailbox=settings.mailbox,
                       sender_name="", reason_text=text.strip())

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from mailbot.outbox.replies import notice, templated_reply
 from mailbot.outbox.rows import queue_mail
 from mailbot.processing.settings import Settings
-from mailbot.processing.stored_case import stored_reply_context, stored_sender
+from mailbot.processing.stored_case import stored_reply_context, stored_sender, trusted
 from mailbot.review.actions import ReviewError, load_case
 from parsers.vocabulary.kinds import Kind
 from parsers.vocabulary.roles import ROLE_LABELS, Role
@@ -39,7 +39,7 @@ def can_ask(case: Case) -> str:
     """"" when staff may ask the case's sender for more information; else why not, in words."""
     if not case.needs_review:
         return "The case is not waiting for review, so there is nothing to ask about."
-    if not stored_sender(case).trusted or "@" not in (case.sender or ""):
+    if not trusted(stored_sender(case)) or "@" not in (case.sender or ""):
         return ("The sender could not be confirmed (no valid signature from their domain, or more than one "
                 "sender), so no mail goes to them: the address may be forged.")
     return ""
@@ -109,7 +109,7 @@ def warn_people_on_record(session: Session, reference: str, addresses: list[str]
         mail = notice(ctx, to=address, subject="Possible misuse of your organisation's name",
                       template="impersonation_warning", name=person.name, role=person.role,
                       org_name=org.name, org_code=org.code, received=received,
-                      sender=claimed if sender.trusted else f"{claimed} (not confirmed: it may be forged)",
+                      sender=claimed if trusted(sender) else f"{claimed} (not confirmed: it may be forged)",
                       what=what)
         queue_mail(session, case, mail, now=now, mailbox=settings.mailbox, domain=settings.message_id_domain,
                    user_id=None)

@@ -5,6 +5,7 @@ became of each."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from mailbot.clock import utcnow
@@ -17,10 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def run_cli(argv: list[str]) -> int:
-    """Run one mailbot command as a person would type it, showing the command first."""
-    from mailbot.cli.main import main  # imported here: the command line imports this module
-
+def run_cli(main: Callable[[list[str]], int], argv: list[str]) -> int:
+    """Run one mailbot command (through MAIN, the command line's entry) as a person would type it, showing the
+    command first."""
     shown = [a for i, a in enumerate(argv) if a != "--config" and (i == 0 or argv[i - 1] != "--config")]
     print("$ mailbot " + " ".join(shown), flush=True)
     return main(argv)
@@ -38,18 +38,18 @@ def run(args: argparse.Namespace) -> int:
     config_path = str(directory / "mailbot.toml")
     print(f"Demo folder: {directory} (config {config_path})\n")
     for name in demo.REGISTER_FILES:
-        status = run_cli(["--config", config_path, "import", name, str(directory / f"{name}.csv")])
+        status = run_cli(args.run_command, ["--config", config_path, "import", name, str(directory / f"{name}.csv")])
         if status:
             return status
     print()
     for code in demo.sample_codes(directory):
-        run_cli(["--config", config_path, "org", "show", code])
+        run_cli(args.run_command, ["--config", config_path, "org", "show", code])
         print()
     key, messages = write_mailbox(directory, config.mailbox.address, utcnow())
     inbox = demo.deliver(config, messages)
     print(f"{len(messages)} sample messages (copies in {directory / 'messages'}) delivered to the Maildir {inbox}\n")
     # The real daemon, on the embedded default: the local Maildir in, replies to the local Maildir `sent`.
-    status = run_cli(["--config", config_path, "run", "--once"])
+    status = run_cli(args.run_command, ["--config", config_path, "run", "--once"])
     print()
     # Two forms were not sent by their signatory: each waits for the signatory on record to confirm it. One of
     # them, Nina Rossi, answers the request the mailbot wrote to her address on record; the other stays pending.
@@ -60,13 +60,13 @@ def run(args: argparse.Namespace) -> int:
                               text="Yes, that's fine - I signed it.\n\nNina Rossi\nCaldicott Guardian")
         demo.deliver(config, [answer])
         print(f"{CONFIRMING_SIGNATORY} answers the confirmation request \"{request.subject}\" ({answer.name}):")
-        status = run_cli(["--config", config_path, "run", "--once"]) or status
+        status = run_cli(args.run_command, ["--config", config_path, "run", "--once"]) or status
         print()
     print(demo.case_table(config))
     for line in demo.waiting_for_signatories(config):
         print(f"\n{line}.")
     print(f"\nReplies written to {config.path(config.sink.maildir)}; the cases waiting for staff:")
-    run_cli(["--config", config_path, "review", "list"])
+    run_cli(args.run_command, ["--config", config_path, "review", "list"])
     look = ("with the NHS.UK styles" if nhsuk_folder(App(config)) is not None else
             "as plain pages: the NHS.UK styles are not installed (scripts/demo.sh installs them with npm)")
     print(f"\nThe review web page ({look}): mailbot --config {config_path} staff add \"Your Name\" --admin "
