@@ -1,5 +1,6 @@
-"""Writing the replies and notices of SPEC 12 from a decision: plain text, from templates a practice manager can
-read at first go, with threading headers. Which mails go to whom is decided here; sending is the outbox's job."""
+"""Writing the replies and notices of SPEC 12: plain text, from templates a practice manager can read at first go,
+with threading headers. Which mails go to whom is decided in mailbot/outbox/case_mail.py; queueing them is
+mailbot/outbox/rows.py's job and sending the outbox sender's."""
 
 from __future__ import annotations
 
