@@ -3,6 +3,11 @@ accepted by the SMTP server; beside it the in-process floor (the same handling w
 and the daemon's peak RSS.
 
     .venv/bin/python -m bench.bench_backlog --messages 1000 [--kind simple|pipeline] [--store-url URL]
+        [--floor-only] [--trace-sql]
+
+Beside the rates, the SQL statements per message by kind of case (in the floor run: bench/sql_count.py), the
+figure that does not move with the machine's load. `--floor-only` skips the daemon (no Dovecot run);
+`--trace-sql` prints one message's statements of each kind.
 
 Targets (issue 6, 2-core machine): at least 150 messages/s and at least half the floor; peak RSS under 200 MB.
 """
@@ -11,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import time
 
 from bench.common import Bench, peak_rss_mb, stop
-from bench.floor import floor_rate
+from bench.floor import Floor, floor_rate
 
 
 def _replies(bench: Bench) -> int:
@@ -30,7 +37,12 @@ def main() -> None:
     parser.add_argument("--kind", choices=["simple", "pipeline"], default="simple")
     parser.add_argument("--store-url", default=None)
     parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--floor-only", action="store_true", help="the in-process floor alone, no daemon")
+    parser.add_argument("--trace-sql", action="store_true", help="print one message's statements of each kind")
     args = parser.parse_args()
+    if args.floor_only:
+        floor_only(args)
+        return
     expected = args.messages  # one reply to each message (approved permission requests also notify the user)
     with Bench(kind=args.kind) as bench:
         assert bench.dovecot is not None and bench.smtp is not None
@@ -65,7 +77,8 @@ def main() -> None:
             last = max(r.at for r in received) if received else began
         finally:
             stop(proc)
-        floor = floor_rate(bench, messages)
+        found = floor_rate(bench, messages, trace=args.trace_sql)
+        floor = found.rate
         rate = len(received) / elapsed if elapsed else 0.0
         steady = (len(received) - 1) / (last - first) if last > first else 0.0
         print(json.dumps({
@@ -76,7 +89,41 @@ def main() -> None:
             "share_of_floor": round(rate / floor, 2) if floor else None,
             "peak_rss_mb": round(peak, 1),
             "store": "postgresql" if args.store_url else "sqlite",
+            **_statements(found), "load_average": _load(),
         }, indent=2))
+        _print_trace(found)
+
+
+def floor_only(args: argparse.Namespace) -> None:
+    bench = Bench(kind=args.kind)  # not entered: no Dovecot or SMTP server
+    try:
+        if args.kind == "pipeline":
+            from bench.pipeline_mail import prepare
+            prepare(bench)
+        messages = bench.messages(args.messages)
+        found = floor_rate(bench, messages, trace=args.trace_sql)
+        print(json.dumps({"kind": args.kind, "messages": args.messages,
+                          "floor_messages_per_second": round(found.rate, 1), "store": "sqlite",
+                          **_statements(found), "load_average": _load()}, indent=2))
+        _print_trace(found)
+    finally:
+        shutil.rmtree(bench.work, ignore_errors=True)
+
+
+def _statements(found: Floor) -> dict[str, object]:
+    return {"sql_statements_per_message": found.statements_per_message(),
+            "sql_statements_per_intake_claim": round(found.claim_statements, 2)}
+
+
+def _print_trace(found: Floor) -> None:
+    for kind, texts in found.examples.items():
+        print(f"-- {kind}: {len(texts)} statements")
+        for text in texts:
+            print("   ", text)
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 if __name__ == "__main__":  # the forms sandbox starts child processes: they must not run this again

@@ -1,36 +1,86 @@
 """The in-process floor: the same messages handled with no IMAP, no SMTP and no scheduler. For "simple" that is
 the tests' handler writing to a fresh SQLite store; for "pipeline", understand (parse, authenticate, read forms)
-and record (decide, apply, queue replies) on a fresh store holding the same register."""
+and record (decide, apply, queue replies) on a fresh store holding the same register.
+
+Beside the rate, the SQL statements each message cost (bench/sql_count.py), by the kind of case it made: the
+handler's own (understanding's register reads, the recording transaction) apart from the intake claim the floor
+makes first, as the daemon does in a transaction of its own."""
 
 from __future__ import annotations
 
 import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from statistics import mean
+
+from sqlalchemy import select
 
 from bench.common import Bench
+from bench.sql_count import StatementCounter
 from mailbot.processing.contract import IntakeClaim, content_hash, header_message_id
 from store import intake
 from store.db import make_engine, sessions, transaction, upgrade
+from store.models import Case
 
 
-def floor_rate(bench: Bench, messages: list[bytes]) -> float:
-    url = f"sqlite:///{bench.work / 'floor.db'}"
+@dataclass
+class Floor:
+    rate: float
+    # kind of case -> one Counter of statements (by verb) per message of that kind
+    statements: dict[str, list[Counter[str]]] = field(default_factory=dict)
+    claim_statements: float = 0.0
+    examples: dict[str, list[str]] = field(default_factory=dict)  # kind -> one message's statements, when traced
+
+    def statements_per_message(self) -> dict[str, dict[str, float]]:
+        """Mean statements per message by kind: the total, by verb, and those of the recording transaction."""
+        table: dict[str, dict[str, float]] = {}
+        for kind, counts in sorted(self.statements.items()):
+            verbs = sorted({v for c in counts for v in c})
+            total = [sum(n for v, n in c.items() if not v.startswith("(")) for c in counts]
+            table[kind] = {"messages": len(counts), "total": round(mean(total), 2),
+                           **{v: round(mean(c[v] for c in counts), 2) for v in verbs}}
+        return table
+
+
+def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, trace: bool = False) -> Floor:
+    url = url or f"sqlite:///{bench.work / 'floor.db'}"
     engine = make_engine(url)
     upgrade(engine)
     factory = sessions(engine)
     handler, close = _handler(bench, factory, url)
+    counter = StatementCounter(engine, keep_text=trace)
+    per_message: list[tuple[tuple[int, ...], Counter[str], list[str]]] = []
+    claims: list[int] = []
     try:
         began = time.monotonic()
         for n, raw in enumerate(messages):
             now = datetime.now(UTC)
             key = f"floor:{n}"
-            with transaction(factory) as session:
+            with counter.counting() as claimed, transaction(factory) as session:
                 intake.claim(session, source="floor", key=key, owner="floor", now=now,
                              lease=timedelta(minutes=5))
-            handler(raw, IntakeClaim(key=key, source="floor", owner="floor", now=now,
-                                     message_id=header_message_id(raw), content_hash=content_hash(raw), attempts=1))
-        return len(messages) / (time.monotonic() - began)
+            claims.append(sum(claimed.values()))
+            logged = len(counter.log)
+            with counter.counting() as handled:
+                result = handler(raw, IntakeClaim(key=key, source="floor", owner="floor", now=now,
+                                                  message_id=header_message_id(raw), content_hash=content_hash(raw),
+                                                  attempts=1))
+            handled["(recording transaction)"] = counter.transactions[-1] if counter.transactions else 0
+            per_message.append((tuple(getattr(result, "case_ids", ())), handled, counter.log[logged:]))
+        rate = len(messages) / (time.monotonic() - began)
+        with factory() as session:
+            kinds = {case_id: kind for case_id, kind in session.execute(select(Case.id, Case.kind))}
+        by_kind: dict[str, list[Counter[str]]] = defaultdict(list)
+        examples: dict[str, list[str]] = {}
+        for case_ids, counted, texts in per_message:
+            kind = "+".join(sorted({kinds.get(i, "?") for i in case_ids})) or "?"
+            by_kind[kind].append(counted)
+            if trace and len(by_kind[kind]) == 3:  # the third of its kind: past the first-use reads
+                examples[kind] = texts
+        return Floor(rate, dict(by_kind), mean(claims) if claims else 0.0, examples)
     finally:
+        counter.close()
         close()
         engine.dispose()
 
