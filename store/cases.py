@@ -74,8 +74,18 @@ def message_keys(message_id: str | None, content_hash: str, signatures: Iterable
 
 def claim_first_sightings(session: Session, keys: Iterable[str], message_row_id: int) -> list[str]:
     """Claim every key of KEYS not seen before for the message; returns the keys that WERE seen before (empty for a
-    first sighting). Race-safe across daemons: each key is a primary key."""
-    return [key for key in keys if not claim_first_sighting(session, key, message_row_id)]
+    first sighting). Race-safe across daemons: each key is a primary key. One statement for all the keys."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return []
+    stmt = (
+        insert_for(session, MessageKey)
+        .values([{"key": key, "message_row_id": message_row_id} for key in wanted])
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(MessageKey.key)
+    )
+    claimed = set(session.execute(stmt).scalars())
+    return [key for key in wanted if key not in claimed]
 
 
 def first_case_for_keys(session: Session, keys: Iterable[str]) -> Case | None:

@@ -21,7 +21,8 @@ from store.register import ensure_applications, organisation
 
 
 class ApplyConflict(Exception):
-    """The store cannot take the change as asked (found only when applying); the case goes to a person."""
+    """The store cannot take the change as asked (found only when applying); the case goes to a person. Always
+    raised before the apply function changes anything, so nothing needs undoing."""
 
 
 @dataclass
@@ -86,6 +87,13 @@ def apply_primary_user(session: Session, request: PrimaryUserRequest, *, now: da
     org = _org(session, request.org_code)
     done = Applied()
     nominee = _user_in(org, request.pu_email)
+    old = _user_in(org, request.pu_replaces) if request.pu_request == "replacement" and request.pu_replaces else None
+    demotes = old is not None and old.is_primary and old is not nominee
+    # Refused before anything changes, so the caller needs no savepoint to undo half a change.
+    active_primaries = 1 + sum(1 for u in org.users if u.status == "active" and u.is_primary and u is not nominee
+                               and not (demotes and u is old))
+    if active_primaries > 2:  # the checks said otherwise: the register changed underneath us
+        raise ApplyConflict(f"{org.code} would have {active_primaries} active Primary Users")
     if nominee is None:
         nominee = User(organisation=org, username=new_username(session, request.pu_full_name),
                        full_name=request.pu_full_name, email=request.pu_email.lower(), status="active",
@@ -107,18 +115,13 @@ def apply_primary_user(session: Session, request: PrimaryUserRequest, *, now: da
     granted, _ = _grant(session, nominee, [ORGANISATION_MAINTENANCE])
     done.changes += [f"{nominee.username}: granted {g}" for g in granted]
     done.made_primary = done.user = nominee
-    if request.pu_request == "replacement" and request.pu_replaces:
-        old = _user_in(org, request.pu_replaces)
-        if old is not None and old.is_primary and old.id != nominee.id:
-            old.is_primary, old.updated_at = False, now
-            old.applications = [a for a in old.applications if a.name != ORGANISATION_MAINTENANCE]
-            done.demoted = old
-            done.changes.append(f"{old.username}: no longer a Primary User; Organisation Maintenance removed")
-            _audit(session, now, actor, case_id, org, "user.primary_removed", username=old.username,
-                   replaced_by=nominee.username)
-    active_primaries = sum(1 for u in org.users if u.status == "active" and u.is_primary)
-    if active_primaries > 2:  # the checks said otherwise: the register changed underneath us
-        raise ApplyConflict(f"{org.code} would have {active_primaries} active Primary Users")
+    if demotes and old is not None:
+        old.is_primary, old.updated_at = False, now
+        old.applications = [a for a in old.applications if a.name != ORGANISATION_MAINTENANCE]
+        done.demoted = old
+        done.changes.append(f"{old.username}: no longer a Primary User; Organisation Maintenance removed")
+        _audit(session, now, actor, case_id, org, "user.primary_removed", username=old.username,
+               replaced_by=nominee.username)
     return done
 
 

@@ -4,11 +4,13 @@ SQLite is the embedded default: WAL mode so readers never wait for the writer, f
 and every transaction opened with BEGIN IMMEDIATE. pysqlite's own transaction handling starts transactions lazily
 and as DEFERRED, and a deferred reader that later writes can fail with "database is locked" however long the busy
 timeout is; taking the write lock up front makes writers queue instead. Read-only work can ask for a deferred
-transaction with `engine.execution_options(sqlite_begin="DEFERRED")`.
+transaction with `engine.execution_options(sqlite_begin="DEFERRED")`, and reads of one statement each none at all
+(`single_reads`).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,7 +66,29 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        if mode == NO_BEGIN:  # single-statement reads: SQLite reads each statement consistently on its own
+            return
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+NO_BEGIN = "none"
+
+
+def single_reads(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions for work that only reads, one statement at a time (each is consistent on its own): on SQLite no
+    BEGIN is sent, so they cost one statement less each and never take the write lock a BEGIN IMMEDIATE would;
+    on PostgreSQL they are ordinary sessions."""
+    engine = factory.kw.get("bind")
+    if not isinstance(engine, Engine) or not is_sqlite(engine):  # (a Connection's options would change it)
+        return factory
+    reads = _SINGLE_READS.get(factory)
+    if reads is None:
+        reads = sessionmaker(engine.execution_options(sqlite_begin=NO_BEGIN), expire_on_commit=False)
+        _SINGLE_READS[factory] = reads
+    return reads
+
+
+_SINGLE_READS: weakref.WeakKeyDictionary[sessionmaker[Session], sessionmaker[Session]] = weakref.WeakKeyDictionary()
 
 
 def is_sqlite(engine: Engine) -> bool:

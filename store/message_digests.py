@@ -13,10 +13,11 @@ from store.upsert import insert_for
 
 def record_digests(session: Session, message_row_id: int, digests: Iterable[tuple[str, str]]) -> None:
     """Keep DIGESTS for the message; safe to repeat (a digest already kept is left alone)."""
-    for kind, digest in dict.fromkeys(digests):
-        session.execute(insert_for(session, MessageDigest).values(message_row_id=message_row_id, kind=kind,
-                                                                  digest=digest)
-                        .on_conflict_do_nothing(index_elements=["message_row_id", "kind", "digest"]))
+    rows = [{"message_row_id": message_row_id, "kind": kind, "digest": digest}
+            for kind, digest in dict.fromkeys(digests)]
+    if rows:  # one executemany
+        session.execute(insert_for(session, MessageDigest)
+                        .on_conflict_do_nothing(index_elements=["message_row_id", "kind", "digest"]), rows)
 
 
 def has_digests(session: Session, message_row_id: int) -> bool:

@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from parsers.register_words import OrgEntry, UserEntry
 from parsers.vocabulary.roles import ORGANISATION_MAINTENANCE, OrgType, Role
 from rules.register import OrgRecord, RegisterView, SignatoryRecord, UserRecord
 from rules.requests import NewUserNotice
+from store.memo import forget, memo
 from store.models import Application, Organisation, Signatory, User
 
 
@@ -25,12 +26,21 @@ def organisations_by_code(session: Session, codes: Iterable[str]) -> dict[str, O
 
 
 def organisation(session: Session, code: str) -> Organisation | None:
-    return session.scalars(
+    """The organisation CODE with its users, their grants and its signatories: two statements, the first time in a
+    transaction; again in the same transaction, none (store/memo.py: the rows are the session's already)."""
+    code = code.strip().upper()
+    known = memo(session).setdefault("organisations", {})
+    if code in known:
+        return known[code]
+    org = session.scalars(
         select(Organisation)
-        .where(Organisation.code == code.strip().upper())
-        .options(selectinload(Organisation.users).selectinload(User.applications),
+        .where(Organisation.code == code)
+        .options(joinedload(Organisation.users).joinedload(User.applications),
                  selectinload(Organisation.signatories))
-    ).one_or_none()
+    ).unique().one_or_none()
+    known = memo(session).setdefault("organisations", {})  # the query may have begun the transaction
+    known[code] = org
+    return org
 
 
 def users_by_username(session: Session, usernames: Iterable[str]) -> dict[str, User]:
@@ -44,17 +54,25 @@ def users_by_username(session: Session, usernames: Iterable[str]) -> dict[str, U
 
 
 def ensure_applications(session: Session, names: Iterable[str]) -> dict[str, Application]:
-    """The catalogue entries for NAMES (matched without regard to case), adding those not there yet."""
+    """The catalogue entries for NAMES (matched without regard to case), adding those not there yet. No statement
+    when the transaction has read the whole catalogue already and holds them all."""
     wanted = {n.lower(): n for n in names}
+    held = memo(session).get("catalogue")
+    if held is not None and all(key in held for key in wanted):
+        return {key: held[key] for key in wanted}
     found = {a.name.lower(): a for a in session.scalars(
         select(Application).where(func.lower(Application.name).in_(sorted(wanted)))
     )} if wanted else {}
+    added = False
     for key, name in wanted.items():
         if key not in found:
             app = Application(name=name)
             session.add(app)
             found[key] = app
-    session.flush()
+            added = True
+    if added:
+        session.flush()  # their ids
+        forget(session, "catalogue")
     return found
 
 
@@ -70,9 +88,14 @@ def catalogue_names(session: Session) -> tuple[str, ...]:
 
 
 def catalogue(session: Session) -> list[str]:
-    """Every application name, `Organisation Maintenance` always among them."""
-    ensure_applications(session, [ORGANISATION_MAINTENANCE])
-    return list(session.scalars(select(Application.name).order_by(Application.name)))
+    """Every application name, `Organisation Maintenance` always among them (added to the store when missing).
+    One statement; the entries are kept for the transaction, so granting them later reads nothing more."""
+    apps = list(session.scalars(select(Application).order_by(Application.name)))
+    if not any(a.name.lower() == ORGANISATION_MAINTENANCE.lower() for a in apps):
+        ensure_applications(session, [ORGANISATION_MAINTENANCE])
+        apps = list(session.scalars(select(Application).order_by(Application.name)))
+    memo(session)["catalogue"] = {a.name.lower(): a for a in apps}
+    return [a.name for a in apps]
 
 
 def set_applications(user: User, apps: list[Application]) -> bool:

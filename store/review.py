@@ -20,6 +20,14 @@ def set_reasons(session: Session, case: Case, reasons: list[str]) -> None:
     session.add_all(CaseReason(case_id=case.id, code=code) for code in case.reasons)
 
 
+def set_new_case_reasons(session: Session, case: Case, reasons: list[str]) -> None:
+    """set_reasons for a case made in this transaction (flushed, so it has its id): it has no case_reasons rows
+    to take away, so nothing is deleted first."""
+    assert case.id is not None, "flush the new case first"
+    case.reasons = list(dict.fromkeys(reasons))
+    session.add_all(CaseReason(case_id=case.id, code=code) for code in case.reasons)
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     reason: str | None = None

@@ -12,10 +12,15 @@ from mailbot.processing.record import CaseOutcome, keys_of, record
 from mailbot.processing.settings import Settings
 from mailbot.processing.understanding import Understander, Understanding
 from store.cases import key_seen
+from store.db import single_reads
 
 
-def seen_before(session: Session, u: Understanding) -> bool:
-    return key_seen(session, keys_of(u))
+def seen_before(session: Session | sessionmaker[Session], u: Understanding) -> bool:
+    """Whether any key of U was seen before, in SESSION or in a session of its own from a sessionmaker."""
+    if isinstance(session, Session):
+        return key_seen(session, keys_of(u))
+    with session() as own:
+        return key_seen(own, keys_of(u))
 
 
 def handle(sessions: sessionmaker[Session], understander: Understander, raw: bytes, *, source: str, now: datetime,
@@ -30,9 +35,8 @@ def handle(sessions: sessionmaker[Session], understander: Understander, raw: byt
     """
     u = understander.understand(raw, give_up_waiting=give_up_waiting)
     with sessions() as session:
-        with session.begin():
-            seen = seen_before(session, u)
-        if not seen:
+        # Asked only when there are forms to read: a message seen before keeps no request of its own anyway.
+        if not understander.would_read_forms(u) or not seen_before(single_reads(sessions), u):
             u = understander.with_forms(u)
         with session.begin():
             cases = record(session, u, source=source, now=now, settings=settings)

@@ -37,9 +37,9 @@ from store.cases import claim_first_sightings, first_case_for_keys, message_keys
 from store.changes import Applied, ApplyConflict, apply_notice, apply_permissions, apply_primary_user
 from store.message_digests import record_digests
 from store.models import Case
-from store.outbox.case_rows import queued_for_case, replies_today
+from store.outbox.case_rows import new_case, queued_for_case, replies_today
 from store.register import register_for
-from store.review import set_reasons
+from store.review import set_new_case_reasons
 
 ACTOR = "mailbot"
 
@@ -133,21 +133,24 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
                        follow_up_case_found=parent is not None, follow_up_from=link.relation,
                        signatory_confirmation=answer.facts if answer is not None else None)
     decision = decide(ctx)
+    # Written with the decision as it stands, so the case row is updated afterwards only when applying changed it.
     case = Case(reference=next_reference(session, now.year), kind=u.kind.value, outcome=decision.outcome.value,
-                reasons=[], checks=[], fields=_fields(u, request), changes=[], org_code=org_code or None,
+                reasons=list(dict.fromkeys(decision.reasons)), checks=[r.as_record() for r in decision.results],
+                fields=_fields(u, request), changes=[], org_code=org_code or None,
                 sender=sender.address or "", subject=clean_subject(parsed.subject), message_row_id=message_row_id,
-                part=part, parent_case_id=parent.id if parent else None, needs_review=False,
+                part=part, parent_case_id=parent.id if parent else None,
+                needs_review=decision.outcome == Outcome.FLAGGED,
                 created_at=now, updated_at=now, decided_at=now, decided_by=ACTOR)
     session.add(case)
     session.flush()
+    new_case(session, case.id)
     applied = None
-    try:
-        with session.begin_nested():
-            applied = _apply(session, u.kind, request, decision, now=now, case_id=case.id)
+    try:  # an apply function refuses before it changes anything: no savepoint to undo half a change
+        applied = _apply(session, u.kind, request, decision, now=now, case_id=case.id)
     except ApplyConflict as exc:
         decision = _conflict(decision, str(exc))
     case.outcome = decision.outcome.value
-    set_reasons(session, case, list(decision.reasons))
+    set_new_case_reasons(session, case, list(decision.reasons))
     case.checks = [r.as_record() for r in decision.results]
     case.changes = applied.changes if applied else []
     case.needs_review = decision.outcome == Outcome.FLAGGED

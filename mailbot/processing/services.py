@@ -18,12 +18,15 @@ from parsers.kinds import KindContext
 from parsers.message import MessageLimits
 from parsers.register_words import OrgEntry, UserEntry
 from rules.sender import AuthPolicy
+from store.db import single_reads
 from store.register import catalogue_names, organisation_entries, user_entries
 
 
 @contextmanager
 def understander(config: Config, read_sessions: sessionmaker[Session]) -> Iterator[Understander]:
-    """An Understander whose form-reading children live as long as the block."""
+    """An Understander whose form-reading children live as long as the block. Its register reads are one
+    statement each, outside any transaction (store.db.single_reads)."""
+    read_sessions = single_reads(read_sessions)
     def current_catalogue() -> tuple[str, ...]:
         with read_sessions() as session:
             return catalogue_names(session)

@@ -109,6 +109,12 @@ class Understander:
         return Understanding(raw, parsed, kind, notes, found.follow_up_reference, sender, requests, topic, reading,
                              recipients=recipients(split_message(raw)), forms_attached=len(possible_forms(parsed)))
 
+    def would_read_forms(self, u: Understanding) -> bool:
+        """Whether with_forms would hand any of U's attachments to the sandbox (else it costs nothing, and
+        nobody need ask the store first whether U was seen before)."""
+        return (u.kind == Kind.PRIMARY_USER_REQUEST and not u.parsed.too_large and u.forms_attached > 0
+                and u.forms_attached <= self.max_forms_per_message and u.forms_may_be_read)
+
     def with_forms(self, u: Understanding) -> Understanding:
         """U with its attached forms read (in the sandbox), one request per form. Skipped for a message seen
         before, or too large to read, so a resent bomb costs nothing twice. Not read, but one request each left

@@ -7,6 +7,7 @@ from datetime import datetime, time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from store.memo import forget, memo
 from store.models import OutboxMessage
 
 PASSWORD_PURPOSE = "temporary_password"  # noqa: S105 - a purpose name
@@ -24,13 +25,25 @@ def replies_today(session: Session, recipient: str, now: datetime) -> int:
     ) or 0
 
 
+def new_case(session: Session, case_id: int) -> None:
+    """CASE_ID was made in this transaction: it has no outbox rows but those `add` queues now, so counting and
+    listing them needs no statement (store/memo.py)."""
+    memo(session).setdefault("outbox_rows", {})[case_id] = []
+
+
 def queued_for_case(session: Session, case_id: int) -> list[OutboxMessage]:
+    held = memo(session).get("outbox_rows", {}).get(case_id)
+    if held is not None:  # every row it has was queued in this transaction
+        return sorted(held, key=lambda r: r.id)
     return list(session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case_id)
                                 .order_by(OutboxMessage.id)))
 
 
 def next_number(session: Session, case_id: int) -> int:
     """The place of a case's next outbox row (1 for its first mail): part of that row's Message-ID."""
+    held = memo(session).get("outbox_rows", {}).get(case_id)
+    if held is not None:
+        return len(held) + 1
     return (session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id == case_id))
             or 0) + 1
 
@@ -39,6 +52,11 @@ def add(session: Session, row: OutboxMessage) -> OutboxMessage:
     """Queue ROW in SESSION's transaction (flushed, so it has its id)."""
     session.add(row)
     session.flush()
+    if session.get_nested_transaction() is not None:
+        forget(session, "outbox_rows")  # the savepoint may be rolled back: count them again afterwards
+    held = memo(session).get("outbox_rows", {}).get(row.case_id)
+    if held is not None:
+        held.append(row)
     return row
 
 
