@@ -37,14 +37,14 @@ class StatementCounter:
 
     def __post_init__(self) -> None:
         event.listen(self.engine, "before_cursor_execute", self._seen)
-        event.listen(self.engine, "begin", self._begun, insert=True)  # before the store's own BEGIN IMMEDIATE
+        event.listen(self.engine, "begin", self._begun)
 
     def close(self) -> None:
         event.remove(self.engine, "before_cursor_execute", self._seen)
         event.remove(self.engine, "begin", self._begun)
 
     def _begun(self, _conn: Any) -> None:
-        if self._on:
+        if self._on and self.engine.dialect.name != "sqlite":  # SQLite's begin is the BEGIN statement, below
             self.transactions.append(0)
 
     def _seen(self, _conn: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any,
@@ -52,6 +52,8 @@ class StatementCounter:
         if not self._on:
             return
         self.by_verb[verb(statement) + (" (many)" if executemany else "")] += 1
+        if verb(statement) == "BEGIN":
+            self.transactions.append(0)
         if self.transactions:
             self.transactions[-1] += 1
         if self.keep_text:
