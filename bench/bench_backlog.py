@@ -3,7 +3,7 @@ accepted by the SMTP server; beside it the in-process floor (the same handling w
 and the daemon's peak RSS.
 
     .venv/bin/python -m bench.bench_backlog --messages 1000 [--kind simple|pipeline] [--store-url URL]
-        [--floor-only] [--trace-sql]
+        [--floor-only [--cases-in-store N]] [--trace-sql]
 
 Beside the rates, the SQL statements per message by kind of case (in the floor run: bench/sql_count.py), the
 figure that does not move with the machine's load. `--floor-only` skips the daemon (no Dovecot run);
@@ -39,6 +39,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--floor-only", action="store_true", help="the in-process floor alone, no daemon")
     parser.add_argument("--trace-sql", action="store_true", help="print one message's statements of each kind")
+    parser.add_argument("--cases-in-store", type=int, default=0,
+                        help="with --floor-only: the store first holds this many old cases (bench/store_fill.py)")
     args = parser.parse_args()
     if args.floor_only:
         floor_only(args)
@@ -101,8 +103,8 @@ def floor_only(args: argparse.Namespace) -> None:
             from bench.pipeline_mail import prepare
             prepare(bench)
         messages = bench.messages(args.messages)
-        found = floor_rate(bench, messages, trace=args.trace_sql)
-        print(json.dumps({"kind": args.kind, "messages": args.messages,
+        found = floor_rate(bench, messages, trace=args.trace_sql, cases_in_store=args.cases_in_store)
+        print(json.dumps({"kind": args.kind, "messages": args.messages, "cases_in_store": args.cases_in_store,
                           "floor_messages_per_second": round(found.rate, 1), "store": "sqlite",
                           **_statements(found), "load_average": _load()}, indent=2))
         _print_trace(found)

@@ -43,10 +43,14 @@ class Floor:
         return table
 
 
-def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, trace: bool = False) -> Floor:
+def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, trace: bool = False,
+               cases_in_store: int = 0) -> Floor:
     url = url or f"sqlite:///{bench.work / 'floor.db'}"
     engine = make_engine(url)
     upgrade(engine)
+    if cases_in_store:
+        from bench.store_fill import fill
+        fill(engine, cases_in_store)
     factory = sessions(engine)
     handler, close = _handler(bench, factory, url)
     counter = StatementCounter(engine, keep_text=trace)

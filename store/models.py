@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -244,6 +245,11 @@ class OutboxMessage(Base):
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+# replies_today counts a sender's mails by lower(recipient) (store/outbox/case_rows.py): an index on the expression,
+# or every message reads the whole outbox.
+Index("ix_outbox_lower_recipient_created", func.lower(OutboxMessage.recipient), OutboxMessage.created_at)
 
 
 class MailboxState(Base):
