@@ -205,8 +205,9 @@ def queue_age(session: Session, now: datetime) -> QueueAge:
         condition = Case.created_at <= now - older
         if younger is not None:
             condition = and_(condition, Case.created_at > now - younger)
-        sums.append(func.coalesce(func.sum(case((condition, 1), else_=0)), 0))
-    row = session.execute(select(func.count(), func.min(Case.created_at), *sums).where(Case.needs_review.is_(True))).one()
+        sums.append(_count(condition))
+    waiting = Case.needs_review.is_(True)  # spelled as the queue's partial indexes are
+    row = session.execute(select(func.count(), func.min(Case.created_at), *sums).where(waiting)).one()
     return QueueAge(int(row[0]), row[1], tuple((label, int(n)) for (label, _, _), n in zip(AGE_BANDS, row[2:],
                                                                                          strict=True)))
 

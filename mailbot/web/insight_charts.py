@@ -22,6 +22,8 @@ PALETTE = ("#005eb8", "#d5281b", "#007f3b", "#ffb81c", "#330072", "#768692", "#0
 OUTCOME_ORDER = tuple(o.value for o in (Outcome.APPROVED, Outcome.ANSWERED, Outcome.REJECTED, Outcome.IGNORED,
                                         Outcome.PENDING, Outcome.FLAGGED))
 KIND_ORDER = tuple(k.value for k in Kind)
+OUTCOME_COLOURS = {"approved": "#007f3b", "answered": "#005eb8", "rejected": "#d5281b", "ignored": "#768692",
+                   "pending": "#ffb81c", "flagged": "#330072"}
 
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 34
@@ -92,6 +94,13 @@ def nice_step(largest: int, ticks: int = 4) -> int:
     return 10 * magnitude
 
 
+def _colour(code: str, by: str) -> str:
+    """The same colour for a code on every day and every visit: outcomes by what they mean, kinds in order."""
+    if by == "outcome":
+        return OUTCOME_COLOURS.get(code, PALETTE[5])
+    return PALETTE[KIND_ORDER.index(code) % len(PALETTE)] if code in KIND_ORDER else PALETTE[5]
+
+
 def day_label(day: date) -> str:
     return f"{day.day} {day:%b}"
 
@@ -106,7 +115,7 @@ def stacked_days(key: str, rows: tuple[DayCount, ...], first: date, days: int, *
         if row.day in index:
             counts[getattr(row, by)][index[row.day]] += row.cases
     codes = [c for c in order if c in counts] + sorted(c for c in counts if c not in order)
-    legend = tuple(Series(c, label_of(c), PALETTE[i % len(PALETTE)]) for i, c in enumerate(codes))
+    legend = tuple(Series(c, label_of(c), _colour(c, by)) for c in codes)
     totals = tuple(sum(counts[c][i] for c in codes) for i in range(days))
     step = nice_step(max(totals, default=0))
     top_value = step * max(1, -(-max(totals, default=0) // step))
@@ -116,7 +125,7 @@ def stacked_days(key: str, rows: tuple[DayCount, ...], first: date, days: int, *
     baseline = TOP + plot_h
     bars = []
     for i, day in enumerate(all_days):
-        y = baseline
+        y = float(baseline)
         for series in legend:
             n = counts[series.code][i]
             if not n:
