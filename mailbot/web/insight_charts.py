@@ -26,7 +26,7 @@ OUTCOME_COLOURS = {"approved": "#007f3b", "answered": "#005eb8", "rejected": "#d
                    "pending": "#ffb81c", "flagged": "#330072"}
 
 WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 34
+LEFT, RIGHT, TOP, BOTTOM = 44, 24, 12, 34
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,8 @@ class StackedDays:
     y_ticks: tuple[Tick, ...]
     x_ticks: tuple[Tick, ...]
     baseline: float
+    left: float  # the plot's left and right edges (the axis, the grid lines)
+    right: float
     legend: tuple[Series, ...]
     table_days: tuple[str, ...]  # day labels, oldest first
     table_rows: tuple[tuple[Series, tuple[int, ...]], ...]  # each series' count per day
@@ -146,6 +148,7 @@ def stacked_days(key: str, rows: tuple[DayCount, ...], first: date, days: int, *
                    f"{day_label(all_days[busiest])} with {totals[busiest]:,}. The table below gives every figure.")
     return StackedDays(key=key, title=f"Cases per day by {what}", description=description, width=WIDTH,
                        height=HEIGHT, bars=tuple(bars), y_ticks=y_ticks, x_ticks=x_ticks, baseline=baseline,
+                       left=LEFT, right=WIDTH - RIGHT,
                        legend=legend, table_days=tuple(day_label(d) for d in all_days),
                        table_rows=tuple((s, tuple(counts[s.code])) for s in legend), totals=totals)
 
@@ -164,6 +167,8 @@ def horizontal_bars(key: str, title: str, description: str, rows: list[tuple[str
 def duration_words(seconds: float | None) -> str:
     if seconds is None:
         return "no cases"
+    if seconds < 1:
+        return "under a second"
     if seconds < 60:
         return f"{seconds:.0f} seconds"
     if seconds < 3600:
