@@ -4,9 +4,9 @@ time from arrival to answer, the age of the review queue and the top reasons of 
 Every figure reads a bounded part of `cases`, from indexes only (migration 0011), never a case's JSON: those opened
 in the window (counted in one pass by day, kind, outcome and who finished them), the waiting ones (the queue's
 partial index), and the reasons of this week's cases (by primary key). Percentiles are exact, by nearest rank:
-the value at rank ceil(p/100 * n) of the n answered cases in order; the cases answered the moment they arrived
-are counted, and only the others' durations fetched and sorted. bench/bench_insight.py measures it all over
-100,000 cases.
+the value at rank ceil(p/100 * n) of the n answered cases in order (PostgreSQL's percentile_disc; on SQLite the
+cases answered the moment they arrived are counted, and only the others' durations fetched and sorted).
+bench/bench_insight.py measures it all over 100,000 cases.
 """
 
 from __future__ import annotations
@@ -165,6 +165,24 @@ def _seconds(session: Session) -> ColumnElement[float]:  # PostgreSQL
     return cast(func.extract("epoch", Case.decided_at - Case.created_at), Float)
 
 
+def _answer_times_postgres(session: Session, since: datetime) -> tuple[AnswerTimes, AnswerTimes]:
+    seconds = func.greatest(0.0, _seconds(session))
+    staff = Case.decided_by != MAILBOT
+
+    def rank(p: float) -> Any:
+        return func.percentile_disc(p).within_group(seconds)
+
+    row = session.execute(select(
+        func.count(), rank(0.5), rank(0.95),
+        func.count().filter(staff), rank(0.5).filter(staff), rank(0.95).filter(staff),
+    ).where(Case.created_at >= since, _finished(), Case.decided_at.is_not(None))).one()
+
+    def times(n: int, p50: float | None, p95: float | None) -> AnswerTimes:
+        return AnswerTimes(int(n), *(None if v is None else round(float(v), 3) for v in (p50, p95)))
+
+    return times(*row[0:3]), times(*row[3:6])
+
+
 def nearest_rank(sorted_values: list[float], zeros: int, p: int) -> float | None:
     """The value at rank ceil(p/100 * n) of ZEROS zeros followed by SORTED_VALUES (n in all), or None for none."""
     n = zeros + len(sorted_values)
@@ -175,19 +193,18 @@ def nearest_rank(sorted_values: list[float], zeros: int, p: int) -> float | None
 
 
 def answer_times(session: Session, since: datetime, handling: Handling) -> tuple[AnswerTimes, AnswerTimes]:
-    """Every finished case of the window and those staff finished. Most cases the mailbot decides the moment they
-    arrive: those count as zeros, and only the durations of the others are fetched (one number and one flag a
-    case, bounded by the window), sorted here."""
-    if _sqlite(session):
-        # Spelled out to name the index: SQLite would rather take the queue's (needs_review, created_at) index and
-        # read every case's row.
-        query: Any = text(f"SELECT {SQLITE_SECONDS}, decided_by != :mailbot FROM cases INDEXED BY ix_cases_insight "
-                          "WHERE created_at >= :since AND needs_review IS 0 AND outcome != :pending "
-                          "AND decided_at > created_at").bindparams(
-            bindparam("since", since, type_=UTCDateTime()), mailbot=MAILBOT, pending=PENDING)
-    else:
-        query = select(_seconds(session), Case.decided_by != MAILBOT) \
-            .where(Case.created_at >= since, _finished(), Case.decided_at > Case.created_at)
+    """Every finished case of the window and those staff finished. PostgreSQL works out the nearest ranks itself
+    (percentile_disc: the first value whose position reaches the fraction, i.e. rank ceil(p * n)). SQLite has no
+    percentiles: most cases the mailbot decides the moment they arrive, and those count as zeros; only the
+    durations of the others are fetched (one number and one flag a case, bounded by the window) and sorted here."""
+    if not _sqlite(session):
+        return _answer_times_postgres(session, since)
+    # Spelled out to name the index: SQLite would rather take the queue's (needs_review, created_at) index and read
+    # every case's row.
+    query = text(f"SELECT {SQLITE_SECONDS}, decided_by != :mailbot FROM cases INDEXED BY ix_cases_insight "
+                 "WHERE created_at >= :since AND needs_review IS 0 AND outcome != :pending "
+                 "AND decided_at > created_at").bindparams(
+        bindparam("since", since, type_=UTCDateTime()), mailbot=MAILBOT, pending=PENDING)
     rows = session.execute(query).all()
     every = sorted(float(s) for s, _ in rows)
     staff = sorted(float(s) for s, by_staff in rows if by_staff)
