@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import io
 import json
+import math
 import os
 import random
 import statistics
@@ -157,7 +158,7 @@ def timed(name: str, repeat: int, run: Callable[[], object]) -> None:
         cpu.append((time.process_time() - started_cpu) * 1000)
     times.sort()
     cpu.sort()
-    p95, cpu95 = (t[max(0, int(len(t) * .95) - 1)] for t in (times, cpu))
+    p95, cpu95 = (t[max(0, math.ceil(len(t) * .95) - 1)] for t in (times, cpu))  # nearest rank
     print(f"  {name:<36} wall median {statistics.median(times):6.1f} ms  p95 {p95:6.1f} ms   "
           f"cpu median {statistics.median(cpu):6.1f} ms  p95 {cpu95:6.1f} ms")
 
