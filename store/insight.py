@@ -134,8 +134,8 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 def per_day_and_handling(session: Session, since: datetime) -> tuple[tuple[DayCount, ...], Handling]:
     """One pass over the window's cases: counts by (day, kind, outcome), and by who finished them. On SQLite the
-    days come in order from the expression index `ix_cases_insight_day` (no sort of the window's rows); on
-    PostgreSQL a hash aggregate over `ix_cases_insight`."""
+    days come in order from the expression index `ix_cases_insight_day` (no sort of the window's rows); PostgreSQL
+    groups the window's rows itself (by sorting or hashing them, as its planner chooses)."""
     if _sqlite(session):
         # SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC: the day is its first ten characters, spelled as the
         # expression index spells it.
