@@ -43,10 +43,10 @@ from sqlalchemy import Engine, text  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from mailbot.app import App  # noqa: E402
-from mailbot.cli import main as mailbot_main  # noqa: E402
+from mailbot.cli.main import main as mailbot_main  # noqa: E402
 from mailbot.config import parse_config  # noqa: E402
-from mailbot.insight_metrics import insight_families  # noqa: E402
-from mailbot.web.app import create_app  # noqa: E402
+from mailbot.daemon.insight_metrics import insight_families  # noqa: E402
+from mailbot.review.web.app import create_app  # noqa: E402
 from store.db import make_engine, transaction, upgrade  # noqa: E402
 from store.insight import insight, window_start  # noqa: E402
 from store.staff import add_staff  # noqa: E402

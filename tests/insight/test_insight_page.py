@@ -11,9 +11,9 @@ from html import unescape
 import pytest
 from starlette.testclient import TestClient
 
-from mailbot.web.app import create_app
-from mailbot.web.insight_charts import nice_step, stacked_days
-from mailbot.web.security import SECURITY_HEADERS
+from mailbot.review.web.app import create_app
+from mailbot.review.web.insight_charts import nice_step, stacked_days
+from mailbot.review.web.security import SECURITY_HEADERS
 from store.db import transaction
 from store.insight import DayCount
 from store.staff import add_staff

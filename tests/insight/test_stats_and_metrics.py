@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mailbot.health import HealthServer
-from mailbot.insight_metrics import InsightCollector
+from mailbot.daemon.health import HealthServer
+from mailbot.daemon.insight_metrics import InsightCollector
 from mailbot.metrics import Metrics
 from store.db import make_engine, sessions, transaction
 from tests.insight import known_store as known
