@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rules.check import Check
-from rules.checks import accounts, form, message, organisation, replay, requests, sender, signatory
+from rules.checks import accounts, form, message, org_status, organisation, replay, requests, sender, signatory
 from rules.reasons import Kind, Outcome
 
 STOP = True
@@ -62,6 +62,7 @@ CHAINS: dict[Kind, Chain] = {
         form.signed,
         form.unaltered,
         organisation.known,
+        org_status.open_for_requests,
         form.type_matches,
         signatory.form_role_allowed,
         signatory.not_self_authorised,
@@ -82,6 +83,7 @@ CHAINS: dict[Kind, Chain] = {
         *CHANGES_ACCOUNTS,
         (requests.permission_complete, STOP),
         organisation.known,
+        org_status.open_for_requests,
         signatory.permission_signatory,
         accounts.user_active,
         accounts.applications_known,
@@ -97,6 +99,7 @@ CHAINS: dict[Kind, Chain] = {
         *CHANGES_ACCOUNTS,
         (requests.notice_complete, STOP),
         organisation.known,
+        org_status.open_for_requests,
         requests.creator_is_primary,
         accounts.notice_user_new,
         accounts.email_secure,

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from rules.roles import OrgType, Role
+
+
+class OrgStatus(StrEnum):
+    """An organisation's standing in the NHS Organisation Data Service (the status column of its extracts)."""
+
+    ACTIVE = "active"
+    CLOSED = "closed"
+    DORMANT = "dormant"
+    PROPOSED = "proposed"
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,7 @@ class OrgRecord:
     type: OrgType
     users: tuple[UserRecord, ...] = ()
     signatories: tuple[SignatoryRecord, ...] = ()
+    status: OrgStatus = OrgStatus.ACTIVE
 
     @property
     def active_primary_users(self) -> tuple[UserRecord, ...]:

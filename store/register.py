@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from parsers.register_words import OrgEntry, UserEntry
-from rules.register import OrgRecord, RegisterView, SignatoryRecord, UserRecord
+from rules.register import OrgRecord, OrgStatus, RegisterView, SignatoryRecord, UserRecord
 from rules.requests import NewUserNotice
 from rules.roles import ORGANISATION_MAINTENANCE, OrgType, Role
 from store.models import Application, Organisation, Signatory, User
@@ -111,6 +111,7 @@ def organisation_view(org: Organisation) -> dict[str, Any]:
         "code": org.code,
         "name": org.name,
         "type": org.type,
+        "status": org.status,  # beyond SPEC 15: the ODS status (issue 16)
         "users": [
             {
                 "username": u.username,
@@ -135,6 +136,7 @@ def org_record(org: Organisation) -> OrgRecord:
         users=tuple(_user_record(u) for u in org.users),
         signatories=tuple(SignatoryRecord(full_name=s.full_name, email=s.email, role=Role(s.role))
                           for s in org.signatories),
+        status=OrgStatus(org.status),
     )
 
 
