@@ -17,7 +17,6 @@ def ods_row(code: str, name: str, status: str = "A", setting: str = "4", *, clos
 
 
 def ods_line(row: list[str]) -> str:
-    assert len(row) == COLUMNS
     return ",".join('"' + cell.replace('"', '""') + '"' for cell in row) + "\r\n"
 
 
@@ -36,7 +35,8 @@ def national_practices(count: int, seed: int = 16) -> list[list[str]]:
         status = rng.choices("ACDP", weights=(62, 35, 2, 1))[0]
         setting = rng.choices(["4", "0", "1", "2", "8", "9", "10", "25"], weights=(80, 6, 2, 3, 2, 3, 2, 2))[0]
         town = rng.choice(towns)
-        name = f"{rng.choice(['THE', 'ST. MARY’S', 'PARK'])} {town} {rng.choice(['SURGERY', 'MEDICAL CENTRE', 'PRACTICE'])}"
+        kind = rng.choice(["SURGERY", "MEDICAL CENTRE", "PRACTICE"])
+        name = f"{rng.choice(['THE', 'ST. MARY’S', 'PARK'])} {town} {kind}"
         rows.append(ods_row(code, name, status, setting, close_date="20190331" if status == "C" else "",
                             address=(f"{rng.randint(1, 200)} HIGH STREET", "", town, "DEVON", ""),
                             postcode=f"EX{rng.randint(1, 39)} {rng.randint(1, 9)}AB"))

@@ -16,7 +16,8 @@ from tests.register.ods_rows import ods_file, ods_row
 # Lines as they stand in epraccur.csv: every field quoted, empty ones as "", 27 of them, CRLF, no header.
 EPRACCUR = (
     b'"A81001","THE DENSHAM SURGERY","Y63","QHM","THE HEALTH CENTRE","LAWSON STREET","STOCKTON-ON-TEES",'
-    b'"CLEVELAND","","TS18 1HU","19740401","","A","B","00K","20130401","","01642 672351","","","","0","","1","","4",""\r\n'
+    b'"CLEVELAND","","TS18 1HU","19740401","","A","B","00K","20130401","","01642 672351","","","","0","","1","",'
+    b'"4",""\r\n'
     b'"A81003","VICTORIA MEDICAL PRACTICE","Y63","QHM","THE HEALTH CENTRE","VICTORIA ROAD","HARTLEPOOL",'
     b'"CLEVELAND","","TS26 8DB","19740401","20170930","C","B","00D","20130401","20170930","01429 267711","","","",'
     b'"0","","1","","4",""\r\n'
