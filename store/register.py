@@ -106,12 +106,12 @@ def find_signatory(session: Session, org: Organisation, role: str, email: str, f
 
 
 def organisation_view(org: Organisation) -> dict[str, Any]:
-    """The `org show --json` document of SPEC 15."""
-    return {
+    """The `org show --json` document of SPEC 15, and `status` when the organisation is not active (issue 16: the
+    ODS status). SPEC 15 fixes the document, so an active organisation's is exactly SPEC 15's."""
+    view: dict[str, Any] = {
         "code": org.code,
         "name": org.name,
         "type": org.type,
-        "status": org.status,  # beyond SPEC 15: the ODS status (issue 16)
         "users": [
             {
                 "username": u.username,
@@ -125,6 +125,9 @@ def organisation_view(org: Organisation) -> dict[str, Any]:
             for u in sorted(org.users, key=lambda u: u.username.casefold())
         ],
     }
+    if org.status != OrgStatus.ACTIVE.value:
+        view["status"] = org.status
+    return view
 
 
 def org_record(org: Organisation) -> OrgRecord:

@@ -30,7 +30,7 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(view, ensure_ascii=False))
         return 0
-    closed = "" if view["status"] == "active" else f"  {view['status'].upper()}"
+    closed = f"  {view['status'].upper()}" if "status" in view else ""
     print(f"{view['code']}  {view['name']}  ({view['type']}){closed}")
     for u in view["users"]:
         flag = " PRIMARY" if u["primary"] else ""
