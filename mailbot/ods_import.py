@@ -2,12 +2,14 @@
 
 The file is read and checked whole first (parsers.ods_extract): any bad line rejects the file before the store is
 opened. Then one transaction compares and writes (store.org_upsert): all or nothing. A re-import of the same file
-changes nothing, not even the audit trail: an event is written only when the register changed.
+changes nothing, not even the audit trail: an event is written only when the register changed. The command
+(mailbot/commands/import_ods.py) draws the progress bar.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +17,6 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from mailbot.errors import UsageError
-from mailbot.progress_bar import ProgressBar
 from parsers.ods_extract import OdsExtract, OdsKind, parse_ods_extract
 from parsers.register_csv import CsvProblems
 from store import audit
@@ -57,10 +58,10 @@ def read_extract(path: Path, display_name: str, kind: OdsKind | None) -> OdsExtr
 
 
 def import_extract(session: Session, extract: OdsExtract, *, filename: str, now: datetime,
-                   actor: str = "import", progress: ProgressBar | None = None) -> OdsImportResult:
-    """Apply the checked extract inside the caller's transaction."""
+                   actor: str = "import", progress: Callable[[int], None] | None = None) -> OdsImportResult:
+    """Apply the checked extract inside the caller's transaction; PROGRESS hears how many rows were dealt with."""
     wanted = [OrgValues(o.code, o.name, o.type.value, o.status.value) for o in extract.organisations]
-    counts = upsert_organisations(session, wanted, now, progress.advance if progress is not None else None)
+    counts = upsert_organisations(session, wanted, now, progress)
     if counts["created"] or counts["updated"]:
         audit.record(session, at=now, actor=actor, action="register.import_ods", file=Path(filename).name,
                      kind=extract.kind.value, **{k.replace(" ", "_"): v for k, v in counts.items()})

@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from parsers.org_status import OrgStatus
 from parsers.register_csv import ODS_CODE, CsvProblems
-from rules.register import OrgStatus
 from rules.roles import OrgType
 
 COLUMNS = 27

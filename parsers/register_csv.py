@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from rules.register import OrgStatus
+from parsers.org_status import OrgStatus
 from rules.roles import ROLE_LABELS, OrgType, Role
 
 USER_STATUSES = ("active", "pending", "disabled")

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+from parsers.org_status import OrgStatus
 from rules.roles import OrgType, Role
 
-
-class OrgStatus(StrEnum):
-    """An organisation's standing in the NHS Organisation Data Service (the status column of its extracts)."""
-
-    ACTIVE = "active"
-    CLOSED = "closed"
-    DORMANT = "dormant"
-    PROPOSED = "proposed"
+__all__ = ["OrgRecord", "OrgStatus", "RegisterView", "SignatoryRecord", "UserRecord"]
 
 
 @dataclass(frozen=True)

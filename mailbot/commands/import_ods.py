@@ -33,6 +33,6 @@ def run(args: argparse.Namespace) -> int:
     app = App.from_args(args)
     with ProgressBar(f"import {Path(args.file).name}", len(extract.organisations)) as bar, \
             transaction(app.sessions) as session:
-        result = import_extract(session, extract, filename=args.file, now=utcnow(), progress=bar)
+        result = import_extract(session, extract, filename=args.file, now=utcnow(), progress=bar.advance)
     print(result.summary(args.file))
     return 0
