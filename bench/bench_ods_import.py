@@ -26,7 +26,7 @@ from datetime import UTC, datetime  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from mailbot.ods_import import import_extract  # noqa: E402
+from mailbot.admin.ods_import import import_extract  # noqa: E402
 from parsers.ods_extract import parse_ods_extract  # noqa: E402
 from store.db import make_engine, sessions, transaction, upgrade  # noqa: E402
 from store.models import AuditEvent, Organisation  # noqa: E402

@@ -24,9 +24,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from parsers.org_status import OrgStatus
 from parsers.register_csv import ODS_CODE, CsvProblems
-from rules.roles import OrgType
+from parsers.vocabulary.org_status import OrgStatus
+from parsers.vocabulary.roles import OrgType
 
 COLUMNS = 27
 CODE, NAME, CLOSE_DATE, STATUS, SETTING = 0, 1, 11, 12, 25  # 0-based positions of columns 1, 2, 12, 13, 26

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from parsers.org_status import OrgStatus
-from rules.roles import ROLE_LABELS, OrgType, Role
+from parsers.vocabulary.org_status import OrgStatus
+from parsers.vocabulary.roles import ROLE_LABELS, OrgType, Role
 
 USER_STATUSES = ("active", "pending", "disabled")
 YES = frozenset({"yes", "y", "true"})

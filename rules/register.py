@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from parsers.org_status import OrgStatus
-from rules.roles import OrgType, Role
-
-__all__ = ["OrgRecord", "OrgStatus", "RegisterView", "SignatoryRecord", "UserRecord"]
+from parsers.vocabulary.org_status import OrgStatus
+from parsers.vocabulary.roles import OrgType, Role
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ BATCH = 1000
 class OrgValues:
     code: str
     name: str
-    type: str  # rules.roles.OrgType
-    status: str  # rules.register.OrgStatus
+    type: str  # parsers.vocabulary.roles.OrgType
+    status: str  # parsers.vocabulary.org_status.OrgStatus
 
 
 def current_values(session: Session) -> dict[str, OrgValues]:

@@ -10,9 +10,9 @@ re-opened, an extract from before a merger), and only a person can tell.
 
 from __future__ import annotations
 
+from parsers.vocabulary.org_status import OrgStatus
 from rules.check import Verdict, check, failed, passed, skipped
 from rules.context import CheckContext
-from rules.register import OrgStatus
 
 NOT_OPEN = {
     OrgStatus.CLOSED: "org.closed",

@@ -9,8 +9,8 @@ import pytest
 
 from parsers.ods_extract import OdsKind, parse_ods_extract
 from parsers.register_csv import CsvProblems
-from rules.register import OrgStatus
-from rules.roles import OrgType
+from parsers.vocabulary.org_status import OrgStatus
+from parsers.vocabulary.roles import OrgType
 from tests.register.ods_rows import ods_file, ods_row
 
 # Lines as they stand in epraccur.csv: every field quoted, empty ones as "", 27 of them, CRLF, no header.

@@ -14,7 +14,7 @@ from tests.register.test_ods_extract import EPRACCUR, ETR
 from tests.support.cli import ROOT, mailbot, write_config
 from tests.support.store_dump import dump
 
-SAMPLE_DIR = ROOT / "mailbot" / "sample"
+SAMPLE_DIR = ROOT / "mailbot" / "demo" / "sample"
 
 
 @pytest.fixture

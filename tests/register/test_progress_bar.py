@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mailbot.progress_bar import ProgressBar
+from mailbot.cli.progress_bar import ProgressBar
 from tests.register.test_ods_extract import EPRACCUR
 from tests.support.cli import ROOT, write_config
 
