@@ -59,6 +59,8 @@ class Organisation(Base):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[str] = mapped_column(String(16))  # parsers.vocabulary.roles.OrgType
+    # parsers.vocabulary.org_status.OrgStatus: active / closed / dormant / proposed (from the ODS extracts)
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
