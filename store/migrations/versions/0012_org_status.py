@@ -2,15 +2,15 @@
 request for a closed organisation goes to a person (issue 16). Rows already there are active: the register had no
 other kind.
 
-Revision ID: 0011_org_status
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_org_status"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
