@@ -1,5 +1,5 @@
-"""Migration 0012 (organisation status): organisations already in the store become active; down and up again, on SQLite and
-PostgreSQL."""
+"""Migration 0012 (organisation status): organisations already in the store become active; down and up again, on
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
