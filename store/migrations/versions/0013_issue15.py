@@ -2,15 +2,15 @@
 lower-cases the address, which the plain recipient index cannot serve, so it read the whole outbox: ~200 ms a
 message with 100,000 cases in the store)
 
-Revision ID: 0011_issue15
-Revises: 0010
+Revision ID: 0013_issue15
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_issue15"
-down_revision = "0010"
+revision = "0013_issue15"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
