@@ -1,6 +1,7 @@
 """The subcommands of `mailbot`, one module each; the order here is the order `mailbot --help` lists them."""
 
 from mailbot.commands import (
+    audit,
     db,
     demo,
     doctor,
@@ -16,4 +17,4 @@ from mailbot.commands import (
     web,
 )
 
-COMMAND_MODULES = (demo, importing, org, process, explain, review, signatory, staff, web, forms, run, db, doctor)
+COMMAND_MODULES = (demo, importing, org, process, explain, review, signatory, staff, web, forms, run, db, audit, doctor)
