@@ -21,6 +21,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailbot.audit_anchor import AuditChainCollector
 from mailbot.metrics import METRICS, Metrics
 from store.models import Case, IntakeRecord, OutboxMessage
 
@@ -74,6 +75,8 @@ class HealthServer:
         self.started = time.time()
         self.collector = StoreCollector(self.sessions)
         self.metrics.registry.register(self.collector)
+        self.audit_collector = AuditChainCollector(self.sessions)
+        self.metrics.registry.register(self.audit_collector)
 
     @property
     def port(self) -> int:
@@ -102,6 +105,7 @@ class HealthServer:
             self.server.shutdown()
             self.server.server_close()
         self.metrics.registry.unregister(self.collector)
+        self.metrics.registry.unregister(self.audit_collector)
 
 
 def _handler(health: Callable[[], tuple[int, dict[str, Any]]],
