@@ -10,7 +10,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from mailbot.config import load_config, redact_url
+from mailbot.config import load_config, redact_url, secret_values
+from mailbot.log_lines import apply_log_config
 from store.db import make_engine, upgrade
 
 
@@ -27,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run_upgrade(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    apply_log_config(config.log.format, secret_values(config))
     engine = make_engine(config.store_url)
     before, after = upgrade(engine)
     where = redact_url(config.store_url)
