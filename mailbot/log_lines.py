@@ -20,7 +20,9 @@ from typing import Any
 from mailbot.unprocessable import redact
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+# A record's own attributes, not extras; uvicorn's `color_message` is its message again with terminal colours.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName",
+                                                                          "color_message"}
 _URL_SECRETS = re.compile(r"(?i)([?&](?:code|state|nonce|id_token|access_token|refresh_token|session_state)=)"
                           r"[^&\s\"']+")
 
