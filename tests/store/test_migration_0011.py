@@ -43,26 +43,27 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
 def test_0011_chains_existing_events_and_goes_down_and_up(empty_engine: Engine) -> None:
     config = _alembic_config(empty_engine)
     command.upgrade(config, "0010")
+    old = 5003  # more than the migration's page of 5,000
     with empty_engine.begin() as conn:
-        for n in range(5):
-            conn.execute(text("INSERT INTO audit_events (at, actor, action, detail) "
-                              "VALUES (:at, 'old', 'case.decided', :detail)"),
-                         {"at": f"2026-11-0{n + 1} 10:00:00", "detail": f'{{"n": {n}, "b": [1, "x"]}}'})
+        conn.execute(text("INSERT INTO audit_events (at, actor, action, detail) "
+                          "VALUES (:at, 'old', 'case.decided', :detail)"),
+                     [{"at": f"2026-11-0{n % 9 + 1} 10:00:{n % 60:02d}", "detail": f'{{"n": {n}, "b": [1, "x"]}}'}
+                      for n in range(old)])
     command.upgrade(config, "head")
     report = verify_chain(empty_engine)
-    assert report.intact and report.events == 5 and report.head is not None and report.head.seq == 5
+    assert report.intact and report.events == old and report.head is not None and report.head.seq == old
     with empty_engine.connect() as conn:
         order = conn.execute(text("SELECT id FROM audit_events ORDER BY seq")).scalars().all()
         assert order == sorted(order)
     append_events(empty_engine, 2)  # new events carry on the migrated chain
-    assert verify_chain(empty_engine).intact and verify_chain(empty_engine).events == 7
+    assert verify_chain(empty_engine).intact and verify_chain(empty_engine).events == old + 2
     with pytest.raises(DBAPIError, match="append-only"), empty_engine.begin() as conn:
         conn.execute(text("UPDATE audit_events SET actor = 'x'"))
     with pytest.raises(DBAPIError, match="append-only"), empty_engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_events"))
     command.downgrade(config, "0010")
     with empty_engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == 7
+        assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == old + 2
     with pytest.raises(DBAPIError, match="append-only"), empty_engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_events"))
     command.upgrade(config, "head")

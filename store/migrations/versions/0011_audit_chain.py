@@ -42,26 +42,29 @@ events = sa.table(
 )
 
 
-def _chain_existing_rows(bind: sa.Connection) -> tuple[int, str]:
-    seq, previous = 0, GENESIS
-    batch: list[dict[str, object]] = []
+def _chain_existing_rows(bind: sa.Connection, page: int = 5000) -> tuple[int, str]:
+    """Chain the existing events in id order, a page at a time (a large trail never sits in memory whole)."""
+    seq, previous, last_id = 0, GENESIS, None
     update = (events.update().where(events.c.id == sa.bindparam("row_id"))
               .values(seq=sa.bindparam("new_seq"), prev_hash=sa.bindparam("new_prev"),
                       hash=sa.bindparam("new_hash")))
-    rows = bind.execute(sa.select(events.c.id, events.c.at, events.c.actor, events.c.action, events.c.case_id,
-                                  events.c.org_code, events.c.detail).order_by(events.c.id)).all()
-    for row in rows:
-        seq += 1
-        digest = event_hash(seq=seq, at=row.at, actor=row.actor, action=row.action, case_id=row.case_id,
-                            org_code=row.org_code, detail=row.detail, prev_hash=previous)
-        batch.append({"row_id": row.id, "new_seq": seq, "new_prev": previous, "new_hash": digest})
-        previous = digest
-        if len(batch) >= 1000:
-            bind.execute(update, batch)
-            batch = []
-    if batch:
+    while True:
+        query = sa.select(events.c.id, events.c.at, events.c.actor, events.c.action, events.c.case_id,
+                          events.c.org_code, events.c.detail).order_by(events.c.id).limit(page)
+        if last_id is not None:
+            query = query.where(events.c.id > last_id)
+        rows = bind.execute(query).all()
+        if not rows:
+            return seq, previous
+        batch = []
+        for row in rows:
+            seq += 1
+            digest = event_hash(seq=seq, at=row.at, actor=row.actor, action=row.action, case_id=row.case_id,
+                                org_code=row.org_code, detail=row.detail, prev_hash=previous)
+            batch.append({"row_id": row.id, "new_seq": seq, "new_prev": previous, "new_hash": digest})
+            previous = digest
         bind.execute(update, batch)
-    return seq, previous
+        last_id = rows[-1].id
 
 
 def upgrade() -> None:
