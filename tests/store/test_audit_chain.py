@@ -4,7 +4,11 @@ and an inserted row after plain SQL changed them behind the triggers' back, on S
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +19,7 @@ from store.audit_verify import DELETED, EDITED, INSERTED, verify_chain
 from store.db import sessions
 from store.models import AuditEvent
 from tests.store.audit_tampering import append_events, unguarded
-from tests.support.cli import mailbot, write_config
+from tests.support.cli import ROOT, mailbot, write_config
 
 
 def events_of(engine: Engine) -> list[AuditEvent]:
@@ -162,6 +166,38 @@ def test_concurrent_writers_leave_one_intact_chain(engine: Engine) -> None:
     assert len({e.actor for e in events[: writers * each // 2]}) > 1  # they really interleaved
     report = verify_chain(engine)
     assert report.intact, report.breaks
+
+
+APPENDER = """
+import sys
+import os, time
+from store.db import make_engine
+from tests.store.audit_tampering import append_events
+engine = make_engine(sys.argv[1])
+with engine.connect() as conn:  # connected before the start
+    pass
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.01)
+append_events(engine, int(sys.argv[2]), actor=f"process{os.getpid()}")
+"""
+
+
+def test_two_processes_appending_at_once_leave_one_intact_chain(engine: Engine, store_url: str,
+                                                                tmp_path: Path) -> None:
+    """Two daemons' worth of writers: separate processes, separate connections, one chain."""
+    each, go = 25, tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", APPENDER, store_url, str(each), str(go)], cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    time.sleep(1.0)  # both have loaded and connected
+    go.touch()
+    for proc in procs:
+        _, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err[-2000:]
+    events = events_of(engine)
+    assert [e.seq for e in events] == list(range(1, 2 * each + 1))
+    assert len({e.actor for e in events}) == 2
+    assert verify_chain(engine).intact
 
 
 def test_audit_verify_command_exit_status_and_json(tmp_path: Path, engine: Engine, store_url: str) -> None:
