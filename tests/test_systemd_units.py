@@ -80,7 +80,7 @@ def test_form_reading_children_work_with_no_new_privileges() -> None:
     if setpriv is None:
         pytest.skip("setpriv (util-linux) is not installed")
     script = textwrap.dedent("""
-        from mailbot.sandbox import FormReader
+        from mailbot.processing.sandbox import FormReader
         from tests.support import forms_fixtures as fx
         with FormReader(workers=1, timeout=30.0) as reader:
             print(reader.read(fx.filled_form("gp", fx.GOOD_VALUES, "ink")).status)

@@ -9,7 +9,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mailbot.health import HealthServer
+from mailbot.daemon.health import HealthServer
 from mailbot.metrics import Metrics
 from store.audit_verify import verify_chain
 from store.db import make_engine, sessions
@@ -67,5 +67,5 @@ def test_housekeeping_logs_the_chain_head_once_a_day(tmp_path: Path, sqlite_url:
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
-    lines = [r.getMessage() for r in records if r.name == "mailbot.audit_anchor"]
+    lines = [r.getMessage() for r in records if r.name == "mailbot.daemon.audit_anchor"]
     assert lines == [f"audit chain head: seq 2 hash {head.hash} (anchor: 2:{head.hash})"] * 2

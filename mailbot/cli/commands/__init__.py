@@ -1,0 +1,20 @@
+"""The subcommands of `mailbot`, one module each; the order here is the order `mailbot --help` lists them."""
+
+from mailbot.cli.commands import (
+    audit,
+    db,
+    demo,
+    doctor,
+    explain,
+    forms,
+    importing,
+    org,
+    process,
+    review,
+    run,
+    signatory,
+    staff,
+    web,
+)
+
+COMMAND_MODULES = (demo, importing, org, process, explain, review, signatory, staff, web, forms, run, db, audit, doctor)
