@@ -21,8 +21,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.daemon.insight_metrics import InsightCollector
 from mailbot.daemon.audit_anchor import AuditChainCollector
+from mailbot.daemon.insight_metrics import InsightCollector
 from mailbot.metrics import METRICS, Metrics
 from store.cases import counts_by_outcome
 from store.intake import counts_by_status as intake_counts
