@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from mailbot.sandbox import too_big_to_read
 from parsers.forms.result import FormReading, unreadable
@@ -81,13 +82,14 @@ class Understander:
         return read_in_two_passes(text, vocabulary, self.users_of, sender=sender,
                                   mailbox=self.kind_context.mailbox_address)
 
-    def understand(self, raw: bytes, *, give_up_waiting: str = "") -> Understanding:
-        """Everything about RAW that needs no database, except its forms: see with_forms. GIVE_UP_WAITING, when
-        given, says why a key look-up that fails for now is no longer waited for (the message has waited long
-        enough): the sender is then judged without that key, never as authenticated."""
+    def understand(self, raw: bytes, *, now: datetime, give_up_waiting: str = "") -> Understanding:
+        """Everything about RAW that needs no database, except its forms (see with_forms), as at NOW: a DKIM
+        signature's t= and x= are judged against it. GIVE_UP_WAITING, when given, says why a key look-up that fails
+        for now is no longer waited for (the message has waited long enough): the sender is then judged without
+        that key, never as authenticated."""
         with _big_work(len(raw)):
             parsed = parse_message(raw, self.limits)
-            sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup)
+            sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup, now=now)
         vocabulary = self.vocabulary()
         found = classify(parsed, replace(self.kind_context, vocabulary=vocabulary))
         if sender.temporary_failure and found.kind != Kind.AUTOMATIC:

@@ -127,8 +127,9 @@ def _rehearse(session: Session, understand: Understander, raw: bytes, source: st
     from mailbot.intake import seen_before
     from mailbot.pipeline import record
 
-    u = understand.understand(raw)
+    now = utcnow()
+    u = understand.understand(raw, now=now)
     if not seen_before(session, u):
         u = understand.with_forms(u)
     with session.begin_nested():
-        return record(session, u, source=source, now=utcnow(), settings=settings)
+        return record(session, u, source=source, now=now, settings=settings)
