@@ -1,0 +1,54 @@
+"""A replay at a fixed clock (MAILBOT_CLOCK, as the golden corpus runs) decides a signed message as it was decided
+at that moment, whatever the wall clock says: the DKIM signature's t= and x= are judged as at the replayed moment,
+through `mailbot process`, with real signatures dated on purpose."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.pipeline.conftest import MAILBOX, Bot
+from tests.support.signed_mail import compose
+
+WALL = datetime.now(UTC)
+IN_2040 = datetime(2040, 1, 1, 9, 0, tzinfo=UTC)
+
+
+def question(bot: Bot, *, sent: datetime, expires: datetime | None) -> bytes:
+    """A guidance question from an NHS address, dated and DKIM-signed at SENT, its signature expiring at EXPIRES."""
+    raw = compose(sender="kate.doe@nhs.net", to=MAILBOX, subject="Who is our Primary User?",
+                  body="Hello, how do I find out who the Primary User for our practice is?", date=sent)
+    return bot.key.sign_dated(raw, "nhs.net", signed_at=sent, expires_at=expires)
+
+
+def process_at(bot: Bot, monkeypatch: pytest.MonkeyPatch, when: datetime | None, raw: bytes) -> dict[str, Any]:
+    if when is not None:
+        monkeypatch.setenv("MAILBOT_CLOCK", when.isoformat())
+    try:
+        return bot.one(raw)
+    finally:
+        monkeypatch.delenv("MAILBOT_CLOCK", raising=False)
+
+
+def test_a_replay_in_2040_of_mail_signed_in_2040_decides_as_it_did_then(bot: Bot,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Far ahead of the wall clock: dkimpy's own check would call its t= the future."""
+    raw = question(bot, sent=IN_2040 - timedelta(hours=1), expires=IN_2040 + timedelta(days=30))
+    line = process_at(bot, monkeypatch, IN_2040, raw)
+    assert (line["kind"], line["outcome"], line["reasons"]) == ("guidance", "answered", [])
+    assert line["reference"].startswith("OE-2040-")
+
+
+def test_a_replay_of_mail_whose_signature_has_since_expired_decides_as_it_did_then(
+        bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its x= passed twenty days ago by the wall clock; replayed as at ten days before that, it still counts, and
+    judged now it does not (the sender is not authenticated, so no answer goes out)."""
+    sent = WALL - timedelta(days=40)
+    then = process_at(bot, monkeypatch, WALL - timedelta(days=30), question(bot, sent=sent,
+                                                                            expires=WALL - timedelta(days=20)))
+    assert (then["kind"], then["outcome"], then["reasons"]) == ("guidance", "answered", [])
+    today = process_at(bot, monkeypatch, None, question(bot, sent=sent + timedelta(minutes=1),
+                                                        expires=WALL - timedelta(days=20)))
+    assert today["kind"] == "guidance" and "sender.unauthenticated" in today["reasons"] and not today["replies"]
