@@ -33,7 +33,7 @@ def handle(sessions: sessionmaker[Session], understander: Understander, raw: byt
         with session.begin():
             seen = seen_before(session, u)
         if not seen:
-            u = understander.with_forms(u)
+            u = understander.with_forms(u, now=now)
         with session.begin():
             cases = record(session, u, source=source, now=now, settings=settings)
             if then is not None:

@@ -54,7 +54,8 @@ class Understanding:
         return self.sender.authenticated and self.sender.nhs and not self.sender.ambiguous
 
 
-ReadForm = Callable[[bytes], FormReading]
+# A PDF's reading, any digital signature validated as at the moment given (the message's `now`).
+ReadForm = Callable[[bytes, datetime], FormReading]
 
 
 @dataclass
@@ -115,8 +116,8 @@ class Understander:
         return Understanding(raw, parsed, kind, notes, found.follow_up_reference, sender, requests, topic, reading,
                              recipients=recipients(split_message(raw)), forms_attached=len(possible_forms(parsed)))
 
-    def with_forms(self, u: Understanding) -> Understanding:
-        """U with its attached forms read (in the sandbox), one request per form. Skipped for a message seen
+    def with_forms(self, u: Understanding, *, now: datetime) -> Understanding:
+        """U with its attached forms read (in the sandbox) as at NOW, one request per form. Skipped for a message seen
         before, or too large to read, so a resent bomb costs nothing twice. Not read, but one request each left
         for staff to open, when the sender is a stranger (not authenticated, or not NHS); none read and one
         request in all when there are more than max_forms_per_message."""
@@ -127,7 +128,7 @@ class Understander:
             return replace(u, requests=(PrimaryUserRequest(reading=NOT_READ, attachment=names),))
         if not u.forms_may_be_read:
             return replace(u, requests=self._unread_forms(u.parsed))
-        return replace(u, requests=self._forms(u.parsed))
+        return replace(u, requests=self._forms(u.parsed, now))
 
     def _kind(self, parsed: ParsedMessage, found: Classification) -> tuple[Kind, tuple[str, ...]]:
         # A reply to one of our rejections that carries the corrected form is a new request (linked to the old
@@ -140,7 +141,7 @@ class Understander:
                                                              "file instead of the PDF form")
         return found.kind, found.notes
 
-    def _forms(self, parsed: ParsedMessage) -> tuple[PrimaryUserRequest, ...]:
+    def _forms(self, parsed: ParsedMessage, now: datetime) -> tuple[PrimaryUserRequest, ...]:
         forms: list[PrimaryUserRequest] = []
         not_forms: list[str] = []
         # Decoded one at a time, each handed to the sandbox and let go before the next; never past the message's
@@ -158,7 +159,7 @@ class Understander:
                                      f"{self.limits.max_decoded_bytes:,} bytes ([limits] max_decoded_bytes)")
             else:
                 budget -= attachment.size
-                reading = self.read_form(attachment.data)
+                reading = self.read_form(attachment.data, now)
             if reading.status == "not_a_form":
                 not_forms.append(name)
                 continue

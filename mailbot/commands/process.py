@@ -130,6 +130,6 @@ def _rehearse(session: Session, understand: Understander, raw: bytes, source: st
     now = utcnow()
     u = understand.understand(raw, now=now)
     if not seen_before(session, u):
-        u = understand.with_forms(u)
+        u = understand.with_forms(u, now=now)
     with session.begin_nested():
         return record(session, u, source=source, now=now, settings=settings)
