@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-from mailbot.demo_mail import DemoKey, signed
+from mailbot.demo.sample_mail import DemoKey, signed
 from rules.sender import AuthPolicy, authenticate_sender
 from tests.support.dkim_signing import message, signature_b
 

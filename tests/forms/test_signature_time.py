@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from mailbot.sandbox import FormReader
+from mailbot.processing.sandbox import FormReader
 from parsers.forms.digital_signature import check_digital_signature
 from parsers.forms.reading import FormReadOptions, read_form
 from tests.support import forms_fixtures as fx

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from mailbot.config import load_config
-from mailbot.intake import handle
-from mailbot.services import understander
-from mailbot.settings import settings_from
+from mailbot.processing.handle import handle
+from mailbot.processing.services import understander
+from mailbot.processing.settings import settings_from
 from parsers.forms.result import FormReading
 from store.db import make_engine, sessions
 from tests.pipeline.conftest import MAILBOX, Bot
