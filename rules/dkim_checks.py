@@ -10,6 +10,10 @@ dkimpy is given the header block only: the body hash is computed here, streaming
 (parsers.dkim_body), once per canonicalisation, and compared with bh= before dkimpy checks the header signature. dkimpy
 would otherwise split the whole body into lines and make several canonical copies of it (a 25 MB message cost
 over 100 MB), and a message over the size limit must be authenticated like any other (SPEC 4, 12).
+
+Time is judged here too, against the `now` the caller hands in, never the clock: dkimpy compares t= and x= with
+time.time() while it parses the tags, so it is given the tags without them (rules.dkim_times judges them instead,
+as dkimpy would have at that moment). A replay of old mail at a fixed moment then decides as it did.
 """
 
 from __future__ import annotations
@@ -18,14 +22,16 @@ import base64
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import dkim
 from dkim.crypto import parse_public_key
-from dkim.util import parse_tag_value
+from dkim.util import InvalidTagValueList, parse_tag_value
 
 from parsers.dkim_body import BodyHash, body_hash
 from parsers.domains import aligned, is_dkim_token
 from parsers.raw_headers import SINGLETON_FIELDS, RawField, RawHeaders
+from rules.dkim_times import TIME_TAGS, SignatureTimeError, check_times
 
 ALLOWED_ALGORITHMS = {"rsa-sha256": "rsa", "ed25519-sha256": "ed25519"}
 # A message may carry many signatures; each costs a key look-up, so a sender cannot make us do unbounded DNS work.
@@ -86,8 +92,9 @@ class _FailsNamed(_Fails):
 
 
 def check_signatures(headers: RawHeaders, from_domain: str, key_lookup: KeyLookup,
-                     min_key_bits: int) -> list[SignatureResult]:
-    """Every DKIM-Signature of the message (top first), each judged by SPEC 4's rules against FROM_DOMAIN."""
+                     min_key_bits: int, *, now: datetime) -> list[SignatureResult]:
+    """Every DKIM-Signature of the message (top first), each judged by SPEC 4's rules against FROM_DOMAIN, as at
+    NOW (its t= and x=)."""
     signatures = headers.named("DKIM-Signature")
     results: list[SignatureResult] = []
     verifier: dkim.DKIM | None = None
@@ -99,6 +106,7 @@ def check_signatures(headers: RawHeaders, from_domain: str, key_lookup: KeyLooku
             tags = _tags(field.unfolded)
             domain, selector = _name_tags(tags)
             algorithm = _check_rules(tags, domain, headers, from_domain, bodies)
+            _check_times(tags, now)
             record = _key_record(f"{selector}._domainkey.{domain}".lower(), key_lookup, keys)
             _check_key(record, algorithm, min_key_bits)
             if verifier is None:
@@ -204,6 +212,13 @@ def _check_rules(tags: dict[str, str], domain: str, headers: RawHeaders, from_do
     return ALLOWED_ALGORITHMS[algorithm]
 
 
+def _check_times(tags: dict[str, str], now: datetime) -> None:
+    try:
+        check_times(tags.get("t"), tags.get("x"), now)
+    except SignatureTimeError as exc:
+        raise _Fails(str(exc)) from exc
+
+
 def _title(name: str) -> str:
     return "-".join(part.capitalize() for part in name.split("-")).replace("Id", "ID")
 
@@ -260,10 +275,7 @@ def _verify(verifier: dkim.DKIM, index: int, record: bytes, body: BodyHash) -> N
         return record  # already fetched through the injected look-up: dkimpy does no DNS of its own
 
     try:
-        prepared = verifier.verify_headerprep(idx=index)  # parses and validates the tags (bh= among them)
-        if not prepared:
-            raise _Fails("it does not verify (the signature header cannot be found)")
-        sig, include_headers, signature_headers = prepared
+        sig, include_headers, signature_headers = _prepared(verifier, index)
         try:
             claimed = base64.b64decode(re.sub(rb"\s+", b"", sig[b"bh"]), validate=True)
         except Exception as exc:  # noqa: BLE001 - binascii errors
@@ -277,6 +289,22 @@ def _verify(verifier: dkim.DKIM, index: int, record: bytes, body: BodyHash) -> N
         raise _Fails(f"it does not verify ({_short(str(exc))})") from exc
     if not ok:
         raise _Fails("it does not verify: the signed headers were changed or the key does not match")
+
+
+def _prepared(verifier: dkim.DKIM, index: int) -> tuple[dict[bytes, bytes], list[bytes], list[tuple[bytes, bytes]]]:
+    """What dkimpy's verify_headerprep returns for signature INDEX (its tags, the headers it signs, every
+    DKIM-Signature field), with dkimpy's checks of the tags made on all of them but t= and x=: it would compare
+    those with the clock (check_times has judged them against `now`)."""
+    signature_headers = [(name, value) for name, value in verifier.headers if name.lower() == b"dkim-signature"]
+    if len(signature_headers) <= index:
+        raise _Fails("it does not verify (the signature header cannot be found)")
+    try:
+        sig = parse_tag_value(signature_headers[index][1])
+    except InvalidTagValueList as exc:
+        raise dkim.MessageFormatError(exc) from exc
+    dkim.validate_signature_fields({tag: value for tag, value in sig.items() if tag not in TIME_TAGS})
+    include_headers = [name.lower() for name in re.split(rb"\s*:\s*", sig[b"h"])]
+    return sig, include_headers, signature_headers
 
 
 def _short(text: str) -> str:

@@ -28,12 +28,12 @@ def handle(sessions: sessionmaker[Session], understander: Understander, raw: byt
     first-sighting key inside `record` settles any race with another daemon. THEN, when given, runs inside the
     recording transaction (the daemon finishes its intake claim there, so case and claim commit together).
     """
-    u = understander.understand(raw, give_up_waiting=give_up_waiting)
+    u = understander.understand(raw, now=now, give_up_waiting=give_up_waiting)
     with sessions() as session:
         with session.begin():
             seen = seen_before(session, u)
         if not seen:
-            u = understander.with_forms(u)
+            u = understander.with_forms(u, now=now)
         with session.begin():
             cases = record(session, u, source=source, now=now, settings=settings)
             if then is not None:
