@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
+from mailbot.over_limit import OverLimit
 from mailbot.sandbox import too_big_to_read
 from parsers.forms.result import FormReading, unreadable
 from parsers.guidance import Topic, guidance_topic
@@ -81,13 +82,19 @@ class Understander:
         return read_in_two_passes(text, vocabulary, self.users_of, sender=sender,
                                   mailbox=self.kind_context.mailbox_address)
 
-    def understand(self, raw: bytes, *, give_up_waiting: str = "") -> Understanding:
+    def understand(self, raw: bytes, *, give_up_waiting: str = "",
+                   over_limit: OverLimit | None = None) -> Understanding:
         """Everything about RAW that needs no database, except its forms: see with_forms. GIVE_UP_WAITING, when
         given, says why a key look-up that fails for now is no longer waited for (the message has waited long
-        enough): the sender is then judged without that key, never as authenticated."""
+        enough): the sender is then judged without that key, never as authenticated. OVER_LIMIT: RAW is only the
+        first part of a message over the size limit; its whole size and body hashes are these."""
         with _big_work(len(raw)):
             parsed = parse_message(raw, self.limits)
-            sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup)
+            hashes = None
+            if over_limit is not None and parsed.too_large:
+                parsed = replace(parsed, size=over_limit.size)
+                hashes = over_limit.body_hashes
+            sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup, hashes)
         vocabulary = self.vocabulary()
         found = classify(parsed, replace(self.kind_context, vocabulary=vocabulary))
         if sender.temporary_failure and found.kind != Kind.AUTOMATIC:
