@@ -13,6 +13,7 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 
+from parsers.big_parts import SetAside, set_aside
 from parsers.header_guard import MAX_MIME_HEADER, shorten_mime_headers
 from parsers.headers import decode_header_value, header_date, message_id, raw_header_text, reference_ids
 from parsers.html_text import html_to_text
@@ -180,6 +181,7 @@ def _parse_message(raw: bytes, limits: MessageLimits) -> ParsedMessage:
     defects: list[str] = []
     msg: Message
     body_readable = False
+    aside: SetAside | None = None
     parseable, shortened = shorten_mime_headers(_header_block(raw) if too_large else raw)
     if shortened:
         defects.append(f"{shortened} Content-* header(s) longer than {MAX_MIME_HEADER:,} bytes were cut short")
@@ -189,7 +191,8 @@ def _parse_message(raw: bytes, limits: MessageLimits) -> ParsedMessage:
         msg = _parse(parseable, headers_only=True)
     else:
         try:
-            msg = _parse(parseable, headers_only=False)
+            aside = set_aside(parseable)  # its big base64 bodies kept out of the parser's hands
+            msg = _parse(aside.shrunk, headers_only=False)
             body_readable = True
         except RecursionError:
             defects.append("the MIME structure is nested too deeply to read: only the headers were read")
@@ -212,7 +215,7 @@ def _parse_message(raw: bytes, limits: MessageLimits) -> ParsedMessage:
     walked = WalkResult()
     if body_readable:
         walked = walk_parts(msg, limits.max_parts, limits.max_depth, raw=parseable,
-                            max_decoded=limits.max_decoded_bytes)
+                            max_decoded=limits.max_decoded_bytes, aside=aside)
     body_text, html_only = _body_text(walked, defects)
     if len(body_text) > MAX_SPLIT_CHARS:
         defects.append(f"the text is longer than {MAX_SPLIT_CHARS:,} characters: only its start was split into new "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import quopri
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -46,7 +47,10 @@ class Payload:
     def decode(self) -> bytes:
         """The content, decoded (base64 as far as it goes: characters it does not have are skipped)."""
         if self.encoding == "base64":
-            return b"".join(_base64_pieces(self._slices()))
+            decoded = io.BytesIO()  # grown in place and handed over as it is: never the pieces and a join at once
+            for piece in _base64_pieces(self._slices()):
+                decoded.write(piece)
+            return decoded.getvalue()
         if self.encoding == "quoted-printable":
             return quopri.decodestring(memoryview(self.source)[self.start:self.end].tobytes())
         if self.start == 0 and self.end == len(self.source):
