@@ -85,4 +85,4 @@ def restore(part: Message, aside: SetAside | None, raw: bytes | None) -> None:
         return
     payload = getattr(part, "_payload", None)
     if isinstance(payload, str):
-        part._payload = aside.restore(payload, raw)  # noqa: SLF001 - set_payload would reset the charset
+        setattr(part, "_payload", aside.restore(payload, raw))  # noqa: B010 - set_payload would change the charset
