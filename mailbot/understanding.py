@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from mailbot.over_limit import OverLimit
-from mailbot.sandbox import too_big_to_read
+from mailbot.sandbox import PdfBytes, too_big_to_read
 from parsers.forms.result import FormReading, unreadable
 from parsers.guidance import Topic, guidance_topic
 from parsers.kinds import Classification, KindContext, classify, possible_forms
@@ -54,7 +54,7 @@ class Understanding:
         return self.sender.authenticated and self.sender.nhs and not self.sender.ambiguous
 
 
-ReadForm = Callable[[bytes], FormReading]
+ReadForm = Callable[[PdfBytes], FormReading]
 
 
 @dataclass
@@ -163,7 +163,7 @@ class Understander:
                                      f"{self.limits.max_decoded_bytes:,} bytes ([limits] max_decoded_bytes)")
             else:
                 budget -= attachment.size
-                reading = self.read_form(attachment.data)
+                reading = self.read_form(attachment.decoded())  # decoded as it goes to the child
             if reading.status == "not_a_form":
                 not_forms.append(name)
                 continue

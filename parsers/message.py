@@ -18,7 +18,7 @@ from parsers.header_guard import MAX_MIME_HEADER, shorten_mime_headers
 from parsers.headers import decode_header_value, header_date, message_id, raw_header_text, reference_ids
 from parsers.html_text import html_to_text
 from parsers.mime_body import REPORT_TYPES, WalkResult, defect_text, walk_parts
-from parsers.payload import Payload
+from parsers.payload import Decoded, Payload
 from parsers.quoting import split_reply
 
 # Headers a message should carry once; a second one is how some spoofing and some broken mailers show.
@@ -58,6 +58,10 @@ class Attachment:
         """The content, decoded now (a big attachment is a place in the raw message until asked for): hold it only
         as long as it is needed."""
         return self.payload.decode()
+
+    def decoded(self) -> Decoded:
+        """The content, to be decoded a slice at a time as it is read (never held whole)."""
+        return Decoded(self.payload)
 
 
 @dataclass(frozen=True)

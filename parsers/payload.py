@@ -76,6 +76,31 @@ class Payload:
         return self.encoded_size
 
 
+class Decoded:
+    """A payload's content decoded a slice at a time as it is read, never held whole: for handing a form to the
+    form-reading child straight from the raw message. Its length is counted by decoding it once (and letting the
+    pieces go), so that the pieces sent afterwards, decoded the same way, are exactly that many bytes."""
+
+    def __init__(self, payload: Payload) -> None:
+        self.payload = payload
+        self._size: int | None = None
+
+    def pieces(self) -> Iterator[bytes | memoryview]:
+        if self.payload.encoding == "base64":
+            return _base64_pieces(self.payload._slices())
+        if self.payload.encoding == "quoted-printable":
+            return iter((self.payload.decode(),))
+        return self.payload._slices()
+
+    def __len__(self) -> int:
+        if self._size is None:
+            self._size = sum(len(piece) for piece in self.pieces())
+        return self._size
+
+    def __bytes__(self) -> bytes:
+        return self.payload.decode()
+
+
 def _base64_pieces(slices: Iterable[memoryview], final: bool = True) -> Iterator[bytes]:
     """Decoded base64 of SLICES (memoryviews), 4-character groups at a time: lenient_base64, streamed."""
     carry = b""
