@@ -150,6 +150,7 @@ class ImapSource:
                 self.worker.process_failure(key, TemporaryFailure("the message is no longer in the folder"))
             else:
                 raws[key] = raw
+        del raw  # the batch's messages are held by RAWS alone, each let go as soon as it is handled
         over_limit = {key: over[by_key[key]] for key in raws if by_key[key] in over}
         folders = self.worker.process_batch(claimed, raws, self.stop, over_limit=over_limit)
         moves: dict[str, list[str]] = defaultdict(list)

@@ -126,7 +126,9 @@ class IntakeWorker:
                       over_limit: Mapping[str, OverLimit] | None = None) -> dict[str, str | None]:
         """process() each message of RAWS in order; when STOP is set, the message in hand is finished and the
         rest are given back. Returns the folder for each message handled (None: leave it where it is).
-        OVER_LIMIT: for a message of which RAWS holds only the first part, what its whole said."""
+        OVER_LIMIT: for a message of which RAWS holds only the first part, what its whole said. Each message is
+        taken out of RAWS as it is begun, so that its bytes are let go once it is handled, not at the batch's end
+        (two 25 MB messages in hand cost 25 MB less once the first is done)."""
         over_limit = over_limit or {}
         identities = {key: (header_message_id(raw), content_hash(raw)) for key, raw in raws.items()}
         with self._reading() as session:
@@ -140,7 +142,7 @@ class IntakeWorker:
             if self._epoch != epoch:  # taken over by another daemon meanwhile: theirs now, left where it is
                 log.warning("%s: this daemon's claims were taken over; leaving it to the others", key)
                 return key, None, True
-            folder = self.process(key, raws[key], claimed[key], identity=identities[key],
+            folder = self.process(key, raws.pop(key), claimed[key], identity=identities[key],
                                   earlier=earlier.get(key), checked=True, over_limit=over_limit.get(key))
             self.after_message()
             return key, folder, True
