@@ -7,7 +7,7 @@ before any key look-up, so a signature that could never count costs no DNS query
 injected look-up (dkimpy's own DNS is never used).
 
 dkimpy is given the header block only: the body hash is computed here, streaming over the raw message
-(rules.dkim_body), once per canonicalisation, and compared with bh= before dkimpy checks the header signature. dkimpy
+(parsers.dkim_body), once per canonicalisation, and compared with bh= before dkimpy checks the header signature. dkimpy
 would otherwise split the whole body into lines and make several canonical copies of it (a 25 MB message cost
 over 100 MB), and a message over the size limit must be authenticated like any other (SPEC 4, 12).
 """
@@ -23,9 +23,9 @@ import dkim
 from dkim.crypto import parse_public_key
 from dkim.util import parse_tag_value
 
-from rules.dkim_body import BodyHash, body_hash
-from rules.domains import aligned, is_dkim_token
-from rules.raw_headers import SINGLETON_FIELDS, RawField, RawHeaders
+from parsers.dkim_body import BodyHash, body_hash
+from parsers.domains import aligned, is_dkim_token
+from parsers.raw_headers import SINGLETON_FIELDS, RawField, RawHeaders
 
 ALLOWED_ALGORITHMS = {"rsa-sha256": "rsa", "ed25519-sha256": "ed25519"}
 # A message may carry many signatures; each costs a key look-up, so a sender cannot make us do unbounded DNS work.
@@ -90,7 +90,7 @@ def check_signatures(headers: RawHeaders, from_domain: str, key_lookup: KeyLooku
     """Every DKIM-Signature of the message (top first), each judged by SPEC 4's rules against FROM_DOMAIN.
 
     BODY_HASHES, when given, are the body's hashes by canonicalisation (True: relaxed), taken while the message
-    went by in pieces (rules.dkim_body.BodyHasher): HEADERS then hold only its first part, and the body is never
+    went by in pieces (parsers.dkim_body.BodyHasher): HEADERS then hold only its first part, and the body is never
     hashed from them."""
     signatures = headers.named("DKIM-Signature")
     results: list[SignatureResult] = []

@@ -1,5 +1,6 @@
 """A message over the size limit authenticated from its first part and the DKIM body hashes taken while the rest
-went by (mailbot.over_limit): the same verdict as over the whole message, for signed, altered and unsigned mail."""
+went by (mailbot.processing.over_limit): the same verdict as over the whole message, for signed, altered and
+unsigned mail."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from mailbot.over_limit import read_over_limit
-from rules.dkim_body import BodyHasher, body_hash, body_start
+from mailbot.processing.over_limit import read_over_limit
+from parsers.dkim_body import BodyHasher, body_hash, body_start
 from rules.sender import AuthPolicy, SenderVerdict, authenticate_sender
 from tests.support.dkim_signing import KeyRing, SigningKey, message, sign
 

@@ -1,0 +1,19 @@
+"""The subcommands of `mailbot`, one module each; the order here is the order `mailbot --help` lists them."""
+
+from mailbot.cli.commands import (
+    db,
+    demo,
+    doctor,
+    explain,
+    forms,
+    importing,
+    org,
+    process,
+    review,
+    run,
+    signatory,
+    staff,
+    web,
+)
+
+COMMAND_MODULES = (demo, importing, org, process, explain, review, signatory, staff, web, forms, run, db, doctor)
