@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -91,15 +91,19 @@ class _FailsNamed(_Fails):
         self.names = names
 
 
-def check_signatures(headers: RawHeaders, from_domain: str, key_lookup: KeyLookup,
-                     min_key_bits: int, *, now: datetime) -> list[SignatureResult]:
+def check_signatures(headers: RawHeaders, from_domain: str, key_lookup: KeyLookup, min_key_bits: int,
+                     body_hashes: Mapping[bool, BodyHash] | None = None, *, now: datetime) -> list[SignatureResult]:
     """Every DKIM-Signature of the message (top first), each judged by SPEC 4's rules against FROM_DOMAIN, as at
-    NOW (its t= and x=)."""
+    NOW (its t= and x=).
+
+    BODY_HASHES, when given, are the body's hashes by canonicalisation (True: relaxed), taken while the message
+    went by in pieces (parsers.dkim_body.BodyHasher): HEADERS then hold only its first part, and the body is never
+    hashed from them."""
     signatures = headers.named("DKIM-Signature")
     results: list[SignatureResult] = []
     verifier: dkim.DKIM | None = None
     keys: dict[str, bytes | None | KeyLookupTemporaryError] = {}
-    bodies = _BodyHashes(headers)
+    bodies = _BodyHashes(headers, body_hashes)
     for index, field in enumerate(signatures[:MAX_SIGNATURES_CHECKED]):
         domain, selector = "?", "?"
         try:
@@ -172,15 +176,36 @@ def _name_tags(tags: dict[str, str]) -> tuple[str, str]:
 class _BodyHashes:
     """The message's body hash under each canonicalisation a signature names, each computed once."""
 
-    def __init__(self, headers: RawHeaders) -> None:
+    def __init__(self, headers: RawHeaders, streamed: Mapping[bool, BodyHash] | None = None) -> None:
         self.headers = headers
-        self.found: dict[bool, BodyHash] = {}
+        self.streamed = streamed is not None
+        self.found: dict[bool, BodyHash] = dict(streamed or {})
 
     def of(self, tags: dict[str, str]) -> BodyHash:
-        relaxed = _body_canonicalisation(tags.get("c", "simple/simple")) == "relaxed"
+        relaxed = is_relaxed(tags)
         if relaxed not in self.found:
+            if self.streamed:  # only part of the message is here: its body cannot be hashed from it
+                raise _Fails("its body hash could not be computed (the message is over the size limit and its "
+                             "body was not read to the end)")
             self.found[relaxed] = body_hash(self.headers.raw, self.headers.body_start, relaxed=relaxed)
         return self.found[relaxed]
+
+
+def is_relaxed(tags: dict[str, str]) -> bool:
+    """Whether the signature with TAGS hashes the body "relaxed"; raises _Fails for an unknown canonicalisation."""
+    return _body_canonicalisation(tags.get("c", "simple/simple")) == "relaxed"
+
+
+def body_canonicalisations(headers: RawHeaders) -> frozenset[bool]:
+    """The body canonicalisations (True: relaxed) the signatures that would be checked name: what to hash of a
+    message whose body goes by in pieces. Signatures that cannot be read name none."""
+    wanted: set[bool] = set()
+    for field in headers.named("DKIM-Signature")[:MAX_SIGNATURES_CHECKED]:
+        try:
+            wanted.add(is_relaxed(_tags(field.unfolded)))
+        except _Fails:
+            continue
+    return frozenset(wanted)
 
 
 def _body_canonicalisation(c_value: str) -> str:

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from mailbot.processing.contract import TryLater
-from mailbot.processing.sandbox import too_big_to_read
+from mailbot.processing.over_limit import OverLimit
+from mailbot.processing.sandbox import PdfBytes, too_big_to_read
 from parsers.forms.result import FormReading, unreadable
 from parsers.guidance import Topic, guidance_topic
 from parsers.kinds import Classification, KindContext, classify, possible_forms
@@ -51,7 +52,7 @@ class Understanding:
 
 
 # A PDF's reading, any digital signature validated as at the moment given (the message's `now`).
-ReadForm = Callable[[bytes, datetime], FormReading]
+ReadForm = Callable[[PdfBytes, datetime], FormReading]
 
 
 @dataclass
@@ -79,14 +80,20 @@ class Understander:
         return read_in_two_passes(text, vocabulary, self.users_of, sender=sender,
                                   mailbox=self.kind_context.mailbox_address)
 
-    def understand(self, raw: bytes, *, now: datetime, give_up_waiting: str = "") -> Understanding:
+    def understand(self, raw: bytes, *, now: datetime, give_up_waiting: str = "",
+                   over_limit: OverLimit | None = None) -> Understanding:
         """Everything about RAW that needs no database, except its forms (see with_forms), as at NOW: a DKIM
         signature's t= and x= are judged against it. GIVE_UP_WAITING, when given, says why a key look-up that fails
         for now is no longer waited for (the message has waited long enough): the sender is then judged without
-        that key, never as authenticated."""
+        that key, never as authenticated. OVER_LIMIT: RAW is only the first part of a message over the size limit;
+        its whole size and body hashes are these."""
         with _big_work(len(raw)):
             parsed = parse_message(raw, self.limits)
-            sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup, now=now)
+            hashes = None
+            if over_limit is not None and parsed.too_large:
+                parsed = replace(parsed, size=over_limit.size)
+                hashes = over_limit.body_hashes
+            sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup, hashes, now=now)
         vocabulary = self.vocabulary()
         found = classify(parsed, replace(self.kind_context, vocabulary=vocabulary))
         if sender.temporary_failure and found.kind != Kind.AUTOMATIC:
@@ -155,7 +162,7 @@ class Understander:
                                      f"{self.limits.max_decoded_bytes:,} bytes ([limits] max_decoded_bytes)")
             else:
                 budget -= attachment.size
-                reading = self.read_form(attachment.data, now)
+                reading = self.read_form(attachment.decoded(), now)  # decoded as it goes to the child
             if reading.status == "not_a_form":
                 not_forms.append(name)
                 continue
