@@ -8,9 +8,11 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from mailbot.processing.contract import TryLater
-from mailbot.processing.sandbox import too_big_to_read
+from mailbot.processing.over_limit import OverLimit
+from mailbot.processing.sandbox import PdfBytes, too_big_to_read
 from parsers.forms.result import FormReading, unreadable
 from parsers.guidance import Topic, guidance_topic
 from parsers.kinds import Classification, KindContext, classify, possible_forms
@@ -49,7 +51,8 @@ class Understanding:
         return self.sender.authenticated and self.sender.nhs and not self.sender.ambiguous
 
 
-ReadForm = Callable[[bytes], FormReading]
+# A PDF's reading, any digital signature validated as at the moment given (the message's `now`).
+ReadForm = Callable[[PdfBytes, datetime], FormReading]
 
 
 @dataclass
@@ -77,13 +80,20 @@ class Understander:
         return read_in_two_passes(text, vocabulary, self.users_of, sender=sender,
                                   mailbox=self.kind_context.mailbox_address)
 
-    def understand(self, raw: bytes, *, give_up_waiting: str = "") -> Understanding:
-        """Everything about RAW that needs no database, except its forms: see with_forms. GIVE_UP_WAITING, when
-        given, says why a key look-up that fails for now is no longer waited for (the message has waited long
-        enough): the sender is then judged without that key, never as authenticated."""
+    def understand(self, raw: bytes, *, now: datetime, give_up_waiting: str = "",
+                   over_limit: OverLimit | None = None) -> Understanding:
+        """Everything about RAW that needs no database, except its forms (see with_forms), as at NOW: a DKIM
+        signature's t= and x= are judged against it. GIVE_UP_WAITING, when given, says why a key look-up that fails
+        for now is no longer waited for (the message has waited long enough): the sender is then judged without
+        that key, never as authenticated. OVER_LIMIT: RAW is only the first part of a message over the size limit;
+        its whole size and body hashes are these."""
         with _big_work(len(raw)):
             parsed = parse_message(raw, self.limits)
-            sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup)
+            hashes = None
+            if over_limit is not None and parsed.too_large:
+                parsed = replace(parsed, size=over_limit.size)
+                hashes = over_limit.body_hashes
+            sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup, hashes, now=now)
         vocabulary = self.vocabulary()
         found = classify(parsed, replace(self.kind_context, vocabulary=vocabulary))
         if sender.temporary_failure and found.kind != Kind.AUTOMATIC:
@@ -115,8 +125,8 @@ class Understander:
         return (u.kind == Kind.PRIMARY_USER_REQUEST and not u.parsed.too_large and u.forms_attached > 0
                 and u.forms_attached <= self.max_forms_per_message and u.forms_may_be_read)
 
-    def with_forms(self, u: Understanding) -> Understanding:
-        """U with its attached forms read (in the sandbox), one request per form. Skipped for a message seen
+    def with_forms(self, u: Understanding, *, now: datetime) -> Understanding:
+        """U with its attached forms read (in the sandbox) as at NOW, one request per form. Skipped for a message seen
         before, or too large to read, so a resent bomb costs nothing twice. Not read, but one request each left
         for staff to open, when the sender is a stranger (not authenticated, or not NHS); none read and one
         request in all when there are more than max_forms_per_message."""
@@ -127,7 +137,7 @@ class Understander:
             return replace(u, requests=(PrimaryUserRequest(reading=NOT_READ, attachment=names),))
         if not u.forms_may_be_read:
             return replace(u, requests=self._unread_forms(u.parsed))
-        return replace(u, requests=self._forms(u.parsed))
+        return replace(u, requests=self._forms(u.parsed, now))
 
     def _kind(self, parsed: ParsedMessage, found: Classification) -> tuple[Kind, tuple[str, ...]]:
         # A reply to one of our rejections that carries the corrected form is a new request (linked to the old
@@ -140,7 +150,7 @@ class Understander:
                                                              "file instead of the PDF form")
         return found.kind, found.notes
 
-    def _forms(self, parsed: ParsedMessage) -> tuple[PrimaryUserRequest, ...]:
+    def _forms(self, parsed: ParsedMessage, now: datetime) -> tuple[PrimaryUserRequest, ...]:
         forms: list[PrimaryUserRequest] = []
         not_forms: list[str] = []
         # Decoded one at a time, each handed to the sandbox and let go before the next; never past the message's
@@ -158,7 +168,7 @@ class Understander:
                                      f"{self.limits.max_decoded_bytes:,} bytes ([limits] max_decoded_bytes)")
             else:
                 budget -= attachment.size
-                reading = self.read_form(attachment.data)
+                reading = self.read_form(attachment.decoded(), now)  # decoded as it goes to the child
             if reading.status == "not_a_form":
                 not_forms.append(name)
                 continue

@@ -2,15 +2,15 @@
 lower-cases the address, which the plain recipient index cannot serve, so it read the whole outbox: ~200 ms a
 message with 100,000 cases in the store)
 
-Revision ID: 0013_issue15
-Revises: 0012
+Revision ID: 0014_issue15
+Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_issue15"
-down_revision = "0012"
+revision = "0014_issue15"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
