@@ -9,6 +9,7 @@ from mailbot.commands import (
     importing,
     org,
     process,
+    replay,
     review,
     run,
     signatory,
@@ -16,4 +17,4 @@ from mailbot.commands import (
     web,
 )
 
-COMMAND_MODULES = (demo, importing, org, process, explain, review, signatory, staff, web, forms, run, db, doctor)
+COMMAND_MODULES = (demo, importing, org, process, replay, explain, review, signatory, staff, web, forms, run, db, doctor)

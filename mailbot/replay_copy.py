@@ -1,0 +1,215 @@
+"""The throwaway store `mailbot replay` decides cases again in: a fresh SQLite file in a temporary folder, holding
+the register and the history before the replayed cases, never the real store.
+
+The register it starts from is either
+- the register files given with `--register DIR` (imported into the empty copy as `mailbot import` would), or
+- the real register as it is now, rewound to before the first replayed case: every change the store's audit
+  events tie to a replayed case (made by the mailbot, or by staff deciding it) is undone, newest first, so that
+  replaying the same cases with the same config meets the register they met. Changes not tied to a case (an
+  import, `org add-signatory`) are kept: the store does not record what they replaced.
+
+History before the first replayed case (the cases, their first-sighting keys, their outbox rows and signatory
+confirmations, the reference counters) is copied too, so duplicates, follow-ups, confirmations and the daily reply
+limit see what they saw; the raw bytes of those earlier messages are not copied (nothing reads them).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailbot.errors import UsageError
+from mailbot.register_import import KINDS, import_rows, read_rows
+from rules.roles import ORGANISATION_MAINTENANCE
+from store.db import ensure_schema, make_engine, sessions, transaction
+from store.models import (
+    Application,
+    AuditEvent,
+    Case,
+    CaseReason,
+    MessageKey,
+    Organisation,
+    OutboxMessage,
+    ReferenceCounter,
+    Signatory,
+    SignatoryConfirmation,
+    StoredMessage,
+    User,
+    user_applications,
+)
+
+REGISTER_TABLES: tuple[Table, ...] = (Organisation.__table__, Application.__table__, User.__table__,  # type: ignore[assignment]
+                                      user_applications, Signatory.__table__)
+IMPORT_ORDER = ("applications", "organisations", "users", "signatories")  # each after what it refers to
+COPY_BATCH = 1000
+
+
+@contextmanager
+def throwaway_store() -> Iterator[sessionmaker[Session]]:
+    """Sessions of an empty store of the current schema in a temporary folder, deleted when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="mailbot-replay-") as folder:
+        engine = make_engine(f"sqlite:///{Path(folder) / 'replay.db'}")
+        try:
+            ensure_schema(engine)
+            yield sessions(engine)
+        finally:
+            engine.dispose()
+
+
+def _copy_rows(real: Session, copy: Session, table: Table, where: Any = None, **override: Any) -> int:
+    query = select(table) if where is None else select(table).where(where)
+    copied = 0
+    batch: list[dict[str, Any]] = []
+    for row in real.execute(query.execution_options(yield_per=COPY_BATCH)).mappings():
+        batch.append({**row, **override})
+        if len(batch) == COPY_BATCH:
+            copy.execute(insert(table), batch)
+            copied, batch = copied + len(batch), []
+    if batch:
+        copy.execute(insert(table), batch)
+    return copied + len(batch)
+
+
+def copy_register(real: Session, copy: Session) -> None:
+    """The real register, as it is now, into the empty copy."""
+    for table in REGISTER_TABLES:
+        _copy_rows(real, copy, table)
+
+
+def import_register(copy: Session, folder: Path, now: datetime) -> list[str]:
+    """The register files in FOLDER (`applications.csv`, `organisations.csv`, `users.csv`, `signatories.csv`; at
+    least organisations) into the empty copy; what each import did, in words."""
+    if not folder.is_dir():
+        raise UsageError(f"--register {folder}: not a folder of register files")
+    found = {kind: folder / f"{kind}.csv" for kind in KINDS if (folder / f"{kind}.csv").is_file()}
+    if "organisations" not in found:
+        raise UsageError(f"--register {folder}: no organisations.csv there (expected {', '.join(
+            f'{k}.csv' for k in IMPORT_ORDER)})")
+    done = []
+    for kind in IMPORT_ORDER:
+        if kind in found:
+            rows = read_rows(kind, found[kind], str(found[kind]))
+            result = import_rows(copy, kind, rows, filename=found[kind].name, now=now, actor="replay")
+            done.append(result.summary(found[kind].name))
+    return done
+
+
+def copy_history(real: Session, copy: Session, first_case_id: int | None) -> None:
+    """Everything before case FIRST_CASE_ID that later decisions read (all of it when None: nothing is replayed)."""
+    earlier_cases = None if first_case_id is None else Case.id < first_case_id
+    later_messages = select(Case.message_row_id).where(Case.id >= first_case_id, Case.message_row_id.is_not(None))
+    earlier_messages = None if first_case_id is None else StoredMessage.id.not_in(later_messages)
+    _copy_rows(real, copy, StoredMessage.__table__, earlier_messages, raw=b"")  # type: ignore[arg-type]
+    _copy_rows(real, copy, MessageKey.__table__,  # type: ignore[arg-type]
+               None if first_case_id is None else MessageKey.message_row_id.not_in(later_messages))
+    # Parents before children: a case's parent always has a lower id.
+    _copy_rows(real, copy, Case.__table__, earlier_cases, assigned_to=None, assigned_at=None)  # type: ignore[arg-type]
+    _copy_rows(real, copy, CaseReason.__table__,  # type: ignore[arg-type]
+               None if first_case_id is None else CaseReason.case_id < first_case_id)
+    _copy_rows(real, copy, OutboxMessage.__table__,  # type: ignore[arg-type]
+               None if first_case_id is None else OutboxMessage.case_id < first_case_id, claimed_by=None,
+               user_id=None)  # its user may not be in an imported register; nothing replayed reads it
+    _copy_rows(real, copy, SignatoryConfirmation.__table__,  # type: ignore[arg-type]
+               None if first_case_id is None else SignatoryConfirmation.case_id < first_case_id)
+    if first_case_id is not None:  # answered, or closed, by a replayed case: waiting again when the window opens
+        copy.execute(update(SignatoryConfirmation).where(SignatoryConfirmation.answer_case_id >= first_case_id)
+                     .values(status="waiting", answer_case_id=None, answer_why=None, closed_at=None,
+                             closed_by=None))
+    _copy_rows(real, copy, ReferenceCounter.__table__)  # type: ignore[arg-type]
+
+
+def rewind_register(real: Session, copy: Session, first_case_id: int) -> int:
+    """Undo, in the copy and newest first, the register changes the real store's audit events tie to cases from
+    FIRST_CASE_ID on; how many were undone."""
+    events = real.scalars(select(AuditEvent).where(AuditEvent.case_id >= first_case_id)
+                          .order_by(AuditEvent.id.desc())).all()
+    changes = {c.id: list(c.changes or []) for c in real.scalars(select(Case).where(Case.id >= first_case_id))}
+    undone = 0
+    for event in events:
+        if _undo(copy, event, changes.get(event.case_id or 0, [])):
+            undone += 1
+    copy.flush()
+    return undone
+
+
+def _user(copy: Session, username: Any) -> User | None:
+    return copy.scalars(select(User).where(User.username == str(username))).one_or_none()
+
+
+def _take_away(user: User, names: Any) -> None:
+    drop = {str(n) for n in names or ()}
+    user.applications = [a for a in user.applications if a.name not in drop]
+
+
+def _undo(copy: Session, event: AuditEvent, case_changes: list[str]) -> bool:
+    d = event.detail or {}
+    user = _user(copy, d.get("username")) if "username" in d else None
+    if event.action == "user.created" and user is not None:
+        _delete_user(copy, user)
+    elif event.action == "user.activated_from_notice" and user is not None:
+        if any(c.startswith(f"created user {user.username} ") for c in case_changes):
+            _delete_user(copy, user)
+        else:
+            user.status = "pending"
+            _take_away(user, d.get("granted"))
+    elif event.action == "user.made_primary" and user is not None:
+        user.is_primary = False
+        before = next((c.split(": status ", 1)[1].split(" -> ", 1)[0] for c in case_changes
+                       if c.startswith(f"{user.username}: status ") and c.endswith(" -> active")), None)
+        if before:
+            user.status = before
+        if f"{user.username}: granted {ORGANISATION_MAINTENANCE}" in case_changes:
+            _take_away(user, [ORGANISATION_MAINTENANCE])
+    elif event.action == "user.primary_removed" and user is not None:
+        user.is_primary = True
+        maintenance = copy.scalars(select(Application).where(Application.name == ORGANISATION_MAINTENANCE)).first()
+        if maintenance is not None and maintenance not in user.applications:
+            user.applications.append(maintenance)
+    elif event.action == "user.applications_granted" and user is not None:
+        _take_away(user, d.get("granted"))
+    elif event.action == "signatory.verified":
+        org = copy.scalars(select(Organisation).where(Organisation.code == event.org_code)).one_or_none()
+        if org is None:
+            return False
+        found = copy.scalars(select(Signatory).where(
+            Signatory.organisation_id == org.id, Signatory.email == str(d.get("email", "")),
+            Signatory.full_name == str(d.get("full_name", "")), Signatory.role == str(d.get("role", "")))).first()
+        if found is None:
+            return False
+        copy.delete(found)
+    else:
+        return False
+    copy.flush()
+    return True
+
+
+def _delete_user(copy: Session, user: User) -> None:
+    copy.execute(delete(user_applications).where(user_applications.c.user_id == user.id))
+    copy.expunge(user)
+    copy.execute(delete(User).where(User.id == user.id))
+
+
+@contextmanager
+def replay_store(real_sessions: sessionmaker[Session], first_case_id: int | None, *, register: Path | None,
+                 now: datetime) -> Iterator[tuple[sessionmaker[Session], list[str]]]:
+    """The throwaway store, ready: the register (from REGISTER, else rewound from the real one) and the history
+    before FIRST_CASE_ID; with notes on how it was made."""
+    with throwaway_store() as copy_sessions:
+        notes: list[str] = []
+        with real_sessions() as real, transaction(copy_sessions) as copy:
+            if register is not None:
+                notes += import_register(copy, register, now)
+            else:
+                copy_register(real, copy)
+            copy_history(real, copy, first_case_id)
+            if register is None and first_case_id is not None:
+                undone = rewind_register(real, copy, first_case_id)
+                notes.append(f"the register as now, with {undone} change(s) made by the replayed cases undone")
+        yield copy_sessions, notes
