@@ -78,8 +78,10 @@ class ReplayedCase:
 
     @property
     def transition(self) -> str:
-        """"approved → rejected"; the same outcome twice when only the reasons changed."""
-        return f"{self.before.outcome if self.before else 'no case'} → {self.after.outcome if self.after else 'no case'}"
+        """'approved → rejected'; the same outcome twice when only the reasons changed."""
+        before = self.before.outcome if self.before else "no case"
+        after = self.after.outcome if self.after else "no case"
+        return f"{before} → {after}"
 
     def as_record(self) -> dict[str, Any]:
         def side(d: Decided | None) -> dict[str, Any] | None:
@@ -112,7 +114,7 @@ class StoredEvidence:
     readings: dict[int, FormReading] = field(default_factory=dict)  # by attachment index
 
 
-def _no_keys(name: bytes, timeout: int = 5) -> bytes | None:
+def _no_keys(name: Any, timeout: int = 5) -> bytes | None:
     """The replay never asks the DNS: the stored verdict stands in for what the keys said then."""
     return None
 

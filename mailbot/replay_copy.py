@@ -90,8 +90,8 @@ def import_register(copy: Session, folder: Path, now: datetime) -> list[str]:
         raise UsageError(f"--register {folder}: not a folder of register files")
     found = {kind: folder / f"{kind}.csv" for kind in KINDS if (folder / f"{kind}.csv").is_file()}
     if "organisations" not in found:
-        raise UsageError(f"--register {folder}: no organisations.csv there (expected {', '.join(
-            f'{k}.csv' for k in IMPORT_ORDER)})")
+        expected = ", ".join(f"{k}.csv" for k in IMPORT_ORDER)
+        raise UsageError(f"--register {folder}: no organisations.csv there (expected {expected})")
     done = []
     for kind in IMPORT_ORDER:
         if kind in found:

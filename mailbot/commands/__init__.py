@@ -17,4 +17,5 @@ from mailbot.commands import (
     web,
 )
 
-COMMAND_MODULES = (demo, importing, org, process, replay, explain, review, signatory, staff, web, forms, run, db, doctor)
+COMMAND_MODULES = (demo, importing, org, process, replay, explain, review, signatory, staff, web, forms, run, db,
+                   doctor)
