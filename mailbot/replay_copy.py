@@ -9,7 +9,7 @@ The register it starts from is either
   import, `org add-signatory`) are kept: the store does not record what they replaced.
 
 History before the first replayed case (the cases, their first-sighting keys, their outbox rows and signatory
-confirmations, the reference counters) is copied too, so duplicates, follow-ups, confirmations and the daily reply
+confirmations) is copied too, so duplicates, follow-ups, confirmations and the daily reply
 limit see what they saw; the raw bytes of those earlier messages are not copied (nothing reads them).
 """
 
@@ -37,7 +37,6 @@ from store.models import (
     MessageKey,
     Organisation,
     OutboxMessage,
-    ReferenceCounter,
     Signatory,
     SignatoryConfirmation,
     StoredMessage,
@@ -104,7 +103,8 @@ def import_register(copy: Session, folder: Path, now: datetime) -> list[str]:
 def copy_history(real: Session, copy: Session, first_case_id: int | None) -> None:
     """Everything before case FIRST_CASE_ID that later decisions read (all of it when None: nothing is replayed)."""
     earlier_cases = None if first_case_id is None else Case.id < first_case_id
-    later_messages = select(Case.message_row_id).where(Case.id >= first_case_id, Case.message_row_id.is_not(None))
+    later_messages = select(Case.message_row_id).where(Case.id >= (first_case_id or 0),
+                                                       Case.message_row_id.is_not(None))
     earlier_messages = None if first_case_id is None else StoredMessage.id.not_in(later_messages)
     _copy_rows(real, copy, StoredMessage.__table__, earlier_messages, raw=b"")  # type: ignore[arg-type]
     _copy_rows(real, copy, MessageKey.__table__,  # type: ignore[arg-type]
@@ -122,7 +122,7 @@ def copy_history(real: Session, copy: Session, first_case_id: int | None) -> Non
         copy.execute(update(SignatoryConfirmation).where(SignatoryConfirmation.answer_case_id >= first_case_id)
                      .values(status="waiting", answer_case_id=None, answer_why=None, closed_at=None,
                              closed_by=None))
-    _copy_rows(real, copy, ReferenceCounter.__table__)  # type: ignore[arg-type]
+    # No reference counters: the replay sets each year's before each message, so its cases keep their references.
 
 
 def rewind_register(real: Session, copy: Session, first_case_id: int) -> int:

@@ -34,7 +34,10 @@ def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def store(corpus_store: Path, tmp_path: Path) -> Path:
     """A fresh copy of the corpus store for one test; its config path."""
-    shutil.copy(corpus_store / "store.db", tmp_path / "store.db")
+    source, target = sqlite3.connect(corpus_store / "store.db"), sqlite3.connect(tmp_path / "store.db")
+    source.backup(target)  # with what is still in the write-ahead log
+    source.close()
+    target.close()
     config = (corpus_store / "mailbot.toml").read_text().replace(str(corpus_store / "store.db"),
                                                                  str(tmp_path / "store.db"))
     (tmp_path / "mailbot.toml").write_text(config)
@@ -145,13 +148,13 @@ def _move_later(config: Path, from_number: int, when: str) -> None:
 
 
 def test_since_replays_only_the_later_cases_against_what_came_before(store: Path) -> None:
-    _move_later(store, 20, "2026-12-01 09:00:00.000000")
-    changed, summary = _replay(store, "--since", "2026-12-01")
+    _move_later(store, 20, "2026-11-30 12:00:01.000000")  # the same day: the daily reply limit counts the same
+    changed, summary = _replay(store, "--since", "2026-11-30T12:00:01")
     # Duplicates, follow-ups of earlier cases and the register as the earlier cases left it: all as first met.
     assert changed == [] and summary["cases"] == len(EXPECTED) - 19
-    changed, summary = _replay(store, "--since", "2026-12-01", "--config", _typed_off(store.parent))
+    changed, summary = _replay(store, "--since", "2026-11-30T12:00:01", "--config", _typed_off(store.parent))
     assert changed == []  # the typed-signature approval came before
-    changed, summary = _replay(store, "--since", "2026-12-02")
+    changed, summary = _replay(store, "--since", "2026-12-01")
     assert changed == [] and summary["messages"] == 0
 
 
