@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from mailbot.progress import ProgressBar
-from tests.golden.run_corpus import HERE, run
-from tests.support.cli import mailbot
+from store.db import make_engine
+from store.models import Base
+from tests.golden.run_corpus import HERE, MESSAGES, _clock, run
+from tests.support.cli import mailbot, write_config
 
 SAMPLE = Path(__file__).resolve().parents[2] / "mailbot" / "sample"
 EXPECTED = [json.loads(line) for line in (HERE / "expected.jsonl").read_text().splitlines()]
@@ -215,3 +218,23 @@ def test_the_progress_bar_is_drawn_only_on_a_terminal() -> None:
         bar.close()
     assert pipe.getvalue() == ""
     assert terminal.getvalue().endswith("\rreplaying [" + "#" * 30 + "] 5/5\n")
+
+
+@pytest.mark.postgres
+def test_a_postgresql_store_is_replayed_the_same(postgres_database: str, tmp_path: Path) -> None:
+    """The copy is read from PostgreSQL (JSONB, aware datetimes) as from SQLite."""
+    engine = make_engine(postgres_database)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+                          + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    config = write_config(tmp_path, postgres_database, f'[auth]\ntest_public_keys = "{HERE / "test-keys.txt"}"\n')
+    files = sorted(MESSAGES.glob("*.eml"))[:17]  # up to the second Harbour Lane approval
+    with _clock():
+        for table in ("applications", "organisations", "users", "signatories"):
+            assert mailbot("--config", config, "import", table, SAMPLE / f"{table}.csv").status == 0
+        assert mailbot("--config", config, "process", "--json", *files).status == 0
+    changed, summary = _replay(config)
+    assert changed == [] and summary["messages"] == len(files)
+    changed, summary = _replay(config, "--config", _typed_off(tmp_path))
+    assert {c["reference"] for c in changed} == _typed_signature_approvals()
