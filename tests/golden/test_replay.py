@@ -139,6 +139,23 @@ def test_kind_chooses_the_cases_reported(store: Path) -> None:
     assert {c["reference"] for c in changed} == _typed_signature_approvals()
 
 
+def test_what_staff_changed_on_a_replayed_case_is_rewound_with_it(store: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Staff verified an unknown signatory on review: the replay starts from before that, so the case is flagged
+    again as the mailbot first decided, and nothing is listed."""
+    flagged = next(line["reference"] for line in EXPECTED if line["reasons"][:1] == ["signatory.unverified"])
+    store.write_text(store.read_text() + "[review]\nsecond_person = false\n")
+    _, before = _replay(store)
+    monkeypatch.setenv("MAILBOT_CLOCK", "2026-11-30T13:00:00+00:00")
+    approved = mailbot("--config", store, "review", "approve", flagged, "--verified", "phoned_record", "--by", "alice")
+    assert approved.status == 0 and "signatory register" in approved.out, approved.err
+    changed, summary = _replay(store)
+    assert changed == [], changed
+    undone = [int(n.split(" change(s)")[0].rsplit(" ", 1)[1]) for s in (before, summary) for n in s["notes"]
+              if " change(s) made by the replayed cases undone" in n]
+    assert undone[1] == undone[0] + 1  # and the signatory staff added
+
+
 def _move_later(config: Path, from_number: int, when: str) -> None:
     """Cases from reference number FROM_NUMBER on (and their messages) as if they had come at WHEN."""
     db = sqlite3.connect(config.parent / "store.db")
