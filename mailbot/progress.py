@@ -8,7 +8,8 @@ from typing import TextIO
 
 
 class ProgressBar:
-    """Call with (done, total); `close()` ends the line. Redrawn at most ten times a second."""
+    """Call with (done, total); `clear()` takes it off its line for a moment, `close()` ends the line. Redrawn at
+    most ten times a second."""
 
     def __init__(self, label: str, stream: TextIO | None = None, width: int = 30) -> None:
         self.stream = stream if stream is not None else sys.stderr
@@ -28,6 +29,13 @@ class ProgressBar:
         bar = "#" * filled + "-" * (self.width - filled)
         self.stream.write(f"\r{self.label} [{bar}] {done}/{total}")
         self.stream.flush()
+
+    def clear(self) -> None:
+        """Take the bar off its line, so a line of output can be printed there; it is drawn again on the next call."""
+        if self.drawn:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self.drawn, self.drawn_at = False, 0.0
 
     def close(self) -> None:
         if self.drawn:

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             if not isinstance(item, ReplayedCase):
                 summary = item
                 continue
-            bar.close()
+            bar.clear()
             if args.json:
                 print(json.dumps(item.as_record(), ensure_ascii=False), flush=True)
             else:

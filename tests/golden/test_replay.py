@@ -235,6 +235,13 @@ def test_the_progress_bar_is_drawn_only_on_a_terminal() -> None:
         bar.close()
     assert pipe.getvalue() == ""
     assert terminal.getvalue().endswith("\rreplaying [" + "#" * 30 + "] 5/5\n")
+    bar = ProgressBar("replaying", terminal := _Terminal())
+    bar(1, 2)
+    bar.clear()  # a line of output goes where the bar was
+    bar(2, 2)
+    bar.close()
+    assert terminal.getvalue() == ("\rreplaying [" + "#" * 15 + "-" * 15 + "] 1/2\r\033[K\rreplaying [" + "#" * 30
+                                   + "] 2/2\n")
 
 
 @pytest.mark.postgres
