@@ -112,6 +112,18 @@ def test_no_typed_signatures_lists_exactly_the_typed_signature_approvals(store: 
     assert sum(summary["transitions"].values()) == len(expected)
 
 
+def test_a_case_recorded_before_readings_were_kept_has_its_form_read_again(store: Path) -> None:
+    db = sqlite3.connect(store.parent / "store.db")
+    with db:
+        kept = db.execute("UPDATE cases SET fields = json_remove(fields, '$.form_reading') "
+                          "WHERE json_extract(fields, '$.form_reading') IS NOT NULL").rowcount
+    db.close()
+    assert kept > 0
+    changed, summary = _replay(store, "--config", _typed_off(store.parent))
+    assert {c["reference"] for c in changed} == _typed_signature_approvals()
+    assert f"{kept} form(s) recorded before readings were kept were read again" in summary["notes"]
+
+
 def test_a_replay_writes_nothing_to_the_store_and_mails_nobody(store: Path) -> None:
     before = _store_fingerprint(store)
     _replay(store, "--config", _typed_off(store.parent))
