@@ -71,6 +71,7 @@ class ReplayedCase:
     before: Decided | None
     after: Decided | None
     note: str = ""
+    message_id: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -87,7 +88,7 @@ class ReplayedCase:
         def side(d: Decided | None) -> dict[str, Any] | None:
             return None if d is None else {"outcome": d.outcome, "reasons": list(d.reasons)}
         line = {"reference": self.reference, "kind": self.kind, "received_at": self.received_at.isoformat(),
-                "before": side(self.before), "after": side(self.after)}
+                "message_id": self.message_id, "before": side(self.before), "after": side(self.after)}
         if self.note:
             line["note"] = self.note
         return line
@@ -275,7 +276,8 @@ def _replay_message(real: Session, copy: sessionmaker[Session], u: ReplayUnderst
             reference=original.reference if original is not None else again.reference, kind=kind,
             received_at=message.received_at,
             before=first_decision(real, original) if original is not None else None,
-            after=Decided(again.outcome, tuple(again.reasons)) if again is not None else None, note=note)
+            after=Decided(again.outcome, tuple(again.reasons)) if again is not None else None, note=note,
+            message_id=message.message_id)
         summary.cases += 1
         if result.changed:
             summary.changed += 1
