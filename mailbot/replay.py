@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailbot.config import Config
 from mailbot.intake import handle
 from mailbot.pipeline import CaseOutcome
-from mailbot.replay_copy import replay_store
+from mailbot.replay_copy import first_decided, replay_store
 from mailbot.services import understander
 from mailbot.settings import settings_from
 from mailbot.stored_case import stored_sender
@@ -45,7 +45,7 @@ from mailbot.understanding import Understander, Understanding, form_attachments
 from parsers.forms.result import BadReading, FormReading, reading_from_data
 from rules.domains import in_domains
 from rules.sender import AuthPolicy, SenderVerdict
-from store.models import AuditEvent, Case, ReferenceCounter, StoredMessage
+from store.models import Case, ReferenceCounter, StoredMessage
 from store.upsert import insert_for
 
 UNPROCESSABLE = "message.unprocessable"
@@ -181,11 +181,9 @@ def stored_readings(cases: list[Case]) -> dict[int, FormReading]:
 
 def first_decision(session: Session, case: Case) -> Decided:
     """What the mailbot first decided for CASE (its first `case.decided` event), not what staff made of it later."""
-    event = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id,
-                                                     AuditEvent.action == "case.decided")
-                            .order_by(AuditEvent.id).limit(1)).first()
-    if event is not None and "outcome" in (event.detail or {}):
-        return Decided(str(event.detail["outcome"]), tuple(event.detail.get("reasons") or ()))
+    first = first_decided(session, case.id)
+    if first is not None:
+        return Decided(first[0], tuple(first[1]))
     return Decided(case.outcome, tuple(case.reasons or ()))
 
 

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, delete, event, insert, select, update
+from sqlalchemy import Table, delete, event, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.errors import UsageError
@@ -43,6 +43,7 @@ from store.models import (
     User,
     user_applications,
 )
+from store.review import set_reasons
 
 REGISTER_TABLES: tuple[Table, ...] = (Organisation.__table__, Application.__table__, User.__table__,  # type: ignore[assignment]
                                       user_applications, Signatory.__table__)
@@ -125,22 +126,76 @@ def copy_history(real: Session, copy: Session, first_case_id: int | None) -> Non
     _copy_rows(real, copy, OutboxMessage.__table__,  # type: ignore[arg-type]
                None if first_case_id is None else OutboxMessage.case_id < first_case_id, claimed_by=None,
                user_id=None)  # its user may not be in an imported register; nothing replayed reads it
-    _copy_rows(real, copy, SignatoryConfirmation.__table__,  # type: ignore[arg-type]
-               None if first_case_id is None else SignatoryConfirmation.case_id < first_case_id)
-    if first_case_id is not None:  # answered, or closed, by a replayed case: waiting again when the window opens
-        copy.execute(update(SignatoryConfirmation).where(SignatoryConfirmation.answer_case_id >= first_case_id)
-                     .values(status="waiting", answer_case_id=None, answer_why=None, closed_at=None,
-                             closed_by=None))
+    _copy_confirmations(real, copy, first_case_id)
+    if first_case_id is not None:
+        _as_first_decided(real, copy, first_case_id)
     # No reference counters: the replay sets each year's before each message, so its cases keep their references.
+
+
+def _copy_confirmations(real: Session, copy: Session, first_case_id: int | None) -> None:
+    """The signatory confirmations of earlier cases; one that a replayed case answered, or that was closed or ran
+    out after the window opened, is waiting again, as it was then (the replay decides what happens to it)."""
+    table: Table = SignatoryConfirmation.__table__  # type: ignore[assignment]
+    if first_case_id is None:
+        _copy_rows(real, copy, table)
+        return
+    opened = real.scalar(select(Case.created_at).where(Case.id == first_case_id))
+    rows: list[dict[str, Any]] = []
+    for found in real.execute(select(table).where(table.c.case_id < first_case_id)).mappings():
+        row = dict(found)
+        later = ((row["answer_case_id"] or 0) >= first_case_id
+                 or (row["closed_at"] is not None and opened is not None and row["closed_at"] >= opened)
+                 or (row["status"] == "expired" and opened is not None and row["expires_at"] >= opened))
+        if later:
+            row.update(status="waiting", answer_case_id=None, answer_why=None, closed_at=None, closed_by=None)
+        rows.append(row)
+    if rows:
+        copy.execute(insert(table), rows)
+
+
+def first_decided(real: Session, case_id: int) -> tuple[str, list[str]] | None:
+    """The outcome and reasons the mailbot first gave case CASE_ID (its first `case.decided` audit event)."""
+    event = real.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.action == "case.decided")
+                         .order_by(AuditEvent.id).limit(1)).first()
+    if event is None or "outcome" not in (event.detail or {}):
+        return None
+    return str(event.detail["outcome"]), [str(r) for r in event.detail.get("reasons") or ()]
+
+
+def _as_first_decided(real: Session, copy: Session, first_case_id: int) -> None:
+    """An earlier case that something changed once the window had opened (a signatory's answer, a member of
+    staff) is, in the copy, as the mailbot first decided it: the replay meets it as the window's cases met it."""
+    opened = real.scalar(select(Case.created_at).where(Case.id == first_case_id))
+    if opened is None:
+        return
+    touched = real.scalars(select(AuditEvent.case_id).where(AuditEvent.case_id < first_case_id,
+                                                            AuditEvent.at >= opened).distinct()).all()
+    for case_id in touched:
+        first = first_decided(real, case_id) if case_id is not None else None
+        case = copy.get(Case, case_id) if first is not None else None
+        if case is None or first is None:
+            continue
+        case.outcome = first[0]
+        set_reasons(copy, case, first[1])
+        case.needs_review = first[0] == "flagged"
+        case.decided_by = "mailbot"
+        if first[0] != "approved":
+            case.changes = []
+    copy.flush()
 
 
 def rewind_register(real: Session, copy: Session, first_case_id: int) -> int:
     """Undo, in the copy and newest first, the register changes the real store's audit events tie to cases from
-    FIRST_CASE_ID on; how many were undone."""
-    events = real.scalars(select(AuditEvent).where(AuditEvent.case_id >= first_case_id)
-                          .order_by(AuditEvent.id.desc())).all()
-    changes = {case_id: list(words or []) for case_id, words in
-               real.execute(select(Case.id, Case.changes).where(Case.id >= first_case_id))}
+    FIRST_CASE_ID on, or to any case from the moment that case was made; how many were undone."""
+    # Also changes made on an earlier case once the window had opened: a signatory's yes in the window approves
+    # the request it answers (an earlier case); replayed, the answer makes that change again.
+    opened = real.scalar(select(Case.created_at).where(Case.id == first_case_id))
+    later = AuditEvent.case_id >= first_case_id
+    if opened is not None:
+        later = later | (AuditEvent.case_id.is_not(None) & (AuditEvent.at >= opened))
+    events = real.scalars(select(AuditEvent).where(later).order_by(AuditEvent.id.desc())).all()
+    changes = {case_id: list(words or []) for case_id, words in real.execute(
+        select(Case.id, Case.changes).where(Case.id.in_({e.case_id for e in events if e.case_id is not None})))}
     undone = 0
     for found in events:
         if _undo(copy, found, changes.get(found.case_id or 0, [])):
