@@ -39,7 +39,7 @@ from mailbot.intake import handle
 from mailbot.pipeline import CaseOutcome
 from mailbot.replay_copy import first_decided, replay_store
 from mailbot.services import understander
-from mailbot.settings import settings_from
+from mailbot.settings import Settings, settings_from
 from mailbot.stored_case import stored_sender
 from mailbot.understanding import Understander, Understanding, form_attachments
 from parsers.forms.result import BadReading, FormReading, reading_from_data
@@ -246,7 +246,7 @@ def replay(real_sessions: sessionmaker[Session], config: Config, window: Window,
 
 
 def _replay_message(real: Session, copy: sessionmaker[Session], u: ReplayUnderstander, message_row_id: int,
-                    window: Window, settings: Any, policy: AuthPolicy,
+                    window: Window, settings: Settings, policy: AuthPolicy,
                     summary: ReplaySummary) -> Iterator[ReplayedCase]:
     cases = list(real.scalars(select(Case).where(Case.message_row_id == message_row_id).order_by(Case.id)))
     if not cases or all(UNPROCESSABLE in (c.reasons or ()) for c in cases):
