@@ -25,7 +25,7 @@ from starlette.testclient import TestClient  # noqa: E402
 from bench.bench_queue import NOW, ORGS, fill_sqlite  # noqa: E402
 from mailbot.app import App  # noqa: E402
 from mailbot.config import parse_config  # noqa: E402
-from mailbot.web.app import create_app  # noqa: E402
+from mailbot.review.web.app import create_app  # noqa: E402
 from store.db import make_engine, transaction, upgrade  # noqa: E402
 from store.staff import add_staff  # noqa: E402
 

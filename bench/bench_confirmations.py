@@ -18,8 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mailbot.config import parse_config  # noqa: E402
-from mailbot.confirmation_expiry import everything_due, remind_and_expire  # noqa: E402
-from mailbot.settings import settings_from  # noqa: E402
+from mailbot.processing.confirmation_expiry import everything_due, remind_and_expire  # noqa: E402
+from mailbot.processing.settings import settings_from  # noqa: E402
 from parsers.confirmation_answer import read_answer  # noqa: E402
 from store.cases import next_reference  # noqa: E402
 from store.confirmations import Signatory, open_confirmation  # noqa: E402

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mailbot.sandbox import FormReader  # noqa: E402
+from mailbot.processing.sandbox import FormReader  # noqa: E402
 from parsers.form_template import PAGE_HEIGHT, SIGNATURE_BOX  # noqa: E402
 from parsers.forms.result import FormReading  # noqa: E402
 from tests.support import scanned_forms as sf  # noqa: E402

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mailbot.sandbox import FormReader  # noqa: E402
+from mailbot.processing.sandbox import FormReader  # noqa: E402
 from parsers.forms.reading import read_form  # noqa: E402
 from tests.support import forms_fixtures as fx  # noqa: E402
 from tests.support.foreign_forms import foreign_form  # noqa: E402

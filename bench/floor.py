@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from bench.common import Bench
-from mailbot.message_handler import IntakeClaim, content_hash, header_message_id
+from mailbot.processing.contract import IntakeClaim, content_hash, header_message_id
 from store import intake
 from store.db import make_engine, sessions, transaction, upgrade
 

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench.common import Bench
 from mailbot.config import load_config
-from mailbot.pipeline_handler import PipelineHandler
-from mailbot.services import understander
-from mailbot.settings import settings_from
+from mailbot.processing.mail_handler import PipelineHandler
+from mailbot.processing.services import understander
+from mailbot.processing.settings import settings_from
 from tests.support.real_mail import form_request, permission_request, prepare_store, real_config_extra, signed_form_pdf
 from tests.support.signed_mail import SigningKey
 

@@ -1,6 +1,6 @@
 """The daemon's own counters (prometheus-client), in a registry of their own so tests can run several daemons in
 one process. Figures that live in the store (backlog, outbox pending and uncertain, cases by outcome) are read
-from it when /metrics is scraped: see mailbot.health."""
+from it when /metrics is scraped: see mailbot.daemon.health."""
 
 from __future__ import annotations
 

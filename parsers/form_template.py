@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from rules.roles import ROLE_LABELS, OrgType, RequestType, Role, allowed_roles
+from parsers.vocabulary.roles import ROLE_LABELS, OrgType, RequestType, Role, allowed_roles
 
 # A4 in PDF points; the origin is the bottom-left corner, as in every PDF.
 PAGE_WIDTH = 595.2756

@@ -18,12 +18,12 @@ from parsers.message import Attachment, ParsedMessage
 from parsers.notice import looks_like_notice
 from parsers.permission_email import parse_permission_email
 from parsers.polarity import Polarity
+from parsers.recipients import loose_addresses
 from parsers.register_words import Vocabulary
 from parsers.request_reader import MessageText, RequestReading, read_request
 from parsers.sniff import IMAGE_TYPES, PDF
+from parsers.vocabulary.kinds import Kind
 from parsers.word_documents import describe, is_request_form, word_documents
-from rules.reasons import Kind
-from rules.recipients import loose_addresses
 
 # What a message asks for is said at its start; reading no further keeps hostile mail cheap.
 CLASSIFY_CHARS = 65_536

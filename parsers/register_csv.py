@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from rules.roles import ROLE_LABELS, OrgType, Role
+from parsers.vocabulary.roles import ROLE_LABELS, OrgType, Role
 
 USER_STATUSES = ("active", "pending", "disabled")
 YES = frozenset({"yes", "y", "true"})

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from rules.roles import ROLE_LABELS, parse_role
+from parsers.vocabulary.roles import ROLE_LABELS, parse_role
 
 EMAIL = re.compile(r"(?<![A-Za-z0-9._%+'-])[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 GP_CODE = re.compile(r"(?<![\w-])([A-Z]\d{5})(?![\w-])")

@@ -13,8 +13,8 @@ from typing import Any
 
 import authres
 
-from rules.domains import aligned, normalise_domain
-from rules.raw_headers import RawHeaders
+from parsers.domains import aligned, normalise_domain
+from parsers.raw_headers import RawHeaders
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from parsers.vocabulary.kinds import Kind
+from parsers.vocabulary.outcomes import Outcome
 from rules.check import Check
 from rules.checks import accounts, form, message, organisation, replay, requests, sender, signatory
-from rules.reasons import Kind, Outcome
 
 STOP = True
 GO_ON = False

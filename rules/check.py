@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from parsers.vocabulary.outcomes import Outcome
 from rules.context import CheckContext
-from rules.reasons import Outcome, reason
+from rules.reasons import reason
 
 
 @dataclass(frozen=True)

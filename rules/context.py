@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from parsers.vocabulary.kinds import Kind
 from rules.dkim_checks import SignedBy
-from rules.reasons import Kind
 from rules.register import RegisterView
 from rules.requests import Request
 
@@ -43,7 +43,7 @@ class Policy:
     max_message_bytes: int = 26214400
     max_age_days: int = 30
     replies_per_sender_per_day: int = 10
-    # The mailbox's own address and its [mailbox] aliases, normalised (rules.recipients.normalise_address).
+    # The mailbox's own address and its [mailbox] aliases, normalised (parsers.recipients.normalise_address).
     mailbox_addresses: frozenset[str] = frozenset({"pcse.openexeter@nhs.net"})
     max_forms_per_message: int = 5
 
@@ -57,7 +57,7 @@ class MessageFacts:
     replies_to_sender_today: int = 0  # automatic replies already sent (or queued) to this address today
     duplicate_of: str | None = None  # the case that first handled the same message
     notes: tuple[str, ...] = ()  # what the classifier saw (e.g. why the mail is automatic)
-    recipients: tuple[tuple[str, str], ...] = ()  # (field, address) of To and Cc (rules.recipients)
+    recipients: tuple[tuple[str, str], ...] = ()  # (field, address) of To and Cc (parsers.recipients)
     forms_attached: int = 0  # attachments that may be forms (PDFs, scans)
 
 

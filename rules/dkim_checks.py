@@ -7,7 +7,7 @@ before any key look-up, so a signature that could never count costs no DNS query
 injected look-up (dkimpy's own DNS is never used).
 
 dkimpy is given the header block only: the body hash is computed here, streaming over the raw message
-(rules.dkim_body), once per canonicalisation, and compared with bh= before dkimpy checks the header signature. dkimpy
+(parsers.dkim_body), once per canonicalisation, and compared with bh= before dkimpy checks the header signature. dkimpy
 would otherwise split the whole body into lines and make several canonical copies of it (a 25 MB message cost
 over 100 MB), and a message over the size limit must be authenticated like any other (SPEC 4, 12).
 """
@@ -23,9 +23,9 @@ import dkim
 from dkim.crypto import parse_public_key
 from dkim.util import parse_tag_value
 
-from rules.dkim_body import BodyHash, body_hash
-from rules.domains import aligned, is_dkim_token
-from rules.raw_headers import SINGLETON_FIELDS, RawField, RawHeaders
+from parsers.dkim_body import BodyHash, body_hash
+from parsers.domains import aligned, is_dkim_token
+from parsers.raw_headers import SINGLETON_FIELDS, RawField, RawHeaders
 
 ALLOWED_ALGORITHMS = {"rsa-sha256": "rsa", "ed25519-sha256": "ed25519"}
 # A message may carry many signatures; each costs a key look-up, so a sender cannot make us do unbounded DNS work.

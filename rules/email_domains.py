@@ -1,10 +1,10 @@
 """Is an account holder's address in one of a set of domains (SPEC 5 and 8: secure domains for new users and
-temporary passwords). The same strict normal form as the sender checks (rules.domains), so the NHS-sender and
+temporary passwords). The same strict normal form as the sender checks (parsers.domains), so the NHS-sender and
 secure-address checks can never disagree about what a domain is; exact, never by suffix."""
 
 from __future__ import annotations
 
-from rules import domains
+from parsers import domains
 
 
 def domain_of(address: str) -> str | None:

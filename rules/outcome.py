@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from parsers.vocabulary.outcomes import Outcome
 from rules.chains import CHAINS
 from rules.check import CheckResult
 from rules.context import CheckContext
-from rules.reasons import REASONS, Outcome
+from rules.reasons import REASONS
 
 # A sender we cannot trust gets no reply and a person decides, whatever else was wrong (SPEC 2 and 4). The same
 # holds for any reason that forbids the reply (the per-address limit): a rejection is a promise of one reply naming

@@ -8,27 +8,8 @@ sentence for the person who wrote in, saying what went wrong and what to do next
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class Outcome(StrEnum):
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    FLAGGED = "flagged"
-    PENDING = "pending"  # waiting for the named signatory to confirm (SPEC 17)
-    ANSWERED = "answered"
-    IGNORED = "ignored"
-
-
-class Kind(StrEnum):
-    PRIMARY_USER_REQUEST = "primary_user_request"
-    PERMISSION_REQUEST = "permission_request"
-    NEW_USER_NOTIFICATION = "new_user_notification"
-    GUIDANCE = "guidance"
-    SIGNATORY_CONFIRMATION = "signatory_confirmation"
-    FOLLOW_UP = "follow_up"
-    AUTOMATIC = "automatic"
-    UNCLEAR = "unclear"
+from parsers.vocabulary.outcomes import Outcome
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rules.roles import OrgType, Role
+from parsers.vocabulary.roles import OrgType, Role
 
 
 @dataclass(frozen=True)

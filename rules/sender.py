@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from parsers.domains import aligned, in_domains
+from parsers.from_address import single_from_address
+from parsers.raw_headers import RawHeaders, split_message
 from rules.authres_check import ResultsVerdict, trusted_results_pass
 from rules.dkim_checks import (
     KeyLookup,
@@ -20,9 +23,6 @@ from rules.dkim_checks import (
     check_signatures,
     signature_facts,
 )
-from rules.domains import aligned, in_domains
-from rules.from_address import single_from_address
-from rules.raw_headers import RawHeaders, split_message
 
 __all__ = ["AuthPolicy", "KeyLookup", "KeyLookupTemporaryError", "SenderVerdict", "SignatureCheck", "SignedBy",
            "authenticate_sender"]

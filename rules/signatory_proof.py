@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from parsers.vocabulary.roles import Role, parse_role
 from rules.context import CheckContext
 from rules.register import OrgRecord
 from rules.requests import PrimaryUserRequest
-from rules.roles import Role, parse_role
 
 TITLES = frozenset({"dr", "doctor", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "sir", "dame"})
 

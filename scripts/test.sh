@@ -16,7 +16,9 @@ ensure_oidc_provider
 
 log "ruff"
 .venv/bin/ruff check .
-log "mypy (parsers, rules)"
+log "import contracts (pyproject.toml [tool.importlinter])"
+.venv/bin/lint-imports --no-cache
+log "mypy (mailbot, parsers, rules, store)"
 .venv/bin/mypy
 log "pytest"
 # Tests that need a server fail (never skip) when it is missing.

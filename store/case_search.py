@@ -84,7 +84,7 @@ def _text_condition(session: Session, text: str) -> tuple[object | None, str]:
     return (parts[0] if len(parts) == 1 else or_(*parts)), " and ".join(what)
 
 
-def _filtered(query: Select, f: CaseFilter, condition: object | None) -> Select:  # type: ignore[type-arg]
+def _filtered(query: Select, f: CaseFilter, condition: object | None) -> Select:
     if f.state == "waiting":
         query = query.where(Case.needs_review.is_(True))
     elif f.state == "finished":

@@ -97,18 +97,10 @@ def claim_first_sighting(session: Session, key: str, message_row_id: int) -> boo
     return session.execute(stmt).scalar_one_or_none() is not None
 
 
-def first_case_for_key(session: Session, key: str) -> Case | None:
-    """The earliest case made from the message that first carried KEY."""
-    return session.scalars(
-        select(Case).join(MessageKey, MessageKey.message_row_id == Case.message_row_id)
-        .where(MessageKey.key == key).order_by(Case.id).limit(1)
-    ).one_or_none()
-
-
 def key_seen(session: Session, key: str | Iterable[str]) -> bool:
     """Whether KEY (or any of several keys) was seen before."""
     keys = [key] if isinstance(key, str) else list(key)
-    return session.scalar(select(func.count()).select_from(MessageKey).where(MessageKey.key.in_(keys))) > 0
+    return (session.scalar(select(func.count()).select_from(MessageKey).where(MessageKey.key.in_(keys))) or 0) > 0
 
 
 def case_by_reference(session: Session, reference: str, *, for_update: bool = False) -> Case | None:
@@ -118,3 +110,13 @@ def case_by_reference(session: Session, reference: str, *, for_update: bool = Fa
     if for_update:
         query = query.with_for_update().execution_options(populate_existing=True)
     return session.scalars(query).one_or_none()
+
+
+def counts_by_outcome(session: Session) -> dict[str, int]:
+    """How many cases the store holds, by outcome."""
+    return {outcome: n for outcome, n in session.execute(select(Case.outcome, func.count()).group_by(Case.outcome))}
+
+
+def all_cases(session: Session) -> list[Case]:
+    """Every case, oldest first (for the demo's table: a real store is listed through the review queue)."""
+    return list(session.scalars(select(Case).order_by(Case.id)))

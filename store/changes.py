@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from parsers.vocabulary.roles import ORGANISATION_MAINTENANCE
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest
-from rules.roles import ORGANISATION_MAINTENANCE
 from store import audit
 from store.models import Organisation, User
 from store.register import ensure_applications, organisation

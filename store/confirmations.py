@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import false, func, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Case, SignatoryConfirmation
@@ -107,7 +107,7 @@ def _waiting(f: QueueFilter):  # type: ignore[no-untyped-def]
     query = (select(Case, SignatoryConfirmation).join(SignatoryConfirmation, SignatoryConfirmation.case_id == Case.id)
              .where(SignatoryConfirmation.status == WAITING))
     if f.reason and f.reason != "signatory.confirmation_requested":
-        query = query.where(False)
+        query = query.where(false())
     if f.kind:
         query = query.where(Case.kind == f.kind)
     if f.org_code:

@@ -23,8 +23,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import intake
-from store import outbox_queue as q
 from store.models import IntakeRecord, OutboxMessage, RunningDaemon
+from store.outbox import queue as q
 from store.upsert import insert_for
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.models import IntakeRecord, MailboxState
@@ -156,14 +156,6 @@ def release(session: Session, *, key: str, owner: str, now: datetime) -> None:
                     .execution_options(synchronize_session=False))
 
 
-def set_aside_now(session: Session, *, key: str, owner: str, now: datetime, error: str) -> None:
-    """Set a claimed message aside for staff at once (e.g. one that keeps crashing the daemon)."""
-    session.execute(update(IntakeRecord).where(IntakeRecord.key == key, IntakeRecord.lease_owner == owner)
-                    .values(status=SET_ASIDE, outcome=SET_ASIDE, last_error=error[:MAX_ERROR], lease_owner=None,
-                            lease_until=None, updated_at=now)
-                    .execution_options(synchronize_session=False))
-
-
 def earlier_sighting(session: Session, *, source: str, key: str, message_id: str | None,
                      content_hash: str) -> IntakeRecord | None:
     """A finished record of the same message under another key (e.g. before a UIDVALIDITY change): the same bytes,
@@ -223,10 +215,6 @@ def release_expired(session: Session, now: datetime) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def mailbox_state(session: Session, mailbox: str) -> MailboxState | None:
-    return session.get(MailboxState, mailbox)
-
-
 def record_poll(session: Session, *, mailbox: str, uidvalidity: int | None, last_uid: int, now: datetime) -> bool:
     """Remember what a poll saw; True when UIDVALIDITY changed since the last one (UIDs mean other messages now)."""
     state = session.get(MailboxState, mailbox, with_for_update=True)
@@ -240,3 +228,14 @@ def record_poll(session: Session, *, mailbox: str, uidvalidity: int | None, last
     state.last_uid = max(state.last_uid, last_uid)
     state.last_poll_at = now
     return changed
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    """How many messages intake knows, by status (claimed, retry, done, set_aside)."""
+    return {status: n for status, n in session.execute(
+        select(IntakeRecord.status, func.count()).group_by(IntakeRecord.status))}
+
+
+def attempts(session: Session, key: str) -> int:
+    """How many times the message under KEY was tried."""
+    return session.scalars(select(IntakeRecord.attempts).where(IntakeRecord.key == key)).one()

@@ -58,7 +58,7 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    type: Mapped[str] = mapped_column(String(16))  # rules.roles.OrgType
+    type: Mapped[str] = mapped_column(String(16))  # parsers.vocabulary.roles.OrgType
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -102,7 +102,7 @@ class Signatory(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
     full_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254), default="")  # lower-case; "" when not known
-    role: Mapped[str] = mapped_column(String(40))  # rules.roles.Role
+    role: Mapped[str] = mapped_column(String(40))  # parsers.vocabulary.roles.Role
     phone: Mapped[str] = mapped_column(String(40), default="", server_default="")  # on record; "" when not known
     verified_how: Mapped[str] = mapped_column(String(300))  # e.g. "import signatories.csv", "review OE-... by X"
     verified_at: Mapped[datetime]
@@ -312,7 +312,7 @@ class StaffMember(Base):
     nhs_email: Mapped[str | None] = mapped_column(String(320), unique=True)
     oidc_issuer: Mapped[str | None] = mapped_column(String(500))
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
-    # A staff administrator may unlock, reset and disable other accounts on the web (mailbot/web/staff_admin.py).
+    # A staff administrator may unlock, reset and disable other accounts on the web (mailbot/review/web/staff_admin.py).
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Set when an administrator resets the password: the one-time password only lets them choose a new one.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -368,7 +368,7 @@ class SignatoryConfirmation(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), unique=True)
     address: Mapped[str] = mapped_column(String(320))
     full_name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(40))  # rules.roles.Role
+    role: Mapped[str] = mapped_column(String(40))  # parsers.vocabulary.roles.Role
     status: Mapped[str] = mapped_column(String(16))
     waiting_since: Mapped[datetime]  # the first request
     requested_at: Mapped[datetime]  # the latest request (staff may send it again)

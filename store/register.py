@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from parsers.register_words import OrgEntry, UserEntry
+from parsers.vocabulary.roles import ORGANISATION_MAINTENANCE, OrgType, Role
 from rules.register import OrgRecord, RegisterView, SignatoryRecord, UserRecord
 from rules.requests import NewUserNotice
-from rules.roles import ORGANISATION_MAINTENANCE, OrgType, Role
 from store.models import Application, Organisation, Signatory, User
 
 

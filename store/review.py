@@ -29,7 +29,7 @@ class QueueFilter:
     newer_than: datetime | None = None  # created after this
 
 
-def _filtered(query: Select, f: QueueFilter) -> Select:  # type: ignore[type-arg]
+def _filtered(query: Select, f: QueueFilter) -> Select:
     query = query.where(Case.needs_review.is_(True))
     if f.reason:
         query = query.where(Case.id.in_(select(CaseReason.case_id).where(CaseReason.code == f.reason,
@@ -70,12 +70,12 @@ def counts_by_reason(session: Session, f: QueueFilter = QueueFilter()) -> dict[s
                                                       newer_than=f.newer_than)))
 
 
-def _joined(f: QueueFilter) -> Select:  # type: ignore[type-arg]
+def _joined(f: QueueFilter) -> Select:
     """Reason counts over the waiting cases F matches: walks them by a partial index, reasons by primary key."""
     return _filtered(select(CaseReason.code, func.count()).join(Case, Case.id == CaseReason.case_id), f)
 
 
-def _reason_counts(session: Session, query: Select) -> dict[str, int]:  # type: ignore[type-arg]
+def _reason_counts(session: Session, query: Select) -> dict[str, int]:
     return {code: n for code, n in session.execute(query.group_by(CaseReason.code).order_by(CaseReason.code))}
 
 

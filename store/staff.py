@@ -157,3 +157,13 @@ def touch_session(session: Session, token: str, *, now: datetime) -> None:
 
 def end_session(session: Session, token: str) -> None:
     session.execute(delete(StaffSession).where(StaffSession.token_hash == token_hash(token)))
+
+
+def set_flash(session: Session, token: str, value: str | None) -> None:
+    """Keep VALUE (or nothing) as the one-off message of the staff session whose cookie is TOKEN."""
+    session.execute(update(StaffSession).where(StaffSession.token_hash == token_hash(token)).values(flash=value))
+
+
+def flash_of(session: Session, token: str) -> str | None:
+    """The one-off message kept for the staff session whose cookie is TOKEN."""
+    return session.scalar(select(StaffSession.flash).where(StaffSession.token_hash == token_hash(token)))

@@ -1,4 +1,4 @@
-"""What staff administrators do to other staff accounts (on the web, mailbot/web/staff_admin.py, and from the
+"""What staff administrators do to other staff accounts (on the web, mailbot/review/web/staff_admin.py, and from the
 command line): grant or take away the administrator role, lift log-in pauses, reset a password to a one-time
 one, disable and enable. Every change is audited with who did it."""
 

@@ -1,4 +1,4 @@
-"""Staff accounts linked to NHS accounts, for logging in with OpenID Connect (mailbot/web/oidc.py).
+"""Staff accounts linked to NHS accounts, for logging in with OpenID Connect (mailbot/review/web/oidc.py).
 
 Staff administrators link an account to the NHS email address of the person who owns it (`mailbot staff link`).
 The first NHS log-in with that address records the provider's subject (issuer and `sub`) on the account; from then

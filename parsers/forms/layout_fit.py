@@ -18,7 +18,7 @@ from parsers.forms.page_view import Box
 
 # The middle of a printed label's box is this far above its baseline on our form (9 pt Helvetica Bold).
 LABEL_MIDDLE = 3.3
-SIGNATURE_LABEL_BASELINE = SIGNATURE_BOX[3] - 12  # as mailbot/form_builder.py prints it
+SIGNATURE_LABEL_BASELINE = SIGNATURE_BOX[3] - 12  # as mailbot/admin/form_builder.py prints it
 MIN_ANCHORS = 5
 MIN_SHARE = 0.7  # of our labels found on the page
 SCALES = (0.3, 3.0)

@@ -1,5 +1,6 @@
 """How a form is read (limits and thresholds), as plain data the daemon can hold and send to the reading child
-without importing the PDF libraries: those load only in the child (mailbot.sandbox), which keeps the daemon small."""
+without importing the PDF libraries: those load only in the child (mailbot.processing.sandbox), which keeps the
+daemon small."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 another tool's matched by name, tooltip or place beside a printed label); else from the printed labels and the
 values beside or under them, whatever the layout (labelled_words.py). The signature box is where the document puts
 it (signature_box.py), and the marks over it are found there (marks.py). Pure: bytes in, data out. It still parses
-hostile input, so the shell runs it in a child process (mailbot/sandbox.py)."""
+hostile input, so the shell runs it in a child process (mailbot/processing/sandbox.py)."""
 
 from __future__ import annotations
 

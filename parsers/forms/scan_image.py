@@ -24,7 +24,7 @@ PAGE_MAX_SHARE = 0.97
 MAX_PAGES = 6
 
 
-cv2.setNumThreads(1)  # one thread: form readers run side by side in child processes (mailbot/sandbox.py)
+cv2.setNumThreads(1)  # one thread: form readers run side by side in child processes (mailbot/processing/sandbox.py)
 
 
 class NotAPicture(Exception):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from parsers.app_names import judge, suggestion
+from parsers.vocabulary.kinds import Kind
+from parsers.vocabulary.outcomes import Outcome
+from parsers.vocabulary.roles import ORGANISATION_MAINTENANCE
 from rules.check import Verdict, check, failed, passed, skipped
 from rules.context import CheckContext
 from rules.email_domains import in_domains
-from rules.reasons import Kind, Outcome
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest
-from rules.roles import ORGANISATION_MAINTENANCE
 
 
 def _account_email(ctx: CheckContext) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from parsers.vocabulary.kinds import Kind
 from rules.check import Verdict, check, failed, passed, skipped
 from rules.context import CheckContext
-from rules.reasons import Kind
 
 
 @check("message.first_sighting", "The message has not been handled before.")

@@ -8,11 +8,11 @@ can be passed on to us by whoever received it; only the sender's choice of recip
 
 from __future__ import annotations
 
+from parsers.recipients import RECIPIENT_FIELDS
 from rules.check import Verdict, check, failed, passed, skipped
 from rules.checks.sender import vouching_signatures
 from rules.context import CheckContext
 from rules.dkim_checks import SignedBy
-from rules.recipients import RECIPIENT_FIELDS
 from rules.sender import REPLAY_HEADERS
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from parsers.domains import normalise_domain
+from parsers.vocabulary.kinds import Kind
+from parsers.vocabulary.outcomes import Outcome
 from rules.check import Verdict, check, failed, passed, skipped
 from rules.context import CheckContext
 from rules.dkim_checks import SignedBy
-from rules.domains import normalise_domain
-from rules.reasons import Kind, Outcome
 
 
 @check("sender.unambiguous", "Exactly one From header holding exactly one address.")

@@ -3,11 +3,11 @@ and 17)."""
 
 from __future__ import annotations
 
+from parsers.vocabulary.roles import ROLE_LABELS, OrgType, RequestType, Role, allowed_roles, parse_role
 from rules.check import Verdict, check, failed, passed, skipped
 from rules.checks.form import form_of
 from rules.context import CheckContext
 from rules.requests import PermissionRequest
-from rules.roles import ROLE_LABELS, OrgType, RequestType, Role, allowed_roles, parse_role
 from rules.signatory_proof import signatory_on_record_for, why_not_on_record
 
 

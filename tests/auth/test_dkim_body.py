@@ -1,4 +1,4 @@
-"""The streaming DKIM body hash (rules.dkim_body) against dkimpy's own over the whole body, and signatures checked
+"""The streaming DKIM body hash (parsers.dkim_body) against dkimpy's own over the whole body, and signatures checked
 with it: the same answers as before, for a fraction of the memory."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import dkim
 import pytest
 from dkim.canonicalization import CanonicalizationPolicy
 
-from rules.dkim_body import body_hash, body_start
+from parsers.dkim_body import body_hash, body_start
 from rules.sender import AuthPolicy, authenticate_sender
 from tests.support.dkim_signing import KeyRing, SigningKey, message, sign
 

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from mailbot.config import ConfigError, parse_config
-from mailbot.dkim_keys import dns_key_lookup, key_lookup_from_config
+from mailbot.processing.dkim_keys import dns_key_lookup, key_lookup_from_config
 from rules.sender import AuthPolicy, KeyLookup, KeyLookupTemporaryError, SenderVerdict, authenticate_sender
 from tests.support.dkim_signing import KeyRing, SigningKey, ed25519_key, message, sign
 from tests.support.dns_server import dns_server

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rules.domains import aligned, in_domains, is_dkim_token, normalise_domain, organisational_domain
+from parsers.domains import aligned, in_domains, is_dkim_token, normalise_domain, organisational_domain
 
 NHS = ("nhs.net",)
 

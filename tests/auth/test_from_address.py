@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rules.from_address import display_name, single_from_address
-from rules.raw_headers import split_message
-from rules.recipients import loose_addresses
+from parsers.from_address import display_name, single_from_address
+from parsers.raw_headers import split_message
+from parsers.recipients import loose_addresses
 
 
 def from_of(raw: bytes) -> tuple[str | None, str | None, tuple[str, ...]]:

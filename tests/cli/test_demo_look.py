@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mailbot.app import App
 from mailbot.config import load_config
-from mailbot.web.app import NHSUK_CSS, NHSUK_DIST, nhsuk_folder
+from mailbot.review.web.app import NHSUK_CSS, NHSUK_DIST, nhsuk_folder
 from tests.support.cli import ROOT, mailbot
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from mailbot.daemon import Daemon
+from mailbot.daemon.scheduler import Daemon
 from store.db import make_engine, sessions
 from tests.support.daemon_setup import daemon_config
 from tests.support.simple_handler import SimpleHandler

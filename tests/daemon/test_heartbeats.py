@@ -16,10 +16,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import DaemonSection
-from mailbot.heartbeat import Heartbeat, claim_lease
-from store import daemons, intake, outbox_queue
+from mailbot.intake.heartbeat import Heartbeat, claim_lease
+from store import daemons, intake
 from store.db import sessions, transaction
 from store.models import IntakeRecord, OutboxMessage
+from store.outbox import queue as outbox_queue
 from tests.daemon.test_outbox_sender import _queue
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -207,7 +208,7 @@ def test_a_daemon_that_finds_its_claims_taken_over_leaves_the_rest_of_its_batch_
     import threading
 
     from mailbot.config import FoldersSection
-    from mailbot.intake_worker import IntakeWorker
+    from mailbot.intake.worker import IntakeWorker
     from tests.support.daemon_setup import sample_message
     from tests.support.simple_handler import SimpleHandler
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from mailbot.config import DaemonSection, FoldersSection
-from mailbot.intake_worker import IntakeWorker
+from mailbot.intake.worker import IntakeWorker
 from store import intake
 from store.db import sessions, transaction
 from store.models import Case, IntakeRecord

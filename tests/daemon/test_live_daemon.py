@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from mailbot.daemon import Daemon
+from mailbot.daemon.scheduler import Daemon
 from store.models import IntakeRecord
 from tests.daemon.conftest import MakeDaemon
 from tests.support.daemon_setup import sample_message

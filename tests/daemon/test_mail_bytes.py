@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 
-from mailbot.mail_bytes import mail_bytes
+from mailbot.outbox.mail_bytes import mail_bytes
 from store.models import OutboxMessage
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

@@ -10,12 +10,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import Config
-from mailbot.outbox_sender import OutboxSender
-from mailbot.replies import PASSWORD_SLOT
-from mailbot.temp_passwords import verify
-from store import outbox_queue
+from mailbot.outbox.replies import PASSWORD_SLOT
+from mailbot.outbox.sender import OutboxSender
+from mailbot.outbox.temp_passwords import verify
 from store.db import make_engine, sessions, transaction
 from store.models import AuditEvent, Case, Organisation, OutboxMessage, User
+from store.outbox import queue as outbox_queue
 from tests.support.daemon_setup import daemon_config
 from tests.support.smtp_server import SmtpServer
 

@@ -11,10 +11,10 @@ import pypdfium2 as pdfium
 import pytest
 from pypdf import PdfReader
 
-from mailbot.commands import forms as forms_command
-from mailbot.form_builder import build_form, build_forms
+from mailbot.admin.form_builder import build_form, build_forms
+from mailbot.cli.commands import forms as forms_command
 from parsers.form_template import BOTTOM_THIRD_TOP, LABELS, template_for
-from rules.roles import ROLE_LABELS, Role
+from parsers.vocabulary.roles import ROLE_LABELS, Role
 
 SPEC_FIELDS = {"form_type", "org_name", "org_code", "pu_full_name", "pu_job_title", "pu_email", "pu_phone",
                "pu_request", "pu_replaces", "sig_full_name", "sig_role", "sig_email", "sig_date", "sig_signature",

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.sandbox import FormReader
-from mailbot.web.pdf_image import render_first_page
+from mailbot.processing.sandbox import FormReader
+from mailbot.review.web.pdf_image import render_first_page
 from tests.support import forms_fixtures as fx
 
 SECRETS = {"MAILBOT_STORE_URL": "postgresql+psycopg://mailbot:Store-Secret-31@db.internal/mailbot",
@@ -133,7 +133,7 @@ def _drawing_children() -> list[int]:
             parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             continue
-        if b"mailbot.web.pdf_image" in cmdline and parent == os.getpid():
+        if b"mailbot.review.web.pdf_image" in cmdline and parent == os.getpid():
             found.append(int(entry.name))
     return found
 

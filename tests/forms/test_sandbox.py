@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailbot.config import FormsSection
-from mailbot.sandbox import FormReader
+from mailbot.processing.sandbox import FormReader
 from parsers.forms.acroform import PdfLimits
 from parsers.forms.reading import FormReadOptions, read_form
 from tests.support import forms_fixtures as fx

@@ -48,7 +48,7 @@ def run(directory: Path) -> dict[str, Any]:
     """Process the whole corpus in DIRECTORY's fresh store; the results as one JSON-able document."""
     store = f"sqlite:///{directory / 'store.db'}"
     config = write_config(directory, store, f'[auth]\ntest_public_keys = "{HERE / "test-keys.txt"}"\n')
-    sample = resources.files("mailbot") / "sample"
+    sample = resources.files("mailbot.demo") / "sample"
     with _clock():
         for table in ("applications", "organisations", "users", "signatories"):
             _cli(config, "import", table, str(sample / f"{table}.csv"))

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from mailbot.progress import ProgressBar
+from mailbot.cli.progress import ProgressBar
 from store.db import make_engine
 from store.models import Base
 from tests.golden.run_corpus import HERE, MESSAGES, _clock, run
 from tests.support.cli import mailbot, write_config
 
-SAMPLE = Path(__file__).resolve().parents[2] / "mailbot" / "sample"
+SAMPLE = Path(__file__).resolve().parents[2] / "mailbot" / "demo" / "sample"
 EXPECTED = [json.loads(line) for line in (HERE / "expected.jsonl").read_text().splitlines()]
 
 

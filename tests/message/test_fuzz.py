@@ -13,7 +13,7 @@ import pytest
 
 from parsers.kinds import Classification, KindContext, classify
 from parsers.message import Attachment, MessageLimits, ParsedMessage, parse_message
-from rules.reasons import Kind
+from parsers.vocabulary.kinds import Kind
 from tests.message.samples import ID_DOMAIN, MAILBOX, SYSTEM, all_samples
 from tests.support.deep_headers import ADDRESS_HEADERS, deep_shapes
 

@@ -11,7 +11,7 @@ from PIL import Image
 from parsers.guidance import Topic
 from parsers.kinds import INLINE_SCAN_MIN_BYTES, Classification, KindContext, classify, possible_forms
 from parsers.message import MessageLimits, parse_message
-from rules.reasons import Kind
+from parsers.vocabulary.kinds import Kind
 from tests.message.samples import (
     EXCHANGE_OUT_OF_OFFICE,
     GMAIL_REPLY,

@@ -37,7 +37,7 @@ from parsers.kinds import KindContext, classify
 from parsers.message import parse_message
 from parsers.register_words import OrgEntry, UserEntry, Vocabulary
 from parsers.request_reader import MessageText, RequestReading, read_in_two_passes
-from rules.reasons import Kind
+from parsers.vocabulary.kinds import Kind
 
 HERE = Path(__file__).parent
 CORPUS = HERE / "corpus"
@@ -91,7 +91,7 @@ def _rows(path: Path | object) -> list[dict[str, str]]:
 
 def load_register() -> Register:
     """The sample register shipped with the mailbot, plus the corpus's extra users (namesakes among them)."""
-    sample = resources.files("mailbot") / "sample"
+    sample = resources.files("mailbot.demo") / "sample"
     catalogue = tuple(r["name"] for r in _rows(sample / "applications.csv"))
     orgs = tuple(OrgEntry(r["code"], r["name"]) for r in _rows(sample / "organisations.csv"))
     users: dict[str, list[UserEntry]] = {}

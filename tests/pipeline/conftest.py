@@ -97,7 +97,7 @@ def make_bot(directory: Path, store_url: str, key: SigningKey, extra: str = "") 
     # EXTRA may go on with [auth] keys: the [review] table comes first.
     config = write_config(directory, store_url, f'{review}[auth]\ntest_public_keys = "{keys}"\n{extra}')
     bot = Bot(directory, config, store_url, key)
-    sample = resources.files("mailbot") / "sample"
+    sample = resources.files("mailbot.demo") / "sample"
     for table in REGISTER:
         result = bot.cli("import", table, str(sample / f"{table}.csv"))
         assert result.status == 0, result.err

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from mailbot.replies import PASSWORD_SLOT
+from mailbot.outbox.replies import PASSWORD_SLOT
 from store.db import make_engine, sessions
 from store.models import AuditEvent, User
 from tests.pipeline.conftest import SYSTEM, Bot

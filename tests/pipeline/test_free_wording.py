@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.replies import render
+from mailbot.outbox.replies import render
 from parsers.guidance import Topic
 from tests.pipeline.conftest import Bot
 from tests.support.cli import mailbot, write_config

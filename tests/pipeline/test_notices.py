@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from mailbot.replies import PASSWORD_SLOT
+from mailbot.outbox.replies import PASSWORD_SLOT
 from tests.pipeline.conftest import SYSTEM, Bot, make_bot
 from tests.pipeline.messages import notice_mail
 from tests.support.signed_mail import SigningKey

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.config import load_config
-from mailbot.deferred_forms import read_unread_form
-from mailbot.review import ReviewError
-from mailbot.review_requests import ask_for_information, warn_people_on_record
-from mailbot.settings import settings_from
+from mailbot.processing.settings import settings_from
+from mailbot.review.actions import ReviewError
+from mailbot.review.deferred_forms import read_unread_form
+from mailbot.review.requests import ask_for_information, warn_people_on_record
 from store.case_context import case_context
 from store.cases import case_by_reference
 from store.db import make_engine, sessions, transaction

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from mailbot.config import load_config
-from mailbot.confirmation_expiry import remind_and_expire
-from mailbot.daemon import Daemon
-from mailbot.settings import settings_from
+from mailbot.daemon.scheduler import Daemon
+from mailbot.processing.confirmation_expiry import remind_and_expire
+from mailbot.processing.settings import settings_from
 from store.db import make_engine, sessions
 from store.models import OutboxMessage, SignatoryConfirmation
 from tests.pipeline.conftest import Bot

@@ -235,8 +235,8 @@ def test_what_the_sender_typed_reaches_the_signatory_as_short_single_lines(bot: 
     from datetime import UTC, datetime
 
     from mailbot.config import load_config
-    from mailbot.confirmation_mail import FIELD_CHARS, confirmation_mail
-    from mailbot.settings import settings_from
+    from mailbot.processing.confirmation_mail import FIELD_CHARS, confirmation_mail
+    from mailbot.processing.settings import settings_from
     from store.models import Case, SignatoryConfirmation
 
     now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

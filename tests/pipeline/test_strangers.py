@@ -15,14 +15,14 @@ import pytest
 from sqlalchemy import select
 
 from mailbot.config import DaemonSection, FoldersSection, load_config
-from mailbot.dkim_keys import dns_key_lookup
-from mailbot.intake import handle
-from mailbot.intake_worker import IntakeWorker
-from mailbot.pipeline import CaseOutcome
-from mailbot.pipeline_handler import PipelineHandler
-from mailbot.services import understander
-from mailbot.settings import settings_from
-from mailbot.understanding import Understander
+from mailbot.intake.worker import IntakeWorker
+from mailbot.processing.dkim_keys import dns_key_lookup
+from mailbot.processing.handle import handle
+from mailbot.processing.mail_handler import PipelineHandler
+from mailbot.processing.record import CaseOutcome
+from mailbot.processing.services import understander
+from mailbot.processing.settings import settings_from
+from mailbot.processing.understanding import Understander
 from parsers.forms.result import FormReading
 from store import intake
 from store.db import make_engine, sessions

@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-import mailbot.pipeline
+import mailbot.processing.record
 from mailbot.config import load_config
-from mailbot.daemon import Daemon
-from mailbot.pipeline_handler import PipelineHandler
-from mailbot.services import understander
-from mailbot.settings import settings_from
-from mailbot.understanding import Understanding
+from mailbot.daemon.scheduler import Daemon
+from mailbot.processing.mail_handler import PipelineHandler
+from mailbot.processing.services import understander
+from mailbot.processing.settings import settings_from
+from mailbot.processing.understanding import Understanding
 from store.db import make_engine, sessions
 from store.models import AuditEvent, Case, IntakeRecord
 from tests.pipeline.conftest import Bot, make_bot
@@ -39,14 +39,14 @@ IMAP_PASSWORD = "imap-Secret-4711"
 
 
 def _the_old_greeting(u: Understanding) -> str:
-    """mailbot.pipeline._sender_name as it was: the standard library's recursive address parser."""
+    """mailbot.processing.record._sender_name as it was: the standard library's recursive address parser."""
     return parseaddr(u.parsed.header("From") or "")[0][:80]
 
 
 @pytest.fixture
 def the_old_fault(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     """The RecursionError fault, in place until the test calls .undo() ("the fault is mended")."""
-    monkeypatch.setattr(mailbot.pipeline, "_sender_name", _the_old_greeting)
+    monkeypatch.setattr(mailbot.processing.record, "_sender_name", _the_old_greeting)
     yield monkeypatch
 
 
@@ -135,7 +135,7 @@ def test_the_error_kept_on_the_case_holds_no_secret(tmp_path: Path, signing_key:
         raise RuntimeError(f"login to imap failed: {IMAP_PASSWORD}; store postgresql+psycopg://bot:pg-Pass-99@db/x "
                            "(password=pg-Pass-99)")
 
-    monkeypatch.setattr(mailbot.pipeline, "_sender_name", leaky)
+    monkeypatch.setattr(mailbot.processing.record, "_sender_name", leaky)
     (line,) = bot.process(bot.mail("practice.manager@nhs.net", "Hello", "Help"), expect_status=1)
     error = bot.case(line["reference"]).fields["unprocessable"]["error"]
     assert error.startswith("RuntimeError: login to imap failed: ***; store postgresql+psycopg://bot:***@db/x")
@@ -193,7 +193,7 @@ def test_staff_see_the_error_and_send_the_message_through_again_once_from_the_we
     from starlette.testclient import TestClient
 
     from mailbot.app import App
-    from mailbot.web.app import create_app
+    from mailbot.review.web.app import create_app
     from store.db import transaction
     from store.staff import add_staff
     from tests.web.conftest import csrf_of, log_in

@@ -7,14 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from parsers.vocabulary.kinds import Kind
+from parsers.vocabulary.outcomes import Outcome
+from parsers.vocabulary.roles import OrgType, Role
 from rules.chains import CHAINS
 from rules.context import CheckContext, ConfirmationFacts, MessageFacts, Policy
 from rules.dkim_checks import SignedBy
 from rules.outcome import decide
-from rules.reasons import CODES, REASONS, Kind, Outcome
+from rules.reasons import CODES, REASONS
 from rules.register import OrgRecord, RegisterView, SignatoryRecord, UserRecord
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest
-from rules.roles import OrgType, Role
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -7,12 +7,12 @@ from dataclasses import replace
 
 import pytest
 
+from parsers.raw_headers import split_message
+from parsers.recipients import recipients
+from parsers.vocabulary.kinds import Kind
 from rules.checks import replay, sender
 from rules.dkim_checks import SignedBy
 from rules.follow_ups import CaseParties, relation_to_case
-from rules.raw_headers import split_message
-from rules.reasons import Kind
-from rules.recipients import recipients
 from tests.rules.test_decisions import GOOD_NOTICE, GOOD_PERMISSION, Sender, ctx
 
 MAILBOX = "pcse.openexeter@nhs.net"

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from tests.support.cli import ROOT, mailbot, write_config
 from tests.support.store_dump import dump
 
-SAMPLE = ROOT / "mailbot" / "sample"
+SAMPLE = ROOT / "mailbot" / "demo" / "sample"
 ORDER = ("organisations", "applications", "users", "signatories")
 
 

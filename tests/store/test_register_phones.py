@@ -13,7 +13,7 @@ from store.db import make_engine, sessions
 from store.models import Signatory, User
 from tests.support.cli import ROOT, mailbot, write_config
 
-SAMPLE = ROOT / "mailbot" / "sample"
+SAMPLE = ROOT / "mailbot" / "demo" / "sample"
 
 
 def test_the_phone_column_is_optional_and_checked() -> None:

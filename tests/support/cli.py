@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailbot.cli import main
+from mailbot.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

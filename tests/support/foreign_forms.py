@@ -1,6 +1,6 @@
 """Primary User request forms as other people and other tools make them: drawn here with reportlab at coordinates
 of their own, labels typed as a person would type them, values made up from a seed. Nothing here comes from our
-form builder or our template (mailbot/form_builder.py, parsers/form_template.py): a reader that only knew our
+form builder or our template (mailbot/admin/form_builder.py, parsers/form_template.py): a reader that only knew our
 layout would fail on every one of these.
 
 Layouts: "table" (labels left, values right, ruled, no colons), "stacked" (labels above values, generic labels

@@ -10,8 +10,8 @@ import zlib
 
 from pypdf import PdfReader, PdfWriter
 
-from mailbot.form_builder import build_form
-from mailbot.form_filling import fill_form
+from mailbot.admin.form_builder import build_form
+from mailbot.demo.form_filling import fill_form
 from parsers.form_template import SIGNATURE_BOX, TYPED_BOX
 from tests.support.forms_drawing import (
     add_annotation,

@@ -17,7 +17,7 @@ SIGNATORIES = ("alan.hughes@nhs.net", "priya.shah@nhs.net", "helen.ward@nhs.net"
 
 def prepare_store(config: Path) -> None:
     """Create the store of CONFIG and import the sample register into it."""
-    sample = resources.files("mailbot") / "sample"
+    sample = resources.files("mailbot.demo") / "sample"
     for table in REGISTER:
         result = mailbot("--config", config, "import", table, str(sample / f"{table}.csv"))
         assert result.status == 0, result.err

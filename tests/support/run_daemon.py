@@ -8,7 +8,7 @@ import os
 import sys
 
 from mailbot.config import load_config
-from mailbot.daemon import Daemon
+from mailbot.daemon.scheduler import Daemon
 from store.db import ensure_schema, make_engine, sessions
 from tests.support.simple_handler import SimpleHandler
 

@@ -2,7 +2,7 @@
 the raw message, one case and one reply row, and the intake claim, in one transaction.
 
 Its decision is read from the subject, so tests can steer it: "[fail]" raises (a message that always fails),
-"[later]" raises TemporaryFailure, "[flag]" flags the case; anything else is approved with one reply to the sender.
+"[later]" raises TryLater, "[flag]" flags the case; anything else is approved with one reply to the sender.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from email.utils import parseaddr
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.message_handler import HandleResult, IntakeClaim, TemporaryFailure
-from mailbot.outbox_rows import outbox_message_id
+from mailbot.outbox.rows import outbox_message_id
+from mailbot.processing.contract import HandleResult, IntakeClaim, TryLater
 from store.cases import next_reference, store_message
 from store.db import transaction
 from store.models import Case, OutboxMessage
@@ -36,7 +36,7 @@ class SimpleHandler:
         if "[fail]" in subject:
             raise ValueError("this message always fails")
         if "[later]" in subject:
-            raise TemporaryFailure("a look-up failed for now")
+            raise TryLater("a look-up failed for now")
         outcome = "flagged" if "[flag]" in subject else "approved"
         sender = parseaddr(str(msg.get("From", "")))[1]
         if self.delay:

@@ -16,7 +16,7 @@ import httpx
 import uvicorn
 
 from mailbot.app import App
-from mailbot.web.app import create_app
+from mailbot.review.web.app import create_app
 from store.db import transaction
 from tests.web.conftest import Clock, make_app
 from tests.web.seed import NOW, seed

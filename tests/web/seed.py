@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from mailbot.register_import import import_rows, read_rows
+from mailbot.admin.register_import import import_rows, read_rows
 from store.models import Case, OutboxMessage, StoredMessage
 from store.review import set_reasons
 from store.staff import add_staff
@@ -48,7 +48,7 @@ def message_bytes(*, sender: str, subject: str, body: str, html: str | None = No
 
 
 def import_sample_register(session: Session) -> None:
-    sample = resources.files("mailbot") / "sample"
+    sample = resources.files("mailbot.demo") / "sample"
     for kind in ("organisations", "applications", "users", "signatories"):
         path = Path(str(sample / f"{kind}.csv"))
         import_rows(session, kind, read_rows(kind, path, path.name), filename=path.name, now=NOW)

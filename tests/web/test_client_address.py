@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mailbot.config import ConfigError, parse_config
-from mailbot.web.client_address import ClientAddress
+from mailbot.review.web.client_address import ClientAddress
 from store.login_throttle import client_key
 
 

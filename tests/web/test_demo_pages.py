@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from mailbot.app import App
 from mailbot.clock import utcnow
 from mailbot.config import load_config
-from mailbot.web.app import create_app
+from mailbot.review.web.app import create_app
 from store.db import transaction
 from store.models import Case
 from store.staff import add_staff

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from mailbot.web.security import SESSION_COOKIE
+from mailbot.review.web.security import SESSION_COOKIE
 from store.db import transaction
 from store.models import AuditEvent, OidcLogin, StaffMember, StaffSession
 from store.staff import disable_staff
@@ -217,7 +217,7 @@ def test_cancelling_at_the_provider_brings_the_person_back_to_the_log_in_page(wo
 def test_nhs_log_in_is_not_there_unless_turned_on(world: OidcWorld) -> None:
     from starlette.testclient import TestClient
 
-    from mailbot.web.app import create_app
+    from mailbot.review.web.app import create_app
     from tests.web.conftest import make_app
 
     app = make_app(str(world.app.engine.url))
@@ -252,7 +252,7 @@ def test_a_provider_that_does_not_answer_leaves_the_password_log_in(sqlite_url: 
 
     from mailbot.app import App
     from mailbot.config import parse_config
-    from mailbot.web.app import create_app
+    from mailbot.review.web.app import create_app
     from tests.support.oidc_server import free_port
 
     settings = oidc_config(nhs_provider, issuer=f"http://127.0.0.1:{free_port()}")  # nothing listens there

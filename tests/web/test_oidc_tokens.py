@@ -13,8 +13,8 @@ from starlette.testclient import TestClient
 
 from mailbot.app import App
 from mailbot.config import parse_config
-from mailbot.web.app import create_app
-from mailbot.web.security import SESSION_COOKIE
+from mailbot.review.web.app import create_app
+from mailbot.review.web.security import SESSION_COOKIE
 from store.db import transaction
 from store.models import AuditEvent
 from store.staff import add_staff

@@ -8,9 +8,11 @@ import re
 
 from starlette.testclient import TestClient
 
-from mailbot.labels import CHECK_LABELS, KIND_LABELS, OUTBOX_STATUS_LABELS, OUTCOME_LABELS, REASON_LABELS
+from mailbot.review.labels import CHECK_LABELS, KIND_LABELS, OUTBOX_STATUS_LABELS, OUTCOME_LABELS, REASON_LABELS
+from parsers.vocabulary.kinds import Kind
+from parsers.vocabulary.outcomes import Outcome
 from rules.chains import CHAINS
-from rules.reasons import REASONS, Kind, Outcome
+from rules.reasons import REASONS
 from tests.web.conftest import WebWorld
 
 

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from mailbot.app import App
 from mailbot.config import parse_config
-from mailbot.web.app import create_app
+from mailbot.review.web.app import create_app
 from store.db import transaction
 from store.models import AuditEvent, Case, OutboxMessage, Signatory, User
 from tests.web.conftest import Clock, WebWorld, csrf_of, log_in

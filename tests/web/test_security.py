@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from mailbot.web.app import create_app
-from mailbot.web.security import SESSION_COOKIE
+from mailbot.review.web.app import create_app
+from mailbot.review.web.security import SESSION_COOKIE
 from store.db import transaction
 from store.models import AuditEvent, Case, OutboxMessage, StaffSession
 from store.staff import add_staff, disable_staff, token_hash

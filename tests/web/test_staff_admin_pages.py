@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from mailbot.web.app import create_app
+from mailbot.review.web.app import create_app
 from store import staff as staff_store
 from store.db import transaction
 from store.models import AuditEvent, StaffMember, StaffSession

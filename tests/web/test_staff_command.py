@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from mailbot.web.app import create_app
+from mailbot.review.web.app import create_app
 from store.db import make_engine, sessions
 from store.models import AuditEvent, StaffMember
 from tests.support.cli import ROOT, mailbot, write_config

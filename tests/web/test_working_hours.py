@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from mailbot.working_hours import working_hours_between
+from mailbot.review.working_hours import working_hours_between
 
 FRIDAY_EVENING = datetime(2026, 11, 20, 18, 30, tzinfo=UTC)  # Friday 20 November 2026
 

@@ -1,0 +1,21 @@
+"""The subcommands of `mailbot`, one module each; the order here is the order `mailbot --help` lists them."""
+
+from mailbot.cli.commands import (
+    db,
+    demo,
+    doctor,
+    explain,
+    forms,
+    importing,
+    org,
+    process,
+    replay,
+    review,
+    run,
+    signatory,
+    staff,
+    web,
+)
+
+COMMAND_MODULES = (demo, importing, org, process, replay, explain, review, signatory, staff, web, forms, run, db,
+                   doctor)

@@ -1,0 +1,233 @@
+"""Reading the shared mailbox over IMAP: list, fetch in bounded UID batches, hand each message to the intake worker,
+then move it to a folder by outcome once its case is committed.
+
+Messages are keyed by (folder, UIDVALIDITY, UID); the store, not `\\Seen`, says what was handled. The move is
+clean-up after the commit and safe to repeat: a message whose intake row is finished is simply moved again.
+Where the server has no MOVE it is copied, flagged \\Deleted and removed with UID EXPUNGE (UIDPLUS); with neither,
+it is copied and marked with a keyword that later searches skip.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from imapclient import DELETED, IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from mailbot.config import Config
+from mailbot.connections import open_imap, quietly_logout
+from mailbot.intake.worker import IntakeWorker
+from mailbot.metrics import METRICS
+from mailbot.processing.contract import TryLater
+from store import intake
+from store.db import transaction
+
+log = logging.getLogger(__name__)
+COMMAND_CHUNK = 500  # UIDs per command: Dovecot refuses command lines over 64 KB
+FETCH_PIECE = 4 * 1024 * 1024  # a bigger message is fetched alone, this much at a time
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+@dataclass
+class PollReport:
+    handled: int = 0
+    moved: int = 0
+    waiting: int = 0
+    uidvalidity_changed: bool = False
+    backlog: int = 0  # messages in the folder not yet finished
+
+
+@dataclass
+class ImapSource:
+    config: Config
+    worker: IntakeWorker
+    stop: threading.Event = field(default_factory=threading.Event)
+    after_batch: Callable[[], None] = lambda: None  # e.g. wake the outbox sender
+    client: IMAPClient | None = None
+    _created: set[str] = field(default_factory=set)
+    _reused: bool = False
+
+    @property
+    def folder(self) -> str:
+        return self.config.imap.folder
+
+    def close(self) -> None:
+        if self.client is not None:
+            quietly_logout(self.client)
+            self.client = None
+
+    def poll(self) -> PollReport:
+        """One pass over the folder; on any connection trouble the connection is dropped and the error raised
+        (the next poll reconnects)."""
+        try:
+            report = self._poll_once()
+        except (IMAPClientError, OSError) as exc:
+            if not self._reused:
+                raise
+            # The kept connection had died (e.g. the server restarted): one try on a fresh one is safe, since
+            # everything a poll does is keyed in the store.
+            log.info("IMAP connection lost (%s); reconnecting", exc)
+            report = self._poll_once()
+        METRICS.last_poll.set(time.time())
+        return report
+
+    def _poll_once(self) -> PollReport:
+        self._reused = self.client is not None
+        try:
+            if self.client is None:
+                self.client = open_imap(self.config.imap)
+            return self._poll(self.client)
+        except Exception:
+            METRICS.errors.labels(kind="poll").inc()
+            self.close()
+            raise
+
+    def _capabilities(self, client: IMAPClient) -> tuple[bytes, ...]:
+        return tuple(client.capabilities())
+
+    def _criteria(self, client: IMAPClient) -> list[str]:
+        caps = self._capabilities(client)
+        if b"MOVE" in caps or b"UIDPLUS" in caps:
+            return ["NOT", "DELETED"]
+        return ["NOT", "DELETED", "NOT", "KEYWORD", self.config.daemon.done_keyword]
+
+    def _poll(self, client: IMAPClient) -> PollReport:
+        report = PollReport()
+        selected = client.select_folder(self.folder)
+        uidvalidity = int(selected[b"UIDVALIDITY"])
+        uids = sorted(int(u) for u in client.search(self._criteria(client)))
+        with transaction(self.worker.sessions) as session:
+            report.uidvalidity_changed = intake.record_poll(
+                session, mailbox=self.worker.source, uidvalidity=uidvalidity, last_uid=max(uids, default=0),
+                now=self.worker.clock())
+        if report.uidvalidity_changed:
+            log.warning("%s: UIDVALIDITY changed to %s: messages are matched by Message-ID and content again",
+                        self.folder, uidvalidity)
+        by_key = {intake.imap_key(self.folder, uidvalidity, uid): uid for uid in uids}
+        triage = self.worker.triage(by_key)
+        report.waiting = triage.waiting
+        report.backlog = len(triage.candidates) + triage.waiting
+        moves: dict[str, list[str]] = defaultdict(list)
+        for key, folder in triage.cleanup.items():
+            moves[folder].append(key)
+        report.moved += self._move_all(client, moves, by_key)
+        batch_size = max(1, self.config.imap.batch_size)
+        for start in range(0, len(triage.candidates), batch_size):
+            if self.stop.is_set():
+                break
+            handled, moved = self._batch(client, triage.candidates[start:start + batch_size], by_key)
+            report.handled += handled
+            report.moved += moved
+            report.backlog -= handled
+            self.after_batch()
+        return report
+
+    def _batch(self, client: IMAPClient, keys: list[str], by_key: dict[str, int]) -> tuple[int, int]:
+        claimed = self.worker.claim(keys)
+        if not claimed:
+            return 0, 0
+        uids = [by_key[k] for k in claimed]
+        try:
+            fetched = self._fetch(client, uids)
+        except Exception:
+            self.worker.release(claimed)  # the connection failed: due again at once, not after the lease
+            raise
+        raws: dict[str, bytes] = {}
+        for key in claimed:
+            raw = fetched.get(by_key[key])
+            if raw is None:  # gone meanwhile (moved by another daemon or a person): nothing to do with it
+                self.worker.process_failure(key, TryLater("the message is no longer in the folder"))
+            else:
+                raws[key] = bytes(raw)
+        folders = self.worker.process_batch(claimed, raws, self.stop)
+        moves: dict[str, list[str]] = defaultdict(list)
+        for key, folder in folders.items():
+            if folder:
+                moves[folder].append(key)
+        return len(folders), self._move_all(client, moves, by_key)
+
+    def _fetch(self, client: IMAPClient, uids: list[int]) -> dict[int, bytes]:
+        """The messages' bytes; one over `[limits] max_message_bytes` only up to one byte past the limit: it is
+        flagged unread anyway, and the whole of it stays in the mailbox (moved to its folder) for staff.
+
+        Small messages come in one FETCH; a big one alone, in pieces of FETCH_PIECE bytes: imaplib and IMAPClient
+        hold a literal two or three times over while they read it, so a batch of 25 MB messages in one FETCH cost
+        over 150 MB for a moment."""
+        limit = self.config.limits.max_message_bytes
+        sizes = {u: int(sizes.get(b"RFC822.SIZE", 0)) for u, sizes in client.fetch(uids, ["RFC822.SIZE"]).items()}
+        small = [u for u in uids if sizes.get(u, 0) <= min(FETCH_PIECE, limit)]
+        found: dict[int, bytes] = {}
+        if small:
+            for uid, data in client.fetch(small, ["BODY.PEEK[]"]).items():
+                if data.get(b"BODY[]") is not None:
+                    found[uid] = bytes(data[b"BODY[]"])
+        for uid in uids:
+            if uid not in small:
+                whole = self._fetch_in_pieces(client, uid, upto=limit + 1)
+                if whole is not None:
+                    found[uid] = whole
+        return found
+
+    def _fetch_in_pieces(self, client: IMAPClient, uid: int, *, upto: int) -> bytes | None:
+        """UID's first UPTO bytes, FETCH_PIECE at a time; None when the message is gone."""
+        pieces: list[bytes] = []
+        offset = 0
+        while offset < upto:
+            length = min(FETCH_PIECE, upto - offset)
+            data = client.fetch([uid], [f"BODY.PEEK[]<{offset}.{length}>"]).get(uid)
+            piece = None if data is None else data.get(f"BODY[]<{offset}>".encode())
+            if piece is None:
+                return None if offset == 0 else b"".join(pieces)
+            pieces.append(bytes(piece))
+            offset += len(piece)
+            if len(piece) < length:
+                break
+        return b"".join(pieces)
+
+    def _move_all(self, client: IMAPClient, moves: dict[str, list[str]], by_key: dict[str, int]) -> int:
+        moved = 0
+        for folder, keys in moves.items():
+            uids = sorted(by_key[k] for k in keys)
+            try:
+                self._move(client, uids, folder)
+            except IMAPClientError as exc:  # clean-up only: the next poll moves it again
+                METRICS.errors.labels(kind="move").inc()
+                log.warning("could not move %d message(s) to %s: %s", len(uids), folder, exc)
+                continue
+            self.worker.cleaned(keys)
+            moved += len(uids)
+        return moved
+
+    def _ensure_folder(self, client: IMAPClient, folder: str) -> None:
+        if folder in self._created:
+            return
+        if not client.folder_exists(folder):
+            try:
+                client.create_folder(folder)
+            except IMAPClientError:
+                if not client.folder_exists(folder):  # created meanwhile by another daemon is fine
+                    raise
+        self._created.add(folder)
+
+    def _move(self, client: IMAPClient, uids: list[int], folder: str) -> None:
+        self._ensure_folder(client, folder)
+        caps = self._capabilities(client)
+        for chunk in _chunks(uids, COMMAND_CHUNK):
+            if b"MOVE" in caps:
+                client.move(chunk, folder)
+            elif b"UIDPLUS" in caps:
+                client.copy(chunk, folder)
+                client.add_flags(chunk, [DELETED], silent=True)
+                client.expunge(chunk)  # UID EXPUNGE: only these, never another client's \Deleted mail
+            else:
+                client.copy(chunk, folder)
+                client.add_flags(chunk, [self.config.daemon.done_keyword.encode()], silent=True)

@@ -1,0 +1,246 @@
+"""The part of intake every source shares: decide which messages to work on, claim them, hand each to the
+pipeline, and say where each should be moved afterwards.
+
+Sources (IMAP, Maildir) only list, fetch and move; every decision about a message is made here, against the
+store, so that crashes, restarts, replicas and UIDVALIDITY changes are handled the same way for both.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailbot.config import DaemonSection, FoldersSection
+from mailbot.intake.heartbeat import claim_lease
+from mailbot.metrics import METRICS
+from mailbot.processing.contract import (
+    Handler,
+    IntakeClaim,
+    TryLater,
+    content_hash,
+    header_message_id,
+)
+from mailbot.processing.unprocessable import describe_failure, record_unprocessable, redact
+from store import intake
+from store.db import transaction
+from store.models import IntakeRecord
+
+log = logging.getLogger(__name__)
+
+
+class HandlingCutOff(Exception):
+    """A message whose every try ended without a result (a crash or a hang that killed the daemon each time)."""
+
+
+@dataclass
+class Triage:
+    """What to do with the messages a source lists: move the finished ones, work on the claimable ones."""
+
+    cleanup: dict[str, str] = field(default_factory=dict)  # key -> folder
+    candidates: list[str] = field(default_factory=list)
+    waiting: int = 0  # held by another daemon, or a retry not yet due
+
+
+@dataclass
+class IntakeWorker:
+    sessions: sessionmaker[Session]
+    handler: Handler
+    source: str  # the mailbox, e.g. "imap:INBOX"
+    owner: str  # this daemon, e.g. host:pid:random
+    daemon: DaemonSection
+    folders: FoldersSection
+    clock: Callable[[], datetime]
+    # Called after each message is recorded (the daemon wakes the outbox sender: a reply need not wait for the
+    # rest of its batch).
+    after_message: Callable[[], None] = lambda: None
+    # How long a message whose sender cannot be judged for now (DNS) may wait from its first sighting: then it is
+    # judged without the key it waits for ([auth] dns_give_up_hours).
+    give_up_after: timedelta = timedelta(hours=24)
+    # The config's secrets, never written into an error kept on a record or a case (mailbot.config.secret_values).
+    secrets: tuple[str, ...] = ()
+    _first_seen: dict[str, datetime] = field(default_factory=dict, init=False, repr=False)
+    # Bumped when the heartbeat finds this daemon was taken for dead: claims made before then are not ours any more.
+    _epoch: int = field(default=0, init=False, repr=False)
+
+    def claims_lost(self) -> None:
+        """Another daemon took this one for dead and took its claims: messages of a batch not yet begun are left
+        to it (those in hand end in LostClaim when they try to commit)."""
+        self._epoch += 1
+
+    def folder_for(self, status: str, outcome: str | None) -> str:
+        if status == intake.SET_ASIDE:
+            return self.folders.set_aside
+        return self.folders.for_outcome(outcome or "flagged")
+
+    def _reading(self) -> Session:
+        """A session for reading only: on SQLite a deferred transaction, which never waits for the writer."""
+        engine = self.sessions.kw["bind"]
+        return Session(engine.execution_options(sqlite_begin="DEFERRED"))
+
+    def triage(self, keys: Iterable[str]) -> Triage:
+        keys = list(keys)
+        now = self.clock()
+        with self._reading() as session:
+            found = intake.known(session, keys)
+        result = Triage()
+        for key in keys:
+            record = found.get(key)
+            if record is not None and record.status in intake.FINISHED:
+                result.cleanup[key] = self.folder_for(record.status, record.outcome)
+            elif intake.claimable(record, now):
+                result.candidates.append(key)
+            else:
+                result.waiting += 1
+        return result
+
+    def claim(self, keys: Iterable[str]) -> dict[str, int]:
+        """Claim KEYS for this daemon in one short transaction; returns the claimed ones with their attempt."""
+        now = self.clock()
+        lease = claim_lease(self.daemon)
+        claimed: dict[str, int] = {}
+        with transaction(self.sessions) as session:
+            for key in keys:
+                got = intake.claim(session, source=self.source, key=key, owner=self.owner, now=now, lease=lease)
+                if got is not None:
+                    claimed[key] = got.attempts
+                    if got.first_seen is not None:
+                        self._first_seen[key] = got.first_seen
+        return claimed
+
+    def process_batch(self, claimed: dict[str, int], raws: dict[str, bytes],
+                      stop: threading.Event) -> dict[str, str | None]:
+        """process() each message of RAWS in order; when STOP is set, the message in hand is finished and the
+        rest are given back. Returns the folder for each message handled (None: leave it where it is)."""
+        identities = {key: (header_message_id(raw), content_hash(raw)) for key, raw in raws.items()}
+        with self._reading() as session:
+            earlier = intake.earlier_sightings(session, source=self.source, messages=identities)
+        keys = list(raws)
+        epoch = self._epoch
+
+        def handle(key: str) -> tuple[str, str | None, bool]:
+            if stop.is_set():  # not started: given back below
+                return key, None, False
+            if self._epoch != epoch:  # taken over by another daemon meanwhile: theirs now, left where it is
+                log.warning("%s: this daemon's claims were taken over; leaving it to the others", key)
+                return key, None, True
+            folder = self.process(key, raws[key], claimed[key], identity=identities[key],
+                                  earlier=earlier.get(key), checked=True)
+            self.after_message()
+            return key, folder, True
+
+        if self.daemon.workers <= 1 or len(keys) <= 1:
+            results = [handle(key) for key in keys]
+        else:
+            # Several at once: most of a message's time is spent waiting (DNS, the forms sandbox's children,
+            # the store), and each message has its own claim and transaction.
+            with ThreadPoolExecutor(self.daemon.workers, thread_name_prefix="intake") as pool:
+                results = list(pool.map(handle, keys))
+        not_started = [key for key, _folder, started in results if not started]
+        if not_started:
+            self.release(not_started)
+        return {key: folder for key, folder, started in results if started}
+
+    def process(self, key: str, raw: bytes, attempts: int, *, identity: tuple[str | None, str] | None = None,
+                earlier: IntakeRecord | None = None, checked: bool = False) -> str | None:
+        """Handle one claimed message; the folder to move it to, or None to leave it where it is for now.
+        CHECKED says EARLIER was already looked up (by process_batch)."""
+        now = self.clock()
+        message_id, digest = identity or (header_message_id(raw), content_hash(raw))
+        claim = IntakeClaim(key=key, source=self.source, owner=self.owner, now=now,
+                            message_id=message_id, content_hash=digest, attempts=attempts,
+                            give_up_waiting=self._give_up_waiting(key, now))
+        try:
+            if not checked:
+                with self._reading() as session:
+                    earlier = intake.earlier_sighting(session, source=self.source, key=key,
+                                                      message_id=message_id, content_hash=digest)
+            if attempts > self.daemon.max_attempts:  # every earlier try was cut off: the daemon died or overran
+                return self.process_failure(key, HandlingCutOff(
+                    f"handling this message was cut off {attempts - 1} times (the daemon stopped, or overran its "
+                    "lease, before finishing it)"), raw=raw, identity=(message_id, digest))
+            if earlier is not None:  # e.g. after a UIDVALIDITY change: handled before, never answered again
+                with transaction(self.sessions) as session:
+                    intake.complete(session, key=key, owner=self.owner, now=now, outcome=earlier.outcome or "",
+                                    case_ids=earlier.case_ids, message_id=message_id, content_hash=digest,
+                                    status=earlier.status)
+                METRICS.rematched.inc()
+                return self.folder_for(earlier.status, earlier.outcome)
+            result = self.handler(raw, claim)
+        except intake.LostClaim:
+            log.warning("%s: another daemon took this message over; leaving it to them", key)
+            return None
+        except Exception as exc:  # noqa: BLE001 - one bad message must never stop the others
+            if isinstance(exc, TryLater):
+                self.wait_for_key(key, exc)
+                return None
+            return self.process_failure(key, exc, raw=raw, identity=(message_id, digest))
+        METRICS.cases.labels(outcome=result.outcome).inc()
+        return self.folders.for_outcome(result.outcome)
+
+    def _give_up_waiting(self, key: str, now: datetime) -> str:
+        first = self._first_seen.pop(key, None)
+        if first is None or now - first < self.give_up_after:
+            return ""
+        hours = self.give_up_after.total_seconds() / 3600
+        return (f"gave up waiting for a DKIM key after {hours:g} hours of failed look-ups (first seen "
+                f"{first:%d/%m/%Y %H:%M} UTC)")
+
+    def wait_for_key(self, key: str, exc: Exception) -> None:
+        """KEY's sender cannot be judged for now (a DKIM key look-up failed): try again after a longer wait each
+        time, never past give_up_after from its first sighting; not a failure of the message's own."""
+        error = describe_failure(exc, self.secrets)
+        with transaction(self.sessions) as session:
+            intake.defer(session, key=key, owner=self.owner, now=self.clock(), error=error,
+                         retry_after=timedelta(seconds=self.daemon.retry_seconds), give_up_after=self.give_up_after)
+        log.info("%s: not decided now, will try again: %s", key, error)
+
+    def process_failure(self, key: str, exc: Exception, *, raw: bytes | None = None,
+                        identity: tuple[str | None, str] | None = None) -> str | None:
+        """Record a failed attempt at KEY; the set-aside folder when it has now failed too often, and then (given
+        RAW) its `message.unprocessable` case for staff, in the same transaction: nothing is dropped without a
+        case."""
+        later = isinstance(exc, TryLater)
+        error = describe_failure(exc, self.secrets)
+        with transaction(self.sessions) as session:
+            status = intake.fail(session, key=key, owner=self.owner, now=self.clock(), error=error,
+                                 max_attempts=self.daemon.max_attempts,
+                                 retry_after=timedelta(seconds=self.daemon.retry_seconds), counts=not later)
+            if status == intake.SET_ASIDE and raw is not None:
+                message_id, digest = identity or (header_message_id(raw), content_hash(raw))
+                attempts = intake.attempts(session, key)
+                case = record_unprocessable(session, raw=raw, source=key, now=self.clock(), error=error,
+                                            attempts=attempts, message_id=message_id, content_hash=digest)
+                intake.attach_cases(session, key=key, case_ids=[case.id])
+                reference = case.reference
+        if later:
+            log.info("%s: not decided now, will try again: %s", key, error)
+            return None
+        METRICS.errors.labels(kind="message").inc()
+        log.error("%s: handling failed (%s): %s\n%s", key, status or "taken over", error,
+                  redact("".join(traceback.format_exception(exc)), self.secrets))
+        if status == intake.SET_ASIDE:
+            if raw is not None:
+                METRICS.cases.labels(outcome="flagged").inc()
+                log.error("%s: set aside after %d attempts as %s (message.unprocessable)", key,
+                          self.daemon.max_attempts, reference)
+            return self.folders.set_aside
+        return None
+
+    def release(self, keys: Iterable[str]) -> None:
+        """Give back claims not worked on (the daemon is stopping): due again at once, no attempt counted."""
+        with transaction(self.sessions) as session:
+            for key in keys:
+                intake.release(session, key=key, owner=self.owner, now=self.clock())
+
+    def cleaned(self, keys: Iterable[str]) -> None:
+        keys = list(keys)
+        if keys:
+            with transaction(self.sessions) as session:
+                intake.mark_cleaned(session, keys, self.clock())

@@ -1,0 +1,220 @@
+"""Draining the outbox: claim due rows, send each outside any transaction, record what happened.
+
+A row is claimed in a short transaction (see store.outbox.queue), its envelope is offered to the server, then the
+row is marked `transmitting` (and, for a temporary password, the user's new hash written) in one commit just
+before DATA. So a crash before DATA leaves a row that is safely sent again, and one after DATA began leaves a row
+that is shown to staff as uncertain rather than sent twice. The Message-ID is the row's own (deterministic).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailbot.config import Config
+from mailbot.metrics import METRICS
+from mailbot.outbox.mail_bytes import mail_bytes
+from mailbot.outbox.maildir_sink import MaildirSink
+from mailbot.outbox.replies import PASSWORD_SLOT
+from mailbot.outbox.temp_passwords import set_temporary_password
+from mailbot.outbox.transport import SendRefused, SendTransient, SendUncertain, SmtpTransport, Transport
+from rules.email_domains import in_domains
+from store.db import transaction
+from store.models import OutboxMessage
+from store.outbox import queue as q
+from store.outbox.case_rows import PASSWORD_PURPOSE
+
+log = logging.getLogger(__name__)
+KEEP_CONNECTION_SECONDS = 20.0  # an idle connection older than this is not reused (servers drop idle clients)
+GIVE_UP_AFTER = 12  # transient failures before a reply is given up as undeliverable (about 2.8 days at 60 s)
+
+
+def transport_for(config: Config) -> Callable[[], Transport]:
+    if config.sink.kind == "maildir":
+        root = config.path(config.sink.maildir)
+        return lambda: MaildirSink(root)
+    return lambda: SmtpTransport(config.smtp)
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    uncertain: int = 0
+
+
+@dataclass
+class OutboxSender:
+    sessions: sessionmaker[Session]
+    config: Config
+    owner: str
+    clock: Callable[[], datetime]
+    transport_factory: Callable[[], Transport] | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        # One event loop and one server connection kept between drains (never two drains at once: the daemon's
+        # job runner sees to that), so a reply sent right after its case does not pay for a new connection.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._transport: Transport | None = None
+        self._last_used = 0.0
+
+    def drain(self) -> DrainReport:
+        """Send everything due now (batch after batch), then return. Not to be called from two threads at once."""
+        if self._loop is None or self._loop.is_closed():
+            self._loop = asyncio.new_event_loop()
+        return self._loop.run_until_complete(self.drain_async())
+
+    def close(self) -> None:
+        """Close the kept connection and the event loop (at shutdown)."""
+        if self._loop is None or self._loop.is_closed():
+            return
+        if self._transport is not None:
+            self._loop.run_until_complete(self._transport.close())
+            self._transport = None
+        self._loop.close()
+
+    async def _transport_now(self) -> Transport:
+        """The kept transport, replaced when it has sat unused long enough for the server to have dropped it."""
+        if self._transport is not None and time.monotonic() - self._last_used > KEEP_CONNECTION_SECONDS:
+            await self._transport.close()
+            self._transport = None
+        if self._transport is None:
+            self._transport = (self.transport_factory or transport_for(self.config))()
+        return self._transport
+
+    async def drain_async(self) -> DrainReport:
+        report = DrainReport()
+        while not self.stop.is_set():
+            with transaction(self.sessions) as session:
+                rows = q.claim_due(session, owner=self.owner, now=self.clock(),
+                                   limit=max(1, self.config.daemon.outbox_batch))
+            if not rows:
+                break
+            await self._send_rows(rows, report)
+        return report
+
+    async def _send_rows(self, rows: list[OutboxMessage], report: DrainReport) -> None:
+        transport = await self._transport_now()
+        delivered: int | None = None  # accepted by the server; recorded as sent with the next commit
+        try:
+            for index, row in enumerate(rows):
+                if self.stop.is_set():
+                    with transaction(self.sessions) as session:
+                        q.release(session, [r.id for r in rows[index:]], self.owner)
+                    return
+                if not transport.is_open:
+                    try:
+                        await transport.open()
+                    except SendTransient as exc:
+                        self._record_sent(delivered)
+                        delivered = None
+                        for rest in rows[index:]:
+                            self._retry(rest, str(exc), report)
+                        return
+                delivered = await self._send_one(transport, row, report, delivered)
+        finally:
+            self._record_sent(delivered)
+            self._last_used = time.monotonic()
+            if self.stop.is_set():
+                await transport.close()
+
+    def _record_sent(self, row_id: int | None) -> None:
+        if row_id is not None:
+            with transaction(self.sessions) as session:
+                q.mark_sent(session, row_id, self.owner, self.clock())
+
+    async def _send_one(self, transport: Transport, row: OutboxMessage, report: DrainReport,
+                        delivered: int | None) -> int | None:
+        """Send ROW; returns its id when the server accepted it (to be recorded as sent with the next commit,
+        which saves one commit a mail), else records the outcome and returns None. DELIVERED is the previous
+        row accepted and not yet recorded."""
+        if row.purpose == PASSWORD_PURPOSE and not self._secure(row.recipient):
+            self._record_sent(delivered)
+            with transaction(self.sessions) as session:  # SPEC 8, checked again at the last moment
+                q.mark_failed(session, row.id, self.owner, self.clock(),
+                              "a temporary password may only go to an address in [auth] secure_domains")
+            report.failed += 1
+            return None
+        try:
+            try:
+                await transport.envelope(self.config.mailbox.address, row.recipient)
+            except SendTransient:
+                # A kept connection the server has since closed: nothing was sent, so one fresh try is safe.
+                await transport.close()
+                await transport.open()
+                await transport.envelope(self.config.mailbox.address, row.recipient)
+        except (SendRefused, SendTransient) as exc:
+            self._record_sent(delivered)
+            if isinstance(exc, SendRefused):
+                self._refused(row, exc, report)
+            else:
+                self._retry(row, str(exc), report)
+            return None
+        now = self.clock()
+        password: str | None = None
+        with transaction(self.sessions) as session:
+            if delivered is not None:
+                q.mark_sent(session, delivered, self.owner, now)
+            if not q.mark_transmitting(session, row.id, self.owner):
+                return None  # no longer ours (housekeeping took it back): leave it
+            if row.purpose == PASSWORD_PURPOSE:
+                if row.user_id is None:
+                    q.mark_failed(session, row.id, self.owner, now, "a password mail with no user to set it for")
+                    report.failed += 1
+                    return None
+                password = set_temporary_password(session, row.user_id, now=now,
+                                                  days=self.config.accounts.temp_password_days)
+        body = row.body.replace(PASSWORD_SLOT, password) if password else None
+        content = mail_bytes(row, now=now, body=body)
+        del password, body  # the password lives only in the bytes handed to the server
+        try:
+            await transport.data(f"outbox-{row.id}", content)
+        except SendRefused as exc:
+            self._refused(row, exc, report)
+        except SendTransient as exc:
+            self._retry(row, str(exc), report)
+        except SendUncertain as exc:
+            METRICS.send_failures.labels(result="uncertain").inc()
+            log.error("outbox %s (%s): may or may not have been delivered, not resent: %s", row.id,
+                      row.message_id, exc)
+            with transaction(self.sessions) as session:
+                q.mark_uncertain(session, row.id, self.owner, self.clock(), str(exc))
+            report.uncertain += 1
+        else:
+            METRICS.sent.inc()
+            report.sent += 1
+            return row.id
+        return None
+
+    def _secure(self, address: str) -> bool:
+        return in_domains(address, frozenset(self.config.auth.secure_domains))
+
+    def _refused(self, row: OutboxMessage, exc: SendRefused, report: DrainReport) -> None:
+        if not exc.permanent:
+            self._retry(row, str(exc), report)
+            return
+        METRICS.send_failures.labels(result="failed").inc()
+        log.error("outbox %s to %s refused for good: %s", row.id, row.recipient, exc)
+        with transaction(self.sessions) as session:
+            q.mark_failed(session, row.id, self.owner, self.clock(), str(exc))
+        report.failed += 1
+
+    def _retry(self, row: OutboxMessage, error: str, report: DrainReport) -> None:
+        METRICS.send_failures.labels(result="retry").inc()
+        log.warning("outbox %s to %s: will retry: %s", row.id, row.recipient, error)
+        with transaction(self.sessions) as session:
+            status = q.retry_later(session, row.id, self.owner, self.clock(), error,
+                                   timedelta(seconds=self.config.daemon.send_retry_seconds), GIVE_UP_AFTER)
+        if status == q.FAILED:
+            report.failed += 1
+        else:
+            report.retried += 1

@@ -1,0 +1,83 @@
+"""What the daemon asks of the message pipeline: one call per message, one transaction that also finishes the
+message's intake claim.
+
+    handler(raw, claim) -> HandleResult
+
+The handler may do slow work first (parsing, DNS, forms in the sandbox) with no transaction open; then, in ONE
+transaction of its own, it writes the case(s) and outbox rows and calls `claim.complete(session, result)`. If the
+claim was taken over by another daemon, complete raises LostClaim and the transaction must roll back. A handler
+raises TryLater (below) when the message cannot be judged now: the one "try later" of the contract.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email.parser import BytesHeaderParser
+
+from sqlalchemy.orm import Session
+
+from parsers.dkim_body import body_start
+from store import intake
+
+
+@dataclass(frozen=True)
+class HandleResult:
+    outcome: str  # the case's outcome (the worst of several: flagged first); decides the folder
+    case_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class IntakeClaim:
+    key: str  # e.g. imap:INBOX/UIDVALIDITY/UID: also the StoredMessage's source
+    source: str  # the mailbox
+    owner: str
+    now: datetime
+    message_id: str | None
+    content_hash: str
+    attempts: int
+    # Why a key look-up that fails for now is no longer waited for ("" while the message may still wait): it has
+    # waited [auth] dns_give_up_hours since it was first seen, so it is judged without the key, never passed.
+    give_up_waiting: str = ""
+
+    def complete(self, session: Session, result: HandleResult) -> None:
+        """Mark the message done inside SESSION's transaction; raises store.intake.LostClaim if no longer ours."""
+        intake.complete(session, key=self.key, owner=self.owner, now=self.now, outcome=result.outcome,
+                        case_ids=result.case_ids, message_id=self.message_id, content_hash=self.content_hash)
+
+
+Handler = Callable[[bytes, IntakeClaim], HandleResult]
+
+
+class TryLater(Exception):
+    """The message cannot be judged now for a reason outside it (a DKIM key look-up failed for the moment, the
+    message left the folder): nothing is recorded, the message is tried again later, and the try does not count
+    towards setting the message aside. Never a reason to accept it."""
+
+
+OUTCOME_ORDER = ("flagged", "pending", "rejected", "approved", "answered", "ignored")
+
+
+def overall_outcome(outcomes: list[str]) -> str:
+    """One outcome for a message with several cases: the one most in need of a person."""
+    for outcome in OUTCOME_ORDER:
+        if outcome in outcomes:
+            return outcome
+    return outcomes[0] if outcomes else "flagged"
+
+
+def content_hash(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def header_message_id(raw: bytes) -> str | None:
+    """The Message-ID as written (for matching sightings only; the pipeline parses the message properly)."""
+    head = raw[:body_start(raw)]  # a slice of the header block only: split() would copy the whole body
+    try:
+        value = BytesHeaderParser().parsebytes(head + b"\r\n\r\n").get("Message-ID")
+    except Exception:  # noqa: BLE001 - a broken header is the pipeline's to report, not ours
+        return None
+    text = " ".join(str(value).split()) if value else ""
+    return text[:998] or None

@@ -1,0 +1,210 @@
+"""One message, one transaction: the raw message, its first-sighting key, its case(s), the store changes, the
+audit events and the outbox rows are written together or not at all.
+
+    understand (mailbot.processing.understanding: parse, classify, authenticate, read forms; no database)
+    -> record (here: dedupe, decide each request with the rules, apply, queue mails)
+
+The caller owns the transaction; `process --dry-run` rolls it back, the daemon commits it and only then cleans up
+the mailbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from mailbot.outbox.case_mail import mails_for
+from mailbot.outbox.replies import ReplyContext, clean_subject
+from mailbot.outbox.rows import queue_mail
+from mailbot.processing.follow_ups import FollowUpLink, link_follow_up
+from mailbot.processing.settings import Settings
+from mailbot.processing.signatory_confirmation import Recognised, act_on_answer, recognise, request_confirmation
+from mailbot.processing.understanding import Understanding
+from parsers.digests import message_digests
+from parsers.from_address import display_name
+from parsers.vocabulary.kinds import Kind
+from parsers.vocabulary.outcomes import Outcome
+from rules.check import CheckResult
+from rules.context import CheckContext, MessageFacts
+from rules.outcome import Decision, decide
+from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
+from rules.signatory_proof import signatory_on_record_for
+from store import audit
+from store.cases import claim_first_sightings, first_case_for_keys, message_keys, next_reference, store_message
+from store.changes import Applied, ApplyConflict, apply_notice, apply_permissions, apply_primary_user
+from store.message_digests import record_digests
+from store.models import Case
+from store.outbox.case_rows import queued_for_case, replies_today
+from store.register import register_for
+from store.review import set_reasons
+
+ACTOR = "mailbot"
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    """What `process --json` prints for one case."""
+
+    reference: str
+    kind: str
+    outcome: str
+    reasons: list[str]
+    changes: list[str]
+    replies: list[dict[str, str]]
+    message_id: str | None
+    case_id: int
+    # A signatory_confirmation only: the case it confirms, as it stands after the answer (README, `process`).
+    confirms: dict[str, Any] | None = None
+
+
+def _sender_name(u: Understanding) -> str:
+    return clean_subject(display_name(u.parsed.header("From") or ""))[:80]
+
+
+def keys_of(u: Understanding) -> list[str]:
+    """The keys U is known by: its Message-ID (or content hash), and each vouching signature's b= value."""
+    return message_keys(u.parsed.message_id, u.parsed.content_hash, (s.b for s in u.sender.passing))
+
+
+def _apply(session: Session, kind: Kind, request: Request | None, decision: Decision, *, now: datetime,
+           case_id: int) -> Applied | None:
+    """The store change an approved case makes; None when nothing is to change (or the outcome is not approved)."""
+    if decision.outcome != Outcome.APPROVED or "user.already_primary" in decision.reasons:
+        return None
+    if kind == Kind.PRIMARY_USER_REQUEST and isinstance(request, PrimaryUserRequest):
+        return apply_primary_user(session, request, now=now, actor=ACTOR, case_id=case_id)
+    if kind == Kind.PERMISSION_REQUEST and isinstance(request, PermissionRequest):
+        return apply_permissions(session, request, now=now, actor=ACTOR, case_id=case_id)
+    if kind == Kind.NEW_USER_NOTIFICATION and isinstance(request, NewUserNotice):
+        return apply_notice(session, request, now=now, actor=ACTOR, case_id=case_id)
+    return None
+
+
+def _conflict(decision: Decision, why: str) -> Decision:
+    """A change the store refused at the last moment: a person decides instead."""
+    result = CheckResult("store.apply", "failed", "request.unclear", Outcome.FLAGGED, f"Could not apply: {why}.")
+    return Decision(Outcome.FLAGGED, (*decision.reasons, "request.unclear"), (*decision.results, result))
+
+
+def record(session: Session, u: Understanding, *, source: str, now: datetime, settings: Settings) -> list[CaseOutcome]:
+    """Write the message and every case it makes, inside the caller's transaction."""
+    parsed = u.parsed
+    row = store_message(session, raw=u.raw, source=source, message_id=parsed.message_id,
+                        content_hash=parsed.content_hash, received_at=now)
+    record_digests(session, row.id, message_digests(parsed))  # staff see cases with the same attachment or text
+    duplicate_of: str | None = None
+    seen = claim_first_sightings(session, keys_of(u), row.id)
+    if seen:  # by Message-ID, content, or the same signature in another envelope
+        first = first_case_for_keys(session, seen)
+        duplicate_of = first.reference if first is not None else "an earlier message"
+    requests: tuple[Request | None, ...] = (None,) if duplicate_of else (u.requests or (None,))
+    link = link_follow_up(session, u)
+    # A signatory's answer to a case waiting for it is that case's confirmation (SPEC 17), taken up before it is
+    # treated as a follow-up.
+    answer = None if duplicate_of else recognise(session, u, link.case)
+    if answer is not None:
+        u = replace(u, kind=Kind.SIGNATORY_CONFIRMATION, notes=(*u.notes, answer.note))
+    outcomes = []
+    for part, request in enumerate(requests, start=1):
+        outcomes.append(_record_case(
+            session, u, request, now=now, settings=settings, message_row_id=row.id,
+            part=part if len(requests) > 1 else None, duplicate_of=duplicate_of, link=link, answer=answer))
+    return outcomes
+
+
+def _record_case(session: Session, u: Understanding, request: Request | None, *, now: datetime, settings: Settings,
+                 message_row_id: int, part: int | None, duplicate_of: str | None, link: FollowUpLink,
+                 answer: Recognised | None = None) -> CaseOutcome:
+    parsed, sender = u.parsed, u.sender
+    parent = link.case
+    # Only a follow-up from the case's own people goes on it and reopens it; anything else is its own case, linked.
+    reopens = link.reopens and u.kind == Kind.FOLLOW_UP
+    org_code = getattr(request, "org_code", "") or ""
+    register = register_for(session, request)
+    facts = MessageFacts(size=parsed.size, date=parsed.date, subject=parsed.subject, defects=parsed.defects,
+                         replies_to_sender_today=replies_today(session, sender.address, now) if sender.address else 0,
+                         duplicate_of=duplicate_of, notes=u.notes, recipients=u.recipients,
+                         forms_attached=u.forms_attached)
+    ctx = CheckContext(kind=u.kind, now=now, message=facts, sender=sender, policy=settings.policy, request=request,
+                       register=register, follow_up_of=u.follow_up_reference,
+                       follow_up_case_found=parent is not None, follow_up_from=link.relation,
+                       signatory_confirmation=answer.facts if answer is not None else None)
+    decision = decide(ctx)
+    case = Case(reference=next_reference(session, now.year), kind=u.kind.value, outcome=decision.outcome.value,
+                reasons=[], checks=[], fields=_fields(u, request), changes=[], org_code=org_code or None,
+                sender=sender.address or "", subject=clean_subject(parsed.subject), message_row_id=message_row_id,
+                part=part, parent_case_id=parent.id if parent else None, needs_review=False,
+                created_at=now, updated_at=now, decided_at=now, decided_by=ACTOR)
+    session.add(case)
+    session.flush()
+    applied = None
+    try:
+        with session.begin_nested():
+            applied = _apply(session, u.kind, request, decision, now=now, case_id=case.id)
+    except ApplyConflict as exc:
+        decision = _conflict(decision, str(exc))
+    case.outcome = decision.outcome.value
+    set_reasons(session, case, list(decision.reasons))
+    case.checks = [r.as_record() for r in decision.results]
+    case.changes = applied.changes if applied else []
+    case.needs_review = decision.outcome == Outcome.FLAGGED
+    about_parent = parent is not None and (reopens or u.kind == Kind.SIGNATORY_CONFIRMATION)
+    ctx_reply = ReplyContext(reference=parent.reference if parent and about_parent else case.reference,
+                             mailbox=settings.mailbox, original_subject=parsed.subject,
+                             original_message_id=parsed.message_id, original_references=parsed.references,
+                             sender=sender.address or "", sender_name=_sender_name(u))
+    on_record = signatory_on_record_for(ctx)
+    mails = mails_for(kind=u.kind, decision=decision, request=request, applied=applied, ctx=ctx_reply,
+                      policy=settings.mail, now=now, topic=u.topic,
+                      org_name=register.org.name if register.org else "",
+                      signatory_address=on_record.email if on_record else None)
+    users = {usr.username: usr.id for usr in (applied.needs_password if applied else [])}
+    rows = [queue_mail(session, case, mail, now=now, mailbox=settings.mailbox, domain=settings.message_id_domain,
+                       user_id=users.get(mail.username or "")) for mail in mails]
+    if decision.outcome == Outcome.PENDING and on_record is not None:
+        request_confirmation(session, case, on_record, now=now, settings=settings)  # to the address on record only
+    confirms = None
+    if answer is not None:
+        confirms = act_on_answer(session, case, answer, decision, now=now, settings=settings, answer_reply=ctx_reply)
+    rows = queued_for_case(session, case.id)
+    audit.record(session, at=now, actor=ACTOR, action="case.decided", case_id=case.id, org_code=case.org_code,
+                 kind=case.kind, outcome=case.outcome, reasons=case.reasons, mails=len(rows))
+    if parent is not None and reopens:
+        parent.needs_review, parent.updated_at = True, now
+        audit.record(session, at=now, actor=ACTOR, action="case.follow_up", case_id=parent.id,
+                     org_code=parent.org_code, follow_up=case.reference, sender_is=link.relation)
+    elif parent is not None and answer is None:
+        audit.record(session, at=now, actor=ACTOR, action="case.linked", case_id=parent.id,
+                     org_code=parent.org_code, linked=case.reference, sender=sender.address or "",
+                     why="a new request in reply" if link.reopens else
+                     "not an authenticated message from the case's sender, signatory or nominee")
+    return CaseOutcome(case.reference, case.kind, case.outcome, list(case.reasons), list(case.changes),
+                       [{"to": r.recipient, "subject": r.subject} for r in rows], parsed.message_id, case.id,
+                       confirms)
+
+
+def _fields(u: Understanding, request: Request | None) -> dict[str, object]:
+    """What staff see as extracted: the request's fields and how the message was understood. No secrets here:
+    a message never carries one of ours, and passwords are made only when sent."""
+    date = u.parsed.date.isoformat() if u.parsed.date else None
+    thread = {"message_id": u.parsed.message_id, "references": list(u.parsed.references)}
+    data: dict[str, object] = {"kind_notes": list(u.notes), "message_date": date, "thread": thread, "sender": {
+        "address": u.sender.address, "authenticated": u.sender.authenticated, "method": u.sender.method,
+        "nhs": u.sender.nhs, "ambiguous": u.sender.ambiguous, "problems": list(u.sender.problems),
+        "signatures": [s.as_record() for s in u.sender.passing]},
+        "recipients": [list(r) for r in u.recipients], "forms_attached": u.forms_attached}
+    if request is not None:
+        data["request"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in request.as_fields().items()}
+    if u.topic is not None:
+        data["topic"] = u.topic.value
+    if u.reading is not None:
+        data["reading"] = u.reading.as_record()
+    form_reading = u.form_readings.get(getattr(request, "attachment_index", -1))
+    if form_reading is not None:  # what the sandbox read, whole: `mailbot replay` decides again from it
+        data["form_reading"] = form_reading
+    if u.parsed.defects:
+        data["defects"] = list(u.parsed.defects)
+    return data

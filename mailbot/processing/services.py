@@ -1,0 +1,61 @@
+"""Building the pipeline's parts from the config, once per process: the understander (with its DKIM key lookup
+and the sandboxed form reader) and the settings the rules and replies read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailbot.config import Config
+from mailbot.processing.dkim_keys import key_lookup_from_config
+from mailbot.processing.sandbox import FormReader
+from mailbot.processing.settings import message_id_domain
+from mailbot.processing.understanding import Understander
+from parsers.forms.options import FormReadOptions
+from parsers.kinds import KindContext
+from parsers.message import MessageLimits
+from parsers.register_words import OrgEntry, UserEntry
+from rules.sender import AuthPolicy
+from store.register import catalogue_names, organisation_entries, user_entries
+
+
+@contextmanager
+def understander(config: Config, read_sessions: sessionmaker[Session]) -> Iterator[Understander]:
+    """An Understander whose form-reading children live as long as the block."""
+    def current_catalogue() -> tuple[str, ...]:
+        with read_sessions() as session:
+            return catalogue_names(session)
+
+    def current_organisations() -> tuple[OrgEntry, ...]:
+        with read_sessions() as session:
+            return organisation_entries(session)
+
+    def users_of(code: str) -> tuple[UserEntry, ...]:
+        with read_sessions() as session:
+            return user_entries(session, code)
+
+    options = FormReadOptions()
+    # Its children start at the first form read (each is a fresh interpreter: a run with no form starts none).
+    reader = FormReader.from_config(config.forms)
+    try:
+        yield Understander(
+            kind_context=KindContext(mailbox_address=config.mailbox.address,
+                                     system_address=config.openexeter.system_address,
+                                     message_id_domain=message_id_domain(config)),
+            auth_policy=AuthPolicy(nhs_domains=tuple(config.auth.nhs_domains),
+                                   trusted_authserv_ids=tuple(config.auth.trusted_authserv_ids)),
+            key_lookup=key_lookup_from_config(config),
+            read_form=lambda pdf: reader.read(pdf, options),
+            catalogue=current_catalogue,
+            limits=MessageLimits(max_bytes=config.limits.max_message_bytes,
+                                 max_decoded_bytes=config.limits.max_decoded_bytes),
+            max_form_bytes=config.forms.max_pdf_bytes,
+            accept_typed_signature=config.forms.accept_typed_signature,
+            max_forms_per_message=config.limits.max_forms_per_message,
+            organisations=current_organisations,
+            users_of=users_of,
+        )
+    finally:
+        reader.close()

@@ -1,0 +1,98 @@
+"""The header block of a raw message, split exactly as dkimpy splits it, and stricter.
+
+Sender authentication must read the same header fields the DKIM verifier hashed: if this parser and dkimpy disagreed
+about where a field starts or ends, a signed From could be shown while an unsigned one is judged (or the other way
+round). So lines are split on CRLF or LF, a field name is the text before the first colon (printable ASCII, no
+space), and anything dkimpy would skip or reject, or any other mail parser could read differently (a bare CR, a NUL,
+a stray "From " line, a continuation with nothing to continue) is a defect that makes the sender ambiguous.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from parsers.dkim_body import body_start
+
+_LINE_BREAK = re.compile(rb"\r?\n")
+_FIELD_NAME = re.compile(rb"([\x21-\x39\x3b-\x7e]+):")
+MAX_DEFECTS_LISTED = 5
+# Header fields there may be only one of (RFC 5322 3.6, RFC 2045): an unsigned extra copy of one that a DKIM
+# signature covers lets a sender show readers text nobody signed.
+SINGLETON_FIELDS = frozenset({
+    "from", "sender", "reply-to", "to", "cc", "bcc", "subject", "date", "message-id", "in-reply-to", "references",
+    "mime-version", "content-type", "content-transfer-encoding",
+})
+
+
+@dataclass(frozen=True)
+class RawField:
+    """One header field: NAME as written, VALUE the raw bytes after the colon with folding line breaks kept."""
+
+    name: str
+    value: bytes
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+    @property
+    def unfolded(self) -> bytes:
+        """The value with folding line breaks removed (RFC 5322 2.2.3)."""
+        return _LINE_BREAK.sub(b"", self.value)
+
+
+@dataclass(frozen=True)
+class RawHeaders:
+    fields: tuple[RawField, ...]
+    defects: tuple[str, ...]
+    # The whole message, not copied, and where its body begins (as dkimpy reads it): the body is hashed from there
+    # a chunk at a time (parsers.dkim_body), never split into lines or copied whole.
+    raw: bytes = field(default=b"", repr=False)
+    body_start: int = 0
+
+    @property
+    def header_block(self) -> bytes:
+        """The header fields and the empty line after them, as written (a small copy: no body)."""
+        return self.raw[: self.body_start]
+
+    def named(self, name: str) -> tuple[RawField, ...]:
+        key = name.lower()
+        return tuple(f for f in self.fields if f.key == key)
+
+    def count(self, name: str) -> int:
+        return len(self.named(name))
+
+
+def split_message(raw: bytes) -> RawHeaders:
+    """The header fields (top to bottom), where the body begins, and every way the header block is malformed."""
+    defects: list[str] = []
+    start = body_start(raw)
+    lines = _LINE_BREAK.split(raw[:start])
+    names: list[str] = []
+    values: list[list[bytes]] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line:
+            i += 1
+            break
+        if b"\r" in line or b"\x00" in line:
+            defects.append(f"header line {i + 1} holds a bare carriage return or a NUL byte")
+        if line[:1] in (b" ", b"\t"):
+            if not names:
+                defects.append("the message starts with a folded line that continues no header field")
+            else:
+                values[-1].append(line)
+        elif (match := _FIELD_NAME.match(line)) is not None:
+            names.append(match.group(1).decode("ascii"))
+            values.append([line[match.end():]])
+        elif line.startswith(b"From ") and i == 0:
+            pass  # an mbox separator line, as dkimpy skips it
+        else:
+            defects.append(f"header line {i + 1} is not a header field")
+        i += 1
+    fields = tuple(RawField(n, b"\r\n".join(v)) for n, v in zip(names, values, strict=True))
+    if len(defects) > MAX_DEFECTS_LISTED:  # a person reads these: a few say enough
+        defects[MAX_DEFECTS_LISTED:] = [f"and {len(defects) - MAX_DEFECTS_LISTED} more malformed header lines"]
+    return RawHeaders(fields=fields, defects=tuple(defects), raw=raw, body_start=start)

@@ -1,0 +1,55 @@
+"""The outbox: replies written with their case, sent later by the outbox sender."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.models import OutboxMessage
+
+PASSWORD_PURPOSE = "temporary_password"  # noqa: S105 - a purpose name
+
+
+def replies_today(session: Session, recipient: str, now: datetime) -> int:
+    """Automatic mails queued for RECIPIENT since midnight UTC (temporary passwords are not replies)."""
+    midnight = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
+    return session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(
+            func.lower(OutboxMessage.recipient) == recipient.lower(),
+            OutboxMessage.created_at >= midnight,
+            OutboxMessage.purpose != PASSWORD_PURPOSE,
+        )
+    ) or 0
+
+
+def queued_for_case(session: Session, case_id: int) -> list[OutboxMessage]:
+    return list(session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case_id)
+                                .order_by(OutboxMessage.id)))
+
+
+def next_number(session: Session, case_id: int) -> int:
+    """The place of a case's next outbox row (1 for its first mail): part of that row's Message-ID."""
+    return (session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id == case_id))
+            or 0) + 1
+
+
+def add(session: Session, row: OutboxMessage) -> OutboxMessage:
+    """Queue ROW in SESSION's transaction (flushed, so it has its id)."""
+    session.add(row)
+    session.flush()
+    return row
+
+
+def mails_per_case(session: Session) -> dict[int, int]:
+    """How many outbox rows each case has, by case id."""
+    return {case_id: n for case_id, n in session.execute(
+        select(OutboxMessage.case_id, func.count()).group_by(OutboxMessage.case_id))}
+
+
+def first_mail_to(session: Session, purpose: str, address: str) -> OutboxMessage | None:
+    """The first outbox row of PURPOSE written to ADDRESS, if any."""
+    return session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == purpose,
+                                                       OutboxMessage.recipient == address)
+                           .order_by(OutboxMessage.id).limit(1)).one_or_none()
