@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from contextlib import ExitStack
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def _since(value: str) -> datetime:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mailbot.cli.progress import ProgressBar
+    from mailbot.cli.progress_bar import ProgressBar
     from mailbot.replay.changed_config import replay_config
     from mailbot.replay.decide_again import ReplayedCase, Window, replay
 
@@ -54,23 +55,29 @@ def run(args: argparse.Namespace) -> int:
     config = replay_config(app.config, args.replay_config)
     if args.register is not None and not args.register.is_dir():
         raise UsageError(f"--register {args.register}: not a folder of register files")
-    bar = ProgressBar("replaying")
     summary = None
-    try:
+    with ExitStack() as bars:
+        bar: ProgressBar | None = None
+
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:  # the number of messages is known once the replay has looked
+                bar = bars.enter_context(ProgressBar("replaying", total))
+            bar.advance(done - bar.done)
+
         for item in replay(app.read_sessions, config, Window(args.since, args.kind), register=args.register,
-                           now=utcnow(), progress=bar):
+                           now=utcnow(), progress=progress):
             if not isinstance(item, ReplayedCase):
                 summary = item
                 continue
-            bar.clear()
+            if bar is not None:
+                bar.clear()
             if args.json:
                 print(json.dumps(item.as_record(), ensure_ascii=False), flush=True)
             else:
                 note = f" [{item.note}]" if item.note else ""
                 print(f"{item.reference} {item.kind}: {item.before or 'no case'} → {item.after or 'no case'}{note}",
                       flush=True)
-    finally:
-        bar.close()
     assert summary is not None
     if args.json:
         print(json.dumps(summary.as_record(), ensure_ascii=False), flush=True)
