@@ -1,15 +1,15 @@
 """Counting the replies a sender had today by an index: `lower(recipient), created_at` on the outbox (the query
 lower-cases the address, which the plain recipient index cannot serve, so it read the whole outbox: ~200 ms a
-message with 100,000 cases in the store)
+message with 100,000 cases in the store).
 
-Revision ID: 0014_issue15
+Revision ID: 0014
 Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_issue15"
+revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None
