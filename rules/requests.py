@@ -14,7 +14,7 @@ from typing import Any, Self
 class Correctable:
     def with_corrections(self, corrections: dict[str, str]) -> Self:
         """A copy with named fields replaced; an unknown field name raises KeyError naming it."""
-        names = {f.name for f in fields(self) if f.metadata.get("correctable", True)}
+        names = set(self.correctable())
         values: dict[str, Any] = {}
         for key, value in corrections.items():
             if key not in names:
@@ -26,6 +26,19 @@ class Correctable:
 
     def as_fields(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def as_record(self) -> dict[str, Any]:
+        """The request as a case keeps it (`fields.request`, JSON: lists for tuples); from_record reads it back."""
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.as_fields().items()}
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> Self:
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+    @classmethod
+    def correctable(cls) -> tuple[str, ...]:
+        """The fields a member of staff may correct on review, in their order."""
+        return tuple(f.name for f in fields(cls) if f.metadata.get("correctable", True))
 
 
 def _fixed() -> Any:
