@@ -58,6 +58,10 @@ class Read:
 Reader = Callable[[ParsedMessage, Classification, "RequestReading | None"], Read]
 
 
+def _nothing(parsed: ParsedMessage, found: Classification, reading: RequestReading | None) -> Read:
+    return Read()
+
+
 class Apply(Protocol):
     """The store change an approved case of a kind makes (store/changes.py)."""
 
@@ -68,8 +72,9 @@ class Apply(Protocol):
 @dataclass(frozen=True)
 class KindSpec:
     kind: Kind
+    label: str  # the kind in words, for staff (the queue, the case page)
     what_happens: str  # `mailbot explain`'s "then": what the mailbot does with such a message, for staff
-    read: Reader
+    read: Reader = _nothing  # what it carries, from the parsed message (before any forms are read)
     request: type[Request] | None = None  # what its case carries (rules/requests.py); staff correct its fields
     reads_text: bool = False  # the request reader reads its new text (staff see the reading on the case)
     reads_forms: bool = False  # its attachments are read as forms, in the sandbox (mailbot/processing/sandbox.py)
@@ -87,10 +92,6 @@ class KindSpec:
     def correctable(self) -> tuple[str, ...]:
         """The fields of its request a member of staff may correct; none when it carries no request."""
         return self.request.correctable() if self.request is not None else ()
-
-
-def _nothing(parsed: ParsedMessage, found: Classification, reading: RequestReading | None) -> Read:
-    return Read()
 
 
 def _form_to_come(parsed: ParsedMessage, found: Classification, reading: RequestReading | None) -> Read:
@@ -138,26 +139,26 @@ def _apply_notice(session: Session, request: Request, *, now: datetime, actor: s
 
 
 KINDS: dict[str, KindSpec] = {spec.kind.value: spec for spec in (
-    KindSpec(Kind.PRIMARY_USER_REQUEST,
+    KindSpec(Kind.PRIMARY_USER_REQUEST, "Primary User request (form)",
              "the attached form is read in the sandbox and the Primary User checks run",
              read=_form_to_come, request=PrimaryUserRequest, reads_forms=True, apply=_apply_primary_user,
              mails=primary_user_mails),
-    KindSpec(Kind.PERMISSION_REQUEST,
+    KindSpec(Kind.PERMISSION_REQUEST, "Request for more applications",
              "the permission request checks run (NHS sender, DKIM, signatory on record, active user, catalogue)",
              read=_permission, request=PermissionRequest, reads_text=True, apply=_apply_permissions,
              mails=permission_mails),
-    KindSpec(Kind.NEW_USER_NOTIFICATION, "the Open Exeter notice checks run",
+    KindSpec(Kind.NEW_USER_NOTIFICATION, "New user notice from Open Exeter", "the Open Exeter notice checks run",
              read=_notice, request=NewUserNotice, apply=_apply_notice, mails=notification_mails),
-    KindSpec(Kind.GUIDANCE, "answered with the guide, when the sender is authenticated",
+    KindSpec(Kind.GUIDANCE, "Question", "answered with the guide, when the sender is authenticated",
              read=_guidance, mails=guidance_mails),
     # Never what classify says: record makes a follow-up this kind when it recognises a signatory's answer.
-    KindSpec(Kind.SIGNATORY_CONFIRMATION, "", read=_nothing, mails=no_mails),
-    KindSpec(Kind.FOLLOW_UP,
+    KindSpec(Kind.SIGNATORY_CONFIRMATION, "Signatory's answer", "", mails=no_mails),
+    KindSpec(Kind.FOLLOW_UP, "Reply to one of our messages",
              "added to its case for staff; or, authenticated and from the signatory a case waits for, their answer "
              "to our confirmation request (signatory_confirmation), read as shown",
-             read=_nothing, mails=follow_up_mails, on_a_case=True),
-    KindSpec(Kind.AUTOMATIC, "ignored (no reply)", read=_nothing, waits_for_keys=False),
-    KindSpec(Kind.UNCLEAR, "flagged for staff (request.unclear)", read=_nothing, reads_text=True),
+             mails=follow_up_mails, on_a_case=True),
+    KindSpec(Kind.AUTOMATIC, "Automatic mail", "ignored (no reply)", waits_for_keys=False),
+    KindSpec(Kind.UNCLEAR, "Not clear what is asked", "flagged for staff (request.unclear)", reads_text=True),
 )}
 
 
