@@ -97,7 +97,7 @@ def phone_change_mails(m: CaseMail) -> list[OutgoingMail] | None:
 @pytest.fixture
 def phone_change_kind(monkeypatch: pytest.MonkeyPatch) -> None:
     # Place 2: its chain (for a real kind: an entry of rules/chains.py's CHAINS).
-    monkeypatch.setitem(chains.CHAINS, PHONE_CHANGE, Chain((  # type: ignore[index]
+    monkeypatch.setitem(chains.CHAINS, PHONE_CHANGE, Chain((  # type: ignore[misc]
         Link(message.not_duplicate, STOP), Link(message.not_automatic, STOP), Link(sender.unambiguous),
         Link(sender.authenticated), Link(message.reply_rate), Link(message.within_size, STOP),
         Link(message.recent), Link(sender.nhs_address), Link(organisation.known),
