@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Self
 
+from parsers.notice import NoticeFields
+from parsers.request_reader import RequestReading
+
 
 @dataclass(frozen=True)
 class Correctable:
@@ -111,3 +114,20 @@ class NewUserNotice(Correctable):
 
 
 Request = PrimaryUserRequest | PermissionRequest | NewUserNotice
+
+
+def permission_request(reading: RequestReading) -> PermissionRequest:
+    """The request the checks judge: only the parts the reader is sure of; the others stay empty, with what was
+    seen, so the case goes to staff as `request.unclear`. Never a guessed part: an application name with a slip is
+    carried as written, so the checks reject it as unknown and the reply suggests the catalogue name."""
+    apps = reading.applications
+    return PermissionRequest(org_code=reading.org.value if reading.org.acted_on else "",
+                             user=reading.user.value if reading.user.acted_on else "",
+                             applications=apps.items if apps.acted_on else (),
+                             signatory_role=reading.role.value, not_understood=reading.not_understood())
+
+
+def notice_request(n: NoticeFields) -> NewUserNotice:
+    """The request an Open Exeter notice (parsers.notice) makes."""
+    return NewUserNotice(org_code=n.org_code, username=n.username, full_name=n.full_name, email=n.email,
+                         created_by=n.created_by, applications=n.applications)

@@ -41,7 +41,14 @@ from parsers.request_reader import RequestReading
 from parsers.vocabulary.kinds import Kind
 from rules.chains import CHAINS, Chain
 from rules.outcome import Decision
-from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
+from rules.requests import (
+    NewUserNotice,
+    PermissionRequest,
+    PrimaryUserRequest,
+    Request,
+    notice_request,
+    permission_request,
+)
 from store.changes import Applied, apply_notice, apply_permissions, apply_primary_user
 
 
@@ -98,25 +105,12 @@ def _form_to_come(parsed: ParsedMessage, found: Classification, reading: Request
     return Read(requests=(PrimaryUserRequest(),))  # until its forms are read (Understander.with_forms)
 
 
-def permission_request(reading: RequestReading) -> PermissionRequest:
-    """The request the checks judge: only the parts the reader is sure of; the others stay empty, with what was
-    seen, so the case goes to staff as `request.unclear`. Never a guessed part: an application name with a slip is
-    carried as written, so the checks reject it as unknown and the reply suggests the catalogue name."""
-    apps = reading.applications
-    return PermissionRequest(org_code=reading.org.value if reading.org.acted_on else "",
-                             user=reading.user.value if reading.user.acted_on else "",
-                             applications=apps.items if apps.acted_on else (),
-                             signatory_role=reading.role.value, not_understood=reading.not_understood())
-
-
 def _permission(parsed: ParsedMessage, found: Classification, reading: RequestReading | None) -> Read:
     return Read(requests=(permission_request(reading),) if reading is not None else ())
 
 
 def _notice(parsed: ParsedMessage, found: Classification, reading: RequestReading | None) -> Read:
-    n = parse_notice(parsed.text or parsed.body_text)
-    return Read(requests=(NewUserNotice(org_code=n.org_code, username=n.username, full_name=n.full_name,
-                                        email=n.email, created_by=n.created_by, applications=n.applications),))
+    return Read(requests=(notice_request(parse_notice(parsed.text or parsed.body_text)),))
 
 
 def _guidance(parsed: ParsedMessage, found: Classification, reading: RequestReading | None) -> Read:
