@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from parsers.vocabulary.org_status import OrgStatus
 from parsers.vocabulary.roles import ROLE_LABELS, OrgType, Role
 
 USER_STATUSES = ("active", "pending", "disabled")
@@ -35,6 +36,7 @@ class OrganisationRow:
     code: str
     name: str
     type: OrgType
+    status: OrgStatus | None = None  # None when the file has no status column (the register keeps what it has)
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,17 @@ def _organisation(line: int, r: dict[str, str]) -> OrganisationRow:
     kind = r["type"].strip().lower()
     if kind not in {t.value for t in OrgType}:
         raise _RowError(f"type must be gp_practice or other, got {r['type']!r}")
-    return OrganisationRow(line, _ods(r["code"]), _text(r["name"], "name"), OrgType(kind))
+    return OrganisationRow(line, _ods(r["code"]), _text(r["name"], "name"), OrgType(kind), _org_status(r))
+
+
+def _org_status(r: dict[str, str]) -> OrgStatus | None:
+    """The optional status column: None when the file has none; an empty cell means active."""
+    if "status" not in r:
+        return None
+    value = r["status"].strip().lower() or OrgStatus.ACTIVE.value
+    if value not in {s.value for s in OrgStatus}:
+        raise _RowError(f"status must be one of {', '.join(s.value for s in OrgStatus)}, got {r['status']!r}")
+    return OrgStatus(value)
 
 
 def _user(line: int, r: dict[str, str]) -> UserRow:
@@ -175,7 +187,8 @@ class _Kind:
 
 
 KINDS: dict[str, _Kind] = {
-    "organisations": _Kind(("code", "name", "type"), _organisation, lambda r: ("organisation code", r.code)),
+    "organisations": _Kind(("code", "name", "type"), _organisation, lambda r: ("organisation code", r.code),
+                           ("status",)),
     "users": _Kind(("org_code", "username", "full_name", "email", "status", "primary", "applications"), _user,
                    lambda r: ("username", r.username.lower()), ("phone",)),
     "signatories": _Kind(("org_code", "full_name", "email", "role"), _signatory,

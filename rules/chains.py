@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from parsers.vocabulary.kinds import Kind
 from parsers.vocabulary.outcomes import Outcome
 from rules.check import Check
-from rules.checks import accounts, form, message, organisation, replay, requests, sender, signatory
+from rules.checks import accounts, form, message, org_status, organisation, replay, requests, sender, signatory
 
 STOP = True
 GO_ON = False
@@ -63,6 +63,7 @@ CHAINS: dict[Kind, Chain] = {
         form.signed,
         form.unaltered,
         organisation.known,
+        org_status.open_for_requests,
         form.type_matches,
         signatory.form_role_allowed,
         signatory.not_self_authorised,
@@ -83,6 +84,7 @@ CHAINS: dict[Kind, Chain] = {
         *CHANGES_ACCOUNTS,
         (requests.permission_complete, STOP),
         organisation.known,
+        org_status.open_for_requests,
         signatory.permission_signatory,
         accounts.user_active,
         accounts.applications_known,
@@ -98,6 +100,7 @@ CHAINS: dict[Kind, Chain] = {
         *CHANGES_ACCOUNTS,
         (requests.notice_complete, STOP),
         organisation.known,
+        org_status.open_for_requests,
         requests.creator_is_primary,
         accounts.notice_user_new,
         accounts.email_secure,

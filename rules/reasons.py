@@ -98,6 +98,15 @@ _ALL: tuple[Reason, ...] = (
     _r("org.unknown", Outcome.FLAGGED,
        "The organisation code is not in the register.",
        "We do not have a record of that organisation code; a member of staff will look at it."),
+    # Beyond SPEC 3's table: the register now carries the ODS status of each organisation (issue 16).
+    _r("org.closed", Outcome.FLAGGED,
+       "The organisation is closed or dormant in the register (ODS): it cannot simply be given new access. Check "
+       "whether it has re-opened or merged into another before deciding.",
+       "Our register shows that organisation as closed or no longer active; a member of staff will look at it."),
+    _r("org.proposed", Outcome.FLAGGED,
+       "The organisation is only proposed in the register (ODS): it has not opened yet. Confirm its open date "
+       "before deciding.",
+       "Our register shows that organisation as not yet open; a member of staff will look at it."),
     _r("org.primary_user_limit", Outcome.REJECTED,
        "The organisation would have more than two active Primary Users and the form names none to replace.",
        "Your organisation already has two Primary Users, which is the most allowed. To appoint a new one, "

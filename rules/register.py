@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from parsers.vocabulary.org_status import OrgStatus
 from parsers.vocabulary.roles import OrgType, Role
 
 
@@ -35,6 +36,7 @@ class OrgRecord:
     type: OrgType
     users: tuple[UserRecord, ...] = ()
     signatories: tuple[SignatoryRecord, ...] = ()
+    status: OrgStatus = OrgStatus.ACTIVE
 
     @property
     def active_primary_users(self) -> tuple[UserRecord, ...]:

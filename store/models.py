@@ -59,6 +59,8 @@ class Organisation(Base):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[str] = mapped_column(String(16))  # parsers.vocabulary.roles.OrgType
+    # parsers.vocabulary.org_status.OrgStatus: active / closed / dormant / proposed (from the ODS extracts)
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -154,6 +156,8 @@ class Case(Base):
         Index("ix_cases_queue", "needs_review", "created_at"),
         Index("ix_cases_outcome_created", "outcome", "created_at"),
         Index("ix_cases_org_created", "org_code", "created_at"),  # an organisation's cases, newest first
+        # The mailbox at a glance (store/insight.py): a window's cases counted from the index alone.
+        Index("ix_cases_insight", "created_at", "kind", "outcome", "needs_review", "decided_by", "decided_at", "id"),
         # The review queue reads only waiting cases: partial indexes keep it as fast with a million decided
         # cases as with none (bench/bench_queue.py). The predicate is spelled exactly as the queries spell it,
         # which SQLite needs to use a partial index.

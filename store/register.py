@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from parsers.register_words import OrgEntry, UserEntry
+from parsers.vocabulary.org_status import OrgStatus
 from parsers.vocabulary.roles import ORGANISATION_MAINTENANCE, OrgType, Role
 from rules.register import OrgRecord, RegisterView, SignatoryRecord, UserRecord
 from rules.requests import NewUserNotice
@@ -106,8 +107,9 @@ def find_signatory(session: Session, org: Organisation, role: str, email: str, f
 
 
 def organisation_view(org: Organisation) -> dict[str, Any]:
-    """The `org show --json` document of SPEC 15."""
-    return {
+    """The `org show --json` document of SPEC 15, and `status` when the organisation is not active (issue 16: the
+    ODS status). SPEC 15 fixes the document, so an active organisation's is exactly SPEC 15's."""
+    view: dict[str, Any] = {
         "code": org.code,
         "name": org.name,
         "type": org.type,
@@ -124,6 +126,9 @@ def organisation_view(org: Organisation) -> dict[str, Any]:
             for u in sorted(org.users, key=lambda u: u.username.casefold())
         ],
     }
+    if org.status != OrgStatus.ACTIVE.value:
+        view["status"] = org.status
+    return view
 
 
 def org_record(org: Organisation) -> OrgRecord:
@@ -135,6 +140,7 @@ def org_record(org: Organisation) -> OrgRecord:
         users=tuple(_user_record(u) for u in org.users),
         signatories=tuple(SignatoryRecord(full_name=s.full_name, email=s.email, role=Role(s.role))
                           for s in org.signatories),
+        status=OrgStatus(org.status),
     )
 
 

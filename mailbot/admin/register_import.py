@@ -87,11 +87,13 @@ def _organisations(session: Session, rows: list[OrganisationRow], now: datetime,
     existing = organisations_by_code(session, (r.code for r in rows))
     for r in rows:
         org = existing.get(r.code)
+        status = {} if r.status is None else {"status": r.status.value}  # a file without the column keeps it
         if org is None:
-            session.add(Organisation(code=r.code, name=r.name, type=r.type.value, created_at=now, updated_at=now))
+            session.add(Organisation(code=r.code, name=r.name, type=r.type.value, created_at=now, updated_at=now,
+                                     **status))
             result.counts["created"] += 1
         else:
-            changed = assign(org, now, name=r.name, type=r.type.value)
+            changed = assign(org, now, name=r.name, type=r.type.value, **status)
             result.counts["updated" if changed else "unchanged"] += 1
 
 

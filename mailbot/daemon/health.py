@@ -1,7 +1,8 @@
 """The daemon's HTTP endpoint on `[http] listen`: /healthz (is it reading the mailbox?) and /metrics (Prometheus).
 
 Store figures (backlog, cases by outcome, outbox pending and uncertain) are read when /metrics is scraped, so
-every replica reports the same truth; the process's own counters come from mailbot.metrics.
+every replica reports the same truth; the process's own counters come from mailbot.metrics; the mailbox at a
+glance (mailbot.daemon.insight_metrics) is worked out at most once a minute.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailbot.daemon.insight_metrics import InsightCollector
 from mailbot.metrics import METRICS, Metrics
 from store.cases import counts_by_outcome
 from store.intake import counts_by_status as intake_counts
@@ -74,6 +76,8 @@ class HealthServer:
         self.started = time.time()
         self.collector = StoreCollector(self.sessions)
         self.metrics.registry.register(self.collector)
+        self.insight = InsightCollector(self.sessions)
+        self.metrics.registry.register(self.insight)
 
     @property
     def port(self) -> int:
@@ -102,6 +106,7 @@ class HealthServer:
             self.server.shutdown()
             self.server.server_close()
         self.metrics.registry.unregister(self.collector)
+        self.metrics.registry.unregister(self.insight)
 
 
 def _handler(health: Callable[[], tuple[int, dict[str, Any]]],

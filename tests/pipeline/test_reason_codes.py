@@ -15,6 +15,7 @@ import pytest
 from rules.reasons import CODES
 from tests.pipeline.conftest import Bot, make_bot
 from tests.pipeline.messages import form_mail, notice_mail, permission_mail
+from tests.register.ods_rows import ods_file, ods_row
 from tests.support import dkim_signing
 from tests.support.signed_mail import SigningKey
 
@@ -172,6 +173,41 @@ def test_digitally_signed_form_edited_afterwards(bot: Bot) -> None:
 
 def test_unknown_organisation(bot: Bot) -> None:
     expect(bot.one(form_mail(bot, org_code="Z99999")), "flagged", "org.unknown", replies=1)
+
+
+def mark_in_ods(bot: Bot, code: str, name: str, status: str) -> None:
+    """Import an ODS practice extract (epraccur.csv) saying CODE's status; nothing else about it changes."""
+    extract = bot.directory / "epraccur.csv"
+    extract.write_bytes(ods_file([ods_row(code, name, status=status,
+                                          close_date="20260101" if status == "C" else "")]))
+    result = bot.cli("import", "ods", str(extract))
+    assert result.status == 0, result.err
+
+
+def test_a_good_form_for_a_closed_practice_goes_to_a_person(bot: Bot) -> None:
+    mark_in_ods(bot, "A81001", "The Oakwood Surgery", "C")
+    line = bot.one(form_mail(bot))
+    expect(line, "flagged", "org.closed", replies=1)
+    assert line["changes"] == [] and line["reasons"] == ["org.closed"]
+
+
+def test_a_dormant_practice_is_treated_as_closed(bot: Bot) -> None:
+    mark_in_ods(bot, "A81001", "The Oakwood Surgery", "D")
+    expect(bot.one(permission_mail(bot)), "flagged", "org.closed", replies=1)
+    line = bot.one(notice_mail(bot))
+    assert (line["outcome"], line["reasons"], line["changes"]) == ("flagged", ["org.closed"], [])
+
+
+def test_a_request_for_a_proposed_practice_goes_to_a_person(bot: Bot) -> None:
+    mark_in_ods(bot, "A81001", "The Oakwood Surgery", "P")
+    line = bot.one(permission_mail(bot))
+    expect(line, "flagged", "org.proposed", replies=1)
+    assert line["changes"] == []
+
+
+def test_an_active_practice_in_the_ods_extract_is_approved_as_before(bot: Bot) -> None:
+    mark_in_ods(bot, "A81001", "The Oakwood Surgery", "A")
+    assert bot.one(permission_mail(bot))["outcome"] == "approved"
 
 
 def test_third_primary_user_without_a_replacement(bot: Bot) -> None:

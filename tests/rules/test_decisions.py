@@ -308,8 +308,9 @@ def test_guidance_follow_up_and_unclear() -> None:
 
 
 def test_every_reason_code_has_an_outcome_and_wording() -> None:
-    # SPEC 3's 34; permission.primary_user_only, notification.primary_user_only and form.uncertain beyond it
-    assert len(CODES) == 37
+    # SPEC 3's 34; permission.primary_user_only, notification.primary_user_only and form.uncertain beyond it, and
+    # org.closed and org.proposed (the register's ODS status, issue 16)
+    assert len(CODES) == 39
     for code, r in REASONS.items():
         assert r.staff_text and r.sender_text and r.outcome in Outcome, code
 

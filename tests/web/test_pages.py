@@ -278,3 +278,15 @@ def test_the_case_page_shows_how_each_field_was_read_and_the_signature_box_over_
     assert "found from the printed label" in html
     picture = staff_client.get("/cases/OE-2026-000950/attachments/1/page1.png")
     assert picture.status_code == 200 and picture.content.startswith(b"\x89PNG")
+
+
+def test_a_closed_organisation_is_marked_on_its_page_and_in_the_search(world: WebWorld,
+                                                                       staff_client: TestClient) -> None:
+    from sqlalchemy import update
+
+    from store.models import Organisation
+    assert 'id="org-status"' not in staff_client.get("/register/A81001").text
+    with world.app.sessions() as session, session.begin():
+        session.execute(update(Organisation).where(Organisation.code == "A81001").values(status="closed"))
+    assert 'id="org-status">Closed in the register</strong>' in staff_client.get("/register/A81001").text
+    assert "Closed in the register" in staff_client.get("/register?q=a81001").text

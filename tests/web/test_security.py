@@ -44,8 +44,9 @@ def test_every_route_without_a_session_goes_to_the_login_page(world: WebWorld) -
             assert response.headers["location"].startswith("/login?next="), route.path
             checked += 1
     # every page and action was tried (the staff accounts pages, resending a confirmation, sending a message through
-    # again, reopening a closed case, assigning, releasing, asking, warning, the next case and the search included)
-    assert checked == 33
+    # again, reopening a closed case, assigning, releasing, asking, warning, the next case, the search and the
+    # mailbox at a glance included)
+    assert checked == 34
 
 
 def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(world: WebWorld,

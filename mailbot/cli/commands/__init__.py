@@ -13,7 +13,9 @@ from mailbot.cli.commands import (
     run,
     signatory,
     staff,
+    stats,
     web,
 )
 
-COMMAND_MODULES = (demo, importing, org, process, explain, review, signatory, staff, web, forms, run, db, doctor)
+COMMAND_MODULES = (demo, importing, org, process, explain, review, signatory, staff, web, stats, forms, run, db,
+                   doctor)

@@ -30,7 +30,8 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(view, ensure_ascii=False))
         return 0
-    print(f"{view['code']}  {view['name']}  ({view['type']})")
+    closed = f"  {view['status'].upper()}" if "status" in view else ""
+    print(f"{view['code']}  {view['name']}  ({view['type']}){closed}")
     for u in view["users"]:
         flag = " PRIMARY" if u["primary"] else ""
         print(f"  {u['username']:<24} {u['full_name']:<28} {u['email']:<34} {u['status']:<8}{flag}")

@@ -16,6 +16,7 @@ from mailbot.clock import utcnow
 from mailbot.review.web import (
     case_actions,
     case_page,
+    insight_page,
     login,
     oidc,
     outbox_pages,
@@ -70,6 +71,7 @@ def routes(nhsuk: Path | None) -> list[BaseRoute]:
         Route("/cases/{reference}/note", case_actions.add_note, methods=["POST"]),
         Route("/cases/{reference}/retry", case_actions.retry_message, methods=["POST"]),
         Route("/outbox", outbox_pages.outbox_view, methods=["GET"]),
+        Route("/insight", insight_page.insight_view_page, methods=["GET"]),
         Route("/outbox/{message_id:int}", outbox_pages.outbox_message_view, methods=["GET"]),
         Route("/register", register_pages.search, methods=["GET"]),
         Route("/staff", staff_admin.staff_list, methods=["GET"]),
