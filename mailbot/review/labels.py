@@ -8,7 +8,6 @@ the rules can produce that has no label.
 
 from __future__ import annotations
 
-from mailbot.processing.kinds import KINDS
 from parsers.vocabulary.roles import ROLE_LABELS, parse_role
 
 REASON_LABELS: dict[str, str] = {
@@ -183,6 +182,9 @@ def outcome_label(code: str | None) -> str:
 
 def kind_label(code: str | None) -> str:
     """A kind in words (its entry's label in mailbot/processing/kinds.py)."""
+    # Imported here: the table brings the whole processing stack, which `mailbot stats` never needs otherwise.
+    from mailbot.processing.kinds import KINDS
+
     spec = KINDS.get(code or "")
     return spec.label if spec is not None else _from({}, code)
 
