@@ -11,6 +11,7 @@ import argparse
 import statistics
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -40,13 +41,14 @@ def main() -> None:
     args = parser.parse_args()
     policy = AuthPolicy(nhs_domains=("nhs.net",))
     print(f"{'case':36} {'median ms':>10} {'p95 ms':>8}  verdict")
+    now = datetime.now(UTC)  # the messages are signed now: judged as at now
     for name, (raw, ring) in cases().items():
         msg = SimpleNamespace(raw=raw)
-        verdict = authenticate_sender(msg, policy, ring)  # warm-up (loads the public suffix list)
+        verdict = authenticate_sender(msg, policy, ring, now=now)  # warm-up (loads the public suffix list)
         times = []
         for _ in range(args.runs):
             started = time.perf_counter()
-            authenticate_sender(msg, policy, ring)
+            authenticate_sender(msg, policy, ring, now=now)
             times.append((time.perf_counter() - started) * 1000)
         times.sort()
         p95 = times[int(len(times) * 0.95) - 1]

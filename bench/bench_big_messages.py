@@ -117,6 +117,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,10,24,30", help="message sizes in MB")
     parser.add_argument("--workers", type=int, default=2, help="[daemon] workers, and messages fed at once")
     parser.add_argument("--skip-daemon", action="store_true")
+    parser.add_argument("--skip-process", action="store_true")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     pdf = signed_form_pdf()
@@ -124,7 +125,7 @@ def main() -> None:
     with Bench(kind="pipeline") as bench:  # a store for `process` (no server is used by it)
         config = bench.write_config(extra=prepare(bench))
         prepare_store(config)
-        for size in sizes:
+        for size in [] if args.skip_process else sizes:
             own, child, spent = through_process(size, pdf, bench.work, config)
             print(f"process  {size:3d} MB: peak RSS {own:6.1f} MB, form child {child:6.1f} MB, {spent:5.1f} s",
                   flush=True)

@@ -9,7 +9,8 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.config import Config, load_config
+from mailbot.config import Config, load_config, secret_values
+from mailbot.log_lines import apply_log_config
 from store.db import ensure_schema, make_engine, sessions
 
 
@@ -19,7 +20,9 @@ class App:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> App:
-        return cls(load_config(getattr(args, "config", None)))
+        config = load_config(getattr(args, "config", None))
+        apply_log_config(config.log.format, secret_values(config))
+        return cls(config)
 
     @cached_property
     def engine(self) -> Engine:

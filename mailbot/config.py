@@ -209,6 +209,13 @@ class OidcSection:
 
 
 @dataclass(frozen=True)
+class LogSection:
+    """How log lines look on stderr (mailbot/log_lines.py): text for people, JSON for a log collector."""
+
+    format: str = field(default="text", metadata=_choice("text", "json"))
+
+
+@dataclass(frozen=True)
 class Config:
     mailbox: MailboxSection = field(default_factory=MailboxSection)
     store: StoreSection = field(default_factory=StoreSection)
@@ -228,6 +235,7 @@ class Config:
     web: WebSection = field(default_factory=WebSection)
     review: ReviewSection = field(default_factory=ReviewSection)
     oidc: OidcSection = field(default_factory=OidcSection)
+    log: LogSection = field(default_factory=LogSection)
     # Not keys: where the config came from, for resolving relative paths and for messages.
     source_path: Path | None = field(default=None, compare=False)
     base_dir: Path = field(default_factory=Path.cwd, compare=False)

@@ -96,30 +96,46 @@ class _Canonical:
         return BodyHash(self.hash.digest(), self.length)
 
 
-def body_hash(raw: bytes | memoryview, start: int, *, relaxed: bool, chunk: int = CHUNK) -> BodyHash:
-    """The sha256 body hash of RAW's body, which begins at START, under simple or relaxed canonicalisation."""
-    view = memoryview(raw)
-    canonical = _Canonical(relaxed)
-    carry = b""
-    position = start
-    while position < len(view):
-        block = carry + view[position: position + chunk].tobytes()
-        position += chunk
+class BodyHasher:
+    """One canonicalisation's body hash fed a piece at a time (pieces of any size, cut anywhere): for a message
+    too big to hold, whose body arrives in pieces and is let go of as it goes."""
+
+    def __init__(self, *, relaxed: bool, chunk: int = CHUNK) -> None:
+        self.relaxed = relaxed
+        self.chunk = chunk
+        self.canonical = _Canonical(relaxed)
+        self.carry = b""
+
+    def update(self, data: bytes | memoryview) -> None:
+        view = memoryview(data)
+        for position in range(0, len(view), self.chunk):
+            self._block(self.carry + view[position: position + self.chunk].tobytes())
+
+    def _block(self, block: bytes) -> None:
         last = block.rfind(b"\n")
         if last >= 0:
-            canonical.lines(block[: last + 1])
-            carry = block[last + 1:]
+            self.canonical.lines(block[: last + 1])
+            self.carry = block[last + 1:]
         else:
-            carry = block
-        if len(carry) > chunk:  # one very long line: emit all but what a later byte could still change
-            if relaxed:  # a run of white space counts as one space whatever follows (and searches stay linear)
-                carry = _WSP.sub(b" ", carry)
-            keep = _OPEN_TAIL[relaxed].search(carry)
-            cut = keep.start() if keep is not None else len(carry)
+            self.carry = block
+        if len(self.carry) > self.chunk:  # one very long line: emit all but what a later byte could still change
+            if self.relaxed:  # a run of white space counts as one space whatever follows (and searches stay linear)
+                self.carry = _WSP.sub(b" ", self.carry)
+            keep = _OPEN_TAIL[self.relaxed].search(self.carry)
+            cut = keep.start() if keep is not None else len(self.carry)
             if cut:
-                canonical.part_line(carry[:cut])
-                carry = carry[cut:]
-    return canonical.finish(carry)
+                self.canonical.part_line(self.carry[:cut])
+                self.carry = self.carry[cut:]
+
+    def finish(self) -> BodyHash:
+        return self.canonical.finish(self.carry)
+
+
+def body_hash(raw: bytes | memoryview, start: int, *, relaxed: bool, chunk: int = CHUNK) -> BodyHash:
+    """The sha256 body hash of RAW's body, which begins at START, under simple or relaxed canonicalisation."""
+    hasher = BodyHasher(relaxed=relaxed, chunk=chunk)
+    hasher.update(memoryview(raw)[start:])
+    return hasher.finish()
 
 
 def body_start(raw: bytes | memoryview) -> int:

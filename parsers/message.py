@@ -13,11 +13,12 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 
+from parsers.big_parts import SetAside, set_aside
 from parsers.header_guard import MAX_MIME_HEADER, shorten_mime_headers
 from parsers.headers import decode_header_value, header_date, message_id, raw_header_text, reference_ids
 from parsers.html_text import html_to_text
 from parsers.mime_body import REPORT_TYPES, WalkResult, defect_text, walk_parts
-from parsers.payload import Payload
+from parsers.payload import Decoded, Payload
 from parsers.quoting import split_reply
 
 # Headers a message should carry once; a second one is how some spoofing and some broken mailers show.
@@ -57,6 +58,10 @@ class Attachment:
         """The content, decoded now (a big attachment is a place in the raw message until asked for): hold it only
         as long as it is needed."""
         return self.payload.decode()
+
+    def decoded(self) -> Decoded:
+        """The content, to be decoded a slice at a time as it is read (never held whole)."""
+        return Decoded(self.payload)
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,7 @@ def _parse_message(raw: bytes, limits: MessageLimits) -> ParsedMessage:
     defects: list[str] = []
     msg: Message
     body_readable = False
+    aside: SetAside | None = None
     parseable, shortened = shorten_mime_headers(_header_block(raw) if too_large else raw)
     if shortened:
         defects.append(f"{shortened} Content-* header(s) longer than {MAX_MIME_HEADER:,} bytes were cut short")
@@ -189,7 +195,8 @@ def _parse_message(raw: bytes, limits: MessageLimits) -> ParsedMessage:
         msg = _parse(parseable, headers_only=True)
     else:
         try:
-            msg = _parse(parseable, headers_only=False)
+            aside = set_aside(parseable)  # its big base64 bodies kept out of the parser's hands
+            msg = _parse(aside.shrunk, headers_only=False)
             body_readable = True
         except RecursionError:
             defects.append("the MIME structure is nested too deeply to read: only the headers were read")
@@ -212,7 +219,7 @@ def _parse_message(raw: bytes, limits: MessageLimits) -> ParsedMessage:
     walked = WalkResult()
     if body_readable:
         walked = walk_parts(msg, limits.max_parts, limits.max_depth, raw=parseable,
-                            max_decoded=limits.max_decoded_bytes)
+                            max_decoded=limits.max_decoded_bytes, aside=aside)
     body_text, html_only = _body_text(walked, defects)
     if len(body_text) > MAX_SPLIT_CHARS:
         defects.append(f"the text is longer than {MAX_SPLIT_CHARS:,} characters: only its start was split into new "

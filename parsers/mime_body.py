@@ -13,6 +13,7 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 
+from parsers.big_parts import SetAside, restore
 from parsers.header_guard import shorten_mime_headers
 from parsers.headers import decode_bytes, decode_header_value, lenient_base64
 from parsers.payload import Payload, locate
@@ -144,10 +145,11 @@ def _note_part_defects(part: Message, defects: list[str], where: str) -> None:
 
 
 def walk_parts(message: Message, max_parts: int, max_depth: int, *, raw: bytes | None = None,
-               max_decoded: int | None = None) -> WalkResult:
+               max_decoded: int | None = None, aside: SetAside | None = None) -> WalkResult:
     """Body texts and attachments of MESSAGE, reading no more than MAX_PARTS parts nor deeper than MAX_DEPTH. RAW,
     when given, is the message MESSAGE was parsed from: big attachments are then kept as places in it, not decoded.
-    No more than MAX_DECODED bytes are decoded in all."""
+    No more than MAX_DECODED bytes are decoded in all. ASIDE: the big bodies of RAW that MESSAGE was parsed
+    without (parsers.big_parts)."""
     result = WalkResult()
     budget = _Budget(max_decoded)
     # (part, depth, inside a forwarded message, inside multipart/related)
@@ -170,7 +172,12 @@ def walk_parts(message: Message, max_parts: int, max_depth: int, *, raw: bytes |
                 result.defects.append(f"MIME parts nested deeper than {max_depth} levels: the deeper ones were "
                                       "not read")
                 continue
+            for inner in part.walk() if ctype == "message/rfc822" else (part,):  # an encoded one is read as text
+                restore(inner, aside, raw)
             children = _children(part, ctype, result.defects, where)
+            for child in children:
+                if _content_type(child) in ("text/plain", "text/html"):  # read as text by _preferred_alternative
+                    restore(child, aside, raw)
             inner_forwarded = forwarded or ctype == "message/rfc822"
             inner_related = related or ctype == "multipart/related"
             kids = children
@@ -179,7 +186,7 @@ def walk_parts(message: Message, max_parts: int, max_depth: int, *, raw: bytes |
             for child in reversed(kids):  # reversed: the stack pops them in document order
                 stack.append((child, depth + 1, inner_forwarded, inner_related))
             continue
-        _leaf(part, ctype, where, forwarded, related, result, raw, budget)
+        _leaf(part, ctype, where, forwarded, related, result, raw, budget, aside)
     return result
 
 
@@ -230,7 +237,7 @@ def _preferred_alternative(kids: list[Message]) -> list[Message]:
 
 
 def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool, result: WalkResult,
-          raw: bytes | None, budget: _Budget) -> None:
+          raw: bytes | None, budget: _Budget, aside: SetAside | None = None) -> None:
     filename = _filename(part)
     disposition = _disposition(part)
     # A multipart part the parser could not split (no boundary) is kept as text, so nothing a person wrote is lost.
@@ -238,12 +245,16 @@ def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool,
     embedded = forwarded or (disposition == "inline" and ctype.startswith("image/")) or (
         related and disposition != "attachment")
     if not (is_text and not filename and disposition != "attachment" and not forwarded):
-        lazy = _in_place(part, raw, result, where)
+        lazy = _set_aside(part, raw, result, aside)
+        if lazy is None:
+            restore(part, aside, raw)
+            lazy = _in_place(part, raw, result, where)
         if lazy is not None:  # big: its type from its first bytes, its size counted, nothing decoded
             result.attachments.append(FoundAttachment(
                 filename=filename, declared_type=ctype, sniffed_type=sniff_type(lazy.head()), payload=lazy,
                 size=lazy.decoded_size(), embedded=embedded))
             return
+    restore(part, aside, raw)
     encoded = _encoded(part)
     if not budget.allows(len(encoded) if encoded is not None else 0, result, where):
         return
@@ -254,6 +265,16 @@ def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool,
         return
     result.attachments.append(FoundAttachment(filename=filename, declared_type=ctype, sniffed_type=sniff_type(data),
                                               payload=Payload.of(data), size=len(data), embedded=embedded))
+
+
+def _set_aside(part: Message, raw: bytes | None, result: WalkResult, aside: SetAside | None) -> Payload | None:
+    """PART's content as a place in RAW, when it is one big base64 body set aside whole before parsing."""
+    encoding = _transfer_encoding(part)
+    span = aside.span_of(_encoded(part)) if aside is not None else None
+    if span is None or raw is None or encoding not in LAZY_ENCODINGS:
+        return None
+    result.raw_position = span[1]
+    return Payload(raw, span[0], span[1], encoding if encoding in ("base64", "quoted-printable") else "")
 
 
 def _encoded(part: Message) -> str | None:

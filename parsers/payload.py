@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import quopri
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -46,7 +47,10 @@ class Payload:
     def decode(self) -> bytes:
         """The content, decoded (base64 as far as it goes: characters it does not have are skipped)."""
         if self.encoding == "base64":
-            return b"".join(_base64_pieces(self._slices()))
+            decoded = io.BytesIO()  # grown in place and handed over as it is: never the pieces and a join at once
+            for piece in _base64_pieces(self._slices()):
+                decoded.write(piece)
+            return decoded.getvalue()
         if self.encoding == "quoted-printable":
             return quopri.decodestring(memoryview(self.source)[self.start:self.end].tobytes())
         if self.start == 0 and self.end == len(self.source):
@@ -70,6 +74,31 @@ class Payload:
         if self.encoding == "quoted-printable":
             return len(self.decode())
         return self.encoded_size
+
+
+class Decoded:
+    """A payload's content decoded a slice at a time as it is read, never held whole: for handing a form to the
+    form-reading child straight from the raw message. Its length is counted by decoding it once (and letting the
+    pieces go), so that the pieces sent afterwards, decoded the same way, are exactly that many bytes."""
+
+    def __init__(self, payload: Payload) -> None:
+        self.payload = payload
+        self._size: int | None = None
+
+    def pieces(self) -> Iterator[bytes | memoryview]:
+        if self.payload.encoding == "base64":
+            return _base64_pieces(self.payload._slices())
+        if self.payload.encoding == "quoted-printable":
+            return iter((self.payload.decode(),))
+        return self.payload._slices()
+
+    def __len__(self) -> int:
+        if self._size is None:
+            self._size = sum(len(piece) for piece in self.pieces())
+        return self._size
+
+    def __bytes__(self) -> bytes:
+        return self.payload.decode()
 
 
 def _base64_pieces(slices: Iterable[memoryview], final: bool = True) -> Iterator[bytes]:

@@ -10,22 +10,28 @@ dkimpy is given the header block only: the body hash is computed here, streaming
 (parsers.dkim_body), once per canonicalisation, and compared with bh= before dkimpy checks the header signature. dkimpy
 would otherwise split the whole body into lines and make several canonical copies of it (a 25 MB message cost
 over 100 MB), and a message over the size limit must be authenticated like any other (SPEC 4, 12).
+
+Time is judged here too, against the `now` the caller hands in, never the clock: dkimpy compares t= and x= with
+time.time() while it parses the tags, so it is given the tags without them (rules.dkim_times judges them instead,
+as dkimpy would have at that moment). A replay of old mail at a fixed moment then decides as it did.
 """
 
 from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 import dkim
 from dkim.crypto import parse_public_key
-from dkim.util import parse_tag_value
+from dkim.util import InvalidTagValueList, parse_tag_value
 
 from parsers.dkim_body import BodyHash, body_hash
 from parsers.domains import aligned, is_dkim_token
 from parsers.raw_headers import SINGLETON_FIELDS, RawField, RawHeaders
+from rules.dkim_times import TIME_TAGS, SignatureTimeError, check_times
 
 ALLOWED_ALGORITHMS = {"rsa-sha256": "rsa", "ed25519-sha256": "ed25519"}
 # A message may carry many signatures; each costs a key look-up, so a sender cannot make us do unbounded DNS work.
@@ -85,20 +91,26 @@ class _FailsNamed(_Fails):
         self.names = names
 
 
-def check_signatures(headers: RawHeaders, from_domain: str, key_lookup: KeyLookup,
-                     min_key_bits: int) -> list[SignatureResult]:
-    """Every DKIM-Signature of the message (top first), each judged by SPEC 4's rules against FROM_DOMAIN."""
+def check_signatures(headers: RawHeaders, from_domain: str, key_lookup: KeyLookup, min_key_bits: int,
+                     body_hashes: Mapping[bool, BodyHash] | None = None, *, now: datetime) -> list[SignatureResult]:
+    """Every DKIM-Signature of the message (top first), each judged by SPEC 4's rules against FROM_DOMAIN, as at
+    NOW (its t= and x=).
+
+    BODY_HASHES, when given, are the body's hashes by canonicalisation (True: relaxed), taken while the message
+    went by in pieces (parsers.dkim_body.BodyHasher): HEADERS then hold only its first part, and the body is never
+    hashed from them."""
     signatures = headers.named("DKIM-Signature")
     results: list[SignatureResult] = []
     verifier: dkim.DKIM | None = None
     keys: dict[str, bytes | None | KeyLookupTemporaryError] = {}
-    bodies = _BodyHashes(headers)
+    bodies = _BodyHashes(headers, body_hashes)
     for index, field in enumerate(signatures[:MAX_SIGNATURES_CHECKED]):
         domain, selector = "?", "?"
         try:
             tags = _tags(field.unfolded)
             domain, selector = _name_tags(tags)
             algorithm = _check_rules(tags, domain, headers, from_domain, bodies)
+            _check_times(tags, now)
             record = _key_record(f"{selector}._domainkey.{domain}".lower(), key_lookup, keys)
             _check_key(record, algorithm, min_key_bits)
             if verifier is None:
@@ -164,15 +176,36 @@ def _name_tags(tags: dict[str, str]) -> tuple[str, str]:
 class _BodyHashes:
     """The message's body hash under each canonicalisation a signature names, each computed once."""
 
-    def __init__(self, headers: RawHeaders) -> None:
+    def __init__(self, headers: RawHeaders, streamed: Mapping[bool, BodyHash] | None = None) -> None:
         self.headers = headers
-        self.found: dict[bool, BodyHash] = {}
+        self.streamed = streamed is not None
+        self.found: dict[bool, BodyHash] = dict(streamed or {})
 
     def of(self, tags: dict[str, str]) -> BodyHash:
-        relaxed = _body_canonicalisation(tags.get("c", "simple/simple")) == "relaxed"
+        relaxed = is_relaxed(tags)
         if relaxed not in self.found:
+            if self.streamed:  # only part of the message is here: its body cannot be hashed from it
+                raise _Fails("its body hash could not be computed (the message is over the size limit and its "
+                             "body was not read to the end)")
             self.found[relaxed] = body_hash(self.headers.raw, self.headers.body_start, relaxed=relaxed)
         return self.found[relaxed]
+
+
+def is_relaxed(tags: dict[str, str]) -> bool:
+    """Whether the signature with TAGS hashes the body "relaxed"; raises _Fails for an unknown canonicalisation."""
+    return _body_canonicalisation(tags.get("c", "simple/simple")) == "relaxed"
+
+
+def body_canonicalisations(headers: RawHeaders) -> frozenset[bool]:
+    """The body canonicalisations (True: relaxed) the signatures that would be checked name: what to hash of a
+    message whose body goes by in pieces. Signatures that cannot be read name none."""
+    wanted: set[bool] = set()
+    for field in headers.named("DKIM-Signature")[:MAX_SIGNATURES_CHECKED]:
+        try:
+            wanted.add(is_relaxed(_tags(field.unfolded)))
+        except _Fails:
+            continue
+    return frozenset(wanted)
 
 
 def _body_canonicalisation(c_value: str) -> str:
@@ -202,6 +235,13 @@ def _check_rules(tags: dict[str, str], domain: str, headers: RawHeaders, from_do
             raise _Fails(f"the message has {present} {_title(name)} headers but the signature covers "
                          f"{signed.count(name)}: an unsigned extra copy was added")
     return ALLOWED_ALGORITHMS[algorithm]
+
+
+def _check_times(tags: dict[str, str], now: datetime) -> None:
+    try:
+        check_times(tags.get("t"), tags.get("x"), now)
+    except SignatureTimeError as exc:
+        raise _Fails(str(exc)) from exc
 
 
 def _title(name: str) -> str:
@@ -260,10 +300,7 @@ def _verify(verifier: dkim.DKIM, index: int, record: bytes, body: BodyHash) -> N
         return record  # already fetched through the injected look-up: dkimpy does no DNS of its own
 
     try:
-        prepared = verifier.verify_headerprep(idx=index)  # parses and validates the tags (bh= among them)
-        if not prepared:
-            raise _Fails("it does not verify (the signature header cannot be found)")
-        sig, include_headers, signature_headers = prepared
+        sig, include_headers, signature_headers = _prepared(verifier, index)
         try:
             claimed = base64.b64decode(re.sub(rb"\s+", b"", sig[b"bh"]), validate=True)
         except Exception as exc:  # noqa: BLE001 - binascii errors
@@ -277,6 +314,22 @@ def _verify(verifier: dkim.DKIM, index: int, record: bytes, body: BodyHash) -> N
         raise _Fails(f"it does not verify ({_short(str(exc))})") from exc
     if not ok:
         raise _Fails("it does not verify: the signed headers were changed or the key does not match")
+
+
+def _prepared(verifier: dkim.DKIM, index: int) -> tuple[dict[bytes, bytes], list[bytes], list[tuple[bytes, bytes]]]:
+    """What dkimpy's verify_headerprep returns for signature INDEX (its tags, the headers it signs, every
+    DKIM-Signature field), with dkimpy's checks of the tags made on all of them but t= and x=: it would compare
+    those with the clock (check_times has judged them against `now`)."""
+    signature_headers = [(name, value) for name, value in verifier.headers if name.lower() == b"dkim-signature"]
+    if len(signature_headers) <= index:
+        raise _Fails("it does not verify (the signature header cannot be found)")
+    try:
+        sig = parse_tag_value(signature_headers[index][1])
+    except InvalidTagValueList as exc:
+        raise dkim.MessageFormatError(exc) from exc
+    dkim.validate_signature_fields({tag: value for tag, value in sig.items() if tag not in TIME_TAGS})
+    include_headers = [name.lower() for name in re.split(rb"\s*:\s*", sig[b"h"])]
+    return sig, include_headers, signature_headers
 
 
 def _short(text: str) -> str:

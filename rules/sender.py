@@ -2,14 +2,18 @@
 whether a DKIM signature or a trusted Authentication-Results header vouches for its domain.
 
 Reads only the raw bytes of the message (`msg.raw`): the checks need the header block exactly as the DKIM verifier
-hashes it, with encoded words, duplicates and route syntax still visible. DNS is injected as KEY_LOOKUP.
+hashes it, with encoded words, duplicates and route syntax still visible. DNS is injected as KEY_LOOKUP, and the
+moment the message is judged at as NOW (a signature's t= and x= are judged against it, never against the clock).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from parsers.dkim_body import BodyHash
 from parsers.domains import aligned, in_domains
 from parsers.from_address import single_from_address
 from parsers.raw_headers import RawHeaders, split_message
@@ -64,16 +68,19 @@ class SenderVerdict:
         return next((s for s in self.passing if s.covers(*REPLAY_HEADERS)), self.passing[0] if self.passing else None)
 
 
-def authenticate_sender(msg: Any, policy: AuthPolicy, key_lookup: KeyLookup) -> SenderVerdict:
-    """The sender verdict for MSG (anything with `raw` bytes). Never raises: what cannot be judged is ambiguous or
-    unauthenticated, never authenticated."""
+def authenticate_sender(msg: Any, policy: AuthPolicy, key_lookup: KeyLookup,
+                        body_hashes: Mapping[bool, BodyHash] | None = None, *, now: datetime) -> SenderVerdict:
+    """The sender verdict for MSG (anything with `raw` bytes) as at NOW. Never raises: what cannot be judged is
+    ambiguous or unauthenticated, never authenticated. BODY_HASHES: for a message over the size limit, of which
+    `raw` holds only the first part, its body's hashes taken while it went by (rules.dkim_checks.check_signatures)."""
     try:
-        return _authenticate(msg, policy, key_lookup)
+        return _authenticate(msg, policy, key_lookup, body_hashes, now)
     except Exception as exc:  # noqa: BLE001 - a bug here must flag the message, not lose it or let it through
         return _ambiguous((f"the sender could not be checked ({exc.__class__.__name__})",))
 
 
-def _authenticate(msg: Any, policy: AuthPolicy, key_lookup: KeyLookup) -> SenderVerdict:
+def _authenticate(msg: Any, policy: AuthPolicy, key_lookup: KeyLookup,
+                  body_hashes: Mapping[bool, BodyHash] | None, now: datetime) -> SenderVerdict:
     raw = getattr(msg, "raw", None)
     if not isinstance(raw, bytes | bytearray):
         return _ambiguous(("the raw message is not available",))
@@ -86,7 +93,7 @@ def _authenticate(msg: Any, policy: AuthPolicy, key_lookup: KeyLookup) -> Sender
     problems: list[str] = []
     results: list[SignatureResult] = []
     if headers.count("DKIM-Signature"):
-        results = check_signatures(headers, domain, key_lookup, policy.min_key_bits)
+        results = check_signatures(headers, domain, key_lookup, policy.min_key_bits, body_hashes, now=now)
     else:
         problems.append("the message has no DKIM signature")
     passing = tuple(r.check.signed for r in results if r.check.passed and r.check.signed is not None)

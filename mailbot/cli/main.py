@@ -8,13 +8,13 @@ needs upgrading) are UsageError/ConfigError/StoreError: one line on stderr and e
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
 from mailbot.cli.commands import COMMAND_MODULES
 from mailbot.config import ConfigError
 from mailbot.errors import StartupProblem, UsageError
+from mailbot.log_lines import configure_logging
 from store.db import StoreError
 
 EXIT_OK = 0
@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="config file (default: $MAILBOT_CONFIG, else ./mailbot.toml, else built-in defaults)")
     parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         help="how much to log on stderr (default WARNING)")
+    parser.add_argument("--log-json", action="store_true",
+                        help='log one JSON object a line (as [log] format = "json" does)')
     # A command that runs others as a person would type them (`demo`) calls back through this, so no command
     # module imports the command line that imports it.
     parser.set_defaults(run_command=main)
@@ -42,8 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level, json_lines=args.log_json)
     try:
         return int(args.handler(args) or EXIT_OK)
     except (UsageError, ConfigError) as exc:

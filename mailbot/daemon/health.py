@@ -21,6 +21,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailbot.daemon.audit_anchor import AuditChainCollector
 from mailbot.daemon.insight_metrics import InsightCollector
 from mailbot.metrics import METRICS, Metrics
 from store.cases import counts_by_outcome
@@ -78,6 +79,8 @@ class HealthServer:
         self.metrics.registry.register(self.collector)
         self.insight = InsightCollector(self.sessions)
         self.metrics.registry.register(self.insight)
+        self.audit_collector = AuditChainCollector(self.sessions)
+        self.metrics.registry.register(self.audit_collector)
 
     @property
     def port(self) -> int:
@@ -107,6 +110,7 @@ class HealthServer:
             self.server.server_close()
         self.metrics.registry.unregister(self.collector)
         self.metrics.registry.unregister(self.insight)
+        self.metrics.registry.unregister(self.audit_collector)
 
 
 def _handler(health: Callable[[], tuple[int, dict[str, Any]]],

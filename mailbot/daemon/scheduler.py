@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailbot.clock import utcnow
 from mailbot.config import Config, secret_values
 from mailbot.connections import ConnectionProblem, open_imap, quietly_logout
+from mailbot.daemon.audit_anchor import DailyAnchorLog
 from mailbot.daemon.health import HealthServer
 from mailbot.errors import StartupProblem
 from mailbot.intake.heartbeat import Heartbeat, this_host
@@ -138,6 +139,7 @@ class Daemon:
         self.heartbeat = Heartbeat(self.sessions, self.config.daemon, self.owner, self.clock,
                                    on_take_over=self._after_take_over, on_lost=self.worker.claims_lost)
         self.registered = False
+        self.anchor_log = DailyAnchorLog(self.sessions)
 
     def _after_take_over(self) -> None:
         self.poll_job.wake()
@@ -165,7 +167,7 @@ class Daemon:
 
     def housekeeping(self) -> None:
         """The slow net under the heartbeat: claims of owners that left no heartbeat (`run --once`) whose lease ran
-        out, and sends stuck far longer than any SMTP timeout."""
+        out, and sends stuck far longer than any SMTP timeout. Once a day, the audit chain's head goes to the log."""
         now = self.clock()
         with transaction(self.sessions) as session:
             released = intake.release_expired(session, now)
@@ -176,6 +178,7 @@ class Daemon:
                         released, requeued, uncertain)
             self.poll_job.wake()
             self.outbox_job.wake()
+        self.anchor_log.maybe_log(now)
 
     def signatory_deadlines(self) -> None:
         """Reminders and expiries of signatory confirmations due by this daemon's clock (SPEC 17)."""

@@ -18,6 +18,8 @@ from pathlib import Path
 import dkim
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from dkim.canonicalization import CanonicalizationPolicy
+from dkim.crypto import parse_pem_private_key
 
 from mailbot.demo.form_samples import sample_form, scanned_sample_form
 
@@ -150,8 +152,24 @@ def compose(sample: Sample, mailbox: str, when: datetime, n: int, key: DemoKey) 
     raw = msg.as_bytes()
     if not sample.signed:
         return raw
-    domain = sample.sender.rsplit("@", 1)[1]
-    return dkim.sign(raw, SELECTOR.encode(), domain.encode(), key.private_pem, include_headers=SIGNED_HEADERS) + raw
+    return signed(raw, sample.sender.rsplit("@", 1)[1], key, when)
+
+
+def signed(raw: bytes, domain: str, key: DemoKey, when: datetime) -> bytes:
+    """RAW with a DKIM signature dated WHEN (t=), otherwise as dkim.sign makes one (relaxed/simple). dkim.sign dates
+    it by the clock; the mailbot judges t= as at the moment it runs, so a demo run at a fixed MAILBOT_CLOCK signs as
+    at that moment (its daemon sees that clock too)."""
+    signer = dkim.DKIM(raw, signature_algorithm=b"rsa-sha256")
+    signer.hasher = dkim.HASH_ALGORITHMS[b"rsa-sha256"]
+    canonical = CanonicalizationPolicy.from_c_value(b"relaxed/simple")
+    body_hash = base64.b64encode(signer.hasher(canonical.canonicalize_body(signer.body)).digest())
+    headers = tuple(SIGNED_HEADERS)
+    tags = [(b"v", b"1"), (b"a", b"rsa-sha256"), (b"c", canonical.to_c_value()), (b"d", domain.encode()),
+            (b"i", b"@" + domain.encode()), (b"q", b"dns/txt"), (b"s", SELECTOR.encode()),
+            (b"t", str(int(when.timestamp())).encode()), (b"h", b" : ".join(headers)), (b"bh", body_hash),
+            (b"b", b"0" * 60)]
+    value = signer.gen_header(tags, headers, canonical, b"DKIM-Signature", parse_pem_private_key(key.private_pem))
+    return b"DKIM-Signature: " + value + raw
 
 
 def write_mailbox(directory: Path, mailbox: str, now: datetime) -> tuple[DemoKey, list[Path]]:

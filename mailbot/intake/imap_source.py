@@ -9,6 +9,7 @@ it is copied and marked with a keyword that later searches skip.
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 import time
@@ -24,6 +25,7 @@ from mailbot.connections import open_imap, quietly_logout
 from mailbot.intake.worker import IntakeWorker
 from mailbot.metrics import METRICS
 from mailbot.processing.contract import TryLater
+from mailbot.processing.over_limit import OverLimit, OverLimitReader
 from store import intake
 from store.db import transaction
 
@@ -137,27 +139,30 @@ class ImapSource:
             return 0, 0
         uids = [by_key[k] for k in claimed]
         try:
-            fetched = self._fetch(client, uids)
+            fetched, over = self._fetch(client, uids)
         except Exception:
             self.worker.release(claimed)  # the connection failed: due again at once, not after the lease
             raise
         raws: dict[str, bytes] = {}
         for key in claimed:
-            raw = fetched.get(by_key[key])
+            raw = fetched.pop(by_key[key], None)
             if raw is None:  # gone meanwhile (moved by another daemon or a person): nothing to do with it
                 self.worker.process_failure(key, TryLater("the message is no longer in the folder"))
             else:
-                raws[key] = bytes(raw)
-        folders = self.worker.process_batch(claimed, raws, self.stop)
+                raws[key] = raw
+        del raw  # the batch's messages are held by RAWS alone, each let go as soon as it is handled
+        over_limit = {key: over[by_key[key]] for key in raws if by_key[key] in over}
+        folders = self.worker.process_batch(claimed, raws, self.stop, over_limit=over_limit)
         moves: dict[str, list[str]] = defaultdict(list)
         for key, folder in folders.items():
             if folder:
                 moves[folder].append(key)
         return len(folders), self._move_all(client, moves, by_key)
 
-    def _fetch(self, client: IMAPClient, uids: list[int]) -> dict[int, bytes]:
-        """The messages' bytes; one over `[limits] max_message_bytes` only up to one byte past the limit: it is
-        flagged unread anyway, and the whole of it stays in the mailbox (moved to its folder) for staff.
+    def _fetch(self, client: IMAPClient, uids: list[int]) -> tuple[dict[int, bytes], dict[int, OverLimit]]:
+        """The messages' bytes; one over `[limits] max_message_bytes` only up to one byte past the limit (flagged
+        unread; the whole of it stays in the mailbox, moved to its folder, for staff), its rest read piece by piece
+        for its size and DKIM body hashes only (its OverLimit), never held.
 
         Small messages come in one FETCH; a big one alone, in pieces of FETCH_PIECE bytes: imaplib and IMAPClient
         hold a literal two or three times over while they read it, so a batch of 25 MB messages in one FETCH cost
@@ -166,32 +171,44 @@ class ImapSource:
         sizes = {u: int(sizes.get(b"RFC822.SIZE", 0)) for u, sizes in client.fetch(uids, ["RFC822.SIZE"]).items()}
         small = [u for u in uids if sizes.get(u, 0) <= min(FETCH_PIECE, limit)]
         found: dict[int, bytes] = {}
+        over: dict[int, OverLimit] = {}
         if small:
             for uid, data in client.fetch(small, ["BODY.PEEK[]"]).items():
                 if data.get(b"BODY[]") is not None:
                     found[uid] = bytes(data[b"BODY[]"])
         for uid in uids:
-            if uid not in small:
-                whole = self._fetch_in_pieces(client, uid, upto=limit + 1)
-                if whole is not None:
-                    found[uid] = whole
-        return found
+            if uid in found or uid in small:
+                continue
+            kept = io.BytesIO()
+            if not self._fetch_in_pieces(client, uid, kept.write, start=0, upto=limit + 1):
+                continue
+            raw = kept.getvalue()  # the buffer itself, not a copy of it
+            del kept
+            found[uid] = raw
+            if len(raw) > limit:  # the rest only goes by, for its size and body hashes
+                reader = OverLimitReader(raw)
+                if self._fetch_in_pieces(client, uid, reader.update, start=len(raw), upto=None):
+                    over[uid] = reader.finish()
+                else:
+                    del found[uid]  # gone while being read: as if gone before
+        return found, over
 
-    def _fetch_in_pieces(self, client: IMAPClient, uid: int, *, upto: int) -> bytes | None:
-        """UID's first UPTO bytes, FETCH_PIECE at a time; None when the message is gone."""
-        pieces: list[bytes] = []
-        offset = 0
-        while offset < upto:
-            length = min(FETCH_PIECE, upto - offset)
+    def _fetch_in_pieces(self, client: IMAPClient, uid: int, take: Callable[[bytes], object], *, start: int,
+                         upto: int | None) -> bool:
+        """UID's bytes from START up to UPTO (or its end), FETCH_PIECE at a time, each handed to TAKE and let go;
+        False when the message is gone."""
+        offset = start
+        while upto is None or offset < upto:
+            length = FETCH_PIECE if upto is None else min(FETCH_PIECE, upto - offset)
             data = client.fetch([uid], [f"BODY.PEEK[]<{offset}.{length}>"]).get(uid)
             piece = None if data is None else data.get(f"BODY[]<{offset}>".encode())
             if piece is None:
-                return None if offset == 0 else b"".join(pieces)
-            pieces.append(bytes(piece))
+                return offset > start or (start > 0 and data is not None)
+            take(piece)
             offset += len(piece)
             if len(piece) < length:
                 break
-        return b"".join(pieces)
+        return True
 
     def _move_all(self, client: IMAPClient, moves: dict[str, list[str]], by_key: dict[str, int]) -> int:
         moved = 0

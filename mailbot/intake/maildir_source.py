@@ -19,8 +19,10 @@ from mailbot.intake.imap_source import PollReport
 from mailbot.intake.worker import IntakeWorker
 from mailbot.metrics import METRICS
 from mailbot.processing.contract import TryLater
+from mailbot.processing.over_limit import OverLimit, read_over_limit
 
 log = logging.getLogger(__name__)
+READ_PIECE = 4 * 1024 * 1024  # the rest of a message over the size limit is read this much at a time
 
 
 def maildir_key(path: Path) -> str:
@@ -77,13 +79,17 @@ class MaildirSource:
     def _batch(self, keys: list[str], files: dict[str, Path]) -> tuple[int, int]:
         claimed = self.worker.claim(keys)
         raws: dict[str, bytes] = {}
+        over_limit: dict[str, OverLimit] = {}
         for key in claimed:
             try:
-                with open(files[key], "rb") as f:  # over the limit: flagged unread, so one byte past it is enough
+                with open(files[key], "rb") as f:
                     raws[key] = f.read(self.max_bytes + 1)
+                    if len(raws[key]) > self.max_bytes:  # flagged unread: the rest only goes by, for its body hashes
+                        over_limit[key] = read_over_limit(raws[key], iter(lambda: f.read(READ_PIECE), b""))
             except OSError:
+                raws.pop(key, None)
                 self.worker.process_failure(key, TryLater("the file is no longer in the Maildir"))
-        folders = self.worker.process_batch(claimed, raws, self.stop)
+        folders = self.worker.process_batch(claimed, raws, self.stop, over_limit=over_limit)
         moves: dict[str, list[str]] = defaultdict(list)
         for key, folder in folders.items():
             if folder:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +27,7 @@ from mailbot.processing.contract import (
     content_hash,
     header_message_id,
 )
+from mailbot.processing.over_limit import OverLimit
 from mailbot.processing.unprocessable import describe_failure, record_unprocessable, redact
 from store import intake
 from store.db import transaction
@@ -114,10 +115,14 @@ class IntakeWorker:
                         self._first_seen[key] = got.first_seen
         return claimed
 
-    def process_batch(self, claimed: dict[str, int], raws: dict[str, bytes],
-                      stop: threading.Event) -> dict[str, str | None]:
+    def process_batch(self, claimed: dict[str, int], raws: dict[str, bytes], stop: threading.Event, *,
+                      over_limit: Mapping[str, OverLimit] | None = None) -> dict[str, str | None]:
         """process() each message of RAWS in order; when STOP is set, the message in hand is finished and the
-        rest are given back. Returns the folder for each message handled (None: leave it where it is)."""
+        rest are given back. Returns the folder for each message handled (None: leave it where it is).
+        OVER_LIMIT: for a message of which RAWS holds only the first part, what its whole said. Each message is
+        taken out of RAWS as it is begun, so that its bytes are let go once it is handled, not at the batch's end
+        (two 25 MB messages in hand cost 25 MB less once the first is done)."""
+        over_limit = over_limit or {}
         identities = {key: (header_message_id(raw), content_hash(raw)) for key, raw in raws.items()}
         with self._reading() as session:
             earlier = intake.earlier_sightings(session, source=self.source, messages=identities)
@@ -130,8 +135,8 @@ class IntakeWorker:
             if self._epoch != epoch:  # taken over by another daemon meanwhile: theirs now, left where it is
                 log.warning("%s: this daemon's claims were taken over; leaving it to the others", key)
                 return key, None, True
-            folder = self.process(key, raws[key], claimed[key], identity=identities[key],
-                                  earlier=earlier.get(key), checked=True)
+            folder = self.process(key, raws.pop(key), claimed[key], identity=identities[key],
+                                  earlier=earlier.get(key), checked=True, over_limit=over_limit.get(key))
             self.after_message()
             return key, folder, True
 
@@ -148,14 +153,16 @@ class IntakeWorker:
         return {key: folder for key, folder, started in results if started}
 
     def process(self, key: str, raw: bytes, attempts: int, *, identity: tuple[str | None, str] | None = None,
-                earlier: IntakeRecord | None = None, checked: bool = False) -> str | None:
+                earlier: IntakeRecord | None = None, checked: bool = False,
+                over_limit: OverLimit | None = None) -> str | None:
         """Handle one claimed message; the folder to move it to, or None to leave it where it is for now.
-        CHECKED says EARLIER was already looked up (by process_batch)."""
+        CHECKED says EARLIER was already looked up (by process_batch); OVER_LIMIT, when RAW is only the first part
+        of a message over the size limit, what its whole said."""
         now = self.clock()
         message_id, digest = identity or (header_message_id(raw), content_hash(raw))
         claim = IntakeClaim(key=key, source=self.source, owner=self.owner, now=now,
                             message_id=message_id, content_hash=digest, attempts=attempts,
-                            give_up_waiting=self._give_up_waiting(key, now))
+                            give_up_waiting=self._give_up_waiting(key, now), over_limit=over_limit)
         try:
             if not checked:
                 with self._reading() as session:

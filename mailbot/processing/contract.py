@@ -19,6 +19,7 @@ from email.parser import BytesHeaderParser
 
 from sqlalchemy.orm import Session
 
+from mailbot.processing.over_limit import OverLimit
 from parsers.dkim_body import body_start
 from store import intake
 
@@ -41,6 +42,9 @@ class IntakeClaim:
     # Why a key look-up that fails for now is no longer waited for ("" while the message may still wait): it has
     # waited [auth] dns_give_up_hours since it was first seen, so it is judged without the key, never passed.
     give_up_waiting: str = ""
+    # For a message over the size limit, of which only the first part is handed over: its whole size and body
+    # hashes, taken while the rest went by (mailbot.processing.over_limit).
+    over_limit: OverLimit | None = None
 
     def complete(self, session: Session, result: HandleResult) -> None:
         """Mark the message done inside SESSION's transaction; raises store.intake.LostClaim if no longer ours."""

@@ -32,5 +32,5 @@ class PipelineHandler:
             results.append(result)
 
         handle(self.sessions, self.understander, raw, source=claim.key, now=claim.now, settings=self.settings,
-               then=finish_claim, give_up_waiting=claim.give_up_waiting)
+               then=finish_claim, give_up_waiting=claim.give_up_waiting, over_limit=claim.over_limit)
         return results[0]

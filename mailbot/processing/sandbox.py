@@ -32,12 +32,14 @@ from mailbot.processing.child_process import child_options, python_command
 from mailbot.processing.form_reader_child import FRAME_HEADER, frame
 from parsers.forms.options import MEMORY_PROBLEM, FormReadOptions
 from parsers.forms.result import BadReading, FormReading, reading_from_data, unreadable
+from parsers.payload import Decoded
 
 log = logging.getLogger(__name__)
 MB = 1024 * 1024
 CHILD_MODULE = "mailbot.processing.form_reader_child"
 SIGXCPU_EXIT = -24
 MAX_ANSWER = 16 * MB
+PdfBytes = bytes | memoryview | Decoded  # a Decoded one is decoded as it goes to the child
 
 
 def too_big_to_read(size: int, limit: int) -> FormReading:
@@ -68,13 +70,23 @@ class _Worker:
     def exitcode(self) -> int | None:
         return self.process.returncode
 
-    def ask(self, pdf: bytes | memoryview, options: FormReadOptions, timeout: float) -> bytes:
+    def ask(self, pdf: PdfBytes, options: FormReadOptions, timeout: float) -> bytes:
         """Send one PDF and wait for its answer until TIMEOUT; TimeoutError, or EOFError when the child ended.
-        Two frames: the options (a pickle), then the PDF's own bytes, written straight from PDF."""
+        Two frames: the options (a pickle), then the PDF's own bytes, written straight from PDF (a Decoded one
+        decoded a slice at a time as it is written)."""
         deadline = time.monotonic() + timeout
+        size = len(pdf)
         self._write(frame(pickle.dumps(options)), deadline)
-        self._write(len(pdf).to_bytes(FRAME_HEADER, "big"), deadline)
-        self._write(pdf, deadline)
+        self._write(size.to_bytes(FRAME_HEADER, "big"), deadline)
+        if isinstance(pdf, Decoded):
+            written = 0
+            for piece in pdf.pieces():
+                piece = piece[: size - written]  # exactly the length announced, whatever happens
+                self._write(piece, deadline)
+                written += len(piece)
+            self._write(bytes(size - written), deadline)
+        else:
+            self._write(pdf, deadline)
         size = int.from_bytes(self._read(FRAME_HEADER, deadline), "big")
         if size > MAX_ANSWER:
             raise EOFError("an answer too large")
@@ -166,7 +178,7 @@ class FormReader:
     def pids(self) -> list[int]:
         return [w.pid for w in self._all]
 
-    def read(self, pdf: bytes | memoryview, options: FormReadOptions | None = None) -> FormReading:
+    def read(self, pdf: PdfBytes, options: FormReadOptions | None = None) -> FormReading:
         """PDF read in a child within the limits; never raises for anything the PDF holds."""
         if len(pdf) > self.max_pdf_bytes:
             return too_big_to_read(len(pdf), self.max_pdf_bytes)
@@ -185,10 +197,10 @@ class FormReader:
         finally:
             self._idle.put(worker)
 
-    async def read_async(self, pdf: bytes | memoryview, options: FormReadOptions | None = None) -> FormReading:
+    async def read_async(self, pdf: PdfBytes, options: FormReadOptions | None = None) -> FormReading:
         return await asyncio.to_thread(self.read, pdf, options)
 
-    def _read_in(self, worker: _Worker, pdf: bytes | memoryview, options: FormReadOptions) -> FormReading:
+    def _read_in(self, worker: _Worker, pdf: PdfBytes, options: FormReadOptions) -> FormReading:
         try:
             answer = worker.ask(pdf, options, self.timeout)
         except TimeoutError:

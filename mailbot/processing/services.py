@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,7 +48,7 @@ def understander(config: Config, read_sessions: sessionmaker[Session]) -> Iterat
             auth_policy=AuthPolicy(nhs_domains=tuple(config.auth.nhs_domains),
                                    trusted_authserv_ids=tuple(config.auth.trusted_authserv_ids)),
             key_lookup=key_lookup_from_config(config),
-            read_form=lambda pdf: reader.read(pdf, options),
+            read_form=lambda pdf, now: reader.read(pdf, replace(options, validation_time=now)),
             catalogue=current_catalogue,
             limits=MessageLimits(max_bytes=config.limits.max_message_bytes,
                                  max_decoded_bytes=config.limits.max_decoded_bytes),

@@ -8,10 +8,12 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from mailbot.processing.contract import TryLater
 from mailbot.processing.kinds import spec_of
-from mailbot.processing.sandbox import too_big_to_read
+from mailbot.processing.over_limit import OverLimit
+from mailbot.processing.sandbox import PdfBytes, too_big_to_read
 from parsers.forms.result import FormReading, unreadable
 from parsers.guidance import Topic
 from parsers.kinds import Classification, KindContext, classify, possible_forms, reclassified
@@ -49,7 +51,8 @@ class Understanding:
         return self.sender.authenticated and self.sender.nhs and not self.sender.ambiguous
 
 
-ReadForm = Callable[[bytes], FormReading]
+# A PDF's reading, any digital signature validated as at the moment given (the message's `now`).
+ReadForm = Callable[[PdfBytes, datetime], FormReading]
 
 
 @dataclass
@@ -79,13 +82,20 @@ class Understander:
         return read_in_two_passes(text, vocabulary, self.users_of, sender=sender,
                                   mailbox=self.kind_context.mailbox_address)
 
-    def understand(self, raw: bytes, *, give_up_waiting: str = "") -> Understanding:
-        """Everything about RAW that needs no database, except its forms: see with_forms. GIVE_UP_WAITING, when
-        given, says why a key look-up that fails for now is no longer waited for (the message has waited long
-        enough): the sender is then judged without that key, never as authenticated."""
+    def understand(self, raw: bytes, *, now: datetime, give_up_waiting: str = "",
+                   over_limit: OverLimit | None = None) -> Understanding:
+        """Everything about RAW that needs no database, except its forms (see with_forms), as at NOW: a DKIM
+        signature's t= and x= are judged against it. GIVE_UP_WAITING, when given, says why a key look-up that fails
+        for now is no longer waited for (the message has waited long enough): the sender is then judged without
+        that key, never as authenticated. OVER_LIMIT: RAW is only the first part of a message over the size limit;
+        its whole size and body hashes are these."""
         with _big_work(len(raw)):
             parsed = parse_message(raw, self.limits)
-            sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup)
+            hashes = None
+            if over_limit is not None and parsed.too_large:
+                parsed = replace(parsed, size=over_limit.size)
+                hashes = over_limit.body_hashes
+            sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup, hashes, now=now)
         vocabulary = self.vocabulary()
         found = self.classify(parsed, replace(self.kind_context, vocabulary=vocabulary))
         if sender.temporary_failure and spec_of(found.kind).waits_for_keys:
@@ -100,8 +110,8 @@ class Understander:
         return Understanding(raw, parsed, kind, notes, found.follow_up_reference, sender, requests, topic, reading,
                              recipients=recipients(split_message(raw)), forms_attached=len(possible_forms(parsed)))
 
-    def with_forms(self, u: Understanding) -> Understanding:
-        """U with its attached forms read (in the sandbox), one request per form. Skipped for a message seen
+    def with_forms(self, u: Understanding, *, now: datetime) -> Understanding:
+        """U with its attached forms read (in the sandbox) as at NOW, one request per form. Skipped for a message seen
         before, or too large to read, so a resent bomb costs nothing twice. Not read, but one request each left
         for staff to open, when the sender is a stranger (not authenticated, or not NHS); none read and one
         request in all when there are more than max_forms_per_message."""
@@ -112,9 +122,9 @@ class Understander:
             return replace(u, requests=(PrimaryUserRequest(reading=NOT_READ, attachment=names),))
         if not u.forms_may_be_read:
             return replace(u, requests=self._unread_forms(u.parsed))
-        return replace(u, requests=self._forms(u.parsed))
+        return replace(u, requests=self._forms(u.parsed, now))
 
-    def _forms(self, parsed: ParsedMessage) -> tuple[PrimaryUserRequest, ...]:
+    def _forms(self, parsed: ParsedMessage, now: datetime) -> tuple[PrimaryUserRequest, ...]:
         forms: list[PrimaryUserRequest] = []
         not_forms: list[str] = []
         # Decoded one at a time, each handed to the sandbox and let go before the next; never past the message's
@@ -132,7 +142,7 @@ class Understander:
                                      f"{self.limits.max_decoded_bytes:,} bytes ([limits] max_decoded_bytes)")
             else:
                 budget -= attachment.size
-                reading = self.read_form(attachment.data)
+                reading = self.read_form(attachment.decoded(), now)  # decoded as it goes to the child
             if reading.status == "not_a_form":
                 not_forms.append(name)
                 continue

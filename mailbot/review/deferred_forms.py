@@ -42,6 +42,7 @@ def read_unread_form(sessions: sessionmaker[Session], reference: str, config: Co
         case = load_case(session, reference)
         request = _unread(stored_request(case))
         raw = case.message.raw if case.message is not None else None
+        arrived = case.created_at
     if request is None or raw is None:
         return False
     attachments = parse_message(raw).attachments
@@ -50,7 +51,8 @@ def read_unread_form(sessions: sessionmaker[Session], reference: str, config: Co
     forms = config.forms
     with FormReader(workers=1, timeout=forms.timeout_seconds, memory_mb=forms.memory_mb,
                     cpu_seconds=forms.cpu_seconds, max_pdf_bytes=forms.max_pdf_bytes) as reader:
-        reading = reader.read(attachments[request.attachment_index].data, FormReadOptions())
+        # As the checks below, the form is judged as at the message's arrival: its digital signature too.
+        reading = reader.read(attachments[request.attachment_index].data, FormReadOptions(validation_time=arrived))
     read = form_request(reading, request.attachment, request.attachment_index,
                         accept_typed_signature=forms.accept_typed_signature)
     with transaction(sessions) as session:

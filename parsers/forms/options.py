@@ -5,6 +5,7 @@ daemon small."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from parsers.forms.labelled_words import DEFAULT_MIN_CONFIDENCE
 
@@ -51,3 +52,6 @@ class FormReadOptions:
     max_image_pixels: int = 25_000_000
     limits: PdfLimits = field(default_factory=PdfLimits)
     ocr: ScanOptions = field(default_factory=ScanOptions)
+    # The moment a digital signature is validated as at (pyHanko's validation time): the shell hands in the
+    # message's `now`. None: as at the signing time the signature claims (parsers.forms.digital_signature).
+    validation_time: datetime | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 
 import pypdfium2 as pdfium
@@ -161,7 +162,7 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
             return pages[index]
 
         located = _signature_box(found_widgets, first, page_at)
-        digital = _digital_signature(pdf, reader, located.field_name or OUR_FIELD)
+        digital = _digital_signature(pdf, reader, located.field_name or OUR_FIELD, options.validation_time)
         if digital is None:
             return unreadable("the digital signature on the form is damaged and could not be checked")
         page = page_at(located.page)
@@ -176,7 +177,8 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
         status="read", form_type=form_type, fields=fields, method=read.method, digital=digital.state,
         mark_over_box=marks.over_box, mark_how="digital" if digital.state == "intact" else marks.how,
         typed_name=_typed_name(fields, marks, typed_in_box), box_ink_ratio=marks.ink_ratio,
-        problems=digital.problems, field_reads=read.reads, signature_page=located.page,
+        problems=digital.problems, digital_validated_at=_iso(digital.validated_at), field_reads=read.reads,
+        signature_page=located.page,
         signature_box=_rounded(located.box), signature_box_from=located.source,
         page_size=(round(page_size[0], 2), round(page_size[1], 2)), page_turn=turn)
 
@@ -211,6 +213,10 @@ def _read_scanned_pdf(document: pdfium.PdfDocument, options: FormReadOptions) ->
 
 def _rounded(box: Box) -> Box:
     return (round(box[0], 2), round(box[1], 2), round(box[2], 2), round(box[3], 2))
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment is not None else ""
 
 
 def _typed_name(fields: dict[str, str], marks: Marks, typed_in_box: str) -> str:
@@ -322,12 +328,13 @@ def _typed_in_box(page: _Page, box: Box) -> str:
     return "" if is_instruction(text) else text
 
 
-def _digital_signature(pdf: bytes, reader: PdfReader, field_name: str) -> DigitalSignature | None:
-    """The digital signature's state; None when there is one but it cannot even be checked."""
+def _digital_signature(pdf: bytes, reader: PdfReader, field_name: str,
+                       at: datetime | None) -> DigitalSignature | None:
+    """The digital signature's state, validated as at AT; None when there is one but it cannot even be checked."""
     if not signature_field_signed(reader):
         return DigitalSignature("none")
     try:
-        return check_digital_signature(pdf, field_name)
+        return check_digital_signature(pdf, field_name, at=at)
     except (MemoryError, RecursionError):
         raise
     except Exception:

@@ -20,6 +20,7 @@ class FormReading:
     fields: dict[str, str] = field(default_factory=dict)  # SPEC 9 field names, normalised values
     method: str = "none"  # "acroform" / "printed_text" / "none"
     digital: str = "none"  # "none" / "intact" / "altered"
+    digital_validated_at: str = ""  # the moment (ISO 8601) a digital signature was validated as at; "" for none
     mark_over_box: bool = False
     mark_how: str = ""  # "ink" / "image" / "stamp" / "digital" (an intact digital signature) / ""
     # Some ink in the box, less than a clear signature (a scan or photo read by OCR): not signed, not unsigned,
@@ -130,7 +131,9 @@ def reading_from_data(data: Any) -> FormReading:
         status=_text(d["status"], "status"),
         form_type=None if d["form_type"] is None else _text(d["form_type"], "form_type"),
         fields=_texts(d["fields"], "fields"), method=_text(d["method"], "method"),
-        digital=_text(d["digital"], "digital"), mark_over_box=bool(_of(d["mark_over_box"], bool, "mark_over_box")),
+        digital=_text(d["digital"], "digital"),
+        digital_validated_at=_text(d["digital_validated_at"], "digital_validated_at"),
+        mark_over_box=bool(_of(d["mark_over_box"], bool, "mark_over_box")),
         mark_how=_text(d["mark_how"], "mark_how"), mark_unsure=bool(_of(d["mark_unsure"], bool, "mark_unsure")),
         typed_name=_text(d["typed_name"], "typed_name"),
         box_ink_ratio=_number(d["box_ink_ratio"], "box_ink_ratio"),

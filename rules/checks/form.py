@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
+from parsers.form_template import LABELS
 from rules.check import Verdict, check, failed, passed, skipped
 from rules.context import CheckContext
 from rules.requests import NOT_READ, REQUIRED_FORM_FIELDS, PrimaryUserRequest
 
-# The printed labels of SPEC 9, for telling people which fields to complete.
-FIELD_LABELS = {
-    "org_name": "Organisation name", "org_code": "Organisation code (ODS)", "pu_full_name": "Full name",
-    "pu_job_title": "Job title", "pu_email": "Email", "pu_phone": "Telephone",
-    "pu_request": "Request (new / additional / replacement)", "pu_replaces": "Primary User to replace (email)",
-    "sig_full_name": "Signatory full name", "sig_role": "Signatory role", "sig_email": "Signatory email",
-    "sig_date": "Date",
-}
+# People are told which fields to complete by the labels printed on the form they filled in: the template's own
+# (parsers.form_template.LABELS, which the form builder prints), never a copy that could drift from them.
 REQUEST_TYPES = ("new", "additional", "replacement")
 
 
@@ -73,7 +68,7 @@ def readable(ctx: CheckContext) -> Verdict:
 def unsure_fields(form: PrimaryUserRequest) -> list[str]:
     """Fields OCR could not read with confidence (SPEC 9) that are still empty (staff may have corrected them)."""
     reads = form.how_read.get("fields", {}) if isinstance(form.how_read, dict) else {}
-    return [name for name in FIELD_LABELS if isinstance(reads.get(name), dict) and reads[name].get("unsure")
+    return [name for name in LABELS if isinstance(reads.get(name), dict) and reads[name].get("unsure")
             and not getattr(form, name).strip()]
 
 
@@ -94,7 +89,7 @@ def complete(ctx: CheckContext) -> Verdict:
         return skipped("No form.")
     missing = missing_fields(form)
     if missing:
-        labels = [FIELD_LABELS[name] for name in missing]
+        labels = [LABELS[name] for name in missing]
         return failed("form.incomplete", "Empty or not valid: " + "; ".join(labels) + ".",
                       fields=missing, labels=labels)
     return passed()
@@ -107,7 +102,7 @@ def legible(ctx: CheckContext) -> Verdict:
         return skipped("No form.")
     unsure = unsure_fields(form)
     if unsure:
-        labels = [FIELD_LABELS[name] for name in unsure]
+        labels = [LABELS[name] for name in unsure]
         return failed("form.uncertain", "Not read with confidence by OCR, left empty: " + "; ".join(labels)
                       + ". Read them from the form's page.", fields=unsure, labels=labels)
     return passed()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -17,7 +18,7 @@ def judge(*results: str, from_header: str = "Jane Smith <jane.smith@nhs.net>",
           policy: AuthPolicy = POLICY) -> SenderVerdict:
     head = "".join(f"Authentication-Results: {r}\r\n" for r in results)
     raw = head.encode() + message(from_header)
-    return authenticate_sender(SimpleNamespace(raw=raw), policy, KeyRing())
+    return authenticate_sender(SimpleNamespace(raw=raw), policy, KeyRing(), now=datetime.now(UTC))
 
 
 @pytest.mark.parametrize("result", [
@@ -89,7 +90,7 @@ def _signed_then_reported(*results: str, headers: tuple[str, ...] = ("from", "to
 
 def test_a_trusted_pass_names_the_signature_whose_h_and_b_count() -> None:
     raw, b_value = _signed_then_reported(f"{TRUSTED}; dkim=pass header.d=nhs.net header.b={{b}}")
-    verdict = authenticate_sender(SimpleNamespace(raw=raw), POLICY, KeyRing())
+    verdict = authenticate_sender(SimpleNamespace(raw=raw), POLICY, KeyRing(), now=datetime.now(UTC))
     assert verdict.method == "authentication-results"
     assert verdict.signature is not None and verdict.signature.b == b_value
     assert verdict.signature.covers("message-id", "date")
@@ -98,7 +99,7 @@ def test_a_trusted_pass_names_the_signature_whose_h_and_b_count() -> None:
 def test_a_dmarc_pass_names_the_one_aligned_signature() -> None:
     raw, b_value = _signed_then_reported(f"{TRUSTED}; dmarc=pass header.from=nhs.net",
                                          headers=("from", "to", "subject"))
-    verdict = authenticate_sender(SimpleNamespace(raw=raw), POLICY, KeyRing())
+    verdict = authenticate_sender(SimpleNamespace(raw=raw), POLICY, KeyRing(), now=datetime.now(UTC))
     assert verdict.authenticated and verdict.signature is not None and verdict.signature.b == b_value
     assert not verdict.signature.covers("message-id", "date")
 
@@ -110,7 +111,7 @@ def test_a_look_alike_signature_added_by_the_sender_leaves_no_signature_named() 
     fake = (f"DKIM-Signature: v=1; a=rsa-sha256; d=nhs.net; s=s1; c=relaxed/relaxed; "
             f"h=from:to:subject:date:message-id; bh=x; b={b_value[:12]}forged\r\n")
     verdict = authenticate_sender(SimpleNamespace(raw=top + fake.encode() + b"DKIM-Signature:" + rest), POLICY,
-                                  KeyRing())
+                                  KeyRing(), now=datetime.now(UTC))
     assert verdict.authenticated and verdict.passing == ()
     assert any("which signature counts cannot be told" in p for p in verdict.problems)
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -19,7 +20,7 @@ POLICY = AuthPolicy(nhs_domains=("nhs.net",))
 
 
 def judge(raw: bytes, lookup: KeyLookup) -> SenderVerdict:
-    return authenticate_sender(SimpleNamespace(raw=raw), POLICY, lookup)
+    return authenticate_sender(SimpleNamespace(raw=raw), POLICY, lookup, now=datetime.now(UTC))
 
 
 def config_with_keys(tmp_path: Path, relative_path: str) -> KeyLookup:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -11,7 +12,7 @@ from tests.support.dkim_signing import KeyRing, SigningKey, ed25519_key, message
 
 
 def judge(raw: bytes, policy: AuthPolicy, ring: KeyRing) -> SenderVerdict:
-    return authenticate_sender(SimpleNamespace(raw=raw), policy, ring)
+    return authenticate_sender(SimpleNamespace(raw=raw), policy, ring, now=datetime.now(UTC))
 
 
 def forged(verdict: SenderVerdict, problem: str) -> None:
@@ -272,7 +273,7 @@ def test_a_failing_key_lookup_never_raises(policy: AuthPolicy, good_key: Signing
 
 
 def test_message_without_raw_bytes_is_ambiguous(policy: AuthPolicy, ring: KeyRing) -> None:
-    verdict = authenticate_sender(object(), policy, ring)
+    verdict = authenticate_sender(object(), policy, ring, now=datetime.now(UTC))
     assert verdict.ambiguous and not verdict.authenticated
 
 

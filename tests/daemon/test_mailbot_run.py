@@ -201,26 +201,66 @@ def test_run_once_on_the_embedded_default_reads_and_writes_local_maildirs(
     assert list((inbox / "new").iterdir()) == [] and len(list((inbox / ".Approved" / "cur").iterdir())) == 1
 
 
-def test_a_message_over_the_size_limit_is_flagged_without_being_fetched_whole(
+def _padded_then_signed(key: SigningKey, n: int) -> bytes:
+    """A signed request made big by a long attachment, signed after (so its signature covers all of it)."""
+    from tests.support.real_mail import MAILBOX
+    from tests.support.signed_mail import compose
+    raw = compose(sender="alan.hughes@nhs.net", to=MAILBOX, subject=f"Open Exeter permission request {n}",
+                  body="Organisation code: A81001\nPlease see the notes attached.\n",
+                  attachments=(("notes.txt", b"padding line of text\n" * 3000, "text/plain"),))
+    return key.sign(raw, "nhs.net").replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")  # as IMAP stores it
+
+
+def test_a_message_over_the_size_limit_is_flagged_without_being_held_whole(
         tmp_path: Path, sqlite_url: str, key: SigningKey, dovecot: DovecotServer, smtp_server: SmtpServer) -> None:
+    """Kept only up to one byte past the limit; the rest is fetched in pieces for its DKIM body hash alone, so its
+    signed sender is told it is too large. Padded after signing, it would not verify: no reply."""
     config = _config(tmp_path, sqlite_url, key, dovecot, smtp_server)
     text = config.read_text().replace("replies_per_sender_per_day = 100000",
                                       "replies_per_sender_per_day = 100000\nmax_message_bytes = 20000")
     config.write_text(text)
-    big = permission_request(key, 1).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") + (
+    big = _padded_then_signed(key, 1)
+    padded_after = permission_request(key, 3).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") + (
         b"padding line of text\r\n" * 3000)
-    dovecot.append(big, permission_request(key, 2))
+    dovecot.append(big, permission_request(key, 2), padded_after)
     result = mailbot("--config", config, "run", "--once")
     assert result.status == 0, result.err
     engine = make_engine(sqlite_url)
     try:
         with sessions(engine)() as session:
             sizes = sorted(session.scalars(select(StoredMessage.size)))
-            outcomes = sorted(session.scalars(select(Case.outcome)))
-            reasons = [r for c in session.scalars(select(Case)) for r in c.reasons]
+            cases = {c.subject: (c.outcome, c.reasons) for c in session.scalars(select(Case))}
     finally:
         engine.dispose()
-    assert sizes[-1] == 20001 and len(big) > 60000  # only one byte past the limit was read
-    assert "flagged" in outcomes and "message.too_large" in reasons
-    assert dovecot.uids() == [] and len(dovecot.uids("Flagged")) == 1
-    assert len(dovecot.fetch("Flagged")[dovecot.uids("Flagged")[0]]) == len(big)  # the whole of it kept there
+    assert sizes[-2:] == [20001, 20001] and len(big) > 60000  # only one byte past the limit was kept
+    assert cases["Open Exeter permission request 1"] == ("flagged", ["message.too_large"])
+    assert "sender.unauthenticated" in cases["Open Exeter permission request 3"][1]
+    replies = _replies_by_inbound(smtp_server)
+    assert replies[_message_id(big)] == 1 and replies[_message_id(padded_after)] == 0
+    assert dovecot.uids() == [] and len(dovecot.uids("Flagged")) == 2
+    kept = dovecot.fetch("Flagged")
+    assert sorted(len(raw) for raw in kept.values()) == sorted([len(big), len(padded_after)])  # whole, for staff
+
+
+def test_a_maildir_message_over_the_size_limit_is_read_in_pieces_for_its_signature(
+        tmp_path: Path, key: SigningKey) -> None:
+    keys = key.write_key_file(tmp_path / "test-keys.txt")
+    config = tmp_path / "mailbot.toml"
+    config.write_text(f'[store]\nurl = "sqlite:///var/mailbot.db"\n[auth]\ntest_public_keys = "{keys}"\n'
+                      '[http]\nlisten = "127.0.0.1:0"\n[limits]\nmax_message_bytes = 20000\n')
+    prepare_store(config)
+    inbox = tmp_path / "var" / "inbox"
+    for sub in ("new", "cur", "tmp"):
+        (inbox / sub).mkdir(parents=True, exist_ok=True)
+    big = _padded_then_signed(key, 1)
+    (inbox / "new" / "1.M1.host").write_bytes(big)
+    other = _padded_then_signed(key, 2)
+    altered = other[:-300] + other[-300:].replace(b"cGFkZGlu", b"cGFkZGlv", 1)  # a letter of the attachment
+    assert altered != other
+    (inbox / "new" / "2.M2.host").write_bytes(altered)
+    result = mailbot("--config", config, "run", "--once")
+    assert result.status == 0, result.err
+    sent = [p.read_bytes() for p in (tmp_path / "var" / "sent" / "new").iterdir()]
+    assert len(sent) == 1 and b"alan.hughes@nhs.net" in sent[0]
+    assert _message_id(big).encode() in sent[0]  # in answer to the signed one; none to the altered copy
+    assert len(list((inbox / ".Flagged" / "cur").iterdir())) == 2

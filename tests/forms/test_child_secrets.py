@@ -193,7 +193,8 @@ def test_a_childs_answer_is_data_checked_field_by_field_never_a_pickle() -> None
     data = json.loads(json.dumps(reading_as_data(reading)))
     assert reading_from_data(data) == reading
     for field, bad in [("status", ["read"]), ("fields", {"org_code": 1}), ("problems", "one"),
-                       ("signature_box", [1, 2, 3]), ("mark_over_box", "yes"), ("page_turn", 1.5)]:
+                       ("signature_box", [1, 2, 3]), ("mark_over_box", "yes"), ("page_turn", 1.5),
+                       ("digital_validated_at", 2040)]:
         with pytest.raises(BadReading):
             reading_from_data({**data, field: bad})
     with pytest.raises(BadReading):

@@ -36,6 +36,21 @@ def test_a_child_reads_exactly_what_the_parser_reads(reader: FormReader) -> None
         assert reader.read(pdf) == read_form(pdf)
 
 
+def test_a_form_decoded_as_it_goes_to_the_child_reads_as_its_bytes(reader: FormReader) -> None:
+    """A big form goes to the child straight from the raw message, decoded a slice at a time (issue 19)."""
+    import base64
+
+    from parsers.payload import Decoded, Payload
+    pdf = fx.filled_form("gp", GOOD, "ink")
+    encoded = b"junk before\r\n" + base64.encodebytes(pdf).replace(b"\n", b"\r\n") + b"after"
+    start = encoded.index(b"\r\n") + 2
+    streamed = Decoded(Payload(encoded, start, len(encoded) - len(b"after"), "base64"))
+    assert len(streamed) == len(pdf) and b"".join(bytes(p) for p in streamed.pieces()) == pdf
+    assert reader.read(streamed) == reader.read(pdf) == read_form(pdf)
+    as_is = Decoded(Payload.of(pdf))  # a small attachment, decoded at parse time
+    assert len(as_is) == len(pdf) and reader.read(as_is) == read_form(pdf)
+
+
 @pytest.mark.parametrize("make", [fx.decompression_bomb, fx.circular_xref, fx.object_loop, fx.huge_image],
                          ids=["bomb", "circular xref", "object loop", "giant image"])
 def test_hostile_files_end_unreadable_within_10_seconds_and_640_mb(reader: FormReader, make: object) -> None:

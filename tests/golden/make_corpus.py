@@ -4,7 +4,8 @@ Run once by a developer, never by the suite. It makes a throwaway DKIM key, sign
 messages to tests/golden/messages/ and the public half to tests/golden/test-keys.txt; the private half is never
 written anywhere. With --expected it then processes the corpus and writes expected.jsonl and expected-store.json,
 which a person reads through before committing (the suite compares against them from then on).
-Forms come from our own generator; dates are fixed (the golden config allows any age).
+Forms come from our own generator; dates are fixed (the golden config allows any age), and each signature is dated
+(t=) as its message: the corpus is judged as at run_corpus.CLOCK, never the day it was written.
 """
 
 from __future__ import annotations
@@ -26,14 +27,15 @@ START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 def build(key: SigningKey, other_key: SigningKey) -> Iterator[tuple[str, bytes]]:
     for n, s in enumerate(scenarios(), start=1):
+        sent = START + timedelta(minutes=7 * n)
         raw = compose(sender=s.sender, to=MAILBOX, subject=s.subject, body=s.body, html=s.html,
-                      date=START + timedelta(minutes=7 * n), message_id=f"<golden-{n:03d}@{s.id_domain}>",
+                      date=sent, message_id=f"<golden-{n:03d}@{s.id_domain}>",
                       attachments=s.attachments, headers=s.headers)
         raw = s.edit(raw) if s.edit else raw
         if s.signed_by == "ours":
-            raw = key.sign(raw, s.signing_domain)
+            raw = key.sign_dated(raw, s.signing_domain, signed_at=sent)
         elif s.signed_by == "stranger":
-            raw = other_key.sign(raw, s.signing_domain)
+            raw = other_key.sign_dated(raw, s.signing_domain, signed_at=sent)
         raw = s.after(raw) if s.after else raw
         yield f"{n:03d}-{s.name}.eml", raw
 

@@ -60,9 +60,9 @@ def mailbot(bot: Bot) -> Iterator[Mailbot]:
         found = Mailbot(bot, real)
         read = real.read_form
 
-        def counting(pdf: bytes) -> FormReading:
+        def counting(pdf: bytes, now: datetime) -> FormReading:
             found.reads += 1
-            return read(pdf)
+            return read(pdf, now)
 
         found.understander = replace(real, read_form=counting)
         yield found
@@ -126,7 +126,7 @@ def test_an_authenticated_sender_outside_the_nhs_has_no_form_read(tmp_path: Path
     engine = make_engine(bot.store_url)
     reads = []
     with understander(config, sessions(engine)) as real:
-        counting = replace(real, read_form=lambda pdf: reads.append(pdf) or real.read_form(pdf))
+        counting = replace(real, read_form=lambda pdf, now: reads.append(pdf) or real.read_form(pdf, now))
         found = handle(sessions(engine), counting, form_mail(bot, "alan.hughes@example.com"), source="test",
                        now=datetime.now(UTC), settings=settings_from(config))
     engine.dispose()

@@ -55,12 +55,13 @@ def test_org_show_gives_back_exactly_what_was_imported(config: Path) -> None:
 
 def test_reimporting_the_same_files_changes_nothing(config: Path, engine: Engine) -> None:
     import_all(config)
-    before = {k: v for k, v in dump(engine).items() if k != "audit_events"}
+    audit = ("audit_events", "audit_chain_head")  # each import is audited, which moves the chain's head
+    before = {k: v for k, v in dump(engine).items() if k not in audit}
     for kind in ORDER:
         result = mailbot("--config", config, "import", kind, SAMPLE / f"{kind}.csv")
         assert result.status == 0
         assert "unchanged" in result.out and "created" not in result.out and "updated" not in result.out
-    assert {k: v for k, v in dump(engine).items() if k != "audit_events"} == before
+    assert {k: v for k, v in dump(engine).items() if k not in audit} == before
 
 
 def test_a_changed_file_updates_users_and_their_applications(config: Path, tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """The subcommands of `mailbot`, one module each; the order here is the order `mailbot --help` lists them."""
 
 from mailbot.cli.commands import (
+    audit,
     db,
     demo,
     doctor,
@@ -18,4 +19,4 @@ from mailbot.cli.commands import (
 )
 
 COMMAND_MODULES = (demo, importing, org, process, explain, review, signatory, staff, web, stats, forms, run, db,
-                   doctor)
+                   audit, doctor)

@@ -128,8 +128,9 @@ def _rehearse(session: Session, understand: Understander, raw: bytes, source: st
     from mailbot.processing.handle import seen_before
     from mailbot.processing.record import record
 
-    u = understand.understand(raw)
+    now = utcnow()
+    u = understand.understand(raw, now=now)
     if not seen_before(session, u):
-        u = understand.with_forms(u)
+        u = understand.with_forms(u, now=now)
     with session.begin_nested():
-        return record(session, u, source=source, now=utcnow(), settings=settings)
+        return record(session, u, source=source, now=now, settings=settings)

@@ -21,12 +21,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the pipeline pulls in the parsers and the forms sandbox, which other commands do not need.
+    from mailbot.daemon.big_buffers import give_big_buffers_back
     from mailbot.daemon.scheduler import Daemon
     from mailbot.processing.mail_handler import PipelineHandler
     from mailbot.processing.services import understander
     from mailbot.processing.settings import settings_from
 
     app = App.from_args(args)
+    give_big_buffers_back()  # a message's buffers freed are given back, not kept by each worker's heap
     with understander(app.config, app.read_sessions) as understand:
         handler = PipelineHandler(app.sessions, understand, settings_from(app.config))
         daemon = Daemon(app.config, app.sessions, handler)

@@ -31,5 +31,7 @@ def run(args: argparse.Namespace) -> int:
     app.engine  # noqa: B018 - create or check the schema before the first request, not during it
     # X-Forwarded-For and -Proto are believed only from [web] trusted_proxies, by the app itself
     # (mailbot/review/web/client_address.py): uvicorn's own handling would trust 127.0.0.1 whatever the config says.
-    uvicorn.run(create_app(app), host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
+    # log_config=None: uvicorn's lines go through mailbot's own handler (redacted; JSON when asked for).
+    uvicorn.run(create_app(app), host=host, port=port, log_level="info", log_config=None, proxy_headers=False,
+                server_header=False)
     return 0

@@ -1,0 +1,88 @@
+"""Big base64 bodies set aside before the standard library's MIME parser reads a message, so that it never holds
+them: it reads every body line by line into short strings and joins them (for a 9 MB PDF, some 30 MB of small
+objects that the allocator keeps long after), and holds every part's text until the whole tree is built.
+
+Each run of base64 lines of at least LAZY_FROM bytes that begins right after an empty line (where a part's headers
+end) and ends at a line beginning with "--" (where a boundary may be), or at the end of the message, is replaced by a
+short stand-in naming it; the parser sees the rest as it is. A part whose whole content is one stand-in becomes a
+place in the raw message (parsers.payload), as parsers.mime_body would have found it; wherever else a stand-in
+landed (a run that was not a whole part after all), the text it stood for is put back before anything reads it, so
+the parse is the same as over the whole message.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from email.message import Message
+
+LAZY_FROM = 262_144  # as parsers.mime_body: smaller bodies cost little to parse
+_EMPTY_LINE = re.compile(rb"\n\r?\n")
+# Base64 characters and line ends: one character class, so that matching megabytes keeps no state per line.
+_BASE64_RUN = re.compile(rb"[A-Za-z0-9+/=\r\n]+")
+
+
+@dataclass
+class SetAside:
+    """The message as the parser should read it, and where each stand-in's text lies in the original."""
+
+    shrunk: bytes
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    nonce: str = ""
+    pattern: re.Pattern[str] | None = None
+
+    def span_of(self, text: object) -> tuple[int, int] | None:
+        """Where TEXT, when it is exactly one stand-in, lies in the original message."""
+        if not self.spans or not isinstance(text, str) or len(text) > 80:
+            return None
+        return self.spans.get(text.strip())
+
+    def restore(self, text: str, raw: bytes) -> str:
+        """TEXT with every stand-in in it replaced by the original text it stands for."""
+        if self.pattern is None or self.nonce not in text:
+            return text
+        return self.pattern.sub(lambda m: _text(raw, self.spans[m.group(0)]), text)
+
+
+def _text(raw: bytes, span: tuple[int, int]) -> str:
+    return raw[span[0]:span[1]].decode("ascii", "surrogateescape")
+
+
+def set_aside(raw: bytes) -> SetAside:
+    """RAW with its big base64 bodies replaced by stand-ins (RAW itself when it has none)."""
+    if len(raw) < LAZY_FROM:
+        return SetAside(raw)
+    nonce = secrets.token_hex(8)
+    pieces: list[bytes] = []
+    spans: dict[str, tuple[int, int]] = {}
+    position = 0
+    search = 0
+    while (empty := _EMPTY_LINE.search(raw, search)) is not None:
+        start = empty.end()
+        run = _BASE64_RUN.match(raw, start)
+        end = run.end() if run is not None else start
+        search = max(end, start)
+        at_boundary = raw.startswith(b"--", end) and raw[end - 1:end] == b"\n"
+        if end - start < LAZY_FROM or not (end == len(raw) or at_boundary):
+            continue
+        if end < len(raw):  # the line break before a boundary belongs to the boundary: the text ends before it
+            end -= 2 if raw[end - 2:end] == b"\r\n" else 1
+        name = f"stand-in-{nonce}-{len(spans)}"
+        spans[name] = (start, end)
+        pieces.append(raw[position:start])
+        pieces.append(name.encode("ascii"))
+        position = end
+    if not spans:
+        return SetAside(raw)
+    pieces.append(raw[position:])
+    return SetAside(b"".join(pieces), spans, nonce, re.compile(rf"stand-in-{nonce}-\d+"))
+
+
+def restore(part: Message, aside: SetAside | None, raw: bytes | None) -> None:
+    """Put back in PART's content the text of any stand-in in it (before anything reads it as text)."""
+    if aside is None or raw is None or not aside.spans:
+        return
+    payload = getattr(part, "_payload", None)
+    if isinstance(payload, str):
+        setattr(part, "_payload", aside.restore(payload, raw))  # noqa: B010 - set_payload would change the charset

@@ -1,0 +1,121 @@
+"""The audit trail as a hash chain: each event carries the hash of the one before, one chain per store.
+
+Every audit event gets, as it is inserted, a sequence number `seq` (1, 2, 3 ... with no gaps), `prev_hash` (the
+hash of event seq-1, or GENESIS for the first) and `hash`, the SHA-256 of `canonical_bytes`: a JSON object with
+sorted keys and no spaces, UTF-8, of exactly these fields
+
+    action, actor, at (UTC, "YYYY-MM-DDTHH:MM:SS.ffffffZ"), case_id, detail, org_code, prev_hash, seq
+
+The row's `id` is left out (the database picks it; `seq` is the event's place in the chain). This format is
+what every stored hash was made with: changing it would make every old event look edited.
+
+One chain for all the daemons writing to a store: the chain head (the newest seq and hash) is the single row of
+`audit_chain_head`, and taking the next seq is `UPDATE ... SET seq = seq + 1 ... RETURNING`, which on PostgreSQL
+locks that row until the transaction ends (a concurrent writer waits, then reads the committed head) and on SQLite
+needs the write lock that BEGIN IMMEDIATE already holds. So appends are serialised inside the very transaction that
+writes the event: an event that is rolled back gives its seq back with it, and no two events share a place. The
+unique index on `seq` is the backstop. The head is taken when the event is flushed (usually at commit), so the
+lock is held only for the end of a transaction.
+
+The hook is a mapper event: every AuditEvent inserted through the ORM is chained, whoever adds it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, event, text
+from sqlalchemy.orm import Mapper
+
+from store.models import AuditEvent
+
+log = logging.getLogger(__name__)
+
+GENESIS = "0" * 64
+HEAD_ROW = 1
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    seq: int
+    hash: str
+
+
+def canonical_time(at: datetime) -> str:
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given to the audit trail; pass an aware UTC datetime")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_detail(detail: Any) -> str:
+    """The detail as canonical JSON; what is stored is this text read back, so it hashes the same when read."""
+    return json.dumps(detail if detail is not None else {}, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False, allow_nan=False)
+
+
+def canonical_bytes(*, seq: int, at: datetime, actor: str, action: str, case_id: int | None, org_code: str | None,
+                    detail: Any, prev_hash: str) -> bytes:
+    fields = {"action": action, "actor": actor, "at": canonical_time(at), "case_id": case_id,
+              "detail": json.loads(canonical_detail(detail)), "org_code": org_code, "prev_hash": prev_hash,
+              "seq": seq}
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+def event_hash(*, seq: int, at: datetime, actor: str, action: str, case_id: int | None, org_code: str | None,
+               detail: Any, prev_hash: str) -> str:
+    return hashlib.sha256(canonical_bytes(seq=seq, at=at, actor=actor, action=action, case_id=case_id,
+                                          org_code=org_code, detail=detail, prev_hash=prev_hash)).hexdigest()
+
+
+def hash_of_row(row: Any) -> str:
+    """The hash a stored event (ORM object or row with the same attribute names) should carry."""
+    return event_hash(seq=row.seq, at=row.at, actor=row.actor, action=row.action, case_id=row.case_id,
+                      org_code=row.org_code, detail=row.detail, prev_hash=row.prev_hash)
+
+
+def take_next(connection: Connection) -> ChainHead:
+    """Advance the head by one and return the head as it was (the new event's predecessor); the row stays
+    locked (PostgreSQL) or written under the write lock (SQLite) until the transaction ends."""
+    row = connection.execute(text("UPDATE audit_chain_head SET seq = seq + 1 WHERE id = :id RETURNING seq, hash"),
+                             {"id": HEAD_ROW}).one_or_none()
+    if row is None:
+        # Only a store emptied behind the migrations' back (e.g. TRUNCATE in tests) lacks the head row: start it
+        # from the newest event, so the chain carries on rather than restarting at a seq already taken.
+        newest = connection.execute(text("SELECT seq, hash FROM audit_events WHERE seq IS NOT NULL "
+                                         "ORDER BY seq DESC LIMIT 1")).one_or_none()
+        seq, hash_ = (newest[0], newest[1]) if newest else (0, GENESIS)
+        if newest:
+            log.warning("audit chain: the chain head row was missing; restarted it from event seq %d", seq)
+        connection.execute(text("INSERT INTO audit_chain_head (id, seq, hash) VALUES (:id, :seq, :hash) "
+                                "ON CONFLICT (id) DO NOTHING"), {"id": HEAD_ROW, "seq": seq, "hash": hash_})
+        row = connection.execute(text("UPDATE audit_chain_head SET seq = seq + 1 WHERE id = :id "
+                                      "RETURNING seq, hash"), {"id": HEAD_ROW}).one()
+    return ChainHead(seq=int(row[0]) - 1, hash=str(row[1]))
+
+
+def read_head(connection: Connection) -> ChainHead | None:
+    row = connection.execute(text("SELECT seq, hash FROM audit_chain_head WHERE id = :id"),
+                             {"id": HEAD_ROW}).one_or_none()
+    return ChainHead(seq=int(row[0]), hash=str(row[1])) if row else None
+
+
+def chain(connection: Connection, target: AuditEvent) -> None:
+    """Give TARGET its place in the chain (seq, prev_hash, hash) and move the head to it."""
+    before = take_next(connection)
+    target.detail = json.loads(canonical_detail(target.detail))
+    target.seq = before.seq + 1
+    target.prev_hash = before.hash
+    target.hash = hash_of_row(target)
+    connection.execute(text("UPDATE audit_chain_head SET hash = :hash WHERE id = :id"),
+                       {"hash": target.hash, "id": HEAD_ROW})
+
+
+@event.listens_for(AuditEvent, "before_insert")
+def _chain_before_insert(_mapper: Mapper[AuditEvent], connection: Connection, target: AuditEvent) -> None:
+    chain(connection, target)
