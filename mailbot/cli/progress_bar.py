@@ -39,6 +39,14 @@ class ProgressBar:
         if time.monotonic() - self._drawn_at >= EVERY or self.done == self.total:
             self._draw()
 
+    def clear(self) -> None:
+        """Take the bar off its line for a moment, so that a line of output can be printed there; the next advance
+        draws it again."""
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self._drawn_at = 0.0
+
     def _draw(self) -> None:
         if not self.shown:
             return

@@ -189,6 +189,9 @@ def _fields(u: Understanding, request: Request | None) -> dict[str, object]:
         data["topic"] = u.topic.value
     if u.reading is not None:
         data["reading"] = u.reading.as_record()
+    form_reading = u.form_readings.get(getattr(request, "attachment_index", -1))
+    if form_reading is not None:  # what the sandbox read, whole: `mailbot replay` decides again from it
+        data["form_reading"] = form_reading
     if u.parsed.defects:
         data["defects"] = list(u.parsed.defects)
     return data

@@ -9,12 +9,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from mailbot.processing.contract import TryLater
 from mailbot.processing.kinds import spec_of
 from mailbot.processing.over_limit import OverLimit
 from mailbot.processing.sandbox import PdfBytes, too_big_to_read
-from parsers.forms.result import FormReading, unreadable
+from parsers.forms.result import FormReading, reading_as_data, unreadable
 from parsers.guidance import Topic
 from parsers.kinds import Classification, KindContext, classify, possible_forms, reclassified
 from parsers.message import Attachment, MessageLimits, ParsedMessage, parse_message
@@ -43,6 +44,9 @@ class Understanding:
     reading: RequestReading | None = None  # what the request reader understood, part by part (staff see it)
     recipients: tuple[tuple[str, str], ...] = ()  # (field, address) of To and Cc
     forms_attached: int = 0  # attachments that may be forms
+    # Each form read, by its place among the message's attachments (reading_as_data): kept on its case, so that
+    # `mailbot replay` decides the case again from what was read, without reading the file again.
+    form_readings: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def forms_may_be_read(self) -> bool:
@@ -122,9 +126,13 @@ class Understander:
             return replace(u, requests=(PrimaryUserRequest(reading=NOT_READ, attachment=names),))
         if not u.forms_may_be_read:
             return replace(u, requests=self._unread_forms(u.parsed))
-        return replace(u, requests=self._forms(u.parsed, now))
+        readings: dict[int, FormReading] = {}
+        return replace(u, requests=self._forms(u.parsed, now, readings),
+                       form_readings={index: reading_as_data(r) for index, r in readings.items()})
 
-    def _forms(self, parsed: ParsedMessage, now: datetime) -> tuple[PrimaryUserRequest, ...]:
+    def _forms(self, parsed: ParsedMessage, now: datetime,
+               readings: dict[int, FormReading]) -> tuple[PrimaryUserRequest, ...]:
+        """One request a form (READINGS gets each reading made, by attachment index)."""
         forms: list[PrimaryUserRequest] = []
         not_forms: list[str] = []
         # Decoded one at a time, each handed to the sandbox and let go before the next; never past the message's
@@ -143,6 +151,7 @@ class Understander:
             else:
                 budget -= attachment.size
                 reading = self.read_form(attachment.decoded(), now)  # decoded as it goes to the child
+                readings[index] = reading
             if reading.status == "not_a_form":
                 not_forms.append(name)
                 continue

@@ -10,6 +10,7 @@ from mailbot.cli.commands import (
     importing,
     org,
     process,
+    replay,
     review,
     run,
     signatory,
@@ -18,5 +19,5 @@ from mailbot.cli.commands import (
     web,
 )
 
-COMMAND_MODULES = (demo, importing, org, process, explain, review, signatory, staff, web, stats, forms, run, db,
-                   audit, doctor)
+COMMAND_MODULES = (demo, importing, org, process, replay, explain, review, signatory, staff, web, stats, forms,
+                   run, db, audit, doctor)
