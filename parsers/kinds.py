@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from parsers.automatic import automatic_signs
 from parsers.guidance import Topic, guidance_topic
@@ -61,6 +61,21 @@ class Classification:
     follow_up_reference: str | None  # "OE-YYYY-NNNNNN" when a follow-up
     notes: tuple[str, ...]  # why it was classified so (plain English, for staff)
     topic: Topic | None = None  # the guide that answers a guidance question
+
+
+def reclassified(msg: ParsedMessage, found: Classification) -> Classification:
+    """FOUND, once the message is to be handled (not merely explained): a reply to one of our rejections that
+    carries the corrected form is a new request (linked to the old case), not just a note on it: people put things
+    right by answering our reply. A Word file in place of the PDF form gets the same clear answer (send the PDF)."""
+    if found.kind != Kind.FOLLOW_UP:
+        return found
+    if any(a.sniffed_type == PDF for a in possible_forms(msg)):
+        return replace(found, kind=Kind.PRIMARY_USER_REQUEST, notes=(*found.notes, "a reply to our message, "
+                                                                                   "carrying a form"))
+    if word_documents(msg):
+        return replace(found, kind=Kind.PRIMARY_USER_REQUEST, notes=(
+            *found.notes, "a reply to our message, carrying a word-processor file instead of the PDF form"))
+    return found
 
 
 def from_addresses(msg: ParsedMessage) -> tuple[str, ...]:

@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Self
 
+from parsers.notice import NoticeFields
+from parsers.request_reader import RequestReading
+
 
 @dataclass(frozen=True)
 class Correctable:
     def with_corrections(self, corrections: dict[str, str]) -> Self:
         """A copy with named fields replaced; an unknown field name raises KeyError naming it."""
-        names = {f.name for f in fields(self) if f.metadata.get("correctable", True)}
+        names = set(self.correctable())
         values: dict[str, Any] = {}
         for key, value in corrections.items():
             if key not in names:
@@ -26,6 +29,19 @@ class Correctable:
 
     def as_fields(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def as_record(self) -> dict[str, Any]:
+        """The request as a case keeps it (`fields.request`, JSON: lists for tuples); from_record reads it back."""
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.as_fields().items()}
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> Self:
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+    @classmethod
+    def correctable(cls) -> tuple[str, ...]:
+        """The fields a member of staff may correct on review, in their order."""
+        return tuple(f.name for f in fields(cls) if f.metadata.get("correctable", True))
 
 
 def _fixed() -> Any:
@@ -98,3 +114,20 @@ class NewUserNotice(Correctable):
 
 
 Request = PrimaryUserRequest | PermissionRequest | NewUserNotice
+
+
+def permission_request(reading: RequestReading) -> PermissionRequest:
+    """The request the checks judge: only the parts the reader is sure of; the others stay empty, with what was
+    seen, so the case goes to staff as `request.unclear`. Never a guessed part: an application name with a slip is
+    carried as written, so the checks reject it as unknown and the reply suggests the catalogue name."""
+    apps = reading.applications
+    return PermissionRequest(org_code=reading.org.value if reading.org.acted_on else "",
+                             user=reading.user.value if reading.user.acted_on else "",
+                             applications=apps.items if apps.acted_on else (),
+                             signatory_role=reading.role.value, not_understood=reading.not_understood())
+
+
+def notice_request(n: NoticeFields) -> NewUserNotice:
+    """The request an Open Exeter notice (parsers.notice) makes."""
+    return NewUserNotice(org_code=n.org_code, username=n.username, full_name=n.full_name, email=n.email,
+                         created_by=n.created_by, applications=n.applications)

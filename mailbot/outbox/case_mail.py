@@ -6,6 +6,7 @@ replies are allowed at all). Temporary passwords only to addresses in the secure
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -115,27 +116,77 @@ def _notification(ctx: ReplyContext, decision: Decision, request: NewUserNotice,
     return mails
 
 
-def mails_for(*, kind: Kind, decision: Decision, request: Request | None, applied: Applied | None,
-              ctx: ReplyContext, policy: MailPolicy, now: datetime, topic: Topic | None = None,
-              org_name: str = "", signatory_address: str | None = None) -> list[OutgoingMail]:
-    """Every mail the case sends, in the order they are queued. SIGNATORY_ADDRESS is the form's signatory's
-    address on record (rules.signatory_proof), or None when they are not on record with one."""
-    if not decision.replies_allowed or decision.outcome == Outcome.IGNORED:
+@dataclass(frozen=True)
+class CaseMail:
+    """What a mail writer knows of a decided case. SIGNATORY_ADDRESS is the form's signatory's address on record
+    (rules.signatory_proof), or None when they are not on record with one."""
+
+    decision: Decision
+    request: Request | None
+    applied: Applied | None
+    ctx: ReplyContext
+    policy: MailPolicy
+    now: datetime
+    topic: Topic | None = None
+    org_name: str = ""
+    signatory_address: str | None = None
+
+
+# A kind's mail writer (the `mails` of its entry in mailbot/processing/kinds.py): the mails its decided case sends,
+# or None when it has nothing of its own to say (then a case a person must read is acknowledged, see written).
+MailWriter = Callable[[CaseMail], "list[OutgoingMail] | None"]
+
+
+def primary_user_mails(m: CaseMail) -> list[OutgoingMail] | None:
+    if not isinstance(m.request, PrimaryUserRequest):
+        return None
+    return _primary_user(m.ctx, m.decision, m.request, m.applied, m.policy, m.now, m.org_name, m.signatory_address)
+
+
+def permission_mails(m: CaseMail) -> list[OutgoingMail] | None:
+    if not isinstance(m.request, PermissionRequest):
+        return None
+    return _permission(m.ctx, m.decision, m.request, m.applied)
+
+
+def notification_mails(m: CaseMail) -> list[OutgoingMail] | None:
+    if not isinstance(m.request, NewUserNotice):
         return []
-    if kind == Kind.PRIMARY_USER_REQUEST and isinstance(request, PrimaryUserRequest):
-        return _primary_user(ctx, decision, request, applied, policy, now, org_name, signatory_address)
-    if kind == Kind.PERMISSION_REQUEST and isinstance(request, PermissionRequest):
-        return _permission(ctx, decision, request, applied)
-    if kind == Kind.NEW_USER_NOTIFICATION:
-        return _notification(ctx, decision, request, applied, policy, now) if isinstance(request, NewUserNotice) else []
-    if kind == Kind.GUIDANCE and decision.outcome == Outcome.ANSWERED:
-        return [sender_reply(ctx, Kind.GUIDANCE, Outcome.ANSWERED, decision.results,
-                             topic=topic.value if topic else "", intro="Here is what our self-service guide says.")]
-    if kind == Kind.SIGNATORY_CONFIRMATION:
-        # mailbot.processing.signatory_confirmation answers the signatory, and writes the confirmed case's mails
+    return _notification(m.ctx, m.decision, m.request, m.applied, m.policy, m.now)
+
+
+def guidance_mails(m: CaseMail) -> list[OutgoingMail] | None:
+    if m.decision.outcome != Outcome.ANSWERED:
+        return None
+    return [sender_reply(m.ctx, Kind.GUIDANCE, Outcome.ANSWERED, m.decision.results,
+                         topic=m.topic.value if m.topic else "", intro="Here is what our self-service guide says.")]
+
+
+def no_mails(m: CaseMail) -> list[OutgoingMail] | None:
+    # A signatory's answer: mailbot.processing.signatory_confirmation answers the signatory, and writes the
+    # confirmed case's mails.
+    return []
+
+
+def follow_up_mails(m: CaseMail) -> list[OutgoingMail] | None:
+    if "request.unclear" in m.decision.reasons:
+        return None
+    return [sender_reply(m.ctx, Kind.FOLLOW_UP, Outcome.FLAGGED, m.decision.results)]
+
+
+def nothing_of_its_own(m: CaseMail) -> list[OutgoingMail] | None:
+    return None
+
+
+def written(writer: MailWriter, m: CaseMail) -> list[OutgoingMail]:
+    """Every mail the case sends, in the order they are queued: none when the decision allows no reply (automatic,
+    unauthenticated or ambiguous senders, past the daily limit) or ignores the message; else WRITER's, and when it
+    has nothing of its own, an acknowledgement (with the reference) of a case a person must read."""
+    if not m.decision.replies_allowed or m.decision.outcome == Outcome.IGNORED:
         return []
-    if kind == Kind.FOLLOW_UP and "request.unclear" not in decision.reasons:
-        return [sender_reply(ctx, Kind.FOLLOW_UP, Outcome.FLAGGED, decision.results)]
-    if decision.outcome == Outcome.FLAGGED:  # anything else a person must read: acknowledge, with the reference
-        return [sender_reply(ctx, Kind.UNCLEAR, Outcome.FLAGGED, decision.results)]
+    mails = writer(m)
+    if mails is not None:
+        return mails
+    if m.decision.outcome == Outcome.FLAGGED:
+        return [sender_reply(m.ctx, Kind.UNCLEAR, Outcome.FLAGGED, m.decision.results)]
     return []

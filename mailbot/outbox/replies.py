@@ -158,11 +158,10 @@ def _notice(ctx: ReplyContext, to: str, subject: str, template: str, purpose: st
 def sender_reply(ctx: ReplyContext, kind: Kind, outcome: Outcome, results: tuple[CheckResult, ...],
                  **values: Any) -> OutgoingMail:
     """The reply to the sender for KIND and OUTCOME (a template each)."""
-    folder = kind.value if kind != Kind.UNCLEAR else "unclear"
     if outcome != Outcome.APPROVED:
         # "Already a Primary User" is news, not a fault: a rejection lists only what the sender must put right.
         results = tuple(r for r in results if r.outcome != Outcome.APPROVED)
-    template = f"replies/{folder}/{outcome.value}.txt"
+    template = f"replies/{kind.value}/{outcome.value}.txt"
     body = render(template, reference=ctx.reference, mailbox=ctx.mailbox, sender_name=ctx.sender_name,
                   explanations=explanations(results), corrected=ctx.corrected, **roles_lists(), **values)
     return _reply(ctx, body)

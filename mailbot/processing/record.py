@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from mailbot.outbox.case_mail import mails_for
 from mailbot.outbox.replies import ReplyContext, clean_subject
 from mailbot.outbox.rows import queue_mail
 from mailbot.processing.follow_ups import FollowUpLink, link_follow_up
+from mailbot.processing.kinds import apply_change, mails_for, spec_of
 from mailbot.processing.settings import Settings
 from mailbot.processing.signatory_confirmation import Recognised, act_on_answer, recognise, request_confirmation
 from mailbot.processing.understanding import Understanding
@@ -30,11 +30,11 @@ from parsers.vocabulary.outcomes import Outcome
 from rules.check import CheckResult
 from rules.context import CheckContext, MessageFacts
 from rules.outcome import Decision, decide
-from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
+from rules.requests import Request
 from rules.signatory_proof import signatory_on_record_for
 from store import audit
 from store.cases import claim_first_sightings, first_case_for_keys, message_keys, next_reference, store_message
-from store.changes import Applied, ApplyConflict, apply_notice, apply_permissions, apply_primary_user
+from store.changes import ApplyConflict
 from store.message_digests import record_digests
 from store.models import Case
 from store.outbox.case_rows import new_case, queued_for_case, replies_today
@@ -67,20 +67,6 @@ def _sender_name(u: Understanding) -> str:
 def keys_of(u: Understanding) -> list[str]:
     """The keys U is known by: its Message-ID (or content hash), and each vouching signature's b= value."""
     return message_keys(u.parsed.message_id, u.parsed.content_hash, (s.b for s in u.sender.passing))
-
-
-def _apply(session: Session, kind: Kind, request: Request | None, decision: Decision, *, now: datetime,
-           case_id: int) -> Applied | None:
-    """The store change an approved case makes; None when nothing is to change (or the outcome is not approved)."""
-    if decision.outcome != Outcome.APPROVED or "user.already_primary" in decision.reasons:
-        return None
-    if kind == Kind.PRIMARY_USER_REQUEST and isinstance(request, PrimaryUserRequest):
-        return apply_primary_user(session, request, now=now, actor=ACTOR, case_id=case_id)
-    if kind == Kind.PERMISSION_REQUEST and isinstance(request, PermissionRequest):
-        return apply_permissions(session, request, now=now, actor=ACTOR, case_id=case_id)
-    if kind == Kind.NEW_USER_NOTIFICATION and isinstance(request, NewUserNotice):
-        return apply_notice(session, request, now=now, actor=ACTOR, case_id=case_id)
-    return None
 
 
 def _conflict(decision: Decision, why: str) -> Decision:
@@ -121,7 +107,7 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
     parsed, sender = u.parsed, u.sender
     parent = link.case
     # Only a follow-up from the case's own people goes on it and reopens it; anything else is its own case, linked.
-    reopens = link.reopens and u.kind == Kind.FOLLOW_UP
+    reopens = link.reopens and spec_of(u.kind).on_a_case
     org_code = getattr(request, "org_code", "") or ""
     register = register_for(session, request)
     facts = MessageFacts(size=parsed.size, date=parsed.date, subject=parsed.subject, defects=parsed.defects,
@@ -146,7 +132,8 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
     new_case(session, case.id)
     applied = None
     try:  # an apply function refuses before it changes anything: no savepoint to undo half a change
-        applied = _apply(session, u.kind, request, decision, now=now, case_id=case.id)
+        if decision.outcome == Outcome.APPROVED and "user.already_primary" not in decision.reasons:
+            applied = apply_change(session, u.kind, request, now=now, actor=ACTOR, case_id=case.id)
     except ApplyConflict as exc:
         decision = _conflict(decision, str(exc))
     case.outcome = decision.outcome.value
@@ -154,7 +141,7 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
     case.checks = [r.as_record() for r in decision.results]
     case.changes = applied.changes if applied else []
     case.needs_review = decision.outcome == Outcome.FLAGGED
-    about_parent = parent is not None and (reopens or u.kind == Kind.SIGNATORY_CONFIRMATION)
+    about_parent = parent is not None and (reopens or answer is not None)  # a signatory's answer: about its case
     ctx_reply = ReplyContext(reference=parent.reference if parent and about_parent else case.reference,
                              mailbox=settings.mailbox, original_subject=parsed.subject,
                              original_message_id=parsed.message_id, original_references=parsed.references,
@@ -200,7 +187,7 @@ def _fields(u: Understanding, request: Request | None) -> dict[str, object]:
         "signatures": [s.as_record() for s in u.sender.passing]},
         "recipients": [list(r) for r in u.recipients], "forms_attached": u.forms_attached}
     if request is not None:
-        data["request"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in request.as_fields().items()}
+        data["request"] = request.as_record()
     if u.topic is not None:
         data["topic"] = u.topic.value
     if u.reading is not None:

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from mailbot.outbox.case_mail import mails_for
 from mailbot.outbox.replies import ReplyContext, sender_reply, templated_reply
 from mailbot.outbox.rows import queue_mail
 from mailbot.processing.confirmation_mail import confirmation_mail
+from mailbot.processing.kinds import apply_change, mails_for, spec_of
 from mailbot.processing.settings import Settings
 from mailbot.processing.stored_case import stored_context, stored_reply_context, stored_request, stored_sender
 from parsers.confirmation_answer import NO, YES, Answer, read_answer
@@ -37,7 +37,7 @@ from rules.reasons import REASONS
 from rules.requests import PrimaryUserRequest
 from rules.signatory_proof import SignatoryOnRecord, signatory_on_record_for
 from store import audit
-from store.changes import Applied, ApplyConflict, apply_primary_user
+from store.changes import Applied, ApplyConflict
 from store.confirmations import WAITING, Signatory, confirmation_of, finish, open_confirmation
 from store.models import Case, OutboxMessage, SignatoryConfirmation
 from store.register import organisation
@@ -91,7 +91,7 @@ def request_confirmation(session: Session, case: Case, signatory: SignatoryOnRec
 
 def recognise(session: Session, u: Understanding, parent: Case | None) -> Recognised | None:
     """The signatory's answer about PARENT, or None when U is anything else (then it stays a follow-up)."""
-    if u.kind != Kind.FOLLOW_UP or parent is None or parent.outcome != Outcome.PENDING.value:
+    if not spec_of(u.kind).on_a_case or parent is None or parent.outcome != Outcome.PENDING.value:
         return None
     sender = u.sender
     if sender.ambiguous or not sender.authenticated or not sender.address:
@@ -173,7 +173,7 @@ def decide_again(session: Session, case: Case, row: SignatoryConfirmation, *, no
     if decision.outcome == Outcome.APPROVED and "user.already_primary" not in decision.reasons:
         try:
             with session.begin_nested():
-                applied = apply_primary_user(session, request, now=now, actor=ACTOR, case_id=case.id)
+                applied = apply_change(session, case.kind, request, now=now, actor=ACTOR, case_id=case.id)
         except ApplyConflict as exc:
             result = CheckResult("store.apply", "failed", "request.unclear", Outcome.FLAGGED,
                                  f"Could not apply: {exc}.")
@@ -186,7 +186,7 @@ def decide_again(session: Session, case: Case, row: SignatoryConfirmation, *, no
     case.decided_at = case.updated_at = now
     case.decided_by = ACTOR
     on_record = signatory_on_record_for(ctx)
-    mails = mails_for(kind=Kind.PRIMARY_USER_REQUEST, decision=decision, request=request, applied=applied,
+    mails = mails_for(kind=case.kind, decision=decision, request=request, applied=applied,
                       ctx=stored_reply_context(case, settings), policy=settings.mail, now=now,
                       org_name=org_name(session, request.org_code),
                       signatory_address=on_record.email if on_record else None)
@@ -219,7 +219,7 @@ def flag_waiting_case(session: Session, case: Case, code: str, explanation: str,
     if not tell_sender or not case.sender or sender.ambiguous or not sender.authenticated:
         return []
     request = (case.fields or {}).get("request") or {}
-    mails = mails_for(kind=Kind.PRIMARY_USER_REQUEST,
+    mails = mails_for(kind=case.kind,
                       decision=Decision(Outcome.FLAGGED, (code,), (result,)),
                       request=stored_request(case), applied=None, ctx=stored_reply_context(case, settings),
                       policy=settings.mail, now=now, org_name=org_name(session, request.get("org_code")))

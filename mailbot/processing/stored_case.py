@@ -9,18 +9,15 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from mailbot.outbox.replies import ReplyContext
+from mailbot.processing.kinds import spec_of
 from mailbot.processing.settings import Settings
-from parsers.vocabulary.kinds import Kind
 from rules.context import CheckContext, ConfirmationFacts, MessageFacts, SenderFacts
 from rules.dkim_checks import SignedBy
-from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
+from rules.requests import Request
 from rules.sender import SenderVerdict
 from store.models import Case
 from store.outbox.case_rows import replies_today
 from store.register import register_for
-
-APPROVABLE = {Kind.PRIMARY_USER_REQUEST: PrimaryUserRequest, Kind.PERMISSION_REQUEST: PermissionRequest,
-              Kind.NEW_USER_NOTIFICATION: NewUserNotice}
 
 
 def stored_sender(case: Case) -> SenderVerdict:
@@ -41,12 +38,12 @@ def trusted(sender: SenderFacts) -> bool:
 
 
 def stored_request(case: Case) -> Request | None:
-    cls = APPROVABLE.get(Kind(case.kind))
+    """The request CASE recorded (Correctable.as_record), of the class its kind carries; None when it has none."""
+    cls = spec_of(case.kind).request
     data = (case.fields or {}).get("request")
     if cls is None or not isinstance(data, dict):
         return None
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-    return cls(**values)
+    return cls.from_record(data)
 
 
 def stored_context(session: Session, case: Case, request: Request, now: datetime, settings: Settings, *,
@@ -59,7 +56,7 @@ def stored_context(session: Session, case: Case, request: Request, now: datetime
                          replies_to_sender_today=replies_today(session, case.sender, now) if case.sender else 0,
                          recipients=tuple((str(f), str(a)) for f, a in fields.get("recipients", ())),
                          forms_attached=int(fields.get("forms_attached", 0)))
-    return CheckContext(kind=Kind(case.kind), now=now, message=facts, sender=stored_sender(case),
+    return CheckContext(kind=spec_of(case.kind).kind, now=now, message=facts, sender=stored_sender(case),
                         policy=settings.policy, request=request, register=register_for(session, request),
                         signatory_confirmation=confirmation)
 

@@ -12,22 +12,22 @@ from datetime import datetime
 from typing import Any
 
 from mailbot.processing.contract import TryLater
+from mailbot.processing.kinds import spec_of
 from mailbot.processing.over_limit import OverLimit
 from mailbot.processing.sandbox import PdfBytes, too_big_to_read
 from parsers.forms.result import FormReading, reading_as_data, unreadable
-from parsers.guidance import Topic, guidance_topic
-from parsers.kinds import Classification, KindContext, classify, possible_forms
+from parsers.guidance import Topic
+from parsers.kinds import Classification, KindContext, classify, possible_forms, reclassified
 from parsers.message import Attachment, MessageLimits, ParsedMessage, parse_message
-from parsers.notice import parse_notice
 from parsers.raw_headers import split_message
 from parsers.recipients import recipients
 from parsers.register_words import OrgEntry, UserEntry, Vocabulary
 from parsers.request_reader import MessageText, RequestReading, read_in_two_passes
-from parsers.sniff import IMAGE_TYPES, JPEG, PDF, PNG, TIFF
+from parsers.sniff import IMAGE_TYPES, JPEG, PNG, TIFF
 from parsers.vocabulary.kinds import Kind
 from parsers.word_documents import describe, word_documents
 from rules.form_signature import is_signed
-from rules.requests import NOT_READ, NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
+from rules.requests import NOT_READ, PrimaryUserRequest, Request
 from rules.sender import AuthPolicy, KeyLookup, SenderVerdict, authenticate_sender
 
 
@@ -73,6 +73,8 @@ class Understander:
     # The register as words for the request reader: every organisation's code and name, and one's users.
     organisations: Callable[[], tuple[OrgEntry, ...]] = field(default=lambda: ())
     users_of: Callable[[str], tuple[UserEntry, ...]] = field(default=lambda code: ())
+    # What kind a message is: parsers.kinds.classify (tests/test_add_a_kind.py teaches it a kind at run time).
+    classify: Callable[[ParsedMessage, KindContext], Classification] = classify
 
     def vocabulary(self) -> Vocabulary:
         return Vocabulary(catalogue=self.catalogue(), organisations=self.organisations())
@@ -99,27 +101,16 @@ class Understander:
                 hashes = over_limit.body_hashes
             sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup, hashes, now=now)
         vocabulary = self.vocabulary()
-        found = classify(parsed, replace(self.kind_context, vocabulary=vocabulary))
-        if sender.temporary_failure and found.kind != Kind.AUTOMATIC:
+        found = self.classify(parsed, replace(self.kind_context, vocabulary=vocabulary))
+        if sender.temporary_failure and spec_of(found.kind).waits_for_keys:
             if not give_up_waiting:
                 raise TryLater("; ".join(sender.problems) or "a DKIM key look-up failed for now")
             sender = replace(sender, temporary_failure=False, problems=(*sender.problems, give_up_waiting))
-        kind, notes = self._kind(parsed, found)
-        requests: tuple[Request, ...] = ()
-        topic = None
-        reading = None
-        if kind in (Kind.PERMISSION_REQUEST, Kind.UNCLEAR):
-            reading = self.read(parsed, sender.address or "", vocabulary)
-        if kind == Kind.PRIMARY_USER_REQUEST:
-            requests = (PrimaryUserRequest(),)  # until with_forms reads them
-        elif kind == Kind.PERMISSION_REQUEST and reading is not None:
-            requests = (permission_request(reading),)
-        elif kind == Kind.NEW_USER_NOTIFICATION:
-            n = parse_notice(parsed.text or parsed.body_text)
-            requests = (NewUserNotice(org_code=n.org_code, username=n.username, full_name=n.full_name, email=n.email,
-                                      created_by=n.created_by, applications=n.applications),)
-        elif kind == Kind.GUIDANCE:
-            topic = found.topic or guidance_topic(f"{parsed.subject}\n{parsed.text}")
+        found = reclassified(parsed, found)
+        spec = spec_of(found.kind)
+        reading = self.read(parsed, sender.address or "", vocabulary) if spec.reads_text else None
+        read = spec.read(parsed, found, reading)
+        kind, notes, requests, topic = found.kind, found.notes, read.requests, read.topic
         return Understanding(raw, parsed, kind, notes, found.follow_up_reference, sender, requests, topic, reading,
                              recipients=recipients(split_message(raw)), forms_attached=len(possible_forms(parsed)))
 
@@ -134,7 +125,7 @@ class Understander:
         before, or too large to read, so a resent bomb costs nothing twice. Not read, but one request each left
         for staff to open, when the sender is a stranger (not authenticated, or not NHS); none read and one
         request in all when there are more than max_forms_per_message."""
-        if u.kind != Kind.PRIMARY_USER_REQUEST or u.parsed.too_large:
+        if not spec_of(u.kind).reads_forms or u.parsed.too_large:
             return u
         if u.forms_attached > self.max_forms_per_message:
             names = ", ".join(a.filename or "unnamed attachment" for a in possible_forms(u.parsed)[:10])
@@ -144,17 +135,6 @@ class Understander:
         readings: dict[int, FormReading] = {}
         return replace(u, requests=self._forms(u.parsed, now, readings),
                        form_readings={index: reading_as_data(r) for index, r in readings.items()})
-
-    def _kind(self, parsed: ParsedMessage, found: Classification) -> tuple[Kind, tuple[str, ...]]:
-        # A reply to one of our rejections that carries the corrected form is a new request (linked to the old
-        # case), not just a note on it: people put things right by answering our reply.
-        if found.kind == Kind.FOLLOW_UP and any(a.sniffed_type == PDF for a in possible_forms(parsed)):
-            return Kind.PRIMARY_USER_REQUEST, (*found.notes, "a reply to our message, carrying a form")
-        if found.kind == Kind.FOLLOW_UP and word_documents(parsed):
-            # The form again, but as a Word file: they get the same clear answer (send the PDF).
-            return Kind.PRIMARY_USER_REQUEST, (*found.notes, "a reply to our message, carrying a word-processor "
-                                                             "file instead of the PDF form")
-        return found.kind, found.notes
 
     def _forms(self, parsed: ParsedMessage, now: datetime,
                readings: dict[int, FormReading]) -> tuple[PrimaryUserRequest, ...]:
@@ -254,14 +234,3 @@ def form_request(reading: FormReading, attachment: str, index: int, *,
     return PrimaryUserRequest(form_type=reading.form_type or "", reading="read", signature=signature.verdict,
                               signature_how=signature.how, attachment=attachment, attachment_index=index,
                               problems=tuple(reading.problems), how_read=reading.how_read(), **values)
-
-
-def permission_request(reading: RequestReading) -> PermissionRequest:
-    """The request the checks judge: only the parts the reader is sure of; the others stay empty, with what was
-    seen, so the case goes to staff as `request.unclear`. Never a guessed part: an application name with a slip is
-    carried as written, so the checks reject it as unknown and the reply suggests the catalogue name."""
-    apps = reading.applications
-    return PermissionRequest(org_code=reading.org.value if reading.org.acted_on else "",
-                             user=reading.user.value if reading.user.acted_on else "",
-                             applications=apps.items if apps.acted_on else (),
-                             signatory_role=reading.role.value, not_understood=reading.not_understood())

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mailbot.errors import UsageError
-from mailbot.outbox.case_mail import mails_for
 from mailbot.outbox.replies import OutgoingMail, ReplyContext, render, reply_subject
 from mailbot.outbox.rows import queue_mail
+from mailbot.processing.kinds import apply_change, mails_for, spec_of
 from mailbot.processing.settings import Settings
 from mailbot.processing.stored_case import (
     stored_context,
@@ -42,17 +42,16 @@ from mailbot.review.approval_scope import (
     signatory_to_add,
 )
 from mailbot.review.labels import reason_label
-from parsers.vocabulary.kinds import Kind
 from parsers.vocabulary.outcomes import Outcome
 from parsers.vocabulary.roles import ORGANISATION_MAINTENANCE
 from rules.check import CheckResult
 from rules.context import CheckContext
 from rules.outcome import Decision, decide
-from rules.requests import NOT_READ, NewUserNotice, PermissionRequest, PrimaryUserRequest, Request
+from rules.requests import NOT_READ, PrimaryUserRequest, Request
 from rules.signatory_proof import signatory_on_record_for
 from store import audit
 from store.cases import case_by_reference
-from store.changes import Applied, ApplyConflict, apply_notice, apply_permissions, apply_primary_user
+from store.changes import Applied, ApplyConflict
 from store.confirmations import close_waiting
 from store.models import Case, Signatory
 from store.register import organisation
@@ -141,9 +140,7 @@ def _corrected(case: Case, corrections: dict[str, str], by: str) -> Request:
     try:
         request = request.with_corrections(corrections)
     except KeyError as exc:
-        names = ", ".join(k for k in request.as_fields() if k not in ("reading", "signature", "signature_how",
-                                                                       "attachment", "attachment_index", "problems",
-                                                                       "how_read"))
+        names = ", ".join(spec_of(case.kind).correctable)
         raise ReviewError(f"mailbot: review: no field {exc.args[0]!r} to correct (fields: {names})") from None
     if isinstance(request, PrimaryUserRequest) and request.reading == NOT_READ:
         raise ReviewError(f"mailbot: review: the form of {case.reference} has not been read yet: open the case "
@@ -175,15 +172,6 @@ def deliverable(case: Case, mails: list[OutgoingMail]) -> tuple[list[OutgoingMai
         else:
             kept.append(mail)
     return kept, withheld
-
-
-def _apply(session: Session, kind: Kind, request: Request, *, now: datetime, actor: str, case_id: int) -> Applied:
-    if isinstance(request, PrimaryUserRequest):
-        return apply_primary_user(session, request, now=now, actor=actor, case_id=case_id)
-    if isinstance(request, PermissionRequest):
-        return apply_permissions(session, request, now=now, actor=actor, case_id=case_id)
-    assert isinstance(request, NewUserNotice)
-    return apply_notice(session, request, now=now, actor=actor, case_id=case_id)
 
 
 def _reply_context(case: Case, settings: Settings, corrected: list[FieldCorrection] | None = None) -> ReplyContext:
@@ -240,7 +228,7 @@ def preview_approval(session: Session, reference: str, corrections: dict[str, st
     try:
         applied = None
         if "user.already_primary" not in decision.reasons:
-            applied = _apply(session, Kind(case.kind), request, now=now, actor=by, case_id=case.id)
+            applied = apply_change(session, case.kind, request, now=now, actor=by, case_id=case.id)
         preview.changes = list(applied.changes) if applied else []
         if preview.verify and preview.signatory_to_add:
             preview.changes.append(_register_change(preview.signatory_to_add, preview.signatory_to_add.full_name,
@@ -249,7 +237,7 @@ def preview_approval(session: Session, reference: str, corrections: dict[str, st
         approved = Decision(Outcome.APPROVED, tuple(r for r in decision.reasons if r == "user.already_primary"),
                             decision.results)
         preview.mails, preview.withheld = deliverable(case, mails_for(
-            kind=Kind(case.kind), decision=approved, request=request, applied=applied,
+            kind=case.kind, decision=approved, request=request, applied=applied,
             ctx=_reply_context(case, settings, preview.corrected), policy=settings.mail, now=now,
             org_name=organisation_name(session, request.org_code), signatory_address=preview.signatory_address))
     except ApplyConflict as exc:
@@ -303,7 +291,7 @@ def approve(session: Session, reference: str, corrections: dict[str, str], *, by
     assert request is not None
     applied = None
     if "user.already_primary" not in preview.decision.reasons:
-        applied = _apply(session, Kind(case.kind), request, now=now, actor=by, case_id=case.id)
+        applied = apply_change(session, case.kind, request, now=now, actor=by, case_id=case.id)
     added = []
     if preview.verify and preview.signatory_to_add:
         _record_verified_signatory(session, case, preview.signatory_to_add, preview.verify, by=by,
@@ -312,7 +300,7 @@ def approve(session: Session, reference: str, corrections: dict[str, str], *, by
     final = Decision(Outcome.APPROVED, tuple(r for r in preview.decision.reasons if r == "user.already_primary"),
                      preview.decision.results)
     mails, withheld = deliverable(case, mails_for(
-        kind=Kind(case.kind), decision=final, request=request, applied=applied,
+        kind=case.kind, decision=final, request=request, applied=applied,
         ctx=_reply_context(case, settings, preview.corrected), policy=settings.mail, now=now,
         org_name=organisation_name(session, request.org_code), signatory_address=preview.signatory_address))
     users = {u.username: u.id for u in (applied.needs_password if applied else [])}
@@ -325,8 +313,7 @@ def approve(session: Session, reference: str, corrections: dict[str, str], *, by
     clear_awaiting(case)
     case.checks = [r.as_record() for r in preview.decision.results]
     case.changes = [*case.changes, *(applied.changes if applied else []), *added]
-    case.fields = {**case.fields, "request": {k: list(v) if isinstance(v, tuple) else v
-                                              for k, v in request.as_fields().items()},
+    case.fields = {**case.fields, "request": request.as_record(),
                    **({"corrected_by_pcse": [c.__dict__ for c in preview.corrected]} if preview.corrected else {})}
     audit.record(session, at=now, actor=by, action="review.approved", case_id=case.id, org_code=case.org_code,
                  corrections=corrections, overridden=preview.overridden, mails=len(mails),

@@ -61,8 +61,7 @@ def read_unread_form(sessions: sessionmaker[Session], reference: str, config: Co
             return False  # read by someone else meanwhile
         # The checks as they would have run when it arrived (its date judged then), on the register as it is now.
         decision = decide(stored_context(session, case, read, case.created_at, settings))
-        case.fields = {**case.fields, "request": {k: list(v) if isinstance(v, tuple) else v
-                                                  for k, v in read.as_fields().items()},
+        case.fields = {**case.fields, "request": read.as_record(),
                        "form_read": {"at": now.isoformat(), "by": by}}
         case.checks = [r.as_record() for r in decision.results]
         set_reasons(session, case, list(decision.reasons))

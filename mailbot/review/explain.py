@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from mailbot.processing.understanding import permission_request
+from mailbot.processing.kinds import spec_of
 from mailbot.review.reading_view import reading_lines
 from parsers.confirmation_answer import read_answer
 from parsers.guidance import guidance_match
@@ -19,22 +19,9 @@ from parsers.kinds import KindContext, classify, from_addresses
 from parsers.message import ParsedMessage, parse_message
 from parsers.register_words import UserEntry, Vocabulary
 from parsers.request_reader import MessageText, read_in_two_passes
-from parsers.vocabulary.kinds import Kind
 
 SHOWN_HEADERS = frozenset({"from", "to", "cc", "subject", "date", "message-id", "in-reply-to", "references",
                            "auto-submitted"})
-WHAT_HAPPENS = {
-    Kind.PERMISSION_REQUEST: "the permission request checks run (NHS sender, DKIM, signatory on record, active user, "
-                             "catalogue)",
-    Kind.GUIDANCE: "answered with the guide, when the sender is authenticated",
-    Kind.UNCLEAR: "flagged for staff (request.unclear)",
-    Kind.PRIMARY_USER_REQUEST: "the attached form is read in the sandbox and the Primary User checks run",
-    Kind.NEW_USER_NOTIFICATION: "the Open Exeter notice checks run",
-    Kind.FOLLOW_UP: "added to its case for staff; or, authenticated and from the signatory a case waits for, their "
-                    "answer to our confirmation request (signatory_confirmation), read as shown",
-    Kind.AUTOMATIC: "ignored (no reply)",
-}
-
 
 def explain_message(raw: bytes, context: KindContext, vocabulary: Vocabulary,
                     users_of: Callable[[str], tuple[UserEntry, ...]]) -> dict[str, Any]:
@@ -52,7 +39,7 @@ def explain_message(raw: bytes, context: KindContext, vocabulary: Vocabulary,
                         for a in parsed.attachments],
         "kind": found.kind.value,
         "why": list(found.notes),
-        "then": WHAT_HAPPENS.get(found.kind, ""),
+        "then": spec_of(found.kind).what_happens,
     }
     if found.follow_up_reference:
         doc["follow_up_of"] = found.follow_up_reference
@@ -64,9 +51,10 @@ def explain_message(raw: bytes, context: KindContext, vocabulary: Vocabulary,
     text = MessageText(parsed.subject, parsed.text, parsed.signature_text, parsed.quoted_text)
     reading = read_in_two_passes(text, vocabulary, users_of, sender=sender, mailbox=context.mailbox_address)
     doc["reading"] = reading.as_record()
-    if found.kind == Kind.PERMISSION_REQUEST:
-        request = permission_request(reading)
-        doc["request"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in request.as_fields().items()}
+    spec = spec_of(found.kind)
+    requests = spec.read(parsed, found, reading).requests if spec.reads_text else ()
+    if requests:  # what a request read from the text would be (a permission request)
+        doc["request"] = requests[0].as_record()
         if not reading.understood:
             doc["then"] = "flagged for staff (request.unclear): " + "; ".join(reading.not_understood())
     doc["register"] = {"applications": len(vocabulary.catalogue), "organisations": len(vocabulary.organisations)}

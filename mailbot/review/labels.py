@@ -104,13 +104,6 @@ OUTCOME_LABELS: dict[str, str] = {
     "answered": "Answered with guidance", "ignored": "Ignored (automatic or already received)",
 }
 
-KIND_LABELS: dict[str, str] = {
-    "primary_user_request": "Primary User request (form)", "permission_request": "Request for more applications",
-    "new_user_notification": "New user notice from Open Exeter", "guidance": "Question",
-    "signatory_confirmation": "Signatory's answer", "follow_up": "Reply to one of our messages",
-    "automatic": "Automatic mail", "unclear": "Not clear what is asked",
-}
-
 OUTBOX_STATUS_LABELS: dict[str, str] = {
     "pending": "Waiting to be sent", "sending": "Being sent now", "transmitting": "Being sent now",
     "sent": "Sent", "failed": "Refused by the mail server", "uncertain": "Not sure it arrived",
@@ -188,7 +181,12 @@ def outcome_label(code: str | None) -> str:
 
 
 def kind_label(code: str | None) -> str:
-    return _from(KIND_LABELS, code)
+    """A kind in words (its entry's label in mailbot/processing/kinds.py)."""
+    # Imported here: the table brings the whole processing stack, which `mailbot stats` never needs otherwise.
+    from mailbot.processing.kinds import KINDS
+
+    spec = KINDS.get(code or "")
+    return spec.label if spec is not None else _from({}, code)
 
 
 def outbox_status_label(code: str | None) -> str:

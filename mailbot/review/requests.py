@@ -19,7 +19,6 @@ from mailbot.outbox.rows import queue_mail
 from mailbot.processing.settings import Settings
 from mailbot.processing.stored_case import stored_reply_context, stored_sender, trusted
 from mailbot.review.actions import ReviewError, load_case
-from parsers.vocabulary.kinds import Kind
 from parsers.vocabulary.roles import ROLE_LABELS, Role
 from store import audit
 from store.models import Case
@@ -103,7 +102,7 @@ def warn_people_on_record(session: Session, reference: str, addresses: list[str]
     sender = stored_sender(case)
     claimed = case.sender or "an address that could not be read"
     received = f"{case.created_at:%d/%m/%Y %H:%M} UTC"
-    what = Kind(case.kind).value.replace("_", " ") if case.kind in {k.value for k in Kind} else case.kind
+    what = case.kind.replace("_", " ")
     for address in wanted:
         person = on_record[address]
         mail = notice(ctx, to=address, subject="Possible misuse of your organisation's name",

@@ -4,13 +4,13 @@ each check, the history, and the actions. Nothing from the message is ever rende
 from __future__ import annotations
 
 import re
-from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mailbot.processing.kinds import spec_of
 from mailbot.processing.stored_case import stored_request
 from mailbot.processing.unprocessable import retryable
 from mailbot.review.actions import ReviewError, closed_record
@@ -27,17 +27,12 @@ from mailbot.review.web.security import Staff, staff_only
 from mailbot.review.web.state import web_state
 from mailbot.review.web.templating import as_text
 from parsers.message import parse_message
-from parsers.vocabulary.kinds import Kind
 from parsers.vocabulary.outcomes import Outcome
 from rules.reasons import REASONS
-from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest
 from store.cases import case_by_reference
 from store.models import Case
 from store.review import history
 
-REQUEST_CLASSES = {Kind.PRIMARY_USER_REQUEST.value: PrimaryUserRequest,
-                   Kind.PERMISSION_REQUEST.value: PermissionRequest,
-                   Kind.NEW_USER_NOTIFICATION.value: NewUserNotice}
 CONFIRMATION_STATUS = {
     "waiting": "waiting for the signatory's answer", "confirmed": "the signatory confirmed it",
     "declined": "the signatory said they did not authorise it", "unclear": "the signatory answered, not clearly",
@@ -52,13 +47,12 @@ def not_found(request: Request, staff: Staff, what: str) -> Response:
 
 def correctable_fields(case: Case) -> list[dict[str, Any]]:
     """The request's fields a reviewer may correct, with their current values (empty when there is no request)."""
-    cls = REQUEST_CLASSES.get(case.kind)
     stored = (case.fields or {}).get("request")
-    if cls is None or not isinstance(stored, dict):
+    if not isinstance(stored, dict):
         return []
-    return [{"name": f.name, "label": field_label(f.name), "value": as_text(stored.get(f.name, "")),
-             "choices": FIELD_CHOICES.get(f.name)}
-            for f in dataclass_fields(cls) if f.metadata.get("correctable", True)]
+    return [{"name": name, "label": field_label(name), "value": as_text(stored.get(name, "")),
+             "choices": FIELD_CHOICES.get(name)}
+            for name in spec_of(case.kind).correctable]
 
 
 def reject_templates(case: Case) -> list[tuple[str, str]]:

@@ -12,9 +12,9 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mailbot.processing.kinds import KINDS
 from mailbot.review.web.security import Staff, staff_only
 from mailbot.review.web.state import web_state
-from parsers.vocabulary.kinds import Kind
 from rules.reasons import CODES, REASONS
 from store.confirmations import count_waiting_for_signatories, waiting_for_signatories
 from store.outbox.listing import PROBLEM_STATUSES, outbox_count, outbox_rows
@@ -45,7 +45,7 @@ class QueueQuery:
             page = max(1, min(int(q.get("page", "1")), 100000))
         except ValueError:
             page = 1
-        return cls(reason if reason in CODES else "", kind if kind in {k.value for k in Kind} else "",
+        return cls(reason if reason in CODES else "", kind if kind in KINDS else "",
                    org if org.isalnum() else "", age if age in AGES else "", page)
 
     def url(self, **changes: object) -> str:
@@ -72,7 +72,7 @@ def _queue(request: Request, staff: Staff, form: FormData | None) -> Response:
     pages = max(1, -(-total // PAGE_SIZE))
     return state.templates.TemplateResponse(request, "queue.html", {
         "staff": staff, "now": now, "query": query, "cases": cases, "total": total, "counts": counts,
-        "reasons": REASONS, "kinds": [k.value for k in Kind], "ages": AGES, "page": query.page, "pages": pages,
+        "reasons": REASONS, "kinds": list(KINDS), "ages": AGES, "page": query.page, "pages": pages,
         "problems": problems, "problem_total": problem_total, "page_size": PAGE_SIZE, "waiting": waiting,
         "waiting_total": waiting_total})
 

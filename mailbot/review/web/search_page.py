@@ -11,10 +11,10 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mailbot.processing.kinds import KINDS
 from mailbot.review.web.queue_page import AGES, PAGE_SIZE
 from mailbot.review.web.security import Staff, staff_only
 from mailbot.review.web.state import web_state
-from parsers.vocabulary.kinds import Kind
 from rules.reasons import CODES, REASONS
 from store.case_search import STATES, CaseFilter, find_cases
 
@@ -44,7 +44,7 @@ class SearchQuery:
         state = q.get("state", "finished")
         return cls(" ".join(q.get("q", "").split())[:200], state if state in STATES else "finished",
                    q.get("reason", "") if q.get("reason", "") in CODES else "",
-                   q.get("kind", "") if q.get("kind", "") in {k.value for k in Kind} else "",
+                   q.get("kind", "") if q.get("kind", "") in KINDS else "",
                    org if org.isalnum() else "", q.get("age", "") if q.get("age", "") in AGES else "", page)
 
     def url(self, **changes: object) -> str:
@@ -65,7 +65,7 @@ def _search(request: Request, staff: Staff, form: FormData | None) -> Response:
         found = find_cases(session, f, limit=PAGE_SIZE, offset=(query.page - 1) * PAGE_SIZE)
         return state.templates.TemplateResponse(request, "search.html", {
             "staff": staff, "now": now, "query": query, "found": found, "states": STATE_LABELS,
-            "reasons": REASONS, "kinds": [k.value for k in Kind], "ages": AGES, "page": query.page,
+            "reasons": REASONS, "kinds": list(KINDS), "ages": AGES, "page": query.page,
             "first": (query.page - 1) * PAGE_SIZE + 1})
 
 
