@@ -117,7 +117,7 @@ class Understander:
     def would_read_forms(self, u: Understanding) -> bool:
         """Whether with_forms would hand any of U's attachments to the sandbox (else it costs nothing, and
         nobody need ask the store first whether U was seen before)."""
-        return (u.kind == Kind.PRIMARY_USER_REQUEST and not u.parsed.too_large and u.forms_attached > 0
+        return (spec_of(u.kind).reads_forms and not u.parsed.too_large and u.forms_attached > 0
                 and u.forms_attached <= self.max_forms_per_message and u.forms_may_be_read)
 
     def with_forms(self, u: Understanding, *, now: datetime) -> Understanding:
