@@ -1,10 +1,6 @@
-"""The account store and the mailbot's own records, as SQLAlchemy 2 models.
-
-Two halves: the register PCSE keeps (organisations, users and their application grants, the catalogue of
-applications, the signatory register) and the mailbot's working records (raw messages, cases, the append-only
-audit trail, the outbox of replies, mailbox state). The schema itself is created by the Alembic migrations in
-store/migrations; these classes must match them (a test compares the two).
-"""
+"""The mailbot's working records: raw messages and their keys, cases and their reasons, the append-only audit
+trail and its chain head, the outbox of replies, intake and mailbox state, running daemons, signatory
+confirmations."""
 
 from __future__ import annotations
 
@@ -14,103 +10,19 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    Column,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
-    Table,
     Text,
-    UniqueConstraint,
     false,
     func,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from store.types import JSONType, UTCDateTime
-
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType, list[Any]: JSONType}
-
-
-user_applications = Table(
-    "user_applications",
-    Base.metadata,
-    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Column("application_id", ForeignKey("applications.id", ondelete="RESTRICT"), primary_key=True),
-)
-
-
-class Organisation(Base):
-    __tablename__ = "organisations"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(16), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    type: Mapped[str] = mapped_column(String(16))  # parsers.vocabulary.roles.OrgType
-    # parsers.vocabulary.org_status.OrgStatus: active / closed / dormant / proposed (from the ODS extracts)
-    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-
-    users: Mapped[list[User]] = relationship(back_populates="organisation", order_by="User.username")
-    signatories: Mapped[list[Signatory]] = relationship(back_populates="organisation", order_by="Signatory.id")
-
-
-class Application(Base):
-    __tablename__ = "applications"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
-
-
-class User(Base):
-    __tablename__ = "users"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
-    username: Mapped[str] = mapped_column(String(120), unique=True)
-    full_name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(254), index=True)  # stored lower-case
-    status: Mapped[str] = mapped_column(String(16))  # active / pending / disabled
-    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Only a slow salted hash (argon2id) is kept; the password itself exists only while its email is sent.
-    temp_password_hash: Mapped[str | None] = mapped_column(String(255))
-    temp_password_expires_at: Mapped[datetime | None]
-    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
-    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")  # on record; "" when not known
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-
-    organisation: Mapped[Organisation] = relationship(back_populates="users")
-    applications: Mapped[list[Application]] = relationship(
-        secondary=user_applications, order_by="Application.name"
-    )
-
-
-class Signatory(Base):
-    __tablename__ = "signatories"
-    __table_args__ = (UniqueConstraint("organisation_id", "role", "email", "full_name"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
-    full_name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(254), default="")  # lower-case; "" when not known
-    role: Mapped[str] = mapped_column(String(40))  # parsers.vocabulary.roles.Role
-    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")  # on record; "" when not known
-    verified_how: Mapped[str] = mapped_column(String(300))  # e.g. "import signatories.csv", "review OE-... by X"
-    verified_at: Mapped[datetime]
-
-    organisation: Mapped[Organisation] = relationship(back_populates="signatories")
+from store.models.base import Base
 
 
 class StoredMessage(Base):
@@ -320,58 +232,6 @@ class RunningDaemon(Base):
     heartbeat_at: Mapped[datetime]
 
 
-class StaffMember(Base):
-    """A member of PCSE staff who may use the review web page. Only an argon2id hash of the password is kept."""
-
-    __tablename__ = "staff"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
-    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    last_login_at: Mapped[datetime | None]
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-    # NHS log-in (OpenID Connect): the NHS email address staff administrators linked to this account, and the
-    # provider's subject for it, recorded at the first NHS log-in; after that only that subject may use the link.
-    nhs_email: Mapped[str | None] = mapped_column(String(320), unique=True)
-    oidc_issuer: Mapped[str | None] = mapped_column(String(500))
-    oidc_subject: Mapped[str | None] = mapped_column(String(255))
-    # A staff administrator may unlock, reset and disable other accounts on the web (mailbot/review/web/staff_admin.py).
-    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # Set when an administrator resets the password: the one-time password only lets them choose a new one.
-    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-
-
-class LoginThrottle(Base):
-    """Failed web log-ins from one client address (`account` "") or from one address for one name typed (the
-    name lower-cased, known or not): how many in a row, and until when log-ins from there are paused.
-
-    Counted in the store so every web process on it shares the count; see store/login_throttle.py."""
-
-    __tablename__ = "login_throttles"
-    __table_args__ = (UniqueConstraint("client", "account"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    client: Mapped[str] = mapped_column(String(64))
-    account: Mapped[str] = mapped_column(String(200), index=True)
-    failures: Mapped[int] = mapped_column(Integer)
-    paused_until: Mapped[datetime | None]
-    last_attempt_at: Mapped[datetime] = mapped_column(index=True)
-
-
-class StaffSession(Base):
-    """A logged-in browser. The cookie holds a random token; only its SHA-256 is stored, so a copy of the
-    database does not let anyone log in."""
-
-    __tablename__ = "staff_sessions"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
-    csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime]
-    last_seen_at: Mapped[datetime]
-    flash: Mapped[str | None] = mapped_column(Text)  # JSON {"kind", "text"}: shown once after an action
-
-    staff: Mapped[StaffMember] = relationship()
 
 
 class SignatoryConfirmation(Base):
@@ -406,20 +266,3 @@ class SignatoryConfirmation(Base):
     closed_by: Mapped[str | None] = mapped_column(String(200))
 
     case: Mapped[Case] = relationship(foreign_keys=[case_id])
-
-
-class OidcLogin(Base):
-    """An NHS log-in on its way (between the redirect to the provider and its callback): single use, short-lived,
-    bound to the browser that started it. Only hashes of the state and of the browser's binding cookie are kept."""
-
-    __tablename__ = "oidc_logins"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    browser_hash: Mapped[str] = mapped_column(String(64))
-    nonce: Mapped[str] = mapped_column(String(128))
-    code_verifier: Mapped[str] = mapped_column(String(128))
-    redirect_uri: Mapped[str] = mapped_column(String(2000))
-    next_path: Mapped[str] = mapped_column(String(2000))
-    created_at: Mapped[datetime] = mapped_column(index=True)
-    expires_at: Mapped[datetime]
-    used_at: Mapped[datetime | None]
