@@ -13,7 +13,7 @@ import ssl
 import aiosmtplib
 from imapclient import IMAPClient
 
-from mailbot.config import ImapSection, SmtpSection
+from mailbot.config_sections import ImapSection, SmtpSection
 
 
 class ConnectionProblem(Exception):

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.config import DaemonSection
+from mailbot.config_sections import DaemonSection
 from store import daemons
 from store.db import transaction
 from store.models import RunningDaemon

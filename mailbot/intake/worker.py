@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.config import DaemonSection, FoldersSection
+from mailbot.config_sections import DaemonSection, FoldersSection
 from mailbot.intake.heartbeat import claim_lease
 from mailbot.metrics import METRICS
 from mailbot.processing.contract import (

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import aiosmtplib
 
-from mailbot.config import SmtpSection
+from mailbot.config_sections import SmtpSection
 from mailbot.connections import smtp_client
 
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.config import DaemonSection
+from mailbot.config_sections import DaemonSection
 from mailbot.intake.heartbeat import Heartbeat, claim_lease
 from store import daemons, intake
 from store.db import sessions, transaction

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, func, select
 
-from mailbot.config import DaemonSection, FoldersSection
+from mailbot.config_sections import DaemonSection, FoldersSection
 from mailbot.intake.worker import IntakeWorker
 from store import intake
 from store.db import sessions, transaction

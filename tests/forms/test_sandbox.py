@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailbot.config import FormsSection
+from mailbot.config_sections import FormsSection
 from mailbot.processing.sandbox import FormReader
 from parsers.forms.acroform import PdfLimits
 from parsers.forms.reading import FormReadOptions, read_form

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from mailbot.config import DaemonSection, FoldersSection, load_config
+from mailbot.config import load_config
+from mailbot.config_sections import DaemonSection, FoldersSection
 from mailbot.intake.worker import IntakeWorker
 from mailbot.processing.dkim_keys import dns_key_lookup
 from mailbot.processing.handle import handle

@@ -22,7 +22,8 @@ from joserfc.errors import ClaimError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
-from mailbot.config import Config, ConfigError, OidcSection
+from mailbot.config import Config, ConfigError
+from mailbot.config_sections import OidcSection
 from mailbot.review.web.oidc_claims import LoginRefused
 
 LEEWAY_SECONDS = 60  # clock difference tolerated between us and the provider

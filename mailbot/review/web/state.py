@@ -11,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 
 from mailbot.app import App
-from mailbot.config import WebSection
+from mailbot.config_sections import WebSection
 from mailbot.processing.settings import Settings, settings_from
 from store.login_throttle import ThrottlePolicy
 from store.staff import SessionPolicy
