@@ -105,7 +105,7 @@ def _when(at: datetime | str | None) -> str:
     return f" on {moment:%d/%m/%Y at %H:%M}"
 
 
-def _open_case(session: Session, reference: str, action: str = "decide") -> Case:
+def open_case(session: Session, reference: str, action: str = "decide") -> Case:
     """The case, locked for this transaction, when it is waiting for a person (or for its signatory: staff may
     decide for a silent one). A finished case is refused in words saying what happened to it."""
     case = load_case(session, reference, for_update=True)
@@ -199,7 +199,7 @@ def preview_approval(session: Session, reference: str, corrections: dict[str, st
 
     VERIFY (a VERIFICATION_METHODS key) records the unverified signatory as verified, saying how; without it the
     signatory register is left as it is. SIGNATORY_NAME names that signatory when the case gives no name."""
-    case = _open_case(session, reference, "approve")
+    case = open_case(session, reference, "approve")
     _not_yet_approved(case, "approve")
     if verify is not None and verify not in VERIFICATION_METHODS:
         raise ReviewError(f"mailbot: review: choose how the signatory was verified ({', '.join(VERIFICATION_METHODS)})")
@@ -348,7 +348,7 @@ def reject(session: Session, reference: str, text: str, *, by: str, now: datetim
     if not text.strip():
         raise ReviewError("mailbot: review: a rejection needs a reason the sender can act on: choose one, or "
                           "write what they should put right")
-    case = _open_case(session, reference, "reject")
+    case = open_case(session, reference, "reject")
     _not_yet_approved(case, "reject")
     recipients = []
     if trusted(stored_sender(case)) and "@" in case.sender:
@@ -367,47 +367,3 @@ def reject(session: Session, reference: str, text: str, *, by: str, now: datetim
                  reason=text.strip(), replied_to=recipients,
                  **({"approval_withdrawn": withdrawn["by"]} if withdrawn else {}))
     return recipients
-
-
-def close(session: Session, reference: str, *, by: str, now: datetime, reason: str = "") -> None:
-    """Take the case out of the queue without a reply; its outcome stays as it was, and the case shows as closed
-    (by whom, when, why) until someone reopens it."""
-    case = _open_case(session, reference, "close")
-    why = reason.strip()[:1000] or "no reason given"
-    case.needs_review, case.decided_by, case.decided_at, case.updated_at = False, by, now, now
-    close_waiting(session, case.id, now=now, by=by)
-    withdrawn = clear_awaiting(case)
-    case.fields = {**(case.fields or {}), "closed": {"by": by, "at": now.isoformat(), "reason": why}}
-    audit.record(session, at=now, actor=by, action="review.closed", case_id=case.id, org_code=case.org_code,
-                 reason=why, **({"approval_withdrawn": withdrawn["by"]} if withdrawn else {}))
-
-
-def reopen(session: Session, reference: str, *, by: str, now: datetime, reason: str = "") -> None:
-    """Undo a close: the case is back in the queue, as it was before it was closed."""
-    case = load_case(session, reference, for_update=True)
-    closed = closed_record(case)
-    if closed is None:
-        raise ReviewError(f"mailbot: review: {case.reference} is not closed, so there is nothing to reopen")
-    case.needs_review, case.updated_at = True, now
-    case.fields = {k: v for k, v in case.fields.items() if k != "closed"}
-    audit.record(session, at=now, actor=by, action="review.reopened", case_id=case.id, org_code=case.org_code,
-                 reason=reason.strip()[:1000], closed_by=closed["by"])
-
-
-def note(session: Session, reference: str, text: str, *, by: str, now: datetime) -> None:
-    if not text.strip():
-        raise ReviewError("mailbot: review: the note is empty")
-    case = load_case(session, reference)
-    audit.record(session, at=now, actor=by, action="review.note", case_id=case.id, org_code=case.org_code,
-                 text=text.strip())
-
-
-def describe_corrections(pairs: list[str]) -> dict[str, Any]:
-    """--set FIELD=VALUE pairs to a dict; a pair without '=' is a usage error."""
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise ReviewError(f"mailbot: review: --set needs FIELD=VALUE, got {pair!r}")
-        key, value = pair.split("=", 1)
-        out[key.strip()] = value
-    return out

@@ -13,6 +13,7 @@ from mailbot.app import App
 from mailbot.clock import utcnow
 from mailbot.processing.settings import settings_from
 from mailbot.review import actions as review
+from mailbot.review import closing
 from mailbot.review import resend as review_resend
 from mailbot.review.case_view import case_document, confirmation_summary, render_case
 from parsers.vocabulary.kinds import Kind
@@ -148,7 +149,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_approve(args: argparse.Namespace) -> int:
     app = App.from_args(args)
-    corrections = review.describe_corrections(args.corrections)
+    corrections = _corrections(args.corrections)
     settings = settings_from(app.config)
     _read_unread_form(app, args.reference, args.by)
     if args.preview:
@@ -205,7 +206,7 @@ def run_reject(args: argparse.Namespace) -> int:
 def run_close(args: argparse.Namespace) -> int:
     app = App.from_args(args)
     with transaction(app.sessions) as session:
-        review.close(session, args.reference, by=args.by, now=utcnow(), reason=args.reason)
+        closing.close(session, args.reference, by=args.by, now=utcnow(), reason=args.reason)
     print(f"{args.reference} closed by {args.by}, without a reply.")
     return 0
 
@@ -213,7 +214,7 @@ def run_close(args: argparse.Namespace) -> int:
 def run_reopen(args: argparse.Namespace) -> int:
     app = App.from_args(args)
     with transaction(app.sessions) as session:
-        review.reopen(session, args.reference, by=args.by, now=utcnow(), reason=args.reason)
+        closing.reopen(session, args.reference, by=args.by, now=utcnow(), reason=args.reason)
     print(f"{args.reference} reopened by {args.by}: it is back in the queue.")
     return 0
 
@@ -250,6 +251,17 @@ def run_retry(args: argparse.Namespace) -> int:
 def run_note(args: argparse.Namespace) -> int:
     app = App.from_args(args)
     with transaction(app.sessions) as session:
-        review.note(session, args.reference, args.text, by=args.by, now=utcnow())
+        closing.note(session, args.reference, args.text, by=args.by, now=utcnow())
     print(f"note added to {args.reference}.")
     return 0
+
+
+def _corrections(pairs: list[str]) -> dict[str, Any]:
+    """--set FIELD=VALUE pairs to a dict; a pair without '=' is a usage error."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise review.ReviewError(f"mailbot: review: --set needs FIELD=VALUE, got {pair!r}")
+        key, value = pair.split("=", 1)
+        out[key.strip()] = value
+    return out

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from mailbot.review import actions as review
+from mailbot.review import closing
 from mailbot.review import resend as review_resend
 from mailbot.review.approval_scope import awaiting_second
 from mailbot.review.labels import FIELD_LABELS
@@ -209,7 +210,7 @@ def _close(request: Request, staff: Staff, form: FormData | None) -> Response:
                                            "helps whoever opens it next.", status=400)
     try:
         with transaction(state.app.sessions) as session:
-            review.close(session, reference, by=staff.name, now=state.clock(), reason=reason)
+            closing.close(session, reference, by=staff.name, now=state.clock(), reason=reason)
     except review.ReviewError as exc:
         return _with_error(request, staff, str(exc))
     return _done(request, reference, "closed")
@@ -221,7 +222,7 @@ def _reopen(request: Request, staff: Staff, form: FormData | None) -> Response:
     reference = request.path_params["reference"]
     try:
         with transaction(state.app.sessions) as session:
-            review.reopen(session, reference, by=staff.name, now=state.clock(),
+            closing.reopen(session, reference, by=staff.name, now=state.clock(),
                           reason=str(form.get("reason", ""))[:1000])
     except review.ReviewError as exc:
         return _with_error(request, staff, str(exc))
@@ -264,7 +265,7 @@ def _note(request: Request, staff: Staff, form: FormData | None) -> Response:
     reference = request.path_params["reference"]
     try:
         with transaction(state.app.sessions) as session:
-            review.note(session, reference, str(form.get("text", ""))[:MAX_TEXT], by=staff.name, now=state.clock())
+            closing.note(session, reference, str(form.get("text", ""))[:MAX_TEXT], by=staff.name, now=state.clock())
     except review.ReviewError as exc:
         return _with_error(request, staff, str(exc), status=400)
     return _done(request, reference, "noted")
