@@ -17,14 +17,12 @@ problem` (up to MAX_PROBLEMS of them), so one run names everything to fix.
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from parsers.register_csv import ODS_CODE, CsvProblems
+from parsers.register_csv import ODS_CODE, CsvProblems, csv_records
 from parsers.vocabulary.org_status import OrgStatus
 from parsers.vocabulary.roles import OrgType
 
@@ -90,20 +88,6 @@ def decode(data: bytes, filename: str) -> tuple[str, str]:
         line = data[: exc.start].count(b"\n") + 1
         raise CsvProblems([f"{filename}:{line}: byte 0x{data[exc.start]:02X} is neither UTF-8 nor Windows-1252 "
                            "text: is this an ODS extract (epraccur.csv or etr.csv)?"]) from exc
-
-
-def _records(text: str, filename: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    start = 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise CsvProblems([f"{filename}:{start}: malformed CSV: {exc}"]) from exc
-        yield start, row
-        start = reader.line_num + 1
 
 
 def _is_header(record: list[str]) -> bool:
@@ -175,7 +159,7 @@ def parse_ods_extract(data: bytes, filename: str, kind: OdsKind | None = None) -
     """The checked organisations of an ODS extract; KIND None tells practices from trusts by the content.
     Raises CsvProblems listing every fault found (up to MAX_PROBLEMS)."""
     text, encoding = decode(_unzip(data, filename), filename)
-    records = [(line, r) for line, r in _records(text, filename) if any(cell.strip() for cell in r)]
+    records = [(line, r) for line, r in csv_records(text, filename) if any(cell.strip() for cell in r)]
     if records and _is_header(records[0][1]):
         records = records[1:]
     if not records:

@@ -206,7 +206,9 @@ def _decode(data: bytes, filename: str) -> str:
         raise CsvProblems([f"{filename}:{line}: not UTF-8 text (save the file as CSV UTF-8)"]) from exc
 
 
-def _records(text: str, filename: str) -> Iterator[tuple[int, list[str]]]:
+def csv_records(text: str, filename: str) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record of TEXT with the line it starts on (a quoted field may span lines); malformed CSV is a
+    CsvProblems naming that line."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
     while True:
@@ -228,7 +230,7 @@ def parse_register_csv(kind: str, data: bytes, filename: str) -> list[Any]:
     rows: list[Any] = []
     seen: dict[tuple[str, str], int] = {}
     header: list[str] | None = None
-    for line, record in _records(text, filename):
+    for line, record in csv_records(text, filename):
         if not any(cell.strip() for cell in record):
             continue  # blank lines are allowed anywhere
         if header is None:
