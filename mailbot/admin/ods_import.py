@@ -17,9 +17,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from mailbot.errors import UsageError
+from mailbot.admin.register_import import read_checked
 from parsers.ods_extract import OdsExtract, OdsKind, parse_ods_extract
-from parsers.register_csv import CsvProblems
 from store import audit
 from store.org_upsert import OrgValues, upsert_organisations
 
@@ -48,14 +47,7 @@ class OdsImportResult:
 
 
 def read_extract(path: Path, display_name: str, kind: OdsKind | None) -> OdsExtract:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{display_name}: cannot read: {exc.strerror or exc}") from exc
-    try:
-        return parse_ods_extract(data, display_name, kind)
-    except CsvProblems as exc:
-        raise UsageError("\n".join(exc.problems)) from exc
+    return read_checked(path, display_name, lambda data: parse_ods_extract(data, display_name, kind))
 
 
 def import_extract(session: Session, extract: OdsExtract, *, filename: str, now: datetime,

@@ -7,10 +7,11 @@ that applies it; any problem rolls the whole file back, so a bad row never leave
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -35,6 +36,8 @@ from store.register import (
     users_by_username,
 )
 
+T = TypeVar("T")
+
 KINDS = ("organisations", "users", "signatories", "applications")
 
 
@@ -49,15 +52,21 @@ class ImportResult:
         return f"{filename}: {self.kind}: " + (", ".join(parts) or "no rows")
 
 
-def read_rows(kind: str, path: Path, display_name: str) -> list[object]:
+def read_checked(path: Path, display_name: str, parse: Callable[[bytes], T]) -> T:
+    """The file at PATH parsed by PARSE; a file that cannot be read, or whose rows are wrong, is a usage error
+    naming every problem (nothing is imported)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{display_name}: cannot read: {exc.strerror or exc}") from exc
     try:
-        return parse_register_csv(kind, data, display_name)
+        return parse(data)
     except CsvProblems as exc:
         raise UsageError("\n".join(exc.problems)) from exc
+
+
+def read_rows(kind: str, path: Path, display_name: str) -> list[object]:
+    return read_checked(path, display_name, lambda data: parse_register_csv(kind, data, display_name))
 
 
 def import_rows(session: Session, kind: str, rows: list[object], *, filename: str, now: datetime,
