@@ -220,7 +220,8 @@ def measure(url: str, config: Path, repeat: int) -> None:
 def screenshot(config: Path, path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    from tests.web.test_browser import CHROMIUM, free_port
+    from tests.support.listening import free_port
+    from tests.support.web_server import CHROMIUM
 
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MAILBOT_CLOCK": NOW.isoformat()}

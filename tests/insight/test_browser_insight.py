@@ -4,23 +4,15 @@ violation (the charts are inline SVG with presentation attributes, never a style
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from sqlalchemy.orm import Session
 
-from store.db import make_engine, sessions, transaction
 from store.staff import add_staff
 from tests.insight import known_store as known
-from tests.support.cli import ROOT, write_config
-from tests.support.servers import missing_server
-from tests.web.test_browser import CHROMIUM, SCREENSHOTS, free_port
+from tests.support.web_server import SCREENSHOTS, chromium, log_in, new_page, seeded_store, serving
 
 NAME, PASSWORD = "Sam Reviewer", "a long password 1234"
 # Records every CSP violation the page reports (an init script is the browser driver's, not the page's: the CSP
@@ -32,58 +24,27 @@ WATCH_CSP = ("window.__csp = []; document.addEventListener('securitypolicyviolat
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("insight-web")
-    shutil.copy(sqlite_template, folder / "store.db")
-    engine = make_engine(f"sqlite:///{folder / 'store.db'}")
-    with transaction(sessions(engine)) as session:
+
+    def seed(session: Session) -> None:
         known.seed_insight(session)
         add_staff(session, NAME, PASSWORD, now=known.NOW, by="test")
-    engine.dispose()
-    config = write_config(folder, f"sqlite:///{folder / 'store.db'}",
-                          f'[web]\nassets_dir = "{ROOT / "var" / "web"}"\n')
-    port = free_port()
-    log = (folder / "web.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "web", "--listen",
-                                f"127.0.0.1:{port}"], cwd=folder, stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "PYTHONPATH": str(ROOT), "MAILBOT_CLOCK": known.NOW.isoformat()})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/login", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("mailbot web did not start:\n" + (folder / "web.log").read_text())
-            time.sleep(0.1)
+
+    store_url = seeded_store(folder, sqlite_template, seed)
+    with serving(folder, store_url, env={"MAILBOT_CLOCK": known.NOW.isoformat()}) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 def test_the_page_in_chromium_with_no_csp_violation(server: str) -> None:
-    if not CHROMIUM.exists():
-        missing_server(f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        context = browser.new_context(base_url=server, viewport={"width": 1100, "height": 900})
-        context.add_init_script(WATCH_CSP)
-        page = context.new_page()
-        page.set_default_timeout(10000)
+    with chromium() as browser:
+        page = new_page(browser, server, width=1100)
+        page.context.add_init_script(WATCH_CSP)
         console: list[str] = []
         page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
         missing: list[str] = []
         page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
-        page.goto("/")
-        page.get_by_label("Your staff name").fill(NAME)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url("**/")
+        log_in(page, NAME, PASSWORD)
         page.get_by_role("link", name="At a glance").click()
         page.wait_for_url("**/insight")
         expect(page.get_by_role("heading", name="The mailbox at a glance")).to_be_visible()
@@ -112,5 +73,3 @@ def test_the_page_in_chromium_with_no_csp_violation(server: str) -> None:
         assert missing == [f"{server}/favicon.ico"] * len(missing), missing  # the browser's own guess, on any page
         assert not [line for line in console if line.startswith("error") and "assets.nhs.uk/fonts/" not in line
                     and "status of 404" not in line]
-        context.close()
-        browser.close()

@@ -19,12 +19,7 @@ from pathlib import Path
 from imapclient import IMAPClient
 
 from tests.support.dovecot_config import DovecotSetup, write
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.listening import free_port
 
 
 def _tool(name: str) -> str:

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from tests.support.oidc_server import free_port
+from tests.support.listening import free_port
 
 
 @dataclass

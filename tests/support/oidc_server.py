@@ -7,9 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,16 +16,11 @@ from typing import Any
 import httpx
 
 from tests.support.cli import ROOT
+from tests.support.listening import answering, free_port
 from tests.support.servers import missing_server
 
 MODULES = ROOT / "var" / "test-oidc-provider"
 SCRIPT = ROOT / "tests" / "support" / "oidc_provider" / "provider.mjs"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -62,23 +54,7 @@ def oidc_provider(folder: Path, *, clients: list[dict[str, Any]], accounts: dict
     config.write_text(json.dumps({"modules": str(MODULES), "issuer": issuer, "port": port, "clients": clients,
                                   "accounts": accounts, "ttl": ttl or {}}))
     log_path = folder / "oidc-provider.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen([node, str(SCRIPT), str(config)], stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "NODE_ENV": "test"})
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/.well-known/openid-configuration", timeout=1).status_code \
-                        == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("oidc-provider did not start:\n" + log_path.read_text())
-            time.sleep(0.1)
+    with answering("oidc-provider", [node, str(SCRIPT), str(config)],
+                   f"http://127.0.0.1:{port}/.well-known/openid-configuration", log_path, seconds=20,
+                   env={**os.environ, "NODE_ENV": "test"}):
         yield RunningProvider(issuer, log_path)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()

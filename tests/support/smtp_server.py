@@ -18,7 +18,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from tests.support.dovecot import free_port
+from tests.support.listening import free_port
 
 MODES = ("accept", "fail_transient", "fail_permanent", "slow_data", "drop_connection")
 

@@ -4,7 +4,6 @@ read store.staff.VERIFICATIONS), and clients that connect from chosen loopback a
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import uvicorn
 from mailbot.app import App
 from mailbot.review.web.app import create_app
 from store.db import transaction
+from tests.support.listening import free_port
 from tests.web.conftest import Clock, make_app
 from tests.web.seed import NOW, seed
 
@@ -32,12 +32,6 @@ class HttpWorld:
         """A client whose connections come from SOURCE (a 127.x.y.z address: Linux routes all of 127/8 to lo)."""
         return httpx.Client(base_url=self.url, headers=headers, follow_redirects=False, timeout=30,
                             transport=httpx.HTTPTransport(local_address=source))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

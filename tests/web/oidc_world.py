@@ -28,7 +28,8 @@ from store.db import transaction
 from store.models import AuditEvent
 from store.staff import add_staff
 from store.staff_nhs import link_nhs_email
-from tests.support.oidc_server import RunningProvider, free_port, oidc_provider
+from tests.support.listening import free_port
+from tests.support.oidc_server import RunningProvider, oidc_provider
 from tests.web.seed import STAFF_NAME, STAFF_PASSWORD
 
 CLIENT_SECRET = "test-client-secret-" + "x" * 24

@@ -4,94 +4,37 @@ reply in the outbox; reject another and read the reply. Screenshots go to test-o
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from store.db import make_engine, sessions, transaction
 from store.staff import add_staff
-from tests.support.cli import ROOT, write_config
-from tests.support.servers import missing_server
+from tests.support import web_server
+from tests.support.web_server import SCREENSHOTS, chromium, new_page, seeded_store, serving
 from tests.web.review_helpers import SECOND_NAME, SECOND_PASSWORD
 from tests.web.seed import NOW, STAFF_NAME, STAFF_PASSWORD, seed
-
-CHROMIUM = Path(os.environ.get("MAILBOT_TEST_CHROMIUM", "/usr/bin/chromium"))
-SCREENSHOTS = ROOT / "test-output" / "web"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     """`mailbot web` on a free port over a seeded store; its URL."""
     folder = tmp_path_factory.mktemp("web")
-    shutil.copy(sqlite_template, folder / "store.db")
-    engine = make_engine(f"sqlite:///{folder / 'store.db'}")
-    with transaction(sessions(engine)) as session:
-        seed(session)
-        add_staff(session, SECOND_NAME, SECOND_PASSWORD, now=NOW, by="test")  # approvals needing two people
-    engine.dispose()
-    config = write_config(folder, f"sqlite:///{folder / 'store.db'}",
-                          f'[web]\nassets_dir = "{ROOT / "var" / "web"}"\n')
-    port = free_port()
-    log = (folder / "web.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "web", "--listen",
-                                f"127.0.0.1:{port}"], cwd=folder, stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60  # a loaded 2-core machine starts it slowly
-        while True:
-            try:
-                if httpx.get(f"{url}/login", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("mailbot web did not start:\n" + (folder / "web.log").read_text())
-            time.sleep(0.1)
+    store_url = seeded_store(folder, sqlite_template, seed,  # and a second member, as approvals may need two people
+                             lambda session: add_staff(session, SECOND_NAME, SECOND_PASSWORD, now=NOW, by="test"))
+    with serving(folder, store_url) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture
 def page(server: str) -> Iterator[object]:
-    if not CHROMIUM.exists():
-        missing_server(f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(10000)
-        yield page
-        context.close()
-        browser.close()
+    with chromium() as browser:
+        yield new_page(browser, server)
 
 
 def log_in(page: object, name: str = STAFF_NAME, password: str = STAFF_PASSWORD) -> None:
-    page.goto("/")  # type: ignore[attr-defined]
-    assert "/login" in page.url  # type: ignore[attr-defined]
-    page.get_by_label("Your staff name").fill(name)  # type: ignore[attr-defined]
-    page.get_by_label("Password").fill(password)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
-    page.wait_for_url("**/")  # type: ignore[attr-defined]
+    web_server.log_in(page, name, password)  # type: ignore[arg-type]
 
 
 def test_approve_a_flagged_case_with_a_corrected_field_and_find_the_reply_in_the_outbox(page: object) -> None:

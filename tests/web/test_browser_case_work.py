@@ -4,29 +4,19 @@ the people on record). Screenshots go to test-output/web/ (the ones in docs/scre
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from store.assignments import next_waiting_case
-from store.db import make_engine, sessions, transaction
+from store.db import make_engine, sessions
 from store.models import Case, OutboxMessage
-from tests.support.cli import ROOT, write_config
-from tests.support.servers import missing_server
+from tests.support.web_server import SCREENSHOTS, chromium, log_in, new_page, seeded_store, serving
 from tests.web.seed import STAFF_NAME, STAFF_PASSWORD, seed
 from tests.web.seed_history import FRESH, seed_history
-from tests.web.test_browser import CHROMIUM, free_port
-
-SCREENSHOTS = ROOT / "test-output" / "web"
 
 
 @dataclass(frozen=True)
@@ -38,59 +28,17 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("web-work")
-    shutil.copy(sqlite_template, folder / "store.db")
-    store_url = f"sqlite:///{folder / 'store.db'}"
-    engine = make_engine(store_url)
-    with transaction(sessions(engine)) as session:
-        seed(session)
-    with transaction(sessions(engine)) as session:
-        seed_history(session)
-    engine.dispose()
-    config = write_config(folder, store_url, f'[web]\nassets_dir = "{ROOT / "var" / "web"}"\n'
-                                             '[review]\nwarn_after_hours = 16\n')
-    port = free_port()
-    log = (folder / "web.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "web", "--listen",
-                                f"127.0.0.1:{port}"], cwd=folder, stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{url}/login", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("mailbot web did not start:\n" + (folder / "web.log").read_text())
-            time.sleep(0.1)
+    store_url = seeded_store(folder, sqlite_template, seed, seed_history)
+    with serving(folder, store_url, "[review]\nwarn_after_hours = 16\n") as url:
         yield Served(url, store_url)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture
 def page(served: Served) -> Iterator[object]:
-    if not CHROMIUM.exists():
-        missing_server(f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        context = browser.new_context(base_url=served.url, viewport={"width": 1200, "height": 860})
-        page = context.new_page()
-        page.set_default_timeout(10000)
-        page.goto("/login")
-        page.get_by_label("Your staff name").fill(STAFF_NAME)
-        page.get_by_label("Password").fill(STAFF_PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url("**/")
+    with chromium() as browser:
+        page = new_page(browser, served.url, width=1200, height=860)
+        log_in(page, STAFF_NAME, STAFF_PASSWORD)
         yield page
-        context.close()
-        browser.close()
 
 
 def outbox_of(served: Served, reference: str) -> list[tuple[str, str, str]]:

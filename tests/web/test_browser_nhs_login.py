@@ -6,26 +6,15 @@ someone whose NHS account is not linked is refused; and a failed check does not 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from store.db import make_engine, sessions, transaction
 from store.staff_nhs import link_nhs_email
-from tests.support.cli import ROOT, write_config
-from tests.support.servers import missing_server
+from tests.support.web_server import SCREENSHOTS, chromium, new_page, seeded_store, serving
 from tests.web.oidc_world import SAM_EMAIL, ProviderSetup, nhs_provider, oidc_config  # noqa: F401
 from tests.web.seed import NOW, STAFF_NAME, STAFF_PASSWORD, seed
-
-CHROMIUM = Path(os.environ.get("MAILBOT_TEST_CHROMIUM", "/usr/bin/chromium"))
-SCREENSHOTS = ROOT / "test-output" / "web"
 
 
 @pytest.fixture(scope="module")
@@ -33,54 +22,19 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path,
            nhs_provider: ProviderSetup) -> Iterator[str]:  # noqa: F811
     """`mailbot web` with NHS log-in on, on the port whose callback the provider has registered; plain look."""
     folder = tmp_path_factory.mktemp("web-nhs")
-    shutil.copy(sqlite_template, folder / "store.db")
-    engine = make_engine(f"sqlite:///{folder / 'store.db'}")
-    with transaction(sessions(engine)) as session:
-        seed(session)
-        link_nhs_email(session, STAFF_NAME, SAM_EMAIL, now=NOW, by="test")
-    engine.dispose()
+    store_url = seeded_store(folder, sqlite_template, seed,
+                             lambda session: link_nhs_email(session, STAFF_NAME, SAM_EMAIL, now=NOW, by="test"))
     port = nhs_provider.browser_web_port
     settings = oidc_config(nhs_provider, redirect_url=f"http://127.0.0.1:{port}/login/oidc/callback")
     oidc = "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items())
-    config = write_config(folder, f"sqlite:///{folder / 'store.db'}",
-                          f'[web]\nassets_dir = "{folder / "no-nhsuk"}"\n[oidc]\n{oidc}')
-    log = (folder / "web.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "web", "--listen",
-                                f"127.0.0.1:{port}"], cwd=folder, stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/login", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("mailbot web did not start:\n" + (folder / "web.log").read_text())
-            time.sleep(0.1)
+    with serving(folder, store_url, f"[oidc]\n{oidc}", assets_dir=folder / "no-nhsuk", port=port) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture
 def page(server: str) -> Iterator[object]:
-    if not CHROMIUM.exists():
-        missing_server(f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        yield page
-        context.close()
-        browser.close()
+    with chromium() as browser:
+        yield new_page(browser, server, timeout_ms=15000)
 
 
 def _nhs_log_in(page: object, account: str) -> None:

@@ -11,25 +11,17 @@ tree clean)."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from store.db import make_engine, sessions, transaction
 from store.staff import add_staff
-from tests.support.cli import ROOT, write_config
-from tests.support.servers import missing_server
+from tests.support.cli import ROOT
+from tests.support.web_server import chromium, log_in, new_page, seeded_store, serving
 from tests.web.seed import NOW, STAFF_NAME, STAFF_PASSWORD, seed
 from tests.web.seed_review import OWN_ACCOUNT, STRANGER, seed_review_cases
-from tests.web.test_browser import free_port
 
-CHROMIUM = Path(os.environ.get("MAILBOT_TEST_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = ROOT / ("docs/screenshots" if os.environ.get("MAILBOT_SCREENSHOTS_TO_DOCS") == "1"
                       else "test-output/web")
 SECOND_NAME, SECOND_PASSWORD = "Kim Checker", "another long pass phrase"
@@ -39,61 +31,22 @@ SECOND_NAME, SECOND_PASSWORD = "Kim Checker", "another long pass phrase"
 def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     """`mailbot web` on a free port over the seeded store, with the issue's cases and a second member of staff."""
     folder = tmp_path_factory.mktemp("web-review")
-    shutil.copy(sqlite_template, folder / "store.db")
-    engine = make_engine(f"sqlite:///{folder / 'store.db'}")
-    with transaction(sessions(engine)) as session:
-        seed(session)
-        seed_review_cases(session)
-        add_staff(session, SECOND_NAME, SECOND_PASSWORD, now=NOW, by="test")
-    engine.dispose()
-    config = write_config(folder, f"sqlite:///{folder / 'store.db'}",
-                          f'[web]\nassets_dir = "{ROOT / "var" / "web"}"\n')
-    port = free_port()
-    log = (folder / "web.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "web", "--listen",
-                                f"127.0.0.1:{port}"], cwd=folder, stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60  # a loaded 2-core machine starts it slowly
-        while True:
-            try:
-                if httpx.get(f"{url}/login", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("mailbot web did not start:\n" + (folder / "web.log").read_text())
-            time.sleep(0.1)
+    store_url = seeded_store(folder, sqlite_template, seed, seed_review_cases,
+                             lambda session: add_staff(session, SECOND_NAME, SECOND_PASSWORD, now=NOW, by="test"))
+    with serving(folder, store_url) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser(server: str) -> Iterator[object]:
-    if not CHROMIUM.exists():
-        missing_server(f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        found = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+    with chromium() as found:
         yield found
-        found.close()
 
 
-def new_page(browser: object, server: str, name: str = STAFF_NAME, password: str = STAFF_PASSWORD) -> object:
+def logged_in_page(browser: object, server: str, name: str = STAFF_NAME, password: str = STAFF_PASSWORD) -> object:
     """A logged-in page in its own browser context (its own cookies: one member of staff each)."""
-    context = browser.new_context(base_url=server, viewport={"width": 1100, "height": 900})  # type: ignore[attr-defined]
-    page = context.new_page()
-    page.set_default_timeout(10000)
-    page.goto("/")
-    page.get_by_label("Your staff name").fill(name)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
+    page = new_page(browser, server, width=1100)  # type: ignore[arg-type]
+    log_in(page, name, password)
     return page
 
 
@@ -106,7 +59,7 @@ def shot(page: object, name: str) -> None:
 def test_approving_an_unauthenticated_replacement_needs_a_second_person(browser: object, server: str) -> None:
     from playwright.sync_api import Page, expect
 
-    first = new_page(browser, server)
+    first = logged_in_page(browser, server)
     assert isinstance(first, Page)
     first.goto(f"/cases/{STRANGER}")
     expect(first.locator("#reasons")).to_contain_text("Sender could not be confirmed")
@@ -133,7 +86,7 @@ def test_approving_an_unauthenticated_replacement_needs_a_second_person(browser:
     expect(first.locator("#confirm-approval")).to_have_count(0)
     first.context.close()
 
-    second = new_page(browser, server, SECOND_NAME, SECOND_PASSWORD)
+    second = logged_in_page(browser, server, SECOND_NAME, SECOND_PASSWORD)
     assert isinstance(second, Page)
     second.goto(f"/cases/{STRANGER}")
     expect(second.locator("#second-person")).to_contain_text(f"{STAFF_NAME} approved this case")
@@ -155,7 +108,7 @@ def test_the_preview_lists_a_signatory_being_added_only_when_ticked_and_back_wor
                                                                                   server: str) -> None:
     from playwright.sync_api import Page, expect
 
-    page = new_page(browser, server)
+    page = logged_in_page(browser, server)
     assert isinstance(page, Page)
     page.goto(f"/cases/{OWN_ACCOUNT}")
     page.get_by_role("button", name="Check and preview approval").click()
@@ -192,7 +145,7 @@ def test_the_preview_lists_a_signatory_being_added_only_when_ticked_and_back_wor
     expect(page.locator("#confirm-approval")).to_have_count(0)
     page.context.close()
 
-    second = new_page(browser, server, SECOND_NAME, SECOND_PASSWORD)
+    second = logged_in_page(browser, server, SECOND_NAME, SECOND_PASSWORD)
     assert isinstance(second, Page)
     second.goto(f"/cases/{OWN_ACCOUNT}/approve")
     expect(second.locator("#changes")).to_contain_text("Add Paul Brown (paul.brown2@nhs.net)")
@@ -206,7 +159,7 @@ def test_the_preview_lists_a_signatory_being_added_only_when_ticked_and_back_wor
 def test_a_closed_case_reads_closed_and_can_be_reopened(browser: object, server: str) -> None:
     from playwright.sync_api import Page, expect
 
-    page = new_page(browser, server)
+    page = logged_in_page(browser, server)
     assert isinstance(page, Page)
     reference = "OE-2026-000103"
     page.goto(f"/cases/{reference}")
@@ -234,7 +187,7 @@ def test_a_closed_case_reads_closed_and_can_be_reopened(browser: object, server:
 def test_plain_words_and_no_message_from_the_url(browser: object, server: str) -> None:
     from playwright.sync_api import Page, expect
 
-    page = new_page(browser, server)
+    page = logged_in_page(browser, server)
     assert isinstance(page, Page)
     # A link with ?done=approved says nothing about the case: messages come only from the session.
     page.goto("/cases/OE-2026-000104?done=approved")
@@ -264,7 +217,7 @@ def test_plain_words_and_no_message_from_the_url(browser: object, server: str) -
 def test_approving_or_rejecting_a_finished_case_is_refused_in_words(browser: object, server: str) -> None:
     from playwright.sync_api import Page, expect
 
-    page = new_page(browser, server)
+    page = logged_in_page(browser, server)
     assert isinstance(page, Page)
     reference = "OE-2026-000102"
     page.goto(f"/cases/{reference}")

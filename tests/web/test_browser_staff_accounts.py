@@ -6,24 +6,17 @@ member's password to a one-time one, and the member must choose a new one; disab
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
+from sqlalchemy.orm import Session
 
-from store.db import make_engine, sessions, transaction
 from store.staff import add_staff
-from tests.support.cli import ROOT, write_config
+from tests.support.web_server import SCREENSHOTS, chromium, new_page, seeded_store, serving
 from tests.web.seed import NOW, STAFF_NAME, STAFF_PASSWORD, seed
-from tests.web.test_browser import CHROMIUM, SCREENSHOTS, free_port, missing_server
 
 ADMIN, ADMIN_PASSWORD = "Alex Admin", "administrator's long password"
 MEMBER, MEMBER_PASSWORD = "Nia Member", "a member's long password"
@@ -33,57 +26,25 @@ MEMBER_ADDRESS, ADMIN_ADDRESS = "198.51.100.20", "198.51.100.30"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("web-staff")
-    shutil.copy(sqlite_template, folder / "store.db")
-    engine = make_engine(f"sqlite:///{folder / 'store.db'}")
-    with transaction(sessions(engine)) as session:
-        seed(session)
+
+    def staff(session: Session) -> None:
         add_staff(session, ADMIN, ADMIN_PASSWORD, now=NOW, by="test", admin=True)
         add_staff(session, MEMBER, MEMBER_PASSWORD, now=NOW, by="test")
-    engine.dispose()
-    config = write_config(folder, f"sqlite:///{folder / 'store.db'}",
-                          f'[web]\nassets_dir = "{ROOT / "var" / "web"}"\ntrusted_proxies = ["127.0.0.1"]\n')
-    port = free_port()
-    log = (folder / "web.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "web", "--listen",
-                                f"127.0.0.1:{port}"], cwd=folder, stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{url}/login", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("mailbot web did not start:\n" + (folder / "web.log").read_text())
-            time.sleep(0.1)
+
+    store_url = seeded_store(folder, sqlite_template, seed, staff)
+    with serving(folder, store_url, 'trusted_proxies = ["127.0.0.1"]\n') as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture
 def browser(server: str) -> Iterator[object]:
-    if not CHROMIUM.exists():
-        missing_server(f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
+    with chromium() as found:
+        yield found
 
 
 def open_page(browser: object, server: str, address: str) -> object:
-    context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900},  # type: ignore[attr-defined]
-                                  extra_http_headers={"X-Forwarded-For": address})
-    page = context.new_page()
-    page.set_default_timeout(10000)
-    return page
+    """A page whose requests say (through the trusted proxy's header) that they come from ADDRESS."""
+    return new_page(browser, server, extra_http_headers={"X-Forwarded-For": address})  # type: ignore[arg-type]
 
 
 def submit_login(page: object, name: str, password: str) -> None:

@@ -253,7 +253,7 @@ def test_a_provider_that_does_not_answer_leaves_the_password_log_in(sqlite_url: 
     from mailbot.app import App
     from mailbot.config import parse_config
     from mailbot.review.web.app import create_app
-    from tests.support.oidc_server import free_port
+    from tests.support.listening import free_port
 
     settings = oidc_config(nhs_provider, issuer=f"http://127.0.0.1:{free_port()}")  # nothing listens there
     app = App(parse_config({"store": {"url": sqlite_url}, "oidc": settings}, environ={}))
