@@ -36,7 +36,7 @@ def visible_text(html: str) -> str:
 
 def test_pages_speak_plain_english(world: WebWorld, staff_client: TestClient) -> None:
     for path in ("/", f"/cases/{world.seeded.approvable}", f"/cases/{world.seeded.unauthenticated}", "/outbox",
-                 "/register/A81001"):
+                 "/register/A81001", "/search?state=all"):
         text = visible_text(staff_client.get(path).text)
         assert "--" not in text.replace("&ndash;", ""), path
         assert not re.search(r"(?<![\w-])(sender|signatory|form|message|org|user)\.[a-z_]+\b", text), (path, re.findall(
