@@ -35,7 +35,8 @@ def _links(*items: Check | tuple[Check, bool]) -> tuple[Link, ...]:
     return tuple(Link(*item) if isinstance(item, tuple) else Link(item) for item in items)
 
 
-# Every message: seen before? automatic?
+# Every message: seen before? automatic? (The classifier decided that; a message it found automatic has that kind,
+# whose chain records message.human as failed.)
 _MESSAGE = ((message.not_duplicate, STOP), (message.not_automatic, STOP))
 # Then, once the sender is judged (so that a message too large to read is still never answered when its sender is
 # unauthenticated or ambiguous: SPEC 4 and 12, no backscatter) and the per-address reply limit is known: readable at
@@ -43,8 +44,10 @@ _MESSAGE = ((message.not_duplicate, STOP), (message.not_automatic, STOP))
 _SIZE = ((message.within_size, STOP), message.recent)
 # Every message that would change accounts (SPEC 17: primary_user_request, permission_request,
 # new_user_notification, signatory_confirmation), after its sender is judged: dated, not a replayable copy, and
-# sent to this mailbox. Each of those chains includes this group.
+# sent to this mailbox. Each of those chains includes this group; an Open Exeter notice counts only the signatures
+# by the system address's own domain (strict alignment, SPEC 7).
 CHANGES_ACCOUNTS = (replay.dated, replay.replay_safe, replay.addressed)
+NOTICE_CHANGES_ACCOUNTS = (replay.dated, replay.notice_replay_safe, replay.notice_addressed)
 
 CHAINS: dict[Kind, Chain] = {
     Kind.PRIMARY_USER_REQUEST: Chain(_links(
@@ -80,7 +83,8 @@ CHAINS: dict[Kind, Chain] = {
         sender.authenticated,
         message.reply_rate,
         *_SIZE,
-        sender.nhs_address,
+        # The permission route rests on the sender's address (SPEC 6): it is the sender's to put right.
+        sender.nhs_address.leading_to(Outcome.REJECTED),
         *CHANGES_ACCOUNTS,
         (requests.permission_complete, STOP),
         organisation.known,
@@ -97,13 +101,14 @@ CHAINS: dict[Kind, Chain] = {
         sender.authenticated,
         *_SIZE,
         sender.system_signature,
-        *CHANGES_ACCOUNTS,
+        *NOTICE_CHANGES_ACCOUNTS,
         (requests.notice_complete, STOP),
         organisation.known,
         org_status.open_for_requests,
         requests.creator_is_primary,
         accounts.notice_user_new,
-        accounts.email_secure,
+        # A notice reports what Open Exeter already did: a person must look at it.
+        accounts.email_secure.leading_to(Outcome.FLAGGED),
         accounts.notice_not_organisation_maintenance,
     ), when_all_pass=Outcome.APPROVED),
     Kind.GUIDANCE: Chain(_links(
@@ -141,5 +146,6 @@ CHAINS: dict[Kind, Chain] = {
         *_SIZE,
         requests.understood,
     ), when_all_pass=Outcome.FLAGGED),
-    Kind.AUTOMATIC: Chain(_links(*_MESSAGE, *_SIZE), when_all_pass=Outcome.IGNORED),
+    Kind.AUTOMATIC: Chain(_links((message.not_duplicate, STOP), (message.automatic, STOP)),
+                          when_all_pass=Outcome.IGNORED),
 }

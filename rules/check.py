@@ -9,7 +9,7 @@ an unknown organisation) says so and is skipped: the check that found the missin
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from parsers.vocabulary.outcomes import Outcome
@@ -48,6 +48,15 @@ class Check:
 
     def __call__(self, ctx: CheckContext) -> CheckResult:
         return self.run(ctx)
+
+    def leading_to(self, outcome: Outcome) -> Check:
+        """This check, its failure leading to OUTCOME: how a chain says what the same failure means for its kind."""
+
+        def run(ctx: CheckContext) -> CheckResult:
+            result = self.run(ctx)
+            return replace(result, outcome=outcome) if result.failed else result
+
+        return Check(self.name, self.description, run)
 
 
 class Verdict:

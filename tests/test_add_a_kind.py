@@ -187,11 +187,15 @@ def branches_on_kind(source: str) -> list[tuple[int, str]]:
     return found
 
 
+def branches_under(folder: str, table: str) -> list[str]:
+    """Where each module below FOLDER but the file TABLE branches on kind, as path:line: what."""
+    return [f"{path.relative_to(ROOT)}:{line}: {what}"
+            for path in sorted((ROOT / folder).rglob("*.py")) if path.resolve() != Path(table).resolve()
+            for line, what in branches_on_kind(path.read_text(encoding="utf-8"))]
+
+
 def test_no_module_of_the_shell_but_the_table_branches_on_kind() -> None:
-    table = Path(kinds.__file__).resolve()
-    found = [f"{path.relative_to(ROOT)}:{line}: {what}"
-             for path in sorted((ROOT / "mailbot").rglob("*.py")) if path.resolve() != table
-             for line, what in branches_on_kind(path.read_text(encoding="utf-8"))]
+    found = branches_under("mailbot", kinds.__file__)
     assert found == [], "decide by the table of kinds (mailbot/processing/kinds.py) instead:\n" + "\n".join(found)
 
 

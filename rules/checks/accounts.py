@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from parsers.app_names import judge, suggestion
-from parsers.vocabulary.kinds import Kind
 from parsers.vocabulary.outcomes import Outcome
 from parsers.vocabulary.roles import ORGANISATION_MAINTENANCE
 from rules.check import Verdict, check, failed, passed, skipped
@@ -26,11 +25,10 @@ def email_secure(ctx: CheckContext) -> Verdict:
     if not email:
         return skipped("No address given.")
     if not in_domains(email, ctx.policy.secure_domains):
-        # A form's sender can give another address; a notice reports what Open Exeter already did, so a
-        # person must look at it.
-        outcome = Outcome.FLAGGED if ctx.kind == Kind.NEW_USER_NOTIFICATION else Outcome.REJECTED
+        # A form's sender can give another address (the notice chain flags: Open Exeter has acted already).
         return failed("user.email_not_nhs", f"{email} is not in a secure domain "
-                                            f"({', '.join(sorted(ctx.policy.secure_domains))}).", outcome=outcome)
+                                            f"({', '.join(sorted(ctx.policy.secure_domains))}).",
+                      outcome=Outcome.REJECTED)
     return passed()
 
 

@@ -8,9 +8,11 @@ can be passed on to us by whoever received it; only the sender's choice of recip
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from parsers.recipients import RECIPIENT_FIELDS
-from rules.check import Verdict, check, failed, passed, skipped
-from rules.checks.sender import vouching_signatures
+from rules.check import Check, Verdict, check, failed, passed, skipped
+from rules.checks.sender import system_signatures, vouching_signatures
 from rules.context import CheckContext
 from rules.dkim_checks import SignedBy
 from rules.sender import REPLAY_HEADERS
@@ -24,48 +26,55 @@ def dated(ctx: CheckContext) -> Verdict:
     return passed()
 
 
-def counting_signature(ctx: CheckContext) -> SignedBy | None:
-    """The signature whose h= counts: the first one vouching for the sender that covers Message-ID and Date, else
-    the first one."""
-    found = vouching_signatures(ctx)
-    return next((s for s in found if s.covers(*REPLAY_HEADERS)), found[0] if found else None)
+def signature_checks(which: Callable[[CheckContext], tuple[SignedBy, ...]]) -> tuple[Check, Check]:
+    """The checks that rest on the signature vouching for the sender (replay safety and the recipients it covers),
+    where WHICH gives the message's signatures that count (the chain's choice: any aligned one, or for an
+    Open Exeter notice only the system domain's own)."""
+
+    def counting_signature(ctx: CheckContext) -> SignedBy | None:
+        """The signature whose h= counts: the first one counted that covers Message-ID and Date, else the first."""
+        found = which(ctx)
+        return next((s for s in found if s.covers(*REPLAY_HEADERS)), found[0] if found else None)
+
+    @check("message.replay_safe", "The signature that vouches for the sender covers Message-ID and Date.")
+    def replay_safe(ctx: CheckContext) -> Verdict:
+        if ctx.sender.ambiguous or not ctx.sender.authenticated:
+            return skipped("No signature vouches for the sender.")
+        signature = counting_signature(ctx)
+        if signature is None and ctx.sender.passing:
+            return skipped("No signature by the system address's own domain (see the strict alignment check).")
+        if signature is None:
+            return failed("message.replay_unsafe", "Authentication rests on a trusted Authentication-Results header "
+                                                   "that names no single DKIM-Signature of the message, so a copy "
+                                                   "cannot be told from the original.")
+        missing = [name for name in REPLAY_HEADERS if not signature.covers(name)]
+        if missing:
+            names = " and ".join("Message-ID" if n == "message-id" else n.capitalize() for n in missing)
+            return failed("message.replay_unsafe", f"The signature by {signature.domain} does not cover {names}: a "
+                                                   "copy sent again could pass as a new message.",
+                          signed=list(signature.headers))
+        return passed(f"Signed by {signature.domain}, covering Message-ID and Date.")
+
+    def counted_recipients(ctx: CheckContext) -> tuple[str, ...]:
+        """The To and Cc addresses that count: where the signature covers To or Cc, only the fields it covers (a
+        recipient can add an unsigned Cc); where it covers neither (Microsoft 365 signs neither), all of them."""
+        signature = counting_signature(ctx)
+        signed = {f for f in RECIPIENT_FIELDS if signature is not None and signature.covers(f)}
+        return tuple(address for field, address in ctx.message.recipients if not signed or field in signed)
+
+    @check("message.addressed", "The message was sent to this mailbox (its address in To or Cc).")
+    def addressed(ctx: CheckContext) -> Verdict:
+        ours = ctx.policy.mailbox_addresses
+        counted = counted_recipients(ctx)
+        if ours & set(counted):
+            return passed()
+        shown = ", ".join(counted[:5]) + (" ..." if len(counted) > 5 else "") if counted else "nobody"
+        return failed("message.not_addressed", f"Sent to {shown}, not to this mailbox ({', '.join(sorted(ours))}): "
+                                               "a signed message passed on by one of its recipients is not a request "
+                                               "to PCSE.", recipients=list(counted[:20]))
+
+    return replay_safe, addressed
 
 
-@check("message.replay_safe", "The signature that vouches for the sender covers Message-ID and Date.")
-def replay_safe(ctx: CheckContext) -> Verdict:
-    if ctx.sender.ambiguous or not ctx.sender.authenticated:
-        return skipped("No signature vouches for the sender.")
-    signature = counting_signature(ctx)
-    if signature is None and ctx.sender.passing:
-        return skipped("No signature by the system address's own domain (see the strict alignment check).")
-    if signature is None:
-        return failed("message.replay_unsafe", "Authentication rests on a trusted Authentication-Results header "
-                                               "that names no single DKIM-Signature of the message, so a copy "
-                                               "cannot be told from the original.")
-    missing = [name for name in REPLAY_HEADERS if not signature.covers(name)]
-    if missing:
-        names = " and ".join("Message-ID" if n == "message-id" else n.capitalize() for n in missing)
-        return failed("message.replay_unsafe", f"The signature by {signature.domain} does not cover {names}: a "
-                                               "copy sent again could pass as a new message.",
-                      signed=list(signature.headers))
-    return passed(f"Signed by {signature.domain}, covering Message-ID and Date.")
-
-
-def _counted_recipients(ctx: CheckContext) -> tuple[str, ...]:
-    """The To and Cc addresses that count: where the signature covers To or Cc, only the fields it covers (a
-    recipient can add an unsigned Cc); where it covers neither (Microsoft 365 signs neither), all of them."""
-    signature = counting_signature(ctx)
-    signed = {f for f in RECIPIENT_FIELDS if signature is not None and signature.covers(f)}
-    return tuple(address for field, address in ctx.message.recipients if not signed or field in signed)
-
-
-@check("message.addressed", "The message was sent to this mailbox (its address in To or Cc).")
-def addressed(ctx: CheckContext) -> Verdict:
-    ours = ctx.policy.mailbox_addresses
-    counted = _counted_recipients(ctx)
-    if ours & set(counted):
-        return passed()
-    shown = ", ".join(counted[:5]) + (" ..." if len(counted) > 5 else "") if counted else "nobody"
-    return failed("message.not_addressed", f"Sent to {shown}, not to this mailbox ({', '.join(sorted(ours))}): "
-                                           "a signed message passed on by one of its recipients is not a request "
-                                           "to PCSE.", recipients=list(counted[:20]))
+replay_safe, addressed = signature_checks(vouching_signatures)
+notice_replay_safe, notice_addressed = signature_checks(system_signatures)

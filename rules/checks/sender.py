@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from parsers.domains import normalise_domain
-from parsers.vocabulary.kinds import Kind
 from parsers.vocabulary.outcomes import Outcome
 from rules.check import Verdict, check, failed, passed, skipped
 from rules.context import CheckContext
@@ -32,11 +31,9 @@ def nhs_address(ctx: CheckContext) -> Verdict:
     if ctx.sender.ambiguous:
         return skipped("The sender is ambiguous.")
     if not ctx.sender.nhs:
-        # The permission route rests on the sender's address (SPEC 6), so it is the sender's to put right;
-        # a signed form from elsewhere may still be genuine and goes to a person.
-        outcome = Outcome.REJECTED if ctx.kind == Kind.PERMISSION_REQUEST else Outcome.FLAGGED
+        # A signed form from elsewhere may still be genuine: a person looks at it (the permission chain rejects).
         return failed("sender.not_nhs", f"{ctx.sender.address} is not in an NHS domain "
-                                        f"({', '.join(sorted(ctx.policy.nhs_domains))}).", outcome=outcome)
+                                        f"({', '.join(sorted(ctx.policy.nhs_domains))}).", outcome=Outcome.FLAGGED)
     return passed()
 
 
@@ -55,18 +52,21 @@ def system_domain(ctx: CheckContext) -> str | None:
 
 
 def vouching_signatures(ctx: CheckContext) -> tuple[SignedBy, ...]:
-    """The signatures that count for this message: for an Open Exeter notice only those by the system address's
-    own domain (strict alignment, SPEC 7); for anything else every one that vouches for the sender."""
-    if ctx.kind == Kind.NEW_USER_NOTIFICATION:
-        return tuple(s for s in ctx.sender.passing if s.domain == system_domain(ctx))
+    """Every signature that vouches for the sender."""
     return tuple(ctx.sender.passing)
+
+
+def system_signatures(ctx: CheckContext) -> tuple[SignedBy, ...]:
+    """The signatures that count for an Open Exeter notice: only those by the system address's own domain (strict
+    alignment, SPEC 7)."""
+    return tuple(s for s in ctx.sender.passing if s.domain == system_domain(ctx))
 
 
 @check("sender.openexeter_signature", "The notice is signed by the system address's own domain (strict alignment).")
 def system_signature(ctx: CheckContext) -> Verdict:
     if ctx.sender.ambiguous or not ctx.sender.authenticated:
         return skipped("No signature vouches for the sender.")
-    if vouching_signatures(ctx):
+    if system_signatures(ctx):
         return passed(f"Signed by {system_domain(ctx)} itself.")
     signers = ", ".join(sorted({s.domain for s in ctx.sender.passing})) or "no signature the message names"
     return failed("sender.unauthenticated", f"The notice is vouched for by {signers}, not by {system_domain(ctx)} "
