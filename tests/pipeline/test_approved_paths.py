@@ -127,3 +127,11 @@ def test_dry_run_changes_nothing(bot: Bot) -> None:
     line = bot.process(form_mail(bot), dry_run=True)[0]
     assert line["outcome"] == "approved"
     assert bot.org("A81001") == before and bot.outbox() == []
+
+
+def test_a_dry_run_sees_its_own_earlier_files_and_keeps_none_of_them(bot: Bot) -> None:
+    raw = form_mail(bot)
+    first, again = bot.process(raw, raw, dry_run=True)
+    assert first["outcome"] == "approved"
+    assert "message.duplicate" in again["reasons"]  # the second file sees the first one's case
+    assert bot.one(raw)["outcome"] == "approved"  # and nothing was kept: a real run meets the message afresh

@@ -12,19 +12,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.app import App
 from mailbot.clock import utcnow
 from mailbot.errors import UsageError
-from mailbot.processing.settings import Settings, settings_from
+from mailbot.processing.settings import settings_from
 
 if TYPE_CHECKING:  # the pipeline loads the parsers and the form sandbox: only when a message is processed
     from mailbot.processing.record import CaseOutcome
-    from mailbot.processing.understanding import Understander
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("process", help="handle message files as if they had just arrived")
@@ -70,22 +71,18 @@ def run(args: argparse.Namespace) -> int:
     files = _read_all(args.files)  # every file is readable before anything is recorded
     settings = settings_from(app.config)
     deferred = failed = 0
-    with understander(app.config, app.read_sessions) as understand, app.sessions() as session:
-        dry_run = session.begin() if args.dry_run else None  # one transaction for the whole run, rolled back
+    with understander(app.config, app.read_sessions) as understand, _store(app, args.dry_run) as store:
         for name, raw in files:
             source = f"file:{Path(name).name}"
             try:
-                if dry_run is None:
-                    cases = handle(app.sessions, understand, raw, source=source, now=utcnow(), settings=settings)
-                else:
-                    cases = _rehearse(session, understand, raw, source, settings)
+                cases = handle(store, understand, raw, source=source, now=utcnow(), settings=settings)
             except TryLater as exc:
                 deferred += 1
                 print(f"{name}: not decided now, try again later: {exc}", file=sys.stderr)
                 continue
             except Exception as exc:  # noqa: BLE001 - a fault of ours on one message: a case for staff, no traceback
                 failed += 1
-                line = _unprocessable(app, session if dry_run is not None else None, name, raw, source, exc)
+                line = _unprocessable(app, store, name, raw, source, exc)
                 print(f"{name}: handling failed ({line['error']}); recorded as {line['reference']} "
                       "(message.unprocessable) for staff to send through again", file=sys.stderr)
                 del line["error"]
@@ -93,14 +90,28 @@ def run(args: argparse.Namespace) -> int:
                 continue
             for case in cases:
                 _show(_line(name, case), args.json)
-        if dry_run is not None:
-            dry_run.rollback()
     return 1 if deferred or failed else 0
 
 
-def _unprocessable(app: App, dry_run: Session | None, name: str, raw: bytes, source: str,
+@contextmanager
+def _store(app: App, dry_run: bool) -> Iterator[sessionmaker[Session]]:
+    """The sessions the run records with. For a dry run they share one connection whose transaction is rolled back
+    at the end: each transaction the real path opens becomes a savepoint in it, so later files see what earlier
+    ones would have done and the very code that records a message runs, yet nothing is kept."""
+    if not dry_run:
+        yield app.sessions
+        return
+    with app.engine.connect() as connection:
+        rehearsal = connection.begin()
+        try:
+            yield sessionmaker(connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        finally:
+            rehearsal.rollback()
+
+
+def _unprocessable(app: App, store: sessionmaker[Session], name: str, raw: bytes, source: str,
                    exc: Exception) -> dict[str, object]:
-    """Record RAW as a `message.unprocessable` case (in the dry run's transaction when there is one); its line."""
+    """Record RAW as a `message.unprocessable` case in STORE; its line."""
     from mailbot.config import secret_values
     from mailbot.processing.contract import content_hash, header_message_id
     from mailbot.processing.unprocessable import REASON, describe_failure, record_unprocessable
@@ -108,29 +119,8 @@ def _unprocessable(app: App, dry_run: Session | None, name: str, raw: bytes, sou
 
     error = describe_failure(exc, secret_values(app.config))
     message_id = header_message_id(raw)
-
-    def record(session: Session) -> dict[str, object]:
+    with transaction(store) as session:
         case = record_unprocessable(session, raw=raw, source=source, now=utcnow(), error=error, attempts=1,
                                     message_id=message_id, content_hash=content_hash(raw))
         return {"file": name, "message_id": message_id, "reference": case.reference, "kind": case.kind,
                 "outcome": case.outcome, "reasons": [REASON], "changes": [], "replies": [], "error": error}
-
-    if dry_run is not None:
-        with dry_run.begin_nested():
-            return record(dry_run)
-    with transaction(app.sessions) as session:
-        return record(session)
-
-
-def _rehearse(session: Session, understand: Understander, raw: bytes, source: str,
-              settings: Settings) -> list[CaseOutcome]:
-    """What handle() would do, inside the dry run's open transaction."""
-    from mailbot.processing.handle import seen_before
-    from mailbot.processing.record import record
-
-    now = utcnow()
-    u = understand.understand(raw, now=now)
-    if not seen_before(session, u):
-        u = understand.with_forms(u, now=now)
-    with session.begin_nested():
-        return record(session, u, source=source, now=now, settings=settings)
