@@ -87,6 +87,23 @@ def test_a_stranger_naming_the_existing_primary_contact_never_replaces_the_prima
     request_to(bot, line["reference"], "mary.jones4@nhs.net")  # the active Primary User's own address
 
 
+def test_a_form_from_another_sender_that_is_rejected_asks_no_signatory_and_tells_the_sender_no_such_thing(
+        bot: Bot) -> None:
+    """SPEC 2 and 17: the signatory is asked only for a case that waits for them (`pending`). A form the sender must
+    put right anyway (here an empty field) is rejected at once: no confirmation request goes out, so the reply must
+    not say one did (on main it said "we have asked the signatory to confirm it ... We will reply once they have
+    answered", with no request queued)."""
+    line = bot.one(form_mail(bot, ATTACKER, pu_full_name="Eve Intruder", pu_email=ATTACKER, pu_job_title=""))
+    assert (line["outcome"], line["changes"]) == ("rejected", [])
+    assert "form.incomplete" in line["reasons"]
+    assert [(r.purpose, r.recipient) for r in bot.outbox(line["reference"])] == [("reply", ATTACKER)]
+    [reply] = bot.outbox(line["reference"])
+    assert "Fields to complete: Job title" in reply.body
+    assert "asked the signatory" not in reply.body and "once they have answered" not in reply.body
+    shown = bot.cli("review", "show", line["reference"]).out
+    assert "a confirmation request went to" not in shown
+
+
 def test_a_signatory_on_record_without_an_email_is_unverified_and_nothing_goes_to_the_forms_address(
         bot_on_each_store: Bot) -> None:
     bot = bot_on_each_store
