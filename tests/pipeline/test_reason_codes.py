@@ -79,6 +79,21 @@ def test_stale_date_is_flagged(bot: Bot) -> None:
     expect(bot.one(raw), "flagged", "message.stale", replies=1)
 
 
+def test_a_date_more_than_a_day_ahead_is_stale_and_the_limits_are_the_configs(
+        tmp_path: Path, signing_key: SigningKey) -> None:
+    """SPEC 3: `message.stale` past `[limits] max_age_days` or more than a day in the future, whatever the kind."""
+    bot = make_bot(tmp_path, f"sqlite:///{tmp_path / 'store.db'}", signing_key, "[limits]\nmax_age_days = 7\n")
+    now = datetime.now(UTC)
+    for apps, date in (("Screening History", now + timedelta(days=2)), ("Sender Reports", now - timedelta(days=8))):
+        line = bot.one(permission_mail(bot, applications=apps, date=date))
+        assert (line["outcome"], line["reasons"], line["changes"]) == ("flagged", ["message.stale"], []), line
+    for apps, date in (("Screening History", now + timedelta(hours=20)), ("Sender Reports", now - timedelta(days=6))):
+        assert bot.one(permission_mail(bot, applications=apps, date=date))["outcome"] == "approved"
+    question = bot.mail("kate.doe@nhs.net", "Password reset", "How do I reset my Open Exeter password?",
+                        date=now - timedelta(days=8))
+    expect(bot.one(question), "flagged", "message.stale", replies=1)
+
+
 def test_a_signature_that_leaves_out_message_id_is_replay_unsafe(bot: Bot) -> None:
     raw = dkim_signing.sign(permission_mail(bot, sign=False), bot.key.key, "nhs.net", bot.key.selector,
                             headers=("from", "to", "subject", "date"))
