@@ -169,6 +169,23 @@ def test_unsigned_form(bot: Bot) -> None:
     expect(bot.one(form_mail(bot, signature="none")), "rejected", "form.unsigned", replies=1)
 
 
+def test_a_typed_signature_counts_only_as_the_signatorys_name_and_only_while_the_config_accepts_it(
+        tmp_path: Path, signing_key: SigningKey) -> None:
+    """SPEC 9: signed by `sig_typed` when `[forms] accept_typed_signature = true` (the default) and it holds the
+    signatory's name; SPEC 15's key turns that off."""
+    (tmp_path / "typed").mkdir()
+    (tmp_path / "strict").mkdir()
+    bot = make_bot(tmp_path / "typed", f"sqlite:///{tmp_path / 'typed.db'}", signing_key)
+    other = bot.one(form_mail(bot, signature="typed", sig_typed="Sam New"))
+    assert (other["outcome"], other["reasons"]) == ("rejected", ["form.unsigned"]), other
+    own = bot.one(form_mail(bot, signature="typed"))
+    assert (own["outcome"], own["reasons"]) == ("approved", []), own
+    strict = make_bot(tmp_path / "strict", f"sqlite:///{tmp_path / 'strict.db'}", signing_key,
+                      "[forms]\naccept_typed_signature = false\n")
+    line = strict.one(form_mail(strict, signature="typed"))
+    assert (line["outcome"], line["reasons"], line["changes"]) == ("rejected", ["form.unsigned"], []), line
+
+
 def test_other_organisation_form_for_a_gp_practice(bot: Bot) -> None:
     line = bot.one(form_mail(bot, form_type="other", org_code="A81001", org_name="The Oakwood Surgery",
                              sig_full_name="Helen Ward", sig_role="Caldicott Guardian",
