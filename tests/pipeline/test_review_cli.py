@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy import select
 
 from store.db import make_engine, sessions
