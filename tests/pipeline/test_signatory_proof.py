@@ -141,6 +141,8 @@ def test_the_signatorys_yes_approves_the_request_with_its_mails(bot_on_each_stor
     assert (confirms["reference"], confirms["answer"], confirms["outcome"]) == (line["reference"], "yes", "approved")
     assert confirms["changes"] == ["created user SNEW1 (sam.new@nhs.net) as an active Primary User of A81001",
                                    "SNEW1: granted Organisation Maintenance"]
+    # SPEC 15: the line carries the confirmed case's outcome and changes, as handling this answer made them.
+    assert confirmed["changes"] == confirms["changes"]
     assert {(r["to"]) for r in confirms["replies"]} == {"kate.doe@nhs.net", "sam.new@nhs.net", "alan.hughes@nhs.net"}
     assert users(bot, "A81001")["sam.new@nhs.net"]["primary"]
     case = bot.case(line["reference"])
@@ -187,6 +189,7 @@ def test_a_confirmation_runs_every_check_again_on_the_register_as_it_is_then(bot
     confirms = confirmed["confirms"]
     assert (confirms["outcome"], confirms["reasons"], confirms["changes"]) == ("rejected", ["org.primary_user_limit"],
                                                                               [])
+    assert confirmed["changes"] == []  # the line's changes are the confirmed case's: none
     assert "sam.new@nhs.net" not in users(bot, "A81001")
     assert [r["to"] for r in confirms["replies"]] == ["kate.doe@nhs.net"]  # the rejection, to the sender
     thanks = [r for r in bot.outbox(confirmed["reference"])]
