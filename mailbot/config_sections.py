@@ -88,6 +88,7 @@ class LimitsSection:
 @dataclass(frozen=True)
 class FormsSection:
     accept_typed_signature: bool = True
+    ocr: bool = True  # read scans and photos by OCR; False flags them for staff (form.unreadable)
     workers: int = 2
     timeout_seconds: float = 30.0
     memory_mb: int = 640

@@ -122,8 +122,9 @@ _ALL: tuple[Reason, ...] = (
        "with no email address (a name alone proves nothing): verify them by phone.",
        "We need to confirm the signatory's role; a member of staff will look at it."),
     _r("signatory.confirmation_requested", Outcome.PENDING,
-       "The signatory is on record with an email address but did not send the message: a confirmation request "
-       "went to their address on record.",
+       "The signatory is on record with an email address but did not send the message: while the case is pending, "
+       "a confirmation request waits at their address on record (a case rejected or flagged for another reason "
+       "asks nobody).",
        "The form was not sent from the signatory's own email address, so we have asked the signatory to confirm "
        "it, writing to the address we hold for them. We will reply once they have answered."),
     _r("signatory.declined", Outcome.FLAGGED,

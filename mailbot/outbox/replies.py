@@ -161,6 +161,10 @@ def sender_reply(ctx: ReplyContext, kind: Kind, outcome: Outcome, results: tuple
     if outcome != Outcome.APPROVED:
         # "Already a Primary User" is news, not a fault: a rejection lists only what the sender must put right.
         results = tuple(r for r in results if r.outcome != Outcome.APPROVED)
+    if outcome != Outcome.PENDING:
+        # The signatory is asked to confirm only for a case that waits for them: a rejected or flagged one asks
+        # nobody, so its reply must not say the signatory was asked.
+        results = tuple(r for r in results if r.outcome != Outcome.PENDING)
     template = f"replies/{kind.value}/{outcome.value}.txt"
     body = render(template, reference=ctx.reference, mailbox=ctx.mailbox, sender_name=ctx.sender_name,
                   explanations=explanations(results), corrected=ctx.corrected, **roles_lists(), **values)

@@ -26,11 +26,12 @@ import select
 import subprocess
 import threading
 import time
+from datetime import datetime
 from typing import Any
 
 from mailbot.processing.child_process import child_options, python_command
 from mailbot.processing.form_reader_child import FRAME_HEADER, frame
-from parsers.forms.options import MEMORY_PROBLEM, FormReadOptions
+from parsers.forms.options import MEMORY_PROBLEM, FormReadOptions, ScanOptions
 from parsers.forms.result import BadReading, FormReading, reading_from_data, unreadable
 from parsers.payload import Decoded
 
@@ -38,6 +39,11 @@ log = logging.getLogger(__name__)
 MB = 1024 * 1024
 CHILD_MODULE = "mailbot.processing.form_reader_child"
 SIGXCPU_EXIT = -24
+
+
+def read_options(forms_section: Any, validation_time: datetime | None = None) -> FormReadOptions:
+    """How the config's `[forms]` has forms read: with `ocr = false` a scan or photo is left to staff, unread."""
+    return FormReadOptions(ocr=ScanOptions(enabled=forms_section.ocr), validation_time=validation_time)
 MAX_ANSWER = 16 * MB
 PdfBytes = bytes | memoryview | Decoded  # a Decoded one is decoded as it goes to the child
 

@@ -11,10 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import Config
 from mailbot.processing.dkim_keys import key_lookup_from_config
-from mailbot.processing.sandbox import FormReader
+from mailbot.processing.sandbox import FormReader, read_options
 from mailbot.processing.settings import message_id_domain
 from mailbot.processing.understanding import Understander
-from parsers.forms.options import FormReadOptions
 from parsers.kinds import KindContext
 from parsers.message import MessageLimits
 from parsers.register_words import OrgEntry, UserEntry
@@ -40,7 +39,7 @@ def understander(config: Config, read_sessions: sessionmaker[Session]) -> Iterat
         with read_sessions() as session:
             return user_entries(session, code)
 
-    options = FormReadOptions()
+    options = read_options(config.forms)
     # Its children start at the first form read (each is a fresh interpreter: a run with no form starts none).
     reader = FormReader.from_config(config.forms)
     try:

@@ -13,12 +13,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import Config
-from mailbot.processing.sandbox import FormReader
+from mailbot.processing.sandbox import FormReader, read_options
 from mailbot.processing.settings import Settings
 from mailbot.processing.stored_case import stored_context, stored_request
 from mailbot.processing.understanding import form_request
 from mailbot.review.actions import load_case
-from parsers.forms.options import FormReadOptions
 from parsers.message import parse_message
 from rules.outcome import decide
 from rules.requests import NOT_READ, PrimaryUserRequest
@@ -52,7 +51,7 @@ def read_unread_form(sessions: sessionmaker[Session], reference: str, config: Co
     with FormReader(workers=1, timeout=forms.timeout_seconds, memory_mb=forms.memory_mb,
                     cpu_seconds=forms.cpu_seconds, max_pdf_bytes=forms.max_pdf_bytes) as reader:
         # As the checks below, the form is judged as at the message's arrival: its digital signature too.
-        reading = reader.read(attachments[request.attachment_index].data, FormReadOptions(validation_time=arrived))
+        reading = reader.read(attachments[request.attachment_index].data, read_options(forms, arrived))
     read = form_request(reading, request.attachment, request.attachment_index,
                         accept_typed_signature=forms.accept_typed_signature)
     with transaction(sessions) as session:

@@ -38,6 +38,7 @@ UNSURE_INK_SQ_INCH = 0.004
 class ScanOptions:
     """How scans and photos are read by OCR (parsers.forms.scan_reading)."""
 
+    enabled: bool = True  # `[forms] ocr`: False leaves every scan and photo to staff (form.unreadable), unread
     min_confidence: float = DEFAULT_MIN_CONFIDENCE
     min_ink_sq_inch: float = MIN_INK_SQ_INCH
     photo_min_ink_sq_inch: float = PHOTO_MIN_INK_SQ_INCH

@@ -89,6 +89,9 @@ def read_scanned_form(page_count: int, page_at: Callable[[int], PagePicture],
                       options: ScanOptions | None = None) -> FormReading:
     """The form on the first of PAGE_COUNT page pictures (PAGE_AT gives each) that holds one."""
     options = options or ScanOptions()
+    if not options.enabled:
+        return unreadable("the form is a scan or a photo, and reading them is turned off ([forms] ocr = false): a "
+                          "person must read it")
     page = None
     for index in range(min(page_count, MAX_FORM_PAGES)):
         candidate = _ocr_page(index, page_at(index))

@@ -102,6 +102,8 @@ def test_demo_has_a_form_confirmed_by_its_signatory_and_a_forged_one_held_for_th
     assert result.status == 0, result.err
     assert ("waits for Dr Ruth Evans: the confirmation request went to ruth.evans@nhs.net, the address on record"
             in result.out)
+    # As README says: fourteen sample messages, then a fifteenth, the signatory's answer; each one case.
+    assert len(list((folder / "messages").glob("*.eml"))) == 15
     config = folder / "mailbot.toml"
     engine = make_engine(load_config(config).store_url)
     with sessions(engine)() as session:
@@ -109,6 +111,7 @@ def test_demo_has_a_form_confirmed_by_its_signatory_and_a_forged_one_held_for_th
         requests = {r.recipient: cases_by_id(cases)[r.case_id] for r in session.scalars(
             select(OutboxMessage).where(OutboxMessage.purpose == "confirmation_request"))}
     engine.dispose()
+    assert len(cases) == 15
     # The nominee sent the form Nina Rossi signed; she answered yes, from her address on record: approved.
     confirmed = requests["nina.rossi@nhs.net"]
     assert (confirmed.sender, confirmed.outcome) == ("omar.reed@nhs.net", "approved")

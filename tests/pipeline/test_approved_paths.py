@@ -8,7 +8,8 @@ from mailbot.outbox.replies import PASSWORD_SLOT
 from store.db import make_engine, sessions
 from store.models import AuditEvent, User
 from tests.pipeline.conftest import SYSTEM, Bot
-from tests.pipeline.messages import form_mail, notice_mail, permission_mail
+from tests.pipeline.messages import GOOD_GP_FORM, form_mail, notice_mail, permission_mail
+from tests.support.forms_fixtures import filled_form
 
 
 def users(bot: Bot, code: str) -> dict[str, dict]:
@@ -135,3 +136,26 @@ def test_a_dry_run_sees_its_own_earlier_files_and_keeps_none_of_them(bot: Bot) -
     assert first["outcome"] == "approved"
     assert "message.duplicate" in again["reasons"]  # the second file sees the first one's case
     assert bot.one(raw)["outcome"] == "approved"  # and nothing was kept: a real run meets the message afresh
+
+
+def test_each_form_of_one_message_is_its_own_case_decided_on_its_own(bot: Bot) -> None:
+    """SPEC 5: "One message may carry several forms: each becomes its own case" (a JSON line each, SPEC 15)."""
+    riverside = {**GOOD_GP_FORM, "org_code": "A81002", "org_name": "Riverside Medical Centre",
+                 "sig_full_name": "Dr Omar Said", "sig_email": "omar.said@nhs.net"}
+    replacement = filled_form("gp_practice", {**riverside, "pu_request": "replacement",
+                                              "pu_replaces": "mary.jones4@nhs.net", "pu_email": "nia.one@nhs.net",
+                                              "pu_full_name": "Nia One"}, signature="ink")
+    incomplete = filled_form("gp_practice", {**riverside, "pu_email": "nia.two@nhs.net", "pu_full_name": "Nia Two",
+                                             "pu_job_title": ""}, signature="ink")
+    first, second = bot.process(bot.mail("omar.said@nhs.net", "Two forms", "Both attached.", attachments=(
+        ("one.pdf", replacement, "application/pdf"), ("two.pdf", incomplete, "application/pdf"))))
+    assert first["message_id"] == second["message_id"] and first["reference"] != second["reference"]
+    assert (first["outcome"], first["reasons"]) == ("approved", [])
+    assert "MJONES4: no longer a Primary User; Organisation Maintenance removed" in first["changes"]
+    assert sorted(r["to"] for r in first["replies"]) == ["mary.jones4@nhs.net", "nia.one@nhs.net",
+                                                         "omar.said@nhs.net"]
+    # Decided on the register as the first left it: two Primary Users again, and a field to fill in.
+    assert (second["outcome"], second["reasons"], second["changes"]) == (
+        "rejected", ["form.incomplete", "org.primary_user_limit"], [])
+    assert [r["to"] for r in second["replies"]] == ["omar.said@nhs.net"]
+    assert second["replies"][0]["subject"] == f"Re: Two forms [{second['reference']}]"

@@ -79,6 +79,21 @@ def test_stale_date_is_flagged(bot: Bot) -> None:
     expect(bot.one(raw), "flagged", "message.stale", replies=1)
 
 
+def test_a_date_more_than_a_day_ahead_is_stale_and_the_limits_are_the_configs(
+        tmp_path: Path, signing_key: SigningKey) -> None:
+    """SPEC 3: `message.stale` past `[limits] max_age_days` or more than a day in the future, whatever the kind."""
+    bot = make_bot(tmp_path, f"sqlite:///{tmp_path / 'store.db'}", signing_key, "[limits]\nmax_age_days = 7\n")
+    now = datetime.now(UTC)
+    for apps, date in (("Screening History", now + timedelta(days=2)), ("Sender Reports", now - timedelta(days=8))):
+        line = bot.one(permission_mail(bot, applications=apps, date=date))
+        assert (line["outcome"], line["reasons"], line["changes"]) == ("flagged", ["message.stale"], []), line
+    for apps, date in (("Screening History", now + timedelta(hours=20)), ("Sender Reports", now - timedelta(days=6))):
+        assert bot.one(permission_mail(bot, applications=apps, date=date))["outcome"] == "approved"
+    question = bot.mail("kate.doe@nhs.net", "Password reset", "How do I reset my Open Exeter password?",
+                        date=now - timedelta(days=8))
+    expect(bot.one(question), "flagged", "message.stale", replies=1)
+
+
 def test_a_signature_that_leaves_out_message_id_is_replay_unsafe(bot: Bot) -> None:
     raw = dkim_signing.sign(permission_mail(bot, sign=False), bot.key.key, "nhs.net", bot.key.selector,
                             headers=("from", "to", "subject", "date"))
@@ -152,6 +167,23 @@ def test_a_scanned_form_with_a_smudged_value_is_flagged_for_staff_to_read_it(bot
 
 def test_unsigned_form(bot: Bot) -> None:
     expect(bot.one(form_mail(bot, signature="none")), "rejected", "form.unsigned", replies=1)
+
+
+def test_a_typed_signature_counts_only_as_the_signatorys_name_and_only_while_the_config_accepts_it(
+        tmp_path: Path, signing_key: SigningKey) -> None:
+    """SPEC 9: signed by `sig_typed` when `[forms] accept_typed_signature = true` (the default) and it holds the
+    signatory's name; SPEC 15's key turns that off."""
+    (tmp_path / "typed").mkdir()
+    (tmp_path / "strict").mkdir()
+    bot = make_bot(tmp_path / "typed", f"sqlite:///{tmp_path / 'typed.db'}", signing_key)
+    other = bot.one(form_mail(bot, signature="typed", sig_typed="Sam New"))
+    assert (other["outcome"], other["reasons"]) == ("rejected", ["form.unsigned"]), other
+    own = bot.one(form_mail(bot, signature="typed"))
+    assert (own["outcome"], own["reasons"]) == ("approved", []), own
+    strict = make_bot(tmp_path / "strict", f"sqlite:///{tmp_path / 'strict.db'}", signing_key,
+                      "[forms]\naccept_typed_signature = false\n")
+    line = strict.one(form_mail(strict, signature="typed"))
+    assert (line["outcome"], line["reasons"], line["changes"]) == ("rejected", ["form.unsigned"], []), line
 
 
 def test_other_organisation_form_for_a_gp_practice(bot: Bot) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from store.db import make_engine, sessions
@@ -45,6 +47,21 @@ def test_queue_filters_by_reason_kind_and_organisation(bot: Bot) -> None:
     assert queue(bot, "--org", "RX1") == []
     text = bot.cli("review", "list").out
     assert "2 case(s) waiting" in text and "signatory.unverified 1" in text
+
+
+def test_queue_filters_by_age_oldest_first(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SPEC 13: the flagged cases filtered by age (`review list --older-than DAYS`), as of the command's now."""
+    start = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    monkeypatch.setenv("MAILBOT_CLOCK", start.isoformat())
+    old = bot.one(bot.mail("someone@nhs.net", "Hello", "Please call me.", date=start))["reference"]
+    later = start + timedelta(days=5)
+    monkeypatch.setenv("MAILBOT_CLOCK", later.isoformat())
+    new = bot.one(bot.mail("someone.else@nhs.net", "Hello", "Please call me too.", date=later))["reference"]
+    monkeypatch.setenv("MAILBOT_CLOCK", (later + timedelta(hours=1)).isoformat())
+    assert [c["reference"] for c in queue(bot)] == [old, new]
+    assert [c["reference"] for c in queue(bot, "--older-than", "3")] == [old]
+    assert [c["reference"] for c in queue(bot, "--older-than", "6")] == []
+    assert [c["reference"] for c in queue(bot, "--older-than", "3", "--reason", "request.unclear")] == [old]
 
 
 def test_show_has_everything_on_one_screen(bot: Bot) -> None:

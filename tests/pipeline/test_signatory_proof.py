@@ -87,6 +87,23 @@ def test_a_stranger_naming_the_existing_primary_contact_never_replaces_the_prima
     request_to(bot, line["reference"], "mary.jones4@nhs.net")  # the active Primary User's own address
 
 
+def test_a_form_from_another_sender_that_is_rejected_asks_no_signatory_and_tells_the_sender_no_such_thing(
+        bot: Bot) -> None:
+    """SPEC 2 and 17: the signatory is asked only for a case that waits for them (`pending`). A form the sender must
+    put right anyway (here an empty field) is rejected at once: no confirmation request goes out, so the reply must
+    not say one did (on main it said "we have asked the signatory to confirm it ... We will reply once they have
+    answered", with no request queued)."""
+    line = bot.one(form_mail(bot, ATTACKER, pu_full_name="Eve Intruder", pu_email=ATTACKER, pu_job_title=""))
+    assert (line["outcome"], line["changes"]) == ("rejected", [])
+    assert "form.incomplete" in line["reasons"]
+    assert [(r.purpose, r.recipient) for r in bot.outbox(line["reference"])] == [("reply", ATTACKER)]
+    [reply] = bot.outbox(line["reference"])
+    assert "Fields to complete: Job title" in reply.body
+    assert "asked the signatory" not in reply.body and "once they have answered" not in reply.body
+    shown = bot.cli("review", "show", line["reference"]).out
+    assert "a confirmation request went to" not in shown
+
+
 def test_a_signatory_on_record_without_an_email_is_unverified_and_nothing_goes_to_the_forms_address(
         bot_on_each_store: Bot) -> None:
     bot = bot_on_each_store
@@ -124,6 +141,8 @@ def test_the_signatorys_yes_approves_the_request_with_its_mails(bot_on_each_stor
     assert (confirms["reference"], confirms["answer"], confirms["outcome"]) == (line["reference"], "yes", "approved")
     assert confirms["changes"] == ["created user SNEW1 (sam.new@nhs.net) as an active Primary User of A81001",
                                    "SNEW1: granted Organisation Maintenance"]
+    # SPEC 15: the line carries the confirmed case's outcome and changes, as handling this answer made them.
+    assert confirmed["changes"] == confirms["changes"]
     assert {(r["to"]) for r in confirms["replies"]} == {"kate.doe@nhs.net", "sam.new@nhs.net", "alan.hughes@nhs.net"}
     assert users(bot, "A81001")["sam.new@nhs.net"]["primary"]
     case = bot.case(line["reference"])
@@ -170,6 +189,7 @@ def test_a_confirmation_runs_every_check_again_on_the_register_as_it_is_then(bot
     confirms = confirmed["confirms"]
     assert (confirms["outcome"], confirms["reasons"], confirms["changes"]) == ("rejected", ["org.primary_user_limit"],
                                                                               [])
+    assert confirmed["changes"] == []  # the line's changes are the confirmed case's: none
     assert "sam.new@nhs.net" not in users(bot, "A81001")
     assert [r["to"] for r in confirms["replies"]] == ["kate.doe@nhs.net"]  # the rejection, to the sender
     thanks = [r for r in bot.outbox(confirmed["reference"])]

@@ -41,6 +41,9 @@ def _line(file: str, case: CaseOutcome) -> dict[str, object]:
         "outcome": case.outcome, "reasons": case.reasons, "changes": case.changes, "replies": case.replies}
     if case.confirms is not None:  # a signatory_confirmation: the case it confirms, after the answer (SPEC 15)
         line["confirms"] = case.confirms
+        # SPEC 15: the line carries that case's outcome and changes (the answer's own case changes nothing itself:
+        # handling it made the confirmed case's changes).
+        line["changes"] = case.confirms["changes"]
     return line
 
 
