@@ -14,6 +14,7 @@ from email.parser import BytesParser
 from email.policy import compat32
 
 from parsers.big_parts import SetAside, restore
+from parsers.flowed import unflow
 from parsers.header_guard import shorten_mime_headers
 from parsers.headers import decode_bytes, decode_header_value, lenient_base64
 from parsers.payload import Payload, locate
@@ -106,6 +107,15 @@ def _payload_bytes(part: Message, defects: list[str], where: str) -> bytes:
     if isinstance(payload, bytes):
         return payload
     return b""
+
+
+def _param(part: Message, name: str) -> str:
+    """A Content-Type parameter of PART, lower-case; "" when absent or unreadable."""
+    try:
+        value = part.get_param(name)
+    except Exception:  # noqa: BLE001 - RFC 2231 parameters in the wild break the stdlib in many ways
+        return ""
+    return value.strip().lower() if isinstance(value, str) else ""
 
 
 def _charset(part: Message) -> str | None:
@@ -261,6 +271,8 @@ def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool,
     data = _payload_bytes(part, result.defects, where)
     if is_text and not filename and disposition != "attachment" and not forwarded:
         text = decode_bytes(data, _charset(part)).replace("\r\n", "\n").replace("\r", "\n")
+        if ctype == "text/plain" and _param(part, "format") == "flowed":
+            text = unflow(text, delsp=_param(part, "delsp") == "yes")
         (result.html if ctype == "text/html" else result.plain).append(text)
         return
     result.attachments.append(FoundAttachment(filename=filename, declared_type=ctype, sniffed_type=sniff_type(data),

@@ -1,0 +1,56 @@
+"""Messages as real mail programs write them, byte for byte: the headers and MIME layout each client really uses
+(Outlook and Exchange, Gmail, Apple Mail, Thunderbird, NHSmail's relays, phones), signed with the test key as the
+sender's mail server would. Bodies are given with LF line ends and sent with CRLF, as on the wire."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+from tests.pipeline.conftest import MAILBOX, Bot
+
+_ids = itertools.count(1)
+
+# The permission request template of SPEC 10, filled in for a user the sample register holds.
+TEMPLATE = ("Organisation code: A81001\nUser: paul.brown2@nhs.net\nApplications: Prior Notification List\n"
+            "Signatory role: GP Partner\n")
+# NHSmail's disclaimer, as its relays append it under every message sent outside the NHSmail estate.
+NHSMAIL_DISCLAIMER = (
+    "*" * 116 + "\n\n"
+    "This message may contain confidential information. If you are not the intended recipient please inform the\n"
+    "sender that you have received the message in error before deleting it.\n"
+    "Please do not disclose, copy or distribute information in this e-mail or take any action in relation to its "
+    "contents. To do so is strictly prohibited and may be unlawful. Thank you for your co-operation.\n\n"
+    "NHSmail is the secure email and directory service available for all NHS staff in England and Scotland. NHSmail "
+    "is approved for exchanging patient data and other sensitive information with NHSmail and other accredited email "
+    "services.\n\nFor more information and to find out how you can switch, https://portal.nhs.net/help/joiningnhsmail\n")
+
+
+def wire(text: str) -> bytes:
+    """TEXT with CRLF line ends, as SMTP carries it."""
+    return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+
+
+def head(*, sender: str = "Dr Priya Shah <priya.shah@nhs.net>", subject: str = "Open Exeter permission request",
+         content_type: str = "text/plain; charset=utf-8", encoding: str | None = None, extra: str = "") -> str:
+    """A header block (ending in its blank line) with the headers every client writes."""
+    lines = [f"From: {sender}", f"To: {MAILBOX}", f"Subject: {subject}",
+             f"Date: {format_datetime(datetime.now(UTC))}",
+             f"Message-ID: <client.{next(_ids)}.{datetime.now(UTC).timestamp()}@nhs.net>", "MIME-Version: 1.0"]
+    lines += [line for line in extra.splitlines() if line]
+    lines.append(f"Content-Type: {content_type}")
+    if encoding:
+        lines.append(f"Content-Transfer-Encoding: {encoding}")
+    return "\n".join(lines) + "\n\n"
+
+
+def signed(bot: Bot, raw: bytes, domain: str = "nhs.net") -> bytes:
+    """RAW signed by DOMAIN's mail server with the test key."""
+    return bot.key.sign(raw, domain)
+
+
+def base64_lines(data: bytes) -> str:
+    """DATA in base64, 76 characters a line, as mail programs encode attachments."""
+    return base64.encodebytes(data).decode("ascii")
