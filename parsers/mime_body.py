@@ -18,7 +18,8 @@ from parsers.flowed import unflow
 from parsers.header_guard import shorten_mime_headers
 from parsers.headers import decode_bytes, decode_header_value, lenient_base64
 from parsers.payload import Payload, locate
-from parsers.sniff import sniff_type
+from parsers.sniff import TNEF, sniff_type
+from parsers.tnef import tnef_files
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 DAMAGED_BASE64 = re.compile(r"[^A-Za-z0-9+/=\s]")
@@ -260,9 +261,11 @@ def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool,
             restore(part, aside, raw)
             lazy = _in_place(part, raw, result, where)
         if lazy is not None:  # big: its type from its first bytes, its size counted, nothing decoded
-            result.attachments.append(FoundAttachment(
-                filename=filename, declared_type=ctype, sniffed_type=sniff_type(lazy.head()), payload=lazy,
-                size=lazy.decoded_size(), embedded=embedded))
+            found = FoundAttachment(filename=filename, declared_type=ctype, sniffed_type=sniff_type(lazy.head()),
+                                    payload=lazy, size=lazy.decoded_size(), embedded=embedded)
+            result.attachments.append(found)
+            if found.sniffed_type == TNEF and budget.allows(lazy.encoded_size, result, where):
+                _tnef_contents(lazy.decode(), found, where, result)
             return
     restore(part, aside, raw)
     encoded = _encoded(part)
@@ -275,8 +278,24 @@ def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool,
             text = unflow(text, delsp=_param(part, "delsp") == "yes")
         (result.html if ctype == "text/html" else result.plain).append(text)
         return
-    result.attachments.append(FoundAttachment(filename=filename, declared_type=ctype, sniffed_type=sniff_type(data),
-                                              payload=Payload.of(data), size=len(data), embedded=embedded))
+    found = FoundAttachment(filename=filename, declared_type=ctype, sniffed_type=sniff_type(data),
+                            payload=Payload.of(data), size=len(data), embedded=embedded)
+    result.attachments.append(found)
+    if found.sniffed_type == TNEF:
+        _tnef_contents(data, found, where, result)
+
+
+def _tnef_contents(data: bytes, tnef: FoundAttachment, where: str, result: WalkResult) -> None:
+    """The files inside a winmail.dat, each as an attachment of its own after it (the form is in there), each a
+    place in DATA, typed from its bytes."""
+    files, problem = tnef_files(data)
+    if problem:
+        result.defects.append(f"{where}: {tnef.filename or 'a winmail.dat'} (Outlook's TNEF): {problem}")
+    for inner in files:
+        payload = Payload(data, inner.start, inner.end)
+        result.attachments.append(FoundAttachment(
+            filename=clean_filename(inner.title), declared_type=TNEF, sniffed_type=sniff_type(payload.decode()),
+            payload=payload, size=inner.end - inner.start, embedded=tnef.embedded))
 
 
 def _set_aside(part: Message, raw: bytes | None, result: WalkResult, aside: SetAside | None) -> Payload | None:

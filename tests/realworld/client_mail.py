@@ -54,3 +54,27 @@ def signed(bot: Bot, raw: bytes, domain: str = "nhs.net") -> bytes:
 def base64_lines(data: bytes) -> str:
     """DATA in base64, 76 characters a line, as mail programs encode attachments."""
     return base64.encodebytes(data).decode("ascii")
+
+
+def _tnef_attribute(level: int, attribute: int, data: bytes) -> bytes:
+    """One TNEF attribute: level, id and type, length, the data, and its checksum (the sum of its bytes)."""
+    checksum = sum(data) & 0xFFFF
+    return (bytes([level]) + attribute.to_bytes(4, "little") + len(data).to_bytes(4, "little") + data
+            + checksum.to_bytes(2, "little"))
+
+
+def winmail_dat(files: tuple[tuple[str, bytes], ...]) -> bytes:
+    """A winmail.dat as Outlook writes it (MS-OXTNEF): the message's attributes and its MAPI properties (here a
+    block of the size Outlook writes, several kilobytes, so a file inside starts well past the first kilobyte), then
+    each file's rendering data, title, bytes and properties."""
+    out = [b"\x78\x9f\x3e\x22", b"\x01\x00",
+           _tnef_attribute(1, 0x00089006, b"\x00\x00\x01\x00"),  # attTnefVersion
+           _tnef_attribute(1, 0x00069007, b"\xe4\x04\x00\x00\x00\x00\x00\x00"),  # attOemCodepage 1252
+           _tnef_attribute(1, 0x00078008, b"IPM.Microsoft Mail.Note\x00"),  # attMessageClass
+           _tnef_attribute(1, 0x00069003, b"\x00" * 4096)]  # attMSGProps (MAPI properties, rich text body)
+    for name, data in files:
+        out += [_tnef_attribute(2, 0x00069002, b"\x01\x00\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00"),
+                _tnef_attribute(2, 0x00018010, name.encode("cp1252") + b"\x00"),  # attAttachTitle
+                _tnef_attribute(2, 0x0006800F, data),  # attAttachData
+                _tnef_attribute(2, 0x00069005, b"\x00" * 512)]  # attAttachment (MAPI properties)
+    return b"".join(out)
