@@ -51,3 +51,30 @@ def test_a_winmail_dat_with_no_form_in_it_is_answered_as_no_form(bot: Bot) -> No
     raw = outlook_with_winmail(winmail_dat((("logo.txt", b"not a form"),)))
     line = bot.one(signed(bot, raw))
     assert (line["kind"], line["outcome"], line["reasons"]) == ("primary_user_request", "rejected", ["form.missing"])
+
+
+def test_a_nominee_address_that_is_not_one_plain_address_is_never_mailed_a_password(bot: Bot) -> None:
+    """A form field can hold anything: 'evil,sam.new@nhs.net' ends in @nhs.net but is two recipients to a mail
+    program (and the first would be delivered inside the relay's own domain), 'mailto:...' is a link."""
+    for n, address in enumerate(("evil,sam.new@nhs.net", "mailto:sam.new@nhs.net")):
+        values = {**GOOD_GP_FORM, "sig_full_name": "Dr Alan Hughes", "sig_email": "alan.hughes@nhs.net",
+                  "pu_email": address}
+        pdf = filled_form("gp_practice", values, signature="ink")
+        body = f"""--b
+Content-Type: text/plain; charset="us-ascii"
+
+Form attached.
+
+--b
+Content-Type: application/pdf; name="form.pdf"
+Content-Disposition: attachment; filename="form.pdf"
+Content-Transfer-Encoding: base64
+
+{base64_lines(pdf)}
+--b--
+"""
+        raw = wire(head(sender=ALAN, subject=f"Primary User request form {n}",
+                        content_type='multipart/mixed; boundary="b"') + body)
+        line = bot.one(signed(bot, raw))
+        assert (line["outcome"], line["reasons"], line["changes"]) == ("rejected", ["user.email_not_nhs"], [])
+        assert [r["to"] for r in line["replies"]] == ["alan.hughes@nhs.net"]
