@@ -78,3 +78,8 @@ def winmail_dat(files: tuple[tuple[str, bytes], ...]) -> bytes:
                 _tnef_attribute(2, 0x0006800F, data),  # attAttachData
                 _tnef_attribute(2, 0x00069005, b"\x00" * 512)]  # attAttachment (MAPI properties)
     return b"".join(out)
+
+# An earlier request quoted under a reply: its user and applications must never be read as asked for now.
+EARLIER = "Organisation code: A81001\nUser: jane.smith@nhs.net\nApplications: Call and Recall; Screening History\n"
+OUTLOOK_QUOTE_HEAD = ("From: Priya Shah <priya.shah@nhs.net>\nSent: 20 November 2026 10:00\nTo: " + MAILBOX
+                      + "\nSubject: Open Exeter permission request\n\n")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from parsers.message import parse_message
+from parsers.sniff import PDF
 from tests.pipeline.conftest import Bot
 from tests.pipeline.messages import GOOD_GP_FORM
 from tests.realworld.client_mail import base64_lines, head, signed, winmail_dat, wire
@@ -78,3 +82,95 @@ Content-Transfer-Encoding: base64
         line = bot.one(signed(bot, raw))
         assert (line["outcome"], line["reasons"], line["changes"]) == ("rejected", ["user.email_not_nhs"], [])
         assert [r["to"] for r in line["replies"]] == ["alan.hughes@nhs.net"]
+
+
+def _pdf_part(pdf: bytes, headers: str) -> str:
+    return f"{headers}\nContent-Transfer-Encoding: base64\n\n{base64_lines(pdf)}"
+
+
+# (client, Content-Type of the message, its body with {pdf} where the form goes, the form's name as a reader shows it)
+CLIENT_LAYOUTS = {
+    "outlook forwarded as attachment": ('multipart/mixed; boundary="outer"', """--outer
+Content-Type: text/plain; charset="us-ascii"
+
+Please find the signed form attached.
+
+--outer
+Content-Type: message/rfc822
+Content-Disposition: attachment; filename="Primary User request form.eml"
+
+From: Practice Manager <manager.oakwood@nhs.net>
+To: Dr Alan Hughes <alan.hughes@nhs.net>
+Subject: Primary User request form
+Date: Thu, 19 Nov 2026 09:00:00 +0000
+Message-ID: <inner.1@nhs.net>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="inner"
+
+--inner
+Content-Type: text/plain; charset="us-ascii"
+
+Alan, please sign and send.
+
+--inner
+{pdf}
+--inner--
+
+--outer--
+""", 'Content-Type: application/pdf; name="Primary User Request.pdf"\nContent-Disposition: attachment; '
+     'filename="Primary User Request.pdf"', "Primary User Request.pdf"),
+    "scanner as octet-stream": ('multipart/mixed; boundary="b"', "--b\nContent-Type: text/plain\n\nPlease open the "
+                                "attached document.\n\n--b\n{pdf}\n--b--\n",
+                                'Content-Type: application/octet-stream; name="Scan_0001.pdf"', "Scan_0001.pdf"),
+    "thunderbird RFC 2231 continued name": (
+        'multipart/mixed; boundary="b"', "--b\nContent-Type: text/plain; charset=UTF-8\n\nForm attached.\n\n--b\n"
+        "{pdf}\n--b--\n",
+        "Content-Type: application/pdf;\n name*0*=UTF-8''Primary%20User%20Request%20%E2%80%93%20;\n"
+        " name*1*=Oakwood.pdf\nContent-Disposition: attachment;\n"
+        " filename*0*=UTF-8''Primary%20User%20Request%20%E2%80%93%20;\n filename*1*=Oakwood.pdf",
+        "Primary User Request – Oakwood.pdf"),
+    "outlook encoded-word name": (
+        'multipart/mixed; boundary="_004_"', "--_004_\nContent-Type: text/plain; charset=\"utf-8\"\n\nAttached."
+        "\n\n--_004_\n{pdf}\n--_004_--\n",
+        'Content-Type: application/pdf; name="=?utf-8?B?UHJpbWFyeSBVc2VyIOKAkyBPYWt3b29kLnBkZg==?="\n'
+        'Content-Disposition: attachment;\n\tfilename="=?utf-8?B?UHJpbWFyeSBVc2VyIOKAkyBPYWt3b29kLnBkZg==?=";'
+        ' size=18000;\n\tcreation-date="Fri, 20 Nov 2026 09:00:00 GMT"', "Primary User – Oakwood.pdf"),
+    "S/MIME clear-signed": (
+        'multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="----SIG"',
+        "This is an S/MIME signed message\n\n------SIG\nContent-Type: multipart/mixed; boundary=\"m\"\n\n--m\n"
+        "Content-Type: text/plain\n\nForm attached.\n\n--m\n{pdf}\n--m--\n\n------SIG\n"
+        "Content-Type: application/pkcs7-signature; name=\"smime.p7s\"\nContent-Transfer-Encoding: base64\n\n"
+        "MIAGCSqGSIb3DQEHAqCAMIACAQExDzANBglghkgBZQMEAgEFADCABgkqhkiG9w0BBwEAAKCCAA==\n\n------SIG--\n",
+        'Content-Type: application/pdf; name="form.pdf"\nContent-Disposition: attachment; filename="form.pdf"',
+        "form.pdf"),
+    "apple mail inline in the HTML version": (
+        'multipart/alternative; boundary="Apple-Mail=_A"',
+        "--Apple-Mail=_A\nContent-Type: text/plain;\n\tcharset=us-ascii\n\nHello, form attached.\n\nAlan\n"
+        "--Apple-Mail=_A\nContent-Type: multipart/mixed;\n\tboundary=\"Apple-Mail=_B\"\n\n--Apple-Mail=_B\n"
+        "Content-Type: text/html;\n\tcharset=us-ascii\n\n<html><body>Hello, form attached.</body></html>\n"
+        "--Apple-Mail=_B\n{pdf}\n--Apple-Mail=_B\nContent-Type: text/html;\n\tcharset=us-ascii\n\n"
+        "<html><body>Alan</body></html>\n--Apple-Mail=_B--\n\n--Apple-Mail=_A--\n",
+        'Content-Disposition: inline;\n\tfilename="Primary User Request.pdf"\nContent-Type: application/pdf;\n'
+        '\tx-unix-mode=0644;\n\tname="Primary User Request.pdf"', "Primary User Request.pdf"),
+    "outlook related (logo in the signature)": (
+        'multipart/mixed; boundary="mix"',
+        "--mix\nContent-Type: multipart/related; boundary=\"rel\"; type=\"text/html\"\n\n--rel\n"
+        "Content-Type: text/html; charset=\"us-ascii\"\n\n<html><body><p>Form attached.</p>"
+        "<img src=\"cid:image001.png@01DB\"></body></html>\n--rel\nContent-Type: image/png; name=\"image001.png\"\n"
+        "Content-Disposition: inline; filename=\"image001.png\"; size=70\nContent-ID: <image001.png@01DB>\n"
+        "Content-Transfer-Encoding: base64\n\niVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChw"
+        "GA60e6kgAAAABJRU5ErkJggg==\n--rel--\n\n--mix\n{pdf}\n--mix--\n",
+        'Content-Type: application/pdf; name="PU form.pdf"\nContent-Disposition: attachment; filename="PU form.pdf"',
+        "PU form.pdf"),
+}
+
+
+@pytest.mark.parametrize("client", sorted(CLIENT_LAYOUTS))
+def test_a_form_attached_as_each_client_attaches_it_is_read(bot: Bot, client: str) -> None:
+    content_type, layout, part_headers, name = CLIENT_LAYOUTS[client]
+    raw = wire(head(sender=ALAN, subject="Primary User request form", content_type=content_type)
+               + layout.replace("{pdf}", _pdf_part(form_pdf(), part_headers)))
+    assert [a.filename for a in parse_message(raw).attachments if a.sniffed_type == PDF] == [name]
+    line = bot.one(signed(bot, raw))
+    assert (line["kind"], line["outcome"], line["reasons"]) == ("primary_user_request", "approved", [])
+    assert line["changes"] == APPROVED

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import quopri
+
 from tests.pipeline.conftest import Bot
-from tests.realworld.client_mail import head, signed, wire
+from tests.realworld.client_mail import EARLIER, NHSMAIL_DISCLAIMER, OUTLOOK_QUOTE_HEAD, TEMPLATE, head, signed, wire
 
 # Thunderbird writes format=flowed (RFC 3676) and wraps at 72 characters: a long line goes out as several, each
 # but the last ending in a space. Read as it stands, "Screening History" would be two unknown applications.
@@ -33,3 +35,71 @@ def test_apple_mail_delsp_soft_breaks_join_without_the_space(bot: Bot) -> None:
     line = bot.one(signed(bot, raw))
     assert (line["outcome"], line["reasons"]) == ("approved", [])
     assert sorted(line["changes"]) == ASKED
+
+
+def _outlook_html_only() -> str:
+    """Outlook desktop's HTML (Word's markup, conditional comments, <o:p>), in Windows-1252 quoted-printable, a reply
+    above the quoted earlier request, and the disclaimer the sender's relay adds."""
+    html = ("<html xmlns:o=\"urn:schemas-microsoft-com:office:office\"><head><meta http-equiv=Content-Type "
+            "content=\"text/html; charset=windows-1252\"><style><!-- p.MsoNormal {margin:0cm;} --></style>"
+            "<!--[if gte mso 9]><xml><o:shapedefaults v:ext=\"edit\" spidmax=\"1026\" /></xml><![endif]--></head>"
+            "<body lang=EN-GB><div class=WordSection1><p class=MsoNormal>Hi \u2013 please could you action:<o:p>"
+            "</o:p></p><p class=MsoNormal><o:p>&nbsp;</o:p></p>"
+            + "".join(f"<p class=MsoNormal>{line}<o:p></o:p></p>" for line in TEMPLATE.splitlines())
+            + "<p class=MsoNormal>Kind regards<o:p></o:p></p><p class=MsoNormal>Priya<o:p></o:p></p>"
+            "<div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm'><p class=MsoNormal>"
+            "<b>From:</b> Priya Shah &lt;priya.shah@nhs.net&gt;<br><b>Sent:</b> 20 November 2026 10:00<br>"
+            "<b>To:</b> pcse.openexeter@nhs.net<br><b>Subject:</b> Open Exeter permission request<o:p></o:p></p>"
+            "</div>" + "".join(f"<p class=MsoNormal>{line}<o:p></o:p></p>" for line in EARLIER.splitlines())
+            + "</div>" + "".join(f"<p>{p}</p>" for p in NHSMAIL_DISCLAIMER.split("\n\n")) + "</body></html>")
+    return quopri.encodestring(html.replace("\n", "\r\n").encode("cp1252")).decode("ascii")
+
+
+def _gmail_alternative() -> str:
+    quoted = "\n".join("> " + line for line in EARLIER.splitlines())
+    html = (f'<div dir="ltr">{"<br>".join(TEMPLATE.splitlines())}</div><br><div class="gmail_quote">'
+            '<div dir="ltr" class="gmail_attr">On Fri, 20 Nov 2026 at 10:00, Priya Shah &lt;priya.shah@nhs.net&gt; '
+            f'wrote:<br></div><blockquote class="gmail_quote">{"<br>".join(EARLIER.splitlines())}</blockquote></div>')
+    return f"""--000000000000a1b2c3
+Content-Type: text/plain; charset="UTF-8"
+
+{TEMPLATE}
+On Fri, 20 Nov 2026 at 10:00, Priya Shah <priya.shah@nhs.net>
+wrote:
+
+{quoted}
+
+--000000000000a1b2c3
+Content-Type: text/html; charset="UTF-8"
+
+{html}
+--000000000000a1b2c3--
+"""
+
+
+def test_replies_above_a_quoted_earlier_request_are_read_without_the_quote(bot: Bot) -> None:
+    """Outlook's HTML-only reply, Outlook's plain "-----Original Message-----", Outlook mobile's underscore rule and
+    Gmail's "On ... wrote:" (wrapped) each quote a request for another user: only the new text is read."""
+    raws = [
+        head(subject="RE: Open Exeter permission request", content_type='text/html; charset="windows-1252"',
+             encoding="quoted-printable") + _outlook_html_only(),
+        head(subject="RE: Open Exeter permission request") + "Hello,\n\n" + TEMPLATE + "\nMany thanks\nPriya\n\n"
+        "-----Original Message-----\n" + OUTLOOK_QUOTE_HEAD + EARLIER + "\n" + NHSMAIL_DISCLAIMER,
+        head(subject="RE: Open Exeter permission request") + TEMPLATE + "\nGet Outlook for iOS\n"
+        + "_" * 32 + "\n" + OUTLOOK_QUOTE_HEAD + EARLIER,
+        head(subject="Re: Open Exeter permission request",
+             content_type='multipart/alternative; boundary="000000000000a1b2c3"') + _gmail_alternative(),
+    ]
+    lines = bot.process(*(signed(bot, wire(raw)) for raw in raws))
+    assert [(line["kind"], line["outcome"], line["reasons"]) for line in lines] == [
+        ("permission_request", "approved", [])] * 4
+    assert lines[0]["changes"] == ["PBROWN2: granted Prior Notification List"]
+    jane = next(u for u in bot.org("A81001")["users"] if u["username"] == "JSMITH1")
+    assert "Call and Recall" not in jane["applications"] and "Screening History" not in jane["applications"]
+
+
+def test_a_request_found_only_in_the_quoted_text_is_left_to_staff(bot: Bot) -> None:
+    raw = (head(subject="FW: Open Exeter permission request") + "Please action\n\nThanks\nPriya\n\n"
+           "-----Original Message-----\n" + OUTLOOK_QUOTE_HEAD + EARLIER)
+    line = bot.one(signed(bot, wire(raw)))
+    assert (line["outcome"], line["reasons"], line["changes"]) == ("flagged", ["request.unclear"], [])
