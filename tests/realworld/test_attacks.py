@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mailbot.outbox.mail_bytes import mail_bytes
-
 from tests.pipeline.conftest import Bot
 from tests.realworld.client_mail import TEMPLATE, head, signed, wire
 from tests.support import dkim_signing
