@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import quopri
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
@@ -24,6 +24,7 @@ from parsers.tnef import tnef_files
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 DAMAGED_BASE64 = re.compile(r"[^A-Za-z0-9+/=\s]")
 MAX_FILENAME = 255
+CID_REFERENCE = re.compile(r"cid:([^\s\"'<>\]\)]{1,250})", re.I)
 # Parts that are reports about another message, not something a person wrote.
 REPORT_TYPES = frozenset({"message/delivery-status", "message/disposition-notification", "message/feedback-report",
                           "text/rfc822-headers", "message/global-delivery-status"})
@@ -41,6 +42,7 @@ class FoundAttachment:
     payload: Payload
     size: int  # decoded
     embedded: bool
+    content_id: str = ""  # without its angle brackets, lower-case; "" when none
 
 
 @dataclass
@@ -69,6 +71,14 @@ def _filename(part: Message) -> str:
         return clean_filename(part.get_filename())
     except Exception:  # noqa: BLE001 - RFC 2231 parameters in the wild break the stdlib in many ways
         return ""
+
+
+def _content_id(part: Message) -> str:
+    try:
+        value = str(part.get("Content-ID", "") or "")
+    except Exception:  # noqa: BLE001
+        return ""
+    return value.strip().strip("<>").strip().lower()[:250]
 
 
 def _disposition(part: Message) -> str:
@@ -198,7 +208,19 @@ def walk_parts(message: Message, max_parts: int, max_depth: int, *, raw: bytes |
                 stack.append((child, depth + 1, inner_forwarded, inner_related))
             continue
         _leaf(part, ctype, where, forwarded, related, result, raw, budget, aside)
+    _mark_pictures_in_the_text(result)
     return result
+
+
+def _mark_pictures_in_the_text(result: WalkResult) -> None:
+    """Pictures the body shows by their Content-ID (an HTML <img src="cid:...">, or the [cid:...] Outlook leaves in
+    plain text) are part of the text, however they are attached: a signature's logo beside a form is not a second
+    form. Outlook sending plain text attaches such logos as ordinary attachments."""
+    if not any(a.content_id for a in result.attachments):
+        return
+    shown = {m.lower() for text in (*result.plain, *result.html) for m in CID_REFERENCE.findall(text)}
+    result.attachments = [replace(a, embedded=True) if a.content_id and a.content_id in shown
+                          and a.sniffed_type.startswith("image/") else a for a in result.attachments]
 
 
 @dataclass
@@ -262,7 +284,8 @@ def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool,
             lazy = _in_place(part, raw, result, where)
         if lazy is not None:  # big: its type from its first bytes, its size counted, nothing decoded
             found = FoundAttachment(filename=filename, declared_type=ctype, sniffed_type=sniff_type(lazy.head()),
-                                    payload=lazy, size=lazy.decoded_size(), embedded=embedded)
+                                    payload=lazy, size=lazy.decoded_size(), embedded=embedded,
+                                    content_id=_content_id(part))
             result.attachments.append(found)
             if found.sniffed_type == TNEF and budget.allows(lazy.encoded_size, result, where):
                 _tnef_contents(lazy.decode(), found, where, result)
@@ -279,7 +302,7 @@ def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool,
         (result.html if ctype == "text/html" else result.plain).append(text)
         return
     found = FoundAttachment(filename=filename, declared_type=ctype, sniffed_type=sniff_type(data),
-                            payload=Payload.of(data), size=len(data), embedded=embedded)
+                            payload=Payload.of(data), size=len(data), embedded=embedded, content_id=_content_id(part))
     result.attachments.append(found)
     if found.sniffed_type == TNEF:
         _tnef_contents(data, found, where, result)

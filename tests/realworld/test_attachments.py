@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 
 from parsers.message import parse_message
 from parsers.sniff import PDF
@@ -174,3 +177,41 @@ def test_a_form_attached_as_each_client_attaches_it_is_read(bot: Bot, client: st
     line = bot.one(signed(bot, raw))
     assert (line["kind"], line["outcome"], line["reasons"]) == ("primary_user_request", "approved", [])
     assert line["changes"] == APPROVED
+
+
+def _logo() -> bytes:
+    """A practice's logo as email signatures carry it: small, a few hundred pixels wide."""
+    out = io.BytesIO()
+    Image.new("RGB", (300, 80), "navy").save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_signature_logo_attached_beside_the_form_is_not_a_second_form(bot: Bot) -> None:
+    """Outlook sending plain text (or through Exchange to a plain-text reader) attaches the signature's logo as an
+    ordinary attachment, and the text keeps a [cid:...] placeholder for it: one form, one case."""
+    body = f"""--b
+Content-Type: text/plain; charset="us-ascii"
+
+Please find the signed form attached.
+
+Dr Alan Hughes
+Lead GP
+[cid:image001.png@01DB44A3.2A6E1F10]
+
+--b
+Content-Type: image/png; name="image001.png"
+Content-Description: image001.png
+Content-Disposition: attachment; filename="image001.png"; size=1100
+Content-ID: <image001.png@01DB44A3.2A6E1F10>
+Content-Transfer-Encoding: base64
+
+{base64_lines(_logo())}
+--b
+{_pdf_part(form_pdf(), 'Content-Type: application/pdf; name="form.pdf"')}
+--b--
+"""
+    raw = wire(head(sender=ALAN, subject="Primary User request form", content_type='multipart/mixed; boundary="b"')
+               + body)
+    lines = bot.process(signed(bot, raw))
+    assert [(line["outcome"], line["reasons"]) for line in lines] == [("approved", [])]
+    assert lines[0]["changes"] == APPROVED
