@@ -103,3 +103,16 @@ def test_a_request_found_only_in_the_quoted_text_is_left_to_staff(bot: Bot) -> N
            "-----Original Message-----\n" + OUTLOOK_QUOTE_HEAD + EARLIER)
     line = bot.one(signed(bot, wire(raw)))
     assert (line["outcome"], line["reasons"], line["changes"]) == ("flagged", ["request.unclear"], [])
+
+
+def test_applications_in_a_numbered_list_are_read_without_their_numbers(bot: Bot) -> None:
+    """Outlook's plain text of a numbered list ("1.  Name"), and the "1)" and "(a)" people type."""
+    lists = ("  1.  Prior Notification List\n  2.  Sender Reports\n",
+             "1) Prior Notification List\n2) Sender Reports\n",
+             "(a) Prior Notification List\n(b) Sender Reports\n")
+    raws = [wire(head() + "Organisation code: A81001\nUser: paul.brown2@nhs.net\nApplications:\n" + items
+                 + "Signatory role: GP Partner\n\nThanks\n") for items in lists]
+    lines = bot.process(*(signed(bot, raw) for raw in raws))
+    assert [(line["outcome"], line["reasons"]) for line in lines] == [("approved", [])] * 3
+    assert sorted(lines[0]["changes"]) == ["PBROWN2: granted Prior Notification List",
+                                           "PBROWN2: granted Sender Reports"]
