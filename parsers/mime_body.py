@@ -262,11 +262,21 @@ def _children(part: Message, ctype: str, defects: list[str], where: str) -> list
 
 def _preferred_alternative(kids: list[Message]) -> list[Message]:
     """Of the versions of one content, the plain text one when there is one (it is what the sender typed)."""
-    plain = [k for k in kids if _content_type(k) == "text/plain" and not _filename(k)
-             and _payload_bytes(k, [], "").strip()]  # some mail programs send an empty plain version
+    plain = [k for k in kids if _content_type(k) == "text/plain" and not _filename(k) and _has_text(k)]
     if plain:
         return [plain[0]] + [k for k in kids if _content_type(k) not in ("text/plain", "text/html")]
     return kids
+
+
+def _has_text(part: Message) -> bool:
+    """Whether a plain version holds any text: some mail programs send an empty one beside the HTML that holds
+    it, and empty may be a non-breaking or zero-width space."""
+    return not is_blank(decode_bytes(_payload_bytes(part, [], ""), _charset(part)))
+
+
+def is_blank(text: str) -> bool:
+    """Whether TEXT holds nothing to read: whitespace, non-breaking and zero-width spaces only."""
+    return not text.replace("\u200b", "").replace("\ufeff", "").strip()
 
 
 def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool, result: WalkResult,

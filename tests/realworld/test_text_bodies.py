@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import quopri
 
+from parsers.message import parse_message
 from tests.pipeline.conftest import Bot
 from tests.realworld.client_mail import EARLIER, NHSMAIL_DISCLAIMER, OUTLOOK_QUOTE_HEAD, TEMPLATE, head, signed, wire
 
@@ -116,3 +117,14 @@ def test_applications_in_a_numbered_list_are_read_without_their_numbers(bot: Bot
     assert [(line["outcome"], line["reasons"]) for line in lines] == [("approved", [])] * 3
     assert sorted(lines[0]["changes"]) == ["PBROWN2: granted Prior Notification List",
                                            "PBROWN2: granted Sender Reports"]
+
+
+def test_a_plain_version_holding_only_a_non_breaking_space_does_not_hide_the_html() -> None:
+    """Some mail programs send an empty plain version beside the HTML one that holds the text; 'empty' can be a
+    lone non-breaking space (or a zero-width one)."""
+    for blank in ("\u00a0", "\u200b\u00a0"):
+        html = "<p>" + TEMPLATE.replace("\n", "<br>") + "</p>"
+        alternative = (f"--A\nContent-Type: text/plain; charset=utf-8\n\n{blank}\n\n--A\n"
+                       f"Content-Type: text/html; charset=utf-8\n\n{html}\n--A--\n")
+        msg = parse_message(wire(head(content_type='multipart/alternative; boundary="A"') + alternative))
+        assert msg.body_text.startswith("Organisation code: A81001\nUser: paul.brown2@nhs.net"), msg.body_text
