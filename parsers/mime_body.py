@@ -18,12 +18,14 @@ from parsers.flowed import unflow
 from parsers.header_guard import shorten_mime_headers
 from parsers.headers import decode_bytes, decode_header_value, lenient_base64
 from parsers.payload import Payload, locate
+from parsers.smime import signed_content
 from parsers.sniff import TNEF, sniff_type
 from parsers.tnef import tnef_files
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 DAMAGED_BASE64 = re.compile(r"[^A-Za-z0-9+/=\s]")
 MAX_FILENAME = 255
+PKCS7_MIME = frozenset({"application/pkcs7-mime", "application/x-pkcs7-mime"})
 CID_REFERENCE = re.compile(r"cid:([^\s\"'<>\]\)]{1,250})", re.I)
 # Parts that are reports about another message, not something a person wrote.
 REPORT_TYPES = frozenset({"message/delivery-status", "message/disposition-notification", "message/feedback-report",
@@ -207,9 +209,33 @@ def walk_parts(message: Message, max_parts: int, max_depth: int, *, raw: bytes |
             for child in reversed(kids):  # reversed: the stack pops them in document order
                 stack.append((child, depth + 1, inner_forwarded, inner_related))
             continue
+        if ctype in PKCS7_MIME and depth < max_depth:
+            restore(part, aside, raw)
+            wrapped = _opaque_signed(part, result, where, budget)
+            if wrapped is not None:  # read as the message it wraps, as the sender's mail program shows it
+                stack.append((wrapped, depth + 1, forwarded, related))
+                continue
         _leaf(part, ctype, where, forwarded, related, result, raw, budget, aside)
     _mark_pictures_in_the_text(result)
     return result
+
+
+def _opaque_signed(part: Message, result: WalkResult, where: str, budget: _Budget) -> Message | None:
+    """The message inside an opaque-signed S/MIME part (smime.p7m), or None when PART is not one (an encrypted
+    one cannot be read, and stays an attachment)."""
+    if _param(part, "smime-type") not in ("", "signed-data"):
+        return None
+    encoded = _encoded(part)
+    if not budget.allows(len(encoded) if encoded is not None else 0, result, where):
+        return None
+    content = signed_content(_payload_bytes(part, result.defects, where))
+    if content is None:
+        return None
+    try:
+        return BytesParser(policy=compat32).parsebytes(shorten_mime_headers(content)[0])
+    except Exception:  # noqa: BLE001 - includes RecursionError
+        result.defects.append(f"{where}: an S/MIME signed message whose content could not be read")
+        return None
 
 
 def _mark_pictures_in_the_text(result: WalkResult) -> None:

@@ -83,3 +83,22 @@ def winmail_dat(files: tuple[tuple[str, bytes], ...]) -> bytes:
 EARLIER = "Organisation code: A81001\nUser: jane.smith@nhs.net\nApplications: Call and Recall; Screening History\n"
 OUTLOOK_QUOTE_HEAD = ("From: Priya Shah <priya.shah@nhs.net>\nSent: 20 November 2026 10:00\nTo: " + MAILBOX
                       + "\nSubject: Open Exeter permission request\n\n")
+
+
+def opaque_signed(entity: bytes) -> bytes:
+    """ENTITY (a MIME entity: headers, blank line, body) signed as Outlook's opaque S/MIME does it: a CMS SignedData
+    (made by the cryptography package, with a certificate made for the test) that carries ENTITY inside it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs7
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.EMAIL_ADDRESS, "alan.hughes@nhs.net")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now.replace(year=now.year + 1))
+            .sign(key, hashes.SHA256()))
+    return (pkcs7.PKCS7SignatureBuilder().set_data(entity).add_signer(cert, key, hashes.SHA256())
+            .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary]))
