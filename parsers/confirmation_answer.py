@@ -39,6 +39,9 @@ HEDGES = frozenset({"if", "but", "unless", "except", "however", "although", "tho
 # Set phrases, read before the words: idioms of assent that contain "no", and plain refusals or doubt.
 ASSENT_IDIOMS = re.compile(r"\b(no|not an?) (problems?|worries|issues?|objections?|concerns?)\b"
                            r"|\bthat'?s right\b|\bthat is right\b")
+# "no" before these nouns describes, it does not answer: an auto-reply's "no access to email" is not a refusal.
+DESCRIPTIVE_NO = re.compile(r"\bno (longer|access|signal|internet|wi-?fi|phone|mobile|e-?mails?|network|connection|"
+                            r"reception|replies|reply|response)\b")
 GO_AHEAD = re.compile(r"\bgo ahead\b")  # one word of assent, so that "do not go ahead" is a refusal
 REFUSALS = re.compile(
     r"\b(don'?t|do not|did not|didn'?t) (know|recogni[sz]e)\b|\bnever heard of\b|\bnot me\b|\bwasn'?t me\b"
@@ -92,6 +95,7 @@ def _sentence(sentence: str, signals: _Signals) -> None:
     if refusal:
         signals.no.append(refusal.group(0))
         sentence = REFUSALS.sub(" ", sentence)
+    sentence = DESCRIPTIVE_NO.sub(" ", sentence)
     for idiom in ASSENT_IDIOMS.finditer(sentence):
         signals.yes.append(idiom.group(0))
     sentence = GO_AHEAD.sub("go-ahead", ASSENT_IDIOMS.sub(" ", sentence))

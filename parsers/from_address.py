@@ -206,17 +206,17 @@ def _addr_spec(spec: str) -> tuple[str, str]:
         raise _Ambiguous("the From address is written as an encoded word")
     if _looks_like_address(local):
         raise _Ambiguous("the local part of the From address holds a look-alike @ sign")
-    if not _dot_atom(local):
+    if not is_dot_atom(local):
         raise _Ambiguous("the local part of the From address is malformed")
     if domain_text.startswith("["):
         raise _Ambiguous("the From address uses an IP address instead of a domain")
-    domain = normalise_domain(domain_text) if _dot_atom(domain_text) else None
+    domain = normalise_domain(domain_text) if is_dot_atom(domain_text) else None
     if domain is None:
         raise _Ambiguous(f"the From domain {domain_text!r} is not a valid domain name")
     return f"{local}@{domain}", domain
 
 
-def _dot_atom(text: str) -> bool:
+def is_dot_atom(text: str) -> bool:
     """RFC 5322 dot-atom-text (with RFC 6532 UTF-8 letters): atoms joined by single dots."""
     atoms = text.split(".")
     return all(atoms) and all(_ATEXT_ASCII.match(c) or (ord(c) > 127 and c.isprintable() and not c.isspace())

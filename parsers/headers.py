@@ -37,6 +37,7 @@ CHARSET_ALIASES = {
 ENCODED_WORD = re.compile(r"=\?([^?\s]{1,75})\?([bBqQ])\?([^?\s]*)\?=")
 # Whitespace between two encoded words is not part of the text (RFC 2047 section 6.2).
 BETWEEN_WORDS = re.compile(r"(=\?[^?\s]{1,75}\?[bBqQ]\?[^?\s]*\?=)[ \t\r\n]+(?==\?[^?\s]{1,75}\?[bBqQ]\?[^?\s]*\?=)")
+ADJACENT_WORDS = re.compile(r"(?:=\?[^?\s]{1,75}\?[bBqQ]\?[^?\s]*\?=)+")
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 MESSAGE_ID = re.compile(r"<\s*([^<>\s@]+@[^<>\s]+?)\s*>")
 BARE_MESSAGE_ID = re.compile(r"^([^<>\s@]+@[^<>\s@]+)$")
@@ -117,10 +118,20 @@ def _q_decode(payload: str) -> bytes:
     return bytes(out)
 
 
-def _decode_word(match: re.Match[str]) -> str:
-    charset, encoding, payload = match.group(1), match.group(2).lower(), match.group(3)
-    data = lenient_base64(payload) if encoding == "b" else _q_decode(payload)
-    return decode_bytes(data, charset)
+def _decode_words(match: re.Match[str]) -> str:
+    """A run of adjacent encoded words, each charset's bytes joined before decoding: mail programs cut long
+    subjects and names inside a character (RFC 2047 forbids it), and the halves alone decode to nonsense."""
+    out: list[str] = []
+    charset, data = "", b""
+    for word in ENCODED_WORD.finditer(match.group(0)):
+        if data and word.group(1).lower() != charset:
+            out.append(decode_bytes(data, charset))
+            data = b""
+        charset = word.group(1).lower()
+        payload = word.group(3)
+        data += lenient_base64(payload) if word.group(2).lower() == "b" else _q_decode(payload)
+    out.append(decode_bytes(data, charset))
+    return "".join(out)
 
 
 def decode_header_value(value: str) -> str:
@@ -129,7 +140,7 @@ def decode_header_value(value: str) -> str:
     text = re.sub(r"\r?\n(?=[ \t])", "", text)
     if "=?" in text:
         text = BETWEEN_WORDS.sub(r"\1", text)
-        text = ENCODED_WORD.sub(_decode_word, text)
+        text = ADJACENT_WORDS.sub(_decode_words, text)
     return CONTROL.sub(" ", text).strip()
 
 

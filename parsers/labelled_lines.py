@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 
 _LINE = re.compile(r"^\s*[*\-•>]*\s*([A-Za-z][A-Za-z /()'&-]{0,60}?)\s*[:=\-–]\s*(.*)$")
+# A list item's marker: a bullet, or a number or letter as lists are numbered ("1.", "2)", "(a)", "b.").
+_ITEM_MARKER = re.compile(r"^(?:[*\-•·\s]+|\(?(?:\d{1,3}|[A-Za-z])[.)]\s+)")
 
 
 def _squash(text: str) -> str:
@@ -40,5 +42,5 @@ def read_labelled_lines(text: str, labels: Mapping[str, tuple[str, ...]]) -> dic
             current = None
             continue
         if current is not None:
-            found[current].append(line.lstrip("*-•· \t"))
+            found[current].append(_ITEM_MARKER.sub("", line, count=1))
     return found

@@ -17,7 +17,7 @@ from parsers.big_parts import SetAside, set_aside
 from parsers.header_guard import MAX_MIME_HEADER, shorten_mime_headers
 from parsers.headers import decode_header_value, header_date, message_id, raw_header_text, reference_ids
 from parsers.html_text import html_to_text
-from parsers.mime_body import REPORT_TYPES, WalkResult, defect_text, walk_parts
+from parsers.mime_body import REPORT_TYPES, WalkResult, defect_text, is_blank, walk_parts
 from parsers.payload import Decoded, Payload
 from parsers.quoting import split_reply
 
@@ -241,7 +241,7 @@ def _parse_message(raw: bytes, limits: MessageLimits) -> ParsedMessage:
 
 
 def _body_text(walked: WalkResult, defects: list[str]) -> tuple[str, bool]:
-    plain = [t for t in walked.plain if t.strip()]
+    plain = [t for t in walked.plain if not is_blank(t)]
     if plain:
         return "\n\n".join(t.strip("\r\n") for t in plain), False
     if walked.html:

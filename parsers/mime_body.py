@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import quopri
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 
 from parsers.big_parts import SetAside, restore
+from parsers.flowed import unflow
 from parsers.header_guard import shorten_mime_headers
 from parsers.headers import decode_bytes, decode_header_value, lenient_base64
 from parsers.payload import Payload, locate
-from parsers.sniff import sniff_type
+from parsers.smime import signed_content
+from parsers.sniff import TNEF, sniff_type
+from parsers.tnef import tnef_files
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 DAMAGED_BASE64 = re.compile(r"[^A-Za-z0-9+/=\s]")
 MAX_FILENAME = 255
+PKCS7_MIME = frozenset({"application/pkcs7-mime", "application/x-pkcs7-mime"})
+CID_REFERENCE = re.compile(r"cid:([^\s\"'<>\]\)]{1,250})", re.I)
 # Parts that are reports about another message, not something a person wrote.
 REPORT_TYPES = frozenset({"message/delivery-status", "message/disposition-notification", "message/feedback-report",
                           "text/rfc822-headers", "message/global-delivery-status"})
@@ -39,6 +44,7 @@ class FoundAttachment:
     payload: Payload
     size: int  # decoded
     embedded: bool
+    content_id: str = ""  # without its angle brackets, lower-case; "" when none
 
 
 @dataclass
@@ -67,6 +73,14 @@ def _filename(part: Message) -> str:
         return clean_filename(part.get_filename())
     except Exception:  # noqa: BLE001 - RFC 2231 parameters in the wild break the stdlib in many ways
         return ""
+
+
+def _content_id(part: Message) -> str:
+    try:
+        value = str(part.get("Content-ID", "") or "")
+    except Exception:  # noqa: BLE001
+        return ""
+    return value.strip().strip("<>").strip().lower()[:250]
 
 
 def _disposition(part: Message) -> str:
@@ -106,6 +120,15 @@ def _payload_bytes(part: Message, defects: list[str], where: str) -> bytes:
     if isinstance(payload, bytes):
         return payload
     return b""
+
+
+def _param(part: Message, name: str) -> str:
+    """A Content-Type parameter of PART, lower-case; "" when absent or unreadable."""
+    try:
+        value = part.get_param(name)
+    except Exception:  # noqa: BLE001 - RFC 2231 parameters in the wild break the stdlib in many ways
+        return ""
+    return value.strip().lower() if isinstance(value, str) else ""
 
 
 def _charset(part: Message) -> str | None:
@@ -186,8 +209,44 @@ def walk_parts(message: Message, max_parts: int, max_depth: int, *, raw: bytes |
             for child in reversed(kids):  # reversed: the stack pops them in document order
                 stack.append((child, depth + 1, inner_forwarded, inner_related))
             continue
+        if ctype in PKCS7_MIME and depth < max_depth:
+            restore(part, aside, raw)
+            wrapped = _opaque_signed(part, result, where, budget)
+            if wrapped is not None:  # read as the message it wraps, as the sender's mail program shows it
+                stack.append((wrapped, depth + 1, forwarded, related))
+                continue
         _leaf(part, ctype, where, forwarded, related, result, raw, budget, aside)
+    _mark_pictures_in_the_text(result)
     return result
+
+
+def _opaque_signed(part: Message, result: WalkResult, where: str, budget: _Budget) -> Message | None:
+    """The message inside an opaque-signed S/MIME part (smime.p7m), or None when PART is not one (an encrypted
+    one cannot be read, and stays an attachment)."""
+    if _param(part, "smime-type") not in ("", "signed-data"):
+        return None
+    encoded = _encoded(part)
+    if not budget.allows(len(encoded) if encoded is not None else 0, result, where):
+        return None
+    content = signed_content(_payload_bytes(part, result.defects, where))
+    if content is None:
+        return None
+    try:
+        return BytesParser(policy=compat32).parsebytes(shorten_mime_headers(content)[0])
+    except Exception:  # noqa: BLE001 - includes RecursionError
+        result.defects.append(f"{where}: an S/MIME signed message whose content could not be read")
+        return None
+
+
+def _mark_pictures_in_the_text(result: WalkResult) -> None:
+    """Pictures the body shows by their Content-ID (an HTML <img src="cid:...">, or the [cid:...] Outlook leaves in
+    plain text) are part of the text, however they are attached: a signature's logo beside a form is not a second
+    form. Outlook sending plain text attaches such logos as ordinary attachments."""
+    if not any(a.content_id for a in result.attachments):
+        return
+    shown = {m.lower() for text in (*result.plain, *result.html) for m in CID_REFERENCE.findall(text)}
+    result.attachments = [replace(a, embedded=True) if a.content_id and a.content_id in shown
+                          and a.sniffed_type.startswith("image/") else a for a in result.attachments]
 
 
 @dataclass
@@ -229,11 +288,21 @@ def _children(part: Message, ctype: str, defects: list[str], where: str) -> list
 
 def _preferred_alternative(kids: list[Message]) -> list[Message]:
     """Of the versions of one content, the plain text one when there is one (it is what the sender typed)."""
-    plain = [k for k in kids if _content_type(k) == "text/plain" and not _filename(k)
-             and _payload_bytes(k, [], "").strip()]  # some mail programs send an empty plain version
+    plain = [k for k in kids if _content_type(k) == "text/plain" and not _filename(k) and _has_text(k)]
     if plain:
         return [plain[0]] + [k for k in kids if _content_type(k) not in ("text/plain", "text/html")]
     return kids
+
+
+def _has_text(part: Message) -> bool:
+    """Whether a plain version holds any text: some mail programs send an empty one beside the HTML that holds
+    it, and empty may be a non-breaking or zero-width space."""
+    return not is_blank(decode_bytes(_payload_bytes(part, [], ""), _charset(part)))
+
+
+def is_blank(text: str) -> bool:
+    """Whether TEXT holds nothing to read: whitespace, non-breaking and zero-width spaces only."""
+    return not text.replace("\u200b", "").replace("\ufeff", "").strip()
 
 
 def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool, result: WalkResult,
@@ -250,9 +319,12 @@ def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool,
             restore(part, aside, raw)
             lazy = _in_place(part, raw, result, where)
         if lazy is not None:  # big: its type from its first bytes, its size counted, nothing decoded
-            result.attachments.append(FoundAttachment(
-                filename=filename, declared_type=ctype, sniffed_type=sniff_type(lazy.head()), payload=lazy,
-                size=lazy.decoded_size(), embedded=embedded))
+            found = FoundAttachment(filename=filename, declared_type=ctype, sniffed_type=sniff_type(lazy.head()),
+                                    payload=lazy, size=lazy.decoded_size(), embedded=embedded,
+                                    content_id=_content_id(part))
+            result.attachments.append(found)
+            if found.sniffed_type == TNEF and budget.allows(lazy.encoded_size, result, where):
+                _tnef_contents(lazy.decode(), found, where, result)
             return
     restore(part, aside, raw)
     encoded = _encoded(part)
@@ -261,10 +333,28 @@ def _leaf(part: Message, ctype: str, where: str, forwarded: bool, related: bool,
     data = _payload_bytes(part, result.defects, where)
     if is_text and not filename and disposition != "attachment" and not forwarded:
         text = decode_bytes(data, _charset(part)).replace("\r\n", "\n").replace("\r", "\n")
+        if ctype == "text/plain" and _param(part, "format") == "flowed":
+            text = unflow(text, delsp=_param(part, "delsp") == "yes")
         (result.html if ctype == "text/html" else result.plain).append(text)
         return
-    result.attachments.append(FoundAttachment(filename=filename, declared_type=ctype, sniffed_type=sniff_type(data),
-                                              payload=Payload.of(data), size=len(data), embedded=embedded))
+    found = FoundAttachment(filename=filename, declared_type=ctype, sniffed_type=sniff_type(data),
+                            payload=Payload.of(data), size=len(data), embedded=embedded, content_id=_content_id(part))
+    result.attachments.append(found)
+    if found.sniffed_type == TNEF:
+        _tnef_contents(data, found, where, result)
+
+
+def _tnef_contents(data: bytes, tnef: FoundAttachment, where: str, result: WalkResult) -> None:
+    """The files inside a winmail.dat, each as an attachment of its own after it (the form is in there), each a
+    place in DATA, typed from its bytes."""
+    files, problem = tnef_files(data)
+    if problem:
+        result.defects.append(f"{where}: {tnef.filename or 'a winmail.dat'} (Outlook's TNEF): {problem}")
+    for inner in files:
+        payload = Payload(data, inner.start, inner.end)
+        result.attachments.append(FoundAttachment(
+            filename=clean_filename(inner.title), declared_type=TNEF, sniffed_type=sniff_type(payload.decode()),
+            payload=payload, size=inner.end - inner.start, embedded=tnef.embedded))
 
 
 def _set_aside(part: Message, raw: bytes | None, result: WalkResult, aside: SetAside | None) -> Payload | None:

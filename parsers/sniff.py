@@ -21,6 +21,7 @@ ODT = "application/vnd.oasis.opendocument.text"
 ODS = "application/vnd.oasis.opendocument.spreadsheet"
 DOC = "application/msword"  # Word 97-2003: an OLE file holding a WordDocument stream
 RTF = "application/rtf"
+TNEF = "application/ms-tnef"  # Outlook's winmail.dat: attachments wrapped in its Rich Text format
 OLE = "application/x-ole-storage"  # other old Office files (Excel 97-2003...)
 EXE = "application/x-msdownload"
 TEXT = "text/plain"
@@ -44,6 +45,7 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"II*\x00", TIFF),
     (b"MM\x00*", TIFF),
     (b"{\\rtf", RTF),
+    (b"\x78\x9f\x3e\x22", TNEF),
 )
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # An OLE file names its streams in UTF-16 in its directory; Word's main stream is "WordDocument".

@@ -5,13 +5,16 @@ secure-address checks can never disagree about what a domain is; exact, never by
 from __future__ import annotations
 
 from parsers import domains
+from parsers.from_address import is_dot_atom
 
 
 def domain_of(address: str) -> str | None:
+    """The normalised domain of ADDRESS when it is one plain address (local@domain, the local part a dot-atom);
+    else None. A form field can hold anything: "evil,sam@nhs.net" ends in @nhs.net but is two recipients."""
     if address.count("@") != 1:
         return None
     local, domain = address.strip().rsplit("@", 1)
-    return domains.normalise_domain(domain) if local else None
+    return domains.normalise_domain(domain) if is_dot_atom(local) else None
 
 
 def in_domains(address: str, allowed: frozenset[str] | set[str] | tuple[str, ...]) -> bool:
