@@ -8,6 +8,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mailbot.review.how_read_view import how_read_lines
+from mailbot.review.labels import (
+    action_label,
+    check_label,
+    coded,
+    field_label,
+    field_value_label,
+    kind_label,
+    outbox_status_label,
+    outcome_label,
+    reason_label,
+)
 from mailbot.review.reading_view import reading_lines
 from rules.reasons import REASONS
 from store.confirmations import confirmation_of
@@ -86,8 +97,8 @@ def case_document(session: Session, case: Case) -> dict[str, Any]:
 
 
 def render_case(doc: dict[str, Any]) -> str:
-    out = [f"{doc['reference']}  {doc['kind']}  {doc['outcome']}" + ("  (waiting for review)" if doc["needs_review"]
-                                                                     else f"  (decided by {doc['decided_by']})")]
+    out = [f"{doc['reference']}  {coded(kind_label, doc['kind'])}  {coded(outcome_label, doc['outcome'])}"
+           + ("  - waiting for review" if doc["needs_review"] else f"  - decided by {doc['decided_by']}")]
     if doc["parent"]:
         out.append(f"follow-up of {doc['parent']}")
     c = doc.get("confirmation")
@@ -99,7 +110,7 @@ def render_case(doc: dict[str, Any]) -> str:
                    + (f"; answered in {c['answer_case']} ({c['answer_why']})" if c["answer_case"] else "")
                    + (f"; closed by {c['closed_by']}" if c["closed_by"] else ""))
     for r in doc["reasons"]:
-        out.append(f"  reason {r['code']}: {r['meaning']}")
+        out.append(f"  reason: {coded(reason_label, r['code'])}: {r['meaning']}")
     failed = (doc["fields"] or {}).get("unprocessable")
     if failed:
         out.append(f"  error (after {failed['attempts']} attempt(s)): {failed['error']}")
@@ -121,7 +132,8 @@ def render_case(doc: dict[str, Any]) -> str:
     if request:
         out.append("\nExtracted fields")
         # how_read (how each field was read, where the box was found) is shown on its own, not as a field.
-        out += [f"  {k}: {v}" for k, v in request.items() if v not in ("", [], None) and not isinstance(v, dict)]
+        out += [f"  {field_label(k)}: {field_value_label(k, v) if isinstance(v, str) else v}"
+                for k, v in request.items() if v not in ("", [], None) and not isinstance(v, dict)]
         how = how_read_lines(request)
         if how:
             out.append("\nHow the form was read")
@@ -134,12 +146,14 @@ def render_case(doc: dict[str, Any]) -> str:
     out.append("\nChecks")
     for c in doc["checks"]:
         mark = {"passed": "ok  ", "failed": "FAIL", "skipped": "--  "}.get(c["status"], c["status"])
-        out.append(f"  {mark} {c['name']}: {c['explanation']}" + (f" [{c['reason']}]" if c.get("reason") else ""))
+        out.append(f"  {mark} {coded(check_label, c['name'])}: {c['explanation']}"
+                   + (f" [{coded(reason_label, c['reason'])}]" if c.get("reason") else ""))
     if doc["changes"]:
         out.append("\nChanges")
         out += [f"  {c}" for c in doc["changes"]]
     out.append("\nHistory")
-    out += [f"  {e['at']}  {e['actor']}: {e['action']} {e['detail'] or ''}" for e in doc["history"]]
+    out += [f"  {e['at']}  {e['actor']}: {coded(action_label, e['action'])} {e['detail'] or ''}"
+            for e in doc["history"]]
     out += [f"  follow-up {f['reference']} at {f['created_at']}: {f['subject']}" for f in doc["follow_ups"]]
-    out += [f"  mail {m['status']} to {m['to']}: {m['subject']}" for m in doc["mails"]]
+    out += [f"  mail to {m['to']} ({outbox_status_label(m['status'])}): {m['subject']}" for m in doc["mails"]]
     return "\n".join(out)

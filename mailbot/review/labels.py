@@ -8,6 +8,8 @@ the rules can produce that has no label.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from parsers.vocabulary.roles import ROLE_LABELS, parse_role
 
 REASON_LABELS: dict[str, str] = {
@@ -224,6 +226,12 @@ def role_label(code: str | None) -> str:
 def field_value_label(name: str, value: str) -> str:
     """A field's value as words where the field has fixed choices (gp_practice -> GP practice)."""
     return FIELD_CHOICES.get(name, {}).get(value, value)
+
+
+def coded(label: Callable[[str | None], str], code: str | None) -> str:
+    """A code as words with the code in brackets after them, for command-line lines staff read and search by code:
+    coded(reason_label, "form.unsigned") -> Form not signed (form.unsigned)."""
+    return f"{label(code)} ({code})" if code else ""
 
 
 FILTERS = {"reason_label": reason_label, "check_label": check_label, "outcome_label": outcome_label,

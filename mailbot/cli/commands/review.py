@@ -16,6 +16,7 @@ from mailbot.review import actions as review
 from mailbot.review import closing
 from mailbot.review import resend as review_resend
 from mailbot.review.case_view import case_document, confirmation_summary, render_case
+from mailbot.review.labels import coded, kind_label, outcome_label, reason_label
 from parsers.vocabulary.kinds import Kind
 from rules.reasons import CODES
 from store.confirmations import count_waiting_for_signatories, waiting_for_signatories
@@ -114,11 +115,12 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     print(f"{total} case(s) waiting" + (f"; showing {len(rows)}" if len(rows) < total else ""))
     if counts:
-        print("by reason: " + ", ".join(f"{code} {n}" for code, n in counts.items()))
+        print("by reason: " + ", ".join(f"{coded(reason_label, code)}: {n}" for code, n in counts.items()))
     for case, row in zip(cases, rows, strict=True):
         age = now - case.created_at
-        print(f"{row['reference']}  {age.days:>3}d  {row['kind']:<22} {row['org_code'] or '-':<8} "
-              f"{', '.join(row['reasons']) or '-':<40} {row['sender']}  {row['subject'][:60]!r}")
+        reasons = "; ".join(coded(reason_label, code) for code in row["reasons"]) or "-"
+        print(f"{row['reference']}  {age.days:>3}d  {kind_label(row['kind']):<34} {row['org_code'] or '-':<8} "
+              f"{reasons:<40} {row['sender']}  {row['subject'][:60]!r}")
     if waiting_total:
         print(f"\n{waiting_total} case(s) waiting for the signatory" +
               (f"; showing {len(waiting)}" if len(waiting) < waiting_total else ""))
@@ -243,8 +245,9 @@ def run_retry(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(line, ensure_ascii=False))
         else:
-            print(f"{args.reference.upper()} sent through again by {args.by}: {case.reference} {case.kind} "
-                  f"{case.outcome} ({', '.join(case.reasons) or '-'})")
+            reasons = "; ".join(coded(reason_label, code) for code in case.reasons) or "-"
+            print(f"{args.reference.upper()} sent through again by {args.by}: {case.reference} "
+                  f"{coded(kind_label, case.kind)}, {coded(outcome_label, case.outcome)}: {reasons}")
     return 0
 
 
