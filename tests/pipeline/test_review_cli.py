@@ -46,7 +46,7 @@ def test_queue_filters_by_reason_kind_and_organisation(bot: Bot) -> None:
     assert [c["reference"] for c in queue(bot, "--org", "A81001")] == [ref, unsigned]
     assert queue(bot, "--org", "RX1") == []
     text = bot.cli("review", "list").out
-    assert "2 case(s) waiting" in text and "signatory.unverified 1" in text
+    assert "2 case(s) waiting" in text and "Signatory not on record (signatory.unverified): 1" in text
 
 
 def test_queue_filters_by_age_oldest_first(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,6 +71,26 @@ def test_show_has_everything_on_one_screen(bot: Bot) -> None:
     text = bot.cli("review", "show", ref).out
     for expected in ("signatory.unverified", "Dr Nora Bell", "primary-user-request.pdf", "Sam New"):
         assert expected in text, expected
+
+
+def test_list_and_show_put_codes_in_words_and_keep_each_code_in_brackets(bot: Bot) -> None:
+    """Staff read `review list` and `review show` in words; the code follows in brackets, to search by (the --json
+    output keeps the bare codes: it is the contract)."""
+    ref = unverified_case(bot)
+    [row] = [line for line in bot.cli("review", "list").out.splitlines() if line.startswith(ref)]
+    assert "Primary User request (form)" in row and "Signatory not on record (signatory.unverified)" in row, row
+    assert "primary_user_request" not in row
+    text = bot.cli("review", "show", ref).out
+    header = text.splitlines()[0]
+    assert header.startswith(f"{ref}  Primary User request (form) (primary_user_request)  Needs a person (flagged)"), \
+        header
+    assert "reason: Signatory not on record (signatory.unverified): " in text
+    assert "FAIL Signatory on record in that role (signatory.verified): " in text, text
+    assert "[Signatory not on record (signatory.unverified)]" in text
+    assert "  Signatory: full name: Dr Nora Bell" in text and "  Form type: GP practice" in text, text
+    assert "Decided by the mailbot (case.decided)" in text
+    assert json.loads(bot.cli("review", "show", ref, "--json").out)["outcome"] == "flagged"
+    assert queue(bot)[0]["kind"] == "primary_user_request"
 
 
 def test_approving_over_an_unverified_signatory_records_them_only_when_staff_say_how(bot: Bot) -> None:
