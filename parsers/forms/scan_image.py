@@ -85,24 +85,44 @@ def prepared(grey: np.ndarray, dpi: float | None) -> PagePicture:
     grey = _even_light(grey)
     grey = _straightened(grey)
     clean = _despeckled(grey)
+    del grey
     return PagePicture(clean, READ_DPI, without_rules(clean, READ_DPI), photo)
 
 
 # Ruled lines are at least this long (inches): longer than any letter is tall or a word is wide without a gap.
 RULE_ACROSS = 0.45
 RULE_DOWN = 0.2
+FAINT = 200  # a pixel this dark may be print or a rule (paper is 255 once the light is evened out)
+# A piece of a rule: at most this thick (inches; print's strokes are thicker or shorter: a hyphen is ~0.045 long)...
+RULE_PIECE_THICK = 0.015
+RULE_PIECE_LONG = 0.06  # ...and at least this long
+# Dust: a blot of at most this many pixels at 300 dpi (a full stop is 16 or more; a 150 dpi scan's speck is ~4).
+DUST_PIXELS_300 = 6
 
 
 def without_rules(grey: np.ndarray, dpi: float) -> np.ndarray:
-    """GREY with its ruled lines painted out: a box drawn round a value makes OCR read its edge as an "l" or "|"."""
-    ink = (grey < 150).astype(np.uint8) * 255
+    """GREY with its ruled lines painted out, and what is left of them: a box drawn round a value makes OCR read
+    its edge as an "l" or "|", and the dashes a thin rule breaks into (grey at 150 dpi, only its darker stretches
+    below the ink threshold) were read into the value's line, which then came out unsure or empty."""
+    ink = (grey < FAINT).astype(np.uint8) * 255  # a thin rule scanned at 150 dpi is grey, not black
     across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT,
                                                                              (int(dpi * RULE_ACROSS), 1)))
     down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT,
                                                                            (1, int(dpi * RULE_DOWN))))
     rules = cv2.dilate(cv2.bitwise_or(across, down), np.ones((3, 3), np.uint8))
+    del ink, across, down
     out = grey.copy()
     out[rules > 0] = 255
+    del rules
+    # What is left: pieces of rules (too short for the kernels above, too thin and long for print) and dust.
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((out < FAINT).astype(np.uint8), connectivity=8)
+    wide, tall = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    level = (tall <= dpi * RULE_PIECE_THICK) & (wide >= dpi * RULE_PIECE_LONG) & (wide >= 4 * tall)
+    upright = (wide <= dpi * RULE_PIECE_THICK) & (tall >= dpi * RULE_DOWN)
+    dust = stats[:, cv2.CC_STAT_AREA] <= DUST_PIXELS_300 * (dpi / 300) ** 2
+    gone = level | upright | dust
+    gone[0] = False  # the paper
+    out[gone[labels]] = 255
     return out
 
 
