@@ -183,7 +183,7 @@ def scanned_form(form_type: str, values: dict[str, str], *, signed: bool = True,
 def smeared(region: np.ndarray, seed: int) -> np.ndarray:
     """REGION with its ink smeared sideways and greyed: a person can guess at it, a reader must not."""
     rng = np.random.default_rng(seed)
-    blurred = cv2.blur(region, (9, 5)).astype(np.float32)
+    blurred = cv2.blur(region, (11, 6)).astype(np.float32)
     out = blurred * 0.75 + 255 * 0.25 + rng.normal(0, 12, region.shape)
     return np.clip(out, 0, 255).astype(np.uint8)
 
