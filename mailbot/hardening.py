@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 import sys
+from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
 PR_SET_DUMPABLE = 4
@@ -40,3 +42,68 @@ def make_undumpable() -> bool:
         log.warning("could not make this process non-dumpable (%s): a same-user process could read its secrets",
                     error)
         return False
+
+
+# Landlock (Linux 5.13 and later; the same system-call numbers on every architecture).
+LANDLOCK_CREATE_RULESET, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT_SELF = 444, 445, 446
+LANDLOCK_RULE_PATH_BENEATH = 1
+PR_SET_NO_NEW_PRIVS = 38
+EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+EVERY_FILE_ACCESS = (1 << 13) - 1  # the 13 file-system rights of Landlock's first version: read, write, make, remove
+READ_ONLY = EXECUTE | READ_FILE | READ_DIR
+# What a child reads once it is reading a sender's file: its interpreter and libraries (and the system's: Tesseract's
+# language data, fonts), nothing else. Not /etc (the config), not /var/lib (the store), not /proc (other processes),
+# not /home or /root; and it writes nowhere but /dev/null.
+SYSTEM_READ_ONLY = ("/usr", "/lib", "/lib64", "/etc/fonts", "/etc/ld.so.cache", "/etc/localtime")
+
+
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = [("handled_access_fs", ctypes.c_uint64)]
+
+
+class _PathBeneathAttr(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+def child_read_only_paths() -> list[str]:
+    """The system's libraries, this interpreter's own files and libraries, and the mailbot's packages (their folders
+    only: a checkout's own folder may hold a config)."""
+    packages = [os.path.dirname(os.path.abspath(module.__file__ or "")) for name, module in sys.modules.items()
+                if name in ("mailbot", "parsers", "rules")]
+    return [*SYSTEM_READ_ONLY, sys.prefix, sys.base_prefix, sys.exec_prefix, *packages]
+
+
+def confine_files(read_only: Sequence[str], read_write: Sequence[str] = (os.devnull,)) -> bool:
+    """Landlock this process (and whatever it starts) for good: from now on it opens only files under READ_ONLY (to
+    read) and READ_WRITE; what it already has open it keeps. True when confined; False where the kernel has no
+    Landlock (or a system-call filter refuses it): the child then runs as before, no worse off."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    attr = _RulesetAttr(EVERY_FILE_ACCESS)
+    ruleset = int(libc.syscall(ctypes.c_long(LANDLOCK_CREATE_RULESET), ctypes.byref(attr),
+                               ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0)))
+    if ruleset < 0:
+        return False
+    try:
+        for paths, access in ((read_only, READ_ONLY), (read_write, READ_ONLY | WRITE_FILE)):
+            for path in dict.fromkeys(paths):
+                try:
+                    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+                except OSError:
+                    continue  # not on this machine (e.g. no /lib64)
+                try:
+                    rule = _PathBeneathAttr(access if os.path.isdir(path) else access & ~READ_DIR, fd)
+                    if libc.syscall(ctypes.c_long(LANDLOCK_ADD_RULE), ctypes.c_int(ruleset),
+                                    ctypes.c_int(LANDLOCK_RULE_PATH_BENEATH), ctypes.byref(rule),
+                                    ctypes.c_uint32(0)) < 0:
+                        raise OSError(ctypes.get_errno(), f"landlock_add_rule {path}")
+                finally:
+                    os.close(fd)
+        _prctl(PR_SET_NO_NEW_PRIVS, 1)  # what an unprivileged process must promise before it may confine itself
+        if libc.syscall(ctypes.c_long(LANDLOCK_RESTRICT_SELF), ctypes.c_int(ruleset), ctypes.c_uint32(0)) < 0:
+            raise OSError(ctypes.get_errno(), "landlock_restrict_self")
+    finally:
+        os.close(ruleset)
+    return True
