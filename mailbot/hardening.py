@@ -46,10 +46,14 @@ def make_undumpable() -> bool:
 
 # Landlock (Linux 5.13 and later; the same system-call numbers on every architecture).
 LANDLOCK_CREATE_RULESET, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT_SELF = 444, 445, 446
+LANDLOCK_CREATE_RULESET_VERSION = 1
 LANDLOCK_RULE_PATH_BENEATH = 1
 PR_SET_NO_NEW_PRIVS = 38
 EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
-EVERY_FILE_ACCESS = (1 << 13) - 1  # the 13 file-system rights of Landlock's first version: read, write, make, remove
+FIRST_FILE_RIGHTS = (1 << 13) - 1  # the 13 file-system rights of Landlock's first version: read, write, make, remove
+TRUNCATE = 1 << 14  # version 3: before it, truncate(2) of any file the user may write was never refused
+TCP_BIND_AND_CONNECT = (1 << 0) | (1 << 1)  # version 4
+SCOPE_ABSTRACT_UNIX_SOCKET_AND_SIGNAL = (1 << 0) | (1 << 1)  # version 6: no signal to, nor socket of, the daemon
 READ_ONLY = EXECUTE | READ_FILE | READ_DIR
 # What a child reads once it is reading a sender's file: its interpreter and libraries (and the system's: Tesseract's
 # language data, fonts), nothing else. Not /etc (the config), not /var/lib (the store), not /proc (other processes),
@@ -58,7 +62,8 @@ SYSTEM_READ_ONLY = ("/usr", "/lib", "/lib64", "/etc/fonts", "/etc/ld.so.cache", 
 
 
 class _RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64)]
+    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
+                ("scoped", ctypes.c_uint64)]
 
 
 class _PathBeneathAttr(ctypes.Structure):
@@ -74,20 +79,30 @@ def child_read_only_paths() -> list[str]:
     return [*SYSTEM_READ_ONLY, sys.prefix, sys.base_prefix, sys.exec_prefix, *packages]
 
 
-def confine_files(read_only: Sequence[str], read_write: Sequence[str] = (os.devnull,)) -> bool:
+def confine_files(read_only: Sequence[str], read_write: Sequence[str] = (os.devnull,)) -> int:
     """Landlock this process (and whatever it starts) for good: from now on it opens only files under READ_ONLY (to
-    read) and READ_WRITE; what it already has open it keeps. True when confined; False where the kernel has no
-    Landlock (or a system-call filter refuses it): the child then runs as before, no worse off."""
+    read) and READ_WRITE, and truncates none but those; where the kernel can (Landlock 4, 6) it also makes no TCP
+    connection and sends no signal outside itself. What it already has open it keeps. The Landlock version it was
+    confined under; 0 where the kernel has none (or a system-call filter refuses it): the child then runs as before."""
     if not sys.platform.startswith("linux"):
-        return False
+        return 0
     libc = ctypes.CDLL(None, use_errno=True)
-    attr = _RulesetAttr(EVERY_FILE_ACCESS)
-    ruleset = int(libc.syscall(ctypes.c_long(LANDLOCK_CREATE_RULESET), ctypes.byref(attr),
-                               ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0)))
+
+    def syscall(*args: int | ctypes.c_void_p | None) -> int:
+        return int(libc.syscall(*[ctypes.c_long(a) if isinstance(a, int) else a for a in args]))
+
+    version = syscall(LANDLOCK_CREATE_RULESET, None, 0, LANDLOCK_CREATE_RULESET_VERSION)
+    if version < 1:
+        return 0
+    files = FIRST_FILE_RIGHTS | (TRUNCATE if version >= 3 else 0)
+    attr = _RulesetAttr(files, TCP_BIND_AND_CONNECT if version >= 4 else 0,
+                        SCOPE_ABSTRACT_UNIX_SOCKET_AND_SIGNAL if version >= 6 else 0)
+    size = 8 if version < 4 else 16 if version < 6 else 24  # an older kernel refuses fields it does not know
+    ruleset = syscall(LANDLOCK_CREATE_RULESET, ctypes.cast(ctypes.byref(attr), ctypes.c_void_p), size, 0)
     if ruleset < 0:
-        return False
+        return 0
     try:
-        for paths, access in ((read_only, READ_ONLY), (read_write, READ_ONLY | WRITE_FILE)):
+        for paths, access in ((read_only, READ_ONLY), (read_write, files & (READ_ONLY | WRITE_FILE | TRUNCATE))):
             for path in dict.fromkeys(paths):
                 try:
                     fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
@@ -95,15 +110,14 @@ def confine_files(read_only: Sequence[str], read_write: Sequence[str] = (os.devn
                     continue  # not on this machine (e.g. no /lib64)
                 try:
                     rule = _PathBeneathAttr(access if os.path.isdir(path) else access & ~READ_DIR, fd)
-                    if libc.syscall(ctypes.c_long(LANDLOCK_ADD_RULE), ctypes.c_int(ruleset),
-                                    ctypes.c_int(LANDLOCK_RULE_PATH_BENEATH), ctypes.byref(rule),
-                                    ctypes.c_uint32(0)) < 0:
+                    if syscall(LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH,
+                               ctypes.cast(ctypes.byref(rule), ctypes.c_void_p), 0) < 0:
                         raise OSError(ctypes.get_errno(), f"landlock_add_rule {path}")
                 finally:
                     os.close(fd)
         _prctl(PR_SET_NO_NEW_PRIVS, 1)  # what an unprivileged process must promise before it may confine itself
-        if libc.syscall(ctypes.c_long(LANDLOCK_RESTRICT_SELF), ctypes.c_int(ruleset), ctypes.c_uint32(0)) < 0:
+        if syscall(LANDLOCK_RESTRICT_SELF, ruleset, 0) < 0:
             raise OSError(ctypes.get_errno(), "landlock_restrict_self")
     finally:
         os.close(ruleset)
-    return True
+    return version

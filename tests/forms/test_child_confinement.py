@@ -6,6 +6,7 @@ child, started with the sandbox's options, reads a secret file before it confine
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +16,9 @@ import pytest
 from mailbot.processing.child_process import child_options
 
 CHILD = """
-import json, os, sys
+import json, os, socket, sys
 from mailbot.hardening import child_read_only_paths, confine_files
-secret, folder = sys.argv[1], sys.argv[2]
+secret, folder, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
 def tries():
     found = {}
@@ -25,7 +26,10 @@ def tries():
                           ("parent_environ", lambda: open(f"/proc/{os.getppid()}/environ", "rb").read()),
                           ("write", lambda: open(os.path.join(folder, "dropped"), "wb").close()),
                           ("library", lambda: open(json.__file__, "rb").read()),
-                          ("devnull", lambda: open(os.devnull, "wb").write(b"x"))]:
+                          ("devnull", lambda: open(os.devnull, "wb").write(b"x")),
+                          ("truncate", lambda: os.truncate(secret, 10_000)),
+                          ("connect", lambda: socket.create_connection(("127.0.0.1", port), timeout=5).close()),
+                          ("signal_parent", lambda: os.kill(os.getppid(), 0))]:
         try:
             attempt()
             found[name] = "ok"
@@ -42,18 +46,27 @@ print(json.dumps({"before": before, "confined": confined, "after": tries()}))
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Landlock is Linux's")
 def test_a_confined_child_opens_its_libraries_but_not_the_config_the_store_or_the_parents_environment(
         tmp_path: Path) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))  # a port of the daemon's (PostgreSQL, /metrics)
+    port = listener.getsockname()[1]
     secret = tmp_path / "mailbot.toml"
     secret.write_text('[imap]\npassword = "Imap-Secret-41"\n')
     folder = tmp_path / "store"
     folder.mkdir()
-    done = subprocess.run([sys.executable, "-I", "-c", CHILD, str(secret), str(folder)], stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=60, **child_options())
+    with listener:
+        done = subprocess.run([sys.executable, "-I", "-c", CHILD, str(secret), str(folder), str(port)],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, **child_options())
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout)
     assert seen["before"] == dict.fromkeys(seen["before"], "ok")  # nothing else stood in the way
-    assert seen["confined"] is True, "this kernel has no Landlock (5.13 or later is needed)"
+    version = seen["confined"]
+    assert version >= 1, "this kernel has no Landlock (5.13 or later is needed)"
     assert seen["after"] == {"secret": "Permission denied", "parent_environ": "Permission denied",
-                             "write": "Permission denied", "library": "ok", "devnull": "ok"}
+                             "write": "Permission denied", "library": "ok", "devnull": "ok",
+                             # what the kernel's Landlock can refuse, it does (this machine's: version 7)
+                             "truncate": "Permission denied" if version >= 3 else "ok",
+                             "connect": "Permission denied" if version >= 4 else "ok",
+                             "signal_parent": "Operation not permitted" if version >= 6 else "ok"}
+    assert (tmp_path / "mailbot.toml").read_text().startswith("[imap]")  # not truncated
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Landlock is Linux's")
