@@ -84,9 +84,10 @@ def scanned(image: np.ndarray, seed: int = 0, angle: float = 0.0, speckle: float
     return _jpeg(result, jpeg_quality) if jpeg_quality else result
 
 
-def photographed(image: np.ndarray, seed: int = 0, jpeg_quality: int = 85) -> np.ndarray:
+def photographed(image: np.ndarray, seed: int = 0, jpeg_quality: int = 85, *, harsh: bool = False) -> np.ndarray:
     """IMAGE as a phone photo of the page on a darker desk: the page a tilted quadrilateral, light falling off
-    to one side, a little blur."""
+    to one side, a little blur. HARSH makes it look like a real one taken at a desk: a grained wooden desk, the
+    phone's soft shadow over a corner of the page, the lens darker at its edges, light falling off further."""
     rng = random.Random(seed)
     h, w = image.shape
     canvas_w, canvas_h = int(w * 1.25), int(h * 1.2)
@@ -104,10 +105,25 @@ def photographed(image: np.ndarray, seed: int = 0, jpeg_quality: int = 85) -> np
     warped = cv2.warpPerspective(image.astype(np.float32), matrix, (canvas_w, canvas_h), flags=cv2.INTER_LINEAR,
                                  borderValue=desk)
     ys, xs = np.mgrid[0:canvas_h, 0:canvas_w].astype(np.float32)
+    if harsh:
+        paper = cv2.warpPerspective(np.ones((h, w), np.float32), matrix, (canvas_w, canvas_h),
+                                    flags=cv2.INTER_LINEAR)
+        grain = 1 + 0.15 * np.sin(ys / canvas_h * rng.uniform(40, 80) + 3 * np.sin(xs / canvas_w * 7))
+        warped = warped * paper + desk * grain * (1 - paper)
+        del paper, grain
     direction = rng.uniform(0, 2 * math.pi)
     ramp = (np.cos(direction) * xs / canvas_w + np.sin(direction) * ys / canvas_h)
     ramp = (ramp - ramp.min()) / max(float(ramp.max() - ramp.min()), 1e-6)
-    light = 1.0 - rng.uniform(0.3, 0.5) * ramp
+    light = 1.0 - (rng.uniform(0.45, 0.6) if harsh else rng.uniform(0.3, 0.5)) * ramp
+    if harsh:
+        # The phone's shadow: a soft-edged ellipse over one of the page's corners.
+        corner = target[rng.randrange(4)]
+        shade = np.zeros((canvas_h, canvas_w), np.float32)
+        cv2.ellipse(shade, (int(corner[0]), int(corner[1])), (int(w * 0.35), int(h * 0.22)),
+                    rng.uniform(0, 180), 0, 360, 1.0, -1)
+        light *= 1 - 0.35 * cv2.GaussianBlur(shade, (0, 0), w * 0.04)
+        reach = ((xs / canvas_w - 0.5) ** 2 + (ys / canvas_h - 0.5) ** 2) * 2
+        light *= 1 - 0.3 * reach  # vignetting
     out = warped * light
     out = cv2.GaussianBlur(out, (3, 3), 0.8)
     out += np.random.default_rng(seed).normal(0, 3, out.shape)
@@ -167,7 +183,7 @@ def scanned_form(form_type: str, values: dict[str, str], *, signed: bool = True,
 def smeared(region: np.ndarray, seed: int) -> np.ndarray:
     """REGION with its ink smeared sideways and greyed: a person can guess at it, a reader must not."""
     rng = np.random.default_rng(seed)
-    blurred = cv2.blur(region, (9, 5)).astype(np.float32)
+    blurred = cv2.blur(region, (11, 6)).astype(np.float32)
     out = blurred * 0.75 + 255 * 0.25 + rng.normal(0, 12, region.shape)
     return np.clip(out, 0, 255).astype(np.uint8)
 
