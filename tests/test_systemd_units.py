@@ -49,6 +49,8 @@ def test_units_keep_their_hardening(unit: Path) -> None:
     assert "@system-service" in found["SystemCallFilter"]
     # The children set their own RLIMITs with setrlimit (in @resources, part of @system-service): never filtered.
     assert not any("@resources" in f and f.startswith("~") for f in found["SystemCallFilter"])
+    # The children confine their files with Landlock (mailbot/hardening.py): its calls are let through.
+    assert "landlock_create_ruleset landlock_add_rule landlock_restrict_self" in found["SystemCallFilter"]
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.name)

@@ -7,7 +7,9 @@ connection of the parent's to use, and no right to read the config file or write
 The child drops to `nobody` itself (drop_privileges), after loading its code and before it reads a byte of the
 sender's file: the interpreter may live where only root can read it (a pyenv under /root), and the child's
 environment and descriptors are already clean while it loads. Everything it will import is loaded before the drop
-(a later import of a file it can no longer read fails closed: the PDF is unreadable).
+(a later import of a file it can no longer read fails closed: the PDF is unreadable). Then it confines itself
+with Landlock (mailbot.hardening.confine_files) to reading its libraries' files: under systemd it is the daemon's
+own user, who may read the config and the store, and only the confinement keeps it from them.
 """
 
 from __future__ import annotations

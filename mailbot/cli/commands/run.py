@@ -10,6 +10,7 @@ import argparse
 import json
 
 from mailbot.app import App
+from mailbot.hardening import make_undumpable
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from mailbot.processing.services import understander
     from mailbot.processing.settings import settings_from
 
+    make_undumpable()  # first: the passwords in this process's environment are not for its children to read
     app = App.from_args(args)
     give_big_buffers_back()  # a message's buffers freed are given back, not kept by each worker's heap
     with understander(app.config, app.read_sessions) as understand:

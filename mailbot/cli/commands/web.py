@@ -6,6 +6,7 @@ import argparse
 
 from mailbot.app import App
 from mailbot.errors import UsageError
+from mailbot.hardening import make_undumpable
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
 
     from mailbot.review.web.app import create_app
 
+    make_undumpable()  # its secrets (store password, OIDC client secret) are not for its page-drawing children
     app = App.from_args(args)
     host, port = split_listen(args.listen or app.config.web.listen)
     app.engine  # noqa: B018 - create or check the schema before the first request, not during it
