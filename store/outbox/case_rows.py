@@ -33,8 +33,8 @@ def new_case(session: Session, case_id: int) -> None:
 
 def queued_for_case(session: Session, case_id: int) -> list[OutboxMessage]:
     held = memo(session).get("outbox_rows", {}).get(case_id)
-    if held is not None:  # every row it has was queued in this transaction
-        return sorted(held, key=lambda r: r.id)
+    if held is not None:  # every row it has was queued in this transaction, in this order (ids rise with it)
+        return list(held)
     return list(session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case_id)
                                 .order_by(OutboxMessage.id)))
 
@@ -49,10 +49,12 @@ def next_number(session: Session, case_id: int) -> int:
 
 
 def add(session: Session, row: OutboxMessage) -> OutboxMessage:
-    """Queue ROW in SESSION's transaction (flushed, so it has its id)."""
+    """Queue ROW in SESSION's transaction. It is written with the session's next flush (the case's other rows
+    and audit events with it, so a message's recording flushes once), except in a savepoint, where it is flushed
+    at once."""
     session.add(row)
-    session.flush()
     if session.get_nested_transaction() is not None:
+        session.flush()
         forget(session, "outbox_rows")  # the savepoint may be rolled back: count them again afterwards
     held = memo(session).get("outbox_rows", {}).get(row.case_id)
     if held is not None:
