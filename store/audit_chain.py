@@ -18,8 +18,8 @@ unique index on `seq` is the backstop. The head is taken when the event is flush
 lock is held only for the end of a transaction.
 
 The hooks are a session event (before each flush: every event the flush will insert, in one go: the head advanced
-once, the events inserted in one statement, the head's hash set once) and, behind it, a mapper event: every
-AuditEvent inserted through the ORM is chained, whoever adds it.
+once, the events inserted in one statement, the head's hash set once; the session lets go of them) and, behind it,
+a mapper event: every AuditEvent inserted through the ORM is chained, whoever adds it.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, event, inspect, text
+from sqlalchemy import Connection, event, insert, inspect, text
 from sqlalchemy.orm import Mapper, Session
 
 from store.models import AuditEvent
@@ -123,14 +123,25 @@ def chain(connection: Connection, targets: Sequence[AuditEvent]) -> None:
                        {"hash": previous, "id": HEAD_ROW})
 
 
+_COLUMNS = ("at", "actor", "action", "case_id", "org_code", "detail", "seq", "prev_hash", "hash")
+
+
 @event.listens_for(Session, "before_flush")
 def _chain_before_flush(session: Session, _context: Any, _instances: Any) -> None:
     """Every event a flush will insert, chained in one go, in the order they were added (the order the flush
     inserts them in, so ids and seqs rise together)."""
     new = [obj for obj in session.new if isinstance(obj, AuditEvent) and obj.seq is None]
-    if new:
-        new.sort(key=lambda obj: inspect(obj).insert_order)
-        chain(session.connection(), new)
+    if not new:
+        return
+    new.sort(key=lambda obj: inspect(obj).insert_order)
+    connection = session.connection()
+    chain(connection, new)
+    # Written here in one statement (the unit of work would send one each to learn their ids, which nobody
+    # reads: an event is never changed, and the trail is read back by query), and let go of.
+    connection.execute(insert(AuditEvent.__table__), [{column: getattr(obj, column) for column in _COLUMNS}
+                                                      for obj in new])
+    for obj in new:
+        session.expunge(obj)
 
 
 @event.listens_for(AuditEvent, "before_insert")

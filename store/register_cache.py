@@ -2,8 +2,9 @@
 same (migration 0015: a trigger on every register table gives the token a new random value in the transaction
 that changes a row, whoever changes it: this process, another daemon, the web pages, an import, SQL by hand).
 
-Asking costs one statement, the token, read in the caller's transaction; what was read under that token before is
-handed back without reading it again. Why this never serves a stale register:
+Asking costs one statement, the token, read in the caller's transaction (once: the transaction keeps its snapshot,
+store/memo.py, until it changes the register itself through the session, a flush or a statement); what was read
+under that token before is handed back without reading it again. Why this never serves a stale register:
 - the token is read first and the rows after it, in the caller's transaction: rows read after a token can only be
   as new or newer, and anything newer committed meanwhile left another token behind, so the one they are kept
   under is never current again;
@@ -20,21 +21,26 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ScalarSelect, event, select
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from parsers.register_words import OrgEntry, UserEntry
 from parsers.vocabulary.org_status import OrgStatus
 from parsers.vocabulary.roles import ORGANISATION_MAINTENANCE, OrgType, Role
 from rules.register import OrgRecord, SignatoryRecord, UserRecord
+from store.memo import forget as forget_memo
+from store.memo import memo
 from store.models import Application, Organisation, RegisterVersion, Signatory, User, user_applications
 
 VERSION_ROW = 1
 KEPT = 4  # snapshots kept (one per store and token): the newest few, for a process using several stores
 
 T = TypeVar("T")
+_MEMO = "register_snapshot"
+REGISTER_MODELS = (Organisation, User, Application, Signatory)
+REGISTER_TABLES = frozenset({"organisations", "users", "user_applications", "applications", "signatories"})
 
 
 @dataclass(frozen=True)
@@ -67,16 +73,26 @@ _LOCK = threading.Lock()
 _HELD: OrderedDict[tuple[str, str], Snapshot] = OrderedDict()
 
 
-def current_token(session: Session) -> str | None:
-    return session.scalar(select(RegisterVersion.token).where(RegisterVersion.id == VERSION_ROW))
-
-
 def snapshot(session: Session) -> Snapshot | None:
-    """The snapshot of the register as SESSION's transaction sees it now (one statement), or None when the store
-    has no version row (then read the register afresh)."""
-    token = current_token(session)
+    """The snapshot of the register as SESSION's transaction sees it (one statement, the first time in the
+    transaction), or None when the store has no version row (then read the register afresh)."""
+    return snapshot_with(session, None)[0]
+
+
+def snapshot_with(session: Session, also: ScalarSelect[T] | None) -> tuple[Snapshot | None, T | None]:
+    """snapshot(), and ALSO's value read in the same statement (a message's other reads ride along)."""
+    if memo(session).get(_MEMO) is not None:
+        session.flush()  # a change to the register still pending forgets the transaction's snapshot first
+    held = memo(session).get(_MEMO)
+    if held is not None:
+        return held, session.scalar(select(also)) if also is not None else None
+    token_query = select(RegisterVersion.token).where(RegisterVersion.id == VERSION_ROW)
+    if also is None:
+        token, value = session.scalar(token_query), None
+    else:
+        token, value = session.execute(select(token_query.scalar_subquery(), also)).one()
     if token is None:
-        return None
+        return None, value
     key = (session.get_bind().engine.url.render_as_string(hide_password=True), token)
     with _LOCK:
         held = _HELD.get(key)
@@ -86,7 +102,26 @@ def snapshot(session: Session) -> Snapshot | None:
                 _HELD.popitem(last=False)
         else:
             _HELD.move_to_end(key)
-        return held
+    memo(session)[_MEMO] = held
+    return held, value
+
+
+def forget(session: Session) -> None:
+    """SESSION's transaction changed the register: ask the token again next time."""
+    forget_memo(session, _MEMO)
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_before_register_writes(session: Session, _context: Any, _instances: Any) -> None:
+    if any(isinstance(obj, REGISTER_MODELS) for obj in (*session.new, *session.dirty, *session.deleted)):
+        forget(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_on_register_statements(state: ORMExecuteState) -> None:
+    table = getattr(state.statement, "table", None)
+    if (state.is_insert or state.is_update or state.is_delete) and getattr(table, "name", None) in REGISTER_TABLES:
+        forget(state.session)
 
 
 def catalogue(session: Session, snap: Snapshot) -> tuple[str, ...]:

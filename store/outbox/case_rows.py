@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from store.memo import forget, memo
@@ -15,14 +15,17 @@ PASSWORD_PURPOSE = "temporary_password"  # noqa: S105 - a purpose name
 
 def replies_today(session: Session, recipient: str, now: datetime) -> int:
     """Automatic mails queued for RECIPIENT since midnight UTC (temporary passwords are not replies)."""
+    return session.scalar(select(replies_today_count(recipient, now))) or 0
+
+
+def replies_today_count(recipient: str, now: datetime) -> ScalarSelect[int]:
+    """replies_today as a subquery, for a statement that reads other things too."""
     midnight = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
-    return session.scalar(
-        select(func.count()).select_from(OutboxMessage).where(
-            func.lower(OutboxMessage.recipient) == recipient.lower(),
-            OutboxMessage.created_at >= midnight,
-            OutboxMessage.purpose != PASSWORD_PURPOSE,
-        )
-    ) or 0
+    return select(func.count()).select_from(OutboxMessage).where(
+        func.lower(OutboxMessage.recipient) == recipient.lower(),
+        OutboxMessage.created_at >= midnight,
+        OutboxMessage.purpose != PASSWORD_PURPOSE,
+    ).scalar_subquery()
 
 
 def new_case(session: Session, case_id: int) -> None:
