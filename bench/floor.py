@@ -17,8 +17,10 @@ from statistics import mean
 from sqlalchemy import select
 
 from bench.common import Bench
+from bench.pipeline_mail import FAULT_HEADER
 from bench.sql_count import StatementCounter
 from mailbot.processing.contract import IntakeClaim, content_hash, header_message_id
+from mailbot.processing.unprocessable import record_unprocessable
 from store import intake
 from store.db import make_engine, sessions, transaction, upgrade
 from store.models import Case
@@ -56,6 +58,7 @@ def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, t
     counter = StatementCounter(engine, keep_text=trace)
     per_message: list[tuple[tuple[int, ...], Counter[str], list[str]]] = []
     claims: list[int] = []
+    unprocessable: set[int] = set()
     try:
         began = time.monotonic()
         for n, raw in enumerate(messages):
@@ -67,14 +70,20 @@ def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, t
             claims.append(sum(claimed.values()))
             logged = len(counter.log)
             with counter.counting() as handled:
-                result = handler(raw, IntakeClaim(key=key, source="floor", owner="floor", now=now,
-                                                  message_id=header_message_id(raw), content_hash=content_hash(raw),
-                                                  attempts=1))
+                if FAULT_HEADER.encode() + b": yes" in raw:
+                    case_ids = _unprocessable(factory, raw, key, now)
+                    unprocessable.update(case_ids)
+                else:
+                    result = handler(raw, IntakeClaim(key=key, source="floor", owner="floor", now=now,
+                                                      message_id=header_message_id(raw),
+                                                      content_hash=content_hash(raw), attempts=1))
+                    case_ids = tuple(getattr(result, "case_ids", ()))
             handled["(recording transaction)"] = counter.transactions[-1] if counter.transactions else 0
-            per_message.append((tuple(getattr(result, "case_ids", ())), handled, counter.log[logged:]))
+            per_message.append((case_ids, handled, counter.log[logged:]))
         rate = len(messages) / (time.monotonic() - began)
         with factory() as session:
-            kinds = {case_id: kind for case_id, kind in session.execute(select(Case.id, Case.kind))}
+            kinds = {case_id: "unprocessable" if case_id in unprocessable else kind
+                     for case_id, kind in session.execute(select(Case.id, Case.kind))}
         by_kind: dict[str, list[Counter[str]]] = defaultdict(list)
         examples: dict[str, list[str]] = {}
         for case_ids, counted, texts in per_message:
@@ -87,6 +96,19 @@ def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, t
         counter.close()
         close()
         engine.dispose()
+
+
+def _unprocessable(factory, raw: bytes, key: str, now: datetime) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+    """What the daemon's worker does with a message that failed its last attempt (mailbot/intake/worker.py): its
+    intake record set aside and its `message.unprocessable` case, in one transaction."""
+    with transaction(factory) as session:
+        status = intake.fail(session, key=key, owner="floor", now=now, error="RuntimeError: the bench's fault",
+                             max_attempts=1, retry_after=timedelta(minutes=5), counts=True)
+        assert status == intake.SET_ASIDE, status
+        case = record_unprocessable(session, raw=raw, source=key, now=now, error="RuntimeError: the bench's fault",
+                                    attempts=1, message_id=header_message_id(raw), content_hash=content_hash(raw))
+        intake.attach_cases(session, key=key, case_ids=[case.id])
+        return (case.id,)
 
 
 def _handler(bench: Bench, factory, url: str):  # type: ignore[no-untyped-def]
