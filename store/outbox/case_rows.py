@@ -47,8 +47,11 @@ def next_number(session: Session, case_id: int) -> int:
     held = memo(session).get("outbox_rows", {}).get(case_id)
     if held is not None:
         return len(held) + 1
-    return (session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id == case_id))
-            or 0) + 1
+    counted = memo(session).setdefault("outbox_counts", {})
+    if case_id not in counted:  # counted once a transaction; `add` counts the rest
+        counted[case_id] = session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id == case_id)) or 0
+    return counted[case_id] + 1
 
 
 def add(session: Session, row: OutboxMessage) -> OutboxMessage:
@@ -59,9 +62,13 @@ def add(session: Session, row: OutboxMessage) -> OutboxMessage:
     if session.get_nested_transaction() is not None:
         session.flush()
         forget(session, "outbox_rows")  # the savepoint may be rolled back: count them again afterwards
+        forget(session, "outbox_counts")
     held = memo(session).get("outbox_rows", {}).get(row.case_id)
     if held is not None:
         held.append(row)
+    counted = memo(session).get("outbox_counts", {})
+    if row.case_id in counted:
+        counted[row.case_id] += 1
     return row
 
 
