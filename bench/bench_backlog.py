@@ -116,6 +116,7 @@ def floor_only(args: argparse.Namespace) -> None:
             found = floor_rate(bench, messages, url, trace=args.trace_sql, cases_in_store=args.cases_in_store)
         print(json.dumps({"kind": args.kind, "mix": args.mix, "messages": args.messages,
                           "cases_in_store": args.cases_in_store, "floor_messages_per_second": round(found.rate, 1),
+                          "floor_cpu_ms_per_message": found.cpu_ms_per_message,
                           "store": "postgresql" if args.postgres else "sqlite",
                           **_statements(found), "load_average": _load()}, indent=2))
         _print_trace(found)

@@ -138,7 +138,7 @@ def _chain_before_flush(session: Session, _context: Any, _instances: Any) -> Non
     chain(connection, new)
     # Written here in one statement (the unit of work would send one each to learn their ids, which nobody
     # reads: an event is never changed, and the trail is read back by query), and let go of.
-    connection.execute(insert(AuditEvent.__table__), [{column: getattr(obj, column) for column in _COLUMNS}
+    connection.execute(insert(AuditEvent), [{column: getattr(obj, column) for column in _COLUMNS}
                                                       for obj in new])
     for obj in new:
         session.expunge(obj)

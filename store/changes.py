@@ -159,8 +159,9 @@ def apply_permissions(session: Session, request: PermissionRequest, *, now: date
         user_id = cached.user_ids[user.username.lower()]
         session.execute(insert(user_applications), [{"user_id": user_id, "application_id": apps[n.lower()].id}
                                                     for n in dict.fromkeys(n.lower() for n in missing)])
-        session.execute(update(User.__table__).where(User.__table__.c.id == user_id).values(updated_at=now))
-        loaded = session.identity_map.get(session.identity_key(User, user_id))  # type: ignore[no-untyped-call]
+        session.execute(update(User).where(User.id == user_id).values(updated_at=now)
+                        .execution_options(synchronize_session=False))
+        loaded = session.identity_map.get(session.identity_key(User, user_id))
         if loaded is not None:  # the session's copy no longer says what the user holds
             session.expire(loaded)
     done.changes += [f"{user.username}: granted {g}" for g in done.granted]

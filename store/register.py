@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -17,8 +17,6 @@ from rules.requests import NewUserNotice
 from store import register_cache
 from store.memo import forget, memo
 from store.models import Application, Organisation, Signatory, User
-
-T = TypeVar("T")
 
 
 def organisations_by_code(session: Session, codes: Iterable[str]) -> dict[str, Organisation]:
@@ -185,7 +183,7 @@ def register_view(session: Session, org_code: str, identities: Iterable[str] = (
 
 
 def register_view_with(session: Session, org_code: str, identities: Iterable[str],
-                       also: ScalarSelect[T] | None) -> tuple[RegisterView, T | None]:
+                       also: ScalarSelect[Any] | None) -> tuple[RegisterView, Any]:
     """register_view, and ALSO's value read in the statement that asks for the register's token."""
     snap, value = register_cache.snapshot_with(session, also)
     names = register_cache.catalogue(session, snap) if snap is not None else ()
@@ -221,7 +219,7 @@ def register_for(session: Session, request: Any) -> RegisterView:
     return register_for_with(session, request, None)[0]
 
 
-def register_for_with(session: Session, request: Any, also: ScalarSelect[T] | None) -> tuple[RegisterView, T | None]:
+def register_for_with(session: Session, request: Any, also: ScalarSelect[Any] | None) -> tuple[RegisterView, Any]:
     """register_for, and ALSO's value read with the register's token (one statement for both when the register
     is as last read)."""
     org_code = getattr(request, "org_code", "") or ""

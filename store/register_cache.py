@@ -79,7 +79,7 @@ def snapshot(session: Session) -> Snapshot | None:
     return snapshot_with(session, None)[0]
 
 
-def snapshot_with(session: Session, also: ScalarSelect[T] | None) -> tuple[Snapshot | None, T | None]:
+def snapshot_with(session: Session, also: ScalarSelect[Any] | None) -> tuple[Snapshot | None, Any]:
     """snapshot(), and ALSO's value read in the same statement (a message's other reads ride along)."""
     if memo(session).get(_MEMO) is not None:
         session.flush()  # a change to the register still pending forgets the transaction's snapshot first
