@@ -1,6 +1,6 @@
 """The events a transaction writes are chained in one go when the session flushes (three statements however many
-there are), in the order they were recorded; one recorded in a savepoint that is rolled back is gone with it and
-leaves no gap; the chain verifies."""
+there are: the head advanced, its hash set, the events inserted), in the order they were recorded; one recorded in
+a savepoint that is rolled back is gone with it and leaves no gap; the chain verifies."""
 
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ def test_a_flush_chains_its_events_in_three_statements(engine: Engine) -> None:
     def seen(*args: object) -> None:
         statements.append(" ".join(str(args[2]).split()))
 
+    with transaction(sessions(engine)) as session:  # the first (the emptied PostgreSQL test store lacks the head row)
+        audit.record(session, at=NOW, actor="test", action="case.decided", n=0)
     with transaction(sessions(engine)) as session:
-        for n in range(5):
+        for n in range(1, 6):
             audit.record(session, at=NOW, actor="test", action="case.decided", n=n)
         event.listen(engine, "before_cursor_execute", seen)
         try:
@@ -31,9 +33,9 @@ def test_a_flush_chains_its_events_in_three_statements(engine: Engine) -> None:
         finally:
             event.remove(engine, "before_cursor_execute", seen)
     head, events = ["UPDATE", "audit_chain_head", "SET"], ["INSERT", "INTO", "audit_events"]
-    assert [s.split(" ", 3)[:3] for s in statements] == [head, events, head]
+    assert [s.split(" ", 3)[:3] for s in statements if not s.startswith("BEGIN")] == [head, head, events]
     report = verify_chain(engine)
-    assert report.intact and report.events == 5
+    assert report.intact and report.events == 6
 
 
 def test_events_keep_their_order_and_a_rolled_back_savepoint_takes_its_own_with_it(engine: Engine) -> None:
