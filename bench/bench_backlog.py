@@ -3,11 +3,13 @@ accepted by the SMTP server; beside it the in-process floor (the same handling w
 and the daemon's peak RSS.
 
     .venv/bin/python -m bench.bench_backlog --messages 1000 [--kind simple|pipeline] [--store-url URL]
-        [--floor-only [--cases-in-store N]] [--trace-sql]
+        [--floor-only [--cases-in-store N] [--postgres URL]] [--trace-sql] [--mix requests|all]
 
 Beside the rates, the SQL statements per message by kind of case (in the floor run: bench/sql_count.py), the
 figure that does not move with the machine's load. `--floor-only` skips the daemon (no Dovecot run);
-`--trace-sql` prints one message's statements of each kind.
+`--trace-sql` prints one message's statements of each kind. `--mix all` (pipeline) adds every other kind of case
+to the permission requests and forms: a signatory's confirmation, an Open Exeter notice, an unprocessable message.
+`--postgres URL` runs the floor on a database of its own made on that server (dropped afterwards).
 
 Targets (issue 6, 2-core machine): at least 150 messages/s and at least half the floor; peak RSS under 200 MB.
 """
@@ -19,6 +21,9 @@ import json
 import os
 import shutil
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from bench.common import Bench, peak_rss_mb, stop
 from bench.floor import Floor, floor_rate
@@ -39,6 +44,10 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--floor-only", action="store_true", help="the in-process floor alone, no daemon")
     parser.add_argument("--trace-sql", action="store_true", help="print one message's statements of each kind")
+    parser.add_argument("--mix", choices=["requests", "all"], default="requests",
+                        help="pipeline: permission requests and forms, or every kind of case")
+    parser.add_argument("--postgres", default=None, metavar="URL",
+                        help="with --floor-only: the floor on a new database on this PostgreSQL server")
     parser.add_argument("--cases-in-store", type=int, default=0,
                         help="with --floor-only: the store first holds this many old cases (bench/store_fill.py)")
     args = parser.parse_args()
@@ -46,7 +55,7 @@ def main() -> None:
         floor_only(args)
         return
     expected = args.messages  # one reply to each message (approved permission requests also notify the user)
-    with Bench(kind=args.kind) as bench:
+    with Bench(kind=args.kind, mix=args.mix) as bench:
         assert bench.dovecot is not None and bench.smtp is not None
         if args.store_url:  # an empty PostgreSQL database: give it the schema first
             from store.db import make_engine, upgrade
@@ -97,19 +106,45 @@ def main() -> None:
 
 
 def floor_only(args: argparse.Namespace) -> None:
-    bench = Bench(kind=args.kind)  # not entered: no Dovecot or SMTP server
+    bench = Bench(kind=args.kind, mix=args.mix)  # not entered: no Dovecot or SMTP server
     try:
         if args.kind == "pipeline":
             from bench.pipeline_mail import prepare
             prepare(bench)
         messages = bench.messages(args.messages)
-        found = floor_rate(bench, messages, trace=args.trace_sql, cases_in_store=args.cases_in_store)
-        print(json.dumps({"kind": args.kind, "messages": args.messages, "cases_in_store": args.cases_in_store,
-                          "floor_messages_per_second": round(found.rate, 1), "store": "sqlite",
+        with _database(args.postgres) as url:
+            found = floor_rate(bench, messages, url, trace=args.trace_sql, cases_in_store=args.cases_in_store)
+        print(json.dumps({"kind": args.kind, "mix": args.mix, "messages": args.messages,
+                          "cases_in_store": args.cases_in_store, "floor_messages_per_second": round(found.rate, 1),
+                          "floor_cpu_ms_per_message": found.cpu_ms_per_message,
+                          "store": "postgresql" if args.postgres else "sqlite",
                           **_statements(found), "load_average": _load()}, indent=2))
         _print_trace(found)
     finally:
         shutil.rmtree(bench.work, ignore_errors=True)
+
+
+@contextmanager
+def _database(server_url: str | None) -> Iterator[str | None]:
+    """None (the floor's own SQLite file), or the URL of a new database on SERVER_URL's PostgreSQL, dropped when
+    the block ends: the benchmark never writes into a database someone else uses."""
+    if server_url is None:
+        yield None
+        return
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from store.db import make_engine
+    name = f"mailbot_bench_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _statements(found: Floor) -> dict[str, object]:

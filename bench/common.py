@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @dataclass
 class Bench:
     kind: str = "simple"
+    mix: str = "requests"  # pipeline only: "all" adds every other kind of case (bench/pipeline_mail.py)
     work: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="mailbot-bench-")))
     dovecot: DovecotServer | None = None
     smtp: SmtpServer | None = None

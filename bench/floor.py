@@ -17,8 +17,10 @@ from statistics import mean
 from sqlalchemy import select
 
 from bench.common import Bench
+from bench.pipeline_mail import FAULT_HEADER
 from bench.sql_count import StatementCounter
 from mailbot.processing.contract import IntakeClaim, content_hash, header_message_id
+from mailbot.processing.unprocessable import record_unprocessable
 from store import intake
 from store.db import make_engine, sessions, transaction, upgrade
 from store.models import Case
@@ -27,6 +29,7 @@ from store.models import Case
 @dataclass
 class Floor:
     rate: float
+    cpu_ms_per_message: float = 0.0  # this process's CPU time (not the form-reading children's): less noisy than rate
     # kind of case -> one Counter of statements (by verb) per message of that kind
     statements: dict[str, list[Counter[str]]] = field(default_factory=dict)
     claim_statements: float = 0.0
@@ -56,8 +59,9 @@ def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, t
     counter = StatementCounter(engine, keep_text=trace)
     per_message: list[tuple[tuple[int, ...], Counter[str], list[str]]] = []
     claims: list[int] = []
+    unprocessable: set[int] = set()
     try:
-        began = time.monotonic()
+        began, cpu_began = time.monotonic(), time.process_time()
         for n, raw in enumerate(messages):
             now = datetime.now(UTC)
             key = f"floor:{n}"
@@ -67,14 +71,21 @@ def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, t
             claims.append(sum(claimed.values()))
             logged = len(counter.log)
             with counter.counting() as handled:
-                result = handler(raw, IntakeClaim(key=key, source="floor", owner="floor", now=now,
-                                                  message_id=header_message_id(raw), content_hash=content_hash(raw),
-                                                  attempts=1))
+                if FAULT_HEADER.encode() + b": yes" in raw:
+                    case_ids = _unprocessable(factory, raw, key, now)
+                    unprocessable.update(case_ids)
+                else:
+                    result = handler(raw, IntakeClaim(key=key, source="floor", owner="floor", now=now,
+                                                      message_id=header_message_id(raw),
+                                                      content_hash=content_hash(raw), attempts=1))
+                    case_ids = tuple(getattr(result, "case_ids", ()))
             handled["(recording transaction)"] = counter.transactions[-1] if counter.transactions else 0
-            per_message.append((tuple(getattr(result, "case_ids", ())), handled, counter.log[logged:]))
+            per_message.append((case_ids, handled, counter.log[logged:]))
         rate = len(messages) / (time.monotonic() - began)
+        cpu_ms = (time.process_time() - cpu_began) * 1000 / max(len(messages), 1)
         with factory() as session:
-            kinds = {case_id: kind for case_id, kind in session.execute(select(Case.id, Case.kind))}
+            kinds = {case_id: "unprocessable" if case_id in unprocessable else kind
+                     for case_id, kind in session.execute(select(Case.id, Case.kind))}
         by_kind: dict[str, list[Counter[str]]] = defaultdict(list)
         examples: dict[str, list[str]] = {}
         for case_ids, counted, texts in per_message:
@@ -82,11 +93,24 @@ def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, t
             by_kind[kind].append(counted)
             if trace and len(by_kind[kind]) == 3:  # the third of its kind: past the first-use reads
                 examples[kind] = texts
-        return Floor(rate, dict(by_kind), mean(claims) if claims else 0.0, examples)
+        return Floor(rate, round(cpu_ms, 2), dict(by_kind), mean(claims) if claims else 0.0, examples)
     finally:
         counter.close()
         close()
         engine.dispose()
+
+
+def _unprocessable(factory, raw: bytes, key: str, now: datetime) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+    """What the daemon's worker does with a message that failed its last attempt (mailbot/intake/worker.py): its
+    intake record set aside and its `message.unprocessable` case, in one transaction."""
+    with transaction(factory) as session:
+        status = intake.fail(session, key=key, owner="floor", now=now, error="RuntimeError: the bench's fault",
+                             max_attempts=1, retry_after=timedelta(minutes=5), counts=True)
+        assert status == intake.SET_ASIDE, status
+        case = record_unprocessable(session, raw=raw, source=key, now=now, error="RuntimeError: the bench's fault",
+                                    attempts=1, message_id=header_message_id(raw), content_hash=content_hash(raw))
+        intake.attach_cases(session, key=key, case_ids=[case.id])
+        return (case.id,)
 
 
 def _handler(bench: Bench, factory, url: str):  # type: ignore[no-untyped-def]

@@ -17,7 +17,9 @@ writes the event: an event that is rolled back gives its seq back with it, and n
 unique index on `seq` is the backstop. The head is taken when the event is flushed (usually at commit), so the
 lock is held only for the end of a transaction.
 
-The hook is a mapper event: every AuditEvent inserted through the ORM is chained, whoever adds it.
+The hooks are a session event (before each flush: every event the flush will insert, in one go: the head advanced
+once, the events inserted in one statement, the head's hash set once; the session lets go of them) and, behind it,
+a mapper event: every AuditEvent inserted through the ORM is chained, whoever adds it.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, event, text
-from sqlalchemy.orm import Mapper
+from sqlalchemy import Connection, event, insert, inspect, text
+from sqlalchemy.orm import Mapper, Session
 
 from store.models import AuditEvent
 
@@ -79,11 +82,11 @@ def hash_of_row(row: Any) -> str:
                       org_code=row.org_code, detail=row.detail, prev_hash=row.prev_hash)
 
 
-def take_next(connection: Connection) -> ChainHead:
-    """Advance the head by one and return the head as it was (the new event's predecessor); the row stays
+def take_next(connection: Connection, places: int = 1) -> ChainHead:
+    """Advance the head by PLACES and return the head as it was (the first new event's predecessor); the row stays
     locked (PostgreSQL) or written under the write lock (SQLite) until the transaction ends."""
-    row = connection.execute(text("UPDATE audit_chain_head SET seq = seq + 1 WHERE id = :id RETURNING seq, hash"),
-                             {"id": HEAD_ROW}).one_or_none()
+    advance = text("UPDATE audit_chain_head SET seq = seq + :places WHERE id = :id RETURNING seq, hash")
+    row = connection.execute(advance, {"id": HEAD_ROW, "places": places}).one_or_none()
     if row is None:
         # Only a store emptied behind the migrations' back (e.g. TRUNCATE in tests) lacks the head row: start it
         # from the newest event, so the chain carries on rather than restarting at a seq already taken.
@@ -94,9 +97,8 @@ def take_next(connection: Connection) -> ChainHead:
             log.warning("audit chain: the chain head row was missing; restarted it from event seq %d", seq)
         connection.execute(text("INSERT INTO audit_chain_head (id, seq, hash) VALUES (:id, :seq, :hash) "
                                 "ON CONFLICT (id) DO NOTHING"), {"id": HEAD_ROW, "seq": seq, "hash": hash_})
-        row = connection.execute(text("UPDATE audit_chain_head SET seq = seq + 1 WHERE id = :id "
-                                      "RETURNING seq, hash"), {"id": HEAD_ROW}).one()
-    return ChainHead(seq=int(row[0]) - 1, hash=str(row[1]))
+        row = connection.execute(advance, {"id": HEAD_ROW, "places": places}).one()
+    return ChainHead(seq=int(row[0]) - places, hash=str(row[1]))
 
 
 def read_head(connection: Connection) -> ChainHead | None:
@@ -105,17 +107,44 @@ def read_head(connection: Connection) -> ChainHead | None:
     return ChainHead(seq=int(row[0]), hash=str(row[1])) if row else None
 
 
-def chain(connection: Connection, target: AuditEvent) -> None:
-    """Give TARGET its place in the chain (seq, prev_hash, hash) and move the head to it."""
-    before = take_next(connection)
-    target.detail = json.loads(canonical_detail(target.detail))
-    target.seq = before.seq + 1
-    target.prev_hash = before.hash
-    target.hash = hash_of_row(target)
+def chain(connection: Connection, targets: Sequence[AuditEvent]) -> None:
+    """Give TARGETS, in order, the next places in the chain (seq, prev_hash, hash) and move the head to the last:
+    three statements however many there are."""
+    if not targets:
+        return
+    before = take_next(connection, len(targets))
+    seq, previous = before.seq, before.hash
+    for target in targets:
+        seq += 1
+        target.detail = json.loads(canonical_detail(target.detail))
+        target.seq, target.prev_hash = seq, previous
+        target.hash = previous = hash_of_row(target)
     connection.execute(text("UPDATE audit_chain_head SET hash = :hash WHERE id = :id"),
-                       {"hash": target.hash, "id": HEAD_ROW})
+                       {"hash": previous, "id": HEAD_ROW})
+
+
+_COLUMNS = ("at", "actor", "action", "case_id", "org_code", "detail", "seq", "prev_hash", "hash")
+
+
+@event.listens_for(Session, "before_flush")
+def _chain_before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    """Every event a flush will insert, chained in one go, in the order they were added (the order the flush
+    inserts them in, so ids and seqs rise together)."""
+    new = [obj for obj in session.new if isinstance(obj, AuditEvent) and obj.seq is None]
+    if not new:
+        return
+    new.sort(key=lambda obj: inspect(obj).insert_order)
+    connection = session.connection()
+    chain(connection, new)
+    # Written here in one statement (the unit of work would send one each to learn their ids, which nobody
+    # reads: an event is never changed, and the trail is read back by query), and let go of.
+    connection.execute(insert(AuditEvent), [{column: getattr(obj, column) for column in _COLUMNS}
+                                                      for obj in new])
+    for obj in new:
+        session.expunge(obj)
 
 
 @event.listens_for(AuditEvent, "before_insert")
 def _chain_before_insert(_mapper: Mapper[AuditEvent], connection: Connection, target: AuditEvent) -> None:
-    chain(connection, target)
+    if target.seq is None:  # added while the flush ran, after the session's hook above
+        chain(connection, [target])

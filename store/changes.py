@@ -10,13 +10,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from parsers.vocabulary.roles import ORGANISATION_MAINTENANCE
+from rules.register import UserRecord
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest
-from store import audit
-from store.models import Organisation, User
+from store import audit, register_cache
+from store.models import Organisation, User, user_applications
 from store.register import ensure_applications, organisation
 
 
@@ -33,7 +34,7 @@ class Applied:
     demoted: User | None = None
     granted: list[str] = field(default_factory=list)
     already_held: list[str] = field(default_factory=list)
-    user: User | None = None
+    user: User | UserRecord | None = None  # a permission request's: as the register snapshot had it
     creator: User | None = None  # a notice's creator, at their address on record
 
 
@@ -79,7 +80,12 @@ def _grant(session: Session, user: User, names: list[str]) -> tuple[list[str], l
 
 def _audit(session: Session, now: datetime, actor: str, case_id: int | None, org: Organisation, action: str,
            **detail: object) -> None:
-    audit.record(session, at=now, actor=actor, action=action, case_id=case_id, org_code=org.code, **detail)
+    _audit_code(session, now, actor, case_id, org.code, action, **detail)
+
+
+def _audit_code(session: Session, now: datetime, actor: str, case_id: int | None, org_code: str, action: str,
+                **detail: object) -> None:
+    audit.record(session, at=now, actor=actor, action=action, case_id=case_id, org_code=org_code, **detail)
 
 
 def apply_primary_user(session: Session, request: PrimaryUserRequest, *, now: datetime, actor: str,
@@ -127,6 +133,47 @@ def apply_primary_user(session: Session, request: PrimaryUserRequest, *, now: da
 
 def apply_permissions(session: Session, request: PermissionRequest, *, now: datetime, actor: str,
                       case_id: int | None) -> Applied:
+    """Grant REQUEST's applications, working from the register snapshot the checks read (store/register_cache.py:
+    no statement when every one is held already; else the grants in one statement and the user's updated_at in
+    another)."""
+    snap = register_cache.snapshot(session)
+    cached = snap.org(session, request.org_code) if snap is not None else None
+    if snap is None:
+        return _apply_permissions_afresh(session, request, now=now, actor=actor, case_id=case_id)
+    if cached is None:
+        raise ApplyConflict(f"organisation {request.org_code} is no longer in the register")
+    user = cached.record.user(request.user)
+    if user is None or not user.active:
+        raise ApplyConflict(f"{request.user} is no longer an active user of {cached.record.code}")
+    held = {name.lower(): name for name in user.applications}
+    wanted = list(dict.fromkeys(request.applications))
+    missing = [name for name in wanted if name.lower() not in held]
+    apps = ensure_applications(session, missing) if missing else {}
+    done = Applied(user=user)
+    for name in wanted:
+        if name.lower() in held:
+            done.already_held.append(held[name.lower()])
+        elif apps[name.lower()].name not in done.granted:
+            done.granted.append(apps[name.lower()].name)
+    if done.granted:
+        user_id = cached.user_ids[user.username.lower()]
+        session.execute(insert(user_applications), [{"user_id": user_id, "application_id": apps[n.lower()].id}
+                                                    for n in dict.fromkeys(n.lower() for n in missing)])
+        session.execute(update(User).where(User.id == user_id).values(updated_at=now)
+                        .execution_options(synchronize_session=False))
+        loaded = session.identity_map.get(session.identity_key(User, user_id))
+        if loaded is not None:  # the session's copy no longer says what the user holds
+            session.expire(loaded)
+    done.changes += [f"{user.username}: granted {g}" for g in done.granted]
+    done.changes += [f"{user.username}: already had {a}" for a in done.already_held]
+    _audit_code(session, now, actor, case_id, cached.record.code, "user.applications_granted",
+                username=user.username, granted=done.granted, already_held=done.already_held)
+    return done
+
+
+def _apply_permissions_afresh(session: Session, request: PermissionRequest, *, now: datetime, actor: str,
+                              case_id: int | None) -> Applied:
+    """apply_permissions through the session's rows (a store without the register's version row)."""
     org = _org(session, request.org_code)
     user = _user_in(org, request.user)
     if user is None or user.status != "active":

@@ -29,6 +29,7 @@ from store import audit_chain  # noqa: F401 - every session that inserts audit e
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15000
+PREPARE_THRESHOLD = 1
 
 
 class StoreError(Exception):
@@ -49,6 +50,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if parsed.get_driver_name() == "psycopg":
+        # psycopg 3 prepares a statement on the server once a connection has run it this many times (its default
+        # is 5); the mailbot's statements are the same few for every message, so from the second time.
+        kwargs["connect_args"] = {"prepare_threshold": PREPARE_THRESHOLD, **kwargs.get("connect_args", {})}
     return create_engine(url, **kwargs)
 
 

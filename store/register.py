@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from parsers.register_words import OrgEntry, UserEntry
@@ -14,6 +14,7 @@ from parsers.vocabulary.org_status import OrgStatus
 from parsers.vocabulary.roles import ORGANISATION_MAINTENANCE, OrgType, Role
 from rules.register import OrgRecord, RegisterView, SignatoryRecord, UserRecord
 from rules.requests import NewUserNotice
+from store import register_cache
 from store.memo import forget, memo
 from store.models import Application, Organisation, Signatory, User
 
@@ -84,7 +85,9 @@ def application_names(session: Session) -> set[str]:
 
 def catalogue_names(session: Session) -> tuple[str, ...]:
     """The catalogue as it stands, read only (`Organisation Maintenance` included even before it is stored)."""
-    names = set(session.scalars(select(Application.name))) | {ORGANISATION_MAINTENANCE}
+    snap = register_cache.snapshot(session)
+    stored = register_cache.catalogue(session, snap) if snap is not None else session.scalars(select(Application.name))
+    names = set(stored) | {ORGANISATION_MAINTENANCE}
     return tuple(sorted(names, key=str.casefold))
 
 
@@ -174,37 +177,68 @@ def _user_record(u: User) -> UserRecord:
 
 def register_view(session: Session, org_code: str, identities: Iterable[str] = ()) -> RegisterView:
     """What the checks may know of the register for a request of ORG_CODE; IDENTITIES (usernames or addresses)
-    are also looked for among other organisations' users."""
+    are also looked for among other organisations' users. One statement when the register has not changed since
+    it was last read (store/register_cache.py)."""
+    return register_view_with(session, org_code, identities, None)[0]
+
+
+def register_view_with(session: Session, org_code: str, identities: Iterable[str],
+                       also: ScalarSelect[Any] | None) -> tuple[RegisterView, Any]:
+    """register_view, and ALSO's value read in the statement that asks for the register's token."""
+    snap, value = register_cache.snapshot_with(session, also)
+    names = register_cache.catalogue(session, snap) if snap is not None else ()
+    if snap is None or not register_cache.has_organisation_maintenance(names):
+        return _register_view_afresh(session, org_code, identities), value
+    cached = snap.org(session, org_code) if org_code else None
+    return RegisterView(org=cached.record if cached is not None else None, catalogue=names,
+                        elsewhere=_elsewhere(session, identities, cached.org_id if cached is not None else None)), value
+
+
+def _register_view_afresh(session: Session, org_code: str, identities: Iterable[str]) -> RegisterView:
+    """register_view through the session's rows (adding `Organisation Maintenance` to the catalogue if missing)."""
     org = organisation(session, org_code) if org_code else None
-    keys = sorted({i.strip().lower() for i in identities if i.strip()})
-    elsewhere: tuple[UserRecord, ...] = ()
-    if keys:
-        query = (select(User).where(func.lower(User.username).in_(keys) | User.email.in_(keys))
-                 .options(selectinload(User.applications)))
-        if org is not None:
-            query = query.where(User.organisation_id != org.id)
-        elsewhere = tuple(_user_record(u) for u in session.scalars(query.order_by(User.id)))
     return RegisterView(org=org_record(org) if org is not None else None, catalogue=tuple(catalogue(session)),
-                        elsewhere=elsewhere)
+                        elsewhere=_elsewhere(session, identities, org.id if org is not None else None))
+
+
+def _elsewhere(session: Session, identities: Iterable[str], org_id: int | None) -> tuple[UserRecord, ...]:
+    """Users of organisations other than ORG_ID known by any of IDENTITIES."""
+    keys = sorted({i.strip().lower() for i in identities if i.strip()})
+    if not keys:
+        return ()
+    query = (select(User).where(func.lower(User.username).in_(keys) | User.email.in_(keys))
+             .options(selectinload(User.applications)))
+    if org_id is not None:
+        query = query.where(User.organisation_id != org_id)
+    return tuple(_user_record(u) for u in session.scalars(query.order_by(User.id)))
 
 
 def register_for(session: Session, request: Any) -> RegisterView:
     """The register view REQUEST's checks need: its organisation, and for a new-user notice whoever already holds
     its username or address anywhere (SPEC 7)."""
+    return register_for_with(session, request, None)[0]
+
+
+def register_for_with(session: Session, request: Any, also: ScalarSelect[Any] | None) -> tuple[RegisterView, Any]:
+    """register_for, and ALSO's value read with the register's token (one statement for both when the register
+    is as last read)."""
     org_code = getattr(request, "org_code", "") or ""
     identities = (request.username, request.email) if isinstance(request, NewUserNotice) else ()
-    return register_view(session, org_code, identities)
+    return register_view_with(session, org_code, identities, also)
 
 
 def organisation_entries(session: Session) -> tuple[OrgEntry, ...]:
     """Every organisation's code and name, for the request reader (users are read per organisation)."""
+    snap = register_cache.snapshot(session)
+    if snap is not None:
+        return register_cache.organisations(session, snap)
     return tuple(OrgEntry(code, name) for code, name in session.execute(
         select(Organisation.code, Organisation.name).order_by(Organisation.code)))
 
 
 def user_entries(session: Session, code: str) -> tuple[UserEntry, ...]:
     """The users of the organisation CODE, for the request reader; none when it is not known."""
-    rows = session.execute(select(User.username, User.full_name, User.email, User.status)
-                           .join(Organisation, Organisation.id == User.organisation_id)
-                           .where(Organisation.code == code.strip().upper()).order_by(User.username))
-    return tuple(UserEntry(username, full_name, email, status) for username, full_name, email, status in rows)
+    snap = register_cache.snapshot(session)
+    if snap is not None:
+        return snap.users_of(session, code)
+    return register_cache.read_users(session, code)

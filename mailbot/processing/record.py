@@ -37,8 +37,8 @@ from store.cases import claim_first_sightings, first_case_for_keys, message_keys
 from store.changes import ApplyConflict
 from store.message_digests import record_digests
 from store.models import Case
-from store.outbox.case_rows import new_case, queued_for_case, replies_today
-from store.register import register_for
+from store.outbox.case_rows import new_case, queued_for_case, replies_today_count
+from store.register import register_for_with
 from store.review import set_new_case_reasons
 
 ACTOR = "mailbot"
@@ -109,9 +109,11 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
     # Only a follow-up from the case's own people goes on it and reopens it; anything else is its own case, linked.
     reopens = link.reopens and spec_of(u.kind).on_a_case
     org_code = getattr(request, "org_code", "") or ""
-    register = register_for(session, request)
+    # The replies counted in the statement that asks whether the register is as last read.
+    register, replies = register_for_with(
+        session, request, replies_today_count(sender.address, now) if sender.address else None)
     facts = MessageFacts(size=parsed.size, date=parsed.date, subject=parsed.subject, defects=parsed.defects,
-                         replies_to_sender_today=replies_today(session, sender.address, now) if sender.address else 0,
+                         replies_to_sender_today=replies or 0,
                          duplicate_of=duplicate_of, notes=u.notes, recipients=u.recipients,
                          forms_attached=u.forms_attached)
     ctx = CheckContext(kind=u.kind, now=now, message=facts, sender=sender, policy=settings.policy, request=request,

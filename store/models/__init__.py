@@ -17,6 +17,7 @@ from store.models.records import (
     MessageKey,
     OutboxMessage,
     ReferenceCounter,
+    RegisterVersion,
     RunningDaemon,
     SignatoryConfirmation,
     StoredMessage,
@@ -27,6 +28,6 @@ from store.models.staff import LoginThrottle, OidcLogin, StaffMember, StaffSessi
 __all__ = [
     "NAMING", "Application", "AuditChainHead", "AuditEvent", "Base", "Case", "CaseReason", "IntakeRecord",
     "LoginThrottle", "MailboxState", "MessageDigest", "MessageKey", "OidcLogin", "Organisation", "OutboxMessage",
-    "ReferenceCounter", "RunningDaemon", "Signatory", "SignatoryConfirmation", "StaffMember", "StaffSession",
-    "StoredMessage", "User", "user_applications",
+    "ReferenceCounter", "RegisterVersion", "RunningDaemon", "Signatory", "SignatoryConfirmation", "StaffMember",
+    "StaffSession", "StoredMessage", "User", "user_applications",
 ]

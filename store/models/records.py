@@ -152,6 +152,15 @@ class AuditChainHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class RegisterVersion(Base):
+    """One row (id 1): a token that changes, by trigger, with every change to the register (migration 0015), so a
+    snapshot of the register read under a token is good while the token stays the same (store/register_cache.py)."""
+
+    __tablename__ = "register_version"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(64))
+
+
 class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from store.memo import forget, memo
@@ -15,14 +15,17 @@ PASSWORD_PURPOSE = "temporary_password"  # noqa: S105 - a purpose name
 
 def replies_today(session: Session, recipient: str, now: datetime) -> int:
     """Automatic mails queued for RECIPIENT since midnight UTC (temporary passwords are not replies)."""
+    return session.scalar(select(replies_today_count(recipient, now))) or 0
+
+
+def replies_today_count(recipient: str, now: datetime) -> ScalarSelect[int]:
+    """replies_today as a subquery, for a statement that reads other things too."""
     midnight = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
-    return session.scalar(
-        select(func.count()).select_from(OutboxMessage).where(
-            func.lower(OutboxMessage.recipient) == recipient.lower(),
-            OutboxMessage.created_at >= midnight,
-            OutboxMessage.purpose != PASSWORD_PURPOSE,
-        )
-    ) or 0
+    return select(func.count()).select_from(OutboxMessage).where(
+        func.lower(OutboxMessage.recipient) == recipient.lower(),
+        OutboxMessage.created_at >= midnight,
+        OutboxMessage.purpose != PASSWORD_PURPOSE,
+    ).scalar_subquery()
 
 
 def new_case(session: Session, case_id: int) -> None:
@@ -33,8 +36,8 @@ def new_case(session: Session, case_id: int) -> None:
 
 def queued_for_case(session: Session, case_id: int) -> list[OutboxMessage]:
     held = memo(session).get("outbox_rows", {}).get(case_id)
-    if held is not None:  # every row it has was queued in this transaction
-        return sorted(held, key=lambda r: r.id)
+    if held is not None:  # every row it has was queued in this transaction, in this order (ids rise with it)
+        return list(held)
     return list(session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case_id)
                                 .order_by(OutboxMessage.id)))
 
@@ -44,19 +47,28 @@ def next_number(session: Session, case_id: int) -> int:
     held = memo(session).get("outbox_rows", {}).get(case_id)
     if held is not None:
         return len(held) + 1
-    return (session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id == case_id))
-            or 0) + 1
+    counted = memo(session).setdefault("outbox_counts", {})
+    if case_id not in counted:  # counted once a transaction; `add` counts the rest
+        counted[case_id] = session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id == case_id)) or 0
+    return counted[case_id] + 1
 
 
 def add(session: Session, row: OutboxMessage) -> OutboxMessage:
-    """Queue ROW in SESSION's transaction (flushed, so it has its id)."""
+    """Queue ROW in SESSION's transaction. It is written with the session's next flush (the case's other rows
+    and audit events with it, so a message's recording flushes once), except in a savepoint, where it is flushed
+    at once."""
     session.add(row)
-    session.flush()
     if session.get_nested_transaction() is not None:
+        session.flush()
         forget(session, "outbox_rows")  # the savepoint may be rolled back: count them again afterwards
+        forget(session, "outbox_counts")
     held = memo(session).get("outbox_rows", {}).get(row.case_id)
     if held is not None:
         held.append(row)
+    counted = memo(session).get("outbox_counts", {})
+    if row.case_id in counted:
+        counted[row.case_id] += 1
     return row
 
 

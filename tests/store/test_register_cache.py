@@ -1,0 +1,124 @@
+"""The register's version token (migration 0015) and the snapshot kept under it (store/register_cache.py): every
+change to a register table, however made, gives a new token; a transaction sees its own changes; an unchanged
+register costs one statement to ask for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, event, select, text, update
+
+from store.db import sessions, transaction
+from store.models import RegisterVersion, User
+from store.register import register_view
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def token(engine: Engine) -> str:
+    with engine.connect() as conn:
+        return str(conn.execute(select(RegisterVersion.token)).scalar_one())
+
+
+def ensure_version_row(engine: Engine) -> None:
+    with engine.begin() as conn:  # the PostgreSQL test database is emptied by TRUNCATE, the version row with it
+        conn.execute(text("INSERT INTO register_version (id, token) VALUES (1, 'start') ON CONFLICT (id) DO NOTHING"))
+
+
+REGISTER_ROWS = [
+    "INSERT INTO organisations (id, code, name, type, status, created_at, updated_at) "
+    "VALUES (1, 'A81001', 'The Surgery', 'gp_practice', 'active', :now, :now)",
+    "INSERT INTO applications (id, name) VALUES (1, 'Organisation Maintenance')",
+    "INSERT INTO users (id, organisation_id, username, full_name, email, status, is_primary, must_change_password, "
+    "phone, created_at, updated_at) VALUES (1, 1, 'JSMITH1', 'Jane Smith', 'jane.smith@nhs.net', 'active', true, "
+    "false, '', :now, :now)",
+    "INSERT INTO user_applications (user_id, application_id) VALUES (1, 1)",
+    "INSERT INTO signatories (id, organisation_id, full_name, email, role, phone, verified_how, verified_at) "
+    "VALUES (1, 1, 'Dr Priya Shah', 'priya.shah@nhs.net', 'gp_partner', '', 'a test', :now)",
+    "UPDATE organisations SET name = 'The New Surgery'",
+    "UPDATE applications SET name = 'Organisation maintenance'",
+    "UPDATE users SET status = 'disabled'",
+    "UPDATE signatories SET email = 'someone.else@nhs.net'",
+    "DELETE FROM user_applications",
+    "DELETE FROM signatories",
+    "DELETE FROM users",
+    "DELETE FROM applications",
+    "DELETE FROM organisations",
+]
+
+
+def test_every_change_to_a_register_table_gives_a_new_token(engine: Engine) -> None:
+    ensure_version_row(engine)
+    seen = {token(engine)}
+    for statement in REGISTER_ROWS:  # plain SQL, as another program or a person at the prompt would write it
+        with engine.begin() as conn:
+            conn.execute(text(statement), {"now": NOW})
+        seen.add(token(engine))
+        assert len(seen) > REGISTER_ROWS.index(statement) + 1, statement
+
+
+def test_a_rolled_back_change_leaves_the_token_as_it_was(engine: Engine) -> None:
+    ensure_version_row(engine)
+    before = token(engine)
+    with engine.connect() as conn:
+        conn.execute(text(REGISTER_ROWS[1]))
+        conn.rollback()
+    assert token(engine) == before
+
+
+@contextmanager
+def counted(engine: Engine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+
+def make_register(engine: Engine) -> None:
+    ensure_version_row(engine)
+    with engine.begin() as conn:
+        for statement in REGISTER_ROWS[:5]:
+            conn.execute(text(statement), {"now": NOW})
+
+
+def test_an_unchanged_register_costs_one_statement_and_a_changed_one_is_read_again(engine: Engine) -> None:
+    make_register(engine)
+    factory = sessions(engine)
+    with transaction(factory) as session:
+        assert register_view(session, "A81001").org is not None  # read, and kept under the token
+    with counted(engine) as statements, transaction(factory) as session:
+        view = register_view(session, "A81001")
+    [asked] = [s for s in statements if not s.startswith("BEGIN")]
+    assert " ".join(asked.split()).startswith("SELECT register_version.token FROM register_version WHERE")
+    assert view.org is not None and view.org.signatories[0].email == "priya.shah@nhs.net"
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE signatories SET email = 'someone.else@nhs.net'"))
+    with transaction(factory) as session:
+        view = register_view(session, "A81001")
+    assert view.org is not None and view.org.signatories[0].email == "someone.else@nhs.net"
+
+
+def test_a_transaction_sees_its_own_changes_to_the_register(engine: Engine) -> None:
+    make_register(engine)
+    factory = sessions(engine)
+    with transaction(factory) as session:
+        view = register_view(session, "A81001")
+        assert view.org is not None and view.org.users[0].status == "active"
+        session.scalars(select(User)).one().status = "disabled"  # through the ORM, not yet flushed
+        view = register_view(session, "A81001")
+        assert view.org is not None and view.org.users[0].status == "disabled"
+        session.execute(update(User).values(full_name="Jane Smyth"))  # a statement of its own
+        view = register_view(session, "A81001")
+        assert view.org is not None and view.org.users[0].full_name == "Jane Smyth"
+    with transaction(factory) as session:
+        view = register_view(session, "A81001")
+        assert view.org is not None and (view.org.users[0].status, view.org.users[0].full_name) == (
+            "disabled", "Jane Smyth")
