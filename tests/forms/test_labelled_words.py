@@ -6,13 +6,12 @@ from __future__ import annotations
 import pytest
 
 from parsers.forms.labelled_words import (
-    Word,
     find_form_type,
     find_labels,
     find_signature_label,
-    lines_of,
     read_labelled_values,
 )
+from parsers.forms.word_lines import Word, lines_of
 
 CHAR = 5.0  # width of a character at 10 pt, roughly
 SPACE = 2.8
