@@ -23,6 +23,10 @@ from parsers.forms.word_lines import Box, Word, box_of, line_height, segments
 # Gaps, as multiples of the line's height. A label without a colon is set apart from its value by at least
 # LABEL_GAP (a tab, a table column), while words of a sentence are a space apart (about a quarter of the height).
 LABEL_GAP = 0.6
+# The words of one label are closer than this: a scan's word spaces measure up to about LABEL_GAP against the
+# height of small letters, and "Practice name" read as "Practice" and a label "name" gave the Primary User's name
+# the practice's name.
+LABEL_WORD_GAP = 1.0
 HEADING_MAX_WORDS = 6
 
 # Labels are words and separators ("/", "(ODS)", "&"): a word with a digit or an @ is a value.
@@ -84,7 +88,8 @@ def _label_at(line: list[Word], facts: _LineFacts, line_no: int, i: int) -> Labe
             facts.lone_colon[i:i + MAX_LABEL_WORDS + 1]):
         return None
     end = i  # a label is a few words a space apart, with no value among them
-    while end < min(count, i + MAX_LABEL_WORDS) and facts.labelish[end] and (end == i or facts.gap[end] < gap_limit):
+    word_gap = LABEL_WORD_GAP * facts.height
+    while end < min(count, i + MAX_LABEL_WORDS) and facts.labelish[end] and (end == i or facts.gap[end] < word_gap):
         end += 1
     for j in range(end - 1, i - 1, -1):
         lone_colon = j + 1 < count and facts.lone_colon[j + 1]

@@ -10,7 +10,7 @@ line."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from parsers.forms.label_spans import LabelSpan, label_spans, section_headings, section_of
 from parsers.forms.label_wordings import (
@@ -162,17 +162,21 @@ def _read_value(label: FoundLabel, min_confidence: float) -> ReadValue:
     return ReadValue(" ".join(w.text for w in words), how, lowest, label.box, box)
 
 
-def _preference(label: FoundLabel, value: ReadValue) -> tuple[int, int, int, int]:
-    # A label under a section heading beats one outside any (an "Email:" in the practice's letterhead).
-    return (bool(value.value) or value.unsure, label.in_section, label.exact, label.colon)
+def _preference(label: FoundLabel, value: ReadValue) -> tuple[int, int, int, int, int]:
+    # A label under a section heading beats one outside any (an "Email:" in the practice's letterhead); a label that
+    # names its field ("Primary User full name") beats a generic one ("Name").
+    return (bool(value.value) or value.unsure, label.in_section, label.wording not in GENERIC, label.exact,
+            label.colon)
 
 
 def read_labelled_values(words: Sequence[Word], *,
                          min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> dict[str, ReadValue]:
     """SPEC 9 field name -> its value, for every field whose label is printed on the page (a label with nothing
     beside or below it gives ""). A value with a word OCR read below MIN_CONFIDENCE is left empty, marked unsure.
-    Where a label appears twice, the one with a value wins, then one under a section heading, then the exact
-    wording, then the higher on the page."""
+    Where a label appears twice, the one with a value wins, then one under a section heading, then one that names
+    its field rather than a generic one, then the exact wording, then the higher on the page; in text read by OCR,
+    two labels alike in all of that with different values leave the field empty, unsure (a label read in part, as
+    "name" of "Practice name", may be one of them)."""
     return values_of_labels(find_labels(words), min_confidence=min_confidence)
 
 
@@ -180,6 +184,7 @@ def values_of_labels(labels: Sequence[FoundLabel], *,
                      min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> dict[str, ReadValue]:
     """read_labelled_values for labels already found (find_labels)."""
     chosen: dict[str, tuple[FoundLabel, ReadValue]] = {}
+    torn: set[str] = set()  # fields two labels alike give different values read by OCR
     for label in labels:
         if label.field is None or label.signature:
             continue
@@ -187,7 +192,12 @@ def values_of_labels(labels: Sequence[FoundLabel], *,
         best = chosen.get(label.field)
         if best is None or _preference(label, value) > _preference(*best):
             chosen[label.field] = (label, value)
-    return {name: value for name, (_, value) in chosen.items()}
+            torn.discard(label.field)
+        elif (value.how == "ocr" and _preference(label, value) == _preference(*best) and value.value
+              and value.value != best[1].value):
+            torn.add(label.field)
+    return {name: replace(value, value="", unsure=True) if name in torn else value
+            for name, (_, value) in chosen.items()}
 
 
 def find_signature_label(words: Sequence[Word]) -> Box | None:

@@ -16,13 +16,20 @@ from parsers.forms.labelled_words import FoundLabel, ReadValue
 from parsers.forms.normalise import normalise_value
 from parsers.forms.ocr_words import ONE_LINE, ocr_words
 from parsers.forms.scan_image import PagePicture
-from parsers.forms.value_kinds import valid_for
+from parsers.forms.value_kinds import case_slip, valid_for
 from parsers.forms.word_lines import Box
 
 # The value's crop read again as one line at this scale (the page is at 300 dpi already: larger makes Tesseract
 # less sure, not more), and at the second scale too when the first reading was unsure.
 REREAD_SCALE = 1.0
 SECOND_SCALE = 1.35
+# A value's crop cuts through a word when, in the middle EDGE_ROWS of its height, at least EDGE_INK_PIXELS pixels
+# darker than INK_GREY lie within EDGE_INCHES of its left or right edge.
+EDGE_ROWS = 0.5
+EDGE_INCHES = 0.01
+EDGE_INK_PIXELS = 3
+INK_GREY = 128
+_STRAIGHT_QUOTES = str.maketrans("‘’`´", "''''")
 
 
 def _unsure(read: ReadValue, confidence: float | None = None) -> ReadValue:
@@ -30,28 +37,39 @@ def _unsure(read: ReadValue, confidence: float | None = None) -> ReadValue:
 
 
 def valid_or_unsure(name: str, read: ReadValue) -> ReadValue:
-    if read.value and not valid_for(name, normalise_value(name, read.value)):
+    if read.value and (not valid_for(name, normalise_value(name, read.value)) or case_slip(name, read.value)):
         return _unsure(read)
     return read
 
 
 def checked(name: str, read: ReadValue, picture: PagePicture, min_confidence: float) -> ReadValue:
-    """READ kept only when a second reading agrees and the value is of its field's kind; a value first read unsure
-    is kept when two more readings at different scales agree, with confidence. The second reading is of the whole
-    space the value may fill (from its label to the next label or the page's margin), so a value the page's OCR
-    read only part of ("s Lead" of "Operations Lead") disagrees with it."""
+    """READ kept only when another reading of its own words agrees with it, the value is of its field's kind and no
+    reading shows a slip; a value first read unsure is kept when two more readings at different scales agree, with
+    confidence. Where the page's reading and the first re-reading differ (a box's edge read as "(" or "i"), a third
+    reading at another scale may agree with the page's. Its words' box must not cut through ink on its line: that is
+    part of a value ("s Lead" of "Operations Lead", "tt Gu" of "Caldicott Guardian") and is left to staff."""
     if read.value_box is None or (not read.value and not read.unsure):
         return read
-    first = _ocr_cleaned(name, read.value) if read.value else None
-    scales = (REREAD_SCALE,) if first is not None else (REREAD_SCALE, SECOND_SCALE)
     region = _own_area(read.value_box, read.label_box)
-    readings = [_read_region(picture, region, scale) for scale in scales]
-    texts = {_ocr_cleaned(name, text) for text, _ in readings}
-    # Readings that agree vouch for each other: the surest of them must be sure.
-    best = max([c for _, c in readings] + ([read.confidence] if read.confidence is not None and first else []))
+    if _cuts_through_ink(picture, region, read.label_box):
+        return _unsure(read)
+    first = _ocr_cleaned(name, read.value) if read.value else None
+    readings = [_read_region(picture, region, REREAD_SCALE)]
+    if first is None or _ocr_cleaned(name, readings[0][0]) != first:
+        readings.append(_read_region(picture, region, SECOND_SCALE))
+    raw = [text for text, _ in readings] + ([read.value] if first is not None else [])
+    if any(case_slip(name, text) for text in raw):
+        return _unsure(read)
     if first is not None:
-        texts.add(first)
-    value = next(iter(texts)) if len(texts) == 1 else ""
+        agreeing = [confidence for text, confidence in readings if _ocr_cleaned(name, text) == first]
+        value = first if agreeing else ""
+        agreeing += [read.confidence] if read.confidence is not None else []
+    else:
+        texts = {_ocr_cleaned(name, text) for text, _ in readings}
+        value = next(iter(texts)) if len(texts) == 1 else ""
+        agreeing = [confidence for _, confidence in readings]
+    # Readings that agree vouch for each other: the surest of them must be sure.
+    best = max(agreeing or [confidence for _, confidence in readings])
     if not value or best < min_confidence or not valid_for(name, value):
         return _unsure(read, round(min(best, read.confidence or best), 1))
     return replace(read, value=value, unsure=False, confidence=round(best, 1))
@@ -79,9 +97,29 @@ def beside_empty_label(read: ReadValue, picture: PagePicture, labels: Sequence[F
 
 
 def _ocr_cleaned(name: str, text: str) -> str:
-    """TEXT normalised for field NAME, without the full stop or comma OCR leaves after a value (a speck read as
-    punctuation): no value of ours ends in one."""
-    return normalise_value(name, text).rstrip(".,;:'`‘’").strip()
+    """TEXT normalised for field NAME, its curly apostrophes straight (O’Brien and O'Brien are one name), without the
+    full stop or comma OCR leaves after a value (a speck read as punctuation) nor a bracket or quote mark before or
+    after it (the edge of the box it was written in): no value of ours starts or ends with one."""
+    text = text.translate(_STRAIGHT_QUOTES)
+    return normalise_value(name, text).rstrip(".,;:'\"|)]}").lstrip("'\"|([{").strip()
+
+
+def _cuts_through_ink(picture: PagePicture, region: Box, label_box: Box | None) -> bool:
+    """Whether REGION's left or right edge runs through ink on the middle of its line: the words read there are part
+    of a longer value (OCR of the page missed the rest). Its left edge is not looked at when it is the end of the
+    label beside it."""
+    to_pixels = picture.dpi / 72
+    h, w = picture.text.shape
+    x0, y0, x1, y1 = (round(v * to_pixels) for v in region)
+    half = round((y1 - y0) * EDGE_ROWS / 2)
+    middle = (y0 + y1) // 2
+    rows = picture.text[max(middle - half, 0):min(middle + half + 1, h)]
+    band = max(round(picture.dpi * EDGE_INCHES), 1)
+    left_is_label = label_box is not None and abs(region[0] - (label_box[2] + 1)) < 0.01
+    edges = [rows[:, max(x1 - band, 0):min(x1 + band, w)]]
+    if not left_is_label:
+        edges.append(rows[:, max(x0 - band, 0):min(x0 + band, w)])
+    return any(int((edge < INK_GREY).sum()) >= EDGE_INK_PIXELS for edge in edges if edge.size)
 
 
 def _own_area(value_box: Box, label_box: Box | None) -> Box:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from parsers.forms.normalise import EMAIL_FIELDS
+from parsers.forms.normalise import EMAIL_FIELDS, NO_SPACE_FIELDS
 
 _EMAIL = re.compile(r"^[a-z0-9][a-z0-9._%+'-]*@[a-z0-9-]+(\.[a-z0-9-]+)+$")
 _ODS = re.compile(r"^[A-Z0-9]{3,6}$")
@@ -18,6 +18,15 @@ _TEXT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .,'’&()/-]*$")
 # joness@), and its readings agree: an address ending in such a character is left to staff rather than risk the
 # wrong mailbox.
 _AMBIGUOUS_BEFORE_AT = "l1i|"
+# Letters Tesseract reads for a digit (S for 5, O for 0, I for 1, Z for 2, B for 8, G for 6, Q and D for 0).
+_DIGIT_LIKE = "SOIZBGQD"
+# In an email address as read, before it is lower-cased: a capital after a small letter or a digit in one part of
+# its name ("mei.jonesS@" for "mei.jones5@", "chenS5@" for "chen5@"). People do not type addresses so; OCR reads a
+# 5 so, and lower-casing would hide it.
+_EMAIL_CASE_SLIP = re.compile(r"[a-z0-9][A-Z]")
+# In an ODS code as read: a small letter (a code is capitals and digits), or a digit-like capital after a digit
+# ("A81O01").
+_CODE_SLIP = re.compile(rf"[a-z]|[0-9][{_DIGIT_LIKE}]")
 
 
 def valid_for(name: str, value: str) -> bool:
@@ -50,3 +59,15 @@ def real_date(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def case_slip(name: str, text: str) -> bool:
+    """Whether TEXT, a value of field NAME as OCR read it (before it is normalised), shows a slip in the case of a
+    letter that normalising would hide: a digit read as a letter."""
+    if name in NO_SPACE_FIELDS:
+        text = "".join(text.split())
+    if name in EMAIL_FIELDS:
+        return _EMAIL_CASE_SLIP.search(text.split("@", 1)[0]) is not None
+    if name == "org_code":
+        return _CODE_SLIP.search(text) is not None
+    return False
