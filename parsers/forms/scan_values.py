@@ -23,11 +23,13 @@ from parsers.forms.word_lines import Box
 # less sure, not more), and at the second scale too when the first reading was unsure.
 REREAD_SCALE = 1.0
 SECOND_SCALE = 1.35
-# A value's crop cuts through a word when, in the middle EDGE_ROWS of its height, at least EDGE_INK_PIXELS pixels
-# darker than INK_GREY lie within EDGE_INCHES of its left or right edge.
+# A value's words have no ink beside them on their line (in the middle EDGE_ROWS of its height, from CLEAR_OF_VALUE
+# to NEAR_VALUE times its height away: a scan's word space measured up to 0.9; a column's gap is over 2.2): at
+# least STRIP_INK_PIXELS pixels darker than INK_GREY there are a word (a speck of dust is a few).
 EDGE_ROWS = 0.5
-EDGE_INCHES = 0.01
-EDGE_INK_PIXELS = 3
+CLEAR_OF_VALUE = 0.1
+NEAR_VALUE = 1.2
+STRIP_INK_PIXELS = 12
 INK_GREY = 128
 _STRAIGHT_QUOTES = str.maketrans("‘’`´", "''''")
 
@@ -46,12 +48,12 @@ def checked(name: str, read: ReadValue, picture: PagePicture, min_confidence: fl
     """READ kept only when another reading of its own words agrees with it, the value is of its field's kind and no
     reading shows a slip; a value first read unsure is kept when two more readings at different scales agree, with
     confidence. Where the page's reading and the first re-reading differ (a box's edge read as "(" or "i"), a third
-    reading at another scale may agree with the page's. Its words' box must not cut through ink on its line: that is
-    part of a value ("s Lead" of "Operations Lead", "tt Gu" of "Caldicott Guardian") and is left to staff."""
+    reading at another scale may agree with the page's. No ink may be a space beside its words on their line: they are
+    part of a value ("s Lead" of "Operations Lead", "tt Gu" of "Caldicott Guardian"), left to staff."""
     if read.value_box is None or (not read.value and not read.unsure):
         return read
     region = _own_area(read.value_box, read.label_box)
-    if _cuts_through_ink(picture, region, read.label_box):
+    if _ink_beside(picture, read.value_box, read.label_box):
         return _unsure(read)
     first = _ocr_cleaned(name, read.value) if read.value else None
     readings = [_read_region(picture, region, REREAD_SCALE)]
@@ -104,22 +106,25 @@ def _ocr_cleaned(name: str, text: str) -> str:
     return normalise_value(name, text).rstrip(".,;:'\"|)]}").lstrip("'\"|([{").strip()
 
 
-def _cuts_through_ink(picture: PagePicture, region: Box, label_box: Box | None) -> bool:
-    """Whether REGION's left or right edge runs through ink on the middle of its line: the words read there are part
-    of a longer value (OCR of the page missed the rest). Its left edge is not looked at when it is the end of the
-    label beside it."""
+def _ink_beside(picture: PagePicture, value_box: Box, label_box: Box | None) -> bool:
+    """Whether there is ink on the middle of the value's line within NEAR_VALUE of its words' box, left or right
+    (not in the label beside it): a word a space from the value that the page's OCR did not read, so what it read is
+    part of a longer value ("Practice Manager" of "Deputy Practice Manager"), or runs up to something else."""
     to_pixels = picture.dpi / 72
     h, w = picture.text.shape
-    x0, y0, x1, y1 = (round(v * to_pixels) for v in region)
-    half = round((y1 - y0) * EDGE_ROWS / 2)
-    middle = (y0 + y1) // 2
-    rows = picture.text[max(middle - half, 0):min(middle + half + 1, h)]
-    band = max(round(picture.dpi * EDGE_INCHES), 1)
-    left_is_label = label_box is not None and abs(region[0] - (label_box[2] + 1)) < 0.01
-    edges = [rows[:, max(x1 - band, 0):min(x1 + band, w)]]
-    if not left_is_label:
-        edges.append(rows[:, max(x0 - band, 0):min(x0 + band, w)])
-    return any(int((edge < INK_GREY).sum()) >= EDGE_INK_PIXELS for edge in edges if edge.size)
+    x0, y0, x1, y1 = value_box
+    height = y1 - y0
+    middle, half = (y0 + y1) / 2 * to_pixels, height * EDGE_ROWS / 2 * to_pixels
+    rows = picture.text[max(round(middle - half), 0):min(round(middle + half) + 1, h)]
+    left = x0 - NEAR_VALUE * height
+    if label_box is not None and label_box[2] <= x0 and label_box[1] < y1 and label_box[3] > y0:
+        left = max(left, label_box[2] + 0.1 * height)  # the label beside it on its line is not the value's
+    strips = ((left, x0 - CLEAR_OF_VALUE * height), (x1 + CLEAR_OF_VALUE * height, x1 + NEAR_VALUE * height))
+    for a, b in strips:
+        strip = rows[:, max(round(a * to_pixels), 0):min(round(b * to_pixels), w)]
+        if strip.size and int((strip < INK_GREY).sum()) >= STRIP_INK_PIXELS:
+            return True
+    return False
 
 
 def _own_area(value_box: Box, label_box: Box | None) -> Box:

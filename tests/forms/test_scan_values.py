@@ -27,16 +27,21 @@ def _typed_page(*lines: tuple[int, int, str]) -> PagePicture:
 
 
 def test_a_value_ocr_read_only_part_of_is_left_to_staff() -> None:
-    """The page's OCR read "s Lead" of "Operations Lead" (and "tt Gu" of "Caldicott Guardian"), and the crop of those
-    words read the same: a crop that cuts through ink on its line holds part of a value."""
-    page = _typed_page((60, 200, "Job title:"), (520, 200, "Operations Lead"))
+    """The page's OCR read "s Lead" of "Operations Lead", "tt Gu" of "Caldicott Guardian" and "Practice Manager" of
+    "Deputy Practice Manager", and the crop of those words read the same: ink a space beside a value's words is
+    more of it."""
+    page = _typed_page((60, 200, "Job title:"), (520, 200, "Operations Lead"),
+                       (60, 400, "Role:"), (520, 400, "Deputy Practice Manager"))
     words = ocr_words(page.text, page.dpi, psm=AUTO)
-    whole = values_of_labels(labels_in_lines(lines_of(words)))["pu_job_title"]
-    assert checked("pu_job_title", whole, page, 70.0).value == "Operations Lead"
+    read = values_of_labels(labels_in_lines(lines_of(words)))
+    assert checked("pu_job_title", read["pu_job_title"], page, 70.0).value == "Operations Lead"
+    assert checked("pu_job_title", read["pu_job_title"], page, 70.0).unsure is False
     lead = next(word for word in words if word.text == "Lead")
-    part = ReadValue("Lead", "ocr", 95.0, whole.label_box, lead.box)
-    assert (checked("pu_job_title", part, page, 70.0).value, checked("pu_job_title", part, page, 70.0).unsure) == (
-        "", True)
+    practice, manager = (next(word for word in words if word.text == text) for text in ("Practice", "Manager"))
+    for part in (ReadValue("Lead", "ocr", 95.0, read["pu_job_title"].label_box, lead.box),
+                 ReadValue("Practice Manager", "ocr", 95.0, None, (practice.x0, practice.y0, manager.x1, manager.y1))):
+        assert (checked("pu_job_title", part, page, 70.0).value, checked("pu_job_title", part, page, 70.0).unsure) == (
+            "", True)
 
 
 def test_a_digit_read_as_a_capital_in_an_email_or_a_code_is_a_slip() -> None:
