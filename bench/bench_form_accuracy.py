@@ -11,9 +11,12 @@ signed/unsigned confusion (a box with some ink, less than a clear signature, goe
 signed boxes, "blank->staff" of the blank ones); time per read (median, p95: one page read by OCR, child process
 included, with --workers children reading side by side); the children's peak memory. Run from the repository root:
 
-    .venv/bin/python bench/bench_form_accuracy.py [--count 300] [--workers 2] [--method "scan 150 dpi" ...]
+    .venv/bin/python bench/bench_form_accuracy.py [--count 300] [--workers 2] [--method "scan 200 dpi"]...
+        [--layout table]... [--show-wrong] [--show-empty]
 
---method (repeatable) reads only forms of those methods: the same seeded forms a run over all methods reads.
+--method and --layout (repeatable) read only forms sent that way or of that layout: the same seeded forms a run
+over all of them reads, --count of them. --show-wrong lists each value read wrong, --show-empty each field left
+empty and why.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ METHODS = ("scan 150 dpi", "scan 200 dpi", "scan 300 dpi", "photo (JPEG)", "pict
 
 @dataclass(frozen=True)
 class Sample:
+    seed: int
     method: str
     layout: str
     data: bytes
@@ -51,10 +55,17 @@ class Sample:
     signed: bool
 
 
+def method_of(seed: int) -> str:
+    return METHODS[seed % len(METHODS)]
+
+
+def layout_of(seed: int) -> str:
+    return LAYOUTS[(seed // len(METHODS)) % len(LAYOUTS)]
+
+
 def make_sample(seed: int) -> Sample:
     rng = random.Random(seed)
-    method = METHODS[seed % len(METHODS)]
-    layout = LAYOUTS[(seed // len(METHODS)) % len(LAYOUTS)]
+    method, layout = method_of(seed), layout_of(seed)
     signed = rng.random() < 0.5
     if layout == "ours":
         values = made_up_values(seed)
@@ -69,14 +80,14 @@ def make_sample(seed: int) -> Sample:
         page = sf.hand_signed(page, box, height, dpi, seed)
     if method == "photo (JPEG)":
         data = sf.as_picture(sf.photographed(page, seed, jpeg_quality=rng.randint(60, 90)), "JPEG", quality=90)
-        return Sample(method, layout, data, values, signed)
+        return Sample(seed, method, layout, data, values, signed)
     scan = sf.scanned(page, seed, angle=rng.uniform(-3, 3), speckle=rng.uniform(0, 0.002),
                       jpeg_quality=rng.randint(40, 90))
     if method == "picture 200 dpi":
         fmt = rng.choice(("PNG", "TIFF", "JPEG"))
-        return Sample(method, layout, sf.as_picture(scan, fmt, dpi=dpi, quality=90), values, signed)
+        return Sample(seed, method, layout, sf.as_picture(scan, fmt, dpi=dpi, quality=90), values, signed)
     pages = [scan] + ([sf.scanned(sf.rendered(pdf, dpi, 1), seed + 1)] if rng.random() < 0.3 else [])
-    return Sample(method, layout, sf.as_pdf(pages, dpi), values, signed)
+    return Sample(seed, method, layout, sf.as_pdf(pages, dpi), values, signed)
 
 
 @dataclass
@@ -92,20 +103,27 @@ class Tally:
     signed_unsure: int = 0  # some ink, less than a clear signature: staff look (form.uncertain)
     blank_unsure: int = 0
 
-    def add(self, sample: Sample, reading: FormReading, wrongs: list[str]) -> None:
+    def add(self, sample: Sample, reading: FormReading, wrongs: list[str], empties: list[str]) -> None:
         if reading.status != "read":
             self.unreadable += 1
             self.empty += len(sample.values)
+            problems = "; ".join(reading.problems)
+            empties.append(f"{sample.method} {sample.layout} seed {sample.seed}: unreadable: {problems}")
         else:
             for name, value in sample.values.items():
                 got = reading.fields.get(name, "")
+                where = f"{sample.method} {sample.layout} seed {sample.seed} {name}"
                 if got == value:
                     self.exact += 1
                 elif not got:
                     self.empty += 1
+                    read = reading.field_reads.get(name)
+                    how = "no label found" if read is None else (
+                        f"unsure, confidence {read.confidence}" if read.unsure else "nothing beside its label")
+                    empties.append(f"{where}: empty ({how}) for {value!r}")
                 else:
                     self.wrong += 1
-                    wrongs.append(f"{sample.method} {sample.layout} {name}: read {got!r} for {value!r}")
+                    wrongs.append(f"{where}: read {got!r} for {value!r}")
         said_signed = reading.status == "read" and reading.mark_over_box
         unsure = reading.status == "read" and reading.mark_unsure
         if sample.signed:
@@ -129,15 +147,21 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--method", action="append", choices=METHODS,
                         help="read only forms sent this way (repeatable); --count then counts those")
+    parser.add_argument("--layout", action="append", choices=LAYOUTS,
+                        help="read only forms of this layout (repeatable); --count then counts those")
+    parser.add_argument("--show-wrong", action="store_true", help="list each value read wrong")
+    parser.add_argument("--show-empty", action="store_true", help="list each field left empty, and why")
     args = parser.parse_args()
-    chosen = set(args.method or METHODS)
     started = time.perf_counter()
-    seeds = [seed for seed in range(len(METHODS) * args.count) if METHODS[seed % len(METHODS)] in chosen]
+    chosen = set(args.method or METHODS)
+    seeds = [seed for seed in range(len(METHODS) * len(LAYOUTS) * args.count)
+             if method_of(seed) in chosen and (not args.layout or layout_of(seed) in args.layout)]
     samples = [make_sample(seed) for seed in seeds[:args.count]]
     made = time.perf_counter() - started
     tallies: dict[str, Tally] = defaultdict(Tally)
     times: dict[str, list[float]] = defaultdict(list)
     wrongs: list[str] = []
+    empties: list[str] = []
     load_before = os.getloadavg()
     with FormReader(workers=args.workers, timeout=30.0) as reader:
         def read(sample: Sample) -> tuple[Sample, FormReading, float]:
@@ -147,18 +171,20 @@ def main() -> None:
 
         with ThreadPoolExecutor(args.workers) as pool:
             for sample, reading, spent in pool.map(read, samples):
-                tallies[sample.method].add(sample, reading, wrongs)
+                tallies[sample.method].add(sample, reading, wrongs, empties)
                 times[sample.method].append(spent)
         peaks = [_peaks(pid) for pid in reader.pids()]
         cpu = sum(_cpu_seconds(pid) for pid in reader.pids())
     load_after = os.getloadavg()
-    print(f"{args.count} forms ({made:.0f} s to make them), {args.workers} reading children; load average "
+    print(f"{len(samples)} forms ({made:.0f} s to make them), {args.workers} reading children; load average "
           f"{load_before[0]:.1f} before, {load_after[0]:.1f} after, on {os.cpu_count()} cores")
     header = (f"{'method':<17}{'forms':>6}{'exact':>8}{'empty':>8}{'wrong':>8}{'unread':>7}{'signed found':>14}"
               f"{'to staff':>10}{'blank->signed':>15}{'blank->staff':>14}{'median s':>10}{'p95 s':>8}")
     print(header)
-    for method in (m for m in METHODS if m in chosen):
+    for method in METHODS:
         t, spent = tallies[method], times[method]
+        if not spent:
+            continue
         fields = t.exact + t.empty + t.wrong
         print(f"{method:<17}{len(spent):>6}{100 * t.exact / fields:>7.1f}%{100 * t.empty / fields:>7.1f}%"
               f"{100 * t.wrong / fields:>7.2f}%{t.unreadable:>7}"
@@ -173,8 +199,11 @@ def main() -> None:
           f"replaced after a limit are not counted: then this is low)")
     for pid, (rss, virtual) in zip(reader.pids() or range(len(peaks)), peaks, strict=False):
         print(f"child {pid}: peak RSS {rss / 1024:.0f} MB, peak address space {virtual / 1024:.0f} MB")
-    for line in wrongs:
+    print(f"values read wrong: {len(wrongs)}; fields left empty: {len(empties)}")
+    for line in wrongs if args.show_wrong else ():
         print("WRONG", line)
+    for line in empties if args.show_empty else ():
+        print("EMPTY", line)
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -13,8 +13,8 @@ from collections.abc import Callable
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from parsers.forms.labelled_words import Word
 from parsers.forms.page_view import PageView
+from parsers.forms.word_lines import Word
 
 # A one-page form has a few thousand characters; past this the page is not one (and reading it costs time).
 MAX_CHARS = 30_000

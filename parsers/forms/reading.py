@@ -31,10 +31,8 @@ from parsers.forms.label_wordings import is_instruction, letters
 from parsers.forms.labelled_words import (
     FoundLabel,
     ReadValue,
-    Word,
     form_type_in_lines,
     labels_in_lines,
-    lines_of,
     signature_label_of,
     values_of_labels,
 )
@@ -51,6 +49,7 @@ from parsers.forms.result import FormReading, unreadable
 from parsers.forms.scan_image import READ_DPI, NotAPicture, PagePicture, decode_pictures, prepared
 from parsers.forms.scan_reading import read_scanned_form
 from parsers.forms.signature_box import OUR_FIELD, SignatureBox, box_from_label, signature_widget, template_box
+from parsers.forms.word_lines import Word, lines_of
 
 NOT_A_FORM = "not one of the published Primary User request forms"
 # A page without a title naming the form or our fields is still a form when this many of our fields' labels are

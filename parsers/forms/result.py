@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from parsers.forms.labelled_words import Box, ReadValue
+from parsers.forms.labelled_words import ReadValue
+from parsers.forms.word_lines import Box
 
 
 @dataclass(frozen=True)

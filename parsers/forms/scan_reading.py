@@ -2,20 +2,15 @@
 Tesseract into the Word objects a PDF's text gives (ocr_words.py), and then the one reader of labels and values
 (labelled_words.py) and of the signature box (signature_box.py) that serves printed text too.
 
-OCR slips are made safe, never guessed through: each value is read a second time from its own crop, at a larger
-scale, one line at a time; a value is kept only when both reads agree, every word is read with confidence and it is
-a value of its field's kind (an ODS code, an email address, a date...). Otherwise the field is left empty and
-marked unsure, for staff to read (the case names it).
+OCR slips are made safe, never guessed through: each value is checked by reading it again (scan_values.py).
 
 Signed means ink in the signature box found on the page: dark strokes inside it, without its outline and ruled
 lines, without dust, and without printed words, as a share of the box's area."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 
 import cv2
 import numpy as np
@@ -24,33 +19,28 @@ from parsers.form_template import FIELD_NAMES
 from parsers.forms.label_wordings import is_instruction, letters
 from parsers.forms.labelled_words import (
     FoundLabel,
-    ReadValue,
-    Word,
     form_type_in_lines,
     labels_in_lines,
-    lines_of,
     signature_label_of,
     values_of_labels,
 )
 from parsers.forms.layout_fit import fit_template
-from parsers.forms.normalise import EMAIL_FIELDS, normalise_fields, normalise_value
-from parsers.forms.ocr_words import AUTO, ONE_LINE, ocr_words
+from parsers.forms.normalise import normalise_fields, normalise_value
+from parsers.forms.ocr_words import AUTO, ocr_words
 from parsers.forms.options import MIN_INK_SQ_INCH as MIN_INK_SQ_INCH  # noqa: PLC0414 - still importable from here
 from parsers.forms.options import ScanOptions
 from parsers.forms.page_objects import Drawn
 from parsers.forms.page_view import Box
 from parsers.forms.result import FormReading, unreadable
 from parsers.forms.scan_image import PagePicture
+from parsers.forms.scan_values import beside_empty_label, checked, valid_or_unsure
 from parsers.forms.signature_box import box_from_label, template_box
+from parsers.forms.word_lines import Word, lines_of
 
 # A page is the form when its title names it, or this many of our labels are on it.
 LABEL_QUORUM = 6
 # Pages looked at for the form (a covering letter may come first).
 MAX_FORM_PAGES = 3
-# The value's crop read again as one line at this scale (the page is at 300 dpi already: larger makes Tesseract
-# less sure, not more), and at the second scale too when the first reading was unsure.
-REREAD_SCALE = 1.0
-SECOND_SCALE = 1.35
 # Words printed in the box (help, a typed name) are read with at least this confidence; a scrawl is not.
 PRINTED_CONFIDENCE = 75.0
 # Words in the box read at least this sure are print, not ink (a scrawl is read as garbage, far less sure).
@@ -68,11 +58,6 @@ RULE_WIDTH = 7
 RULE_GREY = 200  # a pixel this dark may be part of a rule
 RULE_FRINGE = 11  # pixels across a rule taken out with it (its core, the scan's blur each side)
 
-_EMAIL = re.compile(r"^[a-z0-9][a-z0-9._%+'-]*@[a-z0-9-]+(\.[a-z0-9-]+)+$")
-_ODS = re.compile(r"^[A-Z0-9]{3,6}$")
-_PHONE = re.compile(r"^\+?[\d ()-]{10,20}$")
-_NAME = re.compile(r"^[A-Za-z][A-Za-z .'’-]*$")
-_TEXT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .,'’&()/-]*$")
 
 
 @dataclass
@@ -104,11 +89,12 @@ def read_scanned_form(page_count: int, page_at: Callable[[int], PagePicture],
                           "person must read it")
     reads = {name: replace(read, how="ocr")  # an empty value too: it was looked for by OCR
              for name, read in values_of_labels(page.labels, min_confidence=options.min_confidence).items()}
-    reads = {name: read if name == "sig_typed" else _beside_empty_label(read, page) for name, read in reads.items()}
+    reads = {name: read if name == "sig_typed" else beside_empty_label(read, page.picture, page.labels)
+             for name, read in reads.items()}
     if options.reread:
-        reads = {name: _checked(name, read, page, options.min_confidence) for name, read in reads.items()}
+        reads = {name: checked(name, read, page.picture, options.min_confidence) for name, read in reads.items()}
     else:
-        reads = {name: _valid_or_unsure(name, read) for name, read in reads.items()}
+        reads = {name: valid_or_unsure(name, read) for name, read in reads.items()}
     fields = normalise_fields({name: reads[name].value if name in reads else "" for name in FIELD_NAMES})
     if not any(fields.values()) and not any(read.unsure for read in reads.values()):
         return unreadable("no field values could be read from the scanned form: a person must read it")
@@ -143,157 +129,6 @@ def _ocr_page(index: int, picture: PagePicture) -> _OcrPage:
 
 def _rounded(box: Box) -> Box:
     return (round(box[0], 2), round(box[1], 2), round(box[2], 2), round(box[3], 2))
-
-
-# --- values -------------------------------------------------------------------------------------------------------
-
-# Tesseract's language model takes a digit ending a word for a letter (patel1@ read as patell@, jones5@ as
-# joness@), and its readings agree: an address ending in such a character is left to staff rather than risk the
-# wrong mailbox.
-_AMBIGUOUS_BEFORE_AT = "l1i|"
-
-
-def valid_for(name: str, value: str) -> bool:
-    """Whether VALUE (normalised) could be a value of field NAME: what an OCR slip usually is not, and not one
-    that OCR is known to confuse with another valid value."""
-    if not value:
-        return True
-    if name in EMAIL_FIELDS:
-        local = value.split("@", 1)[0]
-        return _EMAIL.match(value) is not None and local[-1:] not in _AMBIGUOUS_BEFORE_AT
-    if name == "org_code":
-        return _ODS.match(value) is not None
-    if name == "sig_date":
-        return _real_date(value)
-    if name == "pu_phone":
-        return _PHONE.match(value) is not None and sum(c.isdigit() for c in value) >= 10
-    if name == "pu_request":
-        return value in ("new", "additional", "replacement")
-    if name in ("pu_full_name", "sig_full_name"):
-        return _NAME.match(value) is not None
-    return _TEXT.match(value) is not None
-
-
-def _real_date(value: str) -> bool:
-    match = re.match(r"^(\d{2})/(\d{2})/(\d{4})$", value)
-    if match is None:
-        return False
-    try:
-        date(int(match[3]), int(match[2]), int(match[1]))
-    except ValueError:
-        return False
-    return True
-
-
-def _unsure(read: ReadValue, confidence: float | None = None) -> ReadValue:
-    return replace(read, value="", unsure=True, confidence=read.confidence if confidence is None else confidence)
-
-
-def _valid_or_unsure(name: str, read: ReadValue) -> ReadValue:
-    if read.value and not valid_for(name, normalise_value(name, read.value)):
-        return _unsure(read)
-    return read
-
-
-def _checked(name: str, read: ReadValue, page: _OcrPage, min_confidence: float) -> ReadValue:
-    """READ kept only when a second reading agrees and the value is of its field's kind; a value first read unsure
-    is kept when two more readings at different scales agree, with confidence. The second reading is of the whole
-    space the value may fill (from its label to the next label or the page's margin), so a value the page's OCR
-    read only part of ("s Lead" of "Operations Lead") disagrees with it."""
-    if read.value_box is None or (not read.value and not read.unsure):
-        return read
-    first = _ocr_cleaned(name, read.value) if read.value else None
-    scales = (REREAD_SCALE,) if first is not None else (REREAD_SCALE, SECOND_SCALE)
-    region = _own_area(read.value_box, read.label_box)
-    readings = [_read_region(page.picture, region, scale) for scale in scales]
-    texts = {_ocr_cleaned(name, text) for text, _ in readings}
-    # Readings that agree vouch for each other: the surest of them must be sure.
-    best = max([c for _, c in readings] + ([read.confidence] if read.confidence is not None and first else []))
-    if first is not None:
-        texts.add(first)
-    value = next(iter(texts)) if len(texts) == 1 else ""
-    if not value or best < min_confidence or not valid_for(name, value):
-        return _unsure(read, round(min(best, read.confidence or best), 1))
-    return replace(read, value=value, unsure=False, confidence=round(best, 1))
-
-
-def _beside_empty_label(read: ReadValue, page: _OcrPage) -> ReadValue:
-    """A label the page's OCR found nothing beside: what is written right of it, up to the next label on its line,
-    looked for again (a value in a box set a little lower than its label, or missed in the page's noise). What is
-    found there is only a first reading: _checked reads it twice more before it is kept."""
-    if read.value or read.unsure or read.label_box is None:
-        return read
-    x0, y0, x1, y1 = read.label_box
-    height = y1 - y0
-    width = page.picture.size_points[0]
-    ends = [label.box[0] for label in page.labels
-            if label.box[0] > x1 and label.box[1] < y1 + 0.5 * height and label.box[3] > y0 - 0.5 * height]
-    region = (x1 + 0.5 * height, y0 - 0.45 * height, min(ends, default=width - 0.3 * 72) - 0.5 * height,
-              y1 + 0.7 * height)
-    if region[2] - region[0] < 2 * height:
-        return read
-    text, confidence = _read_region(page.picture, region, REREAD_SCALE)
-    if not text or is_instruction(text):
-        return read
-    return replace(read, value="", unsure=True, confidence=confidence, value_box=region)
-
-
-def _ocr_cleaned(name: str, text: str) -> str:
-    """TEXT normalised for field NAME, without the full stop or comma OCR leaves after a value (a speck read as
-    punctuation): no value of ours ends in one."""
-    return normalise_value(name, text).rstrip(".,;:'`‘’").strip()
-
-
-def _own_area(value_box: Box, label_box: Box | None) -> Box:
-    """The value's own words' box with a margin (not into the label beside it). Reading the whole space a value may
-    fill (_value_area) catches values read in part, but left our own form's dates and addresses unsure: measured,
-    not yet used."""
-    x0, y0, x1, y1 = value_box
-    height = y1 - y0
-    left = x0 - 0.6 * height
-    if label_box is not None and label_box[2] <= x0 and label_box[1] < y1 and label_box[3] > y0:
-        left = max(left, label_box[2] + 1)
-    return (left, y0 - 0.35 * height, x1 + 0.6 * height, y1 + 0.35 * height)
-
-
-def _value_area(value_box: Box, label_box: Box | None, page: _OcrPage) -> Box:
-    """Where the value whose words are at VALUE_BOX may be written: from its label (beside it) or the label's
-    left (under it) to the next label on its line or the page's right margin, one line high."""
-    x0, y0, x1, y1 = value_box
-    height = y1 - y0
-    beside = label_box is not None and label_box[2] <= x0 + 1 and label_box[1] < y1 and label_box[3] > y0
-    if beside and label_box is not None:
-        left = label_box[2] + 0.3 * height
-    elif label_box is not None:
-        left = min(x0, label_box[0]) - 0.6 * height
-    else:
-        left = x0 - 0.6 * height
-    row = (y0, y1) if beside or label_box is None else (label_box[1], label_box[3])  # under: its label's columns
-    nexts = [label.box[0] for label in page.labels if label.box[0] > max(x0, left) + 1 and label.box[1] < row[1]
-             and label.box[3] > row[0]]
-    right = min(nexts + [page.picture.size_points[0] - 0.3 * 72]) - 0.3 * height
-    return (left, y0 - 0.35 * height, max(right, x1 + 0.6 * height), y1 + 0.35 * height)
-
-
-def _read_region(picture: PagePicture, region: Box, scale: float) -> tuple[str, float]:
-    """The text in REGION (points) read as one line at SCALE, and its lowest word confidence."""
-    to_pixels = picture.dpi / 72
-    h, w = picture.pixels.shape
-    px0, px1 = max(int(region[0] * to_pixels), 0), min(int(region[2] * to_pixels), w)
-    py0, py1 = max(int(region[1] * to_pixels), 0), min(int(region[3] * to_pixels), h)
-    if px1 - px0 < 4 or py1 - py0 < 4:
-        return "", 0.0
-    crop = picture.text[py0:py1, px0:px1]
-    crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    crop = cv2.copyMakeBorder(crop, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
-    try:
-        words = ocr_words(np.asarray(crop), picture.dpi, psm=ONE_LINE, scale=scale)
-    except RuntimeError:  # Tesseract found nothing it could lay out as a line
-        return "", 0.0
-    words = [word for word in words if word.text.strip("_.|:;-—–")]
-    if not words:
-        return "", 0.0
-    return " ".join(word.text for word in words), min(word.confidence or 0.0 for word in words)
 
 
 # --- the signature box ------------------------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from parsers.form_template import PAGE_HEIGHT, PAGE_WIDTH, SIGNATURE_BOX
 from parsers.forms.acroform import Widget
 from parsers.forms.label_wordings import letters, match_signature_wording
-from parsers.forms.labelled_words import Word
 from parsers.forms.layout_fit import Fit
 from parsers.forms.page_objects import Drawn
 from parsers.forms.page_view import Box
+from parsers.forms.word_lines import Word
 
 OUR_FIELD = "sig_signature"
 # A drawn rectangle is a signature box when it is at least this big (points) and no bigger than a share of the page.

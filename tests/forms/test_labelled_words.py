@@ -6,13 +6,12 @@ from __future__ import annotations
 import pytest
 
 from parsers.forms.labelled_words import (
-    Word,
     find_form_type,
     find_labels,
     find_signature_label,
-    lines_of,
     read_labelled_values,
 )
+from parsers.forms.word_lines import Word, lines_of
 
 CHAR = 5.0  # width of a character at 10 pt, roughly
 SPACE = 2.8
@@ -165,3 +164,25 @@ def test_the_form_type_from_a_retyped_title() -> None:
                           ) == "other"
     assert find_form_type(page((50, 50, "Open Exeter Primary User Request - Other Organisation"))) == "other"
     assert find_form_type(page((50, 50, "Practice newsletter: GP practice news"))) is None
+
+
+def test_a_labels_words_a_scans_wide_space_apart_are_one_label() -> None:
+    """OCR of a 300 dpi scan put "Practice" and "name" 0.62 of their height apart: "name" alone was taken for the
+    generic label, and the practice's name became the Primary User's."""
+    words = [Word("Practice", 54.5, 107.0, 89.5, 114.2, 96.0), Word("name", 93.5, 108.7, 117.5, 114.2, 96.0),
+             *text_at(216, 108, "St Luke's Health Centre", 96.0, height=6.4),
+             *text_at(54, 151, "Primary User full name", 96.0, height=6.4), *text_at(216, 152, "Olu Chen", 96.0, 6.4)]
+    assert values(words) == {"org_name": "St Luke's Health Centre", "pu_full_name": "Olu Chen"}
+
+
+def test_a_label_that_names_its_field_beats_a_generic_one() -> None:
+    words = page((50, 60, "Name: Jo Bloggs"), (50, 100, "Primary User full name: Olu Chen"))
+    assert values(words) == {"pu_full_name": "Olu Chen"}
+
+
+def test_two_labels_alike_giving_ocr_different_values_leave_the_field_to_staff() -> None:
+    words = page((50, 60, "Name: Jo Bloggs"), (50, 100, "Name: Olu Chen"), confidence=95.0)
+    read = read_labelled_values(words)["pu_full_name"]
+    assert (read.value, read.unsure) == ("", True)
+    assert values(page((50, 60, "Name: Jo Bloggs"), (50, 100, "Name: Jo Bloggs"), confidence=95.0)) == {
+        "pu_full_name": "Jo Bloggs"}

@@ -1,0 +1,73 @@
+"""What a value of each field looks like (an ODS code, an email address, a real date...): what an OCR slip usually
+is not. A value read by OCR that is not of its field's kind is left to staff."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from parsers.forms.normalise import EMAIL_FIELDS, NO_SPACE_FIELDS
+
+_EMAIL = re.compile(r"^[a-z0-9][a-z0-9._%+'-]*@[a-z0-9-]+(\.[a-z0-9-]+)+$")
+_ODS = re.compile(r"^[A-Z0-9]{3,6}$")
+_PHONE = re.compile(r"^\+?[\d ()-]{10,20}$")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z .'’-]*$")
+_TEXT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .,'’&()/-]*$")
+
+# Tesseract's language model takes a digit ending a word for a letter (patel1@ read as patell@, jones5@ as
+# joness@), and its readings agree: an address ending in such a character is left to staff rather than risk the
+# wrong mailbox.
+_AMBIGUOUS_BEFORE_AT = "l1i|"
+# Letters Tesseract reads for a digit (S for 5, O for 0, I for 1, Z for 2, B for 8, G for 6, Q and D for 0).
+_DIGIT_LIKE = "SOIZBGQD"
+# In an email address as read, before it is lower-cased: a capital after a small letter or a digit in one part of
+# its name ("mei.jonesS@" for "mei.jones5@", "chenS5@" for "chen5@"). People do not type addresses so; OCR reads a
+# 5 so, and lower-casing would hide it.
+_EMAIL_CASE_SLIP = re.compile(r"[a-z0-9][A-Z]")
+# In an ODS code as read: a small letter (a code is capitals and digits), or a digit-like capital after a digit
+# ("A81O01").
+_CODE_SLIP = re.compile(rf"[a-z]|[0-9][{_DIGIT_LIKE}]")
+
+
+def valid_for(name: str, value: str) -> bool:
+    """Whether VALUE (normalised) could be a value of field NAME: what an OCR slip usually is not, and not one
+    that OCR is known to confuse with another valid value."""
+    if not value:
+        return True
+    if name in EMAIL_FIELDS:
+        local = value.split("@", 1)[0]
+        return _EMAIL.match(value) is not None and local[-1:] not in _AMBIGUOUS_BEFORE_AT
+    if name == "org_code":
+        return _ODS.match(value) is not None
+    if name == "sig_date":
+        return real_date(value)
+    if name == "pu_phone":
+        return _PHONE.match(value) is not None and sum(c.isdigit() for c in value) >= 10
+    if name == "pu_request":
+        return value in ("new", "additional", "replacement")
+    if name in ("pu_full_name", "sig_full_name"):
+        return _NAME.match(value) is not None
+    return _TEXT.match(value) is not None
+
+
+def real_date(value: str) -> bool:
+    match = re.match(r"^(\d{2})/(\d{2})/(\d{4})$", value)
+    if match is None:
+        return False
+    try:
+        date(int(match[3]), int(match[2]), int(match[1]))
+    except ValueError:
+        return False
+    return True
+
+
+def case_slip(name: str, text: str) -> bool:
+    """Whether TEXT, a value of field NAME as OCR read it (before it is normalised), shows a slip in the case of a
+    letter that normalising would hide: a digit read as a letter."""
+    if name in NO_SPACE_FIELDS:
+        text = "".join(text.split())
+    if name in EMAIL_FIELDS:
+        return _EMAIL_CASE_SLIP.search(text.split("@", 1)[0]) is not None
+    if name == "org_code":
+        return _CODE_SLIP.search(text) is not None
+    return False
