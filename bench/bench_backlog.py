@@ -39,8 +39,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--floor-only", action="store_true", help="the in-process floor alone, no daemon")
     parser.add_argument("--trace-sql", action="store_true", help="print one message's statements of each kind")
-    parser.add_argument("--cases-in-store", type=int, default=0,
-                        help="with --floor-only: the store first holds this many old cases (bench/store_fill.py)")
+    parser.add_argument("--cases-in-store", default="0",
+                        help="with --floor-only: the store first holds this many old cases (bench/store_fill.py); "
+                             "several, comma-separated (0,100000,1000000), make a table, a fresh store each")
     args = parser.parse_args()
     if args.floor_only:
         floor_only(args)
@@ -103,11 +104,28 @@ def floor_only(args: argparse.Namespace) -> None:
             from bench.pipeline_mail import prepare
             prepare(bench)
         messages = bench.messages(args.messages)
-        found = floor_rate(bench, messages, trace=args.trace_sql, cases_in_store=args.cases_in_store)
-        print(json.dumps({"kind": args.kind, "messages": args.messages, "cases_in_store": args.cases_in_store,
-                          "floor_messages_per_second": round(found.rate, 1), "store": "sqlite",
-                          **_statements(found), "load_average": _load()}, indent=2))
-        _print_trace(found)
+        sizes = [int(n) for n in str(args.cases_in_store).split(",")]
+        table = []
+        for n, size in enumerate(sizes):
+            url = f"sqlite:///{bench.work / f'floor-{n}.db'}"
+            found = floor_rate(bench, messages, url, trace=args.trace_sql and n == 0, cases_in_store=size)
+            table.append({"cases_in_store": size, "fill_seconds": round(found.fill_seconds, 1),
+                          "floor_messages_per_second": round(found.rate, 1),
+                          "share_of_first": round(found.rate / table[0]["floor_messages_per_second"], 2)
+                          if table else 1.0,
+                          **_statements(found), "load_average": _load()})
+            print(json.dumps({"kind": args.kind, "messages": args.messages, "store": "sqlite", **table[-1]},
+                             indent=2), flush=True)
+            if n == 0:
+                _print_trace(found)
+            for other in bench.work.glob(f"floor-{n}.db*"):
+                other.unlink()  # a filled store is big (about 1.8 GB a million cases)
+        if len(table) > 1:
+            print("| cases in store | fill (s) | floor messages/s | share of the first | load average |")
+            print("|---:|---:|---:|---:|---|")
+            for row in table:
+                print(f"| {row['cases_in_store']:,} | {row['fill_seconds']} | {row['floor_messages_per_second']} "
+                      f"| {row['share_of_first']} | {' '.join(str(x) for x in row['load_average'])} |")
     finally:
         shutil.rmtree(bench.work, ignore_errors=True)
 

@@ -31,6 +31,7 @@ class Floor:
     statements: dict[str, list[Counter[str]]] = field(default_factory=dict)
     claim_statements: float = 0.0
     examples: dict[str, list[str]] = field(default_factory=dict)  # kind -> one message's statements, when traced
+    fill_seconds: float = 0.0  # filling the store first (cases_in_store)
 
     def statements_per_message(self) -> dict[str, dict[str, float]]:
         """Mean statements per message by kind: the total, by verb, and those of the recording transaction."""
@@ -48,9 +49,11 @@ def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, t
     url = url or f"sqlite:///{bench.work / 'floor.db'}"
     engine = make_engine(url)
     upgrade(engine)
+    filled = time.monotonic()
     if cases_in_store:
         from bench.store_fill import fill
         fill(engine, cases_in_store)
+    filled = time.monotonic() - filled
     factory = sessions(engine)
     handler, close = _handler(bench, factory, url)
     counter = StatementCounter(engine, keep_text=trace)
@@ -82,7 +85,7 @@ def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, t
             by_kind[kind].append(counted)
             if trace and len(by_kind[kind]) == 3:  # the third of its kind: past the first-use reads
                 examples[kind] = texts
-        return Floor(rate, dict(by_kind), mean(claims) if claims else 0.0, examples)
+        return Floor(rate, dict(by_kind), mean(claims) if claims else 0.0, examples, filled)
     finally:
         counter.close()
         close()
