@@ -3,7 +3,7 @@ accepted by the SMTP server; beside it the in-process floor (the same handling w
 and the daemon's peak RSS.
 
     .venv/bin/python -m bench.bench_backlog --messages 1000 [--kind simple|pipeline] [--store-url URL]
-        [--workers 2] [--read-ahead 2] [--floor-only [--cases-in-store N[,N...]]] [--trace-sql]
+        [--workers 2] [--read-ahead 2] [--floor-only [--cases-in-store N[,N...]] [--rounds R]] [--trace-sql]
 
 Beside the rates, the SQL statements per message by kind of case (in the floor run: bench/sql_count.py), the
 figure that does not move with the machine's load. `--floor-only` skips the daemon (no Dovecot run);
@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import time
+from statistics import median
 
 from bench.common import Bench, peak_rss_mb, stop
 from bench.floor import Floor, floor_rate
@@ -42,6 +43,8 @@ def main() -> None:
     parser.add_argument("--store-url", default=None)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--floor-only", action="store_true", help="the in-process floor alone, no daemon")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="with --floor-only: measure each store this many times (fresh messages each time)")
     parser.add_argument("--trace-sql", action="store_true", help="print one message's statements of each kind")
     parser.add_argument("--cases-in-store", default="0",
                         help="with --floor-only: the store first holds this many old cases (bench/store_fill.py); "
@@ -109,29 +112,41 @@ def floor_only(args: argparse.Namespace) -> None:
         if args.kind == "pipeline":
             from bench.pipeline_mail import prepare
             prepare(bench)
-        messages = bench.messages(args.messages)
         sizes = [int(n) for n in str(args.cases_in_store).split(",")]
-        table = []
-        for n, size in enumerate(sizes):
-            url = f"sqlite:///{bench.work / f'floor-{n}.db'}"
-            found = floor_rate(bench, messages, url, trace=args.trace_sql and n == 0, cases_in_store=size)
-            table.append({"cases_in_store": size, "fill_seconds": round(found.fill_seconds, 1),
-                          "floor_messages_per_second": round(found.rate, 1),
-                          "share_of_first": round(found.rate / table[0]["floor_messages_per_second"], 2)
-                          if table else 1.0,
-                          **_statements(found), "load_average": _load()})
-            print(json.dumps({"kind": args.kind, "messages": args.messages, "store": "sqlite", **table[-1]},
-                             indent=2), flush=True)
-            if n == 0:
-                _print_trace(found)
-            for other in bench.work.glob(f"floor-{n}.db*"):
-                other.unlink()  # a filled store is big (about 1.8 GB a million cases)
-        if len(table) > 1:
-            print("| cases in store | fill (s) | floor messages/s | share of the first | load average |")
-            print("|---:|---:|---:|---:|---|")
-            for row in table:
-                print(f"| {row['cases_in_store']:,} | {row['fill_seconds']} | {row['floor_messages_per_second']} "
-                      f"| {row['share_of_first']} | {' '.join(str(x) for x in row['load_average'])} |")
+        rates: dict[int, list[float]] = {n: [] for n in range(len(sizes))}
+        rows: dict[int, dict[str, object]] = {}
+        for round_ in range(args.rounds):
+            # Later rounds visit the stores in the other order, each with messages of its own, so that the
+            # machine's load drifting (it is shared) weighs on every size alike.
+            order = list(range(len(sizes)))[:: -1 if round_ % 2 else 1]
+            for n in order:
+                size = sizes[n]
+                url = f"sqlite:///{bench.work / f'floor-{n}.db'}"
+                batch = bench.messages(args.messages, start=round_ * args.messages)
+                found = floor_rate(bench, batch, url, trace=args.trace_sql and n == 0 and round_ == 0,
+                                   cases_in_store=size if round_ == 0 else 0)
+                rates[n].append(found.rate)
+                if round_ == 0:
+                    rows[n] = {"cases_in_store": size, "fill_seconds": round(found.fill_seconds, 1),
+                               **_statements(found)}
+                    _print_trace(found)
+                print(json.dumps({"kind": args.kind, "messages": args.messages, "store": "sqlite", "round": round_,
+                                  "cases_in_store": size, "floor_messages_per_second": round(found.rate, 1),
+                                  "load_average": _load()}), flush=True)
+        for n in rows:
+            rows[n]["floor_messages_per_second"] = [round(r, 1) for r in rates[n]]
+            rows[n]["median"] = round(median(rates[n]), 1)
+            rows[n]["share_of_first"] = round(median(rates[n]) / median(rates[0]), 2)
+            print(json.dumps(rows[n], indent=2))
+        if len(sizes) > 1:
+            print(f"| cases in store | fill (s) | floor messages/s, {args.rounds} rounds | median | share of the "
+                  "first |")
+            print("|---:|---:|---|---:|---:|")
+            for row in rows.values():
+                print(f"| {row['cases_in_store']:,} | {row['fill_seconds']} | "
+                      f"{', '.join(str(r) for r in row['floor_messages_per_second'])} | {row['median']} | "
+                      f"{row['share_of_first']} |")
+        print("load average at the end:", " ".join(str(x) for x in _load()))
     finally:
         shutil.rmtree(bench.work, ignore_errors=True)
 

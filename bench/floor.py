@@ -61,9 +61,9 @@ def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, t
     claims: list[int] = []
     try:
         began = time.monotonic()
-        for n, raw in enumerate(messages):
+        for raw in messages:
             now = datetime.now(UTC)
-            key = f"floor:{n}"
+            key = f"floor:{content_hash(raw)[:20]}"  # another round on the same store: other messages, other keys
             with counter.counting() as claimed, transaction(factory) as session:
                 intake.claim(session, source="floor", key=key, owner="floor", now=now,
                              lease=timedelta(minutes=5))
