@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import time
+from dataclasses import dataclass
 from statistics import median
 
 from bench.common import Bench, peak_rss_mb, stop
@@ -28,10 +29,21 @@ from bench.floor import Floor, floor_rate
 TARGETS = {"messages_per_second": 150, "share_of_floor": 0.5, "peak_rss_mb": 200, "share_of_first": 0.9}
 
 
-def _replies(bench: Bench) -> int:
-    """Replies (not notices) accepted so far: one per message handled."""
-    assert bench.smtp is not None
-    return sum(1 for r in bench.smtp.messages() if b"\nIn-Reply-To:" in r.content)
+@dataclass
+class _Replies:
+    """Replies (not notices) accepted so far: one per message handled. Each mail is looked at once: the SMTP
+    server runs in this process, and scanning every mail again each time round slowed it down with 10,000."""
+
+    bench: Bench
+    looked_at: int = 0
+    count: int = 0
+
+    def __call__(self) -> int:
+        assert self.bench.smtp is not None
+        new = self.bench.smtp.messages()[self.looked_at:]
+        self.looked_at += len(new)
+        self.count += sum(1 for r in new if b"\nIn-Reply-To:" in r.content)
+        return self.count
 
 
 def main() -> None:
@@ -77,11 +89,12 @@ def main() -> None:
                 client.append("INBOX", raw)
         began = time.monotonic()
         proc = bench.start_daemon()
+        replies = _Replies(bench)
         peak = 0.0
         try:
             deadline = began + max(600, args.messages / 2)  # a slow, shared machine: 2 messages/s at least
-            while _replies(bench) < expected and time.monotonic() < deadline:
-                time.sleep(0.05)
+            while replies() < expected and time.monotonic() < deadline:
+                time.sleep(0.1)
                 peak = max(peak, peak_rss_mb(proc.pid))
             elapsed = time.monotonic() - began
             received = [r for r in bench.smtp.messages() if r.message.get("In-Reply-To")]
