@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Engine, text  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
+from bench.store_fill import load  # noqa: E402
 from mailbot.app import App  # noqa: E402
 from mailbot.cli.main import main as mailbot_main  # noqa: E402
 from mailbot.config import parse_config  # noqa: E402
@@ -52,7 +53,6 @@ from store.insight import insight, window_start  # noqa: E402
 from store.staff import add_staff  # noqa: E402
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
-BATCH = 20000
 STAFF = ["Sam Reviewer", "Jo Bloggs", "Ann Lee", "Raj Patel"]
 KINDS = [("primary_user_request", 35), ("permission_request", 30), ("guidance", 10), ("follow_up", 8),
          ("new_user_notification", 7), ("automatic", 5), ("signatory_confirmation", 3), ("unclear", 2)]
@@ -108,42 +108,9 @@ CASE_COLUMNS = ("id, reference, kind, outcome, reasons, checks, fields, changes,
                 "needs_review, created_at, updated_at, decided_at, decided_by")
 
 
-def fill_sqlite(engine: Engine, n: int, spread: int) -> None:
+def fill(engine: Engine, n: int, spread: int) -> None:
     cases, reasons = rows(n, spread)
-    raw = engine.raw_connection()
-    try:
-        cur = raw.cursor()
-        cur.execute("BEGIN")
-        for i in range(0, len(cases), BATCH):
-            cur.executemany(f"INSERT INTO cases ({CASE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                            [(*c[:11], int(c[11]), *(t.isoformat(" ", "microseconds") for t in c[12:15]), c[15])
-                             for c in cases[i:i + BATCH]])
-        cur.executemany("INSERT INTO case_reasons (case_id, code, waiting) VALUES (?, ?, ?)",
-                        [(i, code, int(w)) for i, code, w in reasons])
-        cur.execute("COMMIT")
-        cur.execute("ANALYZE")
-    finally:
-        raw.close()
-
-
-def fill_postgres(engine: Engine, n: int, spread: int) -> None:
-    cases, reasons = rows(n, spread)
-    raw = engine.raw_connection()
-    try:
-        cur = raw.cursor()
-        with cur.copy(f"COPY cases ({CASE_COLUMNS}) FROM STDIN") as copy:
-            for c in cases:
-                copy.write_row((*c[:12], *(t.replace(tzinfo=UTC) for t in c[12:15]), c[15]))
-        with cur.copy("COPY case_reasons (case_id, code, waiting) FROM STDIN") as copy:
-            for r in reasons:
-                copy.write_row(r)
-        cur.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), %s)", (n,))
-        raw.commit()
-        raw.driver_connection.autocommit = True  # what autovacuum does soon after a load like this
-        cur.execute("VACUUM ANALYZE cases")
-        cur.execute("VACUUM ANALYZE case_reasons")
-    finally:
-        raw.close()
+    load(engine, [("cases", CASE_COLUMNS, cases), ("case_reasons", "case_id, code, waiting", reasons)])
 
 
 def timed(name: str, repeat: int, run: Callable[[], object]) -> None:
@@ -282,7 +249,7 @@ def main() -> int:
             print(f"sqlite: reusing {path}")
     if not reuse:
         started = time.perf_counter()
-        (fill_postgres if args.pg else fill_sqlite)(engine, args.cases, args.spread)
+        fill(engine, args.cases, args.spread)
         print(f"{engine.dialect.name}: {args.cases:,} cases over {args.spread} days, filled in "
               f"{time.perf_counter() - started:.1f} s")
     engine.dispose()

@@ -1,19 +1,23 @@
 """Latency with IDLE: messages delivered to Dovecot at a steady rate while `mailbot run` listens; for each, the time
 from delivery (APPEND answered) to its reply accepted by the SMTP server; p50, p95, max, and the daemon's peak RSS.
 
-    .venv/bin/python -m bench.bench_latency --rate 20 --seconds 15 [--kind pipeline|simple]
+    .venv/bin/python -m bench.bench_latency --rate 20 --seconds 15 [--kind pipeline|simple] [--read-ahead 2]
 
-Target (issue 6): p95 under 1 s. The poll interval is set to 10 minutes, so only IDLE can make it fast.
+Target (issues 6 and 15): p95 under 1 s; peak RSS under 200 MB. The poll interval is set to 10 minutes, so only
+IDLE can make it fast. Beside it, the floor: the same messages handled in this process one after another (no
+IMAP, SMTP or scheduler: bench/floor.py), as seconds a message, the least a reply could take here and now.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 
 from bench.common import Bench, peak_rss_mb, stop
+from bench.floor import floor_rate
 
 
 def _message_id(raw: bytes) -> str:
@@ -28,18 +32,21 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="messages delivered per second")
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--workers", type=int, default=2, help="[daemon] workers")
+    parser.add_argument("--read-ahead", type=int, default=2, help="[daemon] read_ahead (0: one message at a time)")
     parser.add_argument("--kind", choices=["simple", "pipeline"], default="pipeline")
     args = parser.parse_args()
     count = int(args.rate * args.seconds)
+    daemon = {"workers": args.workers, "read_ahead": args.read_ahead}
+    load_before = [round(x, 2) for x in os.getloadavg()]
     with Bench(kind=args.kind) as bench:
         assert bench.dovecot is not None and bench.smtp is not None
         if args.kind == "pipeline":
             from bench.pipeline_mail import prepare
             from tests.support.real_mail import prepare_store
-            extra = {**prepare(bench), "daemon": {"workers": args.workers}}
+            extra = {**prepare(bench), "daemon": daemon}
             prepare_store(bench.write_config(poll_seconds=600, extra=extra))
         else:
-            bench.write_config(poll_seconds=600, extra={"daemon": {"workers": args.workers}})
+            bench.write_config(poll_seconds=600, extra={"daemon": daemon})
         messages = bench.messages(count)
         proc = bench.start_daemon()
         delivered: dict[str, float] = {}
@@ -65,12 +72,17 @@ def main() -> None:
             peak = max(peak, peak_rss_mb(proc.pid))
         finally:
             stop(proc)
+        floor = floor_rate(bench, messages).rate
         latencies = sorted(replies[mid] - at for mid, at in delivered.items() if mid in replies)
         q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
         print(json.dumps({
             "kind": args.kind, "rate_per_second": args.rate, "messages": count, "answered": len(latencies),
             "p50_seconds": round(q[49], 3), "p95_seconds": round(q[94], 3),
             "max_seconds": round(max(latencies, default=0.0), 3), "peak_rss_mb": round(peak, 1),
+            "floor_seconds_per_message": round(1 / floor, 4) if floor else None,
+            "floor_messages_per_second": round(floor, 1), "workers": args.workers, "read_ahead": args.read_ahead,
+            "targets": {"p95_seconds": 1.0, "peak_rss_mb": 200},
+            "load_average_before": load_before, "load_average": [round(x, 2) for x in os.getloadavg()],
         }, indent=2))
 
 

@@ -25,10 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import Engine, text  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
+from bench.store_fill import load  # noqa: E402
 from mailbot.app import App  # noqa: E402
 from mailbot.config import parse_config  # noqa: E402
 from mailbot.review.web.app import create_app  # noqa: E402
-from rules.reasons import CODES, Kind  # noqa: E402
+from parsers.vocabulary.kinds import Kind  # noqa: E402
+from rules.reasons import CODES  # noqa: E402
 from store.db import make_engine, transaction, upgrade  # noqa: E402
 from store.staff import add_staff  # noqa: E402
 
@@ -36,7 +38,6 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 ORGS = [f"A{n:05d}" for n in range(2000)]
 KINDS = [k.value for k in Kind]
 REASONS = sorted(CODES)
-BATCH = 20000
 
 
 def rows(n: int, waiting: float, seed: int = 1) -> tuple[list[tuple], list[tuple]]:  # type: ignore[type-arg]
@@ -59,43 +60,9 @@ CASE_COLUMNS = ("id, reference, kind, outcome, reasons, checks, fields, changes,
                 "needs_review, created_at, updated_at, decided_by")
 
 
-def fill_sqlite(engine: Engine, n: int, waiting: float) -> None:
+def fill(engine: Engine, n: int, waiting: float) -> None:
     cases, reasons = rows(n, waiting)
-    raw = engine.raw_connection()
-    try:
-        cur = raw.cursor()
-        cur.execute("BEGIN")
-        for i in range(0, len(cases), BATCH):
-            cur.executemany(f"INSERT INTO cases ({CASE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                            [(*c[:11], int(c[11]), c[12].isoformat(" "), c[13].isoformat(" "), c[14])
-                             for c in cases[i:i + BATCH]])
-        cur.executemany("INSERT INTO case_reasons (case_id, code) VALUES (?, ?)", reasons)
-        cur.execute("COMMIT")
-        cur.execute("ANALYZE")
-    finally:
-        raw.close()
-
-
-def fill_postgres(engine: Engine, n: int, waiting: float) -> None:
-    cases, reasons = rows(n, waiting)
-    raw = engine.raw_connection()
-    try:
-        cur = raw.cursor()
-        with cur.copy(f"COPY cases ({CASE_COLUMNS}) FROM STDIN") as copy:
-            for c in cases:
-                copy.write_row((*c[:12], c[12].replace(tzinfo=UTC), c[13].replace(tzinfo=UTC), c[14]))
-        with cur.copy("COPY case_reasons (case_id, code) FROM STDIN") as copy:
-            for r in reasons:
-                copy.write_row(r)
-        cur.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), %s)", (n,))
-        raw.commit()
-        # What autovacuum does soon after a load like this: statistics, and the visibility map that lets the
-        # queue's partial indexes answer without reading the table.
-        raw.driver_connection.autocommit = True
-        cur.execute("VACUUM ANALYZE cases")
-        cur.execute("VACUUM ANALYZE case_reasons")
-    finally:
-        raw.close()
+    load(engine, [("cases", CASE_COLUMNS, cases), ("case_reasons", "case_id, code", reasons)])
 
 
 FILTERS = {
@@ -165,7 +132,7 @@ def main() -> int:
             print(f"sqlite: reusing {path}")
     if args.pg or not reuse:
         started = time.perf_counter()
-        (fill_postgres if args.pg else fill_sqlite)(engine, args.cases, args.waiting)
+        fill(engine, args.cases, args.waiting)
         print(f"{engine.dialect.name}: {args.cases:,} cases, {args.waiting:.0%} waiting, filled in "
               f"{time.perf_counter() - started:.1f} s")
     engine.dispose()

@@ -34,6 +34,7 @@ class Floor:
     statements: dict[str, list[Counter[str]]] = field(default_factory=dict)
     claim_statements: float = 0.0
     examples: dict[str, list[str]] = field(default_factory=dict)  # kind -> one message's statements, when traced
+    fill_seconds: float = 0.0  # filling the store first (cases_in_store)
 
     def statements_per_message(self) -> dict[str, dict[str, float]]:
         """Mean statements per message by kind: the total, by verb, and those of the recording transaction."""
@@ -51,9 +52,11 @@ def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, t
     url = url or f"sqlite:///{bench.work / 'floor.db'}"
     engine = make_engine(url)
     upgrade(engine)
+    filled = time.monotonic()
     if cases_in_store:
         from bench.store_fill import fill
         fill(engine, cases_in_store)
+    filled = time.monotonic() - filled
     factory = sessions(engine)
     handler, close = _handler(bench, factory, url)
     counter = StatementCounter(engine, keep_text=trace)
@@ -62,9 +65,9 @@ def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, t
     unprocessable: set[int] = set()
     try:
         began, cpu_began = time.monotonic(), time.process_time()
-        for n, raw in enumerate(messages):
+        for raw in messages:
             now = datetime.now(UTC)
-            key = f"floor:{n}"
+            key = f"floor:{content_hash(raw)[:20]}"  # another round on the same store: other messages, other keys
             with counter.counting() as claimed, transaction(factory) as session:
                 intake.claim(session, source="floor", key=key, owner="floor", now=now,
                              lease=timedelta(minutes=5))
@@ -93,7 +96,7 @@ def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, t
             by_kind[kind].append(counted)
             if trace and len(by_kind[kind]) == 3:  # the third of its kind: past the first-use reads
                 examples[kind] = texts
-        return Floor(rate, round(cpu_ms, 2), dict(by_kind), mean(claims) if claims else 0.0, examples)
+        return Floor(rate, round(cpu_ms, 2), dict(by_kind), mean(claims) if claims else 0.0, examples, filled)
     finally:
         counter.close()
         close()

@@ -127,6 +127,7 @@ class FoldersSection:
 @dataclass(frozen=True)
 class DaemonSection:
     workers: int = 2
+    read_ahead: int = 2  # messages understood (forms read) ahead of the one being recorded: mailbot.intake.worker
     max_attempts: int = 5
     retry_seconds: int = 30
     lease_seconds: int = 300

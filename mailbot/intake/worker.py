@@ -11,9 +11,10 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +23,7 @@ from mailbot.intake.heartbeat import claim_lease
 from mailbot.metrics import METRICS
 from mailbot.processing.contract import (
     Handler,
+    HandleResult,
     IntakeClaim,
     TryLater,
     content_hash,
@@ -34,6 +36,15 @@ from store.db import transaction
 from store.models import IntakeRecord
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class _InHand:
+    """A message of a batch begun: its bytes, its claim, and its reading ahead (None: nothing to read)."""
+
+    raw: bytes
+    claim: IntakeClaim
+    reading: Future[Callable[[], HandleResult]] | None
 
 
 class HandlingCutOff(Exception):
@@ -119,50 +130,90 @@ class IntakeWorker:
                       over_limit: Mapping[str, OverLimit] | None = None) -> dict[str, str | None]:
         """process() each message of RAWS in order; when STOP is set, the message in hand is finished and the
         rest are given back. Returns the folder for each message handled (None: leave it where it is).
-        OVER_LIMIT: for a message of which RAWS holds only the first part, what its whole said. Each message is
-        taken out of RAWS as it is begun, so that its bytes are let go once it is handled, not at the batch's end
-        (two 25 MB messages in hand cost 25 MB less once the first is done)."""
+        OVER_LIMIT: for a message of which RAWS holds only the first part, what its whole said.
+
+        While one message is recorded, up to [daemon] read_ahead of the next are understood and their forms read
+        by [daemon] workers threads: that work only reads, so each message is still recorded in order, alone, in
+        one transaction with its claim; one read ahead but not recorded when STOP is set (or the daemon dies) has
+        left nothing behind and is simply given back (or taken over). Each message is taken out of RAWS as it is
+        begun, so that its bytes are let go once it is handled, not at the batch's end."""
         over_limit = over_limit or {}
         identities = {key: (header_message_id(raw), content_hash(raw)) for key, raw in raws.items()}
         with self._reading() as session:
             earlier = intake.earlier_sightings(session, source=self.source, messages=identities)
         keys = list(raws)
         epoch = self._epoch
+        ahead = self.daemon.read_ahead if len(keys) > 1 else 0
+        results: dict[str, str | None] = {}
+        not_started: list[str] = []
+        with ThreadPoolExecutor(max(1, self.daemon.workers) if ahead else 1, thread_name_prefix="read-ahead") as pool:
+            reads: dict[str, _InHand] = {}
 
-        def handle(key: str) -> tuple[str, str | None, bool]:
-            if stop.is_set():  # not started: given back below
-                return key, None, False
-            if self._epoch != epoch:  # taken over by another daemon meanwhile: theirs now, left where it is
-                log.warning("%s: this daemon's claims were taken over; leaving it to the others", key)
-                return key, None, True
-            folder = self.process(key, raws.pop(key), claimed[key], identity=identities[key],
-                                  earlier=earlier.get(key), checked=True, over_limit=over_limit.get(key))
-            self.after_message()
-            return key, folder, True
+            def begin(key: str) -> None:
+                """KEY taken out of RAWS, its reading started in POOL unless nothing need be read (cut off, or
+                handled before)."""
+                raw = raws.pop(key)
+                claim = self._claim(key, raw, claimed[key], identities[key], over_limit.get(key))
+                reading = None
+                if claimed[key] <= self.daemon.max_attempts and earlier.get(key) is None:
+                    reading = pool.submit(self._reader, raw, claim)
+                reads[key] = _InHand(raw, claim, reading)
 
-        if self.daemon.workers <= 1 or len(keys) <= 1:
-            results = [handle(key) for key in keys]
-        else:
-            # Several at once: most of a message's time is spent waiting (DNS, the forms sandbox's children,
-            # the store), and each message has its own claim and transaction.
-            with ThreadPoolExecutor(self.daemon.workers, thread_name_prefix="intake") as pool:
-                results = list(pool.map(handle, keys))
-        not_started = [key for key, _folder, started in results if not started]
+            try:
+                for index, key in enumerate(keys):
+                    if stop.is_set():  # not recorded: given back below (any reading ahead is let go)
+                        not_started.extend(keys[index:])
+                        break
+                    if self._epoch != epoch:  # taken over by another daemon meanwhile: theirs now, left there
+                        log.warning("%s: this daemon's claims were taken over; leaving it to the others", key)
+                        results[key] = None
+                        continue
+                    for later in keys[index:index + ahead + 1]:
+                        if later not in reads and not stop.is_set():
+                            begin(later)
+                    if key not in reads:
+                        not_started.extend(keys[index:])
+                        break
+                    hand = reads.pop(key)
+                    results[key] = self.process(key, hand.raw, claimed[key], identity=identities[key],
+                                                earlier=earlier.get(key), checked=True,
+                                                over_limit=over_limit.get(key), claim=hand.claim,
+                                                reading=hand.reading)
+                    self.after_message()
+            finally:
+                for hand in reads.values():  # read ahead, never recorded: nothing to undo
+                    if hand.reading is not None:
+                        hand.reading.cancel()
         if not_started:
             self.release(not_started)
-        return {key: folder for key, folder, started in results if started}
+        return results
 
-    def process(self, key: str, raw: bytes, attempts: int, *, identity: tuple[str | None, str] | None = None,
-                earlier: IntakeRecord | None = None, checked: bool = False,
-                over_limit: OverLimit | None = None) -> str | None:
-        """Handle one claimed message; the folder to move it to, or None to leave it where it is for now.
-        CHECKED says EARLIER was already looked up (by process_batch); OVER_LIMIT, when RAW is only the first part
-        of a message over the size limit, what its whole said."""
+    @property
+    def _reader(self) -> Callable[[bytes, IntakeClaim], Callable[[], HandleResult]]:
+        """The handler's first step (see ReadsAhead); for a handler without one, everything in the second."""
+        staged = getattr(self.handler, "read_ahead", None)
+        if staged is not None:
+            return staged
+        return lambda raw, claim: partial(self.handler, raw, claim)
+
+    def _claim(self, key: str, raw: bytes, attempts: int, identity: tuple[str | None, str] | None,
+               over_limit: OverLimit | None) -> IntakeClaim:
         now = self.clock()
         message_id, digest = identity or (header_message_id(raw), content_hash(raw))
-        claim = IntakeClaim(key=key, source=self.source, owner=self.owner, now=now,
-                            message_id=message_id, content_hash=digest, attempts=attempts,
-                            give_up_waiting=self._give_up_waiting(key, now), over_limit=over_limit)
+        return IntakeClaim(key=key, source=self.source, owner=self.owner, now=now, message_id=message_id,
+                           content_hash=digest, attempts=attempts, give_up_waiting=self._give_up_waiting(key, now),
+                           over_limit=over_limit)
+
+    def process(self, key: str, raw: bytes, attempts: int, *, identity: tuple[str | None, str] | None = None,
+                earlier: IntakeRecord | None = None, checked: bool = False, over_limit: OverLimit | None = None,
+                claim: IntakeClaim | None = None,
+                reading: Future[Callable[[], HandleResult]] | None = None) -> str | None:
+        """Handle one claimed message; the folder to move it to, or None to leave it where it is for now.
+        CHECKED says EARLIER was already looked up (by process_batch); OVER_LIMIT, when RAW is only the first part
+        of a message over the size limit, what its whole said. CLAIM and READING: the message's claim and its
+        reading ahead, when process_batch began them (the reading's failure is this message's, handled here)."""
+        claim = claim or self._claim(key, raw, attempts, identity, over_limit)
+        now, message_id, digest = claim.now, claim.message_id, claim.content_hash
         try:
             if not checked:
                 with self._reading() as session:
@@ -179,7 +230,8 @@ class IntakeWorker:
                                     status=earlier.status)
                 METRICS.rematched.inc()
                 return self.folder_for(earlier.status, earlier.outcome)
-            result = self.handler(raw, claim)
+            recording = reading.result() if reading is not None else self._reader(raw, claim)
+            result = recording()
         except intake.LostClaim:
             log.warning("%s: another daemon took this message over; leaving it to them", key)
             return None

@@ -1,5 +1,6 @@
 """Handling one message for real: understand it, look for an earlier sighting, read its forms, then record it in
-one transaction. Shared by `mailbot process` and the daemon."""
+one transaction. Shared by `mailbot process` and the daemon (which reads the next messages ahead, in other
+threads, while it records this one: see mailbot.intake.worker)."""
 
 from __future__ import annotations
 
@@ -31,17 +32,32 @@ def handle(sessions: sessionmaker[Session], understander: Understander, raw: byt
     unless GIVE_UP_WAITING says why it is no longer waited for (see Understander.understand). OVER_LIMIT: RAW is
     only the first part of a message over the size limit, and this is what its whole said.
 
-    The forms are read between two transactions, so no lock is held while a child process parses a PDF; the
-    first-sighting key inside `record` settles any race with another daemon. THEN, when given, runs inside the
-    recording transaction (the daemon finishes its intake claim there, so case and claim commit together).
+    The forms are read before the recording transaction (understood), so no lock is held while a child process
+    parses a PDF; the first-sighting key inside `record` settles any race with another daemon. THEN, when given,
+    runs inside the recording transaction (the daemon finishes its intake claim there, so case and claim commit
+    together).
     """
+    u = understood(sessions, understander, raw, now=now, give_up_waiting=give_up_waiting, over_limit=over_limit)
+    return record_understood(sessions, u, source=source, now=now, settings=settings, then=then)
+
+
+def understood(sessions: sessionmaker[Session], understander: Understander, raw: bytes, *, now: datetime,
+               give_up_waiting: str = "", over_limit: OverLimit | None = None) -> Understanding:
+    """RAW understood and its forms read: all of handle's work before its transaction. It only reads the store,
+    so it may run ahead of, and beside, the recording of earlier messages."""
     u = understander.understand(raw, now=now, give_up_waiting=give_up_waiting, over_limit=over_limit)
-    with sessions() as session:
-        # Asked only when there are forms to read: a message seen before keeps no request of its own anyway.
-        if not understander.would_read_forms(u) or not seen_before(single_reads(sessions), u):
-            u = understander.with_forms(u, now=now)
-        with session.begin():
-            cases = record(session, u, source=source, now=now, settings=settings)
-            if then is not None:
-                then(session, cases)
-            return cases
+    # Asked only when there are forms to read: a message seen before keeps no request of its own anyway.
+    if not understander.would_read_forms(u) or not seen_before(single_reads(sessions), u):
+        u = understander.with_forms(u, now=now)
+    return u
+
+
+def record_understood(sessions: sessionmaker[Session], u: Understanding, *, source: str, now: datetime,
+                      settings: Settings,
+                      then: Callable[[Session, list[CaseOutcome]], None] | None = None) -> list[CaseOutcome]:
+    """Record U (from `understood`) in one transaction, THEN inside it; its cases."""
+    with sessions() as session, session.begin():
+        cases = record(session, u, source=source, now=now, settings=settings)
+        if then is not None:
+            then(session, cases)
+        return cases
