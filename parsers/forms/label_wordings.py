@@ -8,6 +8,7 @@ the section they sit in (the Primary User's, or the authorised signatory's)."""
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from parsers.form_template import HINTS, LABELS, SIGNATURE_LABEL, TITLES, TYPED_LABEL
 
@@ -74,6 +75,9 @@ FORM_TYPE_WORDS = {"gp_practice": ("gppractice", "gpsurgery", "generalpractice")
 # Labels this long or longer (in letters) may be one letter off.
 FUZZY_MIN_LETTERS = 7
 MAX_LABEL_WORDS = 8
+# Printed help this long (in letters) is still known with about one letter in seven misread.
+FUZZY_INSTRUCTION_LETTERS = 14
+FUZZY_INSTRUCTION_RATIO = 0.86
 
 
 _NOT_LETTERS = re.compile(r"[^a-z]")
@@ -146,7 +150,15 @@ def match_signature_key(key: str, fuzzy: bool = True) -> bool:
 
 
 def is_instruction(text: str) -> bool:
-    """Whether TEXT is printed help (a hint under a label), not something a person wrote."""
+    """Whether TEXT is printed help (a hint under a label), not something a person wrote. A long one is known a few
+    letters off too: OCR reads "(optional: type your full name)" as "optonal type your full mame", which is no
+    typed signature."""
     key = letters(text)
     return bool(key) and any(key == k or (len(key) >= 6 and k.startswith(key)) or
-                             (len(k) >= 6 and key.startswith(k)) for k in INSTRUCTION_KEYS)
+                             (len(k) >= 6 and key.startswith(k)) or _nearly(key, k) for k in INSTRUCTION_KEYS)
+
+
+def _nearly(key: str, instruction: str) -> bool:
+    """KEY is INSTRUCTION with a few letters misread (long wordings only: a short one is too near real values)."""
+    return min(len(key), len(instruction)) >= FUZZY_INSTRUCTION_LETTERS and \
+        SequenceMatcher(None, key, instruction, autojunk=False).ratio() >= FUZZY_INSTRUCTION_RATIO
