@@ -13,7 +13,7 @@ from store.db import make_engine, sessions
 from store.models import Case, IntakeRecord
 from tests.support.cli import mailbot, write_config
 from tests.support.daemon_process import DaemonProcess
-from tests.support.real_mail import permission_request, prepare_store
+from tests.support.real_mail import embedded_default, permission_request
 from tests.support.signed_mail import SigningKey
 
 MESSAGES = 120
@@ -21,14 +21,7 @@ MESSAGES = 120
 
 def test_backups_taken_while_the_daemon_writes_restore_to_verified_stores(tmp_path: Path) -> None:
     key = SigningKey.generate()
-    keys = key.write_key_file(tmp_path / "test-keys.txt")
-    config = tmp_path / "mailbot.toml"
-    config.write_text(f'[store]\nurl = "sqlite:///var/mailbot.db"\n[auth]\ntest_public_keys = "{keys}"\n'
-                      '[http]\nlisten = "127.0.0.1:0"\n[imap]\npoll_seconds = 1\n')
-    prepare_store(config)
-    inbox = tmp_path / "var" / "inbox"
-    for sub in ("new", "cur", "tmp"):
-        (inbox / sub).mkdir(parents=True, exist_ok=True)
+    config, inbox = embedded_default(tmp_path, key, "[imap]\npoll_seconds = 1\n")
     for n in range(MESSAGES):
         (inbox / "new" / f"{n}.M{n}.host").write_bytes(permission_request(key, n))
     engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'mailbot.db'}")

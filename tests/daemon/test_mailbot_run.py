@@ -18,6 +18,7 @@ from tests.support.daemon_process import DaemonProcess
 from tests.support.daemon_setup import daemon_config_data, sample_message, toml
 from tests.support.dovecot import DovecotServer
 from tests.support.real_mail import (
+    embedded_default,
     form_request,
     permission_request,
     prepare_store,
@@ -185,14 +186,7 @@ def test_two_real_daemons_on_postgresql_never_process_or_send_twice(
 
 def test_run_once_on_the_embedded_default_reads_and_writes_local_maildirs(
         tmp_path: Path, key: SigningKey) -> None:
-    keys = key.write_key_file(tmp_path / "test-keys.txt")
-    config = tmp_path / "mailbot.toml"
-    config.write_text(f'[store]\nurl = "sqlite:///var/mailbot.db"\n[auth]\ntest_public_keys = "{keys}"\n'
-                      '[http]\nlisten = "127.0.0.1:0"\n')
-    prepare_store(config)
-    inbox = tmp_path / "var" / "inbox"
-    for sub in ("new", "cur", "tmp"):
-        (inbox / sub).mkdir(parents=True, exist_ok=True)
+    config, inbox = embedded_default(tmp_path, key)
     (inbox / "new" / "1.M1.host").write_bytes(permission_request(key, 1))
     result = mailbot("--config", config, "run", "--once")
     assert result.status == 0, result.err
@@ -244,14 +238,7 @@ def test_a_message_over_the_size_limit_is_flagged_without_being_held_whole(
 
 def test_a_maildir_message_over_the_size_limit_is_read_in_pieces_for_its_signature(
         tmp_path: Path, key: SigningKey) -> None:
-    keys = key.write_key_file(tmp_path / "test-keys.txt")
-    config = tmp_path / "mailbot.toml"
-    config.write_text(f'[store]\nurl = "sqlite:///var/mailbot.db"\n[auth]\ntest_public_keys = "{keys}"\n'
-                      '[http]\nlisten = "127.0.0.1:0"\n[limits]\nmax_message_bytes = 20000\n')
-    prepare_store(config)
-    inbox = tmp_path / "var" / "inbox"
-    for sub in ("new", "cur", "tmp"):
-        (inbox / sub).mkdir(parents=True, exist_ok=True)
+    config, inbox = embedded_default(tmp_path, key, "[limits]\nmax_message_bytes = 20000\n")
     big = _padded_then_signed(key, 1)
     (inbox / "new" / "1.M1.host").write_bytes(big)
     other = _padded_then_signed(key, 2)

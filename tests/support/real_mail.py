@@ -23,6 +23,21 @@ def prepare_store(config: Path) -> None:
         assert result.status == 0, result.err
 
 
+def embedded_default(folder: Path, key: SigningKey, extra: str = "") -> tuple[Path, Path]:
+    """A config on the embedded default (a SQLite store and Maildirs under FOLDER/var) trusting KEY's signatures,
+    with EXTRA appended (TOML sections of its own); its store made with the sample register and its inbox an empty
+    Maildir. Returns the config's path and the inbox's."""
+    keys = key.write_key_file(folder / "test-keys.txt")
+    config = folder / "mailbot.toml"
+    config.write_text(f'[store]\nurl = "sqlite:///var/mailbot.db"\n[auth]\ntest_public_keys = "{keys}"\n'
+                      f'[http]\nlisten = "127.0.0.1:0"\n{extra}')
+    prepare_store(config)
+    inbox = folder / "var" / "inbox"
+    for sub in ("new", "cur", "tmp"):
+        (inbox / sub).mkdir(parents=True, exist_ok=True)
+    return config, inbox
+
+
 def permission_request(key: SigningKey, n: int, sender: str | None = None) -> bytes:
     """A signed request from a signatory of A81001 to give a user an application: always answered."""
     sender = sender or SIGNATORIES[n % len(SIGNATORIES)]
