@@ -3,7 +3,7 @@ accepted by the SMTP server; beside it the in-process floor (the same handling w
 and the daemon's peak RSS.
 
     .venv/bin/python -m bench.bench_backlog --messages 1000 [--kind simple|pipeline] [--store-url URL]
-        [--workers 2] [--read-ahead 2] [--mix requests|all] [--trace-sql]
+        [--workers N] [--read-ahead N] [--mix requests|all] [--trace-sql]
         [--floor-only [--cases-in-store N[,N...]] [--rounds R] [--postgres URL]]
 
 Beside the rates, the SQL statements per message by kind of case (in the floor run: bench/sql_count.py), the
@@ -29,7 +29,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from statistics import median
 
-from bench.common import Bench, peak_rss_mb, stop
+from bench.common import Bench, add_daemon_arguments, daemon_section, peak_rss_mb, stop
 from bench.floor import Floor, floor_rate
 
 TARGETS = {"messages_per_second": 150, "share_of_floor": 0.5, "peak_rss_mb": 200, "share_of_first": 0.9}
@@ -55,8 +55,7 @@ class _Replies:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=2, help="[daemon] workers")
-    parser.add_argument("--read-ahead", type=int, default=2, help="[daemon] read_ahead (0: one message at a time)")
+    add_daemon_arguments(parser)
     parser.add_argument("--kind", choices=["simple", "pipeline"], default="simple")
     parser.add_argument("--store-url", default=None)
     parser.add_argument("--batch-size", type=int, default=100)
@@ -76,7 +75,7 @@ def main() -> None:
         floor_only(args)
         return
     expected = args.messages  # one reply to each message (approved permission requests also notify the user)
-    daemon = {"workers": args.workers, "read_ahead": args.read_ahead}
+    daemon = daemon_section(args)
     load_before = _load()
     with Bench(kind=args.kind, mix=args.mix) as bench:
         assert bench.dovecot is not None and bench.smtp is not None

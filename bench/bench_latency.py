@@ -16,7 +16,7 @@ import os
 import statistics
 import time
 
-from bench.common import Bench, peak_rss_mb, stop
+from bench.common import Bench, add_daemon_arguments, daemon_section, peak_rss_mb, stop
 from bench.floor import floor_rate
 
 
@@ -31,12 +31,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=float, default=20.0, help="messages delivered per second")
     parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--workers", type=int, default=2, help="[daemon] workers")
-    parser.add_argument("--read-ahead", type=int, default=2, help="[daemon] read_ahead (0: one message at a time)")
+    add_daemon_arguments(parser)
     parser.add_argument("--kind", choices=["simple", "pipeline"], default="pipeline")
     args = parser.parse_args()
     count = int(args.rate * args.seconds)
-    daemon = {"workers": args.workers, "read_ahead": args.read_ahead}
+    daemon = daemon_section(args)
     load_before = [round(x, 2) for x in os.getloadavg()]
     with Bench(kind=args.kind) as bench:
         assert bench.dovecot is not None and bench.smtp is not None

@@ -8,6 +8,7 @@ handled by `mailbot run` and the real pipeline: every one gets a reply, so "all 
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mailbot.config_sections import DaemonSection
 from tests.support.daemon_setup import daemon_config_data, sample_message, toml
 from tests.support.dovecot import DovecotServer
 from tests.support.mail_servers import dovecot_root
@@ -101,3 +103,16 @@ def wait_for_replies(smtp: SmtpServer, count: int, timeout: float) -> float:
     began = time.monotonic()
     smtp.wait_for(count, timeout)
     return time.monotonic() - began
+
+
+def add_daemon_arguments(parser: argparse.ArgumentParser) -> None:
+    """--workers and --read-ahead, defaulting to the daemon's own defaults (config [daemon])."""
+    defaults = DaemonSection()
+    parser.add_argument("--workers", type=int, default=defaults.workers, help="[daemon] workers")
+    parser.add_argument("--read-ahead", type=int, default=defaults.read_ahead,
+                        help="[daemon] read_ahead (0: one message at a time)")
+
+
+def daemon_section(args: argparse.Namespace) -> dict[str, int]:
+    """The [daemon] settings add_daemon_arguments read, as the config's table."""
+    return {"workers": args.workers, "read_ahead": args.read_ahead}
