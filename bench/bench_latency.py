@@ -1,7 +1,7 @@
 """Latency with IDLE: messages delivered to Dovecot at a steady rate while `mailbot run` listens; for each, the time
 from delivery (APPEND answered) to its reply accepted by the SMTP server; p50, p95, max, and the daemon's peak RSS.
 
-    .venv/bin/python -m bench.bench_latency --rate 20 --seconds 15 [--kind pipeline|simple] [--read-ahead 2]
+    .venv/bin/python -m bench.bench_latency --rate 20 --seconds 15 [--kind pipeline|simple] [--read-ahead N]
 
 Target (issues 6 and 15): p95 under 1 s; peak RSS under 200 MB. The poll interval is set to 10 minutes, so only
 IDLE can make it fast. Beside it, the floor: the same messages handled in this process one after another (no
