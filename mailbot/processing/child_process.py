@@ -20,6 +20,8 @@ import pwd
 import sys
 from typing import Any
 
+from mailbot.hardening import child_read_only_paths, confine_files
+
 CHILD_USER = "nobody"
 # Enough for a child to run programs from the system (Ghostscript, Tesseract) and to read UTF-8; nothing else.
 # OCR's libraries (numpy's OpenBLAS, OpenCV, Tesseract's OpenMP) start a thread per core by default, each with its
@@ -53,6 +55,13 @@ def drop_privileges(user: str = CHILD_USER) -> None:
     os.setresuid(entry.pw_uid, entry.pw_uid, entry.pw_uid)
     if 0 in os.getresuid() or 0 in os.getresgid():
         raise RuntimeError("the child could not give up root")
+
+
+def give_up_privileges() -> None:
+    """In the child, after loading its code and before the first byte of a sender's file is read: root given up
+    (drop_privileges), then no file but its libraries from then on (Landlock: not the config, not the store)."""
+    drop_privileges()
+    confine_files(child_read_only_paths())
 
 
 def preload_for_reading(ocr: bool = True) -> None:

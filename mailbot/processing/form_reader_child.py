@@ -58,16 +58,14 @@ def main(argv: list[str]) -> int:
         os.dup2(devnull, fd)
     os.close(devnull)
     logging.disable(logging.CRITICAL)  # broken PDFs make pypdf and pyHanko log at length
-    from mailbot.hardening import child_read_only_paths, confine_files
-    from mailbot.processing.child_process import drop_privileges, preload_for_reading
+    from mailbot.processing.child_process import give_up_privileges, preload_for_reading
     from parsers.forms.reading import read_form
     from parsers.forms.result import reading_as_data
 
     preload_for_reading()
     limit = memory_mb * MB
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    drop_privileges()  # before the first byte of a sender's file is read
-    confine_files(child_read_only_paths())  # and from then on no file but its libraries: not the config, not the store
+    give_up_privileges()  # before the first byte of a sender's file is read
     _, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
     while True:
         request, pdf = read_frame(requests), read_frame(requests)

@@ -60,12 +60,10 @@ def _child() -> int:
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
     import pypdfium2 as pdfium
 
-    from mailbot.hardening import child_read_only_paths, confine_files
-    from mailbot.processing.child_process import drop_privileges, preload_for_reading
+    from mailbot.processing.child_process import give_up_privileges, preload_for_reading
 
     preload_for_reading(ocr=False)
-    drop_privileges()
-    confine_files(child_read_only_paths())  # no file but its libraries from here: not the config, not the store
+    give_up_privileges()
     data = sys.stdin.buffer.read(MAX_PDF_BYTES + 1)
     if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")):
         return _picture(data)  # a scan or photo sent as a picture: its first page, upright, made smaller
