@@ -6,16 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from mailbot.review.labels import field_label
+
 HOW = {"acroform": "form field", "printed_text": "printed text", "ocr": "OCR"}
 BOX_FROM = {"widget": "the signature field's own rectangle", "label": "the printed label on the page",
             "template": "where our form has it"}
-LABELS = {
-    "org_name": "Organisation name", "org_code": "ODS code", "pu_full_name": "Primary User: full name",
-    "pu_job_title": "Primary User: job title", "pu_email": "Primary User: email", "pu_phone": "Primary User: phone",
-    "pu_request": "Request", "pu_replaces": "Primary User it replaces", "sig_full_name": "Signatory: full name",
-    "sig_role": "Signatory: role", "sig_email": "Signatory: email", "sig_date": "Signatory: date signed",
-    "sig_typed": "Signatory: typed name",
-}
 
 
 def _how_read(request: dict[str, Any] | None) -> dict[str, Any]:
@@ -34,7 +29,7 @@ def field_rows(request: dict[str, Any] | None) -> list[dict[str, str]]:
         sure = f"{how}, confidence {confidence:.0f}%" if isinstance(confidence, int | float) else how
         note = ("not read with confidence: left empty, read it from the page" if read.get("unsure") else
                 "not found on the form" if not (request or {}).get(name) else "")
-        rows.append({"name": name, "label": LABELS.get(name, name), "how": sure, "note": note})
+        rows.append({"name": name, "label": field_label(name), "how": sure, "note": note})
     return rows
 
 
