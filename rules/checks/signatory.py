@@ -109,8 +109,23 @@ def permission_signatory(ctx: CheckContext) -> Verdict:
     sender = ctx.sender.address.lower()
     allowed = allowed_roles(RequestType.ADDITIONAL_PERMISSIONS, org.type)
     roles = {s.role for s in org.signatories if s.email == sender}
+    # The role the sender writes is a claim: the register decides who may sign, but a claim it does not bear out
+    # is not waved through. A role that may not sign is the sender's to put right (the reply lists those that
+    # may); an allowed role the register does not hold for them means the register or the request is wrong, and
+    # staff see which (SPEC 3: "the role is allowed but the person is not on record in that role").
+    written = request.signatory_role.strip()
+    claimed = parse_role(written) if written else None
+    if written and claimed not in allowed:
+        return failed("signatory.role_not_allowed", f"The request is signed as {written!r}, which may not "
+                                                    "authorise extra permissions.",
+                      role=written, allowed=_labels(allowed), request=RequestType.ADDITIONAL_PERMISSIONS.value)
     if roles & set(allowed):
-        role = next(r for r in allowed if r in roles)
+        if claimed is not None and claimed not in roles:
+            held = ", ".join(ROLE_LABELS[r] for r in allowed if r in roles)
+            return failed("signatory.unverified", f"{sender} signs as {ROLE_LABELS[claimed]}, but is on record "
+                                                  f"for {org.code} as {held}: check which is right.",
+                          signatory={"email": sender, "role": claimed.value})
+        role = claimed or next(r for r in allowed if r in roles)
         return passed(f"{sender} is on record as {ROLE_LABELS[role]} of {org.code}.")
     user = org.user(sender)
     if roles or (user is not None and user.active and user.primary):
