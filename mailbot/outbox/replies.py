@@ -12,6 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from parsers.form_template import LABELS as FIELD_LABELS
 from parsers.form_template import TITLES
 from parsers.vocabulary.kinds import Kind
 from parsers.vocabulary.outcomes import Outcome
@@ -94,6 +95,7 @@ def explain(result: CheckResult) -> dict[str, Any]:
     text, lines, details = REASONS[result.reason].sender_text, [], result.details
     if result.reason == "form.incomplete":
         lines = ["Fields to complete: " + "; ".join(details.get("labels", []))]
+        lines += [f"{FIELD_LABELS.get(name, name)}: {why}." for name, why in details.get("problems", {}).items()]
     elif result.reason == "signatory.role_not_allowed":
         lines = [f"The role given was: {details.get('role', '')}.", "These roles may authorise it:"]
         lines += [f"  - {label}" for label in details.get("allowed", [])]

@@ -51,14 +51,19 @@ def valid_for(name: str, value: str) -> bool:
 
 
 def real_date(value: str) -> bool:
+    return form_date(value) is not None
+
+
+def form_date(value: str) -> date | None:
+    """The day VALUE names in the form's dd/mm/yyyy (as parsers.forms.normalise leaves it); None when it is not one
+    (31/02/2026, or 12/31/2026 in the American order)."""
     match = re.match(r"^(\d{2})/(\d{2})/(\d{4})$", value)
     if match is None:
-        return False
+        return None
     try:
-        date(int(match[3]), int(match[2]), int(match[1]))
+        return date(int(match[3]), int(match[2]), int(match[1]))
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def case_slip(name: str, text: str) -> bool:

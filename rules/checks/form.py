@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from parsers.form_template import LABELS
+from parsers.forms.value_kinds import form_date
 from rules.check import Verdict, check, failed, passed, skipped
 from rules.context import CheckContext
 from rules.requests import NOT_READ, REQUIRED_FORM_FIELDS, PrimaryUserRequest
@@ -72,14 +75,29 @@ def unsure_fields(form: PrimaryUserRequest) -> list[str]:
             and not getattr(form, name).strip()]
 
 
-def missing_fields(form: PrimaryUserRequest) -> list[str]:
+def missing_fields(form: PrimaryUserRequest, today: date | None = None) -> list[str]:
     unsure = set(unsure_fields(form))  # not read is not left empty: the sender is not asked to fill them in
     missing = [name for name in REQUIRED_FORM_FIELDS if not getattr(form, name).strip() and name not in unsure]
     if form.pu_request == "replacement" and not form.pu_replaces.strip():
         missing.append("pu_replaces")
     if form.pu_request and form.pu_request not in REQUEST_TYPES and "pu_request" not in missing:
         missing.append("pu_request")
+    if today is not None and date_problem(form.sig_date, today):
+        missing.append("sig_date")
     return missing
+
+
+def date_problem(written: str, today: date) -> str:
+    """Why the date a form was signed is not one to act on ("" when it is): SPEC 9 asks for dd/mm/yyyy, and a date
+    that is no day in that order (12/31/2026, 31/02/2026, "next week") is not guessed at, nor is a day to come."""
+    if not written.strip():
+        return ""
+    signed = form_date(written)
+    if signed is None:
+        return f"{written!r} is not a date written as day/month/year (dd/mm/yyyy)"
+    if signed > today + timedelta(days=1):  # a day's grace for time zones
+        return f"{written} is a date still to come"
+    return ""
 
 
 @check("form.complete", "Every required field is filled in.")
@@ -87,11 +105,14 @@ def complete(ctx: CheckContext) -> Verdict:
     form = form_of(ctx)
     if form is None:
         return skipped("No form.")
-    missing = missing_fields(form)
+    today = ctx.now.date()
+    missing = missing_fields(form, today)
     if missing:
         labels = [LABELS[name] for name in missing]
-        return failed("form.incomplete", "Empty or not valid: " + "; ".join(labels) + ".",
-                      fields=missing, labels=labels)
+        problems = {"sig_date": why} if (why := date_problem(form.sig_date, today)) else {}
+        said = "".join(f" {LABELS[name]}: {text}." for name, text in problems.items())
+        return failed("form.incomplete", "Empty or not valid: " + "; ".join(labels) + "." + said,
+                      fields=missing, labels=labels, problems=problems)
     return passed()
 
 
