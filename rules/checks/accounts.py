@@ -104,6 +104,24 @@ def applications_known(ctx: CheckContext) -> Verdict:
     return passed()
 
 
+@check("notice.applications_known", "Every application the notice names is in the catalogue.")
+def notice_applications_known(ctx: CheckContext) -> Verdict:
+    # SPEC 7 is silent on it; PCSE keeps the catalogue, so a name nobody put there is for staff to judge (a new
+    # application, a renamed one, or text that is no application at all), never added because a message said so.
+    notice = ctx.request
+    if not isinstance(notice, NewUserNotice) or not notice.applications:
+        return skipped("No applications listed.")
+    known = {c.lower() for c in ctx.register.catalogue}
+    unknown = [a for a in notice.applications if a.lower() not in known]
+    if unknown:
+        return failed("permission.unknown", "The notice names applications not in the catalogue: "
+                                            + "; ".join(unknown) + ". Nothing was applied: add them to the catalogue "
+                                            "if they are real, or correct the notice, then approve.",
+                      outcome=Outcome.FLAGGED, unknown=unknown,
+                      suggestions=suggestions(unknown, ctx.register.catalogue))
+    return passed()
+
+
 def _is_organisation_maintenance(name: str, catalogue: tuple[str, ...]) -> bool:
     """NAME is Organisation Maintenance in any case and spacing, or a slip of it by the measured margin (a slip is
     never granted anyway; saying so now spares the sender a second refusal once it is spelt right)."""
