@@ -61,6 +61,9 @@ class Classification:
     follow_up_reference: str | None  # "OE-YYYY-NNNNNN" when a follow-up
     notes: tuple[str, ...]  # why it was classified so (plain English, for staff)
     topic: Topic | None = None  # the guide that answers a guidance question
+    # The header fields (lower-case) that name the follow-up's case: "in-reply-to", "references", "subject". An
+    # answer that changes accounts counts only when one of them is signed (rules.checks.replay).
+    follow_up_named_by: tuple[str, ...] = ()
 
 
 def reclassified(msg: ParsedMessage, found: Classification) -> Classification:
@@ -89,18 +92,32 @@ def from_addresses(msg: ParsedMessage) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _follow_up_reference(msg: ParsedMessage, ctx: KindContext) -> tuple[str, str] | None:
+def _references_named(msg: ParsedMessage, ctx: KindContext) -> list[tuple[str, str, str]]:
+    """(case reference, header field, note) for each place MSG names one of our cases, In-Reply-To first, then
+    References (newest first), then the subject."""
     domain = ctx.message_id_domain.strip().lower()
-    ids = ([msg.in_reply_to] if msg.in_reply_to else []) + list(reversed(msg.references))
-    for ident in ids:
-        match = OUR_MESSAGE_ID.match(ident)
-        if match and domain and match.group(2).lower() == domain:
-            header = "In-Reply-To" if ident == msg.in_reply_to else "References"
-            return match.group(1).upper(), f"{header} names our message {ident}"
+    named = []
+    for header, ids in (("in-reply-to", [msg.in_reply_to] if msg.in_reply_to else []),
+                        ("references", list(reversed(msg.references)))):
+        for ident in ids:
+            match = OUR_MESSAGE_ID.match(ident)
+            if match and domain and match.group(2).lower() == domain:
+                shown = "In-Reply-To" if header == "in-reply-to" else "References"
+                named.append((match.group(1).upper(), header, f"{shown} names our message {ident}"))
     found = CASE_REFERENCE.search(msg.subject)
     if found:
-        return f"OE-{found.group(1)}-{found.group(2)}", f"the subject carries the case reference {found.group(0)}"
-    return None
+        named.append((f"OE-{found.group(1)}-{found.group(2)}", "subject",
+                      f"the subject carries the case reference {found.group(0)}"))
+    return named
+
+
+def _follow_up_reference(msg: ParsedMessage, ctx: KindContext) -> tuple[str, str, tuple[str, ...]] | None:
+    """The case MSG follows up, why, and every header field that names that same case."""
+    named = _references_named(msg, ctx)
+    if not named:
+        return None
+    reference, _, note = named[0]
+    return reference, note, tuple(dict.fromkeys(header for ref, header, _ in named if ref == reference))
 
 
 def possible_forms(msg: ParsedMessage) -> tuple[Attachment, ...]:
@@ -141,7 +158,7 @@ def classify(msg: ParsedMessage, ctx: KindContext) -> Classification:
         return Classification(Kind.AUTOMATIC, None, tuple(signs))
     follow_up = _follow_up_reference(msg, ctx)
     if follow_up:
-        return Classification(Kind.FOLLOW_UP, follow_up[0], (follow_up[1],))
+        return Classification(Kind.FOLLOW_UP, follow_up[0], (follow_up[1],), follow_up_named_by=follow_up[2])
     return _by_content(msg, ctx, senders)
 
 

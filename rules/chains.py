@@ -129,6 +129,7 @@ CHAINS: dict[Kind, Chain] = {
         message.reply_rate,
         *_SIZE,
         *CHANGES_ACCOUNTS,
+        replay.names_case_signed,
         signatory.confirmation_answer,
     ), when_all_pass=Outcome.APPROVED),
     Kind.FOLLOW_UP: Chain(_links(

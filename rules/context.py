@@ -82,6 +82,7 @@ class CheckContext:
     register: RegisterView = field(default_factory=lambda: RegisterView(org=None))
     follow_up_of: str | None = None  # the case reference a follow-up names
     follow_up_case_found: bool = False
+    follow_up_named_by: tuple[str, ...] = ()  # the header fields (lower-case) that name that case
     # Who the follow-up comes from, for the case it names: "sender", "signatory" or "nominee" (authenticated, so
     # it goes on that case), or "" (anyone else: a case of its own, linked to it).
     follow_up_from: str = ""

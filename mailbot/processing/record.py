@@ -117,7 +117,7 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
                          duplicate_of=duplicate_of, notes=u.notes, recipients=u.recipients,
                          forms_attached=u.forms_attached)
     ctx = CheckContext(kind=u.kind, now=now, message=facts, sender=sender, policy=settings.policy, request=request,
-                       register=register, follow_up_of=u.follow_up_reference,
+                       register=register, follow_up_of=u.follow_up_reference, follow_up_named_by=u.follow_up_named_by,
                        follow_up_case_found=parent is not None, follow_up_from=link.relation,
                        signatory_confirmation=answer.facts if answer is not None else None)
     decision = decide(ctx)

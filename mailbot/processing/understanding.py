@@ -47,6 +47,7 @@ class Understanding:
     # Each form read, by its place among the message's attachments (reading_as_data): kept on its case, so that
     # `mailbot replay` decides the case again from what was read, without reading the file again.
     form_readings: dict[int, dict[str, Any]] = field(default_factory=dict)
+    follow_up_named_by: tuple[str, ...] = ()  # the header fields naming the follow-up's case (Classification)
 
     @property
     def forms_may_be_read(self) -> bool:
@@ -112,7 +113,8 @@ class Understander:
         read = spec.read(parsed, found, reading)
         kind, notes, requests, topic = found.kind, found.notes, read.requests, read.topic
         return Understanding(raw, parsed, kind, notes, found.follow_up_reference, sender, requests, topic, reading,
-                             recipients=recipients(split_message(raw)), forms_attached=len(possible_forms(parsed)))
+                             recipients=recipients(split_message(raw)), forms_attached=len(possible_forms(parsed)),
+                             follow_up_named_by=found.follow_up_named_by)
 
     def would_read_forms(self, u: Understanding) -> bool:
         """Whether with_forms would hand any of U's attachments to the sandbox (else it costs nothing, and

@@ -26,21 +26,24 @@ def dated(ctx: CheckContext) -> Verdict:
     return passed()
 
 
+def counting_signature(ctx: CheckContext, which: Callable[[CheckContext], tuple[SignedBy, ...]] = vouching_signatures
+                       ) -> SignedBy | None:
+    """The signature whose h= counts, of those WHICH gives: the first that covers Message-ID and Date, else the
+    first."""
+    found = which(ctx)
+    return next((s for s in found if s.covers(*REPLAY_HEADERS)), found[0] if found else None)
+
+
 def signature_checks(which: Callable[[CheckContext], tuple[SignedBy, ...]]) -> tuple[Check, Check]:
     """The checks that rest on the signature vouching for the sender (replay safety and the recipients it covers),
     where WHICH gives the message's signatures that count (the chain's choice: any aligned one, or for an
     Open Exeter notice only the system domain's own)."""
 
-    def counting_signature(ctx: CheckContext) -> SignedBy | None:
-        """The signature whose h= counts: the first one counted that covers Message-ID and Date, else the first."""
-        found = which(ctx)
-        return next((s for s in found if s.covers(*REPLAY_HEADERS)), found[0] if found else None)
-
     @check("message.replay_safe", "The signature that vouches for the sender covers Message-ID and Date.")
     def replay_safe(ctx: CheckContext) -> Verdict:
         if ctx.sender.ambiguous or not ctx.sender.authenticated:
             return skipped("No signature vouches for the sender.")
-        signature = counting_signature(ctx)
+        signature = counting_signature(ctx, which)
         if signature is None and ctx.sender.passing:
             return skipped("No signature by the system address's own domain (see the strict alignment check).")
         if signature is None:
@@ -58,7 +61,7 @@ def signature_checks(which: Callable[[CheckContext], tuple[SignedBy, ...]]) -> t
     def counted_recipients(ctx: CheckContext) -> tuple[str, ...]:
         """The To and Cc addresses that count: where the signature covers To or Cc, only the fields it covers (a
         recipient can add an unsigned Cc); where it covers neither (Microsoft 365 signs neither), all of them."""
-        signature = counting_signature(ctx)
+        signature = counting_signature(ctx, which)
         signed = {f for f in RECIPIENT_FIELDS if signature is not None and signature.covers(f)}
         return tuple(address for field, address in ctx.message.recipients if not signed or field in signed)
 
@@ -78,3 +81,23 @@ def signature_checks(which: Callable[[CheckContext], tuple[SignedBy, ...]]) -> t
 
 replay_safe, addressed = signature_checks(vouching_signatures)
 notice_replay_safe, notice_addressed = signature_checks(system_signatures)
+
+
+@check("message.names_case_signed", "The header that names the case this answers is one the signature covers.")
+def names_case_signed(ctx: CheckContext) -> Verdict:
+    # A signature that covers neither the subject nor In-Reply-To/References still verifies when they are added or
+    # changed: a signed "Yes" the signatory sent about something else could be pointed at any waiting case.
+    if ctx.sender.ambiguous or not ctx.sender.authenticated:
+        return skipped("No signature vouches for the sender.")
+    signature = counting_signature(ctx)
+    if signature is None:
+        return skipped("No single signature counts (see the replay check).")
+    named_by = ctx.follow_up_named_by
+    if any(signature.covers(header) for header in named_by):
+        return passed(f"The case is named in {', '.join(h for h in named_by if signature.covers(h))}, which "
+                      f"{signature.domain}'s signature covers.")
+    shown = ", ".join(named_by) or "no header"
+    return failed("message.replay_unsafe", f"The case {ctx.follow_up_of or ''} is named only in {shown}, which the "
+                                           f"signature by {signature.domain} does not cover: a signed message about "
+                                           "something else could have been pointed at this case.",
+                  named_by=list(named_by), signed=list(signature.headers))

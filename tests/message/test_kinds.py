@@ -108,7 +108,8 @@ def test_notice_from_the_system_address_comes_before_the_automatic_checks() -> N
 def test_follow_up_by_subject_reference() -> None:
     found = kind_of(mail("I have attached it now", subject="Re: Your request [OE-2026-000123] was rejected"))
     assert found == Classification(Kind.FOLLOW_UP, "OE-2026-000123",
-                                   ("the subject carries the case reference OE-2026-000123",))
+                                   ("the subject carries the case reference OE-2026-000123",),
+                                   follow_up_named_by=("subject",))
 
 
 def test_follow_up_by_in_reply_to_and_references() -> None:
@@ -119,6 +120,7 @@ def test_follow_up_by_in_reply_to_and_references() -> None:
     found = kind_of(by_references)
     assert found.follow_up_reference == "OE-2026-000008"  # the latest of ours in the thread
     assert found.notes == (f"References names our message <OE-2026-000008.3@{ID_DOMAIN.upper()}>",)
+    assert found.follow_up_named_by == ("references",)
 
 
 def test_ids_like_ours_from_another_domain_are_not_follow_ups() -> None:

@@ -175,8 +175,13 @@ def test_existing_primary_contact_must_be_an_active_primary_user_with_that_email
 ])
 def test_a_signatory_confirmation_is_decided_by_its_answer(answer: str, outcome: Outcome, reasons: tuple) -> None:
     facts = ConfirmationFacts("alan.hughes@nhs.net", answer, "")
-    d = decide(ctx(Kind.SIGNATORY_CONFIRMATION, sender=SIGNATORY, signatory_confirmation=facts))
+    answering = replace(ctx(Kind.SIGNATORY_CONFIRMATION, sender=SIGNATORY, signatory_confirmation=facts),
+                        follow_up_of="OE-2026-000001", follow_up_named_by=("in-reply-to", "subject"))
+    d = decide(answering)
     assert (d.outcome, d.reasons) == (outcome, reasons)
+    # Named only by a header the signature does not cover (here In-Reply-To): it could be any signed mail of theirs.
+    unsigned_link = decide(replace(answering, follow_up_named_by=("in-reply-to",)))
+    assert (unsigned_link.outcome, unsigned_link.reasons[0]) == (Outcome.FLAGGED, "message.replay_unsafe")
 
 
 def test_role_lists_differ_by_organisation_type() -> None:
