@@ -182,6 +182,9 @@ def asks_for_applications(reading: RequestReading) -> str | None:
 
 
 def _by_content(msg: ParsedMessage, ctx: KindContext, senders: tuple[str, ...]) -> Classification:
+    if msg.encrypted:  # its subject may say "form", but neither a form nor a request can be seen: a person opens it
+        return Classification(Kind.UNCLEAR, None, ("the message is encrypted (S/MIME): its text and attachments "
+                                                   "cannot be read",))
     forms = possible_forms(msg)
     pdf_notes = _form_notes(tuple(a for a in forms if a.sniffed_type == PDF))
     picture_notes = _form_notes(tuple(a for a in forms if a.sniffed_type != PDF))

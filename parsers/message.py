@@ -20,6 +20,7 @@ from parsers.html_text import html_to_text
 from parsers.mime_body import REPORT_TYPES, WalkResult, defect_text, is_blank, walk_parts
 from parsers.payload import Decoded, Payload
 from parsers.quoting import split_reply
+from parsers.smime import sealed
 
 # Headers a message should carry once; a second one is how some spoofing and some broken mailers show.
 SINGLE_HEADERS = ("from", "sender", "to", "subject", "date", "message-id", "in-reply-to", "reply-to")
@@ -98,6 +99,11 @@ class ParsedMessage:
         """Every header called NAME (any case), decoded, in order."""
         wanted = name.lower()
         return tuple(value for key, value in self.headers if key.lower() == wanted)
+
+    @property
+    def encrypted(self) -> bool:
+        """An S/MIME part that could not be opened (encrypted) stands in for the text: nothing else can be read."""
+        return not self.text.strip() and any(sealed(a.declared_type, a.filename) for a in self.attachments)
 
     @property
     def is_report(self) -> bool:

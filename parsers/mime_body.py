@@ -18,14 +18,13 @@ from parsers.flowed import unflow
 from parsers.header_guard import shorten_mime_headers
 from parsers.headers import decode_bytes, decode_header_value, lenient_base64
 from parsers.payload import Payload, locate
-from parsers.smime import signed_content
+from parsers.smime import PKCS7_MIME, signed_content
 from parsers.sniff import TNEF, sniff_type
 from parsers.tnef import tnef_files
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 DAMAGED_BASE64 = re.compile(r"[^A-Za-z0-9+/=\s]")
 MAX_FILENAME = 255
-PKCS7_MIME = frozenset({"application/pkcs7-mime", "application/x-pkcs7-mime"})
 CID_REFERENCE = re.compile(r"cid:([^\s\"'<>\]\)]{1,250})", re.I)
 # Parts that are reports about another message, not something a person wrote.
 REPORT_TYPES = frozenset({"message/delivery-status", "message/disposition-notification", "message/feedback-report",

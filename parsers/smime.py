@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The S/MIME part types (RFC 8551 3.2.1; the x- one is what older Outlook writes).
+PKCS7_MIME = frozenset({"application/pkcs7-mime", "application/x-pkcs7-mime"})
 SIGNED_DATA = bytes.fromhex("2a864886f70d010702")  # 1.2.840.113549.1.7.2
 SEQUENCE, OID, OCTETS, CONSTRUCTED_OCTETS, EXPLICIT_0 = 0x30, 0x06, 0x04, 0x24, 0xA0
 MAX_DEPTH = 32
@@ -98,3 +100,9 @@ def signed_content(data: bytes) -> bytes | None:
         return _octets(data, wrapped[0]) if wrapped else None
     except (_NotCms, IndexError, RecursionError):
         return None
+
+
+def sealed(declared_type: str, filename: str) -> bool:
+    """Whether an attachment is an S/MIME part left as it came: an opaque-signed one is opened where it is met
+    (parsers.mime_body), so one still here is encrypted (enveloped-data) or could not be read."""
+    return declared_type.split(";")[0].strip().lower() in PKCS7_MIME or filename.lower().endswith(".p7m")

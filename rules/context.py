@@ -59,6 +59,7 @@ class MessageFacts:
     notes: tuple[str, ...] = ()  # what the classifier saw (e.g. why the mail is automatic)
     recipients: tuple[tuple[str, str], ...] = ()  # (field, address) of To and Cc (parsers.recipients)
     forms_attached: int = 0  # attachments that may be forms (PDFs, scans)
+    encrypted: bool = False  # an S/MIME message nobody here can open (parsers.message.ParsedMessage.encrypted)
 
 
 @dataclass(frozen=True)

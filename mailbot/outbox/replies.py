@@ -124,6 +124,10 @@ def explain(result: CheckResult) -> dict[str, Any]:
                 "at the bottom of page 1.")
         lines = ["Please fill in the published PDF form (or save your completed form as a PDF), have the",
                  "authorised signatory sign it in the box at the bottom of page 1, and send us the signed PDF."]
+    elif result.reason == "request.unclear" and details.get("encrypted"):
+        text = "Your message was encrypted, so it could not be read automatically; a member of staff will look at it."
+        lines = ["Please send requests to this mailbox without encryption: mail between NHSmail addresses is",
+                 "already protected on its way."]
     elif result.reason == "request.unclear" and details.get("missing"):
         lines = ["We could not tell for sure: " + ", ".join(details["missing"]) + ".",
                  "If you are asking for applications, please send the request again using this layout:",

@@ -115,7 +115,7 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
     facts = MessageFacts(size=parsed.size, date=parsed.date, subject=parsed.subject, defects=parsed.defects,
                          replies_to_sender_today=replies or 0,
                          duplicate_of=duplicate_of, notes=u.notes, recipients=u.recipients,
-                         forms_attached=u.forms_attached)
+                         forms_attached=u.forms_attached, encrypted=parsed.encrypted)
     ctx = CheckContext(kind=u.kind, now=now, message=facts, sender=sender, policy=settings.policy, request=request,
                        register=register, follow_up_of=u.follow_up_reference, follow_up_named_by=u.follow_up_named_by,
                        follow_up_case_found=parent is not None, follow_up_from=link.relation,

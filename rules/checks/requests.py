@@ -50,6 +50,10 @@ def creator_is_primary(ctx: CheckContext) -> Verdict:
 
 @check("request.understood", "What the message asks for can be told.")
 def understood(ctx: CheckContext) -> Verdict:
+    if ctx.message.encrypted:
+        return failed("request.unclear", "The message is encrypted (S/MIME), so the mailbot cannot read it: open it "
+                                         "in the mailbox (with its certificate) or ask the sender to send it again "
+                                         "without encryption.", encrypted=True)
     return failed("request.unclear", "The message is not a form, a permission request, a notice or a question "
                                      "the guides answer.")
 
