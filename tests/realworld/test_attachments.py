@@ -215,3 +215,13 @@ Content-Transfer-Encoding: base64
     lines = bot.process(signed(bot, raw))
     assert [(line["outcome"], line["reasons"]) for line in lines] == [("approved", [])]
     assert lines[0]["changes"] == APPROVED
+
+
+def test_a_form_inside_a_strangers_winmail_dat_is_not_opened(bot: Bot) -> None:
+    """winmail.dat carries no proof of its sender: unsigned, its form is left for staff to open (SPEC 17), and the
+    forged sender gets no reply."""
+    raw = outlook_with_winmail(winmail_dat((("Primary User Request.pdf", form_pdf()),)))
+    line = bot.one(raw)
+    assert (line["outcome"], line["reasons"], line["replies"], line["changes"]) == (
+        "flagged", ["sender.unauthenticated"], [], [])
+    assert bot.case(line["reference"]).fields["request"]["reading"] == "not_read"

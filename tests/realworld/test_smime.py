@@ -78,3 +78,24 @@ def test_outlooks_opaque_signed_form_is_read(bot: Bot) -> None:
 def test_an_encrypted_message_stays_an_attachment() -> None:
     msg = parse_message(_p7m_message(opaque_signed(_form_entity()), smime_type="enveloped-data"))
     assert [a.filename for a in msg.attachments] == ["smime.p7m"]
+
+
+def test_an_smime_signature_is_not_authentication(bot: Bot) -> None:
+    """The S/MIME signature is by a certificate the sender chose (here one made up for alan.hughes@nhs.net): only a
+    DKIM signature tells us who sent it (SPEC 4). Without one, the form is not read and nobody is answered."""
+    line = bot.one(_p7m_message(opaque_signed(_form_entity())))
+    assert (line["outcome"], line["reasons"], line["replies"], line["changes"]) == (
+        "flagged", ["sender.unauthenticated"], [], [])
+
+
+def test_an_encrypted_message_gets_a_reply_saying_so(bot: Bot) -> None:
+    """An encrypted message (smime-type=enveloped-data) cannot be read by anyone here: its sender is told that, and
+    what to send instead, rather than that no form was attached or that we could not tell what they asked."""
+    sealed = b"\x30\x80\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x03" + b"\x00" * 64  # an EnvelopedData's start
+    line = bot.one(signed(bot, _p7m_message(sealed, smime_type="enveloped-data")))
+    assert (line["outcome"], line["changes"]) == ("flagged", [])
+    assert line["reasons"] == ["request.unclear"]
+    reply = next(r for r in bot.outbox(line["reference"]) if r.recipient == "alan.hughes@nhs.net")
+    assert "encrypted" in reply.body
+    assert "without encryption" in reply.body
+    assert "No PDF form is attached" not in reply.body
