@@ -97,6 +97,9 @@ class PermissionRequest(Correctable):
     user: str = ""  # email or Open Exeter username
     applications: tuple[str, ...] = ()
     signatory_role: str = ""  # as written; the register decides
+    # Where the role was read: "label" (the template's "Signatory role:" line, a claim the register must bear out),
+    # or where else ("signature block", "text": a job title in passing, which the register overrides).
+    signatory_role_source: str = field(default="label", metadata={"correctable": False})
     # The parts the reader was not sure of, and why (plain English): they are left empty above, never guessed.
     not_understood: tuple[str, ...] = field(default=(), metadata={"correctable": False})
 
@@ -124,7 +127,10 @@ def permission_request(reading: RequestReading) -> PermissionRequest:
     return PermissionRequest(org_code=reading.org.value if reading.org.acted_on else "",
                              user=reading.user.value if reading.user.acted_on else "",
                              applications=apps.items if apps.acted_on else (),
-                             signatory_role=reading.role.value, not_understood=reading.not_understood())
+                             signatory_role=reading.role.value,
+                             signatory_role_source="label" if reading.role.source.startswith("label") else (
+                                 reading.role.source or "none"),
+                             not_understood=reading.not_understood())
 
 
 def notice_request(n: NoticeFields) -> NewUserNotice:

@@ -109,11 +109,12 @@ def permission_signatory(ctx: CheckContext) -> Verdict:
     sender = ctx.sender.address.lower()
     allowed = allowed_roles(RequestType.ADDITIONAL_PERMISSIONS, org.type)
     roles = {s.role for s in org.signatories if s.email == sender}
-    # The role the sender writes is a claim: the register decides who may sign, but a claim it does not bear out
-    # is not waved through. A role that may not sign is the sender's to put right (the reply lists those that
-    # may); an allowed role the register does not hold for them means the register or the request is wrong, and
-    # staff see which (SPEC 3: "the role is allowed but the person is not on record in that role").
-    written = request.signatory_role.strip()
+    # The role the sender writes on the template's role line is a claim: the register decides who may sign, but a
+    # claim it does not bear out is not waved through (a job title in the signature block is no such claim). A
+    # role that may not sign is the sender's to put right (the reply lists those that may); an allowed role the
+    # register does not hold for them means the register or the request is wrong, and staff see which (SPEC 3:
+    # "the role is allowed but the person is not on record in that role").
+    written = request.signatory_role.strip() if request.signatory_role_source == "label" else ""
     claimed = parse_role(written) if written else None
     if written and claimed not in allowed:
         return failed("signatory.role_not_allowed", f"The request is signed as {written!r}, which may not "

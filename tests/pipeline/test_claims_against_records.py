@@ -75,3 +75,12 @@ def test_a_form_date_written_another_way_that_names_one_day_is_read(bot: Bot) ->
         assert normalise_value("sig_date", written) == "01/12/2026", written
     for written in ("12/31/2026", "31/02/2026", "Decembr 1 2026", "1 Smarch 2026"):
         assert not real_date(normalise_value("sig_date", written)), written
+
+
+def test_a_job_title_in_the_signature_block_is_no_claim_against_the_register(bot: Bot) -> None:
+    """Lead GPs are often partners too: "GP Partner" under Dr Hughes' name is a title in passing, not the template's
+    role line, and the register (Lead GP) decides."""
+    body = ("Organisation code: A81001\nUser: paul.brown2@nhs.net\nApplications: Sender Reports\n\n"
+            "Kind regards\n--\nDr Alan Hughes\nGP Partner\nThe Oakwood Surgery")
+    line = bot.one(bot.mail("alan.hughes@nhs.net", "Open Exeter permission request", body))
+    assert (line["outcome"], line["reasons"]) == ("approved", [])
