@@ -13,6 +13,7 @@ from rules.requests import NOT_READ, REQUIRED_FORM_FIELDS, PrimaryUserRequest
 # People are told which fields to complete by the labels printed on the form they filled in: the template's own
 # (parsers.form_template.LABELS, which the form builder prints), never a copy that could drift from them.
 REQUEST_TYPES = ("new", "additional", "replacement")
+DATE_SHOWN_CHARS = 40
 
 
 def form_of(ctx: CheckContext) -> PrimaryUserRequest | None:
@@ -93,8 +94,9 @@ def date_problem(written: str, today: date) -> str:
     if not written.strip():
         return ""
     signed = form_date(written)
-    if signed is None:
-        return f"{written!r} is not a date written as day/month/year (dd/mm/yyyy)"
+    if signed is None:  # the words as written go into the reply: a few are enough to recognise them
+        shown = written if len(written) <= DATE_SHOWN_CHARS else written[:DATE_SHOWN_CHARS] + "..."
+        return f"{shown!r} is not a date written as day/month/year (dd/mm/yyyy)"
     if signed > today + timedelta(days=1):  # a day's grace for time zones
         return f"{written} is a date still to come"
     return ""
