@@ -337,3 +337,12 @@ def test_a_field_ocr_was_unsure_of_is_flagged_for_staff_not_rejected_as_empty() 
     # Staff read it from the page and correct it: the checks pass.
     corrected = read.with_corrections({"pu_job_title": "Practice Manager"})
     assert form_decision(corrected).outcome == Outcome.APPROVED
+
+
+def test_a_form_date_that_is_no_date_is_named_briefly() -> None:
+    """The field may hold a letter's worth of text: the reply names the date field and the first words of it."""
+    d = form_decision(replace(GOOD_FORM, sig_date="x" * 500))
+    assert d.reasons == ("form.incomplete",)
+    failed = next(r for r in d.results if r.failed)
+    assert failed.details["problems"]["sig_date"] == f"{'x' * 40 + '...'!r} is not a date written as day/month/year " \
+                                                      "(dd/mm/yyyy)"
