@@ -110,7 +110,7 @@ CHAINS: dict[Kind, Chain] = {
         # A notice reports what Open Exeter already did: a person must look at it.
         accounts.email_secure.leading_to(Outcome.FLAGGED),
         accounts.notice_not_organisation_maintenance,
-        accounts.notice_applications_known,
+        accounts.applications_known.leading_to(Outcome.FLAGGED),  # staff add a new name to the catalogue, or not
     ), when_all_pass=Outcome.APPROVED),
     Kind.GUIDANCE: Chain(_links(
         *_MESSAGE,
