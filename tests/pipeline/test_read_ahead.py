@@ -179,10 +179,12 @@ def _noting(watch: Watch, second: bytes) -> type[PipelineHandler]:
 
 
 @pytest.mark.parametrize("ahead", [0, 2])
-def test_a_message_read_ahead_is_understood_on_the_register_the_one_before_it_left(bot: Bot, ahead: int) -> None:
+def test_a_message_read_ahead_is_understood_on_the_register_the_one_before_it_left(bot_on_each_store: Bot,
+                                                                                   ahead: int) -> None:
     """The first message (Open Exeter's notice) adds Alex Grey to the register; the second asks, by name, for Alex
     Grey to have an application. Read ahead, the second is understood before the first is recorded, when the
-    register has no Alex Grey: still it must be answered as it is one at a time."""
+    register has no Alex Grey: still it must be answered as it is one at a time. On SQLite and PostgreSQL."""
+    bot = bot_on_each_store
     raws = [notice_mail(bot), permission_mail(bot, user="Alex Grey", applications="Screening History")]
     keys = ["maildir:1700000100.M1P1.host", "maildir:1700000101.M1P1.host"]
     config = load_config(bot.config)
