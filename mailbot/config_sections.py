@@ -127,10 +127,10 @@ class FoldersSection:
 @dataclass(frozen=True)
 class DaemonSection:
     workers: int = 2
-    # Messages understood (forms read) ahead of the one being recorded: mailbot.intake.worker. Off by default: a
-    # message read ahead is understood against the register as it stood before the ones ahead of it were recorded
-    # (their decisions are still made on the register as it is, in the recording transaction), and it measured no
-    # faster here while its p95 latency was worse.
+    # Messages understood (forms read) ahead of the one being recorded: mailbot.intake.worker. Each is answered as
+    # it would be one at a time (understood again before it is recorded when a message recorded meanwhile changed
+    # what it read of the register: mailbot.processing.register_reads). Off by default: on the shared 2-core machine
+    # it was measured on, its p95 latency was worse (README: Performance).
     read_ahead: int = 0
     max_attempts: int = 5
     retry_seconds: int = 30

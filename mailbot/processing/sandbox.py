@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -46,6 +47,14 @@ def read_options(forms_section: Any, validation_time: datetime | None = None) ->
     return FormReadOptions(ocr=ScanOptions(enabled=forms_section.ocr), validation_time=validation_time)
 MAX_ANSWER = 16 * MB
 PdfBytes = bytes | memoryview | Decoded  # a Decoded one is decoded as it goes to the child
+
+
+def pdf_digest(data: PdfBytes) -> str:
+    """The sha256 of a form's content, a decoded slice at a time when it is still a place in the raw message."""
+    digest = hashlib.sha256()
+    for piece in data.pieces() if isinstance(data, Decoded) else (data,):
+        digest.update(piece)
+    return digest.hexdigest()
 
 
 def too_big_to_read(size: int, limit: int) -> FormReading:

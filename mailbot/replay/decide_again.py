@@ -23,7 +23,6 @@ replayed: a case the replay sends to staff stays with staff.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, replace
@@ -39,7 +38,7 @@ from mailbot.config import Config
 from mailbot.processing.handle import handle
 from mailbot.processing.over_limit import OverLimit
 from mailbot.processing.record import CaseOutcome
-from mailbot.processing.sandbox import PdfBytes
+from mailbot.processing.sandbox import PdfBytes, pdf_digest
 from mailbot.processing.services import understander
 from mailbot.processing.settings import Settings, settings_from
 from mailbot.processing.stored_case import stored_sender
@@ -47,7 +46,6 @@ from mailbot.processing.understanding import Understander, Understanding, form_a
 from mailbot.replay.throwaway_store import first_decided, replay_store
 from parsers.domains import in_domains
 from parsers.forms.result import BadReading, FormReading, reading_from_data
-from parsers.payload import Decoded
 from rules.sender import AuthPolicy, SenderVerdict
 from store.models import Case, ReferenceCounter, StoredMessage
 from store.upsert import insert_for
@@ -142,25 +140,17 @@ class ReplayUnderstander(Understander):
         return replace(u, sender=self.evidence.sender)
 
     def with_forms(self, u: Understanding, *, now: datetime) -> Understanding:
-        self._by_content = {_digest(a.decoded()): self.evidence.readings[index]
+        self._by_content = {pdf_digest(a.decoded()): self.evidence.readings[index]
                             for index, a in form_attachments(u.parsed) if index in self.evidence.readings}
         return super().with_forms(u, now=now)
 
     def stored_or_read(self, pdf: PdfBytes, now: datetime) -> FormReading:
-        stored = self._by_content.get(_digest(pdf))
+        stored = self._by_content.get(pdf_digest(pdf))
         if stored is not None:
             return stored
         assert self.read_again is not None
         self.reread += 1
         return self.read_again(pdf, now)
-
-
-def _digest(data: PdfBytes) -> str:
-    """The sha256 of a form's content, a decoded slice at a time when it is still a place in the raw message."""
-    digest = hashlib.sha256()
-    for piece in data.pieces() if isinstance(data, Decoded) else (data,):
-        digest.update(piece)
-    return digest.hexdigest()
 
 
 def stored_verdict(case: Case, policy: AuthPolicy) -> SenderVerdict | None:

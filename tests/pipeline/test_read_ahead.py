@@ -6,7 +6,7 @@ real forms sandbox, a real SQLite store; the overlap is seen through the store's
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +17,7 @@ from sqlalchemy import Engine, event, select
 from mailbot.config import load_config
 from mailbot.config_sections import DaemonSection, FoldersSection
 from mailbot.intake.worker import IntakeWorker
+from mailbot.processing.contract import HandleResult, IntakeClaim
 from mailbot.processing.mail_handler import PipelineHandler
 from mailbot.processing.sandbox import PdfBytes
 from mailbot.processing.services import understander
@@ -26,7 +27,7 @@ from store import intake
 from store.db import make_engine, sessions
 from store.models import Case, IntakeRecord, OutboxMessage, StoredMessage
 from tests.pipeline.conftest import Bot
-from tests.pipeline.messages import GOOD_GP_FORM, permission_mail
+from tests.pipeline.messages import GOOD_GP_FORM, notice_mail, permission_mail
 from tests.support.forms_fixtures import filled_form
 
 WAIT = 60.0  # seconds: only ever reached when reading ahead does not happen (the test then fails)
@@ -162,3 +163,49 @@ def test_a_stop_while_reading_ahead_gives_the_rest_back_and_the_next_run_records
     assert order == run.keys
     assert all(records[key].status == intake.DONE for key in run.keys)
     assert sorted(replies.values()) == [1, 1, 1, 1]
+
+
+def _noting(watch: Watch, second: bytes) -> type[PipelineHandler]:
+    """A PipelineHandler that tells WATCH when SECOND has been read ahead (understood, nothing recorded yet)."""
+
+    class Noting(PipelineHandler):
+        def read_ahead(self, raw: bytes, claim: IntakeClaim) -> Callable[[], HandleResult]:
+            recording = super().read_ahead(raw, claim)
+            if raw == second:
+                watch.second_read.set()
+            return recording
+
+    return Noting
+
+
+@pytest.mark.parametrize("ahead", [0, 2])
+def test_a_message_read_ahead_is_understood_on_the_register_the_one_before_it_left(bot_on_each_store: Bot,
+                                                                                   ahead: int) -> None:
+    """The first message (Open Exeter's notice) adds Alex Grey to the register; the second asks, by name, for Alex
+    Grey to have an application. Read ahead, the second is understood before the first is recorded, when the
+    register has no Alex Grey: still it must be answered as it is one at a time. On SQLite and PostgreSQL."""
+    bot = bot_on_each_store
+    raws = [notice_mail(bot), permission_mail(bot, user="Alex Grey", applications="Screening History")]
+    keys = ["maildir:1700000100.M1P1.host", "maildir:1700000101.M1P1.host"]
+    config = load_config(bot.config)
+    engine = make_engine(bot.store_url)
+    factory = sessions(engine)
+    watch = Watch(second_pdf=b"")
+    if ahead:  # the first commit waits until the second has been understood: the overlap is certain, not timed
+        watch.listen(engine)
+    try:
+        with understander(config, factory) as real:
+            handler = _noting(watch, raws[1])(factory, real, settings_from(config))
+            worker = IntakeWorker(sessions=factory, handler=handler, source="maildir:inbox", owner="me",
+                                  daemon=DaemonSection(workers=2, read_ahead=ahead), folders=FoldersSection(),
+                                  clock=lambda: datetime.now(UTC))
+            folders = Run(worker, engine, watch, keys, raws).batch()
+    finally:
+        engine.dispose()
+
+    if ahead:
+        assert watch.second_read_before_first_commit is True
+    assert handler.understood_again == (1 if ahead else 0)  # made again at record time, once, when read ahead
+    assert folders == {keys[0]: "Approved", keys[1]: "Approved"}, folders
+    grey = next(u for u in bot.org("A81001")["users"] if u["username"] == "AGREY1")
+    assert "Screening History" in grey["applications"]
