@@ -85,13 +85,31 @@ KEPT_NAMES = 16384
 
 
 @lru_cache(maxsize=KEPT_NAMES)
-def _org_name_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str], bool] | None:
-    """The organisation called NAME as the text may name it: written whole, and by its distinctive words (True:
-    there is only one, which counts only in company); None when it has none."""
+def _needed_word(name: str) -> str | None:
+    """A word any mention of the organisation called NAME holds, its longest distinctive word (ASCII, as core_words
+    are); None when its name has none, so that it is never looked for."""
     words = core_words(name)
-    if not words:
-        return None
+    return max(words, key=len) if words else None
+
+
+@lru_cache(maxsize=KEPT_NAMES)
+def _org_name_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str], bool]:
+    """The organisation called NAME (which has distinctive words) as the text may name it: written whole, and by
+    its distinctive words (True: there is only one, which counts only in company)."""
+    words = core_words(name)
     return _phrase(re.findall(r"[a-z0-9']+", name.lower().replace("&", " and "))), _phrase(words), len(words) == 1
+
+
+# The characters other than A-Z that a case-blind pattern takes for a-z (Python's re: dotted and dotless I, long S,
+# the Kelvin sign); tests/phrasing/test_org_name_prefilter.py checks the list against re itself.
+CASE_BLIND_LOOKALIKES = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def _letters(text: str) -> str:
+    """TEXT as a case-blind pattern's a-z see it, one character for one: an ASCII word the patterns above could
+    find in TEXT is a substring of this, so a name whose needed word is not in it is not looked for (a register of
+    thousands of organisations is thousands of pattern searches a text otherwise)."""
+    return text.translate(CASE_BLIND_LOOKALIKES).lower()
 
 
 @lru_cache(maxsize=KEPT_NAMES)
@@ -124,11 +142,12 @@ def find_org_names(text: str, vocabulary: Vocabulary) -> list[Found]:
     """Organisations named in TEXT by the distinctive words of their registered name ("Oakwood" for "The Oakwood
     Surgery"); a one-word name counts only beside a word like "surgery" or "practice", or written whole."""
     found = []
+    letters = _letters(text)
     for org in vocabulary.organisations:
-        patterns = _org_name_patterns(org.name)
-        if patterns is None:
+        needed = _needed_word(org.name)
+        if needed is None or needed not in letters:
             continue
-        whole, distinctive, one_word = patterns
+        whole, distinctive, one_word = _org_name_patterns(org.name)
         m = whole.search(text)
         if m is None:
             m = distinctive.search(text)
