@@ -32,12 +32,14 @@ SHORT_WORD = 4  # words this short must be exact: "send" is not a slip of "sende
 MIN_ACRONYM = 3
 
 WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+_AND = re.compile(r"\s*[&+]\s*")
+_PUNCTUATION = re.compile(r"[^\w']+")
 
 
 def normalise(text: str) -> str:
     """Lower case, "&" and "+" read as "and", punctuation as spaces, one space between words."""
-    text = re.sub(r"\s*[&+]\s*", " and ", text.casefold())
-    return " ".join(re.sub(r"[^\w']+", " ", text).split())
+    text = _AND.sub(" and ", text.casefold())
+    return " ".join(_PUNCTUATION.sub(" ", text).split())
 
 
 def acronym(name: str) -> str:
@@ -69,6 +71,27 @@ def _prepared(catalogue: tuple[str, ...]) -> tuple[dict[str, str], tuple[tuple[s
     return dict(pairs), pairs
 
 
+@lru_cache(maxsize=32)
+def _acronyms(catalogue: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The catalogue's names by their acronym, for acronyms of MIN_ACRONYM letters or more: made once per
+    catalogue."""
+    names: dict[str, list[str]] = {}
+    for name in catalogue:
+        short = acronym(name)
+        if len(short) >= MIN_ACRONYM:
+            names.setdefault(short, []).append(name)
+    return {short: tuple(found) for short, found in names.items()}
+
+
+@lru_cache(maxsize=32)
+def _acronym_patterns(catalogue: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(name, its acronym as a word, a plural "s" allowed) for each name whose acronym no other name shares, in the
+    catalogue's order."""
+    unique = {names[0]: short for short, names in _acronyms(catalogue).items() if len(names) == 1}
+    return tuple((name, re.compile(rf"(?<![\w-]){re.escape(unique[name])}s?(?![\w-])"))
+                 for name in catalogue if name in unique)
+
+
 def _scores(written: str, catalogue: tuple[str, ...]) -> list[tuple[float, str]]:
     key = normalise(written)
     return sorted(((fuzz.ratio(key, n), c) for n, c in _prepared(catalogue)[1]), reverse=True)
@@ -93,7 +116,7 @@ def judge(written: str, catalogue: tuple[str, ...], start: int = 0, end: int = 0
     exact = _prepared(catalogue)[0]
     if normalise(written) in exact:
         return NameMatch(written, exact[normalise(written)], "exact", 100.0, 0.0, start, end)
-    acronyms = [c for c in catalogue if len(acronym(c)) >= MIN_ACRONYM and acronym(c) == written.strip()]
+    acronyms = _acronyms(catalogue).get(written.strip(), ())
     if len(acronyms) == 1:
         return NameMatch(written, acronyms[0], "acronym", 100.0, 0.0, start, end)
     scores = _scores(written, catalogue)
@@ -143,11 +166,8 @@ def find_names(text: str, catalogue: tuple[str, ...]) -> list[NameMatch]:
             if free(m.start(), m.end()):
                 taken.append((m.start(), m.end()))
                 found.append(NameMatch(m.group(0), name, "exact", 100.0, 0.0, m.start(), m.end()))
-    for name in catalogue:
-        short = acronym(name)
-        if len(short) < MIN_ACRONYM or sum(acronym(c) == short for c in catalogue) > 1:
-            continue
-        for m in re.finditer(rf"(?<![\w-]){re.escape(short)}s?(?![\w-])", text):
+    for name, pattern in _acronym_patterns(catalogue):
+        for m in pattern.finditer(text):
             if free(m.start(), m.end()):
                 taken.append((m.start(), m.end()))
                 found.append(NameMatch(m.group(0), name, "acronym", 100.0, 0.0, m.start(), m.end()))

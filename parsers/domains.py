@@ -8,7 +8,7 @@ treated as invalid rather than silently becoming `nhs.net`.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import idna
 from publicsuffixlist import PublicSuffixList
@@ -18,6 +18,15 @@ _DKIM_DOMAIN = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*")
 
 def normalise_domain(domain: str) -> str | None:
     """DOMAIN as lower-case A-labels without a trailing dot; None when it is not a valid IDNA 2008 domain name."""
+    if len(domain) > 253:  # (lower-casing never shortens a name) too long for the cache below to keep
+        return None
+    return _normalised(domain)
+
+
+# The same few domains come round in every message (nhs.net, the signing and From domains), and IDNA encoding
+# them again cost more than the rest of the sender checks. Bounded, as senders choose the names.
+@lru_cache(maxsize=1024)
+def _normalised(domain: str) -> str | None:
     lowered = domain.lower()
     if not lowered or lowered.endswith(".") or len(lowered) > 253:
         return None

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 _LINE = re.compile(r"^\s*[*\-•>]*\s*([A-Za-z][A-Za-z /()'&-]{0,60}?)\s*[:=\-–]\s*(.*)$")
 # A list item's marker: a bullet, or a number or letter as lists are numbered ("1.", "2)", "(a)", "b.").
 _ITEM_MARKER = re.compile(r"^(?:[*\-•·\s]+|\(?(?:\d{1,3}|[A-Za-z])[.)]\s+)")
+_NOT_LETTER = re.compile(r"[^a-z]")
 
 
+# Every call squashes the same few dozen label wordings again (and labels as written are at most 61 characters):
+# kept, bounded.
+@lru_cache(maxsize=1024)
 def _squash(text: str) -> str:
-    return re.sub(r"[^a-z]", "", text.lower())
+    return _NOT_LETTER.sub("", text.lower())
 
 
 def read_labelled_lines(text: str, labels: Mapping[str, tuple[str, ...]]) -> dict[str, list[str]]:

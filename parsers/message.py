@@ -33,6 +33,9 @@ MAX_SPLIT_CHARS = 1_000_000
 MAX_HTML_CHARS = 5_000_000
 MAX_HEADERS = 1000  # real mail carries well under 200, Received lines included
 FEED_BYTES = 65536
+# A header value holding bytes that were not ASCII: the parser hands them over as lone surrogates.
+RAW_8BIT = re.compile("[\udc80-\udcff]")
+FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 
 @dataclass(frozen=True)
@@ -139,11 +142,11 @@ def _headers(msg: Message) -> tuple[list[tuple[str, str]], list[tuple[str, str]]
             break
         name = raw_header_text(str(name)).strip()
         value = str(value)
-        if any("\udc80" <= c <= "\udcff" for c in value):
+        if RAW_8BIT.search(value):
             note = f"the {name} header has raw 8-bit bytes (not encoded as RFC 2047 requires)"
             if note not in defects:
                 defects.append(note)
-        undecoded.append((name, re.sub(r"\r?\n(?=[ \t])", "", raw_header_text(value)).strip()))
+        undecoded.append((name, FOLD.sub("", raw_header_text(value)).strip()))
         decoded.append((name, decode_header_value(value)))
     counts = Counter(name.lower() for name, _ in decoded)
     for name in SINGLE_HEADERS:

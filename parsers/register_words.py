@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -76,6 +77,49 @@ def _phrase(words: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])" + r"[\s-]+".join(re.escape(w) for w in words) + r"(?![\w-])", re.I)
 
 
+# Names come from the register, and every message looks for every organisation's and its users'
+# names again: their patterns are compiled once a name, not once a text (re's own cache holds 512, fewer than a
+# register's names, so it compiled them all again each time). A register change reads new entries with the same
+# names, which find their patterns here still. Bounded: a few MB at the most.
+KEPT_NAMES = 16384
+
+
+@lru_cache(maxsize=KEPT_NAMES)
+def _needed_word(name: str) -> str | None:
+    """A word any mention of the organisation called NAME holds, its longest distinctive word (ASCII, as core_words
+    are); None when its name has none, so that it is never looked for."""
+    words = core_words(name)
+    return max(words, key=len) if words else None
+
+
+@lru_cache(maxsize=KEPT_NAMES)
+def _org_name_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str], bool]:
+    """The organisation called NAME (which has distinctive words) as the text may name it: written whole, and by
+    its distinctive words (True: there is only one, which counts only in company)."""
+    words = core_words(name)
+    return _phrase(re.findall(r"[a-z0-9']+", name.lower().replace("&", " and "))), _phrase(words), len(words) == 1
+
+
+# The characters other than A-Z that a case-blind pattern takes for a-z (Python's re: dotted and dotless I, long S,
+# the Kelvin sign); tests/phrasing/test_org_name_prefilter.py checks the list against re itself.
+CASE_BLIND_LOOKALIKES = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def _letters(text: str) -> str:
+    """TEXT as a case-blind pattern's a-z see it, one character for one: an ASCII word the patterns above could
+    find in TEXT is a substring of this, so a name whose needed word is not in it is not looked for (a register of
+    thousands of organisations is thousands of pattern searches a text otherwise)."""
+    return text.translate(CASE_BLIND_LOOKALIKES).lower()
+
+
+@lru_cache(maxsize=KEPT_NAMES)
+def _user_name_pattern(full_name: str) -> re.Pattern[str] | None:
+    """A user's full name, titles left out, as the text may write it; None when fewer than two words remain."""
+    name_words = [w for w in re.findall(r"[A-Za-z'’-]+", full_name) if w.lower() not in ("dr", "mr", "mrs", "ms",
+                                                                                          "miss")]
+    return _phrase([w.lower() for w in name_words]) if len(name_words) >= 2 else None
+
+
 def find_org_codes(text: str, vocabulary: Vocabulary, *, loose: bool = False) -> list[Found]:
     """Organisation codes in TEXT: any known code as a word (any case); an unknown one only in the GP practice
     shape (A81001, capitals), or in any ODS shape when LOOSE (a labelled value)."""
@@ -98,15 +142,16 @@ def find_org_names(text: str, vocabulary: Vocabulary) -> list[Found]:
     """Organisations named in TEXT by the distinctive words of their registered name ("Oakwood" for "The Oakwood
     Surgery"); a one-word name counts only beside a word like "surgery" or "practice", or written whole."""
     found = []
+    letters = _letters(text)
     for org in vocabulary.organisations:
-        words = core_words(org.name)
-        if not words:
+        needed = _needed_word(org.name)
+        if needed is None or needed not in letters:
             continue
-        whole = _phrase(re.findall(r"[a-z0-9']+", org.name.lower().replace("&", " and ")))
+        whole, distinctive, one_word = _org_name_patterns(org.name)
         m = whole.search(text)
         if m is None:
-            m = _phrase(words).search(text)
-            if m is not None and len(words) == 1:
+            m = distinctive.search(text)
+            if m is not None and one_word:
                 beside = text[max(0, m.start() - 20):m.end() + 25].lower()
                 after_preposition = re.search(r"\b(at|from|of)\s+(the\s+)?$", text[max(0, m.start() - 12):m.start()],
                                               re.I)
@@ -149,11 +194,8 @@ def find_users(text: str, vocabulary: Vocabulary, *, exclude: set[str]) -> list[
             found.append(Found(name.lower(), name, name, "username (not in the register)"))
     lowered = " ".join(text.split())
     for user in users:
-        name_words = [w for w in re.findall(r"[A-Za-z'’-]+", user.full_name) if w.lower() not in ("dr", "mr", "mrs",
-                                                                                                   "ms", "miss")]
-        if len(name_words) < 2:
-            continue
-        named = _phrase([w.lower() for w in name_words]).search(lowered)
+        pattern = _user_name_pattern(user.full_name)
+        named = pattern.search(lowered) if pattern is not None else None
         if named:
             found.append(Found(user_key(user), user_value(user), named.group(0), "name in the register"))
     if not found:

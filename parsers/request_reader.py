@@ -316,10 +316,10 @@ def read_request(text: MessageText, vocabulary: Vocabulary, *, sender: str = "",
 
 def read_in_two_passes(text: MessageText, vocabulary: Vocabulary, users_of: Callable[[str], tuple[UserEntry, ...]],
                        *, sender: str = "", mailbox: str = "") -> RequestReading:
-    """The organisation first; then, with its users (USERS_OF, the shell's look-up by code), the whole request."""
-    first = read_request(text, vocabulary, sender=sender, mailbox=mailbox)
-    code = first.org.value
+    """The organisation first; then, with its users (USERS_OF, the shell's look-up by code), the whole request.
+    The first pass reads the organisation alone: it does not depend on the users, and the rest would be read again."""
+    code = _org(read_labelled_lines(text.new_text, LABELS), text, vocabulary).value
     if not code:
-        return first
+        return read_request(text, vocabulary, sender=sender, mailbox=mailbox)
     return read_request(text, replace(vocabulary, users_of=code, users=users_of(code)), sender=sender,
                         mailbox=mailbox)
