@@ -1,0 +1,48 @@
+"""Forms made by other real tools than our form builder (LibreOffice, Chromium, Ghostscript, qpdf, pdftk, poppler and
+img2pdf): the committed files in tests/forms/other_tools/ (README.md there says how each was made; none of those
+tools is needed here). Each is read whole, its values from the labels that tool printed, signed or not as it is."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from parsers.forms.reading import read_form
+from rules.form_signature import is_signed
+
+HERE = Path(__file__).resolve().parent / "other_tools"
+EXPECTED: dict[str, dict[str, object]] = json.loads((HERE / "expected.json").read_text())
+# Read by OCR (the scan path's own tests measure it): here only that nothing is read wrong.
+SCANNED = {name for name in EXPECTED if "scanned" in name}
+
+
+@pytest.mark.parametrize("name", sorted(set(EXPECTED) - SCANNED))
+def test_a_form_made_by_another_tool_is_read_whole_and_signed_as_it_is(name: str) -> None:
+    expected = EXPECTED[name]
+    reading = read_form((HERE / name).read_bytes())
+    assert reading.status == "read", reading.problems
+    assert reading.form_type == expected["form_type"]
+    values = expected["values"]
+    assert isinstance(values, dict)
+    assert reading.fields == {**dict.fromkeys(reading.fields, ""), **values}
+    signed = is_signed(reading, accept_typed=True, signatory_name=reading.fields["sig_full_name"])
+    assert (signed.verdict, signed.how) == (("signed", expected["signed"]) if expected["signed"] else ("unsigned", ""))
+
+
+@pytest.mark.parametrize("name", sorted(SCANNED))
+def test_a_scan_made_by_other_tools_reads_no_value_wrong(name: str) -> None:
+    expected = EXPECTED[name]
+    values = expected["values"]
+    assert isinstance(values, dict)
+    reading = read_form((HERE / name).read_bytes())
+    wrong = {field: value for field, value in reading.fields.items() if value and value != values.get(field, "")}
+    assert wrong == {}
+
+
+def test_every_file_is_small_and_said_how_it_was_made() -> None:
+    readme = (HERE / "README.md").read_text()
+    for name in EXPECTED:
+        assert (HERE / name).stat().st_size < 100_000, name
+        assert f"`{name}`" in readme, name
