@@ -38,7 +38,10 @@ def page_words(textpage: pdfium.PdfTextPage, view: PageView) -> list[Word]:
     """The page's words: runs of characters between spaces and line breaks (PDFium puts those in where the text
     has gaps), each boxed from its first and last characters' boxes."""
     count = max(min(pdfium_c.FPDFText_CountChars(textpage), MAX_CHARS), 0)
-    characters = _without_letter_spacing_breaks(textpage, _characters(textpage, count)) if count else ""
+    # PDFium marks a hyphen that ends a line (\x02, given out as \ufffe): a hyphen all the same ("Asante-" wrapped
+    # before "Boateng").
+    characters = _without_letter_spacing_breaks(textpage, _characters(textpage, count).translate(_LINE_END_HYPHEN)) \
+        if count else ""
     a, b, c, d, e, f = view.coefficients()
     rect = pdfium_c.FS_RECTF()
     rect_ref = ctypes.byref(rect)
@@ -62,13 +65,15 @@ def page_words(textpage: pdfium.PdfTextPage, view: PageView) -> list[Word]:
                                                                                                      last[3])
         if y1 - y0 <= 0 or x1 <= x0:
             continue
-        if abs(first[1] + first[3] - last[1] - last[3]) > (y1 - y0):  # the run wraps onto another line: split
+        char_height = max(first[3] - first[1], last[3] - last[1])
+        if abs(first[1] + first[3] - last[1] - last[3]) > char_height:  # the run wraps onto another line: split
             words.extend(_split_run(match.group(), match.start(), box))
             continue
         words.append(Word(match.group().replace(JOINED, ""), x0, y0, x1, y1))
     return words
 
 
+_LINE_END_HYPHEN = str.maketrans({"\x02": "-", "\ufffe": "-"})
 _TOKEN = re.compile(r"[^\s\x00-\x1f\ufffe\uffff]+")
 # A space PDFium made up is a word break only when its gap is wider than the letters' own spacing by this share of
 # their height (a word space is about a quarter of it).
