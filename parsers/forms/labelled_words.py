@@ -191,7 +191,8 @@ def find_labels(words: Sequence[Word]) -> list[FoundLabel]:
 def labels_in_lines(lines: list[list[Word]]) -> list[FoundLabel]:
     """find_labels over the page's lines (lines_of) when they are at hand."""
     spans = label_spans(lines)
-    starts = {id(lines[s.line][s.first]) for s in spans}
+    starts = {id(lines[s.line][s.first]) for s in spans} | {
+        id(lines[s.wrapped[0]][k]) for s in spans if s.wrapped for k in range(s.wrapped[1], s.wrapped[2] + 1)}
     by_line: dict[int, list[LabelSpan]] = {}
     for s in spans:
         by_line.setdefault(s.line, []).append(s)
@@ -199,6 +200,8 @@ def labels_in_lines(lines: list[list[Word]]) -> list[FoundLabel]:
     found = []
     for span in spans:
         label_words = lines[span.line][span.first:span.last + 1]
+        if span.wrapped:
+            label_words = label_words + lines[span.wrapped[0]][span.wrapped[1]:span.wrapped[2] + 1]
         box = box_of(label_words)
         field = span.field
         section = section_of(box, headings)
