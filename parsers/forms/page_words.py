@@ -70,7 +70,26 @@ def page_words(textpage: pdfium.PdfTextPage, view: PageView) -> list[Word]:
             words.extend(_split_run(match.group(), match.start(), box))
             continue
         words.append(Word(match.group().replace(JOINED, ""), x0, y0, x1, y1))
-    return words
+    return _touching_joined(words)
+
+
+# Pieces of one word touch: the next starts within this share of the height of where the last ends.
+TOUCHING = 0.03
+
+
+def _touching_joined(words: list[Word]) -> list[Word]:
+    """Pieces of one word that PDFium gave apart, touching end to start on one line, joined again: a page turned by
+    /Rotate made PDFium take a word's first letter ("O" of "Organisation", Chromium's) out of its run."""
+    ordered = sorted(words, key=lambda w: (round(w.cy), w.x0))
+    joined: list[Word] = []
+    for word in ordered:
+        last = joined[-1] if joined else None
+        if last is not None and abs(word.y0 - last.y0) <= TOUCHING * word.height and \
+                abs(word.y1 - last.y1) <= TOUCHING * word.height and abs(word.x0 - last.x1) <= TOUCHING * word.height:
+            joined[-1] = Word(last.text + word.text, last.x0, min(last.y0, word.y0), word.x1, max(last.y1, word.y1))
+        else:
+            joined.append(word)
+    return joined
 
 
 _LINE_END_HYPHEN = str.maketrans({"\x02": "-", "\ufffe": "-"})
