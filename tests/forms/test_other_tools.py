@@ -41,8 +41,48 @@ def test_a_scan_made_by_other_tools_reads_no_value_wrong(name: str) -> None:
     assert wrong == {}
 
 
+def test_a_colour_scan_packed_losslessly_is_read_not_called_too_large() -> None:
+    """A 200 dpi RGB page image in Flate decodes to 11.6 MB: more than a content stream may, within the pixels an
+    image may have (it was 'too large to read safely')."""
+    name = "libreoffice-table-scanned-200dpi.pdf"
+    reading = read_form((HERE / name).read_bytes())
+    assert (reading.status, reading.method) == ("read", "ocr"), reading.problems
+    values = EXPECTED[name]["values"]
+    assert isinstance(values, dict)
+    read_right = {field for field, value in reading.fields.items() if value and value == values.get(field)}
+    assert len(read_right) >= 9
+    assert is_signed(reading, accept_typed=True, signatory_name="").verdict == "signed"
+
+
 def test_every_file_is_small_and_said_how_it_was_made() -> None:
     readme = (HERE / "README.md").read_text()
     for name in EXPECTED:
         assert (HERE / name).stat().st_size < 100_000, name
         assert f"`{name}`" in readme, name
+
+
+def test_an_image_that_inflates_past_its_own_pixels_is_still_too_large() -> None:
+    """The room made for an image's pixels is its pixels' room: a Flate image of 16 million grey pixels whose data
+    inflates to 1 GiB stops as it did."""
+    import zlib
+
+    from tests.support import forms_fixtures as fx
+
+    chunk = bytes(1 << 24)
+    compressor = zlib.compressobj(9)
+    data = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    data += (compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)) * 63
+    image = (b"<< /Type /XObject /Subtype /Image /Width 4000 /Height 4000 /ColorSpace /DeviceGray "
+             b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n" % len(data) + data + b"\nendstream")
+    content = b"q 595 0 0 842 0 0 cm /Im0 Do Q"
+    pdf = fx._pdf_from_objects([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /XObject << /Im0 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        image,
+    ])
+    reading = read_form(pdf)
+    assert reading.status == "unreadable"
+    assert "too large" in reading.problems[0]

@@ -281,13 +281,15 @@ def ghostscript(pdf: bytes, work: Path, name: str) -> bytes:
     return (work / f"{name}.pdf").read_bytes()
 
 
-def scanned(pdf: bytes, work: Path, name: str, dpi: int = 200) -> bytes:
-    """Page 1 rendered by poppler (pdftoppm) as a black-and-white picture and wrapped by img2pdf: a PDF of a page
-    image, as a scanner writes one."""
+def scanned(pdf: bytes, work: Path, name: str, dpi: int = 200, picture: str = "png") -> bytes:
+    """Page 1 rendered by poppler (pdftoppm -mono) and wrapped by img2pdf: a PDF of a page image, as a scanner
+    writes one. PICTURE "png": an RGB PNG that says its dpi (Flate-packed in the PDF); "pbm": a bitmap that says
+    none, so img2pdf takes it as 96 dpi and the page comes out 17 inches wide."""
     (work / f"{name}-in.pdf").write_bytes(pdf)
-    run("pdftoppm", "-r", str(dpi), "-f", "1", "-l", "1", "-mono", f"{name}-in.pdf", name, cwd=work)
-    picture = next(work.glob(f"{name}-*1.pbm"))
-    run("img2pdf", "--output", f"{name}.pdf", picture.name, cwd=work)
+    run("pdftoppm", "-r", str(dpi), "-f", "1", "-l", "1", "-mono", *(["-png"] if picture == "png" else []),
+        f"{name}-in.pdf", name, cwd=work)
+    found = next(work.glob(f"{name}-*1.{picture}"))
+    run("img2pdf", "--output", f"{name}.pdf", found.name, cwd=work)
     return (work / f"{name}.pdf").read_bytes()
 
 
@@ -516,7 +518,11 @@ def main() -> None:
         keep("libreoffice-table-scanned-200dpi.pdf",
              scanned(signed(table, lo_table_box(table), "vectors"), work, "lo-scan"), FIELDS_A, "gp_practice",
              "ink signature", "libreoffice-table-a4.pdf signed by vector strokes, rendered by pdftoppm -r 200 "
-             "-mono, wrapped by img2pdf")
+             "-mono -png (an RGB PNG, 11.6 MB unpacked), wrapped by img2pdf")
+        keep("libreoffice-table-scanned-no-dpi.pdf",
+             scanned(signed(table, lo_table_box(table), "vectors"), work, "lo-pbm", picture="pbm"), FIELDS_A,
+             "gp_practice", "ink signature", "the same rendered by pdftoppm -r 200 -mono as a PBM bitmap (no dpi), "
+             "wrapped by img2pdf, which takes it as 96 dpi: a page 17 inches wide")
         keep("ghostscript-a4-fit-to-letter-image.pdf",
              fit_to_letter(signed(table, lo_table_box(table), "image"), work, "fit"), FIELDS_A, "gp_practice",
              "image of a signature", "libreoffice-table-a4.pdf with a signature image drawn over the box (pypdf), "
