@@ -14,8 +14,9 @@ from rules.form_signature import is_signed
 
 HERE = Path(__file__).resolve().parent / "other_tools"
 EXPECTED: dict[str, dict[str, object]] = json.loads((HERE / "expected.json").read_text())
-# Read by OCR (the scan path's own tests measure it): here only that nothing is read wrong.
-SCANNED = {name for name in EXPECTED if "scanned" in name}
+# Read by OCR (the scan path's own tests measure it): here that nothing is read wrong. A page whose fonts give no
+# letters (no ToUnicode) is read by OCR as a scan is.
+SCANNED = {name for name in EXPECTED if "scanned" in name or "no-tounicode" in name}
 
 
 @pytest.mark.parametrize("name", sorted(set(EXPECTED) - SCANNED))
@@ -86,3 +87,12 @@ def test_an_image_that_inflates_past_its_own_pixels_is_still_too_large() -> None
     reading = read_form(pdf)
     assert reading.status == "unreadable"
     assert "too large" in reading.problems[0]
+
+
+@pytest.mark.parametrize("name", sorted(name for name in EXPECTED if "no-tounicode" in name))
+def test_a_page_whose_fonts_give_no_letters_is_read_by_ocr_not_called_no_form(name: str) -> None:
+    expected = EXPECTED[name]
+    reading = read_form((HERE / name).read_bytes())
+    assert (reading.status, reading.method, reading.form_type) == ("read", "ocr", expected["form_type"])
+    assert sum(bool(value) for value in reading.fields.values()) >= 9
+    assert is_signed(reading, accept_typed=True, signatory_name="").verdict == "signed"

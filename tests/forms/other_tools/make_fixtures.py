@@ -471,6 +471,19 @@ def _standard_font(name: str, encoding: str | None) -> DictionaryObject:
     return font
 
 
+def without_tounicode(pdf: bytes) -> bytes:
+    """PDF with its fonts' ToUnicode maps taken out, as producers that leave them out write it: PDFium then gives
+    glyph numbers for Chromium's and LibreOffice's Identity-H fonts, not letters."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for font in writer.pages[0]["/Resources"]["/Font"].values():
+        font = font.get_object()
+        if "/ToUnicode" in font:
+            del font[NameObject("/ToUnicode")]
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def without_annotations(pdf: bytes) -> bytes:
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     for page in writer.pages:
@@ -559,6 +572,11 @@ def main() -> None:
         keep("hand-written-text-turned-90.pdf", signed(sideways, sideways_box, "stamp"), FIELDS_A, "gp_practice",
              "signature stamp", "the same drawn turned a quarter on a landscape page (text rotated 90 degrees, "
              "no /Rotate), a stamp annotation over the box")
+        keep("chromium-table-letter-no-tounicode.pdf", without_tounicode(signed(html_table, html_box, "inline_image")),
+             FIELDS_C, "gp_practice", "image of a signature",
+             "chromium-table-letter-inline-image.pdf with its fonts' ToUnicode maps taken out (pypdf)")
+        keep("libreoffice-stacked-no-tounicode.pdf", without_tounicode(stacked), FIELDS_B, "other",
+             "image of a signature", "libreoffice-stacked-letter-image.pdf with its fonts' ToUnicode maps taken out")
         del columns_box, stacked_box
     (HERE / "expected.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")
     (HERE / "README.md").write_text(README + "".join(f"- `{name}`: {facts['made']}.\n"
