@@ -147,6 +147,8 @@ def _wrapped_on(lines: list[list[Word]], span: LabelSpan, value: list[Word], sta
             break
         if any(w.x1 > left - 0.5 * height and w.x0 < left - 0.5 * height for w in below):
             break  # something runs into the column from its left: another column's line, not this one's
+        if any(label_x0 - 0.5 * height <= w.x0 < left - 0.5 * height for w in below):
+            break  # something under the label: a table's next row, not the rest of this value
         run = _clean(_run(below, column[0], line_height(below), starts, limit_x))
         if not run or end + SPACE_WIDTH * height + (run[0].x1 - run[0].x0) <= right:
             break  # it would have fitted on the line above: a line of its own, not the rest of the value
