@@ -550,6 +550,10 @@ def main() -> None:
         keep("pdftk-filled-letter-ink.pdf", signed(filled, fillable_box, "ink"), fillable_values, "gp_practice",
              "ink signature", "another tool's blank fillable form (tests/support/foreign_forms.py, its /Sig field at "
              "the top right) filled by pdftk fill_form from XFDF, then an ink annotation over the /Sig widget")
+        keep("pdftk-filled-letter.pdf", filled, fillable_values, "gp_practice", "",
+             "the same blank form filled by pdftk fill_form, left unsigned (its /Sig widget blank)")
+        keep("chromium-table-letter-stamp.pdf", signed(html_table, html_box, "stamp"), FIELDS_C, "gp_practice",
+             "signature stamp", "chromium-table-letter.pdf with a stamp annotation (pypdf) over the box")
         keep("pdftk-flattened-letter.pdf", pdftk_filled(fillable, theirs, work, "pdftk-flat", flatten=True),
              fillable_values, "gp_practice", "", "the same blank form filled by pdftk fill_form ... flatten")
         keep("qpdf-flattened-letter-stamp.pdf",
