@@ -30,11 +30,13 @@ BELOW_GAP = 1.3
 # font's full height, so one paragraph's lines touch), at most this many lines on; a word fits at a line's end
 # after a space this wide. Only free text wraps: an email, a code, a number or a date is one word on one line.
 WRAP_GAP = 0.3
+WRAP_GAP_OCR = 0.9
 MAX_WRAPPED_LINES = 2
 SPACE_WIDTH = 0.25
 WRAPPING_FIELDS = frozenset({"org_name", "pu_full_name", "pu_job_title", "sig_full_name", "sig_role"})
 # A value this close after its label (a multiple of the height) runs on with it as one paragraph.
 LABEL_GAP_INLINE = 0.6
+LABEL_GAP_INLINE_OCR = 1.0
 DEFAULT_MIN_CONFIDENCE = 70.0
 FILL_CHARACTERS = "_.…-–—:;|"
 
@@ -128,11 +130,12 @@ def _wrapped_on(lines: list[list[Word]], span: LabelSpan, value: list[Word], sta
     label and value run on as one paragraph), when the first of them would not have fitted at the end of the
     value's line. Printed text only: OCR's values are read again by their own rules (scan_values.py)."""
     line = lines[span.line]
-    if any(w.confidence is not None for w in value):
-        return []
     height = line_height(line)
+    # OCR boxes hold the ink, not the font's full height: one paragraph's lines are further apart by them.
+    ocr = any(w.confidence is not None for w in value)
+    gap_allowed = (WRAP_GAP_OCR if ocr else WRAP_GAP) * height
     label_x0, label_x1 = line[span.first].x0, line[span.last].x1
-    inline = value[0].x0 - label_x1 < LABEL_GAP_INLINE * height
+    inline = value[0].x0 - label_x1 < (LABEL_GAP_INLINE_OCR if ocr else LABEL_GAP_INLINE) * height
     left = label_x0 if inline else value[0].x0
     right = _column_right(lines, left, height, limit_x)
     more: list[Word] = []
@@ -140,7 +143,7 @@ def _wrapped_on(lines: list[list[Word]], span: LabelSpan, value: list[Word], sta
     end = value[-1].x1
     for below in lines[span.line + 1:span.line + 1 + MAX_WRAPPED_LINES]:
         top = min(w.y0 for w in below)
-        if top - bottom > WRAP_GAP * height or top < bottom - 0.5 * height:
+        if top - bottom > gap_allowed or top < bottom - 0.5 * height:
             break
         column = [k for k, w in enumerate(below) if left - 0.5 * height <= w.x0 < limit_x and w.x1 > left - height]
         if not column or below[column[0]].x0 > left + 0.5 * height or id(below[column[0]]) in starts:

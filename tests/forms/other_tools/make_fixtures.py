@@ -579,6 +579,9 @@ def main() -> None:
         keep("chromium-table-letter-no-tounicode.pdf", without_tounicode(signed(html_table, html_box, "inline_image")),
              FIELDS_C, "gp_practice", "image of a signature",
              "chromium-table-letter-inline-image.pdf with its fonts' ToUnicode maps taken out (pypdf)")
+        keep("chromium-columns-no-tounicode.pdf", without_tounicode(columns), FIELDS_B, "other", "ink signature",
+             "chromium-columns-a4-vectors.pdf with its fonts' ToUnicode maps taken out: read by OCR, its two wrapped "
+             "values left to staff")
         keep("libreoffice-stacked-no-tounicode.pdf", without_tounicode(stacked), FIELDS_B, "other",
              "image of a signature", "libreoffice-stacked-letter-image.pdf with its fonts' ToUnicode maps taken out")
         del columns_box, stacked_box
