@@ -45,6 +45,7 @@ class LabelSpan:
     colon: bool
     exact: bool
     signature: bool
+    wrapped: tuple[int, int, int] | None = None  # its words on the next line (line, first, last), when it wraps
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,70 @@ def label_spans(lines: list[list[Word]]) -> list[LabelSpan]:
                 continue
             spans.append(span)
             i = span.last + 1
-    return spans
+    return spans + _wrapped_spans(lines, spans)
+
+
+# A label's second line sits under its first at most this far (a multiple of the height: one paragraph's lines).
+WRAPPED_LABEL_GAP = 0.3
+
+
+def _label_words(line: list[Word], facts: _LineFacts, i: int) -> int | None:
+    """The end (exclusive) of the label-like words from I, when they stand apart from what follows (a table's
+    column, the end of the line); else None."""
+    if facts.numbering[i] or not facts.keys[i]:
+        return None
+    end = i  # separators ("/", "&") inside a label are part of it
+    while end < min(len(line), i + MAX_LABEL_WORDS) and facts.labelish[end] and (
+            end == i or facts.gap[end] < LABEL_WORD_GAP * facts.height):
+        end += 1
+    if end == i or (end < len(line) and facts.gap[end] < LABEL_GAP * facts.height):
+        return None
+    return end
+
+
+def _wrapped_spans(lines: list[list[Word]], spans: list[LabelSpan]) -> list[LabelSpan]:
+    """Labels wrapped onto two lines in a narrow column ("Request (new / additional /" over "replacement)"): the
+    words starting a stretch of a line, and those starting the line tightly under them at the same place, make one
+    known wording together (exactly: never one letter off)."""
+    taken = {(s.line, k) for s in spans for k in range(s.first, s.last + 1)}
+    found = []
+    for line_no, line in enumerate(lines[:-1]):
+        below = lines[line_no + 1]
+        facts = None
+        for i, word in enumerate(line):
+            if (line_no, i) in taken:
+                continue
+            facts = facts or _LineFacts.of(line)
+            if facts.ocr or not facts.starts_segment(i):
+                continue
+            end = _label_words(line, facts, i)
+            if end is None:
+                continue
+            bottom = max(w.y1 for w in line[i:end])
+            under = [k for k, w in enumerate(below) if abs(w.x0 - word.x0) <= 0.5 * facts.height]
+            gap = min(w.y0 for w in below) - bottom  # loose boxes of one paragraph's lines may overlap a little
+            if not under or (line_no + 1, under[0]) in taken or \
+                    not -0.5 * facts.height <= gap <= WRAPPED_LABEL_GAP * facts.height:
+                continue
+            below_facts = _LineFacts.of(below)
+            if not below_facts.starts_segment(under[0]):
+                continue
+            below_end = _label_words(below, below_facts, under[0])
+            if below_end is None or (end - i) + (below_end - under[0]) > MAX_LABEL_WORDS:
+                continue
+            key = "".join(facts.keys[i:end]) + "".join(below_facts.keys[under[0]:below_end])
+            colon = below_facts.colon[below_end - 1]
+            wrapped = (line_no + 1, under[0], below_end - 1)
+            wording = match_key(key, fuzzy=False)
+            if wording is not None:
+                found.append(LabelSpan(line_no, i, end - 1, EXACT[wording], wording, colon, True, False, wrapped))
+            elif match_signature_key(key, fuzzy=False):
+                found.append(LabelSpan(line_no, i, end - 1, None, key, colon, True, True, wrapped))
+            else:
+                continue
+            taken.update((line_no + 1, k) for k in range(under[0], below_end))
+            break
+    return found
 
 
 def section_headings(lines: list[list[Word]], label_lines: set[int]) -> list[tuple[Box, bool]]:

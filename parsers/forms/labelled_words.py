@@ -26,6 +26,17 @@ from parsers.forms.word_lines import COLUMN_GAP, Box, Word, box_of, line_height,
 # How far below a label (from its bottom to the top of the next line) its value may start (a multiple of its
 # line's height).
 BELOW_GAP = 1.3
+# A wrapped value's next line sits under it at most this far (a multiple of the height; PDF text's boxes are the
+# font's full height, so one paragraph's lines touch), at most this many lines on; a word fits at a line's end
+# after a space this wide. Only free text wraps: an email, a code, a number or a date is one word on one line.
+WRAP_GAP = 0.3
+WRAP_GAP_OCR = 0.9
+MAX_WRAPPED_LINES = 2
+SPACE_WIDTH = 0.25
+WRAPPING_FIELDS = frozenset({"org_name", "pu_full_name", "pu_job_title", "sig_full_name", "sig_role"})
+# A value this close after its label (a multiple of the height) runs on with it as one paragraph.
+LABEL_GAP_INLINE = 0.6
+LABEL_GAP_INLINE_OCR = 1.0
 DEFAULT_MIN_CONFIDENCE = 70.0
 FILL_CHARACTERS = "_.…-–—:;|"
 
@@ -112,6 +123,65 @@ def _below_value(lines: list[list[Word]], span: LabelSpan, starts: set[int], lim
     return []
 
 
+def _wrapped_on(lines: list[list[Word]], span: LabelSpan, value: list[Word], starts: set[int],
+                limit_x: float) -> list[Word]:
+    """The rest of VALUE where its line wrapped (a narrow column, a table cell): the words starting the next line,
+    set as tightly under it as one paragraph's lines are, in its column (under the value, or under the label when
+    label and value run on as one paragraph), when the first of them would not have fitted at the end of the
+    value's line. Printed text only: OCR's values are read again by their own rules (scan_values.py)."""
+    line = lines[span.line]
+    height = line_height(line)
+    # OCR boxes hold the ink, not the font's full height: one paragraph's lines are further apart by them.
+    ocr = any(w.confidence is not None for w in value)
+    gap_allowed = (WRAP_GAP_OCR if ocr else WRAP_GAP) * height
+    label_x0, label_x1 = line[span.first].x0, line[span.last].x1
+    inline = value[0].x0 - label_x1 < (LABEL_GAP_INLINE_OCR if ocr else LABEL_GAP_INLINE) * height
+    left = label_x0 if inline else value[0].x0
+    right = _column_right(lines, left, height, limit_x)
+    more: list[Word] = []
+    bottom = max(w.y1 for w in value)
+    end = value[-1].x1
+    for below in lines[span.line + 1:span.line + 1 + MAX_WRAPPED_LINES]:
+        top = min(w.y0 for w in below)
+        if top - bottom > gap_allowed or top < bottom - 0.5 * height:
+            break
+        column = [k for k, w in enumerate(below) if left - 0.5 * height <= w.x0 < limit_x and w.x1 > left - height]
+        if not column or below[column[0]].x0 > left + 0.5 * height or id(below[column[0]]) in starts:
+            break
+        if any(w.x1 > left - 0.5 * height and w.x0 < left - 0.5 * height for w in below):
+            break  # something runs into the column from its left: another column's line, not this one's
+        if any(label_x0 - 0.5 * height <= w.x0 < left - 0.5 * height for w in below):
+            break  # something under the label: a table's next row, not the rest of this value
+        run = _clean(_run(below, column[0], line_height(below), starts, limit_x))
+        if not run or end + SPACE_WIDTH * height + (run[0].x1 - run[0].x0) <= right:
+            break  # it would have fitted on the line above: a line of its own, not the rest of the value
+        more.extend(run)
+        bottom, end = max(w.y1 for w in run), run[-1].x1
+    return _joined_at_hyphens(value[-1], more)
+
+
+def _column_right(lines: list[list[Word]], left: float, height: float, limit_x: float) -> float:
+    """The right edge of the column starting at LEFT: the furthest its lines of this size of print reach before
+    a column's gap or LIMIT_X (a title across the page is no line of it)."""
+    reach = [left]
+    for line in lines:
+        size = line_height(line)
+        starts = [k for k, w in enumerate(line) if abs(w.x0 - left) <= 0.5 * height]
+        if starts and abs(size - height) <= 0.25 * height:
+            run = _run(line, starts[0], size, set(), limit_x)
+            if run:
+                reach.append(run[-1].x1)
+    return max(reach)
+
+
+def _joined_at_hyphens(last: Word, more: list[Word]) -> list[Word]:
+    """A line that ended at a hyphen ("Asante-") runs on into the next line's first word with no space."""
+    if not more or not last.text.endswith("-"):
+        return more
+    first = more[0]
+    return [Word(first.text, first.x0, first.y0, first.x1, first.y1, first.confidence, glued=True), *more[1:]]
+
+
 def _next_label_x(lines: list[list[Word]], span: LabelSpan, spans_by_line: dict[int, list[LabelSpan]]) -> float:
     """Where the next label on SPAN's line starts (a column boundary for a value below it)."""
     later = [lines[s.line][s.first].x0 for s in spans_by_line.get(span.line, []) if s.first > span.last]
@@ -126,7 +196,8 @@ def find_labels(words: Sequence[Word]) -> list[FoundLabel]:
 def labels_in_lines(lines: list[list[Word]]) -> list[FoundLabel]:
     """find_labels over the page's lines (lines_of) when they are at hand."""
     spans = label_spans(lines)
-    starts = {id(lines[s.line][s.first]) for s in spans}
+    starts = {id(lines[s.line][s.first]) for s in spans} | {
+        id(lines[s.wrapped[0]][k]) for s in spans if s.wrapped for k in range(s.wrapped[1], s.wrapped[2] + 1)}
     by_line: dict[int, list[LabelSpan]] = {}
     for s in spans:
         by_line.setdefault(s.line, []).append(s)
@@ -134,6 +205,8 @@ def labels_in_lines(lines: list[list[Word]]) -> list[FoundLabel]:
     found = []
     for span in spans:
         label_words = lines[span.line][span.first:span.last + 1]
+        if span.wrapped:
+            label_words = label_words + lines[span.wrapped[0]][span.wrapped[1]:span.wrapped[2] + 1]
         box = box_of(label_words)
         field = span.field
         section = section_of(box, headings)
@@ -142,6 +215,8 @@ def labels_in_lines(lines: list[list[Word]]) -> list[FoundLabel]:
             field = inside if section else outside
         limit = _next_label_x(lines, span, by_line)
         value = _same_line_value(lines, span, starts, limit)
+        if value and field in WRAPPING_FIELDS:
+            value = value + _wrapped_on(lines, span, value, starts, limit)
         if not value and not span.signature:
             value = _below_value(lines, span, starts, limit)
         found.append(FoundLabel(field, span.wording, box, span.colon, span.exact, span.signature, tuple(value),
@@ -159,7 +234,8 @@ def _read_value(label: FoundLabel, min_confidence: float) -> ReadValue:
     box = box_of(words)
     if lowest is not None and lowest < min_confidence:
         return ReadValue("", how, lowest, label.box, box, unsure=True)
-    return ReadValue(" ".join(w.text for w in words), how, lowest, label.box, box)
+    return ReadValue("".join((" " if i and not w.glued else "") + w.text for i, w in enumerate(words)), how,
+                     lowest, label.box, box)
 
 
 def _preference(label: FoundLabel, value: ReadValue) -> tuple[int, int, int, int, int]:

@@ -38,7 +38,10 @@ def page_words(textpage: pdfium.PdfTextPage, view: PageView) -> list[Word]:
     """The page's words: runs of characters between spaces and line breaks (PDFium puts those in where the text
     has gaps), each boxed from its first and last characters' boxes."""
     count = max(min(pdfium_c.FPDFText_CountChars(textpage), MAX_CHARS), 0)
-    characters = _characters(textpage, count) if count else ""
+    # PDFium marks a hyphen that ends a line (\x02, given out as \ufffe): a hyphen all the same ("Asante-" wrapped
+    # before "Boateng").
+    characters = _without_letter_spacing_breaks(textpage, _characters(textpage, count).translate(_LINE_END_HYPHEN)) \
+        if count else ""
     a, b, c, d, e, f = view.coefficients()
     rect = pdfium_c.FS_RECTF()
     rect_ref = ctypes.byref(rect)
@@ -62,14 +65,94 @@ def page_words(textpage: pdfium.PdfTextPage, view: PageView) -> list[Word]:
                                                                                                      last[3])
         if y1 - y0 <= 0 or x1 <= x0:
             continue
-        if abs(first[1] + first[3] - last[1] - last[3]) > (y1 - y0):  # the run wraps onto another line: split
+        char_height = max(first[3] - first[1], last[3] - last[1])
+        if abs(first[1] + first[3] - last[1] - last[3]) > char_height:  # the run wraps onto another line: split
             words.extend(_split_run(match.group(), match.start(), box))
             continue
-        words.append(Word(match.group(), x0, y0, x1, y1))
-    return words
+        words.append(Word(match.group().replace(JOINED, ""), x0, y0, x1, y1))
+    return _touching_joined(words)
 
 
+# Pieces of one word touch: the next starts within this share of the height of where the last ends.
+TOUCHING = 0.03
+
+
+def _touching_joined(words: list[Word]) -> list[Word]:
+    """Pieces of one word that PDFium gave apart, touching end to start on one line, joined again: a page turned by
+    /Rotate made PDFium take a word's first letter ("O" of "Organisation", Chromium's) out of its run."""
+    ordered = sorted(words, key=lambda w: (round(w.cy), w.x0))
+    joined: list[Word] = []
+    for word in ordered:
+        last = joined[-1] if joined else None
+        if last is not None and abs(word.y0 - last.y0) <= TOUCHING * word.height and \
+                abs(word.y1 - last.y1) <= TOUCHING * word.height and abs(word.x0 - last.x1) <= TOUCHING * word.height:
+            joined[-1] = Word(last.text + word.text, last.x0, min(last.y0, word.y0), word.x1, max(last.y1, word.y1))
+        else:
+            joined.append(word)
+    return joined
+
+
+_LINE_END_HYPHEN = str.maketrans({"\x02": "-", "\ufffe": "-"})
 _TOKEN = re.compile(r"[^\s\x00-\x1f\ufffe\uffff]+")
+# A space PDFium made up is a word break only when its gap is wider than the letters' own spacing by this share of
+# their height (a word space is about a quarter of it).
+MADE_UP_SPACE_MARGIN = 0.12
+# How many characters each side tell a line's letter spacing.
+SPACING_SAMPLE = 4
+JOINED = "\u200b"  # a made-up space taken back out: a zero-width space, inside a token, dropped from its word
+
+
+def _without_letter_spacing_breaks(textpage: pdfium.PdfTextPage, characters: str) -> str:
+    """CHARACTERS with the spaces PDFium made up inside letter-spaced words taken out again. PDFium puts a space
+    where the gap between two characters looks wide for their font; in text set with wide character spacing
+    (LibreOffice's, a justified line's) it did so inside words ("Valle y", "Comm uni ty"). A made-up space is kept
+    only where its gap is wider than the gaps between the letters around it."""
+    spaces = [i for i, char in enumerate(characters) if char == " " and 0 < i < len(characters) - 1
+              and pdfium_c.FPDFText_IsGenerated(textpage, i) == 1]
+    if not spaces:
+        return characters
+    rect = pdfium_c.FS_RECTF()
+
+    def loose(index: int) -> tuple[float, float, float, float] | None:
+        if not pdfium_c.FPDFText_GetLooseCharBox(textpage, index, ctypes.byref(rect)):
+            return None
+        return (rect.left, rect.bottom, rect.right, rect.top)
+
+    joined = list(characters)
+    for i in spaces:
+        before, after = loose(i - 1), loose(i + 1)
+        if before is None or after is None or characters[i - 1].isspace() or characters[i + 1].isspace():
+            continue
+        height = max(before[3] - before[1], after[3] - after[1])
+        if abs((before[1] + before[3]) - (after[1] + after[3])) > height * 0.5 or after[0] < before[2] - height:
+            continue  # another line
+        spacing = _letter_spacing(characters, loose, i, height)
+        if spacing is not None and after[0] - before[2] <= spacing + MADE_UP_SPACE_MARGIN * height:
+            joined[i] = JOINED
+    return "".join(joined)
+
+
+def _letter_spacing(characters: str, loose: Callable[[int], tuple[float, float, float, float] | None], space: int,
+                    height: float) -> float | None:
+    """The median gap between neighbouring letters of one word around SPACE (None when too few to tell): the
+    spacing the text is set with."""
+    gaps = []
+    for start, step in ((space - 1, -1), (space + 1, 1)):
+        index, taken = start, 0
+        while taken < SPACING_SAMPLE and 0 <= index + step < len(characters):
+            a, b = sorted((index, index + step))
+            if characters[a].isspace() or characters[b].isspace() or characters[a] == JOINED:
+                break
+            left, right = loose(a), loose(b)
+            if left is None or right is None or abs((left[1] + left[3]) - (right[1] + right[3])) > height * 0.5:
+                break
+            gaps.append(right[0] - left[2])
+            index += step
+            taken += 1
+    if len(gaps) < 2:
+        return None
+    gaps.sort()
+    return gaps[len(gaps) // 2]
 
 
 def _split_run(text: str, start: int, box: Callable[[int], tuple[float, float, float, float] | None]) -> list[Word]:
@@ -94,4 +177,4 @@ def _split_run(text: str, start: int, box: Callable[[int], tuple[float, float, f
         current += char
     if current:
         words.append(Word(current, x0, y0, x1, y1))
-    return words
+    return [Word(w.text.replace(JOINED, ""), w.x0, w.y0, w.x1, w.y1) for w in words if w.text.replace(JOINED, "")]

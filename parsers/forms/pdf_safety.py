@@ -3,7 +3,10 @@ image stops here with a clear problem instead of pushing PDFium against the chil
 
 from __future__ import annotations
 
-from pypdf import PageObject
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pypdf import PageObject, apply_configuration, get_configuration
 from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
 
 MAX_XOBJECTS = 200
@@ -52,13 +55,37 @@ def _check_xobject(value: object, max_image_pixels: int, seen: set[int], depth: 
     if len(seen) > MAX_XOBJECTS:
         raise TooLarge("too many drawings on page 1")
     if obj.get("/Subtype") == "/Image":
-        pixels = int(obj.get("/Width", 0)) * int(obj.get("/Height", 0))
-        if pixels > max_image_pixels:
-            raise TooLarge(f"an image of {pixels:,} pixels")
-        obj.get_data()
+        width, height = int(obj.get("/Width", 0)), int(obj.get("/Height", 0))
+        if width * height > max_image_pixels:
+            raise TooLarge(f"an image of {width * height:,} pixels")
+        with _room_for(_decoded_bytes(obj, width, height)):
+            obj.get_data()
         return
     obj.get_data()
     _check_resources(obj.get("/Resources"), max_image_pixels, seen, depth)
+
+
+def _decoded_bytes(image: StreamObject, width: int, height: int) -> int:
+    """What IMAGE decodes to at most: its rows of pixels, four colours of its bits each, and a predictor's byte a
+    row (an image within the pixels allowed may be bigger than a content stream is allowed to be)."""
+    bits = image.get("/BitsPerComponent", 8)
+    bits = min(max(int(bits), 1), 16) if isinstance(bits, int) else 8
+    return height * ((width * 4 * bits + 7) // 8 + 1)
+
+
+@contextmanager
+def _room_for(size: int) -> Iterator[None]:
+    """pypdf's limits on decoding raised to SIZE for one image (never lowered): a 200 dpi colour scan of A4 packed
+    with Flate decodes to 11.6 MB, past what a page's content may take, and was called too large to read."""
+    current = get_configuration()
+    with apply_configuration(**{name: max(getattr(current, name), size) for name in _DECODED_LIMITS}):
+        yield
+
+
+_DECODED_LIMITS = ("zlib_maximum_output_length", "lzw_maximum_output_length", "run_length_maximum_output_length",
+                   "array_based_stream_maximum_output_length", "image_maximum_buffer_size",
+                   "jbig2_maximum_output_length", "brotli_maximum_output_length",
+                   "stream_decoding_work_maximum_length")
 
 
 def _resolved_list(value: object) -> list[object]:

@@ -57,6 +57,10 @@ NOT_A_FORM = "not one of the published Primary User request forms"
 LABEL_QUORUM = 6
 
 
+# A page of this many words with none of these in it says nothing readable (its fonts give no letters).
+SAYS_NOTHING_MIN_WORDS = 12
+COMMON_WORDS = frozenset({"the", "of", "and", "to", "a", "in", "for", "name", "date", "email", "form", "user",
+                          "organisation", "organization", "primary", "signature", "please", "request"})
 PICTURE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 
 
@@ -149,6 +153,8 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
         if not first.words and acro is None:
             return _read_scanned_pdf(document, options)
         if form_type is None and not (read.recognised >= LABEL_QUORUM and _mentions_primary_user(first)):
+            if acro is None and _says_nothing(first):
+                return _read_scanned_pdf(document, options)  # its fonts map no letters: read what they draw
             return FormReading(status="not_a_form", problems=(NOT_A_FORM,))
         if not any(read.values.values()) and acro is None:
             return unreadable("no field values could be read from the form (a scan?): a person must read it")
@@ -290,6 +296,14 @@ def _widgets(reader: PdfReader) -> list[Widget]:
         raise
     except Exception:
         return []
+
+
+def _says_nothing(page: _Page) -> bool:
+    """Whether the page's text is no language at all: glyph numbers, not letters, as a font without a ToUnicode
+    map gives them (Chromium's, stripped: "2SHQ([HWHU"), or a Type3 font's glyphs named g1, g2... Any English a
+    page says has a few of these short words."""
+    found = {letters(w.text) for w in page.words}
+    return len(page.words) >= SAYS_NOTHING_MIN_WORDS and not found & COMMON_WORDS
 
 
 def _mentions_primary_user(page: _Page) -> bool:

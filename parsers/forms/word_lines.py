@@ -26,6 +26,7 @@ class Word:
     x1: float
     y1: float
     confidence: float | None = None  # 0-100 from OCR; None for digital text
+    glued: bool = False  # runs on from the word before with no space (a line broken after a hyphen)
 
     @property
     def height(self) -> float:

@@ -115,7 +115,12 @@ def _with_content(pdf: bytes, page: int, content: bytes) -> bytes:
     stream.set_data(content)
     existing = target["/Contents"].get_object()
     parts = list(existing) if isinstance(existing, ArrayObject) else [target.raw_get("/Contents")]
-    target[NameObject("/Contents")] = ArrayObject([*parts, writer._add_object(stream)])
+    # The page's own content wrapped in q/Q, as editors do: Chromium's leaves its flipped coordinates in force.
+    save, restore = DecodedStreamObject(), DecodedStreamObject()
+    save.set_data(b"q\n")
+    restore.set_data(b"\nQ\n")
+    target[NameObject("/Contents")] = ArrayObject([writer._add_object(save), *parts, writer._add_object(restore),
+                                                   writer._add_object(stream)])
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
