@@ -5,8 +5,7 @@ the words' places alone (no reading order is trusted: OCR reads a label column b
 from __future__ import annotations
 
 import statistics
-from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1: points, origin top-left, y downwards
@@ -15,18 +14,6 @@ Box = tuple[float, float, float, float]  # x0, y0, x1, y1: points, origin top-le
 SAME_LINE = 0.4
 # A value's words are closer than this (a multiple of the line's height); a wider gap is the next column.
 COLUMN_GAP = 2.2
-# A photo squared up from a page found a little off leaves its lines a few degrees askew (a value at the right of
-# the page a line's height lower than its label at the left): lines are found along the slope neighbouring words
-# make, when it is at least LEAST_SLOPE (dy/dx; a scan straightened is within a few hundredths of a degree) and at
-# most MOST_SLOPE (about 6 degrees: more is no page's lines). Neighbours: at most NEIGHBOUR_GAP of their height
-# apart and within NEIGHBOUR_RISE of it up or down; at least SLOPE_PAIRS of them
-LEAST_SLOPE = 0.02
-MOST_SLOPE = 0.1
-NEIGHBOUR_GAP = 1.0
-NEIGHBOUR_RISE = 0.6
-SLOPE_PAIRS = 8
-# ...among neighbours this far up or down the page (points): a photo's perspective changes the slope down the page.
-SLOPE_BAND = 100.0
 
 
 @dataclass(frozen=True)
@@ -56,18 +43,21 @@ class Word:
 @dataclass
 class _Line:
     words: list[Word]
-    cy: float  # the mean of its words' centres, levelled (_levelled)
+    cy: float
     height: float
 
     def accepts(self, word: Word) -> bool:
+        if abs(word.cy - self.cy) > SAME_LINE * max(word.height, self.height):
+            return False
         # Two words one above the other (a label and the hint printed under it) are never one line.
         return all(word.x1 <= w.x0 or word.x0 >= w.x1 for w in self.words)
 
-    def add(self, word: Word, cy: float) -> None:
+    def add(self, word: Word) -> None:
         count = len(self.words)
         self.words.append(word)
-        self.cy = (self.cy * count + cy) / (count + 1)
+        self.cy = (self.cy * count + word.cy) / (count + 1)
         self.height = (self.height * count + word.height) / (count + 1)
+
 
 
 def split_at_colons(word: Word) -> list[Word]:
@@ -87,50 +77,17 @@ def lines_of(words: Sequence[Word]) -> list[list[Word]]:
     usable = [part for w in words if w.text.strip() and w.x1 > w.x0 and w.y1 > w.y0
               for part in split_at_colons(w if w.text == w.text.strip() else
                                            Word(w.text.strip(), w.x0, w.y0, w.x1, w.y1, w.confidence))]
-    slope_at = slopes_of(usable)
     lines: list[_Line] = []
-    for cy, _, word in sorted(((_levelled(w, slope_at(w.cy)), w.x0, w) for w in usable), key=lambda t: (t[0], t[1])):
+    for cy, _, word in sorted(((w.cy, w.x0, w) for w in usable), key=lambda t: (t[0], t[1])):
         height = word.y1 - word.y0
         for line in reversed(lines[-8:]):  # lines sorted by centre: only the last few can be near
             if abs(cy - line.cy) <= SAME_LINE * max(height, line.height) and line.accepts(word):
-                line.add(word, cy)
+                line.add(word)
                 break
         else:
             lines.append(_Line([word], cy, height))
     lines.sort(key=lambda line: line.cy)
     return [sorted(line.words, key=lambda w: w.x0) for line in lines]
-
-
-def slopes_of(words: Sequence[Word]) -> Callable[[float], float]:
-    """How much the page's lines fall (dy/dx) from left to right, at each height Y on the page: the median over
-    neighbouring words within SLOPE_BAND of Y of the slope from one's centre to the next's (a photo's perspective
-    makes it differ from top to bottom); 0 where under LEAST_SLOPE or over MOST_SLOPE, or too few neighbours say."""
-    by_x = sorted(words, key=lambda w: w.x0)
-    pairs: list[tuple[float, float]] = []  # (height on the page, slope)
-    for i, a in enumerate(by_x):
-        height = a.height
-        for b in by_x[i + 1:]:
-            if b.x0 - a.x1 > NEIGHBOUR_GAP * height:
-                break
-            if b.x0 >= a.x1 and abs(b.cy - a.cy) <= NEIGHBOUR_RISE * height and 0.5 < b.height / height < 2:
-                pairs.append(((a.cy + b.cy) / 2, (b.cy - a.cy) / ((b.x0 + b.x1) / 2 - (a.x0 + a.x1) / 2)))
-                break
-    pairs.sort()
-    heights = [y for y, _ in pairs]
-
-    def slope_at(y: float) -> float:
-        near = [slope for _, slope in pairs[bisect_left(heights, y - SLOPE_BAND):bisect_right(heights, y + SLOPE_BAND)]]
-        if len(near) < SLOPE_PAIRS:
-            return 0.0
-        slope = statistics.median(near)
-        return slope if LEAST_SLOPE <= abs(slope) <= MOST_SLOPE else 0.0
-
-    return slope_at
-
-
-def _levelled(word: Word, slope: float) -> float:
-    """WORD's centre as it would be on a page whose lines fall by SLOPE, levelled about the left edge."""
-    return word.cy - slope * (word.x0 + word.x1) / 2
 
 
 def line_height(line: list[Word]) -> float:
