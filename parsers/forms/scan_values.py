@@ -8,14 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-import cv2
-import numpy as np
-
+from parsers.forms.before_at import shown_before_at
 from parsers.forms.label_wordings import is_instruction
 from parsers.forms.labelled_words import FoundLabel, ReadValue
 from parsers.forms.normalise import normalise_value
 from parsers.forms.ocr_words import ONE_LINE, ocr_words
-from parsers.forms.scan_image import PagePicture
+from parsers.forms.scan_image import PagePicture, ocr_crop
 from parsers.forms.value_kinds import case_slip, valid_for
 from parsers.forms.word_lines import Box
 
@@ -78,9 +76,17 @@ def checked(name: str, read: ReadValue, picture: PagePicture, min_confidence: fl
     # A photo's readings agree on a letter misread ("thiannon" for "rhiannon", read at 0.4 and 77): there, each of
     # them must be fairly sure.
     doubted = picture.photo and min(agreeing or [0.0]) < PHOTO_LEAST_CONFIDENCE
-    if not value or best < min_confidence or doubted or not valid_for(name, value):
+    if not value or best < min_confidence or doubted or not _of_its_kind(name, value, picture, region):
         return _unsure(read, round(min(best, read.confidence or best), 1))
     return replace(read, value=value, unsure=False, confidence=round(best, 1))
+
+
+def _of_its_kind(name: str, value: str, picture: PagePicture, region: Box) -> bool:
+    """Whether VALUE, read from REGION, is a value of field NAME's kind: an email address ending in a character the
+    language model confuses with a digit only when its glyph shows which (before_at.py)."""
+    if valid_for(name, value):
+        return True
+    return valid_for(name, value, ending_shown=True) and shown_before_at(picture, region, value)
 
 
 def beside_empty_label(read: ReadValue, picture: PagePicture, labels: Sequence[FoundLabel]) -> ReadValue:
@@ -166,17 +172,11 @@ def _value_area(value_box: Box, label_box: Box | None, picture: PagePicture, lab
 
 def _read_region(picture: PagePicture, region: Box, scale: float) -> tuple[str, float]:
     """The text in REGION (points) read as one line at SCALE, and its lowest word confidence."""
-    to_pixels = picture.dpi / 72
-    h, w = picture.pixels.shape
-    px0, px1 = max(int(region[0] * to_pixels), 0), min(int(region[2] * to_pixels), w)
-    py0, py1 = max(int(region[1] * to_pixels), 0), min(int(region[3] * to_pixels), h)
-    if px1 - px0 < 4 or py1 - py0 < 4:
+    crop = ocr_crop(picture, region, scale)
+    if crop is None:
         return "", 0.0
-    crop = picture.text[py0:py1, px0:px1]
-    crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    crop = cv2.copyMakeBorder(crop, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
     try:
-        words = ocr_words(np.asarray(crop), picture.dpi, psm=ONE_LINE, scale=scale)
+        words = ocr_words(crop, picture.dpi, psm=ONE_LINE, scale=scale)
     except RuntimeError:  # Tesseract found nothing it could lay out as a line
         return "", 0.0
     words = [word for word in words if word.text.strip("_.|:;-—–")]
