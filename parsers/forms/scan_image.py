@@ -44,9 +44,11 @@ class PagePicture:
         return (w * 72 / self.dpi, h * 72 / self.dpi)
 
 
-def ocr_crop(picture: PagePicture, region: tuple[float, float, float, float], scale: float) -> np.ndarray | None:
+def ocr_crop(picture: PagePicture, region: tuple[float, float, float, float], scale: float,
+             binarised: bool = False) -> np.ndarray | None:
     """REGION (points: x0, y0, x1, y1) of the page's text scaled by SCALE, with a white border: what a second
-    reading of a value reads. None when the region is (almost) off the page."""
+    reading of a value reads; BINARISED, black and white at the threshold that parts its ink from its paper best
+    (Otsu's). None when the region is (almost) off the page."""
     to_pixels = picture.dpi / 72
     h, w = picture.pixels.shape
     px0, px1 = max(int(region[0] * to_pixels), 0), min(int(region[2] * to_pixels), w)
@@ -54,6 +56,8 @@ def ocr_crop(picture: PagePicture, region: tuple[float, float, float, float], sc
     if px1 - px0 < 4 or py1 - py0 < 4:
         return None
     crop = cv2.resize(picture.text[py0:py1, px0:px1], None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    if binarised:
+        crop = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
     return np.asarray(cv2.copyMakeBorder(crop, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255))
 
 

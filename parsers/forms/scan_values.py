@@ -21,6 +21,7 @@ from parsers.forms.word_lines import Box
 # less sure, not more), and at the second scale too when the first reading was unsure.
 REREAD_SCALE = 1.0
 SECOND_SCALE = 1.35
+THIRD_SCALE = 2.0
 # On a photo, every agreeing reading of a value at least this sure (measured over the bench's 60 photos: no value
 # read wrong, against two, for 81.5% read exactly against 85%).
 PHOTO_LEAST_CONFIDENCE = 60.0
@@ -49,7 +50,8 @@ def checked(name: str, read: ReadValue, picture: PagePicture, min_confidence: fl
     """READ kept only when another reading of its own words agrees with it, the value is of its field's kind and no
     reading shows a slip; a value first read unsure is kept when two more readings at different scales agree, with
     confidence. Where the page's reading and the first re-reading differ (a box's edge read as "(" or "i"), a third
-    reading at another scale may agree with the page's. No ink may be a space beside its words on their line: they are
+    reading at another scale may agree with the page's. Readings that agree, none of them sure, are kept when one more
+    (larger, in black and white) agrees and is sure. No ink may be a space beside its words on their line: they are
     part of a value ("s Lead" of "Operations Lead", "tt Gu" of "Caldicott Guardian"), left to staff."""
     if read.value_box is None or (not read.value and not read.unsure):
         return read
@@ -76,6 +78,12 @@ def checked(name: str, read: ReadValue, picture: PagePicture, min_confidence: fl
     # A photo's readings agree on a letter misread ("thiannon" for "rhiannon", read at 0.4 and 77): there, each of
     # them must be fairly sure.
     doubted = picture.photo and min(agreeing or [0.0]) < PHOTO_LEAST_CONFIDENCE
+    if value and best < min_confidence and not doubted:
+        # Readings that agree, none of them sure: one more, larger and in black and white (Tesseract's own
+        # threshold left a scan's grey strokes faint), that agrees and is sure vouches for them.
+        text, confidence = _read_region(picture, region, THIRD_SCALE, binarised=True)
+        if _ocr_cleaned(name, text) == value and not case_slip(name, text):
+            best = max(best, confidence)
     if not value or best < min_confidence or doubted or not _of_its_kind(name, value, picture, region):
         return _unsure(read, round(min(best, read.confidence or best), 1))
     return replace(read, value=value, unsure=False, confidence=round(best, 1))
@@ -170,9 +178,10 @@ def _value_area(value_box: Box, label_box: Box | None, picture: PagePicture, lab
     return (left, y0 - 0.35 * height, max(right, x1 + 0.6 * height), y1 + 0.35 * height)
 
 
-def _read_region(picture: PagePicture, region: Box, scale: float) -> tuple[str, float]:
-    """The text in REGION (points) read as one line at SCALE, and its lowest word confidence."""
-    crop = ocr_crop(picture, region, scale)
+def _read_region(picture: PagePicture, region: Box, scale: float, binarised: bool = False) -> tuple[str, float]:
+    """The text in REGION (points) read as one line at SCALE (BINARISED: in black and white), and its lowest word
+    confidence."""
+    crop = ocr_crop(picture, region, scale, binarised)
     if crop is None:
         return "", 0.0
     try:
