@@ -46,9 +46,10 @@ ONE_LINE = 7
 
 
 def ocr_words(pixels: np.ndarray, dpi: float, psm: int = AUTO, origin: tuple[float, float] = (0.0, 0.0),
-              scale: float = 1.0) -> list[Word]:
+              scale: float = 1.0, characters: bool = False) -> list[Word]:
     """The words Tesseract reads in PIXELS (greyscale), with boxes in points: PIXELS is SCALE times the page's
-    resolution DPI, and its top-left corner sits at ORIGIN (pixels of the page at DPI)."""
+    resolution DPI, and its top-left corner sits at ORIGIN (pixels of the page at DPI). With CHARACTERS, each
+    character it reads instead, as a Word of one character (its box is the network's estimate, not the glyph's)."""
     import tesserocr
 
     api = _engine(psm)
@@ -61,7 +62,7 @@ def ocr_words(pixels: np.ndarray, dpi: float, psm: int = AUTO, origin: tuple[flo
         return []
     words: list[Word] = []
     iterator = api.GetIterator()  # type: ignore[attr-defined]
-    level = tesserocr.RIL.WORD
+    level = tesserocr.RIL.SYMBOL if characters else tesserocr.RIL.WORD
     to_points = 72 / dpi
     for item in tesserocr.iterate_level(iterator, level) if iterator is not None else ():
         try:

@@ -44,6 +44,23 @@ class PagePicture:
         return (w * 72 / self.dpi, h * 72 / self.dpi)
 
 
+def ocr_crop(picture: PagePicture, region: tuple[float, float, float, float], scale: float,
+             binarised: bool = False) -> np.ndarray | None:
+    """REGION (points: x0, y0, x1, y1) of the page's text scaled by SCALE, with a white border: what a second
+    reading of a value reads; BINARISED, black and white at the threshold that parts its ink from its paper best
+    (Otsu's). None when the region is (almost) off the page."""
+    to_pixels = picture.dpi / 72
+    h, w = picture.pixels.shape
+    px0, px1 = max(int(region[0] * to_pixels), 0), min(int(region[2] * to_pixels), w)
+    py0, py1 = max(int(region[1] * to_pixels), 0), min(int(region[3] * to_pixels), h)
+    if px1 - px0 < 4 or py1 - py0 < 4:
+        return None
+    crop = cv2.resize(picture.text[py0:py1, px0:px1], None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    if binarised:
+        crop = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
+    return np.asarray(cv2.copyMakeBorder(crop, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255))
+
+
 def decode_pictures(data: bytes, max_pixels: int) -> list[tuple[np.ndarray, float | None]]:
     """The pages of a JPEG/PNG/TIFF file (a TIFF may hold several), greyscale, turned as its EXIF says (a phone
     photo), each with the resolution the file records (None when it records none)."""

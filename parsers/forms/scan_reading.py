@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from parsers.form_template import FIELD_NAMES
-from parsers.forms.email_endings import with_endings_vouched
+from parsers.forms.email_endings import PERSON_OF, person_named
 from parsers.forms.label_wordings import is_instruction, letters
 from parsers.forms.labelled_words import (
     FoundLabel,
@@ -93,10 +93,14 @@ def read_scanned_form(page_count: int, page_at: Callable[[int], PagePicture],
     reads = {name: read if name == "sig_typed" else beside_empty_label(read, page.picture, page.labels)
              for name, read in reads.items()}
     if options.reread:
-        reads = {name: checked(name, read, page.picture, options.min_confidence) for name, read in reads.items()}
+        # The people's names first: a name read surely may vouch for the ending of that person's address.
+        names = {name: checked(name, read, page.picture, options.min_confidence)
+                 for name, read in reads.items() if name not in PERSON_OF}
+        reads = {name: names[name] if name in names else
+                 checked(name, read, page.picture, options.min_confidence, person_named(names, name))
+                 for name, read in reads.items()}
     else:
         reads = {name: valid_or_unsure(name, read) for name, read in reads.items()}
-    reads = with_endings_vouched(reads)
     fields = normalise_fields({name: reads[name].value if name in reads else "" for name in FIELD_NAMES})
     if not any(fields.values()) and not any(read.unsure for read in reads.values()):
         return unreadable("no field values could be read from the scanned form: a person must read it")

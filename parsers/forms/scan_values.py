@@ -8,14 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-import cv2
-import numpy as np
-
+from parsers.forms.before_at import shown_before_at
+from parsers.forms.email_endings import vouched_by_name
 from parsers.forms.label_wordings import is_instruction
 from parsers.forms.labelled_words import FoundLabel, ReadValue
 from parsers.forms.normalise import normalise_value
 from parsers.forms.ocr_words import ONE_LINE, ocr_words
-from parsers.forms.scan_image import PagePicture
+from parsers.forms.scan_image import PagePicture, ocr_crop
 from parsers.forms.value_kinds import case_slip, valid_for
 from parsers.forms.word_lines import Box
 
@@ -23,6 +22,7 @@ from parsers.forms.word_lines import Box
 # less sure, not more), and at the second scale too when the first reading was unsure.
 REREAD_SCALE = 1.0
 SECOND_SCALE = 1.35
+THIRD_SCALE = 2.0
 # On a photo, every agreeing reading of a value at least this sure (measured over the bench's 60 photos: no value
 # read wrong, against two, for 81.5% read exactly against 85%).
 PHOTO_LEAST_CONFIDENCE = 60.0
@@ -47,12 +47,14 @@ def valid_or_unsure(name: str, read: ReadValue) -> ReadValue:
     return read
 
 
-def checked(name: str, read: ReadValue, picture: PagePicture, min_confidence: float) -> ReadValue:
+def checked(name: str, read: ReadValue, picture: PagePicture, min_confidence: float, person: str = "") -> ReadValue:
     """READ kept only when another reading of its own words agrees with it, the value is of its field's kind and no
     reading shows a slip; a value first read unsure is kept when two more readings at different scales agree, with
     confidence. Where the page's reading and the first re-reading differ (a box's edge read as "(" or "i"), a third
-    reading at another scale may agree with the page's. No ink may be a space beside its words on their line: they are
-    part of a value ("s Lead" of "Operations Lead", "tt Gu" of "Caldicott Guardian"), left to staff."""
+    reading at another scale may agree with the page's. Readings that agree, none of them sure, are kept when one more
+    (larger, in black and white) agrees and is sure. No ink may be a space beside its words on their line: they are
+    part of a value ("s Lead" of "Operations Lead", "tt Gu" of "Caldicott Guardian"), left to staff. PERSON is the
+    name read surely for the person whose address NAME is ("" if none): it may vouch for the address's ending."""
     if read.value_box is None or (not read.value and not read.unsure):
         return read
     region = _own_area(read.value_box, read.label_box)
@@ -78,9 +80,25 @@ def checked(name: str, read: ReadValue, picture: PagePicture, min_confidence: fl
     # A photo's readings agree on a letter misread ("thiannon" for "rhiannon", read at 0.4 and 77): there, each of
     # them must be fairly sure.
     doubted = picture.photo and min(agreeing or [0.0]) < PHOTO_LEAST_CONFIDENCE
-    if not value or best < min_confidence or doubted or not valid_for(name, value):
+    if value and best < min_confidence and not doubted:
+        # Readings that agree, none of them sure: one more, larger and in black and white (Tesseract's own
+        # threshold left a scan's grey strokes faint), that agrees and is sure vouches for them.
+        text, confidence = _read_region(picture, region, THIRD_SCALE, binarised=True)
+        if _ocr_cleaned(name, text) == value and not case_slip(name, text):
+            best = max(best, confidence)
+    if not value or best < min_confidence or doubted or not _of_its_kind(name, value, picture, region, person):
         return _unsure(read, round(min(best, read.confidence or best), 1))
     return replace(read, value=value, unsure=False, confidence=round(best, 1))
+
+
+def _of_its_kind(name: str, value: str, picture: PagePicture, region: Box, person: str) -> bool:
+    """Whether VALUE, read from REGION, is a value of field NAME's kind: an email address ending in a character the
+    language model confuses with a digit only when the PERSON's name vouches for it (email_endings.py) or its glyph
+    shows which it is (before_at.py)."""
+    if valid_for(name, value):
+        return True
+    return valid_for(name, value, ending_shown=True) and (
+        bool(person) and vouched_by_name(value, person) or shown_before_at(picture, region, value))
 
 
 def beside_empty_label(read: ReadValue, picture: PagePicture, labels: Sequence[FoundLabel]) -> ReadValue:
@@ -164,19 +182,14 @@ def _value_area(value_box: Box, label_box: Box | None, picture: PagePicture, lab
     return (left, y0 - 0.35 * height, max(right, x1 + 0.6 * height), y1 + 0.35 * height)
 
 
-def _read_region(picture: PagePicture, region: Box, scale: float) -> tuple[str, float]:
-    """The text in REGION (points) read as one line at SCALE, and its lowest word confidence."""
-    to_pixels = picture.dpi / 72
-    h, w = picture.pixels.shape
-    px0, px1 = max(int(region[0] * to_pixels), 0), min(int(region[2] * to_pixels), w)
-    py0, py1 = max(int(region[1] * to_pixels), 0), min(int(region[3] * to_pixels), h)
-    if px1 - px0 < 4 or py1 - py0 < 4:
+def _read_region(picture: PagePicture, region: Box, scale: float, binarised: bool = False) -> tuple[str, float]:
+    """The text in REGION (points) read as one line at SCALE (BINARISED: in black and white), and its lowest word
+    confidence."""
+    crop = ocr_crop(picture, region, scale, binarised)
+    if crop is None:
         return "", 0.0
-    crop = picture.text[py0:py1, px0:px1]
-    crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    crop = cv2.copyMakeBorder(crop, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
     try:
-        words = ocr_words(np.asarray(crop), picture.dpi, psm=ONE_LINE, scale=scale)
+        words = ocr_words(crop, picture.dpi, psm=ONE_LINE, scale=scale)
     except RuntimeError:  # Tesseract found nothing it could lay out as a line
         return "", 0.0
     words = [word for word in words if word.text.strip("_.|:;-—–")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from parsers.forms.before_at import AMBIGUOUS_BEFORE_AT
 from parsers.forms.normalise import EMAIL_FIELDS, NO_SPACE_FIELDS
 
 _EMAIL = re.compile(r"^[a-z0-9][a-z0-9._%+'-]*@[a-z0-9-]+(\.[a-z0-9-]+)+$")
@@ -14,6 +15,9 @@ _PHONE = re.compile(r"^\+?[\d ()-]{10,20}$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z .'’-]*$")
 _TEXT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .,'’&()/-]*$")
 
+# Tesseract's language model takes a digit ending a word for a letter (patel1@ read as patell@, jones5@ as
+# joness@), and its readings agree: an address ending in such a character (AMBIGUOUS_BEFORE_AT) is left to staff
+# rather than risk the wrong mailbox, unless its glyph (before_at.py) or the name (email_endings.py) shows it.
 # Letters Tesseract reads for a digit (S for 5, O for 0, I for 1, Z for 2, B for 8, G for 6, Q and D for 0).
 _DIGIT_LIKE = "SOIZBGQD"
 # In an email address as read, before it is lower-cased: a capital after a small letter or a digit in one part of
@@ -25,13 +29,15 @@ _EMAIL_CASE_SLIP = re.compile(r"[a-z0-9][A-Z]")
 _CODE_SLIP = re.compile(rf"[a-z]|[0-9][{_DIGIT_LIKE}]")
 
 
-def valid_for(name: str, value: str) -> bool:
+def valid_for(name: str, value: str, ending_shown: bool = False) -> bool:
     """Whether VALUE (normalised) could be a value of field NAME: what an OCR slip usually is not, and not one
-    that OCR is known to confuse with another valid value."""
+    that OCR is known to confuse with another valid value (an email address's character before its @ may be,
+    unless ENDING_SHOWN: its glyph or the person's name showed it)."""
     if not value:
         return True
-    if name in EMAIL_FIELDS:  # one ending in a letter OCR takes a digit for: email_endings.py
-        return _EMAIL.match(value) is not None
+    if name in EMAIL_FIELDS:
+        local = value.split("@", 1)[0]
+        return _EMAIL.match(value) is not None and (ending_shown or local[-1:] not in AMBIGUOUS_BEFORE_AT)
     if name == "org_code":
         return _ODS.match(value) is not None
     if name == "sig_date":
