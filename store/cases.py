@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from store.models import Case, MessageKey, ReferenceCounter, StoredMessage
@@ -24,7 +24,7 @@ def next_reference(session: Session, year: int) -> str:
     return REFERENCE_FORMAT.format(year=year, number=number)
 
 
-def next_case(session: Session, year: int, also: Sequence[ScalarSelect[Any]] = ()) -> tuple[str, int, tuple[Any, ...]]:
+def next_case(session: Session, year: int, also: Sequence[ColumnElement[Any]] = ()) -> tuple[str, int, tuple[Any, ...]]:
     """A new case's reference (next_reference), the id it is to be inserted with, and ALSO's values (a message's
     other reads: the register's token, the sender's replies today), in one statement. The id is what the store
     would give the case now, and no other case takes it meanwhile: PostgreSQL's from the table's sequence, SQLite's

@@ -92,7 +92,7 @@ def token_query() -> ScalarSelect[Any]:
     return _token().scalar_subquery()
 
 
-def _token() -> Select[tuple[str]]:
+def _token() -> Select[str]:
     return select(RegisterVersion.token).where(RegisterVersion.id == VERSION_ROW)
 
 
