@@ -91,16 +91,16 @@ class Understander:
 
     def understand(self, raw: bytes, *, now: datetime, give_up_waiting: str = "",
                    over_limit: OverLimit | None = None) -> Understanding:
-        with self.register_look():
-            return self._understand(raw, now=now, give_up_waiting=give_up_waiting, over_limit=over_limit)
-
-    def _understand(self, raw: bytes, *, now: datetime, give_up_waiting: str = "",
-                    over_limit: OverLimit | None = None) -> Understanding:
         """Everything about RAW that needs no database, except its forms (see with_forms), as at NOW: a DKIM
         signature's t= and x= are judged against it. GIVE_UP_WAITING, when given, says why a key look-up that fails
         for now is no longer waited for (the message has waited long enough): the sender is then judged without
         that key, never as authenticated. OVER_LIMIT: RAW is only the first part of a message over the size limit;
         its whole size and body hashes are these."""
+        with self.register_look():
+            return self._understand(raw, now=now, give_up_waiting=give_up_waiting, over_limit=over_limit)
+
+    def _understand(self, raw: bytes, *, now: datetime, give_up_waiting: str,
+                    over_limit: OverLimit | None) -> Understanding:
         with _big_work(len(raw)):
             parsed = parse_message(raw, self.limits)
             hashes = None
