@@ -17,9 +17,16 @@ writes the event: an event that is rolled back gives its seq back with it, and n
 unique index on `seq` is the backstop. The head is taken when the event is flushed (usually at commit), so the
 lock is held only for the end of a transaction.
 
-The hooks are a session event (before each flush: every event the flush will insert, in one go: the head advanced
-once, the events inserted in one statement, the head's hash set once; the session lets go of them) and, behind it,
-a mapper event: every AuditEvent inserted through the ORM is chained, whoever adds it.
+This process remembers the head it last wrote (per store): the next append moves the head on from it in one
+statement, `UPDATE ... WHERE seq = <remembered> AND hash = <remembered>`. When another writer moved it since (or
+our transaction was rolled back), the WHERE matches no row and the head is taken as above; as a row lock or the
+write lock is held from that UPDATE on, the remembered head is used only when it is the head. Two heads with the
+same seq and hash are the same chain, so a remembered head can never put an event after the wrong one.
+
+The hooks are a session event (before each flush: every event the flush will insert, in one go: the head moved on
+once, the events inserted in one statement, after the flush's own inserts when one of them is a case they name;
+the session lets go of them) and, behind it, a mapper event: every AuditEvent inserted through the ORM is chained,
+whoever adds it.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from typing import Any
 from sqlalchemy import Connection, event, insert, inspect, text
 from sqlalchemy.orm import Mapper, Session
 
-from store.models import AuditEvent
+from store.models import AuditEvent, Case
 
 log = logging.getLogger(__name__)
 
@@ -107,27 +114,49 @@ def read_head(connection: Connection) -> ChainHead | None:
     return ChainHead(seq=int(row[0]), hash=str(row[1])) if row else None
 
 
+# The head this process last wrote, by store: usually still the head when it next appends (see above).
+_LAST_WRITTEN: dict[str, ChainHead] = {}
+_MOVE_ON = text("UPDATE audit_chain_head SET seq = :seq, hash = :hash WHERE id = :id AND seq = :was_seq "
+                "AND hash = :was_hash")
+
+
 def chain(connection: Connection, targets: Sequence[AuditEvent]) -> None:
     """Give TARGETS, in order, the next places in the chain (seq, prev_hash, hash) and move the head to the last:
-    three statements however many there are."""
+    one statement however many there are when the head is where this process last left it, else two."""
     if not targets:
         return
-    before = take_next(connection, len(targets))
+    store = connection.engine.url.render_as_string(hide_password=True)
+    remembered = _LAST_WRITTEN.get(store)
+    if remembered is not None:
+        last = _link(targets, remembered)
+        moved = connection.execute(_MOVE_ON, {"id": HEAD_ROW, "seq": last.seq, "hash": last.hash,
+                                              "was_seq": remembered.seq, "was_hash": remembered.hash})
+        if moved.rowcount == 1:
+            _LAST_WRITTEN[store] = last
+            return
+    last = _link(targets, take_next(connection, len(targets)))
+    connection.execute(text("UPDATE audit_chain_head SET hash = :hash WHERE id = :id"),
+                       {"hash": last.hash, "id": HEAD_ROW})
+    _LAST_WRITTEN[store] = last
+
+
+def _link(targets: Sequence[AuditEvent], before: ChainHead) -> ChainHead:
+    """TARGETS given the places after BEFORE; the head after the last."""
     seq, previous = before.seq, before.hash
     for target in targets:
         seq += 1
         target.detail = json.loads(canonical_detail(target.detail))
         target.seq, target.prev_hash = seq, previous
         target.hash = previous = hash_of_row(target)
-    connection.execute(text("UPDATE audit_chain_head SET hash = :hash WHERE id = :id"),
-                       {"hash": previous, "id": HEAD_ROW})
+    return ChainHead(seq, previous)
 
 
 _COLUMNS = ("at", "actor", "action", "case_id", "org_code", "detail", "seq", "prev_hash", "hash")
+_AFTER_THE_CASES = "audit_events_after_the_cases"
 
 
 @event.listens_for(Session, "before_flush")
-def _chain_before_flush(session: Session, _context: Any, _instances: Any) -> None:
+def _chain_before_flush(session: Session, flush_context: Any, _instances: Any) -> None:
     """Every event a flush will insert, chained in one go, in the order they were added (the order the flush
     inserts them in, so ids and seqs rise together)."""
     new = [obj for obj in session.new if isinstance(obj, AuditEvent) and obj.seq is None]
@@ -136,12 +165,25 @@ def _chain_before_flush(session: Session, _context: Any, _instances: Any) -> Non
     new.sort(key=lambda obj: inspect(obj).insert_order)
     connection = session.connection()
     chain(connection, new)
-    # Written here in one statement (the unit of work would send one each to learn their ids, which nobody
-    # reads: an event is never changed, and the trail is read back by query), and let go of.
-    connection.execute(insert(AuditEvent), [{column: getattr(obj, column) for column in _COLUMNS}
-                                                      for obj in new])
+    # Written in one statement (the unit of work would send one each to learn their ids, which nobody reads: an
+    # event is never changed, and the trail is read back by query), and let go of.
+    rows = [{column: getattr(obj, column) for column in _COLUMNS} for obj in new]
     for obj in new:
         session.expunge(obj)
+    # An event about a case this flush inserts (its id given before, as store.cases.next_case does) goes in after
+    # it: the unit of work is sure to run then, having that case to insert.
+    cases = {obj.id for obj in session.new if isinstance(obj, Case) and obj.id is not None}
+    if any(row["case_id"] in cases for row in rows):
+        flush_context.attributes[_AFTER_THE_CASES] = rows
+    else:
+        connection.execute(insert(AuditEvent), rows)
+
+
+@event.listens_for(Session, "after_flush")
+def _insert_after_the_cases(session: Session, flush_context: Any) -> None:
+    rows = flush_context.attributes.pop(_AFTER_THE_CASES, None)
+    if rows:
+        session.connection().execute(insert(AuditEvent), rows)
 
 
 @event.listens_for(AuditEvent, "before_insert")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from store.models import Case, MessageKey, ReferenceCounter, StoredMessage
@@ -19,14 +20,30 @@ REFERENCE_FORMAT = "OE-{year}-{number:06d}"
 def next_reference(session: Session, year: int) -> str:
     """The next case reference of YEAR; the counter row is locked until the transaction ends, so references
     are unique and gapless among committed cases even with several daemons."""
-    stmt = (
-        insert_for(session, ReferenceCounter)
-        .values(year=year, last_value=1)
-        .on_conflict_do_update(index_elements=["year"], set_={"last_value": ReferenceCounter.last_value + 1})
-        .returning(ReferenceCounter.last_value)
-    )
-    number = session.execute(stmt).scalar_one()
+    number = session.execute(_advance_counter(session, year).returning(ReferenceCounter.last_value)).scalar_one()
     return REFERENCE_FORMAT.format(year=year, number=number)
+
+
+def next_case(session: Session, year: int, also: Sequence[ColumnElement[Any]] = ()) -> tuple[str, int, tuple[Any, ...]]:
+    """A new case's reference (next_reference), the id it is to be inserted with, and ALSO's values (a message's
+    other reads: the register's token, the sender's replies today), in one statement. The id is what the store
+    would give the case now, and no other case takes it meanwhile: PostgreSQL's from the table's sequence, SQLite's
+    max(id) + 1 (the table is not AUTOINCREMENT) under the write lock the transaction holds from its BEGIN
+    IMMEDIATE; cases still pending in the session go in first. With its id known, a case is inserted once, as it
+    is decided and applied (the audit events and outbox rows naming it go in after it)."""
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        case_id: Any = func.nextval(func.pg_get_serial_sequence(Case.__tablename__, "id"))
+    else:
+        case_id = select(func.coalesce(func.max(Case.id), 0) + 1).scalar_subquery()
+    number, new_id, *values = session.execute(
+        _advance_counter(session, year).returning(ReferenceCounter.last_value, case_id, *also)).one()
+    return REFERENCE_FORMAT.format(year=year, number=number), int(new_id), tuple(values)
+
+
+def _advance_counter(session: Session, year: int) -> Any:
+    return (insert_for(session, ReferenceCounter).values(year=year, last_value=1)
+            .on_conflict_do_update(index_elements=["year"], set_={"last_value": ReferenceCounter.last_value + 1}))
 
 
 BLOB_PIECE = 1 << 20

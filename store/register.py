@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from parsers.register_words import OrgEntry, UserEntry
@@ -178,20 +178,14 @@ def _user_record(u: User) -> UserRecord:
 def register_view(session: Session, org_code: str, identities: Iterable[str] = ()) -> RegisterView:
     """What the checks may know of the register for a request of ORG_CODE; IDENTITIES (usernames or addresses)
     are also looked for among other organisations' users. One statement when the register has not changed since
-    it was last read (store/register_cache.py)."""
-    return register_view_with(session, org_code, identities, None)[0]
-
-
-def register_view_with(session: Session, org_code: str, identities: Iterable[str],
-                       also: ScalarSelect[Any] | None) -> tuple[RegisterView, Any]:
-    """register_view, and ALSO's value read in the statement that asks for the register's token."""
-    snap, value = register_cache.snapshot_with(session, also)
+    it was last read (store/register_cache.py), none when the transaction has its token already."""
+    snap = register_cache.snapshot(session)
     names = register_cache.catalogue(session, snap) if snap is not None else ()
     if snap is None or not register_cache.has_organisation_maintenance(names):
-        return _register_view_afresh(session, org_code, identities), value
+        return _register_view_afresh(session, org_code, identities)
     cached = snap.org(session, org_code) if org_code else None
     return RegisterView(org=cached.record if cached is not None else None, catalogue=names,
-                        elsewhere=_elsewhere(session, identities, cached.org_id if cached is not None else None)), value
+                        elsewhere=_elsewhere(session, identities, cached.org_id if cached is not None else None))
 
 
 def _register_view_afresh(session: Session, org_code: str, identities: Iterable[str]) -> RegisterView:
@@ -216,15 +210,9 @@ def _elsewhere(session: Session, identities: Iterable[str], org_id: int | None) 
 def register_for(session: Session, request: Any) -> RegisterView:
     """The register view REQUEST's checks need: its organisation, and for a new-user notice whoever already holds
     its username or address anywhere (SPEC 7)."""
-    return register_for_with(session, request, None)[0]
-
-
-def register_for_with(session: Session, request: Any, also: ScalarSelect[Any] | None) -> tuple[RegisterView, Any]:
-    """register_for, and ALSO's value read with the register's token (one statement for both when the register
-    is as last read)."""
     org_code = getattr(request, "org_code", "") or ""
     identities = (request.username, request.email) if isinstance(request, NewUserNotice) else ()
-    return register_view_with(session, org_code, identities, also)
+    return register_view(session, org_code, identities)
 
 
 def organisation_entries(session: Session) -> tuple[OrgEntry, ...]:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import ScalarSelect, event, select
+from sqlalchemy import ScalarSelect, Select, event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from parsers.register_words import OrgEntry, UserEntry
@@ -76,23 +76,32 @@ _HELD: OrderedDict[tuple[str, str], Snapshot] = OrderedDict()
 def snapshot(session: Session) -> Snapshot | None:
     """The snapshot of the register as SESSION's transaction sees it (one statement, the first time in the
     transaction), or None when the store has no version row (then read the register afresh)."""
-    return snapshot_with(session, None)[0]
-
-
-def snapshot_with(session: Session, also: ScalarSelect[Any] | None) -> tuple[Snapshot | None, Any]:
-    """snapshot(), and ALSO's value read in the same statement (a message's other reads ride along)."""
-    if memo(session).get(_MEMO) is not None:
-        session.flush()  # a change to the register still pending forgets the transaction's snapshot first
     held = memo(session).get(_MEMO)
     if held is not None:
-        return held, session.scalar(select(also)) if also is not None else None
-    token_query = select(RegisterVersion.token).where(RegisterVersion.id == VERSION_ROW)
-    if also is None:
-        token, value = session.scalar(token_query), None
-    else:
-        token, value = session.execute(select(token_query.scalar_subquery(), also)).one()
-    if token is None:
-        return None, value
+        if _register_rows_pending(session):
+            session.flush()  # a change to the register still pending forgets the transaction's snapshot first
+        held = memo(session).get(_MEMO)
+    if held is not None:
+        return held
+    return adopt(session, session.scalar(_token()))
+
+
+def token_query() -> ScalarSelect[Any]:
+    """The register's token, for a statement that reads or writes other things too (store.cases.next_case):
+    hand its value to `adopt`."""
+    return _token().scalar_subquery()
+
+
+def _token() -> Select[str]:
+    return select(RegisterVersion.token).where(RegisterVersion.id == VERSION_ROW)
+
+
+def adopt(session: Session, token: str | None) -> Snapshot | None:
+    """The snapshot under TOKEN, read in SESSION's transaction, becomes the transaction's (unless it has one
+    already: it keeps that until it changes the register)."""
+    held = memo(session).get(_MEMO)
+    if held is not None or token is None:
+        return held
     key = (session.get_bind().engine.url.render_as_string(hide_password=True), token)
     with _LOCK:
         held = _HELD.get(key)
@@ -103,7 +112,13 @@ def snapshot_with(session: Session, also: ScalarSelect[Any] | None) -> tuple[Sna
         else:
             _HELD.move_to_end(key)
     memo(session)[_MEMO] = held
-    return held, value
+    return held
+
+
+def _register_rows_pending(session: Session) -> bool:
+    """Whether a flush would write a register row (flushing for nothing else: a case waiting to be inserted
+    with all it says, store.cases.next_case, is not written early)."""
+    return any(isinstance(obj, REGISTER_MODELS) for obj in (*session.new, *session.dirty, *session.deleted))
 
 
 def forget(session: Session) -> None:
@@ -113,7 +128,7 @@ def forget(session: Session) -> None:
 
 @event.listens_for(Session, "before_flush")
 def _forget_before_register_writes(session: Session, _context: Any, _instances: Any) -> None:
-    if any(isinstance(obj, REGISTER_MODELS) for obj in (*session.new, *session.dirty, *session.deleted)):
+    if _register_rows_pending(session):
         forget(session)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import null
 from sqlalchemy.orm import Session
 
 from mailbot.outbox.replies import ReplyContext, clean_subject
@@ -32,13 +33,13 @@ from rules.context import CheckContext, MessageFacts
 from rules.outcome import Decision, decide
 from rules.requests import Request
 from rules.signatory_proof import signatory_on_record_for
-from store import audit
-from store.cases import claim_first_sightings, first_case_for_keys, message_keys, next_reference, store_message
+from store import audit, register_cache
+from store.cases import claim_first_sightings, first_case_for_keys, message_keys, next_case, store_message
 from store.changes import ApplyConflict
 from store.message_digests import record_digests
 from store.models import Case
 from store.outbox.case_rows import new_case, queued_for_case, replies_today_count
-from store.register import register_for_with
+from store.register import register_for
 from store.review import set_new_case_reasons
 
 ACTOR = "mailbot"
@@ -109,9 +110,11 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
     # Only a follow-up from the case's own people goes on it and reopens it; anything else is its own case, linked.
     reopens = link.reopens and spec_of(u.kind).on_a_case
     org_code = getattr(request, "org_code", "") or ""
-    # The replies counted in the statement that asks whether the register is as last read.
-    register, replies = register_for_with(
-        session, request, replies_today_count(sender.address, now) if sender.address else None)
+    # The case's reference and id, the register's token and the sender's replies today: one statement.
+    replies_today = replies_today_count(sender.address, now) if sender.address else null()
+    reference, case_id, (token, replies) = next_case(session, now.year, [register_cache.token_query(), replies_today])
+    register_cache.adopt(session, token)
+    register = register_for(session, request)
     facts = MessageFacts(size=parsed.size, date=parsed.date, subject=parsed.subject, defects=parsed.defects,
                          replies_to_sender_today=replies or 0,
                          duplicate_of=duplicate_of, notes=u.notes, recipients=u.recipients,
@@ -121,21 +124,21 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
                        follow_up_case_found=parent is not None, follow_up_from=link.relation,
                        signatory_confirmation=answer.facts if answer is not None else None)
     decision = decide(ctx)
-    # Written with the decision as it stands, so the case row is updated afterwards only when applying changed it.
-    case = Case(reference=next_reference(session, now.year), kind=u.kind.value, outcome=decision.outcome.value,
-                reasons=list(dict.fromkeys(decision.reasons)), checks=[r.as_record() for r in decision.results],
-                fields=_fields(u, request), changes=[], org_code=org_code or None,
-                sender=sender.address or "", subject=clean_subject(parsed.subject), message_row_id=message_row_id,
-                part=part, parent_case_id=parent.id if parent else None,
+    # Pending until the next flush, so it is inserted once, as applying leaves it; in a flush applying makes itself
+    # (a new user's id) it goes in first and is updated afterwards.
+    case = Case(id=case_id, reference=reference, kind=u.kind.value, outcome=decision.outcome.value,
+                checks=[r.as_record() for r in decision.results], fields=_fields(u, request), changes=[],
+                org_code=org_code or None, sender=sender.address or "", subject=clean_subject(parsed.subject),
+                message_row_id=message_row_id, part=part, parent_case_id=parent.id if parent else None,
                 needs_review=decision.outcome == Outcome.FLAGGED,
                 created_at=now, updated_at=now, decided_at=now, decided_by=ACTOR)
     session.add(case)
-    session.flush()
     new_case(session, case.id)
     applied = None
     try:  # an apply function refuses before it changes anything: no savepoint to undo half a change
         if decision.outcome == Outcome.APPROVED and "user.already_primary" not in decision.reasons:
-            applied = apply_change(session, u.kind, request, now=now, actor=ACTOR, case_id=case.id)
+            with session.no_autoflush:  # its reads need nothing of the case
+                applied = apply_change(session, u.kind, request, now=now, actor=ACTOR, case_id=case.id)
     except ApplyConflict as exc:
         decision = _conflict(decision, str(exc))
     case.outcome = decision.outcome.value

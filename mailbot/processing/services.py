@@ -3,8 +3,9 @@ and the sandboxed form reader) and the settings the rules and replies read."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,19 +26,38 @@ from store.register import catalogue_names, organisation_entries, user_entries
 @contextmanager
 def understander(config: Config, read_sessions: sessionmaker[Session]) -> Iterator[Understander]:
     """An Understander whose form-reading children live as long as the block. Its register reads are one
-    statement each, outside any transaction (store.db.single_reads)."""
+    statement each, outside any transaction (store.db.single_reads), through one session for a whole message
+    (the register's token asked once a message, store/register_cache.py)."""
     read_sessions = single_reads(read_sessions)
-    def current_catalogue() -> tuple[str, ...]:
+    looking = threading.local()  # the daemon understands messages in several threads at once
+
+    @contextmanager
+    def register_look() -> Iterator[None]:
+        if getattr(looking, "session", None) is not None:
+            yield
+            return
         with read_sessions() as session:
-            return catalogue_names(session)
+            looking.session = session
+            try:
+                yield
+            finally:
+                looking.session = None
+
+    def session() -> AbstractContextManager[Session]:
+        held = getattr(looking, "session", None)
+        return nullcontext(held) if held is not None else read_sessions()
+
+    def current_catalogue() -> tuple[str, ...]:
+        with session() as s:
+            return catalogue_names(s)
 
     def current_organisations() -> tuple[OrgEntry, ...]:
-        with read_sessions() as session:
-            return organisation_entries(session)
+        with session() as s:
+            return organisation_entries(s)
 
     def users_of(code: str) -> tuple[UserEntry, ...]:
-        with read_sessions() as session:
-            return user_entries(session, code)
+        with session() as s:
+            return user_entries(s, code)
 
     options = read_options(config.forms)
     # Its children start at the first form read (each is a fresh interpreter: a run with no form starts none).
@@ -59,6 +79,7 @@ def understander(config: Config, read_sessions: sessionmaker[Session]) -> Iterat
             max_forms_per_message=config.limits.max_forms_per_message,
             organisations=current_organisations,
             users_of=users_of,
+            register_look=register_look,
         )
     finally:
         reader.close()

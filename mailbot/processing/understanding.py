@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -76,6 +76,9 @@ class Understander:
     users_of: Callable[[str], tuple[UserEntry, ...]] = field(default=lambda code: ())
     # What kind a message is: parsers.kinds.classify (tests/test_add_a_kind.py teaches it a kind at run time).
     classify: Callable[[ParsedMessage, KindContext], Classification] = classify
+    # Around one message's understanding: the three register reads above take one look at the register between
+    # them (mailbot.processing.services), not one each.
+    register_look: Callable[[], AbstractContextManager[object]] = nullcontext
 
     def vocabulary(self) -> Vocabulary:
         return Vocabulary(catalogue=self.catalogue(), organisations=self.organisations())
@@ -94,6 +97,11 @@ class Understander:
         for now is no longer waited for (the message has waited long enough): the sender is then judged without
         that key, never as authenticated. OVER_LIMIT: RAW is only the first part of a message over the size limit;
         its whole size and body hashes are these."""
+        with self.register_look():
+            return self._understand(raw, now=now, give_up_waiting=give_up_waiting, over_limit=over_limit)
+
+    def _understand(self, raw: bytes, *, now: datetime, give_up_waiting: str,
+                    over_limit: OverLimit | None) -> Understanding:
         with _big_work(len(raw)):
             parsed = parse_message(raw, self.limits)
             hashes = None

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import Engine, event, select, text
 
 from mailbot.config import load_config
 from mailbot.processing.handle import handle
@@ -100,3 +100,22 @@ def test_a_change_rolled_back_is_never_seen(daemon_like: tuple[Bot, Handler]) ->
     second = one(permission_mail(bot, applications="Screening History"))
     assert second.outcome == "approved", second
     assert "Screening History" in held(bot, "paul.brown2@nhs.net")
+
+
+def test_a_message_asks_for_the_register_token_twice(daemon_like: tuple[Bot, Handler]) -> None:
+    """Once for the request reader's three reads (one look a message), once in the recording transaction (in the
+    statement that takes the case's reference): with the register unchanged, nothing else of it is read."""
+    bot, one = daemon_like
+    one(permission_mail(bot, applications="Prior Notification List"))  # the snapshot filled
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        one(permission_mail(bot, applications="Prior Notification List"))
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert sum("register_version" in s for s in statements) == 2, statements
+    assert not any(s.lstrip().upper().startswith("UPDATE CASES") for s in statements), statements
