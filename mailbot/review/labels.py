@@ -71,6 +71,7 @@ CHECK_LABELS: dict[str, str] = {
     "message.dated": "Has a date",
     "message.first_sighting": "Not received before",
     "message.human": "Written by a person (not automatic)",
+    "message.names_case_signed": "The reference it answers is in a signed header",
     "message.replay_safe": "Cannot be a replayed copy",
     "message.size": "Within the size limit",
     "nominee.already_primary": "Not already a Primary User",
