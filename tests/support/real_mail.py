@@ -13,6 +13,9 @@ from tests.support.signed_mail import SigningKey, compose
 MAILBOX = "pcse.openexeter@nhs.net"
 REGISTER = ("applications", "organisations", "users", "signatories")
 SIGNATORIES = ("alan.hughes@nhs.net", "priya.shah@nhs.net", "helen.ward@nhs.net")
+# Each one's role on record in the sample register: the role a request claims is compared with it (SPEC 3).
+ROLE_OF = {"alan.hughes@nhs.net": "Lead GP", "priya.shah@nhs.net": "GP Partner",
+           "helen.ward@nhs.net": "Caldicott Guardian"}
 
 
 def prepare_store(config: Path) -> None:
@@ -42,7 +45,7 @@ def permission_request(key: SigningKey, n: int, sender: str | None = None) -> by
     """A signed request from a signatory of A81001 to give a user an application: always answered."""
     sender = sender or SIGNATORIES[n % len(SIGNATORIES)]
     body = ("Organisation code: A81001\nUser: paul.brown2@nhs.net\nApplications: Prior Notification List\n"
-            f"Signatory role: GP Partner\n\nRequest number {n}.\nKind regards")
+            f"Signatory role: {ROLE_OF.get(sender, 'GP Partner')}\n\nRequest number {n}.\nKind regards")
     raw = compose(sender=sender, to=MAILBOX, subject=f"Open Exeter permission request {n}", body=body)
     return key.sign(raw, "nhs.net")
 
