@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -22,17 +20,18 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
 import pypdfium2 as pdfium  # noqa: E402
-from pypdf import PdfReader, PdfWriter  # noqa: E402
-from pypdf.generic import (  # noqa: E402
-    ArrayObject,
-    DecodedStreamObject,
-    DictionaryObject,
-    FloatObject,
-    NameObject,
-    NumberObject,
-)
 
-from tests.support.foreign_forms import foreign_form, made_up_values  # noqa: E402
+from tests.forms.other_tools.hand_written import hand_written  # noqa: E402
+from tests.forms.other_tools.reprinted import (  # noqa: E402
+    blank_fillable,
+    fit_to_letter,
+    ghostscript,
+    pdftk_filled,
+    qpdf,
+    run,
+    scanned,
+    without_tounicode,
+)
 from tests.support.foreign_marks import signed  # noqa: E402
 from tests.support.forms_drawing import signature_image_png  # noqa: E402
 
@@ -53,10 +52,6 @@ FIELDS_C = {"org_name": "Flowerfield Surgery", "org_code": "L83777", "pu_full_na
             "pu_job_title": "Practice Manager", "pu_email": "effie.baffin@nhs.net", "pu_phone": "01395 270311",
             "pu_request": "replacement", "pu_replaces": "old.manager@nhs.net", "sig_full_name": "Dr Affleck Moore",
             "sig_role": "Lead GP", "sig_email": "affleck.moore@nhs.net", "sig_date": "01/12/2026"}
-
-
-def run(*command: str, cwd: Path) -> None:
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True, timeout=240)
 
 
 def text_box(pdf: bytes, needle: str, page: int = 0) -> Rect:
@@ -270,228 +265,6 @@ th, td {{ border: 0.75pt solid #555; padding: 4pt 6pt; height: 18pt }}
 </body></html>"""
     pdf = chromium(document, work, "chromium-table")
     return pdf, (0.8 * 72, 792 - 8.3 * 72, 5.0 * 72, 792 - 7.0 * 72)
-
-
-# --- printing and flattening through other tools -----------------------------------------------------------------
-
-def ghostscript(pdf: bytes, work: Path, name: str) -> bytes:
-    (work / f"{name}-in.pdf").write_bytes(pdf)
-    run("gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite", "-dPreserveAnnots=false",
-        "-dShowAnnots=true", f"-sOutputFile={name}.pdf", f"{name}-in.pdf", cwd=work)
-    return (work / f"{name}.pdf").read_bytes()
-
-
-def scanned(pdf: bytes, work: Path, name: str, dpi: int = 200, picture: str = "png") -> bytes:
-    """Page 1 rendered by poppler (pdftoppm -mono) and wrapped by img2pdf: a PDF of a page image, as a scanner
-    writes one. PICTURE "png": an RGB PNG that says its dpi (Flate-packed in the PDF); "pbm": a bitmap that says
-    none, so img2pdf takes it as 96 dpi and the page comes out 17 inches wide."""
-    (work / f"{name}-in.pdf").write_bytes(pdf)
-    run("pdftoppm", "-r", str(dpi), "-f", "1", "-l", "1", "-mono", *(["-png"] if picture == "png" else []),
-        f"{name}-in.pdf", name, cwd=work)
-    found = next(work.glob(f"{name}-*1.{picture}"))
-    run("img2pdf", "--output", f"{name}.pdf", found.name, cwd=work)
-    return (work / f"{name}.pdf").read_bytes()
-
-
-def fit_to_letter(pdf: bytes, work: Path, name: str) -> bytes:
-    """Printed "fit to page" onto US Letter by Ghostscript (an A4 form, scaled down and centred)."""
-    (work / f"{name}-in.pdf").write_bytes(pdf)
-    run("gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite", "-sPAPERSIZE=letter", "-dFIXEDMEDIA",
-        "-dPDFFitPage", f"-sOutputFile={name}.pdf", f"{name}-in.pdf", cwd=work)
-    return (work / f"{name}.pdf").read_bytes()
-
-
-def qpdf(pdf: bytes, work: Path, name: str, *options: str) -> bytes:
-    (work / f"{name}-in.pdf").write_bytes(pdf)
-    run("qpdf", *options, f"{name}-in.pdf", f"{name}.pdf", cwd=work)
-    return (work / f"{name}.pdf").read_bytes()
-
-
-def pdftk_filled(pdf: bytes, values: dict[str, str], work: Path, name: str, flatten: bool) -> bytes:
-    """PDF's fields filled by pdftk from an XFDF file (pdftk draws their appearances), flattened if FLATTEN."""
-    fields = "".join(f'<field name="{html.escape(field)}"><value>{html.escape(value)}</value></field>'
-                     for field, value in values.items())
-    (work / f"{name}.xfdf").write_text('<?xml version="1.0" encoding="UTF-8"?><xfdf '
-                                       f'xmlns="http://ns.adobe.com/xfdf/"><fields>{fields}</fields></xfdf>')
-    (work / f"{name}-in.pdf").write_bytes(pdf)
-    run("pdftk", f"{name}-in.pdf", "fill_form", f"{name}.xfdf", "output", f"{name}.pdf",
-        *(["flatten"] if flatten else []), cwd=work)
-    return (work / f"{name}.pdf").read_bytes()
-
-
-def blank_fillable(paper: str, seed: int) -> tuple[bytes, dict[str, str], Rect, dict[str, str]]:
-    """Another tool's fillable form (tests/support/foreign_forms.py: its own field names, tooltips, and a /Sig
-    field at the top right), left blank for pdftk to fill."""
-    form = foreign_form("fillable", paper, seed=seed, values=dict.fromkeys(made_up_values(seed), ""))
-    return form.pdf, made_up_values(seed), form.box, form.widget_names
-
-
-# --- content streams written by hand: what some producers do to text ---------------------------------------------
-
-def _literal(text: str) -> str:
-    return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
-
-
-def _split_runs(x: float, y: float, text: str, size: float, font: str = "/F1") -> str:
-    """TEXT one character a Tj, each placed by its own Td (as some converters write every glyph)."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    base = {"/F1": "Helvetica", "/F2": "Times-Roman"}[font]
-    out = [f"BT {font} {size} Tf {x:.2f} {y:.2f} Td"]
-    for char in text:
-        out.append(f"{_literal(char)} Tj {stringWidth(char, base, size):.3f} 0 Td")
-    return " ".join(out) + " ET\n"
-
-
-def _kerned(x: float, y: float, words: list[str], size: float, spacing: float = 0.0, scale: float = 100.0,
-            font: str = "/F2") -> str:
-    """WORDS as one TJ array, kerned, with no space characters: the word spaces are the array's numbers; Tc
-    SPACING between characters, Tz SCALE horizontally."""
-    parts = []
-    for i, word in enumerate(words):
-        pairs = [_literal(word[:1])] + [f"-15 {_literal(c)}" for c in word[1:]]  # kerning inside words
-        parts.append(" ".join(pairs) + (" -280" if i < len(words) - 1 else ""))
-    return f"BT {font} {size} Tf {spacing} Tc {scale} Tz {x:.2f} {y:.2f} Td [{' '.join(parts)}] TJ 0 Tc 100 Tz ET\n"
-
-
-def _right_to_left(x: float, y: float, words: list[str], size: float) -> str:
-    """A line whose words are drawn last first (the content stream's order is not the reading order)."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    places, left = [], x
-    for word in words:
-        places.append((left, word))
-        left += stringWidth(word + " ", "Helvetica", size)
-    return "".join(f"BT /F1 {size} Tf {px:.2f} {y:.2f} Td {_literal(word)} Tj ET\n" for px, word in reversed(places))
-
-
-# Codes for the ligature glyphs in the Times font's StandardEncoding: fi is 0256, fl 0257.
-FI, FL = "\\256", "\\257"
-
-
-def _ligatures(x: float, y: float, pieces: str, size: float) -> str:
-    """PIECES already written as PDF string bytes, the fi/fl ligature glyphs among them (as a typesetter sets
-    them); the font has no ToUnicode: the glyphs' names say what they are."""
-    return f"BT /F3 {size} Tf {x:.2f} {y:.2f} Td ({pieces}) Tj ET\n"
-
-
-def _type3_font() -> DictionaryObject:
-    """A Type3 font (each glyph a small drawing: a filled box) whose encoding names its glyphs by the standard
-    names and that has no ToUnicode, as bitmap fonts from TeX or old printer drivers come out."""
-    names = sorted(set("Jobtitle"))
-    procs = DictionaryObject()
-    for name in names:
-        stream = DecodedStreamObject()
-        stream.set_data(b"500 0 0 0 450 700 d1 20 0 410 680 re f")
-        procs[NameObject("/" + name)] = stream
-    codes = [ord(c) for c in names]
-    differences = ArrayObject()
-    for name in names:
-        differences.extend([NumberObject(ord(name)), NameObject("/" + name)])
-    differences.extend([NumberObject(32), NameObject("/space")])
-    space = DecodedStreamObject()
-    space.set_data(b"250 0 d0")
-    procs[NameObject("/space")] = space
-    return DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type3"),
-        NameObject("/FontBBox"): ArrayObject(NumberObject(v) for v in (0, 0, 500, 700)),
-        NameObject("/FontMatrix"): ArrayObject(FloatObject(v) for v in (0.001, 0, 0, 0.001, 0, 0)),
-        NameObject("/CharProcs"): procs,
-        NameObject("/Encoding"): DictionaryObject({NameObject("/Type"): NameObject("/Encoding"),
-                                                   NameObject("/Differences"): differences}),
-        NameObject("/FirstChar"): NumberObject(32), NameObject("/LastChar"): NumberObject(max(codes)),
-        NameObject("/Widths"): ArrayObject(NumberObject(250 if c == 32 else (500 if c in codes else 0))
-                                           for c in range(32, max(codes) + 1)),
-        NameObject("/Resources"): DictionaryObject()})
-
-
-def hand_written(values: dict[str, str], turned_text: bool) -> tuple[bytes, Rect]:
-    """US Letter, every line written in the content stream by hand: the title kerned in a TJ array without
-    spaces, labels one character a Tj, values with character spacing and horizontal scaling, a line drawn right
-    to left, fi/fl ligature glyphs, a label in a Type3 font without ToUnicode, the signature box ruled with a
-    pen's strokes in it. TURNED_TEXT: the whole form drawn turned a quarter on a landscape page (text rotated
-    90 degrees, no /Rotate), as a form "printed sideways"."""
-    width, height = 612.0, 792.0
-    lines = [_kerned(54, 730, ["Open", "Exeter", "Primary", "User", "Request", "-", "GP", "Practice"], 15)]
-    y = 680.0
-    rows = [("Organisation name", "org_name"), ("ODS code", "org_code"), ("Name of Primary User", "pu_full_name"),
-            ("Job title", "pu_job_title"), ("E-mail", "pu_email"), ("Tel", "pu_phone"),
-            ("Request type", "pu_request"), ("Signatory name", "sig_full_name"), ("Signatory role", "sig_role"),
-            ("Signatory e-mail", "sig_email"), ("Date", "sig_date")]
-    for label, name in rows:
-        value = values[name]
-        if name == "pu_job_title":
-            lines.append(f"BT /F4 10 Tf 54 {y:.2f} Td (Job title) Tj ET\n")  # the Type3 label
-        else:
-            lines.append(_split_runs(54, y, label, 10))
-        if name == "org_name":  # Whitfield: its fi a ligature glyph
-            lines.append(_ligatures(230, y, value.replace("fi", FI).replace("fl", FL), 11))
-        elif name == "pu_job_title":  # Office: of + fi
-            lines.append(_ligatures(230, y, value.replace("ffi", "f" + FI), 11))
-        elif name == "pu_full_name":
-            lines.append(_right_to_left(230, y, value.split(), 11))
-        else:
-            lines.append(_kerned(230, y, value.split(), 11, spacing=0.8, scale=92))
-        lines.append(f"0.6 w 226 {y - 5:.2f} m 560 {y - 5:.2f} l S\n")
-        y -= 26
-    box = (230.0, y - 110, 520.0, y - 20)
-    lines.append(_split_runs(54, y - 30, "Signature of authorised signatory", 10))
-    lines.append(f"0.8 w {box[0]} {box[1]} {box[2] - box[0]} {box[3] - box[1]} re S\n")
-    lines.append(f"1.5 w 0.1 0.1 0.5 RG {box[0] + 30} {box[1] + 30} m {box[0] + 60} {box[3] - 10} {box[0] + 90} "
-                 f"{box[1] + 5} {box[0] + 130} {box[1] + 45} c {box[0] + 160} {box[3] - 5} {box[0] + 190} "
-                 f"{box[1] + 15} {box[0] + 230} {box[1] + 40} c S 0 G\n")
-    content = "".join(lines)
-    media = (0.0, 0.0, width, height)
-    if turned_text:  # the page drawn turned a quarter anticlockwise onto a landscape page
-        content = f"q 0 1 -1 0 {height} 0 cm\n{content}Q\n"
-        media = (0.0, 0.0, height, width)
-        left, bottom, right, top = box
-        box = (height - top, left, height - bottom, right)
-    writer = PdfWriter()
-    page = writer.add_blank_page(media[2], media[3])
-    stream = DecodedStreamObject()
-    stream.set_data(content.encode("latin-1"))
-    fonts = DictionaryObject({
-        NameObject("/F1"): _standard_font("Helvetica", "/WinAnsiEncoding"),
-        NameObject("/F2"): _standard_font("Times-Roman", "/WinAnsiEncoding"),
-        NameObject("/F3"): _standard_font("Times-Roman", None),
-        NameObject("/F4"): writer._add_object(_type3_font())})
-    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): fonts})
-    page[NameObject("/Contents")] = writer._add_object(stream)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue(), box
-
-
-def _standard_font(name: str, encoding: str | None) -> DictionaryObject:
-    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-                             NameObject("/BaseFont"): NameObject("/" + name)})
-    if encoding:
-        font[NameObject("/Encoding")] = NameObject(encoding)
-    return font
-
-
-def without_tounicode(pdf: bytes) -> bytes:
-    """PDF with its fonts' ToUnicode maps taken out, as producers that leave them out write it: PDFium then gives
-    glyph numbers for Chromium's and LibreOffice's Identity-H fonts, not letters."""
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    for font in writer.pages[0]["/Resources"]["/Font"].values():
-        font = font.get_object()
-        if "/ToUnicode" in font:
-            del font[NameObject("/ToUnicode")]
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def without_annotations(pdf: bytes) -> bytes:
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    for page in writer.pages:
-        if "/Annots" in page:
-            del page[NameObject("/Annots")]
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def main() -> None:
