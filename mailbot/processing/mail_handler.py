@@ -55,7 +55,7 @@ class PipelineHandler:
 
         def recording() -> HandleResult:
             nonlocal u
-            if self._recorded != recorded and not reads.still_read_the_same(self.understander):
+            if self._recorded != recorded and not _still_read_the_same(reads, self.understander):
                 reads.made.clear()
                 u = understanding()
                 self.understood_again += 1
@@ -73,3 +73,10 @@ class PipelineHandler:
 
 def _result(cases: list[CaseOutcome]) -> HandleResult:
     return HandleResult(overall_outcome([c.outcome for c in cases]), tuple(c.case_id for c in cases))
+
+
+def _still_read_the_same(reads: RegisterReads, understander: Understander) -> bool:
+    """reads.still_read_the_same, its look-ups asked again through one look at the register (one session, the
+    register's token asked once), as understanding asks them."""
+    with understander.register_look():
+        return reads.still_read_the_same(understander)
