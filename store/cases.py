@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Integer, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.models import Case, MessageKey, ReferenceCounter, StoredMessage
@@ -30,19 +32,43 @@ def next_case(session: Session, year: int, also: Sequence[ColumnElement[Any]] = 
     would give the case now, and no other case takes it meanwhile: PostgreSQL's from the table's sequence, SQLite's
     max(id) + 1 (the table is not AUTOINCREMENT) under the write lock the transaction holds from its BEGIN
     IMMEDIATE; cases still pending in the session go in first. With its id known, a case is inserted once, as it
-    is decided and applied (the audit events and outbox rows naming it go in after it)."""
-    session.flush()
-    if session.get_bind().dialect.name == "postgresql":
-        case_id: Any = func.nextval(func.pg_get_serial_sequence(Case.__tablename__, "id"))
-    else:
-        case_id = select(func.coalesce(func.max(Case.id), 0) + 1).scalar_subquery()
-    number, new_id, *values = session.execute(
-        _advance_counter(session, year).returning(ReferenceCounter.last_value, case_id, *also)).one()
-    return REFERENCE_FORMAT.format(year=year, number=number), int(new_id), tuple(values)
+    is decided and applied (the audit events and outbox rows naming it go in after it). A caller asking the same
+    thing for every message keeps a NextCase instead, so the statement is built once."""
+    return NextCase(tuple(also))(session, year)
+
+
+@dataclass(frozen=True)
+class NextCase:
+    """next_case with the same ALSO every time (their bindparams given as PARAMS at each call): its statement built
+    once for each kind of database, so neither it nor its cache key is made again for every message."""
+
+    also: tuple[ColumnElement[Any], ...] = ()
+    _built: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def __call__(self, session: Session, year: int, **params: Any) -> tuple[str, int, tuple[Any, ...]]:
+        session.flush()
+        connection = session.connection()
+        dialect = connection.dialect.name
+        statement = self._built.get(dialect)
+        if statement is None:
+            if dialect == "postgresql":
+                case_id: Any = func.nextval(func.pg_get_serial_sequence(Case.__tablename__, "id"))
+            else:
+                case_id = select(func.coalesce(func.max(Case.id), 0) + 1).scalar_subquery()
+            statement = self._built[dialect] = (
+                _counter_upsert(dialect, bindparam("year", type_=Integer))
+                .returning(ReferenceCounter.last_value, case_id, *self.also))
+        number, new_id, *values = connection.execute(statement, {**params, "year": year}).one()
+        return REFERENCE_FORMAT.format(year=year, number=number), int(new_id), tuple(values)
 
 
 def _advance_counter(session: Session, year: int) -> Any:
-    return (insert_for(session, ReferenceCounter).values(year=year, last_value=1)
+    return _counter_upsert(session.get_bind().dialect.name, year)
+
+
+def _counter_upsert(dialect: str, year: Any) -> Any:
+    return ((postgresql.insert if dialect == "postgresql" else sqlite.insert)(ReferenceCounter)
+            .values(year=year, last_value=1)
             .on_conflict_do_update(index_elements=["year"], set_={"last_value": ReferenceCounter.last_value + 1}))
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.models import IntakeRecord, MailboxState
@@ -89,16 +89,23 @@ def claim(session: Session, *, source: str, key: str, owner: str, now: datetime,
 def complete(session: Session, *, key: str, owner: str, now: datetime, outcome: str, case_ids: Iterable[int],
              message_id: str | None, content_hash: str | None, status: str = DONE) -> None:
     """Finish OWNER's claim on KEY inside the caller's transaction (the one writing the cases); LostClaim if the
-    claim is no longer ours, which must roll that transaction back."""
-    result = session.execute(
-        update(IntakeRecord)
-        .where(IntakeRecord.key == key, IntakeRecord.lease_owner == owner, IntakeRecord.status == CLAIMED)
-        .values(status=status, outcome=outcome, case_ids=list(case_ids), message_id=message_id,
-                content_hash=content_hash, lease_owner=None, lease_until=None, last_error=None, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    claim is no longer ours, which must roll that transaction back. One UPDATE, built once (this runs for every
+    message) and sent as it is: what the session holds still pending is written when the transaction commits."""
+    result = session.connection().execute(_COMPLETE, {
+        "the_key": key, "the_owner": owner, "new_status": status, "new_outcome": outcome,
+        "new_case_ids": list(case_ids), "new_message_id": message_id, "new_content_hash": content_hash,
+        "now": now})
+    if result.rowcount != 1:
         raise LostClaim(f"{key}: the claim of {owner} was taken over")
+
+
+_COMPLETE = (update(IntakeRecord)
+             .where(IntakeRecord.key == bindparam("the_key"), IntakeRecord.lease_owner == bindparam("the_owner"),
+                    IntakeRecord.status == CLAIMED)
+             .values(status=bindparam("new_status"), outcome=bindparam("new_outcome"),
+                     case_ids=bindparam("new_case_ids"), message_id=bindparam("new_message_id"),
+                     content_hash=bindparam("new_content_hash"), lease_owner=None, lease_until=None,
+                     last_error=None, updated_at=bindparam("now")))
 
 
 def fail(session: Session, *, key: str, owner: str, now: datetime, error: str, max_attempts: int,

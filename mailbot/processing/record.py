@@ -34,15 +34,18 @@ from rules.outcome import Decision, decide
 from rules.requests import Request
 from rules.signatory_proof import signatory_on_record_for
 from store import audit, register_cache
-from store.cases import claim_first_sightings, first_case_for_keys, message_keys, next_case, store_message
+from store.cases import NextCase, first_case_for_keys, message_keys
 from store.changes import ApplyConflict
-from store.message_digests import record_digests
 from store.models import Case
-from store.outbox.case_rows import new_case, queued_for_case, replies_today_count
+from store.new_message import record_message
+from store.outbox.case_rows import midnight_of, new_case, queued_for_case, replies_today_subquery
 from store.register import register_for
 from store.review import set_new_case_reasons
 
 ACTOR = "mailbot"
+# A new case's reference and id, with the register's token and the sender's replies today (store.cases.NextCase).
+_NEW_CASE = NextCase((register_cache.token_query(), replies_today_subquery()))
+_NEW_CASE_NO_SENDER = NextCase((register_cache.token_query(), null()))
 
 
 @dataclass(frozen=True)
@@ -79,11 +82,12 @@ def _conflict(decision: Decision, why: str) -> Decision:
 def record(session: Session, u: Understanding, *, source: str, now: datetime, settings: Settings) -> list[CaseOutcome]:
     """Write the message and every case it makes, inside the caller's transaction."""
     parsed = u.parsed
-    row = store_message(session, raw=u.raw, source=source, message_id=parsed.message_id,
-                        content_hash=parsed.content_hash, received_at=now)
-    record_digests(session, row.id, message_digests(parsed))  # staff see cases with the same attachment or text
+    # Its digests let staff see cases with the same attachment or text; its keys are claimed as first sightings.
+    stored = record_message(session, raw=u.raw, source=source, message_id=parsed.message_id,
+                            content_hash=parsed.content_hash, received_at=now, digests=message_digests(parsed),
+                            keys=keys_of(u))
     duplicate_of: str | None = None
-    seen = claim_first_sightings(session, keys_of(u), row.id)
+    seen = stored.seen_before
     if seen:  # by Message-ID, content, or the same signature in another envelope
         first = first_case_for_keys(session, seen)
         duplicate_of = first.reference if first is not None else "an earlier message"
@@ -97,7 +101,7 @@ def record(session: Session, u: Understanding, *, source: str, now: datetime, se
     outcomes = []
     for part, request in enumerate(requests, start=1):
         outcomes.append(_record_case(
-            session, u, request, now=now, settings=settings, message_row_id=row.id,
+            session, u, request, now=now, settings=settings, message_row_id=stored.row_id,
             part=part if len(requests) > 1 else None, duplicate_of=duplicate_of, link=link, answer=answer))
     return outcomes
 
@@ -111,8 +115,11 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
     reopens = link.reopens and spec_of(u.kind).on_a_case
     org_code = getattr(request, "org_code", "") or ""
     # The case's reference and id, the register's token and the sender's replies today: one statement.
-    replies_today = replies_today_count(sender.address, now) if sender.address else null()
-    reference, case_id, (token, replies) = next_case(session, now.year, [register_cache.token_query(), replies_today])
+    if sender.address:
+        reference, case_id, (token, replies) = _NEW_CASE(session, now.year, recipient=sender.address.lower(),
+                                                          midnight=midnight_of(now))
+    else:
+        reference, case_id, (token, replies) = _NEW_CASE_NO_SENDER(session, now.year)
     register_cache.adopt(session, token)
     register = register_for(session, request)
     facts = MessageFacts(size=parsed.size, date=parsed.date, subject=parsed.subject, defects=parsed.defects,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, String, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from store.memo import forget, memo
 from store.models import OutboxMessage
+from store.types import UTCDateTime
 
 PASSWORD_PURPOSE = "temporary_password"  # noqa: S105 - a purpose name
 
@@ -20,9 +21,22 @@ def replies_today(session: Session, recipient: str, now: datetime) -> int:
 
 def replies_today_count(recipient: str, now: datetime) -> ScalarSelect[int]:
     """replies_today as a subquery, for a statement that reads other things too."""
-    midnight = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
+    return _count_since(literal(recipient.lower()), literal(midnight_of(now), UTCDateTime()))
+
+
+def replies_today_subquery() -> ScalarSelect[int]:
+    """replies_today_count with its values left to bind: `recipient` (lower case) and `midnight` (midnight_of),
+    for a statement built once and run for every message."""
+    return _count_since(bindparam("recipient", type_=String), bindparam("midnight", type_=UTCDateTime()))
+
+
+def midnight_of(now: datetime) -> datetime:
+    return datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
+
+
+def _count_since(recipient: ColumnElement[str], midnight: ColumnElement[datetime]) -> ScalarSelect[int]:
     return select(func.count()).select_from(OutboxMessage).where(
-        func.lower(OutboxMessage.recipient) == recipient.lower(),
+        func.lower(OutboxMessage.recipient) == recipient,
         OutboxMessage.created_at >= midnight,
         OutboxMessage.purpose != PASSWORD_PURPOSE,
     ).scalar_subquery()
