@@ -37,9 +37,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, event, insert, inspect, text
+from sqlalchemy import URL, Connection, event, insert, inspect, text
 from sqlalchemy.orm import Mapper, Session
 
 from store.models import AuditEvent, Case
@@ -120,12 +121,18 @@ _MOVE_ON = text("UPDATE audit_chain_head SET seq = :seq, hash = :hash WHERE id =
                 "AND hash = :was_hash")
 
 
+@lru_cache(maxsize=16)
+def _store_of(url: URL) -> str:
+    """The key of the store at URL in _LAST_WRITTEN (rendered once: chain runs for every message)."""
+    return url.render_as_string(hide_password=True)
+
+
 def chain(connection: Connection, targets: Sequence[AuditEvent]) -> None:
     """Give TARGETS, in order, the next places in the chain (seq, prev_hash, hash) and move the head to the last:
     one statement however many there are when the head is where this process last left it, else two."""
     if not targets:
         return
-    store = connection.engine.url.render_as_string(hide_password=True)
+    store = _store_of(connection.engine.url)
     remembered = _LAST_WRITTEN.get(store)
     if remembered is not None:
         last = _link(targets, remembered)
@@ -176,14 +183,17 @@ def _chain_before_flush(session: Session, flush_context: Any, _instances: Any) -
     if any(row["case_id"] in cases for row in rows):
         flush_context.attributes[_AFTER_THE_CASES] = rows
     else:
-        connection.execute(insert(AuditEvent), rows)
+        connection.execute(_INSERT_EVENTS, rows)
+
+
+_INSERT_EVENTS = insert(AuditEvent)
 
 
 @event.listens_for(Session, "after_flush")
 def _insert_after_the_cases(session: Session, flush_context: Any) -> None:
     rows = flush_context.attributes.pop(_AFTER_THE_CASES, None)
     if rows:
-        session.connection().execute(insert(AuditEvent), rows)
+        session.connection().execute(_INSERT_EVENTS, rows)
 
 
 @event.listens_for(AuditEvent, "before_insert")

@@ -25,7 +25,8 @@ PASSWORD_SLOT = "[[temporary-password]]"  # noqa: S105 - a placeholder, not a pa
 MAX_SUBJECT = 200
 
 _env = Environment(loader=PackageLoader("mailbot.outbox", "templates"), autoescape=False,  # noqa: S701 - plain text mail
-                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                   auto_reload=False)  # the templates ship with the code: not looked at again for every mail
 
 
 @dataclass(frozen=True)
