@@ -90,7 +90,7 @@ def test_a_replica_killed_mid_backlog_has_every_message_it_held_answered_by_the_
     victim = DaemonProcess(config, real=True, env={"MAILBOT_HOSTNAME": "replica-a"})
     survivor = DaemonProcess(config, real=True, env={"MAILBOT_HOSTNAME": "replica-b"})
     try:
-        assert _wait(lambda: len(_held_by(engine, victim.pid)) >= 2, 40, step=0.02) is not None, victim.output()
+        assert _wait(lambda: len(_held_by(engine, victim.pid)) >= 2, 40, step=0.02) is not None, victim.stacks()
         victim.kill()
         held = _held_by(engine, victim.pid)  # what it held when it died (its claims outlive it in the store)
         assert held, "the kill landed after the victim had finished: the test proved nothing"
@@ -120,17 +120,21 @@ def test_a_restarted_daemon_on_sqlite_takes_back_its_killed_predecessors_claims_
                      stale_seconds=120)
     engine = make_engine(sqlite_url)
     first = DaemonProcess(config, real=True)
+    restarted: DaemonProcess | None = None
     try:
-        assert _wait(lambda: len(_held_by(engine, first.pid)) >= 1, 40, step=0.02) is not None, first.output()
+        assert _wait(lambda: len(_held_by(engine, first.pid)) >= 1, 40, step=0.02) is not None, first.stacks()
         first.kill()
         held = _held_by(engine, first.pid)
         assert held, "the kill landed after the daemon had finished: the test proved nothing"
         restarted = DaemonProcess(config, real=True)
         took = _wait(lambda: _statuses(engine, held) == Counter(done=len(held)), 30, step=0.1)
-        assert took is not None, restarted.output()[-3000:]
+        assert took is not None, restarted.stacks()[-6000:]
         print(f"restarted; {len(held)} held by its predecessor, answered {took:.1f} s after the restart")
-        assert _wait(lambda: _finished(engine, len(messages)), 40, step=0.2) is not None, restarted.output()[-3000:]
+        assert _wait(lambda: _finished(engine, len(messages)), 40, step=0.2) is not None, restarted.stacks()[-6000:]
         assert restarted.terminate() < 10
         _assert_each_answered_once(engine, smtp_server, messages, dovecot)
     finally:
+        for daemon in (first, restarted):
+            if daemon is not None and daemon.proc.poll() is None:
+                daemon.kill()
         engine.dispose()
