@@ -11,6 +11,7 @@ SIGTERM/SIGINT let the message and mail in hand finish, then stop within 10 s.
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import signal
@@ -313,6 +314,10 @@ class Daemon:
 
         self.check_mailbox()
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+        # A daemon that stops working without a word must say where it stands: `kill -USR1 <pid>` writes every
+        # thread's stack to stderr (the log), and a crash in a C extension leaves its stacks there too.
+        faulthandler.enable()
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
         try:
             self.start()
             while not signalled.wait(0.5):
@@ -321,6 +326,7 @@ class Daemon:
             clean = self.shutdown()
             for s, handler in previous.items():
                 signal.signal(s, handler)
+            faulthandler.unregister(signal.SIGUSR1)
         if not clean:
             log.error("work still running after %.0f s; exiting anyway (claims expire and are retried)",
                       STOP_WITHIN_SECONDS)
