@@ -36,8 +36,10 @@ from dkim.crypto import DigestTooLargeError, RSASSA_PKCS1_v1_5_verify, parse_pub
 from dkim.util import parse_tag_value
 
 # Keys kept read, per cache: a message names its own key (an attacker can make us read theirs), so the caches are
-# bounded; a few hundred keys cover every NHS selector many times over.
+# bounded, in count and in the size of a record kept (an RSA key of 16,384 bits is under 3 KB of record); a few
+# hundred keys cover every NHS selector many times over.
 KEYS_KEPT = 256
+MAX_RECORD_KEPT = 8192
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,17 @@ class KeyRecord:
     rsa_bits: int | None  # for k=rsa, the modulus's bits; None when p= cannot be read as an RSA key
 
 
-@lru_cache(maxsize=KEYS_KEPT)
 def key_record(name: str, record: bytes) -> KeyRecord:
-    """RECORD, the key published at NAME, as rules.dkim_checks judges it."""
+    """RECORD, the key published at NAME, as rules.dkim_checks judges it (read once, unless too big to keep)."""
+    return _kept_record(name, record) if len(record) <= MAX_RECORD_KEPT else _read_record(record)
+
+
+@lru_cache(maxsize=KEYS_KEPT)
+def _kept_record(name: str, record: bytes) -> KeyRecord:
+    return _read_record(record)
+
+
+def _read_record(record: bytes) -> KeyRecord:
     try:
         tags = parse_tag_value(record)
     except Exception:  # noqa: BLE001 - dkimpy raises several types on a malformed tag list
@@ -81,10 +91,18 @@ class DkimpyKey:
     modulus_bytes: int = 0
 
 
-@lru_cache(maxsize=KEYS_KEPT)
 def dkimpy_key(name: str, record: bytes) -> DkimpyKey | None:
     """RECORD, the key published at NAME, as dkimpy's verify_sig loads it; None where verify_sig answers False
     (a KeyFormatError or a base64 error). Any other error propagates, as from verify_sig (and is not kept)."""
+    return _kept_key(name, record) if len(record) <= MAX_RECORD_KEPT else _load_key(name, record)
+
+
+@lru_cache(maxsize=KEYS_KEPT)
+def _kept_key(name: str, record: bytes) -> DkimpyKey | None:
+    return _load_key(name, record)
+
+
+def _load_key(name: str, record: bytes) -> DkimpyKey | None:
     try:
         pk, keysize, ktag, seqtlsrpt = dkim.evaluate_pk(name.encode("ascii", "replace") + b".", record)
     except (dkim.KeyFormatError, binascii.Error):

@@ -13,7 +13,15 @@ import dkim
 import pytest
 
 from parsers.raw_headers import split_message
-from rules.dkim_verify import KEYS_KEPT, dkimpy_key, key_record, verify_headers
+from rules.dkim_verify import (
+    KEYS_KEPT,
+    MAX_RECORD_KEPT,
+    _kept_key,
+    _kept_record,
+    dkimpy_key,
+    key_record,
+    verify_headers,
+)
 from rules.sender import AuthPolicy, authenticate_sender
 from tests.support.dkim_signing import KeyRing, ed25519_key, message, rsa_key, sign
 from tests.support.signed_mail import SigningKey as MailKey
@@ -172,6 +180,10 @@ def test_the_key_caches_are_bounded() -> None:
         record = b"v=DKIM1; n=" + str(number).encode() + b"; p=" + p
         key_record(f"s{number}._domainkey.example.com", record)
         dkimpy_key(f"s{number}._domainkey.example.com", record)
-    assert key_record.cache_info().currsize <= KEYS_KEPT
-    assert dkimpy_key.cache_info().currsize <= KEYS_KEPT
+    assert _kept_record.cache_info().currsize <= KEYS_KEPT
+    assert _kept_key.cache_info().currsize <= KEYS_KEPT
+    asked = _kept_record.cache_info().misses + _kept_record.cache_info().hits
+    huge = b"v=DKIM1; n=" + b"x" * MAX_RECORD_KEPT + b"; p=" + p
+    assert key_record("big._domainkey.example.com", huge).rsa_bits == 2048
+    assert _kept_record.cache_info().misses + _kept_record.cache_info().hits == asked  # read, never kept
 
