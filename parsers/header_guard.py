@@ -9,6 +9,7 @@ parameter boundary. Only the copy handed to the parser is changed: ParsedMessage
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 MAX_MIME_HEADER = 4096
 MIME_HEADER = re.compile(rb"(?im)^(content-[a-z0-9-]{0,40}[ \t]*:)([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)")
@@ -17,7 +18,7 @@ MIME_HEADER = re.compile(rb"(?im)^(content-[a-z0-9-]{0,40}[ \t]*:)([^\r\n]*(?:\r
 def shorten_mime_headers(raw: bytes) -> tuple[bytes, int]:
     """RAW with every Content-* header value cut to MAX_MIME_HEADER bytes, and how many were cut. RAW itself (not a
     copy) when none is too long, as in all real mail: a big message is not copied for nothing."""
-    if all(len(match.group(2)) <= MAX_MIME_HEADER for match in MIME_HEADER.finditer(raw)):
+    if all(len(match.group(2)) <= MAX_MIME_HEADER for match in mime_headers(raw)):
         return raw, 0
     cut_count = 0
 
@@ -33,3 +34,17 @@ def shorten_mime_headers(raw: bytes) -> tuple[bytes, int]:
         return match.group(1) + value.rstrip(b"\r\n \t;")
 
     return MIME_HEADER.sub(cut, raw), cut_count
+
+
+def mime_headers(raw: bytes) -> Iterator[re.Match[bytes]]:
+    """MIME_HEADER.finditer(RAW)'s matches, tried only where a line starts with "content-" (any case): a match
+    starts at a line start and holds no line that does, so these are all its tries that can match. The regular
+    expression tried at every byte of a message cost a tenth of a millisecond a form."""
+    lowered = raw.lower()  # bytes: ASCII letters only, as a case-blind bytes pattern matches them
+    if lowered.startswith(b"content-") and (match := MIME_HEADER.match(raw)) is not None:
+        yield match
+    at = lowered.find(b"\ncontent-")
+    while at >= 0:
+        if (match := MIME_HEADER.match(raw, at + 1)) is not None:
+            yield match
+        at = lowered.find(b"\ncontent-", at + 1)

@@ -90,11 +90,18 @@ def raw_header_text(value: str) -> str:
     return decode_bytes(data, "utf-8")
 
 
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/]")
+# The ASCII characters _NOT_BASE64 matches, as bytes for bytes.translate to drop (a C loop, not a regular
+# expression tried at every character of an attachment).
+_NOT_BASE64_BYTES = bytes(c for c in range(128) if _NOT_BASE64.match(chr(c)))
+
+
 def lenient_base64(payload: str) -> bytes:
     """PAYLOAD's base64 decoded as far as it goes: characters base64 does not have are skipped, padding fixed."""
-    cleaned = re.sub(r"[^A-Za-z0-9+/]", "", payload)
+    cleaned = (payload.encode("ascii").translate(None, _NOT_BASE64_BYTES) if payload.isascii()
+               else _NOT_BASE64.sub("", payload).encode("ascii"))
     cleaned = cleaned[: len(cleaned) - len(cleaned) % 4] if len(cleaned) % 4 == 1 else cleaned
-    cleaned += "=" * (-len(cleaned) % 4)
+    cleaned += b"=" * (-len(cleaned) % 4)
     try:
         return base64.b64decode(cleaned)
     except (binascii.Error, ValueError):

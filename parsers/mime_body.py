@@ -24,6 +24,9 @@ from parsers.tnef import tnef_files
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 DAMAGED_BASE64 = re.compile(r"[^A-Za-z0-9+/=\s]")
+# The ASCII characters DAMAGED_BASE64 does not match: an ASCII text left with none of them once these are dropped
+# (bytes.translate, a C loop) is not damaged.
+_BASE64_TEXT_BYTES = bytes(c for c in range(128) if not DAMAGED_BASE64.match(chr(c)))
 MAX_FILENAME = 255
 CID_REFERENCE = re.compile(r"cid:([^\s\"'<>\]\)]{1,250})", re.I)
 # Parts that are reports about another message, not something a person wrote.
@@ -103,12 +106,19 @@ def _transfer_encoding(part: Message) -> str:
         return ""
 
 
+def damaged_base64(text: str) -> bool:
+    """Whether TEXT holds a character base64 text has not (DAMAGED_BASE64 finds one)."""
+    if text.isascii():
+        return bool(text.encode("ascii").translate(None, _BASE64_TEXT_BYTES))
+    return DAMAGED_BASE64.search(text) is not None
+
+
 def _payload_bytes(part: Message, defects: list[str], where: str) -> bytes:
     if _transfer_encoding(part) == "base64":
         # The stdlib hands back the undecoded text when base64 is damaged; reading as far as it goes is kinder.
         raw = part.get_payload(decode=False)
         if isinstance(raw, str):
-            if DAMAGED_BASE64.search(raw):
+            if damaged_base64(raw):
                 defects.append(f"{where}: damaged base64 content (read as far as it goes)")
             return lenient_base64(raw)
     try:
@@ -381,7 +391,7 @@ def _in_place(part: Message, raw: bytes | None, result: WalkResult, where: str) 
     span = locate(raw, text, result.raw_position)
     if span is None:
         return None
-    if encoding == "base64" and DAMAGED_BASE64.search(text):
+    if encoding == "base64" and damaged_base64(text):
         result.defects.append(f"{where}: damaged base64 content (read as far as it goes)")
     result.raw_position = span[1]
     return Payload(raw, span[0], span[1], encoding if encoding in ("base64", "quoted-printable") else "")

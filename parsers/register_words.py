@@ -4,6 +4,7 @@ names, signatory roles. Plain data in, plain matches out; the shell passes the r
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -120,10 +121,66 @@ def _user_name_pattern(full_name: str) -> re.Pattern[str] | None:
     return _phrase([w.lower() for w in name_words]) if len(name_words) >= 2 else None
 
 
+@dataclass(frozen=True)
+class OrgIndex:
+    """A register's organisations as the finders below look them up, made once per tuple of organisations (the
+    shell hands the same tuple for every message while the register stays the same), not once per text."""
+
+    codes: frozenset[str]  # every code, upper-cased
+    by_word: dict[str, tuple[int, ...]]  # needed word (_needed_word) -> the places of the organisations needing it
+    word_lengths: tuple[int, ...]  # the lengths of the needed words, longest first
+
+    def named_in(self, letters: str) -> list[int]:
+        """The places, in order, of the organisations whose needed word is in LETTERS (a substring anywhere, as
+        `needed in letters`). A needed word is all a-z, 0-9 and ', so it lies inside a run of those: for a short
+        text its runs' pieces of each needed length are looked up (a few hundred look-ups), for a long one each
+        needed word is looked for; both find the same words."""
+        runs = set(_WORD_CHARS.findall(letters))
+        by_pieces = sum(len(run) for run in runs) * len(self.word_lengths) <= len(self.by_word)
+        words = self.words_in_runs(runs) if by_pieces else self.words_in(letters)
+        return sorted(place for word in words for place in self.by_word[word])
+
+    def words_in_runs(self, runs: set[str]) -> set[str]:
+        """The needed words that are a piece of one of RUNS."""
+        return {run[i:i + size] for run in runs for size in self.word_lengths
+                for i in range(len(run) - size + 1)}.intersection(self.by_word)
+
+    def words_in(self, letters: str) -> set[str]:
+        """The needed words in LETTERS."""
+        return {word for word in self.by_word if word in letters}
+
+
+_WORD_CHARS = re.compile(r"[a-z0-9']+")  # what core_words are made of
+_INDEXES: dict[int, tuple[tuple[OrgEntry, ...], OrgIndex]] = {}
+_INDEXES_LOCK = threading.Lock()
+KEPT_INDEXES = 4  # a few registers' (one process may serve several stores); each holds its tuple, so ids stay apt
+
+
+def org_index(organisations: tuple[OrgEntry, ...]) -> OrgIndex:
+    """ORGANISATIONS indexed (kept for the same tuple object: the index is read-only)."""
+    with _INDEXES_LOCK:
+        held = _INDEXES.get(id(organisations))
+    if held is not None and held[0] is organisations:
+        return held[1]
+    by_word: dict[str, list[int]] = {}
+    for place, org in enumerate(organisations):
+        needed = _needed_word(org.name)
+        if needed is not None:
+            by_word.setdefault(needed, []).append(place)
+    index = OrgIndex(frozenset(o.code.upper() for o in organisations),
+                     {word: tuple(places) for word, places in by_word.items()},
+                     tuple(sorted({len(word) for word in by_word}, reverse=True)))
+    with _INDEXES_LOCK:  # two threads may both make one: either may stay
+        while len(_INDEXES) >= KEPT_INDEXES:
+            _INDEXES.pop(next(iter(_INDEXES)))
+        _INDEXES[id(organisations)] = (organisations, index)
+    return index
+
+
 def find_org_codes(text: str, vocabulary: Vocabulary, *, loose: bool = False) -> list[Found]:
     """Organisation codes in TEXT: any known code as a word (any case); an unknown one only in the GP practice
     shape (A81001, capitals), or in any ODS shape when LOOSE (a labelled value)."""
-    known = {o.code.upper(): o for o in vocabulary.organisations}
+    known = org_index(vocabulary.organisations).codes
     found: list[Found] = []
     for m in re.finditer(r"(?<![\w@.-])([A-Za-z][A-Za-z0-9]{2,5})(?![\w@-])", text):
         code = m.group(1).upper()
@@ -142,11 +199,9 @@ def find_org_names(text: str, vocabulary: Vocabulary) -> list[Found]:
     """Organisations named in TEXT by the distinctive words of their registered name ("Oakwood" for "The Oakwood
     Surgery"); a one-word name counts only beside a word like "surgery" or "practice", or written whole."""
     found = []
-    letters = _letters(text)
-    for org in vocabulary.organisations:
-        needed = _needed_word(org.name)
-        if needed is None or needed not in letters:
-            continue
+    organisations = vocabulary.organisations
+    for place in org_index(organisations).named_in(_letters(text)):  # those whose needed word is in the text
+        org = organisations[place]
         whole, distinctive, one_word = _org_name_patterns(org.name)
         m = whole.search(text)
         if m is None:

@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import dkim
-from dkim.crypto import parse_public_key
 from dkim.util import InvalidTagValueList, parse_tag_value
 
 from parsers.dkim_body import BodyHash, body_hash
 from parsers.domains import aligned, is_dkim_token
 from parsers.raw_headers import SINGLETON_FIELDS, RawField, RawHeaders
 from rules.dkim_times import TIME_TAGS, SignatureTimeError, check_times
+from rules.dkim_verify import dkimpy_key, key_record, verify_headers
 
 ALLOWED_ALGORITHMS = {"rsa-sha256": "rsa", "ed25519-sha256": "ed25519"}
 # A message may carry many signatures; each costs a key look-up, so a sender cannot make us do unbounded DNS work.
@@ -111,11 +111,12 @@ def check_signatures(headers: RawHeaders, from_domain: str, key_lookup: KeyLooku
             domain, selector = _name_tags(tags)
             algorithm = _check_rules(tags, domain, headers, from_domain, bodies)
             _check_times(tags, now)
-            record = _key_record(f"{selector}._domainkey.{domain}".lower(), key_lookup, keys)
-            _check_key(record, algorithm, min_key_bits)
+            name = f"{selector}._domainkey.{domain}".lower()
+            record = _key_record(name, key_lookup, keys)
+            _check_key(name, record, algorithm, min_key_bits)
             if verifier is None:
                 verifier = dkim.DKIM(headers.header_block, minkey=min_key_bits)
-            _verify(verifier, index, record, bodies.of(tags))
+            _verify(verifier, index, name, record, bodies.of(tags))
             results.append(SignatureResult(SignatureCheck(domain, selector, passed=True, problem=None,
                                                           signed=signed_by(tags, domain, selector))))
         except KeyLookupTemporaryError as exc:
@@ -274,31 +275,24 @@ def _key_record(name: str, key_lookup: KeyLookup, keys: dict[str, bytes | None |
     return record
 
 
-def _check_key(record: bytes, key_type: str, min_key_bits: int) -> None:
-    try:
-        tags = parse_tag_value(record)
-    except Exception as exc:  # noqa: BLE001
-        raise _Fails("its published key record is malformed") from exc
-    published_type = tags.get(b"k", b"rsa").decode("ascii", "replace").lower()
-    if published_type != key_type:
-        raise _Fails(f"its algorithm needs a {key_type} key but the published key is {published_type[:20]!r}")
-    key_data = re.sub(rb"\s+", b"", tags.get(b"p", b""))
-    if not key_data:
+def _check_key(name: str, record: bytes, key_type: str, min_key_bits: int) -> None:
+    key = key_record(name, record)  # read once per key (rules.dkim_verify)
+    if key.malformed:
+        raise _Fails("its published key record is malformed")
+    if key.key_type != key_type:
+        raise _Fails(f"its algorithm needs a {key_type} key but the published key is {key.key_type[:20]!r}")
+    if key.revoked:
         raise _Fails("its published key has been revoked (empty p=)")
     if key_type == "rsa":
-        try:
-            bits = int(parse_public_key(base64.b64decode(key_data, validate=True))["modulus"]).bit_length()
-        except Exception as exc:  # noqa: BLE001 - base64 and dkimpy's ASN.1 errors vary
-            raise _Fails("its published RSA key cannot be read") from exc
-        if bits < min_key_bits:
-            raise _Fails(f"its RSA key is {bits} bits, fewer than the {min_key_bits} required")
+        if key.rsa_bits is None:
+            raise _Fails("its published RSA key cannot be read")
+        if key.rsa_bits < min_key_bits:
+            raise _Fails(f"its RSA key is {key.rsa_bits} bits, fewer than the {min_key_bits} required")
 
 
-def _verify(verifier: dkim.DKIM, index: int, record: bytes, body: BodyHash) -> None:
-    """Signature INDEX verifies: its bh= is BODY's hash, and dkimpy finds b= right over the signed headers."""
-    def from_record(name: bytes, timeout: int = 5) -> bytes:
-        return record  # already fetched through the injected look-up: dkimpy does no DNS of its own
-
+def _verify(verifier: dkim.DKIM, index: int, name: str, record: bytes, body: BodyHash) -> None:
+    """Signature INDEX verifies: its bh= is BODY's hash, and b= is right over the signed headers for the key RECORD
+    published at NAME (dkimpy's verify_sig, its key read once: rules.dkim_verify)."""
     try:
         sig, include_headers, signature_headers = _prepared(verifier, index)
         try:
@@ -307,9 +301,10 @@ def _verify(verifier: dkim.DKIM, index: int, record: bytes, body: BodyHash) -> N
             raise _Fails("it does not verify (its bh= is not base64)") from exc
         if claimed != body.digest:
             raise _Fails("it does not verify (body hash mismatch)")
-        # The body is checked (above, over the raw bytes); dkimpy, which holds only the headers, checks the rest.
+        # The body is checked (above, over the raw bytes); the header fields and b= are checked here.
         del sig[b"bh"]
-        ok = verifier.verify_sig(sig, include_headers, signature_headers[index], from_record)
+        ok = verify_headers(verifier, sig, include_headers, signature_headers[index], dkimpy_key(name, record),
+                            verifier.minkey)
     except dkim.DKIMException as exc:
         raise _Fails(f"it does not verify ({_short(str(exc))})") from exc
     if not ok:

@@ -69,23 +69,25 @@ class SenderVerdict:
 
 
 def authenticate_sender(msg: Any, policy: AuthPolicy, key_lookup: KeyLookup,
-                        body_hashes: Mapping[bool, BodyHash] | None = None, *, now: datetime) -> SenderVerdict:
+                        body_hashes: Mapping[bool, BodyHash] | None = None, *, now: datetime,
+                        headers: RawHeaders | None = None) -> SenderVerdict:
     """The sender verdict for MSG (anything with `raw` bytes) as at NOW. Never raises: what cannot be judged is
     ambiguous or unauthenticated, never authenticated. BODY_HASHES: for a message over the size limit, of which
-    `raw` holds only the first part, its body's hashes taken while it went by (rules.dkim_checks.check_signatures)."""
+    `raw` holds only the first part, its body's hashes taken while it went by (rules.dkim_checks.check_signatures).
+    HEADERS: split_message of `raw`, when the caller has it already (used only when made of that very object)."""
     try:
-        return _authenticate(msg, policy, key_lookup, body_hashes, now)
+        return _authenticate(msg, policy, key_lookup, body_hashes, now, headers)
     except Exception as exc:  # noqa: BLE001 - a bug here must flag the message, not lose it or let it through
         return _ambiguous((f"the sender could not be checked ({exc.__class__.__name__})",))
 
 
-def _authenticate(msg: Any, policy: AuthPolicy, key_lookup: KeyLookup,
-                  body_hashes: Mapping[bool, BodyHash] | None, now: datetime) -> SenderVerdict:
+def _authenticate(msg: Any, policy: AuthPolicy, key_lookup: KeyLookup, body_hashes: Mapping[bool, BodyHash] | None,
+                  now: datetime, split: RawHeaders | None) -> SenderVerdict:
     raw = getattr(msg, "raw", None)
     if not isinstance(raw, bytes | bytearray):
         return _ambiguous(("the raw message is not available",))
     raw = bytes(raw)
-    headers = split_message(raw)
+    headers = split if split is not None and split.raw is raw else split_message(raw)
     sender = single_from_address(headers)
     if sender.address is None or sender.domain is None:
         return _ambiguous(sender.problems)

@@ -87,8 +87,7 @@ def catalogue_names(session: Session) -> tuple[str, ...]:
     """The catalogue as it stands, read only (`Organisation Maintenance` included even before it is stored)."""
     snap = register_cache.snapshot(session)
     stored = register_cache.catalogue(session, snap) if snap is not None else session.scalars(select(Application.name))
-    names = set(stored) | {ORGANISATION_MAINTENANCE}
-    return tuple(sorted(names, key=str.casefold))
+    return register_cache.catalogue_words(stored)
 
 
 def catalogue(session: Session) -> list[str]:
@@ -220,8 +219,7 @@ def organisation_entries(session: Session) -> tuple[OrgEntry, ...]:
     snap = register_cache.snapshot(session)
     if snap is not None:
         return register_cache.organisations(session, snap)
-    return tuple(OrgEntry(code, name) for code, name in session.execute(
-        select(Organisation.code, Organisation.name).order_by(Organisation.code)))
+    return register_cache.read_organisations(session)
 
 
 def user_entries(session: Session, code: str) -> tuple[UserEntry, ...]:

@@ -18,12 +18,13 @@ under that token before is handed back without reading it again. Why this never 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import ScalarSelect, Select, event, select
+from sqlalchemy import Connection, Engine, ScalarSelect, Select, event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from parsers.register_words import OrgEntry, UserEntry
@@ -38,6 +39,7 @@ VERSION_ROW = 1
 KEPT = 4  # snapshots kept (one per store and token): the newest few, for a process using several stores
 
 T = TypeVar("T")
+Reader = Session | Connection  # what the register's rows are read through (Core statements either way)
 _MEMO = "register_snapshot"
 REGISTER_MODELS = (Organisation, User, Application, Signatory)
 REGISTER_TABLES = frozenset({"organisations", "users", "user_applications", "applications", "signatories"})
@@ -61,12 +63,13 @@ class Snapshot:
     organisations: tuple[OrgEntry, ...] | None = None
     orgs: dict[str, CachedOrg | None] = field(default_factory=dict)  # by code; None: not in the register
     users: dict[str, tuple[UserEntry, ...]] = field(default_factory=dict)  # by organisation code
+    catalogue_words: tuple[str, ...] | None = None  # the catalogue as the request reader knows it (catalogue_words)
 
     def org(self, session: Session, code: str) -> CachedOrg | None:
         return _filled(self.orgs, code, lambda: _read_org(session, code))
 
-    def users_of(self, session: Session, code: str) -> tuple[UserEntry, ...]:
-        return _filled(self.users, code, lambda: read_users(session, code))
+    def users_of(self, reader: Reader, code: str) -> tuple[UserEntry, ...]:
+        return _filled(self.users, code, lambda: read_users(reader, code))
 
 
 _LOCK = threading.Lock()
@@ -93,7 +96,14 @@ def token_query() -> ScalarSelect[Any]:
 
 
 def _token() -> Select[str]:
-    return select(RegisterVersion.token).where(RegisterVersion.id == VERSION_ROW)
+    return _TOKEN
+
+
+# Made once: building a statement costs more than SQLite takes to run it.
+_TOKEN = select(RegisterVersion.token).where(RegisterVersion.id == VERSION_ROW)
+# The same, as the driver's own SQL for a look at the register (RegisterLook): no statement cache key to make.
+_TOKEN_SQL = (f"SELECT {RegisterVersion.token.name} FROM {RegisterVersion.__tablename__} "
+              f"WHERE {RegisterVersion.id.name} = {VERSION_ROW}")
 
 
 def adopt(session: Session, token: str | None) -> Snapshot | None:
@@ -102,8 +112,18 @@ def adopt(session: Session, token: str | None) -> Snapshot | None:
     held = memo(session).get(_MEMO)
     if held is not None or token is None:
         return held
-    key = (session.get_bind().engine.url.render_as_string(hide_password=True), token)
+    held = kept(session.get_bind().engine, token)
+    memo(session)[_MEMO] = held
+    return held
+
+
+def kept(store: Engine, token: str) -> Snapshot:
+    """The snapshot of STORE's register under TOKEN, the one kept when there is one."""
     with _LOCK:
+        name = _STORE_NAMES.get(store)
+        if name is None:  # (a URL is hashed by rendering it: once per engine)
+            name = _STORE_NAMES[store] = store.url.render_as_string(hide_password=True)
+        key = (name, token)
         held = _HELD.get(key)
         if held is None:
             held = _HELD[key] = Snapshot(token)
@@ -111,8 +131,10 @@ def adopt(session: Session, token: str | None) -> Snapshot | None:
                 _HELD.popitem(last=False)
         else:
             _HELD.move_to_end(key)
-    memo(session)[_MEMO] = held
     return held
+
+
+_STORE_NAMES: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 
 
 def _register_rows_pending(session: Session) -> bool:
@@ -139,22 +161,32 @@ def _forget_on_register_statements(state: ORMExecuteState) -> None:
         forget(state.session)
 
 
-def catalogue(session: Session, snap: Snapshot) -> tuple[str, ...]:
+def catalogue(reader: Reader, snap: Snapshot) -> tuple[str, ...]:
     """Every application name in SNAP, in the store's order (read under its token the first time)."""
     if snap.catalogue is None:
-        snap.catalogue = tuple(session.scalars(select(Application.name).order_by(Application.name)))
+        snap.catalogue = tuple(reader.scalars(select(Application.name).order_by(Application.name)))
     return snap.catalogue
+
+
+def catalogue_words(stored: Iterable[str]) -> tuple[str, ...]:
+    """The catalogue's names for the request reader: `Organisation Maintenance` among them even before it is
+    stored, sorted without regard to case."""
+    return tuple(sorted(set(stored) | {ORGANISATION_MAINTENANCE}, key=str.casefold))
 
 
 def has_organisation_maintenance(names: tuple[str, ...]) -> bool:
     return any(n.lower() == ORGANISATION_MAINTENANCE.lower() for n in names)
 
 
-def organisations(session: Session, snap: Snapshot) -> tuple[OrgEntry, ...]:
+def organisations(reader: Reader, snap: Snapshot) -> tuple[OrgEntry, ...]:
     if snap.organisations is None:
-        snap.organisations = tuple(OrgEntry(code, name) for code, name in session.execute(
-            select(Organisation.code, Organisation.name).order_by(Organisation.code)))
+        snap.organisations = read_organisations(reader)
     return snap.organisations
+
+
+def read_organisations(reader: Reader) -> tuple[OrgEntry, ...]:
+    return tuple(OrgEntry(code, name) for code, name in reader.execute(
+        select(Organisation.code, Organisation.name).order_by(Organisation.code)))
 
 
 def _filled(held: dict[str, T], code: str, read: Callable[[], T]) -> T:
@@ -199,8 +231,43 @@ def _read_org(session: Session, code: str) -> CachedOrg | None:
     return CachedOrg(record, org_id, {u[0].lower(): user_id for user_id, (u, _) in users.items()})
 
 
-def read_users(session: Session, code: str) -> tuple[UserEntry, ...]:
-    rows = session.execute(select(User.username, User.full_name, User.email, User.status)
+def read_users(reader: Reader, code: str) -> tuple[UserEntry, ...]:
+    rows = reader.execute(select(User.username, User.full_name, User.email, User.status)
                            .join(Organisation, Organisation.id == User.organisation_id)
                            .where(Organisation.code == code.strip().upper()).order_by(User.username))
     return tuple(UserEntry(username, full_name, email, status) for username, full_name, email, status in rows)
+
+
+class RegisterLook:
+    """One look at the register outside any transaction, for understanding one message: its token asked once
+    (the first time anything is asked), what was read under that token before handed back without a statement.
+    Through CONNECTION, which on SQLite sends no BEGIN (store.db.single_reads)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._asked = False
+        self._snap: Snapshot | None = None
+
+    def _snapshot(self) -> Snapshot | None:
+        """None when the store has no version row: everything is then read afresh."""
+        if not self._asked:
+            token = self.connection.exec_driver_sql(_TOKEN_SQL).scalar()
+            self._snap = kept(self.connection.engine, token) if token is not None else None
+            self._asked = True
+        return self._snap
+
+    def catalogue(self) -> tuple[str, ...]:
+        snap = self._snapshot()
+        if snap is None:
+            return catalogue_words(self.connection.scalars(select(Application.name)))
+        if snap.catalogue_words is None:  # two threads may both make it: the same words, so either may stay
+            snap.catalogue_words = catalogue_words(catalogue(self.connection, snap))
+        return snap.catalogue_words
+
+    def organisations(self) -> tuple[OrgEntry, ...]:
+        snap = self._snapshot()
+        return organisations(self.connection, snap) if snap is not None else read_organisations(self.connection)
+
+    def users_of(self, code: str) -> tuple[UserEntry, ...]:
+        snap = self._snapshot()
+        return snap.users_of(self.connection, code) if snap is not None else read_users(self.connection, code)

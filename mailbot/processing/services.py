@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import replace
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import Config
@@ -20,44 +21,59 @@ from parsers.message import MessageLimits
 from parsers.register_words import OrgEntry, UserEntry
 from rules.sender import AuthPolicy
 from store.db import single_reads
-from store.register import catalogue_names, organisation_entries, user_entries
+from store.register_cache import RegisterLook
 
 
 @contextmanager
 def understander(config: Config, read_sessions: sessionmaker[Session]) -> Iterator[Understander]:
     """An Understander whose form-reading children live as long as the block. Its register reads are one
-    statement each, outside any transaction (store.db.single_reads), through one session for a whole message
-    (the register's token asked once a message, store/register_cache.py)."""
+    statement each, outside any transaction (store.db.single_reads), through one look at the register for a whole
+    message (its token asked once, store/register_cache.py): a Core connection, cheaper than a session."""
     read_sessions = single_reads(read_sessions)
+    bind = read_sessions.kw.get("bind")
     looking = threading.local()  # the daemon understands messages in several threads at once
 
     @contextmanager
+    def new_look() -> Iterator[Connection]:
+        if isinstance(bind, Engine):
+            with bind.connect() as connection:
+                yield connection
+        else:
+            with read_sessions() as session:
+                yield session.connection()
+
+    @contextmanager
     def register_look() -> Iterator[None]:
-        if getattr(looking, "session", None) is not None:
+        if getattr(looking, "look", None) is not None:
             yield
             return
-        with read_sessions() as session:
-            looking.session = session
+        with new_look() as reader:
+            looking.look = RegisterLook(reader)
             try:
                 yield
             finally:
-                looking.session = None
+                looking.look = None
 
-    def session() -> AbstractContextManager[Session]:
-        held = getattr(looking, "session", None)
-        return nullcontext(held) if held is not None else read_sessions()
+    @contextmanager
+    def look() -> Iterator[RegisterLook]:
+        held = getattr(looking, "look", None)
+        if held is not None:
+            yield held
+            return
+        with new_look() as reader:
+            yield RegisterLook(reader)
 
     def current_catalogue() -> tuple[str, ...]:
-        with session() as s:
-            return catalogue_names(s)
+        with look() as register:
+            return register.catalogue()
 
     def current_organisations() -> tuple[OrgEntry, ...]:
-        with session() as s:
-            return organisation_entries(s)
+        with look() as register:
+            return register.organisations()
 
     def users_of(code: str) -> tuple[UserEntry, ...]:
-        with session() as s:
-            return user_entries(s, code)
+        with look() as register:
+            return register.users_of(code)
 
     options = read_options(config.forms)
     # Its children start at the first form read (each is a fresh interpreter: a run with no form starts none).

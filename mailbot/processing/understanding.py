@@ -108,7 +108,8 @@ class Understander:
             if over_limit is not None and parsed.too_large:
                 parsed = replace(parsed, size=over_limit.size)
                 hashes = over_limit.body_hashes
-            sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup, hashes, now=now)
+            headers = split_message(parsed.raw)
+            sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup, hashes, now=now, headers=headers)
         vocabulary = self.vocabulary()
         found = self.classify(parsed, replace(self.kind_context, vocabulary=vocabulary))
         if sender.temporary_failure and spec_of(found.kind).waits_for_keys:
@@ -121,7 +122,7 @@ class Understander:
         read = spec.read(parsed, found, reading)
         kind, notes, requests, topic = found.kind, found.notes, read.requests, read.topic
         return Understanding(raw, parsed, kind, notes, found.follow_up_reference, sender, requests, topic, reading,
-                             recipients=recipients(split_message(raw)), forms_attached=len(possible_forms(parsed)),
+                             recipients=recipients(headers), forms_attached=len(possible_forms(parsed)),
                              follow_up_named_by=found.follow_up_named_by)
 
     def would_read_forms(self, u: Understanding) -> bool:

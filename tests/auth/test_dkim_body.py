@@ -15,7 +15,7 @@ import dkim
 import pytest
 from dkim.canonicalization import CanonicalizationPolicy
 
-from parsers.dkim_body import body_hash, body_start
+from parsers.dkim_body import body_hash, body_start, collapsed, crlf_lines
 from rules.sender import AuthPolicy, authenticate_sender
 from tests.support.dkim_signing import KeyRing, SigningKey, message, sign
 
@@ -48,6 +48,16 @@ def test_streaming_body_hash_equals_dkimpys_on_hostile_bodies(seed: int) -> None
             for chunk in (1, 2, 5, 1 << 20):  # chunk edges everywhere, and long lines cut mid-way
                 got = body_hash(raw, body_start(raw), relaxed=relaxed, chunk=chunk)
                 assert (got.digest, got.length) == expected, (raw, relaxed, chunk)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_line_ends_and_white_space_are_rewritten_as_the_regular_expressions_would(seed: int) -> None:
+    chance = random.Random(seed)
+    samples = [b"", b"\n", b"\r", b"\r\n", b"  ", b"\t", b" \t \t", b" " * 1000 + b"\t" * 999, b"a\r\r\n\nb"]
+    samples += [b"".join(chance.choice(PIECES) for _ in range(chance.randrange(1, 300))) for _ in range(300)]
+    for piece in samples:
+        assert crlf_lines(piece) == re.sub(rb"\r?\n", b"\r\n", piece), piece
+        assert collapsed(piece) == re.sub(rb"[\t ]+", b" ", piece), piece
 
 
 @pytest.mark.parametrize("raw", [b"", b"From: a@nhs.net", b"From: a@nhs.net\r\n", b"\r\nbody", b"\nbody\n",

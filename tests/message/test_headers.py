@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import random
+import re
 from datetime import UTC, datetime
 
 import pytest
 
-from parsers.headers import decode_bytes, decode_header_value, header_date, message_id, reference_ids
+from parsers.headers import decode_bytes, decode_header_value, header_date, lenient_base64, message_id, reference_ids
 from parsers.message import parse_message
+from parsers.mime_body import damaged_base64
 from tests.support.mail_builder import raw_message
 
 
@@ -172,3 +175,16 @@ def test_malformed_header_lines_are_noted_in_plain_words() -> None:
         "the message: a line among its headers is not a header, so its headers may end early",
         "the message: its first header line is a continuation line")
     assert len(parsed.defects) == len(set(parsed.defects))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_base64_text_is_cleaned_and_judged_as_the_regular_expressions_would(seed: int) -> None:
+    chance = random.Random(seed)
+    alphabet = "AZaz09+/=\t\n\r \x0b\x0c\x1c\x1f\x7f!-_.\x00é\u2028\u00a0"
+    samples = ["", "QUJD", "QUJ", "Q", "QU JD\r\n", "QUJD=\x1c", "é", *(
+        "".join(chance.choice(alphabet) for _ in range(chance.randrange(1, 80))) for _ in range(2000))]
+    for text in samples:
+        cleaned = re.sub(r"[^A-Za-z0-9+/]", "", text)
+        cleaned = cleaned[: len(cleaned) - len(cleaned) % 4] if len(cleaned) % 4 == 1 else cleaned
+        assert lenient_base64(text) == base64.b64decode(cleaned + "=" * (-len(cleaned) % 4)), text
+        assert damaged_base64(text) == (re.search(r"[^A-Za-z0-9+/=\s]", text) is not None), text

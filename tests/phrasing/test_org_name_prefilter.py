@@ -3,12 +3,22 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
 
 from parsers import register_words
-from parsers.register_words import CASE_BLIND_LOOKALIKES, OrgEntry, Vocabulary, _letters, find_org_names
+from parsers.register_words import (
+    CASE_BLIND_LOOKALIKES,
+    KEPT_INDEXES,
+    OrgEntry,
+    Vocabulary,
+    _letters,
+    _needed_word,
+    find_org_names,
+    org_index,
+)
 
 ORGS = (OrgEntry("A81001", "The Oakwood Surgery"), OrgEntry("A81002", "Riverside Medical Centre"),
         OrgEntry("A81003", "St Kilda's Practice"), OrgEntry("A81004", "Ísafjörður Health Centre"),
@@ -42,7 +52,9 @@ def test_the_prefilter_finds_what_the_patterns_alone_find(text: str, codes: list
     vocabulary = Vocabulary(organisations=ORGS)
     found = find_org_names(text, vocabulary)
     assert [f.key for f in found] == codes
-    monkeypatch.setattr(register_words, "_letters", _Everything)  # every needed word is "in" every text
+    # Every organisation with a needed word let through, as if every needed word were in every text:
+    through = [place for place, org in enumerate(ORGS) if _needed_word(org.name) is not None]
+    monkeypatch.setattr(register_words.OrgIndex, "named_in", lambda self, letters: through)
     assert find_org_names(text, vocabulary) == found
 
 
@@ -50,8 +62,38 @@ def test_a_text_naming_none_finds_none() -> None:
     assert find_org_names("Please add Prior Notification List for jane", Vocabulary(organisations=ORGS)) == []
 
 
-class _Everything(str):
-    """A string that holds every string: the prefilter lets every organisation through."""
+def _register(size: int) -> tuple[OrgEntry, ...]:
+    chance = random.Random(size)
+    words = ("Oak", "Oakwood", "wood", "Elm", "Ash", "Ashby", "Rowan", "O'Neill", "St", "Kilda's", "Vale", "Park",
+             "Mill", "Abbey", "Brook", "Hill", "42nd", "Bridge")
+    return ORGS + tuple(OrgEntry(f"Z{i:05d}", f"The {chance.choice(words)}{chance.choice(words).lower()} "
+                                              f"{chance.choice(words)} {chance.choice(('Surgery', 'Practice', ''))}")
+                        for i in range(size))
 
-    def __contains__(self, _item: object) -> bool:
-        return True
+
+@pytest.mark.parametrize("size", [0, 50, 2000])
+def test_the_register_index_lets_through_exactly_the_organisations_the_loop_did(size: int) -> None:
+    organisations = _register(size)
+    index = org_index(organisations)
+    assert org_index(organisations) is index  # made once for the tuple
+    chance = random.Random(size + 1)
+    pieces = ("oak", "wood", "oakwood", "the ", "elmash ", "o'neill", "kilda's", "42nd", "\u017ft", "OAK", " ", "\n",
+              "-", "ashby vale", "millbrook", "é", "\u212ailda's", "bridge", "abbeyhill park", "rowanrowan")
+    texts = ["", "The Surgery", *("".join(chance.choice(pieces) for _ in range(chance.randrange(1, 60)))
+                                  for _ in range(300))]
+    for text in texts:
+        letters = _letters(text)
+        loop = [place for place, org in enumerate(organisations)
+                if (needed := _needed_word(org.name)) is not None and needed in letters]
+        assert index.named_in(letters) == loop, text
+        runs = set(re.findall(r"[a-z0-9']+", letters))
+        assert index.words_in_runs(runs) == index.words_in(letters), text
+        assert [f.key for f in find_org_names(text, Vocabulary(organisations=organisations))] == [
+            organisations[place].code for place in loop
+            if [f.key for f in find_org_names(text, Vocabulary(organisations=(organisations[place],)))]]
+
+
+def test_the_indexes_kept_are_bounded() -> None:
+    for size in range(KEPT_INDEXES + 3):
+        org_index(_register(size))
+    assert len(register_words._INDEXES) <= KEPT_INDEXES

@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, event, select, text, update
 
+from parsers.register_words import OrgEntry, UserEntry
 from store.db import sessions, transaction
 from store.models import RegisterVersion, User
 from store.register import register_view
+from store.register_cache import RegisterLook
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -122,3 +124,30 @@ def test_a_transaction_sees_its_own_changes_to_the_register(engine: Engine) -> N
         view = register_view(session, "A81001")
         assert view.org is not None and (view.org.users[0].status, view.org.users[0].full_name) == (
             "disabled", "Jane Smyth")
+
+
+def test_a_look_at_the_register_asks_the_token_once_and_reads_afresh_without_one(engine: Engine) -> None:
+    make_register(engine)
+    with engine.connect() as conn:
+        RegisterLook(conn).users_of("A81001")  # read, and kept under the token
+    with counted(engine) as statements, engine.connect() as conn:
+        look = RegisterLook(conn)
+        words = (look.catalogue(), look.organisations(), look.users_of("a81001 "), look.users_of("A81001"))
+    assert [" ".join(s.split()) for s in statements if not s.startswith("BEGIN")] == [
+        "SELECT token FROM register_version WHERE id = 1", "SELECT applications.name FROM applications ORDER BY "
+        "applications.name", "SELECT organisations.code, organisations.name FROM organisations ORDER BY "
+        "organisations.code"]
+    assert words == (("Organisation Maintenance",), (OrgEntry("A81001", "The Surgery"),),
+                     (UserEntry("JSMITH1", "Jane Smith", "jane.smith@nhs.net", "active"),),
+                     (UserEntry("JSMITH1", "Jane Smith", "jane.smith@nhs.net", "active"),))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET full_name = 'Jane Smyth'"))
+    with engine.connect() as conn:
+        assert RegisterLook(conn).users_of("A81001")[0].full_name == "Jane Smyth"
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM register_version"))
+    for _ in range(2):  # no version row: read afresh each time, never from what was kept
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE users SET full_name = 'Jane Smith' || full_name"))
+        with engine.connect() as conn:
+            assert RegisterLook(conn).users_of("A81001")[0].full_name.startswith("Jane SmithJane Sm")
