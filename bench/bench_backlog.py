@@ -3,7 +3,7 @@ accepted by the SMTP server; beside it the in-process floor (the same handling w
 and the daemon's peak RSS.
 
     .venv/bin/python -m bench.bench_backlog --messages 1000 [--kind simple|pipeline] [--store-url URL]
-        [--workers N] [--read-ahead N] [--mix requests|all] [--trace-sql] [--daemons N]
+        [--workers N] [--read-ahead N] [--mix requests|all] [--trace-sql] [--daemons N] [--processes N]
         [--floor-only [--cases-in-store N[,N...]] [--rounds R] [--postgres URL]]
 
 Beside the rates, the SQL statements per message by kind of case (in the floor run: bench/sql_count.py), the
@@ -13,7 +13,8 @@ to the permission requests and forms: a signatory's confirmation, an Open Exeter
 `--postgres URL` runs the daemons and the floor each on a database of its own made on that server (dropped
 afterwards).
 `--daemons N` starts N `mailbot run` processes on the one config and store (replicas on one host, each its own
-owner id); the figures then say how the replies were shared out and whether any message was answered twice.
+owner id); `--processes N` one `mailbot run` with `[daemon] processes = N` (its supervisor keeps N daemons). The
+figures say how the mails were shared out among the senders and whether any message was answered twice.
 
 Targets (issues 6 and 15, 2-core machine): at least 150 messages/s and at least half the floor; peak RSS under
 200 MB; the floor no more than 10% slower with 1,000,000 cases in the store than with none.
@@ -151,7 +152,7 @@ def main() -> None:
             "pss_mb_with_children_at_end": round(family_pss, 1),
             "daemons_cpu_ms_per_message": round(1000 * cpu / max(1, len(received)), 1),
             "machine_busy_share": round(busy / (busy + idle), 2) if busy + idle else None,
-            "daemons": args.daemons, "mails_sent_by_each_daemon": shares,
+            "daemons": args.daemons, "processes": args.processes, "mails_sent_by_each_daemon": shares,
             "messages_answered_twice": sum(1 for n in Counter(r.message["In-Reply-To"] for r in received).values()
                                            if n > 1),
             "workers": args.workers, "read_ahead": args.read_ahead,

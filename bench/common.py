@@ -171,13 +171,15 @@ def wait_for_replies(smtp: SmtpServer, count: int, timeout: float) -> float:
 
 
 def add_daemon_arguments(parser: argparse.ArgumentParser) -> None:
-    """--workers and --read-ahead, defaulting to the daemon's own defaults (config [daemon])."""
+    """--workers, --read-ahead and --processes, defaulting to the daemon's own defaults (config [daemon])."""
     defaults = DaemonSection()
     parser.add_argument("--workers", type=int, default=defaults.workers, help="[daemon] workers")
     parser.add_argument("--read-ahead", type=int, default=defaults.read_ahead,
                         help="[daemon] read_ahead (0: one message at a time)")
+    parser.add_argument("--processes", type=int, default=defaults.processes,
+                        help="[daemon] processes (`mailbot run` supervising that many daemons; pipeline only)")
 
 
 def daemon_section(args: argparse.Namespace) -> dict[str, int]:
     """The [daemon] settings add_daemon_arguments read, as the config's table."""
-    return {"workers": args.workers, "read_ahead": args.read_ahead}
+    return {"workers": args.workers, "read_ahead": args.read_ahead, "processes": args.processes}

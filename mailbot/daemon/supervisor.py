@@ -69,21 +69,24 @@ def describe_exit(status: int) -> str:
     return f"exit status {status}"
 
 
-def restart_wait(quick_deaths: int) -> float:
-    """Seconds before a child that died for the QUICK_DEATHS-th time in a row is started again."""
-    return min(RESTART_MOST_SECONDS, RESTART_FIRST_SECONDS * 2 ** max(0, quick_deaths - 1))
-
-
 @dataclass
 class Supervisor:
     processes: int
     command: Callable[[int], Sequence[str]]  # the command line of child I
     clock: Callable[[], float] = time.monotonic
     stopping: threading.Event = field(default_factory=threading.Event)
+    restart_first_seconds: float = RESTART_FIRST_SECONDS
+    restart_most_seconds: float = RESTART_MOST_SECONDS
+    running_steady_seconds: float = RUNNING_STEADY_SECONDS
+    quick_deaths_to_give_up: int = QUICK_DEATHS_TO_GIVE_UP
     children: list[_Child] = field(init=False)
 
     def __post_init__(self) -> None:
         self.children = [_Child(i) for i in range(self.processes)]
+
+    def restart_wait(self, quick_deaths: int) -> float:
+        """Seconds before a child that died for the QUICK_DEATHS-th time in a row is started again."""
+        return min(self.restart_most_seconds, self.restart_first_seconds * 2 ** max(0, quick_deaths - 1))
 
     def start(self, child: _Child) -> None:
         child.proc = subprocess.Popen(list(self.command(child.index)))
@@ -128,13 +131,13 @@ class Supervisor:
                 if status == CANNOT_START and child.generation == 0:
                     log.error("process %d cannot start (%s): stopping", child.index, describe_exit(status))
                     return CANNOT_START
-                child.quick_deaths = child.quick_deaths + 1 if lived < RUNNING_STEADY_SECONDS else 1
-                if child.quick_deaths >= QUICK_DEATHS_TO_GIVE_UP:
+                child.quick_deaths = child.quick_deaths + 1 if lived < self.running_steady_seconds else 1
+                if child.quick_deaths >= self.quick_deaths_to_give_up:
                     log.error("process %d died %d times in a row, each within %.0f s of starting (last: %s): "
-                              "stopping", child.index, child.quick_deaths, RUNNING_STEADY_SECONDS,
+                              "stopping", child.index, child.quick_deaths, self.running_steady_seconds,
                               describe_exit(status))
                     return 1
-                wait = restart_wait(child.quick_deaths)
+                wait = self.restart_wait(child.quick_deaths)
                 child.restart_at = now + wait
                 log.error("process %d died (%s) after %.1f s; starting it again in %.0f s", child.index,
                           describe_exit(status), lived, wait)
