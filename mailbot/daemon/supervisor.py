@@ -75,6 +75,7 @@ class Supervisor:
     command: Callable[[int], Sequence[str]]  # the command line of child I
     clock: Callable[[], float] = time.monotonic
     stopping: threading.Event = field(default_factory=threading.Event)
+    stop_within_seconds: float = STOP_WITHIN_SECONDS
     restart_first_seconds: float = RESTART_FIRST_SECONDS
     restart_most_seconds: float = RESTART_MOST_SECONDS
     running_steady_seconds: float = RUNNING_STEADY_SECONDS
@@ -153,14 +154,14 @@ class Supervisor:
         for proc in running:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-        deadline = self.clock() + STOP_WITHIN_SECONDS
+        deadline = self.clock() + self.stop_within_seconds
         clean = True
         for proc in running:
             try:
                 status = proc.wait(max(0.0, deadline - self.clock()))
             except subprocess.TimeoutExpired:
                 log.error("process (pid %d) still running %.1f s after SIGTERM: killed", proc.pid,
-                          STOP_WITHIN_SECONDS)
+                          self.stop_within_seconds)
                 proc.kill()
                 status = proc.wait()
             # Killed by that SIGTERM before it had set its handler: it had claimed nothing yet.
