@@ -12,6 +12,7 @@ on a host (mailbot.daemon.supervisor) leaves the health port, housekeeping and s
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import signal
@@ -322,6 +323,10 @@ class Daemon:
 
         self.check_mailbox()
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+        # A daemon that stops working without a word must say where it stands: `kill -USR1 <pid>` writes every
+        # thread's stack to stderr (the log), and a crash in a C extension leaves its stacks there too.
+        faulthandler.enable()
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
         try:
             self.start()
             while not signalled.wait(0.5):
@@ -332,6 +337,7 @@ class Daemon:
             clean = self.shutdown()
             for s, handler in previous.items():
                 signal.signal(s, handler)
+            faulthandler.unregister(signal.SIGUSR1)
         if not clean:
             log.error("work still running after %.0f s; exiting anyway (claims expire and are retried)",
                       STOP_WITHIN_SECONDS)

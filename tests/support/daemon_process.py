@@ -48,3 +48,11 @@ class DaemonProcess:
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def stacks(self) -> str:
+        """Its log, with every thread's stack (SIGUSR1) when it still runs: for a test's failure message."""
+        if self.proc.poll() is not None:
+            return f"{self.output()}\n(exited with status {self.proc.returncode})"
+        self.proc.send_signal(signal.SIGUSR1)
+        time.sleep(1)
+        return self.output()
