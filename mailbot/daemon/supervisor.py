@@ -12,10 +12,11 @@ deadlines) is done by child 0 alone.
 module (`python -m mailbot.daemon.supervisor`): a fresh interpreter holding the config and the logging alone, some
 15 MB rather than the command line's 100. It does no mail work and opens no store.
 
-SIGTERM or SIGINT is passed on to every child, which finishes the work in hand; one still running after
-STOP_WITHIN_SECONDS is killed (its claims are taken over at the next start). A child that dies is started again
-after a wait that doubles with each quick death (RESTART_FIRST_SECONDS up to RESTART_MOST_SECONDS); one that ran
-RUNNING_STEADY_SECONDS before dying counts afresh. After QUICK_DEATHS_TO_GIVE_UP quick deaths in a row of one
+SIGUSR1 is passed on to every child (each writes its threads' stacks to the log). So is SIGTERM or SIGINT: each
+child finishes the work in hand, and one still running after STOP_WITHIN_SECONDS is killed (its claims are taken
+over at the next start). A child that dies is started again after a wait that doubles with each quick death
+(RESTART_FIRST_SECONDS up to RESTART_MOST_SECONDS); one that ran RUNNING_STEADY_SECONDS before dying counts
+afresh. After QUICK_DEATHS_TO_GIVE_UP quick deaths in a row of one
 child, or when a child of the first start cannot start at all (exit status 2: a setting, the store, the port, the
 mailbox's login), the parent stops the others and exits non-zero.
 """
@@ -98,6 +99,7 @@ class Supervisor:
     def run(self) -> int:
         """Start the children, keep them running until SIGTERM or SIGINT, stop them; the exit status."""
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+        previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, self._pass_on)
         try:
             for child in self.children:
                 self.start(child)
@@ -112,6 +114,12 @@ class Supervisor:
         if not self.stopping.is_set():
             log.warning("signal %s: stopping the %d processes", signal.Signals(signum).name, self.processes)
         self.stopping.set()
+
+    def _pass_on(self, signum: int, _frame: Any) -> None:
+        """SIGUSR1 (`kill -USR1 <pid>`: where does each thread stand?) to every process, which writes its stacks."""
+        for child in self.children:
+            if child.proc is not None and child.proc.poll() is None:
+                child.proc.send_signal(signum)
 
     def watch(self) -> int:
         """Until told to stop: restart children that died. Non-zero when they keep dying (the status to exit with)."""

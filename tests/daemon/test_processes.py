@@ -17,10 +17,10 @@ import httpx
 import pytest
 from sqlalchemy import Engine, select
 
-from store.db import make_engine, sessions
+from store.db import make_engine
 from store.models import IntakeRecord, RunningDaemon
 from tests.daemon.test_mailbot_run import _config
-from tests.daemon.test_replica_takeover import _assert_each_answered_once, _finished, _statuses
+from tests.daemon.test_replica_takeover import _assert_each_answered_once, _finished, _reads, _statuses
 from tests.support.daemon_process import DaemonProcess
 from tests.support.dovecot import DovecotServer
 from tests.support.listening import free_port
@@ -63,18 +63,18 @@ def _children(supervisor: DaemonProcess) -> set[int]:
 
 def _registered(engine: Engine) -> dict[int, str]:
     """The running daemons the store knows: pid -> owner id."""
-    with sessions(engine)() as session:
+    with _reads(engine) as session:
         return {row.pid: row.id for row in session.scalars(select(RunningDaemon))}
 
 
 def _claims_by_pid(engine: Engine) -> Counter[int]:
-    with sessions(engine)() as session:
+    with _reads(engine) as session:
         owners = session.scalars(select(IntakeRecord.lease_owner).where(IntakeRecord.status == "claimed"))
         return Counter(int(owner.split(":")[-2]) for owner in owners if owner)
 
 
 def _held_by(engine: Engine, pid: int) -> set[str]:
-    with sessions(engine)() as session:
+    with _reads(engine) as session:
         return set(session.scalars(select(IntakeRecord.key).where(IntakeRecord.status == "claimed",
                                                                   IntakeRecord.lease_owner.like(f"%:{pid}:%"))))
 

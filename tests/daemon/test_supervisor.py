@@ -81,26 +81,34 @@ def test_a_replacement_that_cannot_start_is_tried_again(tmp_path: Path) -> None:
     assert len(_starts(tmp_path)) == 4
 
 
-def test_sigterm_reaches_every_child_and_one_that_will_not_stop_is_killed(tmp_path: Path) -> None:
-    stopped = tmp_path / "stopped"
+def test_sigusr1_and_sigterm_reach_every_child_and_one_that_will_not_stop_is_killed(tmp_path: Path) -> None:
+    stopped, asked = tmp_path / "stopped", tmp_path / "asked"
     code = _counting_start(tmp_path, f"""
 def on_term(*_):
     with open({str(stopped)!r}, 'a') as f: f.write(sys.argv[1] + ' ')
     if sys.argv[1] == '0': sys.exit(0)
+def on_usr1(*_):
+    with open({str(asked)!r}, 'a') as f: f.write(sys.argv[1] + ' ')
+signal.signal(signal.SIGUSR1, on_usr1)
 signal.signal(signal.SIGTERM, on_term)
 while True: time.sleep(0.1)""")
     supervisor = Supervisor(2, lambda i: [*_python(code), str(i)], stop_within_seconds=3)
 
     def sigterm_once_both_listen() -> None:
-        assert _until(lambda: len(_starts(tmp_path)) == 2 and _handlers_set(tmp_path))
-        os.kill(os.getpid(), signal.SIGTERM)  # as systemd would: to the supervisor alone
+        try:
+            if _until(lambda: len(_starts(tmp_path)) == 2 and _handlers_set(tmp_path)):
+                os.kill(os.getpid(), signal.SIGUSR1)  # as a person would: to the pid systemd shows
+                _until(lambda: asked.exists() and len(asked.read_text().split()) == 2)
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)  # as systemd would: to the supervisor alone
 
     sigterm = threading.Thread(target=sigterm_once_both_listen)
     sigterm.start()
     began = time.monotonic()
     status = supervisor.run()
     sigterm.join()
-    assert sorted(stopped.read_text().split()) == ["0", "1"]  # both were told
+    assert sorted(asked.read_text().split()) == ["0", "1"]  # both were asked where they stand
+    assert sorted(stopped.read_text().split()) == ["0", "1"]  # both were told to stop
     assert status == 1  # one had to be killed: not a clean stop
     assert 3 <= time.monotonic() - began < 60
 
