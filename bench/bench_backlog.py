@@ -3,14 +3,18 @@ accepted by the SMTP server; beside it the in-process floor (the same handling w
 and the daemon's peak RSS.
 
     .venv/bin/python -m bench.bench_backlog --messages 1000 [--kind simple|pipeline] [--store-url URL]
-        [--workers N] [--read-ahead N] [--mix requests|all] [--trace-sql]
+        [--workers N] [--read-ahead N] [--mix requests|all] [--trace-sql] [--daemons N] [--processes N]
         [--floor-only [--cases-in-store N[,N...]] [--rounds R] [--postgres URL]]
 
 Beside the rates, the SQL statements per message by kind of case (in the floor run: bench/sql_count.py), the
 figure that does not move with the machine's load. `--floor-only` skips the daemon (no Dovecot run);
 `--trace-sql` prints one message's statements of each kind. `--mix all` (pipeline) adds every other kind of case
 to the permission requests and forms: a signatory's confirmation, an Open Exeter notice, an unprocessable message.
-`--postgres URL` runs the floor on a database of its own made on that server (dropped afterwards).
+`--postgres URL` runs the daemons and the floor each on a database of its own made on that server (dropped
+afterwards).
+`--daemons N` starts N `mailbot run` processes on the one config and store (replicas on one host, each its own
+owner id); `--processes N` one `mailbot run` with `[daemon] processes = N` (its supervisor keeps N daemons). The
+figures say how the mails were shared out among the senders and whether any message was answered twice.
 
 Targets (issues 6 and 15, 2-core machine): at least 150 messages/s and at least half the floor; peak RSS under
 200 MB; the floor no more than 10% slower with 1,000,000 cases in the store than with none.
@@ -24,12 +28,22 @@ import os
 import shutil
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from statistics import median
 
-from bench.common import Bench, add_daemon_arguments, daemon_section, peak_rss_mb, stop
+from bench.common import (
+    Bench,
+    add_daemon_arguments,
+    daemon_section,
+    family_cpu_seconds,
+    family_memory_mb,
+    machine_cpu,
+    peak_rss_mb,
+    stop,
+)
 from bench.floor import Floor, floor_rate
 
 TARGETS = {"messages_per_second": 150, "share_of_floor": 0.5, "peak_rss_mb": 200, "share_of_first": 0.9}
@@ -59,6 +73,7 @@ def main() -> None:
     parser.add_argument("--kind", choices=["simple", "pipeline"], default="simple")
     parser.add_argument("--store-url", default=None)
     parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--daemons", type=int, default=1, help="this many `mailbot run` processes on one store")
     parser.add_argument("--floor-only", action="store_true", help="the in-process floor alone, no daemon")
     parser.add_argument("--rounds", type=int, default=1,
                         help="with --floor-only: measure each store this many times (fresh messages each time)")
@@ -66,7 +81,8 @@ def main() -> None:
     parser.add_argument("--mix", choices=["requests", "all"], default="requests",
                         help="pipeline: permission requests and forms, or every kind of case")
     parser.add_argument("--postgres", default=None, metavar="URL",
-                        help="with --floor-only: the floor on a new database on this PostgreSQL server")
+                        help="the daemons' store and the floor's, each a new database on this PostgreSQL server "
+                             "(dropped at the end)")
     parser.add_argument("--cases-in-store", default="0",
                         help="with --floor-only: the store first holds this many old cases (bench/store_fill.py); "
                              "several, comma-separated (0,100000,1000000), make a table, a fresh store each")
@@ -77,7 +93,11 @@ def main() -> None:
     expected = args.messages  # one reply to each message (approved permission requests also notify the user)
     daemon = daemon_section(args)
     load_before = _load()
-    with Bench(kind=args.kind, mix=args.mix) as bench:
+    with Bench(kind=args.kind, mix=args.mix) as bench, ExitStack() as stores:
+        floor_url = None
+        if args.postgres:  # the daemons' store and the floor's, each a new database on that server
+            args.store_url = stores.enter_context(_database(args.postgres))
+            floor_url = stores.enter_context(_database(args.postgres))
         assert bench.dovecot is not None and bench.smtp is not None
         if args.store_url:  # an empty PostgreSQL database: give it the schema first
             from store.db import make_engine, upgrade
@@ -96,22 +116,29 @@ def main() -> None:
         with bench.dovecot.client(None) as client:
             for raw in messages:
                 client.append("INBOX", raw)
-        began = time.monotonic()
-        proc = bench.start_daemon()
+        began, machine_began = time.monotonic(), machine_cpu()
+        procs = [bench.start_daemon() for _ in range(args.daemons)]
         replies = _Replies(bench)
         peak = 0.0
         try:
             deadline = began + max(600, args.messages / 2)  # a slow, shared machine: 2 messages/s at least
             while replies() < expected and time.monotonic() < deadline:
                 time.sleep(0.1)
-                peak = max(peak, peak_rss_mb(proc.pid))
+                peak = max(peak, sum(peak_rss_mb(p.pid) for p in procs))
             elapsed = time.monotonic() - began
             received = [r for r in bench.smtp.messages() if r.message.get("In-Reply-To")]
             first = min(r.at for r in received) if received else began
             last = max(r.at for r in received) if received else began
+            family_peak, family_pss = family_memory_mb([p.pid for p in procs])
+            cpu = family_cpu_seconds([p.pid for p in procs])
+            busy, idle = (now - then for now, then in zip(machine_cpu(), machine_began, strict=True))
+            shares = _sent_by(args.store_url or f"sqlite:///{bench.work / 'store.db'}")
         finally:
-            stop(proc)
-        found = floor_rate(bench, messages, trace=args.trace_sql)
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                stop(proc)
+        found = floor_rate(bench, messages, floor_url, trace=args.trace_sql)
         floor = found.rate
         rate = len(received) / elapsed if elapsed else 0.0
         steady = (len(received) - 1) / (last - first) if last > first else 0.0
@@ -121,7 +148,14 @@ def main() -> None:
             "messages_per_second_after_first_reply": round(steady, 1),
             "floor_messages_per_second": round(floor, 1),
             "share_of_floor": round(rate / floor, 2) if floor else None,
-            "peak_rss_mb": round(peak, 1), "workers": args.workers, "read_ahead": args.read_ahead,
+            "peak_rss_mb": round(peak, 1), "peak_rss_mb_with_children": round(family_peak, 1),
+            "pss_mb_with_children_at_end": round(family_pss, 1),
+            "daemons_cpu_ms_per_message": round(1000 * cpu / max(1, len(received)), 1),
+            "machine_busy_share": round(busy / (busy + idle), 2) if busy + idle else None,
+            "daemons": args.daemons, "processes": args.processes, "mails_sent_by_each_daemon": shares,
+            "messages_answered_twice": sum(1 for n in Counter(r.message["In-Reply-To"] for r in received).values()
+                                           if n > 1),
+            "workers": args.workers, "read_ahead": args.read_ahead,
             "store": "postgresql" if args.store_url else "sqlite", "targets": TARGETS,
             **_statements(found), "load_average_before": load_before, "load_average": _load(),
         }, indent=2))
@@ -198,6 +232,21 @@ def _database(server_url: str | None) -> Iterator[str | None]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _sent_by(store_url: str) -> list[int]:
+    """How many mails each daemon sent (outbox rows by the sender that claimed them), most first."""
+    from sqlalchemy import func, select
+
+    from store.db import make_engine, sessions
+    from store.models import OutboxMessage
+    engine = make_engine(store_url)
+    try:
+        with sessions(engine)() as session:
+            counts = session.execute(select(OutboxMessage.claimed_by, func.count()).group_by(OutboxMessage.claimed_by))
+            return sorted((n for _, n in counts), reverse=True)
+    finally:
+        engine.dispose()
 
 
 def _statements(found: Floor) -> dict[str, object]:

@@ -2,6 +2,7 @@
 from delivery (APPEND answered) to its reply accepted by the SMTP server; p50, p95, max, and the daemon's peak RSS.
 
     .venv/bin/python -m bench.bench_latency --rate 20 --seconds 15 [--kind pipeline|simple] [--read-ahead N]
+        [--processes N]
 
 Target (issues 6 and 15): p95 under 1 s; peak RSS under 200 MB. The poll interval is set to 10 minutes, so only
 IDLE can make it fast. Beside it, the floor: the same messages handled in this process one after another (no
@@ -16,7 +17,7 @@ import os
 import statistics
 import time
 
-from bench.common import Bench, add_daemon_arguments, daemon_section, peak_rss_mb, stop
+from bench.common import Bench, add_daemon_arguments, daemon_section, family_memory_mb, peak_rss_mb, stop
 from bench.floor import floor_rate
 
 
@@ -51,7 +52,8 @@ def main() -> None:
         delivered: dict[str, float] = {}
         peak = 0.0
         try:
-            time.sleep(4)  # start-up, and the IDLE connection settling in
+            _wait_for_daemons(bench, args.processes)
+            time.sleep(2)  # the IDLE connections settling in
             with bench.dovecot.client(None) as client:
                 began = time.monotonic()
                 for n, raw in enumerate(messages):
@@ -69,6 +71,7 @@ def main() -> None:
                     break
                 time.sleep(0.1)
             peak = max(peak, peak_rss_mb(proc.pid))
+            family_peak, family_pss = family_memory_mb([proc.pid])
         finally:
             stop(proc)
         floor = floor_rate(bench, messages).rate
@@ -78,11 +81,35 @@ def main() -> None:
             "kind": args.kind, "rate_per_second": args.rate, "messages": count, "answered": len(latencies),
             "p50_seconds": round(q[49], 3), "p95_seconds": round(q[94], 3),
             "max_seconds": round(max(latencies, default=0.0), 3), "peak_rss_mb": round(peak, 1),
+            "peak_rss_mb_with_children": round(family_peak, 1), "pss_mb_with_children_at_end": round(family_pss, 1),
+            "processes": args.processes,
             "floor_seconds_per_message": round(1 / floor, 4) if floor else None,
             "floor_messages_per_second": round(floor, 1), "workers": args.workers, "read_ahead": args.read_ahead,
             "targets": {"p95_seconds": 1.0, "peak_rss_mb": 200},
             "load_average_before": load_before, "load_average": [round(x, 2) for x in os.getloadavg()],
         }, indent=2))
+
+
+def _wait_for_daemons(bench: Bench, count: int, timeout: float = 180) -> None:
+    """Until COUNT daemons are recorded as running in the bench's store (each has begun listening)."""
+    from sqlalchemy.exc import OperationalError
+
+    from store.daemons import running
+    from store.db import make_engine, sessions
+    engine = make_engine(f"sqlite:///{bench.work / 'store.db'}")
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            try:
+                with sessions(engine)() as session:
+                    if len(running(session)) >= count:
+                        return
+            except OperationalError:  # no schema yet: the daemon makes it as it starts
+                pass
+            time.sleep(0.2)
+        raise SystemExit(f"{count} daemon(s) not running after {timeout:.0f} s: see {bench.work / 'daemon.log'}")
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":  # the forms sandbox starts child processes: they must not run this again

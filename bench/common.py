@@ -89,6 +89,71 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def family_memory_mb(pids: list[int]) -> tuple[float, float]:
+    """The processes PIDS and every process below them still alive (a daemon's form readers, a supervisor's
+    daemons): their peak RSS (VmHWM) summed, an upper bound of what they held together at any moment (the pages
+    they share counted once for each), and their PSS now summed (shared pages counted once), in MB."""
+    family = _family(pids)
+    peak = pss = 0.0
+    for pid in family:
+        try:
+            peak += peak_rss_mb(pid)
+            pss += _pss_mb(pid)
+        except OSError:
+            continue
+    return peak, pss
+
+
+def family_cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user and system) the processes PIDS have used so far, with that of their children they reaped
+    and of those still running (a supervisor's daemons, a daemon's form readers)."""
+    family = _family(pids)
+    total = 0
+    for pid in family:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime, stime, cutime, cstime: fields 14-17 of stat(5), counted from the state (field 3) here
+        total += sum(int(x) for x in fields[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu() -> tuple[int, int]:
+    """(busy, idle) clock ticks of the whole machine so far (/proc/stat): two readings say how busy it was
+    between them, with everyone else's work on it."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return sum(ticks[:8]) - idle, idle
+
+
+def _family(pids: list[int]) -> set[int]:
+    """PIDS and every process below them still alive."""
+    family = set(pids)
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+    grew = True
+    while grew:
+        below = {pid for pid, parent in parents.items() if parent in family} - family
+        grew = bool(below)
+        family |= below
+    return family
+
+
+def _pss_mb(pid: int) -> float:
+    """The process's proportional set size now (shared pages divided among the processes sharing them), in MB."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
@@ -106,13 +171,15 @@ def wait_for_replies(smtp: SmtpServer, count: int, timeout: float) -> float:
 
 
 def add_daemon_arguments(parser: argparse.ArgumentParser) -> None:
-    """--workers and --read-ahead, defaulting to the daemon's own defaults (config [daemon])."""
+    """--workers, --read-ahead and --processes, defaulting to the daemon's own defaults (config [daemon])."""
     defaults = DaemonSection()
     parser.add_argument("--workers", type=int, default=defaults.workers, help="[daemon] workers")
     parser.add_argument("--read-ahead", type=int, default=defaults.read_ahead,
                         help="[daemon] read_ahead (0: one message at a time)")
+    parser.add_argument("--processes", type=int, default=defaults.processes,
+                        help="[daemon] processes (`mailbot run` supervising that many daemons; pipeline only)")
 
 
 def daemon_section(args: argparse.Namespace) -> dict[str, int]:
     """The [daemon] settings add_daemon_arguments read, as the config's table."""
-    return {"workers": args.workers, "read_ahead": args.read_ahead}
+    return {"workers": args.workers, "read_ahead": args.read_ahead, "processes": args.processes}

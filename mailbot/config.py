@@ -49,6 +49,9 @@ ENV_OVERRIDES = {
     ("smtp", "password"): "MAILBOT_SMTP_PASSWORD",
     ("oidc", "client_secret"): "MAILBOT_OIDC_CLIENT_SECRET",
 }
+# The most intake processes one host may run ([daemon] processes): each holds two IMAP connections (Dovecot allows
+# ten a user and address by default) and some 200 MB with its form readers.
+MAX_PROCESSES = 16
 # Keys whose values are never shown (`doctor`, logs): passwords and the OIDC client secret.
 SECRET_KEYS = ("password", "client_secret")
 
@@ -191,6 +194,10 @@ def _check_required(config: Config, origin: str) -> None:
         if value.count("@") != 1:
             raise ConfigError(f"{origin}: {key} must be one email address, got {value!r}")
     beat = config.daemon
+    if not 1 <= beat.processes <= MAX_PROCESSES:
+        raise ConfigError(f"{origin}: [daemon] processes must be between 1 and {MAX_PROCESSES}, got "
+                          f"{beat.processes}: the intake processes `mailbot run` keeps on this host (about one for "
+                          "each core)")
     if not 0 < beat.heartbeat_seconds * 2 <= beat.stale_seconds:
         raise ConfigError(f"{origin}: [daemon] stale_seconds ({beat.stale_seconds:g}) must be at least twice "
                           f"heartbeat_seconds ({beat.heartbeat_seconds:g}), which must be above 0: a daemon that "

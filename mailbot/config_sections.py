@@ -126,6 +126,9 @@ class FoldersSection:
 
 @dataclass(frozen=True)
 class DaemonSection:
+    # Intake processes `mailbot run` keeps on this host (mailbot.daemon.supervisor): each a whole daemon, so a
+    # backlog is worked on by as many cores.
+    processes: int = 1
     workers: int = 2
     # Messages understood (forms read) ahead of the one being recorded: mailbot.intake.worker. Each is answered as
     # it would be one at a time (understood again before it is recorded when a message recorded meanwhile changed

@@ -2,7 +2,7 @@
 format = "json"`), both passed through the same redaction.
 
 A JSON line holds `time` (UTC, ISO 8601), `level`, `logger`, `message`, `exception` when there is one, and any
-extras the code logged with (`log.info(..., extra={...})`). Redaction (mailbot.processing.unprocessable.redact,
+extras the code logged with (`log.info(..., extra={...})`). Redaction (mailbot.redaction.redact,
 the one that keeps secrets out of the errors stored on cases) is applied to the message, the exception and every
 extra: the config's secret values, URL passwords and "password=..." style values become ***; so do the OpenID
 Connect parameters of a logged URL (code, state, nonce, tokens: the web server's access log would otherwise show
@@ -18,7 +18,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from mailbot.processing.unprocessable import redact
+from mailbot.redaction import redact
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # A record's own attributes, not extras; uvicorn's `color_message` is its message again with terminal colours.

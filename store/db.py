@@ -75,10 +75,28 @@ def _configure_sqlite(engine: Engine) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         if mode == NO_BEGIN:  # single-statement reads: SQLite reads each statement consistently on its own
             return
+        import time as _t
+        _began = _t.perf_counter()
         connection.exec_driver_sql(f"BEGIN {mode}")
+        _BEGIN_WAIT[0] += _t.perf_counter() - _began
+        _BEGIN_WAIT[1] += 1
+        _BEGIN_WAIT[2] = max(_BEGIN_WAIT[2], _t.perf_counter() - _began)
 
 
 NO_BEGIN = "none"
+_BEGIN_WAIT = [0.0, 0, 0.0]
+
+
+def _report_begin_wait() -> None:
+    import os as _os
+    if _os.environ.get("MAILBOT_BEGIN_WAIT_LOG") and _BEGIN_WAIT[1]:
+        with open(f"{_os.environ['MAILBOT_BEGIN_WAIT_LOG']}-{_os.getpid()}", "w") as f:
+            f.write(f"{_BEGIN_WAIT[0]:.3f} s in {_BEGIN_WAIT[1]} BEGINs, longest {_BEGIN_WAIT[2]*1000:.1f} ms\n")
+
+
+import atexit  # noqa: E402
+
+atexit.register(_report_begin_wait)
 
 
 def single_reads(factory: sessionmaker[Session]) -> sessionmaker[Session]:

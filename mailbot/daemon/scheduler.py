@@ -6,7 +6,8 @@ and at once after new cases), housekeeping (expired claims, stuck sends), and th
 and expiries of confirmations, every `[daemon] housekeeping_seconds`, by the daemon's injected clock). The
 scheduler is in memory per process: replicas coordinate only through the store. Every socket has a timeout, so no
 job can hang for good.
-SIGTERM/SIGINT let the message and mail in hand finish, then stop within 10 s.
+SIGTERM/SIGINT let the message and mail in hand finish, then stop within 10 s. One of several `[daemon] processes`
+on a host (mailbot.daemon.supervisor) leaves the health port, housekeeping and signatory deadlines to the first.
 """
 
 from __future__ import annotations
@@ -118,6 +119,12 @@ class Daemon:
     owner: str = field(default_factory=owner_id)
     stop: threading.Event = field(default_factory=threading.Event)
     health: HealthServer | None = None
+    # What a host needs done once (the [http] listen port, housekeeping with the daily audit anchor line, the
+    # signatory deadlines): done by this daemon, or left to the first of its host's [daemon] processes.
+    host_duties: bool = True
+    # The supervising `mailbot run` (mailbot.daemon.supervisor), when this is one of its processes: if it is gone,
+    # this daemon stops as if told to, rather than run on unsupervised.
+    parent: int | None = None
 
     def __post_init__(self) -> None:
         source_name = (f"imap:{self.config.imap.folder}" if self.config.source.kind == "imap"
@@ -248,7 +255,8 @@ class Daemon:
 
     def start(self) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
-        self.start_health()
+        if self.host_duties:
+            self.start_health()
         self.heartbeat.register()
         self.registered = True
         self.heartbeat.start()
@@ -263,10 +271,11 @@ class Daemon:
                                next_run_time=now)
         self.scheduler.add_job(self.outbox_job, "interval", seconds=max(1, d.outbox_seconds), id="outbox",
                                next_run_time=now)
-        self.scheduler.add_job(self.housekeeping, "interval", seconds=max(1, d.housekeeping_seconds),
-                               id="housekeeping", next_run_time=now, max_instances=1)
-        self.scheduler.add_job(self.signatory_job, "interval", seconds=max(1, d.housekeeping_seconds),
-                               id="signatory", next_run_time=now)
+        if self.host_duties:
+            self.scheduler.add_job(self.housekeeping, "interval", seconds=max(1, d.housekeeping_seconds),
+                                   id="housekeeping", next_run_time=now, max_instances=1)
+            self.scheduler.add_job(self.signatory_job, "interval", seconds=max(1, d.housekeeping_seconds),
+                                   id="signatory", next_run_time=now)
         self.poll_job.scheduler = self.outbox_job.scheduler = self.signatory_job.scheduler = self.scheduler
         self.scheduler.start()
         if self.config.source.kind == "imap" and self.config.imap.idle:
@@ -321,7 +330,9 @@ class Daemon:
         try:
             self.start()
             while not signalled.wait(0.5):
-                pass
+                if self.parent is not None and os.getppid() != self.parent:
+                    log.error("the supervising mailbot (pid %d) is gone: stopping", self.parent)
+                    break
         finally:
             clean = self.shutdown()
             for s, handler in previous.items():

@@ -9,7 +9,6 @@ of staff sends it through again (mailbot.review.send_again).
 
 from __future__ import annotations
 
-import re
 import traceback
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from mailbot.outbox.replies import clean_subject
+from mailbot.redaction import redact
 from parsers.from_address import single_from_address
 from parsers.headers import decode_header_value
 from parsers.raw_headers import split_message
@@ -31,17 +31,6 @@ REASON = "message.unprocessable"
 ACTOR = "mailbot"
 MAX_ERROR = 2000
 OUR_PACKAGES = ("mailbot", "parsers", "rules", "store")
-# A password written after a word that says so, and a URL's user:password@.
-_SAID_SECRET = re.compile(r"(?i)\b(password|passwd|pwd|secret|token|api[_-]?key)(\s*[=:]\s*)[^\s,;&'\"]+")
-_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@]*:)[^\s@/]+@", re.I)
-
-
-def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """TEXT with every known secret value, every URL password and every "password=..." replaced by ***."""
-    for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    text = _URL_PASSWORD.sub(r"\1***@", text)
-    return _SAID_SECRET.sub(r"\1\2***", text)
 
 
 def describe_failure(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:

@@ -120,6 +120,9 @@ def test_example_loads_and_resolves_relative_paths_against_its_own_folder(tmp_pa
         ("[sink]\nkind = 'smtp'\n[smtp]\nhost = ' '\n", "[smtp] host is required and is empty"),
         ("[mailbox]\naddress = 'a@b, c@d'\n", "[mailbox] address must be one email address"),
         ("imap = 3\n", "[imap] must be a table"),
+        ("[daemon]\nprocesses = 0\n", "[daemon] processes must be between 1 and 16, got 0"),
+        ("[daemon]\nprocesses = 17\n", "[daemon] processes must be between 1 and 16, got 17"),
+        ("[daemon]\nprocesses = 'two'\n", "[daemon] processes must be an integer, got 'two'"),
     ],
 )
 def test_mistakes_name_the_key_and_what_was_expected(tmp_path: Path, toml: str, expected: str) -> None:

@@ -1,13 +1,20 @@
 """`mailbot run [--once]`: the daemon (SPEC 14). It reads the mailbox (IMAP, or a local Maildir), records each
 message exactly once, sends the replies (SMTP, or a local Maildir), and serves /healthz and /metrics.
 
-With --once it handles what is there, drains the outbox and exits: for the demo and for tests.
+With `[daemon] processes` above 1 it becomes a supervisor (mailbot.daemon.supervisor) that keeps that many daemons
+running on this host, each a process of its own (`mailbot run --process I`).
+
+With --once it handles what is there, drains the outbox and exits: for the demo and for tests (one process, whatever
+`[daemon] processes` says).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
+from typing import NoReturn
 
 from mailbot.app import App
 from mailbot.hardening import make_undumpable
@@ -17,10 +24,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="the daemon: read the mailbox, decide, reply (until SIGTERM)")
     parser.add_argument("--once", action="store_true",
                         help="handle the mail that is there, send the replies, and exit")
+    # Set by the supervising `mailbot run` on each of its [daemon] processes; not for people to type.
+    parser.add_argument("--process", type=int, default=None, help=argparse.SUPPRESS)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    parent = os.getppid() if args.process is not None else None  # before anything slow: it may die meanwhile
+    make_undumpable()  # first: the passwords in this process's environment are not for its children to read
+    app = App.from_args(args)
+    if app.config.daemon.processes > 1 and args.process is None and not args.once:
+        return supervise(app, args)
     # Imported here: the pipeline pulls in the parsers and the forms sandbox, which other commands do not need.
     from mailbot.daemon.big_buffers import give_big_buffers_back
     from mailbot.daemon.scheduler import Daemon
@@ -28,14 +42,24 @@ def run(args: argparse.Namespace) -> int:
     from mailbot.processing.services import understander
     from mailbot.processing.settings import settings_from
 
-    make_undumpable()  # first: the passwords in this process's environment are not for its children to read
-    app = App.from_args(args)
     give_big_buffers_back()  # a message's buffers freed are given back, not kept by each worker's heap
     with understander(app.config, app.read_sessions) as understand:
         handler = PipelineHandler(app.sessions, understand, settings_from(app.config))
-        daemon = Daemon(app.config, app.sessions, handler)
+        daemon = Daemon(app.config, app.sessions, handler, host_duties=not args.process, parent=parent)
         if args.once:
             report = daemon.run_once()
             print(json.dumps({"handled": report.handled, "moved": report.moved, "backlog": report.backlog}))
             return 0
         return daemon.run_forever()
+
+
+def supervise(app: App, args: argparse.Namespace) -> NoReturn:
+    """Become the supervisor of `[daemon] processes` daemons (mailbot.daemon.supervisor), this process's pid kept
+    (what systemd watches), its memory let go."""
+    app.engine.dispose()  # the schema created or upgraded once here, not raced by the children as they start
+    config_file = [] if app.config.source_path is None else ["--config", str(app.config.source_path.resolve())]
+    logging_options = ["--log-level", args.log_level, *(["--log-json"] if args.log_json else [])]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    supervisor = [sys.executable, "-m", "mailbot.daemon.supervisor", *config_file, *logging_options]
+    os.execv(sys.executable, supervisor)  # noqa: S606 - our own interpreter and module, no shell
