@@ -10,6 +10,7 @@ transaction with `engine.execution_options(sqlite_begin="DEFERRED")`, and reads 
 
 from __future__ import annotations
 
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import audit_chain  # noqa: F401 - every session that inserts audit events must chain them
@@ -49,12 +50,43 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    ping_when_idle = "pool_pre_ping" not in kwargs
     if parsed.get_driver_name() == "psycopg":
         # psycopg 3 prepares a statement on the server once a connection has run it this many times (its default
         # is 5); the mailbot's statements are the same few for every message, so from the second time.
         kwargs["connect_args"] = {"prepare_threshold": PREPARE_THRESHOLD, **kwargs.get("connect_args", {})}
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if ping_when_idle:
+        _ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection back in use within this long of its last use is not pinged first.
+PING_AFTER_IDLE_SECONDS = 1.0
+_IDLE_SINCE = "mailbot_idle_since"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's pool_pre_ping, for connections that sat idle: a pre-ping is a round trip (two on psycopg,
+    whose SELECT 1 begins a transaction) each time a connection leaves the pool, three or more times a message for
+    a busy daemon, whose connections are back in use within milliseconds. A connection idle for longer (the server
+    may have restarted or dropped it meanwhile) is pinged and, if dead, replaced before anyone uses it, as before;
+    one that died in the last second fails its first statement, and the pool is renewed (SQLAlchemy drops every
+    connection of the pool on a disconnect)."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is not None and time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"a pooled connection failed its ping: {exc}") from exc
 
 
 def _configure_sqlite(engine: Engine) -> None:
