@@ -107,10 +107,15 @@ def _transfer_encoding(part: Message) -> str:
 
 
 def damaged_base64(text: str) -> bool:
-    """Whether TEXT holds a character base64 text has not (DAMAGED_BASE64 finds one)."""
-    if text.isascii():
-        return bool(text.encode("ascii").translate(None, _BASE64_TEXT_BYTES))
-    return DAMAGED_BASE64.search(text) is not None
+    """Whether TEXT holds a character base64 text has not (DAMAGED_BASE64 finds one); a piece at a time, so that a
+    big body is never copied whole."""
+    for start in range(0, len(text), 1 << 16):
+        piece = text[start: start + (1 << 16)]
+        if piece.isascii() and not piece.encode("ascii").translate(None, _BASE64_TEXT_BYTES):
+            continue
+        if DAMAGED_BASE64.search(piece) is not None:
+            return True
+    return False
 
 
 def _payload_bytes(part: Message, defects: list[str], where: str) -> bytes:

@@ -181,7 +181,9 @@ def test_malformed_header_lines_are_noted_in_plain_words() -> None:
 def test_base64_text_is_cleaned_and_judged_as_the_regular_expressions_would(seed: int) -> None:
     chance = random.Random(seed)
     alphabet = "AZaz09+/=\t\n\r \x0b\x0c\x1c\x1f\x7f!-_.\x00é\u2028\u00a0"
-    samples = ["", "QUJD", "QUJ", "Q", "QU JD\r\n", "QUJD=\x1c", "é", *(
+    long = "QUJD\r\n" * 30000  # pieces of 64 KB: damage at the start, across a join, at the end, or none
+    samples = [long, "!" + long, long[:65535] + "!" + long[65535:], long + "é", long + "-", (long + "é")[:-1], *(
+        long[:65536 + n] + "!" for n in range(-2, 3)), "", "QUJD", "QUJ", "Q", "QU JD\r\n", "QUJD=\x1c", "é", *(
         "".join(chance.choice(alphabet) for _ in range(chance.randrange(1, 80))) for _ in range(2000))]
     for text in samples:
         cleaned = re.sub(r"[^A-Za-z0-9+/]", "", text)
