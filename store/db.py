@@ -10,6 +10,8 @@ transaction with `engine.execution_options(sqlite_begin="DEFERRED")`, and reads 
 
 from __future__ import annotations
 
+import sqlite3
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,13 +79,48 @@ def _configure_sqlite(engine: Engine) -> None:
             return
         import time as _t
         _began = _t.perf_counter()
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode not in WRITING_BEGINS:  # DEFERRED takes no lock: never waits
+            connection.exec_driver_sql(f"BEGIN {mode}")
+        else:
+            _begin_writing(connection, mode)
         _BEGIN_WAIT[0] += _t.perf_counter() - _began
         _BEGIN_WAIT[1] += 1
         _BEGIN_WAIT[2] = max(_BEGIN_WAIT[2], _t.perf_counter() - _began)
 
 
 NO_BEGIN = "none"
+# How long a writer waits before asking for SQLite's write lock again. SQLite's own busy handler waits in growing
+# steps (1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100 ms...), so a writer that found the lock held by a commit of a
+# few milliseconds slept on long after it was free: measured with two `mailbot run` on one store, the BEGINs of one
+# daemon waited 25-29 s in a run of 24 s (several threads waiting at once), one of them 2.6 s; one daemon alone
+# (its poll, its sender and its heartbeat each writing) 16-19 s in 36 s, one BEGIN 0.66 s.
+BEGIN_RETRY_SECONDS = 0.001
+WRITING_BEGINS = ("IMMEDIATE", "EXCLUSIVE")  # the modes that take the write lock at once (and may wait for it)
+
+
+def _begin_writing(connection: Any, mode: str) -> None:
+    """BEGIN IMMEDIATE (or EXCLUSIVE), asking again every BEGIN_RETRY_SECONDS while another connection holds the
+    write lock, for up to the busy timeout; then SQLAlchemy's OperationalError, as SQLite's own timeout gives.
+
+    The BEGIN goes to the driver's connection itself (it is sent, as before, and counted by bench/sql_count.py
+    through the engine's begin event), with SQLite's busy handler off for that statement alone."""
+    dbapi = connection.connection.driver_connection
+    statement = f"BEGIN {mode}"
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    dbapi.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                dbapi.execute(statement)
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # (extended codes: BUSY_RECOVERY...)
+                    raise OperationalError(statement, None, exc) from exc
+                if time.monotonic() >= deadline:
+                    raise OperationalError(statement, None, exc) from exc
+            time.sleep(BEGIN_RETRY_SECONDS)
+    finally:
+        dbapi.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 _BEGIN_WAIT = [0.0, 0, 0.0]
 
 
