@@ -1,10 +1,11 @@
 """Engines, sessions and schema upgrades, the same on SQLite and PostgreSQL.
 
 SQLite is the embedded default: WAL mode so readers never wait for the writer, foreign keys on, a busy timeout,
-and every transaction opened with BEGIN IMMEDIATE. pysqlite's own transaction handling starts transactions lazily
-and as DEFERRED, and a deferred reader that later writes can fail with "database is locked" however long the busy
-timeout is; taking the write lock up front makes writers queue instead. Read-only work can ask for a deferred
-transaction with `engine.execution_options(sqlite_begin="DEFERRED")`, and reads of one statement each none at all
+and every transaction opened with BEGIN IMMEDIATE (asked again every millisecond while another writer holds the
+lock). pysqlite's own transaction handling starts transactions lazily and as DEFERRED, and a deferred reader that
+later writes can fail with "database is locked" however long the busy timeout is; taking the write lock up front
+makes writers queue instead. Read-only work can ask for a deferred transaction with
+`engine.execution_options(sqlite_begin="DEFERRED")`, and reads of one statement each none at all
 (`single_reads`).
 """
 
@@ -77,23 +78,19 @@ def _configure_sqlite(engine: Engine) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         if mode == NO_BEGIN:  # single-statement reads: SQLite reads each statement consistently on its own
             return
-        import time as _t
-        _began = _t.perf_counter()
-        if mode not in WRITING_BEGINS:  # DEFERRED takes no lock: never waits
-            connection.exec_driver_sql(f"BEGIN {mode}")
-        else:
+        if mode in WRITING_BEGINS:
             _begin_writing(connection, mode)
-        _BEGIN_WAIT[0] += _t.perf_counter() - _began
-        _BEGIN_WAIT[1] += 1
-        _BEGIN_WAIT[2] = max(_BEGIN_WAIT[2], _t.perf_counter() - _began)
+        else:  # DEFERRED takes no lock: it never waits
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 NO_BEGIN = "none"
 # How long a writer waits before asking for SQLite's write lock again. SQLite's own busy handler waits in growing
 # steps (1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100 ms...), so a writer that found the lock held by a commit of a
-# few milliseconds slept on long after it was free: measured with two `mailbot run` on one store, the BEGINs of one
-# daemon waited 25-29 s in a run of 24 s (several threads waiting at once), one of them 2.6 s; one daemon alone
-# (its poll, its sender and its heartbeat each writing) 16-19 s in 36 s, one BEGIN 0.66 s.
+# few milliseconds could sleep on long after it was free. Measured over a backlog of 1,000 (bench_backlog, a loaded
+# 2-core machine), the longest BEGIN of a daemon: two `mailbot run` on one store 1.2-3.9 s with SQLite's waits,
+# 0.49-0.70 s asking every millisecond; one alone (its poll, sender and heartbeat threads each writing) 0.23-1.38 s
+# against 0.18-0.38 s.
 BEGIN_RETRY_SECONDS = 0.001
 WRITING_BEGINS = ("IMMEDIATE", "EXCLUSIVE")  # the modes that take the write lock at once (and may wait for it)
 
@@ -121,19 +118,6 @@ def _begin_writing(connection: Any, mode: str) -> None:
             time.sleep(BEGIN_RETRY_SECONDS)
     finally:
         dbapi.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-_BEGIN_WAIT = [0.0, 0, 0.0]
-
-
-def _report_begin_wait() -> None:
-    import os as _os
-    if _os.environ.get("MAILBOT_BEGIN_WAIT_LOG") and _BEGIN_WAIT[1]:
-        with open(f"{_os.environ['MAILBOT_BEGIN_WAIT_LOG']}-{_os.getpid()}", "w") as f:
-            f.write(f"{_BEGIN_WAIT[0]:.3f} s in {_BEGIN_WAIT[1]} BEGINs, longest {_BEGIN_WAIT[2]*1000:.1f} ms\n")
-
-
-import atexit  # noqa: E402
-
-atexit.register(_report_begin_wait)
 
 
 def single_reads(factory: sessionmaker[Session]) -> sessionmaker[Session]:
