@@ -95,13 +95,13 @@ def _wait_for_daemons(bench: Bench, count: int, timeout: float = 180) -> None:
     from sqlalchemy.exc import OperationalError
 
     from store.daemons import running
-    from store.db import make_engine, sessions
+    from store.db import make_engine, sessions, single_reads
     engine = make_engine(f"sqlite:///{bench.work / 'store.db'}")
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
             try:
-                with sessions(engine)() as session:
+                with single_reads(sessions(engine))() as session:  # never taking the write lock from them
                     if len(running(session)) >= count:
                         return
             except OperationalError:  # no schema yet: the daemon makes it as it starts
