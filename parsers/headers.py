@@ -6,12 +6,12 @@ quoted-printable is read as far as it goes, and anything left undecodable become
 
 from __future__ import annotations
 
-import base64
-import binascii
 import codecs
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+
+from parsers.base64_text import lenient_base64
 
 # Charsets mail programs declare that Python does not know, or knows as a narrower set than senders mean.
 CHARSET_ALIASES = {
@@ -88,25 +88,6 @@ def raw_header_text(value: str) -> str:
     except UnicodeError:
         return value.encode("utf-8", errors="replace").decode("utf-8")
     return decode_bytes(data, "utf-8")
-
-
-_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/]")
-# The ASCII characters _NOT_BASE64 matches, as bytes for bytes.translate to drop (a C loop, not a regular
-# expression tried at every character of an attachment).
-_NOT_BASE64_BYTES = bytes(c for c in range(128) if _NOT_BASE64.match(chr(c)))
-
-
-def lenient_base64(payload: str) -> bytes:
-    """PAYLOAD's base64 decoded as far as it goes: characters base64 does not have are skipped, padding fixed."""
-    # (a text of megabytes, which the parser's set-aside bodies never are, is cleaned as before: one copy of it)
-    cleaned = (payload.encode("ascii").translate(None, _NOT_BASE64_BYTES) if len(payload) <= 1 << 20
-               and payload.isascii() else _NOT_BASE64.sub("", payload).encode("ascii"))
-    cleaned = cleaned[: len(cleaned) - len(cleaned) % 4] if len(cleaned) % 4 == 1 else cleaned
-    cleaned += b"=" * (-len(cleaned) % 4)
-    try:
-        return base64.b64decode(cleaned)
-    except (binascii.Error, ValueError):
-        return b""
 
 
 def _q_decode(payload: str) -> bytes:

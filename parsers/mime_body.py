@@ -13,20 +13,17 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 
+from parsers.base64_text import damaged_base64, lenient_base64
 from parsers.big_parts import SetAside, restore
 from parsers.flowed import unflow
 from parsers.header_guard import shorten_mime_headers
-from parsers.headers import decode_bytes, decode_header_value, lenient_base64
+from parsers.headers import decode_bytes, decode_header_value
 from parsers.payload import Payload, locate
 from parsers.smime import PKCS7_MIME, signed_content
 from parsers.sniff import TNEF, sniff_type
 from parsers.tnef import tnef_files
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-DAMAGED_BASE64 = re.compile(r"[^A-Za-z0-9+/=\s]")
-# The ASCII characters DAMAGED_BASE64 does not match: an ASCII text left with none of them once these are dropped
-# (bytes.translate, a C loop) is not damaged.
-_BASE64_TEXT_BYTES = bytes(c for c in range(128) if not DAMAGED_BASE64.match(chr(c)))
 MAX_FILENAME = 255
 CID_REFERENCE = re.compile(r"cid:([^\s\"'<>\]\)]{1,250})", re.I)
 # Parts that are reports about another message, not something a person wrote.
@@ -104,18 +101,6 @@ def _transfer_encoding(part: Message) -> str:
         return str(part.get("Content-Transfer-Encoding", "")).strip().lower()
     except Exception:  # noqa: BLE001
         return ""
-
-
-def damaged_base64(text: str) -> bool:
-    """Whether TEXT holds a character base64 text has not (DAMAGED_BASE64 finds one); a piece at a time, so that a
-    big body is never copied whole."""
-    for start in range(0, len(text), 1 << 16):
-        piece = text[start: start + (1 << 16)]
-        if piece.isascii() and not piece.encode("ascii").translate(None, _BASE64_TEXT_BYTES):
-            continue
-        if DAMAGED_BASE64.search(piece) is not None:
-            return True
-    return False
 
 
 def _payload_bytes(part: Message, defects: list[str], where: str) -> bytes:

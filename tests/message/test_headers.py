@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from parsers.headers import decode_bytes, decode_header_value, header_date, lenient_base64, message_id, reference_ids
+from parsers.base64_text import damaged_base64, lenient_base64
+from parsers.headers import decode_bytes, decode_header_value, header_date, message_id, reference_ids
 from parsers.message import parse_message
-from parsers.mime_body import damaged_base64
 from tests.support.mail_builder import raw_message
 
 
