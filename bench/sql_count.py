@@ -1,7 +1,6 @@
 """Counting the SQL statements a piece of work sends to the store: every cursor execute an engine makes
 (SQLAlchemy's `before_cursor_execute`), so an executemany is one statement, as it is one round trip. SQLite's
-`BEGIN IMMEDIATE` is counted (sent to the driver by store.db as a statement, seen here through the engine's begin
-event); COMMIT is a driver call, not counted.
+`BEGIN IMMEDIATE` is counted (the engine sends it as a statement); COMMIT is a driver call, not counted.
 
 Unlike a rate, the count is the same on a quiet machine and a loaded one: the benchmark's primary figure for the
 store path."""
@@ -15,8 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, event
-
-from store.db import WRITING_BEGINS
 
 
 def verb(statement: str) -> str:
@@ -46,22 +43,14 @@ class StatementCounter:
         event.remove(self.engine, "before_cursor_execute", self._seen)
         event.remove(self.engine, "begin", self._begun)
 
-    def _begun(self, conn: Any) -> None:
-        if not self._on:
-            return
-        if self.engine.dialect.name != "sqlite":
+    def _begun(self, _conn: Any) -> None:
+        if self._on and self.engine.dialect.name != "sqlite":  # SQLite's begin is the BEGIN statement, below
             self.transactions.append(0)
-            return
-        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        if mode in WRITING_BEGINS:  # sent to the driver itself, waiting for the write lock (store.db): counted here
-            self._count(f"BEGIN {mode}", executemany=False)
 
     def _seen(self, _conn: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any,
               executemany: bool) -> None:
-        if self._on:
-            self._count(statement, executemany=executemany)
-
-    def _count(self, statement: str, *, executemany: bool) -> None:
+        if not self._on:
+            return
         self.by_verb[verb(statement) + (" (many)" if executemany else "")] += 1
         if verb(statement) == "BEGIN":
             self.transactions.append(0)

@@ -130,8 +130,9 @@ def _begin_writing(connection: Any, mode: str) -> None:
     """BEGIN IMMEDIATE (or EXCLUSIVE), asking again every BEGIN_RETRY_SECONDS while another connection holds the
     write lock, for up to the busy timeout; then SQLAlchemy's OperationalError, as SQLite's own timeout gives.
 
-    The BEGIN goes to the driver's connection itself (it is sent, as before, and counted by bench/sql_count.py
-    through the engine's begin event), with SQLite's busy handler off for that statement alone."""
+    The BEGIN is sent through the engine like any statement (each try is one: bench/sql_count.py sees them), with
+    SQLite's busy handler off around it (PRAGMA busy_timeout, a setting of the connection read by no statement but
+    the next: not counted)."""
     dbapi = connection.connection.driver_connection
     statement = f"BEGIN {mode}"
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
@@ -139,13 +140,12 @@ def _begin_writing(connection: Any, mode: str) -> None:
     try:
         while True:
             try:
-                dbapi.execute(statement)
+                connection.exec_driver_sql(statement)
                 return
-            except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # (extended codes: BUSY_RECOVERY...)
-                    raise OperationalError(statement, None, exc) from exc
-                if time.monotonic() >= deadline:
-                    raise OperationalError(statement, None, exc) from exc
+            except OperationalError as exc:
+                code = getattr(exc.orig, "sqlite_errorcode", None)
+                if code is None or code & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                    raise  # (extended codes, BUSY_RECOVERY and the like, are busy too)
             time.sleep(BEGIN_RETRY_SECONDS)
     finally:
         dbapi.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
