@@ -85,9 +85,7 @@ def application_names(session: Session) -> set[str]:
 
 def catalogue_names(session: Session) -> tuple[str, ...]:
     """The catalogue as it stands, read only (`Organisation Maintenance` included even before it is stored)."""
-    snap = register_cache.snapshot(session)
-    stored = register_cache.catalogue(session, snap) if snap is not None else session.scalars(select(Application.name))
-    return register_cache.catalogue_words(stored)
+    return register_cache.catalogue_of(session, register_cache.snapshot(session))
 
 
 def catalogue(session: Session) -> list[str]:
@@ -216,15 +214,9 @@ def register_for(session: Session, request: Any) -> RegisterView:
 
 def organisation_entries(session: Session) -> tuple[OrgEntry, ...]:
     """Every organisation's code and name, for the request reader (users are read per organisation)."""
-    snap = register_cache.snapshot(session)
-    if snap is not None:
-        return register_cache.organisations(session, snap)
-    return register_cache.read_organisations(session)
+    return register_cache.organisations_of(session, register_cache.snapshot(session))
 
 
 def user_entries(session: Session, code: str) -> tuple[UserEntry, ...]:
     """The users of the organisation CODE, for the request reader; none when it is not known."""
-    snap = register_cache.snapshot(session)
-    if snap is not None:
-        return snap.users_of(session, code)
-    return register_cache.read_users(session, code)
+    return register_cache.users_of(session, register_cache.snapshot(session), code)

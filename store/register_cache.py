@@ -257,17 +257,29 @@ class RegisterLook:
         return self._snap
 
     def catalogue(self) -> tuple[str, ...]:
-        snap = self._snapshot()
-        if snap is None:
-            return catalogue_words(self.connection.scalars(select(Application.name)))
-        if snap.catalogue_words is None:  # two threads may both make it: the same words, so either may stay
-            snap.catalogue_words = catalogue_words(catalogue(self.connection, snap))
-        return snap.catalogue_words
+        return catalogue_of(self.connection, self._snapshot())
 
     def organisations(self) -> tuple[OrgEntry, ...]:
-        snap = self._snapshot()
-        return organisations(self.connection, snap) if snap is not None else read_organisations(self.connection)
+        return organisations_of(self.connection, self._snapshot())
 
     def users_of(self, code: str) -> tuple[UserEntry, ...]:
-        snap = self._snapshot()
-        return snap.users_of(self.connection, code) if snap is not None else read_users(self.connection, code)
+        return users_of(self.connection, self._snapshot(), code)
+
+
+# What the request reader reads of the register, through READER: under SNAP's token what was read before (nothing
+# read again), or afresh when the store has no version row (SNAP None). For a look at the register (RegisterLook)
+# and a session's transaction (store.register) alike.
+def catalogue_of(reader: Reader, snap: Snapshot | None) -> tuple[str, ...]:
+    if snap is None:
+        return catalogue_words(reader.scalars(select(Application.name)))
+    if snap.catalogue_words is None:  # two threads may both make it: the same words, so either may stay
+        snap.catalogue_words = catalogue_words(catalogue(reader, snap))
+    return snap.catalogue_words
+
+
+def organisations_of(reader: Reader, snap: Snapshot | None) -> tuple[OrgEntry, ...]:
+    return organisations(reader, snap) if snap is not None else read_organisations(reader)
+
+
+def users_of(reader: Reader, snap: Snapshot | None, code: str) -> tuple[UserEntry, ...]:
+    return snap.users_of(reader, code) if snap is not None else read_users(reader, code)
