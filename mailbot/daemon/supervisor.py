@@ -177,6 +177,11 @@ class Supervisor:
         return clean
 
 
+def logging_options(level: str, json_lines: bool) -> list[str]:
+    """The command line's logging options, as `mailbot run` passes them on to the supervisor and it to each child."""
+    return ["--log-level", level, *(["--log-json"] if json_lines else [])]
+
+
 def child_command(options: Sequence[str], index: int) -> list[str]:
     """The command line of the supervised process INDEX: `mailbot OPTIONS run --process INDEX`."""
     return [sys.executable, "-m", "mailbot", *options, "run", "--process", str(index)]
@@ -198,8 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return CANNOT_START
     apply_log_config(config.log.format, secret_values(config))
-    options = [*(["--config", args.config] if args.config else []), "--log-level", args.log_level,
-               *(["--log-json"] if args.log_json else [])]
+    options = [*(["--config", args.config] if args.config else []), *logging_options(args.log_level, args.log_json)]
     return Supervisor(config.daemon.processes, lambda index: child_command(options, index)).run()
 
 

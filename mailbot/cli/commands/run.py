@@ -58,8 +58,10 @@ def supervise(app: App, args: argparse.Namespace) -> NoReturn:
     (what systemd watches), its memory let go."""
     app.engine.dispose()  # the schema created or upgraded once here, not raced by the children as they start
     config_file = [] if app.config.source_path is None else ["--config", str(app.config.source_path.resolve())]
-    logging_options = ["--log-level", args.log_level, *(["--log-json"] if args.log_json else [])]
+    from mailbot.daemon.supervisor import logging_options
+
     sys.stdout.flush()
     sys.stderr.flush()
-    supervisor = [sys.executable, "-m", "mailbot.daemon.supervisor", *config_file, *logging_options]
+    supervisor = [sys.executable, "-m", "mailbot.daemon.supervisor", *config_file,
+                  *logging_options(args.log_level, args.log_json)]
     os.execv(sys.executable, supervisor)  # noqa: S606 - our own interpreter and module, no shell
