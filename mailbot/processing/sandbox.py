@@ -9,6 +9,10 @@ empty environment, no inherited descriptors and, when the daemon runs as root, a
 neither read the daemon's secrets nor
 make the daemon run anything.
 
+Children start lean (no OCR, no signature validation: some 40 MB less each, and half the start-up); one asked to
+read a scan, a photo or a digitally signed form answers that it needs a full reader, and is replaced by a child that
+loads everything, which reads that file and stays in the pool for the next (mailbot.processing.form_reader_child).
+
 The daemon itself never imports the PDF libraries (only the options, as plain data): they would add some 40 MB to
 every daemon. A PDF goes to the child as raw bytes on the pipe, written from the caller's own buffer (no pickled or
 joined copy of it in the daemon)."""
@@ -31,7 +35,7 @@ from datetime import datetime
 from typing import Any
 
 from mailbot.processing.child_process import child_options, python_command
-from mailbot.processing.form_reader_child import FRAME_HEADER, frame
+from mailbot.processing.form_reader_child import FRAME_HEADER, FULL, LEAN, NEEDS_FULL_READER, frame
 from parsers.forms.options import MEMORY_PROBLEM, FormReadOptions, ScanOptions
 from parsers.forms.result import BadReading, FormReading, reading_from_data, unreadable
 from parsers.payload import Decoded
@@ -66,9 +70,11 @@ def too_big_to_read(size: int, limit: int) -> FormReading:
 class _Worker:
     """One child and its two pipes."""
 
-    def __init__(self, memory_mb: int, cpu_seconds: int) -> None:
+    def __init__(self, memory_mb: int, cpu_seconds: int, full: bool = False) -> None:
+        self.full = full  # loaded OCR and signature validation (else it answers NEEDS_FULL_READER for them)
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
-            python_command(CHILD_MODULE, str(memory_mb), str(cpu_seconds)), stdin=subprocess.PIPE,
+            python_command(CHILD_MODULE, str(memory_mb), str(cpu_seconds), FULL if full else LEAN),
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0, **child_options())
         assert self.process.stdin is not None and self.process.stdout is not None
         self.requests, self.answers = self.process.stdin, self.process.stdout
@@ -150,17 +156,19 @@ class FormReader:
     """A small pool of warm child processes that read forms; use it as a context manager (or call start/close)."""
 
     def __init__(self, workers: int = 2, timeout: float = 30.0, memory_mb: int = 640, cpu_seconds: int = 8,
-                 max_pdf_bytes: int = 10_485_760) -> None:
+                 max_pdf_bytes: int = 10_485_760, lean: bool = True) -> None:
         self.workers = max(1, workers)
         self.timeout = timeout
         self.memory_mb = memory_mb
         self.cpu_seconds = cpu_seconds
         self.max_pdf_bytes = max_pdf_bytes
+        self.lean = lean  # children start lean (else every child loads OCR and signature validation)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
         self._started = False
         self.replaced = 0  # children replaced after dying or overrunning: for metrics and tests
+        self.upgraded = 0  # lean children replaced by full ones, for a scan, a photo or a digital signature
 
     @classmethod
     def from_config(cls, forms_section: Any) -> FormReader:
@@ -202,7 +210,12 @@ class FormReader:
         try:
             if not worker.is_alive():
                 worker = self._replace(worker)
-            reading = self._read_in(worker, pdf, options or FormReadOptions())
+            options = options or FormReadOptions()
+            answer = self._ask(worker, pdf, options)
+            if answer == NEEDS_FULL_READER and not worker.full:
+                worker = self._replace(worker, full=True)
+                answer = self._ask(worker, pdf, options)  # a full child never answers so: nonsense, below
+            reading = self._reading_of(answer)
             if MEMORY_PROBLEM in reading.problems:
                 worker = self._replace(worker)  # after a failed allocation a process may be in a poor state
             return reading
@@ -215,9 +228,9 @@ class FormReader:
     async def read_async(self, pdf: PdfBytes, options: FormReadOptions | None = None) -> FormReading:
         return await asyncio.to_thread(self.read, pdf, options)
 
-    def _read_in(self, worker: _Worker, pdf: PdfBytes, options: FormReadOptions) -> FormReading:
+    def _ask(self, worker: _Worker, pdf: PdfBytes, options: FormReadOptions) -> bytes:
         try:
-            answer = worker.ask(pdf, options, self.timeout)
+            return worker.ask(pdf, options, self.timeout)
         except TimeoutError:
             raise _ChildLost(f"reading the PDF took longer than {self.timeout:g} seconds") from None
         except EOFError as error:
@@ -227,24 +240,35 @@ class FormReader:
             if code == SIGXCPU_EXIT:
                 raise _ChildLost(f"reading the PDF used more than {self.cpu_seconds} s of CPU time") from error
             raise _ChildLost(f"the PDF made the reading process fail (exit code {code})") from error
+
+    @staticmethod
+    def _reading_of(answer: bytes) -> FormReading:
         try:
             return reading_from_data(json.loads(answer))
         except (ValueError, BadReading):
             raise _ChildLost("the reading process answered nonsense") from None
 
-    def _new_worker(self) -> _Worker:
-        worker = _Worker(self.memory_mb, self.cpu_seconds)
+    def _new_worker(self, full: bool = False) -> _Worker:
+        worker = _Worker(self.memory_mb, self.cpu_seconds, full=full or not self.lean)
         self._all.append(worker)
         return worker
 
-    def _replace(self, worker: _Worker) -> _Worker:
-        log.warning("form reader child %s replaced (exit code %s)", worker.pid, worker.exitcode)
+    def _replace(self, worker: _Worker, *, full: bool = False) -> _Worker:
+        """A new child in WORKER's place: a full one when FULL (an upgrade, not counted as a child lost), else one
+        as the pool starts them (a child that failed is not trusted to be kept, full or not)."""
+        if full:
+            log.info("form reader child %s replaced by one that reads scans and digital signatures", worker.pid)
+        else:
+            log.warning("form reader child %s replaced (exit code %s)", worker.pid, worker.exitcode)
         worker.stop()
         with self._lock:
             if worker in self._all:
                 self._all.remove(worker)
-            self.replaced += 1
-            return self._new_worker()
+            if full:
+                self.upgraded += 1
+            else:
+                self.replaced += 1
+            return self._new_worker(full)
 
 
 class _ChildLost(Exception):

@@ -6,24 +6,35 @@ is fetched (no revocation look-ups: parsers do no I/O).
 pyHanko validates as at a moment, by default the clock's; parsers never read the clock, so the moment is handed in
 (the message's `now`, through FormReadOptions.validation_time) or, when none is, it is the signing time the
 signature itself claims. The verdict here reads only whether the signature matches the file and covers it, which no
-moment changes; the moment is fixed so that nothing pyHanko reports depends on when the code happens to run."""
+moment changes; the moment is fixed so that nothing pyHanko reports depends on when the code happens to run.
+
+pyHanko is imported where a signature is checked, not with this module: it is a third of a form reader's memory and
+start-up, and most forms carry no digital signature (parsers/forms/reading.py)."""
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
+from typing import TYPE_CHECKING
 
-from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
-from pyhanko_certvalidator import ValidationContext
+if TYPE_CHECKING:
+    from pyhanko.pdf_utils.decode_limits import DecodeLimits
 
 SIGNATURE_FIELD = "sig_signature"
 MIB = 1024 * 1024
-# pyHanko's limits for untrusted input, tightened for a two-page form (its defaults allow 256 MiB a stream).
-DECODE_LIMITS = DecodeLimits(per_stream=StreamDecodeLimits(max_output_size=16 * MIB),
-                             document_budget=DocumentDecodeBudget(base_allowance=64 * MIB))
+
+
+@cache
+def decode_limits() -> DecodeLimits:
+    """pyHanko's limits for untrusted input, tightened for a two-page form (its defaults allow 256 MiB a stream)."""
+    from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
+
+    return DecodeLimits(per_stream=StreamDecodeLimits(max_output_size=16 * MIB),
+                        document_budget=DocumentDecodeBudget(base_allowance=64 * MIB))
+
+
 # The moment for a signature that claims no signing time when none is handed in: any fixed one will do (above).
 UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -42,7 +53,11 @@ def check_digital_signature(pdf: bytes, field_name: str = SIGNATURE_FIELD, *,
     matches the file or does not cover all of it; "intact" when the one in FIELD_NAME (the box on page 1) covers
     the whole file; else "none" (a signature elsewhere, say in a field a viewer added on page 2, does not sign the
     box)."""
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False, decode_limits=DECODE_LIMITS)
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False, decode_limits=decode_limits())
     found = DigitalSignature("none")
     for embedded in reader.embedded_signatures:
         cert = embedded.signer_cert

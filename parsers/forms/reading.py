@@ -2,7 +2,13 @@
 another tool's matched by name, tooltip or place beside a printed label); else from the printed labels and the
 values beside or under them, whatever the layout (labelled_words.py). The signature box is where the document puts
 it (signature_box.py), and the marks over it are found there (marks.py). Pure: bytes in, data out. It still parses
-hostile input, so the shell runs it in a child process (mailbot/processing/sandbox.py)."""
+hostile input, so the shell runs it in a child process (mailbot/processing/sandbox.py).
+
+OCR (OpenCV, numpy, Tesseract) and signature validation (pyHanko) are imported only when a file needs them: they
+double what a reader holds (some 40 MB more, and most of its start-up), and most forms are text with an ink mark. A
+reader started without them (read_form's `lean`) raises NeedsFullReader where one of them is needed: the sandbox's
+children cannot import late, once they are `nobody` under Landlock, so one started lean is replaced by one that
+loaded everything, which reads the same file again."""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import pypdfium2 as pdfium
 from pypdf import PdfReader
@@ -46,10 +53,11 @@ from parsers.forms.page_view import Box, PageView, page_view
 from parsers.forms.page_words import page_words
 from parsers.forms.pdf_safety import TooLarge, check_page
 from parsers.forms.result import FormReading, unreadable
-from parsers.forms.scan_image import READ_DPI, NotAPicture, PagePicture, decode_pictures, prepared
-from parsers.forms.scan_reading import read_scanned_form
 from parsers.forms.signature_box import OUR_FIELD, SignatureBox, box_from_label, signature_widget, template_box
 from parsers.forms.word_lines import Word, lines_of
+
+if TYPE_CHECKING:
+    from parsers.forms.scan_image import PagePicture
 
 NOT_A_FORM = "not one of the published Primary User request forms"
 # A page without a title naming the form or our fields is still a form when this many of our fields' labels are
@@ -64,15 +72,23 @@ COMMON_WORDS = frozenset({"the", "of", "and", "to", "a", "in", "for", "name", "d
 PICTURE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 
 
-def read_form(pdf: bytes, options: FormReadOptions | None = None) -> FormReading:
+class NeedsFullReader(Exception):  # noqa: N818 - not an error: a request for the other kind of reader
+    """Reading this file needs OCR or signature validation, which a lean reader has not loaded."""
+
+
+def read_form(pdf: bytes, options: FormReadOptions | None = None, *, lean: bool = False) -> FormReading:
     """What PDF holds as a published form; never raises: anything hostile or broken is "unreadable". A JPEG, PNG
-    or TIFF picture (a scan or a photo of the form) is read by OCR."""
+    or TIFF picture (a scan or a photo of the form) is read by OCR. LEAN: raise NeedsFullReader rather than import
+    OCR or signature validation (the only exception it raises)."""
     options = options or FormReadOptions()
     if pdf.startswith(PICTURE_MAGIC):
+        _needs_full_reader(lean)
         return read_picture_form(pdf, options)
     try:
         with tightened(options.limits):
-            return _read(pdf, options)
+            return _read(pdf, options, lean)
+    except NeedsFullReader:
+        raise
     except PasswordProtected:
         return unreadable("the PDF is protected by a password: it must be sent without one")
     except TooLarge as error:
@@ -134,7 +150,12 @@ class _Values:
     recognised: int  # how many of our fields were found (as form fields or printed labels)
 
 
-def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
+def _needs_full_reader(lean: bool) -> None:
+    if lean:
+        raise NeedsFullReader
+
+
+def _read(pdf: bytes, options: FormReadOptions, lean: bool = False) -> FormReading:
     if b"%PDF-" not in pdf[:1024]:
         return unreadable("not a PDF file")
     if b"%%EOF" not in pdf[-2048:]:
@@ -151,9 +172,11 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
         read = _values(acro, found_widgets, first)
         form_type = _form_type(acro, first)
         if not first.words and acro is None:
+            _needs_full_reader(lean)
             return _read_scanned_pdf(document, options)
         if form_type is None and not (read.recognised >= LABEL_QUORUM and _mentions_primary_user(first)):
             if acro is None and _says_nothing(first):
+                _needs_full_reader(lean)
                 return _read_scanned_pdf(document, options)  # its fonts map no letters: read what they draw
             return FormReading(status="not_a_form", problems=(NOT_A_FORM,))
         if not any(read.values.values()) and acro is None:
@@ -167,7 +190,7 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
             return pages[index]
 
         located = _signature_box(found_widgets, first, page_at)
-        digital = _digital_signature(pdf, reader, located.field_name or OUR_FIELD, options.validation_time)
+        digital = _digital_signature(pdf, reader, located.field_name or OUR_FIELD, options.validation_time, lean)
         if digital is None:
             return unreadable("the digital signature on the form is damaged and could not be checked")
         page = page_at(located.page)
@@ -190,6 +213,9 @@ def _read(pdf: bytes, options: FormReadOptions) -> FormReading:
 
 def read_picture_form(data: bytes, options: FormReadOptions) -> FormReading:
     """A form sent as a JPEG/PNG/TIFF picture (a TIFF may hold several pages), read by OCR."""
+    from parsers.forms.scan_image import NotAPicture, decode_pictures, prepared
+    from parsers.forms.scan_reading import read_scanned_form
+
     try:
         pictures = decode_pictures(data, options.max_image_pixels)
         return read_scanned_form(len(pictures), lambda i: prepared(*pictures[i]), options.ocr)
@@ -203,6 +229,8 @@ def read_picture_form(data: bytes, options: FormReadOptions) -> FormReading:
 
 def _read_scanned_pdf(document: pdfium.PdfDocument, options: FormReadOptions) -> FormReading:
     """A PDF of page images (a scanner's, without a text layer), its pages rendered and read by OCR."""
+    from parsers.forms.scan_image import READ_DPI, prepared
+    from parsers.forms.scan_reading import read_scanned_form
 
     def picture(index: int) -> PagePicture:
         page = document[index]
@@ -342,10 +370,11 @@ def _typed_in_box(page: _Page, box: Box) -> str:
 
 
 def _digital_signature(pdf: bytes, reader: PdfReader, field_name: str,
-                       at: datetime | None) -> DigitalSignature | None:
+                       at: datetime | None, lean: bool = False) -> DigitalSignature | None:
     """The digital signature's state, validated as at AT; None when there is one but it cannot even be checked."""
     if not signature_field_signed(reader):
         return DigitalSignature("none")
+    _needs_full_reader(lean)
     try:
         return check_digital_signature(pdf, field_name, at=at)
     except (MemoryError, RecursionError):

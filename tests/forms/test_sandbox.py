@@ -191,3 +191,34 @@ def test_the_daemon_loads_no_pdf_image_or_ocr_library() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,  # noqa: S603
                           cwd=Path(__file__).resolve().parents[2])
     assert done.stdout.split() == []
+
+
+def _mapped_libraries(pid: int) -> str:
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_a_lean_child_reads_text_forms_and_hands_scans_and_digital_signatures_to_a_full_one() -> None:
+    """Children start without OCR or signature validation loaded; the first scan or digitally signed form they are
+    sent replaces one by a child that has them, which reads it as in process and stays for the next."""
+    ink, digital = fx.filled_form("gp", GOOD, "ink"), fx.filled_form("other", GOOD, "digital")
+    scan = fx.image_only_scan(fx.filled_form("gp", GOOD, "ink"))
+    with FormReader(workers=1, timeout=60.0) as pool:
+        assert pool.read(ink) == read_form(ink)
+        lean_pid = pool.pids()[0]
+        assert "cv2" not in _mapped_libraries(lean_pid) and pool.upgraded == 0
+        assert pool.read(digital) == read_form(digital)
+        assert pool.upgraded == 1 and pool.replaced == 0 and pool.pids()[0] != lean_pid
+        assert "cv2" in _mapped_libraries(pool.pids()[0])
+        assert pool.read(scan) == read_form(scan)
+        assert pool.read(ink) == read_form(ink)
+        assert pool.upgraded == 1
+
+
+def test_a_lean_read_asks_for_the_full_reader_where_it_needs_ocr_or_signature_validation() -> None:
+    from parsers.forms.reading import NeedsFullReader
+
+    ink = fx.filled_form("gp", GOOD, "ink")
+    assert read_form(ink, lean=True) == read_form(ink)
+    for needs_more in (fx.filled_form("other", GOOD, "digital"), fx.image_only_scan(ink), fx.scanned_page_png(ink)):
+        with pytest.raises(NeedsFullReader):
+            read_form(needs_more, lean=True)

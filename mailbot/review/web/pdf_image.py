@@ -62,7 +62,7 @@ def _child() -> int:
 
     from mailbot.processing.child_process import give_up_privileges, preload_for_reading
 
-    preload_for_reading(ocr=False)
+    preload_for_reading(ocr=False, signatures=False)  # it draws pages: no OCR, no signature to validate
     give_up_privileges()
     data = sys.stdin.buffer.read(MAX_PDF_BYTES + 1)
     if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")):
