@@ -7,10 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from pypdf import PageObject, apply_configuration, get_configuration
-from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 MAX_XOBJECTS = 200
 MAX_DEPTH = 6
+# Objects looked at on a page (a form's page has some 140: annotations, appearances, their resources); a page past
+# this is no form's, and saying so costs less than parsing on until the CPU limit.
+MAX_LOOKS = 20_000
 
 
 class TooLarge(Exception):
@@ -21,48 +24,75 @@ def check_page(page: PageObject, max_image_pixels: int) -> None:
     """Raise TooLarge (or pypdf's LimitReachedError) when page 1's content, images or annotation appearances are
     bigger than a form's should be."""
     page.get_contents()  # decodes every content stream, under pypdf's limits
-    seen: set[int] = set()
-    _check_resources(page.get("/Resources"), max_image_pixels, seen, 0)
-    for annot in _resolved_list(page.get("/Annots")):
-        appearance = _resolved(annot.get("/AP")) if isinstance(annot, DictionaryObject) else None
+    walk = _Walk(max_image_pixels)
+    walk.resources(page.get("/Resources"), 0)
+    for annot in walk.items(page.get("/Annots")):
+        appearance = walk.resolved(annot.get("/AP")) if isinstance(annot, DictionaryObject) else None
         if isinstance(appearance, DictionaryObject):
             for key in ("/N", "/D", "/R"):
-                _check_xobject(appearance.get(key), max_image_pixels, seen, 1)
+                walk.xobject(appearance.get(key), 1)
 
 
-def _check_resources(resources: object, max_image_pixels: int, seen: set[int], depth: int) -> None:
-    resources = _resolved(resources)
-    if not isinstance(resources, DictionaryObject):
-        return
-    xobjects = _resolved(resources.get("/XObject"))
-    if isinstance(xobjects, DictionaryObject):
-        for value in xobjects.values():
-            _check_xobject(value, max_image_pixels, seen, depth + 1)
+class _Walk:
+    """One page's check. Each stream is checked once (pypdf keeps what it parsed, so resolving again is cheap, but
+    an appearance dictionary or a resources dictionary shared by many annotations was walked again for each); a
+    dictionary reached again is walked again only from deeper than before, where its drawings could now be nested
+    too deeply (so no check is skipped); and the objects looked at are counted and bounded (MAX_LOOKS)."""
 
+    def __init__(self, max_image_pixels: int) -> None:
+        self.max_image_pixels = max_image_pixels
+        self.streams: set[int] = set()  # id() of the streams checked (pypdf resolves a reference to one object)
+        self.walked: dict[tuple[int, int], int] = {}  # a dictionary's reference -> the deepest it was walked from
+        self.looks = 0
 
-def _check_xobject(value: object, max_image_pixels: int, seen: set[int], depth: int) -> None:
-    if depth > MAX_DEPTH:
-        raise TooLarge("drawings nested too deeply")
-    obj = _resolved(value)
-    if isinstance(obj, DictionaryObject) and not isinstance(obj, StreamObject):
-        # An appearance sub-dictionary (/On, /Off states) holding streams.
-        for sub in obj.values():
-            _check_xobject(sub, max_image_pixels, seen, depth + 1)
-        return
-    if not isinstance(obj, StreamObject) or id(obj) in seen:
-        return
-    seen.add(id(obj))
-    if len(seen) > MAX_XOBJECTS:
-        raise TooLarge("too many drawings on page 1")
-    if obj.get("/Subtype") == "/Image":
-        width, height = int(obj.get("/Width", 0)), int(obj.get("/Height", 0))
-        if width * height > max_image_pixels:
-            raise TooLarge(f"an image of {width * height:,} pixels")
-        with _room_for(_decoded_bytes(obj, width, height)):
-            obj.get_data()
-        return
-    obj.get_data()
-    _check_resources(obj.get("/Resources"), max_image_pixels, seen, depth)
+    def resolved(self, value: object) -> object:
+        self.looks += 1
+        if self.looks > MAX_LOOKS:
+            raise TooLarge("too many objects on page 1")
+        get_object = getattr(value, "get_object", None)
+        return get_object() if callable(get_object) else value
+
+    def items(self, value: object) -> list[object]:
+        value = self.resolved(value)
+        return [self.resolved(v) for v in value] if isinstance(value, ArrayObject) else []
+
+    def resources(self, value: object, depth: int) -> None:
+        resources = self.resolved(value)
+        if not isinstance(resources, DictionaryObject):
+            return
+        xobjects = self.resolved(resources.get("/XObject"))
+        if isinstance(xobjects, DictionaryObject):
+            for item in xobjects.values():
+                self.xobject(item, depth + 1)
+
+    def xobject(self, value: object, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise TooLarge("drawings nested too deeply")
+        if isinstance(value, IndirectObject):
+            key = (value.idnum, value.generation)
+            if self.walked.get(key, -1) >= depth:
+                return  # walked already from here or deeper: every check below it was made
+            self.walked[key] = depth
+        obj = self.resolved(value)
+        if isinstance(obj, DictionaryObject) and not isinstance(obj, StreamObject):
+            # An appearance sub-dictionary (/On, /Off states) holding streams.
+            for sub in obj.values():
+                self.xobject(sub, depth + 1)
+            return
+        if not isinstance(obj, StreamObject) or id(obj) in self.streams:
+            return
+        self.streams.add(id(obj))
+        if len(self.streams) > MAX_XOBJECTS:
+            raise TooLarge("too many drawings on page 1")
+        if obj.get("/Subtype") == "/Image":
+            width, height = int(obj.get("/Width", 0)), int(obj.get("/Height", 0))
+            if width * height > self.max_image_pixels:
+                raise TooLarge(f"an image of {width * height:,} pixels")
+            with _room_for(_decoded_bytes(obj, width, height)):
+                obj.get_data()
+            return
+        obj.get_data()
+        self.resources(obj.get("/Resources"), depth)
 
 
 def _decoded_bytes(image: StreamObject, width: int, height: int) -> int:
@@ -86,13 +116,3 @@ _DECODED_LIMITS = ("zlib_maximum_output_length", "lzw_maximum_output_length", "r
                    "array_based_stream_maximum_output_length", "image_maximum_buffer_size",
                    "jbig2_maximum_output_length", "brotli_maximum_output_length",
                    "stream_decoding_work_maximum_length")
-
-
-def _resolved_list(value: object) -> list[object]:
-    value = _resolved(value)
-    return [_resolved(v) for v in value] if isinstance(value, ArrayObject) else []
-
-
-def _resolved(value: object) -> object:
-    get_object = getattr(value, "get_object", None)
-    return get_object() if callable(get_object) else value

@@ -307,6 +307,25 @@ def huge_image() -> bytes:
     ])
 
 
+def shared_appearance_states(annotations: int = 1_000, states: int = 2_000) -> bytes:
+    """A page of ANNOTATIONS annotations that all show one appearance dictionary of STATES states, each state the
+    same small drawing: some 100 KB, within pypdf's limits on arrays and dictionaries, but two million appearances
+    to look at for a check that walks the shared dictionary again for each annotation."""
+    first = 7
+    annots = b" ".join(b"%d 0 R" % (first + i) for i in range(annotations))
+    states_dict = b"<< " + b" ".join(b"/S%d 5 0 R" % i for i in range(states)) + b" >>"
+    return _pdf_from_objects([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Annots [" + annots + b"] >>",
+        b"<< /Length 3 >>\nstream\nq Q\nendstream",
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 1 1] /Length 3 >>\nstream\nq Q\nendstream",
+        b"<< /N " + states_dict + b" >>",
+        *[b"<< /Type /Annot /Subtype /Square /Rect [%d %d %d %d] /AP 6 0 R >>" % (
+            i % 590, i % 830, i % 590 + 2, i % 830 + 2) for i in range(annotations)],
+    ])
+
+
 def dense_drawing(strokes: int = 300_000) -> bytes:
     """A flattened form with STROKES tiny pen strokes drawn over its signature box: small to send, seconds of CPU
     to draw (about 4 s for 300,000 here)."""
