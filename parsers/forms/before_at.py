@@ -14,9 +14,6 @@ from parsers.forms.ocr_words import ONE_LINE, ocr_words
 from parsers.forms.scan_image import PagePicture, ocr_crop
 from parsers.forms.word_lines import Box
 
-# Read by Tesseract's language model as a letter when it is a digit, or the other way: before an @ they are left to
-# staff unless shown (value_kinds.py).
-AMBIGUOUS_BEFORE_AT = "l1i|"
 # The scales the "1" is read alone at, and how sure each reading must be (measured: a "1" read alone 86.7 and 96.7;
 # a Courier "1" read alone as "l" 69.5 and 75.9).
 ALONE_SCALES = (1.0, 2.0)

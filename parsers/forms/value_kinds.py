@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from parsers.forms.before_at import AMBIGUOUS_BEFORE_AT
 from parsers.forms.normalise import EMAIL_FIELDS, NO_SPACE_FIELDS
 
 _EMAIL = re.compile(r"^[a-z0-9][a-z0-9._%+'-]*@[a-z0-9-]+(\.[a-z0-9-]+)+$")
@@ -14,6 +13,10 @@ _ODS = re.compile(r"^[A-Z0-9]{3,6}$")
 _PHONE = re.compile(r"^\+?[\d ()-]{10,20}$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z .'’-]*$")
 _TEXT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .,'’&()/-]*$")
+# Read by Tesseract's language model as a letter when it is a digit, or the other way: before an @ they are left to
+# staff unless shown (before_at.py). Kept here, not there: the checks import this module in the daemon, and
+# before_at.py brings OpenCV, NumPy and Pillow (some 35 MB of the daemon's memory), which only form readers need.
+AMBIGUOUS_BEFORE_AT = "l1i|"
 
 # Tesseract's language model takes a digit ending a word for a letter (patel1@ read as patell@, jones5@ as
 # joness@), and its readings agree: an address ending in such a character (AMBIGUOUS_BEFORE_AT) is left to staff
