@@ -15,8 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 VERSIONS = Path(__file__).parent / "migrations" / "versions"
 VERSION_TABLE = "alembic_version"  # Alembic's default: store/migrations/env.py does not name another
-_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]\s*$", re.M)
-_DOWN_REVISION = re.compile(r"^down_revision\s*=\s*(?:None|['\"]([^'\"]+)['\"])\s*$", re.M)
+# `revision = "0015"` as store/migrations/script.py.mako writes it (a type annotation allowed, as Alembic's own
+# newer templates write).
+_REVISION = re.compile(r"^revision(?:\s*:[^=\n]+)?\s*=\s*['\"]([^'\"]+)['\"]\s*$", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision(?:\s*:[^=\n]+)?\s*=\s*(?:None|['\"]([^'\"]+)['\"])\s*$", re.M)
 
 
 def at_head(engine: Engine) -> bool:
