@@ -17,18 +17,21 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import audit_chain  # noqa: F401 - every session that inserts audit events must chain them
+from store.schema_version import at_head
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
+# Alembic is imported where it is used, not here: a daemon whose store is current never loads it
+# (store/schema_version.py).
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15000
@@ -184,6 +187,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -191,18 +196,24 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     heads = ScriptDirectory(str(MIGRATIONS)).get_heads()
     assert len(heads) == 1, f"migrations have {len(heads)} heads; merge them"
     return heads[0]
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to the newest migration; returns (revision before, revision after)."""
+    from alembic import command
+
     before = _current_or_error(engine)
     command.upgrade(_alembic_config(engine), "head")
     return before, head_revision()
@@ -224,6 +235,8 @@ def ensure_schema(engine: Engine) -> None:
     On SQLite (one machine, the embedded default) the store is created or upgraded on first use. A PostgreSQL
     store is shared by several daemons, so its upgrades are an operator's deliberate step: `mailbot db upgrade`.
     """
+    if at_head(engine):
+        return
     current = _current_or_error(engine)
     head = head_revision()
     if current == head:

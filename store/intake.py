@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.models import IntakeRecord, MailboxState
-from store.upsert import insert_for
 
 CLAIMED, DONE, RETRY, SET_ASIDE = "claimed", "done", "retry", "set_aside"
 FINISHED = (DONE, SET_ASIDE)
@@ -61,29 +62,45 @@ def claimable(record: IntakeRecord | None, now: datetime) -> bool:
 
 
 def claim(session: Session, *, source: str, key: str, owner: str, now: datetime, lease: timedelta) -> Claimed | None:
-    """Claim KEY for OWNER until now+LEASE; None when another daemon holds it or it is finished."""
+    """Claim KEY for OWNER until now+LEASE; None when another daemon holds it or it is finished. At most two
+    statements, each built once (this runs for every message: building and keying a statement cost more than
+    SQLite takes to run it) and sent as it is, as `complete` sends its UPDATE."""
     until = now + lease
-    inserted = session.execute(
-        insert_for(session, IntakeRecord)
-        .values(source=source, key=key, status=CLAIMED, attempts=1, lease_owner=owner, lease_until=until,
-                case_ids=[], created_at=now, updated_at=now)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(IntakeRecord.attempts)
-    ).scalar_one_or_none()
+    connection = session.connection()
+    inserted = connection.execute(_claim_new(connection.dialect.name), {
+        "the_source": source, "the_key": key, "the_owner": owner, "until": until, "no_cases": [],
+        "now": now}).scalar_one_or_none()
     if inserted is not None:
         return Claimed(key, inserted, now)
-    taken = session.execute(
-        update(IntakeRecord)
-        .where(IntakeRecord.key == key, or_(
-            and_(IntakeRecord.status == RETRY,
-                 or_(IntakeRecord.next_attempt_at.is_(None), IntakeRecord.next_attempt_at <= now)),
-            and_(IntakeRecord.status == CLAIMED, IntakeRecord.lease_until < now)))
-        .values(status=CLAIMED, lease_owner=owner, lease_until=until, attempts=IntakeRecord.attempts + 1,
-                updated_at=now)
-        .returning(IntakeRecord.attempts, IntakeRecord.created_at)
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
+    taken = connection.execute(_CLAIM_AGAIN, {"the_key": key, "the_owner": owner, "until": until,
+                                              "now": now}).one_or_none()
     return Claimed(key, taken[0], taken[1]) if taken is not None else None
+
+
+def _claim_new(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING attempts, for DIALECT (both spell it alike)."""
+    built = _CLAIM_NEW.get(dialect)
+    if built is None:
+        built = _CLAIM_NEW[dialect] = (
+            (postgresql.insert if dialect == "postgresql" else sqlite.insert)(IntakeRecord)
+            .values(source=bindparam("the_source"), key=bindparam("the_key"), status=CLAIMED, attempts=1,
+                    lease_owner=bindparam("the_owner"), lease_until=bindparam("until"),
+                    case_ids=bindparam("no_cases"), created_at=bindparam("now"), updated_at=bindparam("now"))
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(IntakeRecord.attempts))
+    return built
+
+
+_CLAIM_NEW: dict[str, Any] = {}
+# A record waiting for another try, or whose lease ran out, is taken over; any other is left alone.
+_CLAIM_AGAIN = (update(IntakeRecord)
+                .where(IntakeRecord.key == bindparam("the_key"), or_(
+                    and_(IntakeRecord.status == RETRY,
+                         or_(IntakeRecord.next_attempt_at.is_(None), IntakeRecord.next_attempt_at <= bindparam("now"))),
+                    and_(IntakeRecord.status == CLAIMED, IntakeRecord.lease_until < bindparam("now"))))
+                .values(status=CLAIMED, lease_owner=bindparam("the_owner"), lease_until=bindparam("until"),
+                        attempts=IntakeRecord.attempts + 1, updated_at=bindparam("now"))
+                .returning(IntakeRecord.attempts, IntakeRecord.created_at))
 
 
 def complete(session: Session, *, key: str, owner: str, now: datetime, outcome: str, case_ids: Iterable[int],

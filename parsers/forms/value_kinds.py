@@ -13,6 +13,10 @@ _ODS = re.compile(r"^[A-Z0-9]{3,6}$")
 _PHONE = re.compile(r"^\+?[\d ()-]{10,20}$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z .'’-]*$")
 _TEXT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .,'’&()/-]*$")
+# Read by Tesseract's language model as a letter when it is a digit, or the other way: before an @ they are left to
+# staff unless shown (before_at.py). Kept here, not there: the checks import this module in the daemon, and
+# before_at.py brings OpenCV, NumPy and Pillow (some 35 MB of the daemon's memory), which only form readers need.
+AMBIGUOUS_BEFORE_AT = "l1i|"
 
 # Read by Tesseract's language model as a letter when it is a digit, or the other way: before an @ they are left to
 # staff unless shown (before_at.py). Defined here, not there: before_at needs OpenCV and numpy, and the rules (so the

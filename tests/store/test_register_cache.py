@@ -151,3 +151,22 @@ def test_a_look_at_the_register_asks_the_token_once_and_reads_afresh_without_one
             conn.execute(text("UPDATE users SET full_name = 'Jane Smith' || full_name"))
         with engine.connect() as conn:
             assert RegisterLook(conn).users_of("A81001")[0].full_name.startswith("Jane SmithJane Sm")
+
+
+def test_organisations_read_alike_under_a_new_token_are_the_same_tuple(engine: Engine) -> None:
+    """A change elsewhere in the register (a user's) reads the organisations again, and hands back the tuple made
+    before (the snapshots share it, and the request reader's index of it); a change to an organisation does not."""
+    make_register(engine)
+    with engine.connect() as conn:
+        before = RegisterLook(conn).organisations()
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET full_name = 'Jane Smyth'"))
+    with counted(engine) as statements, engine.connect() as conn:
+        again = RegisterLook(conn).organisations()
+    assert any("FROM organisations" in s for s in statements)  # read under the new token, not taken on trust
+    assert again is before
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE organisations SET name = 'The New Surgery'"))
+    with engine.connect() as conn:
+        renamed = RegisterLook(conn).organisations()
+    assert renamed == (OrgEntry("A81001", "The New Surgery"),) and renamed is not before
