@@ -1,9 +1,10 @@
 """`mailbot run`: the scheduler that reads the mailbox, drains the outbox and keeps house, until told to stop.
 
 APScheduler 3 runs four jobs in a thread pool, each at most one instance at a time and coalesced: the poll (every
-`[imap] poll_seconds`, and at once when IDLE announces mail), the outbox drain (every `[daemon] outbox_seconds`,
-and at once after new cases), housekeeping (expired claims, stuck sends), and the signatory deadlines (reminders
-and expiries of confirmations, every `[daemon] housekeeping_seconds`, by the daemon's injected clock). The
+`[imap] poll_seconds`, at once when IDLE announces mail, and again at once after a poll that handled mail), the
+outbox drain (every `[daemon] outbox_seconds`, and at once after new cases), housekeeping (expired claims, stuck
+sends), and the signatory deadlines (reminders and expiries of confirmations, every `[daemon]
+housekeeping_seconds`, by the daemon's injected clock). The
 scheduler is in memory per process: replicas coordinate only through the store. Every socket has a timeout, so no
 job can hang for good.
 SIGTERM/SIGINT let the message and mail in hand finish, then stop within 10 s. One of several `[daemon] processes`
