@@ -25,10 +25,12 @@ from store.register_cache import RegisterLook
 
 
 @contextmanager
-def understander(config: Config, read_sessions: sessionmaker[Session]) -> Iterator[Understander]:
+def understander(config: Config, read_sessions: sessionmaker[Session], *,
+                 start_form_readers: bool = False) -> Iterator[Understander]:
     """An Understander whose form-reading children live as long as the block. Its register reads are one
     statement each, outside any transaction (store.db.single_reads), through one look at the register for a whole
-    message (its token asked once, store/register_cache.py): a Core connection, cheaper than a session."""
+    message (its token asked once, store/register_cache.py): a Core connection, cheaper than a session.
+    START_FORM_READERS: the children are started now rather than at the first form read (the daemon's choice)."""
     read_sessions = single_reads(read_sessions)
     bind = read_sessions.kw.get("bind")
     looking = threading.local()  # the daemon understands messages in several threads at once
@@ -76,8 +78,12 @@ def understander(config: Config, read_sessions: sessionmaker[Session]) -> Iterat
             return register.users_of(code)
 
     options = read_options(config.forms)
-    # Its children start at the first form read (each is a fresh interpreter: a run with no form starts none).
+    # Its children start at the first form read (each is a fresh interpreter: a run with no form starts none),
+    # unless asked for now: a child loading its libraries takes about a second (1.5 s on a loaded machine), which
+    # the first form a daemon reads would wait for, and every message that came in behind it.
     reader = FormReader.from_config(config.forms)
+    if start_form_readers:
+        reader.start()  # (only starts the processes: they load their libraries while the daemon gets going)
     try:
         yield Understander(
             kind_context=KindContext(mailbox_address=config.mailbox.address,

@@ -11,6 +11,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from mailbot.daemon.scheduler import Daemon
+from mailbot.intake.imap_source import PollReport
+from mailbot.processing.contract import HandleResult, IntakeClaim
 from store.models import IntakeRecord
 from tests.daemon.conftest import MakeDaemon
 from tests.support.daemon_setup import sample_message
@@ -108,5 +110,40 @@ def test_idle_comes_back_after_the_server_is_killed_and_restarted(
         dovecot.append(sample_message(2))
         assert len(smtp_server.wait_for(2, timeout=5)) == 2
         assert time.monotonic() - began < 2.5
+    finally:
+        daemon.shutdown()
+
+
+def test_mail_that_came_while_a_poll_worked_is_read_by_the_poll_going_round_again(
+        dovecot: DovecotServer, smtp_server: SmtpServer, make_daemon: MakeDaemon) -> None:
+    """With IDLE off and the poll ten minutes away, the second message (delivered while the first is handled, after
+    the poll's search) is read only because a poll that handled mail looks again at once; the look that then finds
+    nothing ends the round (three polls in all, none more while the mailbox is quiet)."""
+    dovecot.append(sample_message(1))
+    daemon = make_daemon(dovecot=dovecot, smtp=smtp_server, imap={"poll_seconds": 600, "idle": False})
+    handle = daemon.worker.handler
+
+    def delivering_another_meanwhile(raw: bytes, claim: IntakeClaim) -> HandleResult:
+        if b"Request 1" in raw:
+            dovecot.append(sample_message(2))
+        return handle(raw, claim)
+
+    daemon.worker.handler = delivering_another_meanwhile
+    polls = []
+    poll = daemon.source.poll
+
+    def counted_poll() -> PollReport:
+        polls.append(time.monotonic())
+        return poll()
+
+    daemon.source.poll = counted_poll  # type: ignore[method-assign]
+    daemon.start()
+    try:
+        assert len(smtp_server.wait_for(2, timeout=10)) == 2
+        deadline = time.monotonic() + 10
+        while (len(polls) < 3 or daemon.poll_job.running) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # room for a poll too many, were there one
+        assert len(polls) == 3
     finally:
         daemon.shutdown()

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from store.db import make_engine, sessions
-from store.models import Case, IntakeRecord, OutboxMessage, StoredMessage
+from store.db import make_engine, sessions, single_reads
+from store.models import Case, IntakeRecord, OutboxMessage, RunningDaemon, StoredMessage
 from tests.support.cli import mailbot
 from tests.support.daemon_process import DaemonProcess
 from tests.support.daemon_setup import daemon_config_data, sample_message, toml
@@ -251,3 +251,44 @@ def test_a_maildir_message_over_the_size_limit_is_read_in_pieces_for_its_signatu
     assert len(sent) == 1 and b"alan.hughes@nhs.net" in sent[0]
     assert _message_id(big).encode() in sent[0]  # in answer to the signed one; none to the altered copy
     assert len(list((inbox / ".Flagged" / "cur").iterdir())) == 2
+
+
+def test_the_daemon_starts_its_form_readers_before_any_form_arrives(
+        tmp_path: Path, sqlite_url: str, key: SigningKey, dovecot: DovecotServer, smtp_server: SmtpServer) -> None:
+    """The first form after a start would otherwise wait for the children to load their libraries (a second or
+    more), and every message that came in behind it: `mailbot run` starts them before it begins listening, the
+    mailbox still empty ([forms] workers = 2 children)."""
+    config = _config(tmp_path, sqlite_url, key, dovecot, smtp_server)
+    engine = make_engine(sqlite_url)
+    daemon = DaemonProcess(config, real=True)
+    try:
+        deadline = time.monotonic() + 120  # an interpreter importing the pipeline on a loaded 2-core machine
+        while time.monotonic() < deadline and daemon.proc.poll() is None:
+            with single_reads(sessions(engine))() as session:
+                if session.scalars(select(RunningDaemon.pid)).all() == [daemon.pid]:
+                    break
+            time.sleep(0.2)
+        readers = [pid for pid in _children_of(daemon.pid)
+                   if "mailbot.processing.form_reader_child" in _command_line(pid)]
+        assert len(readers) == 2, daemon.stacks()[-3000:]
+        assert dovecot.uids("INBOX") == [] and smtp_server.messages() == []
+    finally:
+        assert daemon.terminate() < 10
+        engine.dispose()
+
+
+def _children_of(pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(entry.name))
+    return children
+
+
+def _command_line(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/cmdline").read_text().rstrip("\0").split("\0")

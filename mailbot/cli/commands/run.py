@@ -43,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
     from mailbot.processing.settings import settings_from
 
     give_big_buffers_back()  # a message's buffers freed are given back, not kept by each worker's heap
-    with understander(app.config, app.read_sessions) as understand:
+    # The form readers started at once, not at the first form: the first form after a start would otherwise wait
+    # for them to load (about a second), and with it every message that came in meanwhile. Not for --once.
+    with understander(app.config, app.read_sessions, start_form_readers=not args.once) as understand:
         handler = PipelineHandler(app.sessions, understand, settings_from(app.config))
         daemon = Daemon(app.config, app.sessions, handler, host_duties=not args.process, parent=parent)
         if args.once:
