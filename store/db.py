@@ -29,7 +29,7 @@ from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import audit_chain  # noqa: F401 - every session that inserts audit events must chain them
-from store import case_insert  # noqa: F401 - cases given their ids are inserted through Core
+from store import new_case_rows  # noqa: F401 - a new case's rows are inserted through Core
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15000
