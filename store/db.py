@@ -28,8 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from store import audit_chain  # noqa: F401 - every session that inserts audit events must chain them
-from store import new_case_rows  # noqa: F401 - a new case's rows are inserted through Core
+from store import audit_chain  # noqa: F401 - every session that inserts audit events must chain them (and, first, new cases: store/new_case_rows.py)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15000
