@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table, event, insert, inspect
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from store.models import Case, CaseReason, OutboxMessage
 
@@ -47,7 +47,7 @@ def _default(table: Table, key: str) -> Any:
     default = table.columns[key].default
     if default is None:
         return None
-    if default.is_callable:  # type: ignore[attr-defined]
+    if default.is_callable:
         return default.arg(None)  # type: ignore[attr-defined]  # SQLAlchemy wraps list/dict to take a context
     return default.arg  # type: ignore[attr-defined]
 
@@ -64,18 +64,23 @@ def _rows(objects: Sequence[Any], columns: tuple[str, ...]) -> list[dict[str, An
     return rows
 
 
+def _insert_order(obj: Any) -> int:
+    """The order OBJ was added to the session in (the order the unit of work would insert it in)."""
+    return inspect(obj).insert_order or 0
+
+
 def _given_id(obj: Case) -> bool:
     held = obj.__dict__
     return obj.id is not None and not any(held.get(key) is not None for key in _RELATIONSHIPS)
 
 
 def _persistent(session: Session, objects: Sequence[Any]) -> None:
-    """Pending -> transient -> detached with its identity (every attribute as written, nothing to flush) ->
-    persistent in SESSION again: the unit of work has nothing left to insert."""
-    for obj in objects:
-        session.expunge(obj)
-        make_transient_to_detached(obj)
-        session.add(obj)
+    """OBJECTS, just inserted, made persistent as the unit of work makes the objects it inserts (the same call: its
+    identity, every attribute as written, nothing left to flush; and, as there, the transaction notes them as new,
+    so a rollback turns them back into transient objects rather than leaving rows that never were in the session).
+    A private method of the session's, pinned with SQLAlchemy (constraints.txt); tests/store/test_new_case_rows.py
+    says what it must do."""
+    session._register_persistent({inspect(obj) for obj in objects})
 
 
 def insert_new_case_rows(session: Session) -> None:
@@ -103,11 +108,11 @@ def insert_new_case_rows(session: Session) -> None:
     for objects, statement, columns in ((cases, _INSERT_CASES, _CASE_COLUMNS),
                                         (reasons, _INSERT_REASONS, _REASON_COLUMNS)):
         if objects:
-            objects.sort(key=lambda obj: inspect(obj).insert_order)
+            objects.sort(key=_insert_order)
             connection.execute(statement, _rows(objects, columns))
             _persistent(session, objects)
     if outbox:
-        outbox.sort(key=lambda obj: inspect(obj).insert_order)  # their ids rise in the order they were queued
+        outbox.sort(key=_insert_order)  # their ids rise in the order they were queued
         ids = connection.execute(_INSERT_OUTBOX, _rows(outbox, _OUTBOX_COLUMNS)).scalars().all()
         for row, row_id in zip(outbox, ids, strict=True):
             row.__dict__["id"] = row_id

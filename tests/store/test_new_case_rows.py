@@ -70,3 +70,20 @@ def test_rows_inserted_through_core_are_the_unit_of_works_rows_and_stay_in_the_s
         assert [getattr(core_row, k) for k in OUTBOX_COLUMNS] == [getattr(orm_row, k) for k in OUTBOX_COLUMNS]
         assert sorted(session.scalars(select(CaseReason.case_id))) == sorted([by_orm.id, by_core.id])
     assert verify_chain(engine).intact
+
+
+def test_a_rolled_back_transaction_lets_go_of_them_as_the_unit_of_work_would(engine: Engine) -> None:
+    session = sessions(engine)()
+    try:
+        with session.begin():
+            reference, case_id, _ = next_case(session, 2026)
+            case, row = _add(session, case_id, reference)
+            session.flush()
+            assert inspect(case).persistent and inspect(row).persistent
+            session.rollback()
+        assert inspect(case).transient and inspect(row).transient  # as pending objects flushed then rolled back
+        assert case.reference == reference and row.subject == "Re: Hello"  # still readable, with no statement
+    finally:
+        session.close()
+    with sessions(engine)() as session:
+        assert session.scalar(select(Case.id).where(Case.id == case_id)) is None
