@@ -31,6 +31,11 @@ _RELATIONSHIPS = tuple(relationship.key for relationship in inspect(Case).relati
 _INSERT_CASES = insert(Case)
 _INSERT_REASONS = insert(CaseReason)
 _INSERT_OUTBOX = insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True)
+# SQLite: one multi-row INSERT ... RETURNING whatever the number of rows (SQLAlchemy sends one a row when asked to
+# keep the parameters' order there, as SQLite returns the rows in no set order). The ids are given in the rows'
+# order all the same (each row inserted in turn, the table's largest id plus one, under the write lock the
+# transaction holds), so the ids sorted are the rows' in order.
+_INSERT_OUTBOX_SQLITE = insert(OutboxMessage).returning(OutboxMessage.id)
 
 
 def _columns(table: Any) -> tuple[str, ...]:
@@ -98,7 +103,7 @@ def insert_new_case_rows(session: Session) -> None:
                 left_to_the_unit_of_work = True
         elif kind is CaseReason:
             reasons.append(obj)
-        elif kind is OutboxMessage:
+        elif kind is OutboxMessage and obj.id is None:  # (one given its id is left to the unit of work)
             outbox.append(obj)
     if left_to_the_unit_of_work:
         reasons, outbox = [], []
@@ -113,7 +118,10 @@ def insert_new_case_rows(session: Session) -> None:
             _persistent(session, objects)
     if outbox:
         outbox.sort(key=_insert_order)  # their ids rise in the order they were queued
-        ids = connection.execute(_INSERT_OUTBOX, _rows(outbox, _OUTBOX_COLUMNS)).scalars().all()
+        if connection.dialect.name == "sqlite":
+            ids = sorted(connection.execute(_INSERT_OUTBOX_SQLITE, _rows(outbox, _OUTBOX_COLUMNS)).scalars())
+        else:
+            ids = list(connection.execute(_INSERT_OUTBOX, _rows(outbox, _OUTBOX_COLUMNS)).scalars())
         for row, row_id in zip(outbox, ids, strict=True):
             row.__dict__["id"] = row_id
         _persistent(session, outbox)

@@ -87,3 +87,30 @@ def test_a_rolled_back_transaction_lets_go_of_them_as_the_unit_of_work_would(eng
         session.close()
     with sessions(engine)() as session:
         assert session.scalar(select(Case.id).where(Case.id == case_id)) is None
+
+
+def test_a_cases_outbox_rows_go_in_with_ids_rising_in_the_order_they_were_queued(engine: Engine) -> None:
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(" ".join(str(args[2]).split()[:3]))
+
+    with transaction(sessions(engine)) as session:
+        reference, case_id, _ = next_case(session, 2026)
+        case, first = _add(session, case_id, reference)
+        more = [OutboxMessage(case_id=case_id, message_id=f"<{reference}.{n}@x>", purpose="notice",
+                              recipient=f"p{n}@nhs.net", subject=f"Notice {n}", body="body", next_attempt_at=NOW,
+                              created_at=NOW) for n in (2, 3, 4)]
+        session.add_all(more)
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            session.flush()
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        queued = [first, *more]
+        assert all(inspect(row).persistent for row in queued)
+        assert [row.id for row in queued] == sorted(row.id for row in queued)
+        assert statements.count("INSERT INTO outbox") == 1  # one statement, one round trip, for the four
+    with sessions(engine)() as session:
+        stored = session.execute(select(OutboxMessage.id, OutboxMessage.message_id).order_by(OutboxMessage.id))
+        assert [(i, m) for i, m in stored] == [(row.id, row.message_id) for row in queued]
