@@ -44,6 +44,7 @@ from sqlalchemy import URL, Connection, event, insert, inspect, text
 from sqlalchemy.orm import Mapper, Session
 
 from store.models import AuditEvent, Case
+from store.new_case_rows import insert_new_case_rows
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +167,9 @@ _AFTER_THE_CASES = "audit_events_after_the_cases"
 def _chain_before_flush(session: Session, flush_context: Any, _instances: Any) -> None:
     """Every event a flush will insert, chained in one go, in the order they were added (the order the flush
     inserts them in, so ids and seqs rise together)."""
+    # The new cases, reasons and outbox rows first (whichever hook runs first: once done, done), so that an event
+    # naming a case finds it inserted (store/new_case_rows.py).
+    insert_new_case_rows(session)
     new = [obj for obj in session.new if isinstance(obj, AuditEvent) and obj.seq is None]
     if not new:
         return
@@ -177,8 +181,8 @@ def _chain_before_flush(session: Session, flush_context: Any, _instances: Any) -
     rows = [{column: getattr(obj, column) for column in _COLUMNS} for obj in new]
     for obj in new:
         session.expunge(obj)
-    # An event about a case this flush inserts (its id given before, as store.cases.next_case does) goes in after
-    # it: the unit of work is sure to run then, having that case to insert.
+    # An event about a case this flush's unit of work inserts (its id given before, but a relationship set on it:
+    # store/new_case_rows.py leaves it) goes in after it: the unit of work is sure to run then, having that case.
     cases = {obj.id for obj in session.new if isinstance(obj, Case) and obj.id is not None}
     if any(row["case_id"] in cases for row in rows):
         flush_context.attributes[_AFTER_THE_CASES] = rows

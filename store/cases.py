@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Integer, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from store import new_case_rows  # noqa: F401 - a case given its id here is inserted by it, through Core
 from store.models import Case, MessageKey, ReferenceCounter, StoredMessage
 from store.upsert import insert_for
 

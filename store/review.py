@@ -16,7 +16,12 @@ def set_reasons(session: Session, case: Case, reasons: list[str]) -> None:
     case.reasons = list(dict.fromkeys(reasons))
     if case.id is None:
         session.flush()
-    session.execute(delete(CaseReason).where(CaseReason.case_id == case.id))
+    # Not flushed first: the case's own changes go in with the next flush, in one UPDATE with whatever the caller
+    # changes next (an autoflush here split it in two). Reason rows of the case still waiting to be inserted are
+    # let go of instead of deleted.
+    for waiting in [obj for obj in session.new if type(obj) is CaseReason and obj.case_id == case.id]:
+        session.expunge(waiting)
+    session.execute(delete(CaseReason).where(CaseReason.case_id == case.id).execution_options(autoflush=False))
     session.add_all(CaseReason(case_id=case.id, code=code) for code in case.reasons)
 
 

@@ -171,9 +171,8 @@ def decide_again(session: Session, case: Case, row: SignatoryConfirmation, *, no
     decision = decide(ctx)
     applied: Applied | None = None
     if decision.outcome == Outcome.APPROVED and "user.already_primary" not in decision.reasons:
-        try:
-            with session.begin_nested():
-                applied = apply_change(session, case.kind, request, now=now, actor=ACTOR, case_id=case.id)
+        try:  # an apply function refuses before it changes anything: no savepoint to undo half a change
+            applied = apply_change(session, case.kind, request, now=now, actor=ACTOR, case_id=case.id)
         except ApplyConflict as exc:
             result = CheckResult("store.apply", "failed", "request.unclear", Outcome.FLAGGED,
                                  f"Could not apply: {exc}.")

@@ -18,11 +18,6 @@ _TEXT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .,'’&()/-]*$")
 # before_at.py brings OpenCV, NumPy and Pillow (some 35 MB of the daemon's memory), which only form readers need.
 AMBIGUOUS_BEFORE_AT = "l1i|"
 
-# Read by Tesseract's language model as a letter when it is a digit, or the other way: before an @ they are left to
-# staff unless shown (before_at.py). Defined here, not there: before_at needs OpenCV and numpy, and the rules (so the
-# daemon) import this module, which would load some 30 MB of them into a process that never reads a picture.
-AMBIGUOUS_BEFORE_AT = "l1i|"
-
 # Tesseract's language model takes a digit ending a word for a letter (patel1@ read as patell@, jones5@ as
 # joness@), and its readings agree: an address ending in such a character (AMBIGUOUS_BEFORE_AT) is left to staff
 # rather than risk the wrong mailbox, unless its glyph (before_at.py) or the name (email_endings.py) shows it.

@@ -20,7 +20,7 @@ from mailbot.processing.settings import settings_from
 print(json.dumps(sorted(sys.modules)))
 """
 FORM_READERS_ONLY = ("cv2", "numpy", "PIL", "pypdf", "pypdfium2", "pyhanko", "pyhanko_certvalidator",
-                     "reportlab")
+                     "reportlab", "tesserocr")
 
 
 def test_the_daemon_loads_no_pdf_or_image_library() -> None:
@@ -31,9 +31,10 @@ def test_the_daemon_loads_no_pdf_or_image_library() -> None:
 
 
 def test_the_form_readers_libraries_are_the_ones_named() -> None:
-    """The list above names real modules: what a form reader runs (mailbot/processing/form_reader_child.py) loads
-    them, so the test above can fail."""
-    done = subprocess.run([sys.executable, "-c", "import json, sys; import parsers.forms.reading; "
+    """The list above names real modules: what a full form reader loads (mailbot/processing/form_reader_child.py,
+    preload_for_reading) holds them, so the test above can fail."""
+    done = subprocess.run([sys.executable, "-c", "import json, sys; from mailbot.processing.child_process import "
+                           "preload_for_reading; preload_for_reading(ocr=True, signatures=True); "
                            "print(json.dumps(sorted(sys.modules)))"], capture_output=True, text=True, check=True)
     loaded = {name.split(".")[0] for name in json.loads(done.stdout)}
-    assert {"cv2", "numpy", "PIL", "pypdf"} <= loaded
+    assert {"cv2", "numpy", "PIL", "pypdf", "pypdfium2", "pyhanko", "tesserocr"} <= loaded

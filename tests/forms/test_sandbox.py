@@ -179,20 +179,6 @@ def test_a_scan_is_read_by_ocr_in_the_child_within_its_limits(reader: FormReader
         assert peak_kb * 1024 <= 640 * MB
 
 
-def test_the_daemon_loads_no_pdf_image_or_ocr_library() -> None:
-    """They stay in the children: the daemon's understanding and rules (which check a form's values) import none of
-    them. Once rules.checks.form, through the OCR value checks, loaded OpenCV and numpy (some 30 MB) into the daemon."""
-    import subprocess
-    import sys
-
-    heavy = ("cv2", "numpy", "PIL", "pypdf", "pypdfium2", "pyhanko", "tesserocr")
-    code = ("import sys, mailbot.processing.services, mailbot.processing.mail_handler, rules.checks.form; "
-            f"print(' '.join(m for m in {heavy!r} if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,  # noqa: S603
-                          cwd=Path(__file__).resolve().parents[2])
-    assert done.stdout.split() == []
-
-
 def _mapped_libraries(pid: int) -> str:
     return Path(f"/proc/{pid}/maps").read_text()
 
