@@ -14,7 +14,7 @@ from sqlalchemy import select
 from store.db import make_engine, sessions, single_reads
 from store.models import Case, IntakeRecord, OutboxMessage, RunningDaemon, StoredMessage
 from tests.support.cli import mailbot
-from tests.support.daemon_process import DaemonProcess
+from tests.support.daemon_process import DaemonProcess, children_of
 from tests.support.daemon_setup import daemon_config_data, sample_message, toml
 from tests.support.dovecot import DovecotServer
 from tests.support.real_mail import (
@@ -268,26 +268,13 @@ def test_the_daemon_starts_its_form_readers_before_any_form_arrives(
                 if session.scalars(select(RunningDaemon.pid)).all() == [daemon.pid]:
                     break
             time.sleep(0.2)
-        readers = [pid for pid in _children_of(daemon.pid)
+        readers = [pid for pid in children_of(daemon.pid)
                    if "mailbot.processing.form_reader_child" in _command_line(pid)]
         assert len(readers) == 2, daemon.stacks()[-3000:]
         assert dovecot.uids("INBOX") == [] and smtp_server.messages() == []
     finally:
         assert daemon.terminate() < 10
         engine.dispose()
-
-
-def _children_of(pid: int) -> list[int]:
-    children = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                children.append(int(entry.name))
-    return children
 
 
 def _command_line(pid: int) -> list[str]:

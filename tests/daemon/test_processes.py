@@ -21,7 +21,7 @@ from store.db import make_engine
 from store.models import IntakeRecord, RunningDaemon
 from tests.daemon.test_mailbot_run import _config
 from tests.daemon.test_replica_takeover import _assert_each_answered_once, _finished, _reads, _statuses
-from tests.support.daemon_process import DaemonProcess
+from tests.support.daemon_process import DaemonProcess, children_of
 from tests.support.dovecot import DovecotServer
 from tests.support.listening import free_port
 from tests.support.real_mail import form_request, permission_request, signed_form_pdf
@@ -53,16 +53,7 @@ def _wait(condition: Callable[[], object], timeout: float, step: float = 0.1) ->
 
 def _children(supervisor: DaemonProcess) -> set[int]:
     """The pids of the supervisor's processes now."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == supervisor.pid:
-                found.add(int(entry.name))
-    return found
+    return children_of(supervisor.pid)
 
 
 def _registered(engine: Engine) -> dict[int, str]:

@@ -56,3 +56,17 @@ class DaemonProcess:
         self.proc.send_signal(signal.SIGUSR1)
         time.sleep(1)
         return self.output()
+
+
+def children_of(pid: int) -> set[int]:
+    """The pids of PID's child processes now (read from /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
