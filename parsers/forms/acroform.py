@@ -9,8 +9,10 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from pypdf import PdfReader, apply_configuration
+from pypdf.errors import LimitReachedError
 from pypdf.generic import ArrayObject, DictionaryObject
 
 from parsers.forms.options import PdfLimits as PdfLimits  # defined with the other reading options
@@ -63,9 +65,27 @@ def open_pdf(pdf: bytes) -> PdfReader:
     return reader
 
 
-def field_values(reader: PdfReader) -> dict[str, str] | None:
+# What pypdf's get_fields gave: the fields by full name, None (no AcroForm), or the exception it raised. Read once
+# for both questions below: walking /Fields again parsed and built every field twice (a third of a millisecond of a
+# form's 16).
+FormFields = dict[str, Any] | None | Exception
+
+
+def form_fields(reader: PdfReader) -> FormFields:
+    """reader.get_fields(), or the exception it raised (any: hostile input; pypdf's limits and recursion excepted,
+    which stop the read)."""
+    try:
+        return reader.get_fields()
+    except (LimitReachedError, RecursionError):
+        raise
+    except Exception as error:
+        return error
+
+
+def field_values(fields: FormFields) -> dict[str, str] | None:
     """Every text field's value by its full name; None when the PDF has no AcroForm fields at all."""
-    fields = reader.get_fields()
+    if isinstance(fields, Exception):
+        raise fields
     if not fields:
         return None
     values: dict[str, str] = {}
@@ -77,9 +97,11 @@ def field_values(reader: PdfReader) -> dict[str, str] | None:
     return values
 
 
-def signature_field_signed(reader: PdfReader) -> bool:
+def signature_field_signed(fields: FormFields) -> bool:
     """Whether any /Sig field carries a value (a digital signature dictionary)."""
-    for field in (reader.get_fields() or {}).values():
+    if isinstance(fields, Exception):
+        raise fields
+    for field in (fields or {}).values():
         if field.get("/FT") == "/Sig" and isinstance(_resolved(field.get("/V")), DictionaryObject):
             return True
     return False

@@ -24,9 +24,11 @@ from pypdf.errors import LimitReachedError
 
 from parsers.form_template import FIELD_NAMES, TEMPLATES
 from parsers.forms.acroform import (
+    FormFields,
     PasswordProtected,
     Widget,
     field_values,
+    form_fields,
     open_pdf,
     signature_field_signed,
     tightened,
@@ -164,14 +166,16 @@ def _read(pdf: bytes, options: FormReadOptions, lean: bool = False) -> FormReadi
     if len(reader.pages) == 0:
         return unreadable("the PDF has no pages")
     check_page(reader.pages[0], options.max_image_pixels)
-    acro = _acroform_values(reader)
+    fields = form_fields(reader)
+    acro = _acroform_values(fields)
     found_widgets = _widgets(reader)
     document = pdfium.PdfDocument(pdf)
     try:
         first = _Page(reader, document, 0)
         read = _values(acro, found_widgets, first)
         form_type = _form_type(acro, first)
-        if not first.words and acro is None:
+        # acro first: a filled form of ours never needs the page's words (2.5 ms of its 16 to work out).
+        if acro is None and not first.words:
             _needs_full_reader(lean)
             return _read_scanned_pdf(document, options)
         if form_type is None and not (read.recognised >= LABEL_QUORUM and _mentions_primary_user(first)):
@@ -190,7 +194,7 @@ def _read(pdf: bytes, options: FormReadOptions, lean: bool = False) -> FormReadi
             return pages[index]
 
         located = _signature_box(found_widgets, first, page_at)
-        digital = _digital_signature(pdf, reader, located.field_name or OUR_FIELD, options.validation_time, lean)
+        digital = _digital_signature(pdf, fields, located.field_name or OUR_FIELD, options.validation_time, lean)
         if digital is None:
             return unreadable("the digital signature on the form is damaged and could not be checked")
         page = page_at(located.page)
@@ -307,9 +311,9 @@ def _foreign_values(acro: dict[str, str], found_widgets: list[Widget], page: _Pa
     return _Values(values, reads, "acroform", len(reads))
 
 
-def _acroform_values(reader: PdfReader) -> dict[str, str] | None:
+def _acroform_values(fields: FormFields) -> dict[str, str] | None:
     try:
-        return field_values(reader)
+        return field_values(fields)
     except (LimitReachedError, RecursionError):
         raise
     except Exception:
@@ -369,10 +373,10 @@ def _typed_in_box(page: _Page, box: Box) -> str:
     return "" if is_instruction(text) else text
 
 
-def _digital_signature(pdf: bytes, reader: PdfReader, field_name: str,
+def _digital_signature(pdf: bytes, fields: FormFields, field_name: str,
                        at: datetime | None, lean: bool = False) -> DigitalSignature | None:
     """The digital signature's state, validated as at AT; None when there is one but it cannot even be checked."""
-    if not signature_field_signed(reader):
+    if not signature_field_signed(fields):
         return DigitalSignature("none")
     _needs_full_reader(lean)
     try:
