@@ -121,13 +121,15 @@ def adopt(session: Session, token: str | None) -> Snapshot | None:
     """The snapshot under TOKEN, read in SESSION's transaction, becomes the transaction's (unless it has one
     already: it keeps that until it changes the register)."""
     held = memo(session).get(_MEMO)
-    if held is not None or token is None:
+    if held is not None:
         return held
     store = session.get_bind().engine
+    if not memo(session).get(_CHANGED) and session.get_nested_transaction() is None:
+        presume(store, token)  # (None: the store has no version row; a look asks, and reads afresh)
+    if token is None:
+        return None
     held = kept(store, token)
     memo(session)[_MEMO] = held
-    if not memo(session).get(_CHANGED) and session.get_nested_transaction() is None:
-        presume(store, token)
     return held
 
 
@@ -147,6 +149,16 @@ def presume(store: Engine, token: str | None) -> None:
             _PRESUMED.pop(_name(store), None)
         else:
             _PRESUMED[_name(store)] = token
+
+
+def forget_store(store: Engine) -> None:
+    """Nothing kept of STORE's register any more, nor its token presumed: for a store emptied behind the tokens'
+    back (TRUNCATE fires no trigger, and its version row is then made again with a fixed token: the tests')."""
+    with _LOCK:
+        name = _name(store)
+        _PRESUMED.pop(name, None)
+        for key in [key for key in _HELD if key[0] == name]:
+            del _HELD[key]
 
 
 def presumed(store: Engine) -> str | None:
