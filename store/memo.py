@@ -35,14 +35,3 @@ def forget(session: Session, name: str) -> None:
     if held is not None:
         held[1].pop(name, None)
 
-
-def note(session: Session, name: str, value: Any) -> None:
-    """Set NAME in the outermost transaction's memo, from inside a savepoint too (nothing outside a transaction)."""
-    transaction = session.get_transaction()
-    if transaction is None:
-        return
-    held = session.info.get(_KEY)
-    if held is None or held[0] is not transaction:
-        held = (transaction, dict[str, Any]())
-        session.info[_KEY] = held
-    held[1][name] = value

@@ -18,9 +18,9 @@ serves a stale register:
 - a transaction's own change to the register gives it a token nobody else will see unless it commits (random: a
   rolled-back token is never taken again), so what it reads of its own changes is kept under that token only;
 - a store without the version row (emptied behind the migrations' back) is read afresh every time;
-- only a token read outside any transaction, or by a transaction before it changed the register itself, is ever
-  presumed (a transaction's own token is not yet, and may never be, what others read); and what a look reads under
-  a presumed token no longer current is kept under a token never current again, as above.
+- only a token read outside any transaction, or by the recording transaction before it changed anything of the
+  register, is ever presumed (a transaction's own token is not yet, and may never be, what others read); and what
+  a look reads under a presumed token no longer current is kept under a token never current again, as above.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from parsers.vocabulary.org_status import OrgStatus
 from parsers.vocabulary.roles import ORGANISATION_MAINTENANCE, OrgType, Role
 from rules.register import OrgRecord, SignatoryRecord, UserRecord
 from store.memo import forget as forget_memo
-from store.memo import memo, note
+from store.memo import memo
 from store.models import Application, Organisation, RegisterVersion, Signatory, User, user_applications
 
 VERSION_ROW = 1
@@ -84,7 +84,6 @@ _LOCK = threading.Lock()
 _HELD: OrderedDict[tuple[str, str], Snapshot] = OrderedDict()
 # By store: the token this process last read of it, as others read it too (see above), for a look to presume.
 _PRESUMED: dict[str, str] = {}
-_CHANGED = "register_changed"  # in a transaction's memo: it changed the register (its tokens are its own)
 
 
 def snapshot(session: Session) -> Snapshot | None:
@@ -121,14 +120,9 @@ def adopt(session: Session, token: str | None) -> Snapshot | None:
     """The snapshot under TOKEN, read in SESSION's transaction, becomes the transaction's (unless it has one
     already: it keeps that until it changes the register)."""
     held = memo(session).get(_MEMO)
-    if held is not None:
+    if held is not None or token is None:
         return held
-    store = session.get_bind().engine
-    if not memo(session).get(_CHANGED) and session.get_nested_transaction() is None:
-        presume(store, token)  # (None: the store has no version row; a look asks, and reads afresh)
-    if token is None:
-        return None
-    held = kept(store, token)
+    held = kept(session.get_bind().engine, token)
     memo(session)[_MEMO] = held
     return held
 
@@ -142,8 +136,9 @@ def _name(store: Engine) -> str:
 
 
 def presume(store: Engine, token: str | None) -> None:
-    """TOKEN was read of STORE, by a look or by a transaction that has not changed the register: the next look
-    may presume it (None: the next look asks)."""
+    """TOKEN was read of STORE, by a look or by a transaction before it changed anything of the register (the
+    recording's, mailbot.processing.record, which says so): the next look may presume it (None: the next look
+    asks, as after a change of this process's own, whose token is not known here)."""
     with _LOCK:
         if token is None:
             _PRESUMED.pop(_name(store), None)
@@ -192,7 +187,6 @@ def _register_rows_pending(session: Session) -> bool:
 def forget(session: Session) -> None:
     """SESSION's transaction changed the register: ask the token again next time, and the next look too."""
     forget_memo(session, _MEMO)
-    note(session, _CHANGED, True)
     presume(session.get_bind().engine, None)
 
 

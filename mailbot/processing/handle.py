@@ -5,12 +5,10 @@ threads, while it records this one: see mailbot.intake.worker)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.processing.forms_read import FormsRead
 from mailbot.processing.over_limit import OverLimit
 from mailbot.processing.record import CaseOutcome, RegisterMoved, keys_of, record
 from mailbot.processing.settings import Settings
@@ -37,10 +35,8 @@ def handle(sessions: sessionmaker[Session], understander: Understander, raw: byt
     The forms are read before the recording transaction (understood), so no lock is held while a child process
     parses a PDF; the first-sighting key inside `record` settles any race with another daemon. THEN, when given,
     runs inside the recording transaction (the daemon finishes its intake claim there, so case and claim commit
-    together).
+    together). Understood again, forms and all, when the recording finds the register moved (record_afresh).
     """
-    understander = replace(understander, read_form=FormsRead(understander.read_form))  # none read twice
-
     def understanding() -> Understanding:
         return understood(sessions, understander, raw, now=now, give_up_waiting=give_up_waiting,
                           over_limit=over_limit)
