@@ -34,4 +34,3 @@ def forget(session: Session, name: str) -> None:
     held = session.info.get(_KEY)
     if held is not None:
         held[1].pop(name, None)
-
