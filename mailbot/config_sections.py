@@ -132,8 +132,8 @@ class DaemonSection:
     workers: int = 2
     # Messages understood (forms read) ahead of the one being recorded: mailbot.intake.worker. Each is answered as
     # it would be one at a time (understood again before it is recorded when a message recorded meanwhile changed
-    # what it read of the register: mailbot.processing.register_reads). Off by default: on the shared 2-core machine
-    # it was measured on, its p95 latency was worse (README: Performance).
+    # what it read of the register: mailbot.processing.handle.record_afresh). Off by default: on the shared
+    # 2-core machine it was measured on, its p95 latency was worse (README: Performance).
     read_ahead: int = 0
     max_attempts: int = 5
     retry_seconds: int = 30

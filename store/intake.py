@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from store.db import transaction
 from store.models import IntakeRecord, MailboxState
 
 CLAIMED, DONE, RETRY, SET_ASIDE = "claimed", "done", "retry", "set_aside"
@@ -252,6 +253,35 @@ def record_poll(session: Session, *, mailbox: str, uidvalidity: int | None, last
     state.last_uid = max(state.last_uid, last_uid)
     state.last_poll_at = now
     return changed
+
+
+# How stale the mailbox's row may grow while its polls see nothing new of it (its last_poll_at and last_uid say
+# when the mailbox was last polled and how far, to a person looking; the daemon's health is its own gauge).
+POLL_RECORDED_EVERY = timedelta(minutes=1)
+
+
+@dataclass
+class PollRecorder:
+    """record_poll for one daemon's polls of MAILBOX, in a transaction of its own, when there is something to
+    record: the first poll, another UIDVALIDITY than the one last written, or a row older than EVERY. Any other
+    poll writes nothing (the daemon polls again at once after one that handled mail: a write each time was one or
+    two commits a message more at 20 messages a second). Returns record_poll's answer (False when not written:
+    the UIDVALIDITY this daemon last wrote, so not another)."""
+
+    mailbox: str
+    every: timedelta = POLL_RECORDED_EVERY
+    _written: tuple[int | None, datetime] | None = None  # the UIDVALIDITY last written, and when
+
+    def __call__(self, sessions: sessionmaker[Session], *, uidvalidity: int | None, last_uid: int,
+                 now: datetime) -> bool:
+        if self._written is not None and self._written[0] == uidvalidity and (
+                timedelta(0) <= now - self._written[1] < self.every):
+            return False
+        with transaction(sessions) as session:
+            changed = record_poll(session, mailbox=self.mailbox, uidvalidity=uidvalidity, last_uid=last_uid,
+                                  now=now)
+        self._written = (uidvalidity, now)
+        return changed
 
 
 def counts_by_status(session: Session) -> dict[str, int]:

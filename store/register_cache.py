@@ -4,7 +4,12 @@ that changes a row, whoever changes it: this process, another daemon, the web pa
 
 Asking costs one statement, the token, read in the caller's transaction (once: the transaction keeps its snapshot,
 store/memo.py, until it changes the register itself through the session, a flush or a statement); what was read
-under that token before is handed back without reading it again. Why this never serves a stale register:
+under that token before is handed back without reading it again. A look at the register outside any transaction
+(RegisterLook, for understanding a message) asks nothing when it can presume: it takes the token this process last
+read of the store, unless this process has changed the register since, and notes what it reads; the recording
+transaction, which reads the token anyway, checks those reads against the register as it finds it
+(`reads_the_same`), so a message is never recorded on an understanding the register has moved from. Why this never
+serves a stale register:
 - the token is read first and the rows after it, in the caller's transaction: rows read after a token can only be
   as new or newer, and anything newer committed meanwhile left another token behind, so the one they are kept
   under is never current again;
@@ -12,7 +17,10 @@ under that token before is handed back without reading it again. Why this never 
   and could be older than the token);
 - a transaction's own change to the register gives it a token nobody else will see unless it commits (random: a
   rolled-back token is never taken again), so what it reads of its own changes is kept under that token only;
-- a store without the version row (emptied behind the migrations' back) is read afresh every time.
+- a store without the version row (emptied behind the migrations' back) is read afresh every time;
+- only a token read outside any transaction, or by the recording transaction before it changed anything of the
+  register, is ever presumed (a transaction's own token is not yet, and may never be, what others read); and what
+  a look reads under a presumed token no longer current is kept under a token never current again, as above.
 """
 
 from __future__ import annotations
@@ -74,6 +82,8 @@ class Snapshot:
 
 _LOCK = threading.Lock()
 _HELD: OrderedDict[tuple[str, str], Snapshot] = OrderedDict()
+# By store: the token this process last read of it, as others read it too (see above), for a look to presume.
+_PRESUMED: dict[str, str] = {}
 
 
 def snapshot(session: Session) -> Snapshot | None:
@@ -117,13 +127,44 @@ def adopt(session: Session, token: str | None) -> Snapshot | None:
     return held
 
 
+def _name(store: Engine) -> str:
+    """STORE's name for the snapshots kept (under _LOCK)."""
+    name = _STORE_NAMES.get(store)
+    if name is None:  # (a URL is hashed by rendering it: once per engine)
+        name = _STORE_NAMES[store] = store.url.render_as_string(hide_password=True)
+    return name
+
+
+def presume(store: Engine, token: str | None) -> None:
+    """TOKEN was read of STORE, by a look or by a transaction before it changed anything of the register (the
+    recording's, mailbot.processing.record, which says so): the next look may presume it (None: the next look
+    asks, as after a change of this process's own, whose token is not known here)."""
+    with _LOCK:
+        if token is None:
+            _PRESUMED.pop(_name(store), None)
+        else:
+            _PRESUMED[_name(store)] = token
+
+
+def forget_store(store: Engine) -> None:
+    """Nothing kept of STORE's register any more, nor its token presumed: for a store emptied behind the tokens'
+    back (TRUNCATE fires no trigger, and its version row is then made again with a fixed token: the tests')."""
+    with _LOCK:
+        name = _name(store)
+        _PRESUMED.pop(name, None)
+        for key in [key for key in _HELD if key[0] == name]:
+            del _HELD[key]
+
+
+def presumed(store: Engine) -> str | None:
+    with _LOCK:
+        return _PRESUMED.get(_name(store))
+
+
 def kept(store: Engine, token: str) -> Snapshot:
     """The snapshot of STORE's register under TOKEN, the one kept when there is one."""
     with _LOCK:
-        name = _STORE_NAMES.get(store)
-        if name is None:  # (a URL is hashed by rendering it: once per engine)
-            name = _STORE_NAMES[store] = store.url.render_as_string(hide_password=True)
-        key = (name, token)
+        key = (_name(store), token)
         held = _HELD.get(key)
         if held is None:
             held = _HELD[key] = Snapshot(token)
@@ -144,8 +185,9 @@ def _register_rows_pending(session: Session) -> bool:
 
 
 def forget(session: Session) -> None:
-    """SESSION's transaction changed the register: ask the token again next time."""
+    """SESSION's transaction changed the register: ask the token again next time, and the next look too."""
     forget_memo(session, _MEMO)
+    presume(session.get_bind().engine, None)
 
 
 @event.listens_for(Session, "before_flush")
@@ -265,32 +307,62 @@ def read_users(reader: Reader, code: str) -> tuple[UserEntry, ...]:
     return tuple(UserEntry(username, full_name, email, status) for username, full_name, email, status in rows)
 
 
+Read = tuple[str, tuple[str, ...], Any]  # a look-up a look made: its name, its arguments and its answer
+
+
 class RegisterLook:
-    """One look at the register outside any transaction, for understanding one message: its token asked once
-    (the first time anything is asked), what was read under that token before handed back without a statement.
-    Through CONNECTION, which on SQLite sends no BEGIN (store.db.single_reads)."""
+    """One look at the register outside any transaction, for understanding one message: its token presumed (see
+    above) or else asked once (the first time anything is asked), what was read under that token before handed
+    back without a statement; each look-up noted in READS, for the recording transaction to check
+    (`reads_the_same`). Through CONNECTION, which on SQLite sends no BEGIN (store.db.single_reads)."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        self.reads: list[Read] = []
         self._asked = False
         self._snap: Snapshot | None = None
 
     def _snapshot(self) -> Snapshot | None:
         """None when the store has no version row: everything is then read afresh."""
         if not self._asked:
-            token = self.connection.exec_driver_sql(_TOKEN_SQL).scalar()
-            self._snap = kept(self.connection.engine, token) if token is not None else None
+            store = self.connection.engine
+            token = presumed(store)
+            if token is None:
+                token = self.connection.exec_driver_sql(_TOKEN_SQL).scalar()
+                presume(store, token)
+            self._snap = kept(store, token) if token is not None else None
             self._asked = True
         return self._snap
 
+    def _noted(self, name: str, args: tuple[str, ...], answer: T) -> T:
+        self.reads.append((name, args, answer))
+        return answer
+
     def catalogue(self) -> tuple[str, ...]:
-        return catalogue_of(self.connection, self._snapshot())
+        return self._noted("catalogue", (), catalogue_of(self.connection, self._snapshot()))
 
     def organisations(self) -> tuple[OrgEntry, ...]:
-        return organisations_of(self.connection, self._snapshot())
+        return self._noted("organisations", (), organisations_of(self.connection, self._snapshot()))
 
     def users_of(self, code: str) -> tuple[UserEntry, ...]:
-        return users_of(self.connection, self._snapshot(), code)
+        return self._noted("users_of", (code,), users_of(self.connection, self._snapshot(), code))
+
+
+def reads_the_same(session: Session, reads: Iterable[Read]) -> bool:
+    """Whether every look-up of READS (a look's) gives the same answer in SESSION's transaction, on the register
+    as it finds it. Under the token they were read under, the very answers kept, so no statement; under another
+    (the register changed since, or the look presumed a token no longer current) each is read again, once, and
+    compared (one made twice with two answers cannot give both, so is never the same)."""
+    snap = snapshot(session)
+    connection = session.connection()
+    now: dict[tuple[str, tuple[str, ...]], Any] = {}
+    for name, args, answer in reads:
+        key = (name, args)
+        if key not in now:
+            now[key] = _LOOKUPS[name](connection, snap, *args)
+        if now[key] is not answer and now[key] != answer:
+            return False
+    return True
 
 
 # What the request reader reads of the register, through READER: under SNAP's token what was read before (nothing
@@ -310,3 +382,7 @@ def organisations_of(reader: Reader, snap: Snapshot | None) -> tuple[OrgEntry, .
 
 def users_of(reader: Reader, snap: Snapshot | None, code: str) -> tuple[UserEntry, ...]:
     return snap.users_of(reader, code) if snap is not None else read_users(reader, code)
+
+
+_LOOKUPS: dict[str, Callable[..., Any]] = {"catalogue": catalogue_of, "organisations": organisations_of,
+                                          "users_of": users_of}

@@ -27,7 +27,6 @@ from mailbot.metrics import METRICS
 from mailbot.processing.contract import TryLater
 from mailbot.processing.over_limit import OverLimit, OverLimitReader
 from store import intake
-from store.db import transaction
 
 log = logging.getLogger(__name__)
 COMMAND_CHUNK = 500  # UIDs per command: Dovecot refuses command lines over 64 KB
@@ -57,6 +56,10 @@ class ImapSource:
     client: IMAPClient | None = None
     _created: set[str] = field(default_factory=set)
     _reused: bool = False
+    _polls: intake.PollRecorder = field(init=False)  # the polls written in the store (only what changed)
+
+    def __post_init__(self) -> None:
+        self._polls = intake.PollRecorder(self.worker.source)
 
     @property
     def folder(self) -> str:
@@ -107,10 +110,8 @@ class ImapSource:
         selected = client.select_folder(self.folder)
         uidvalidity = int(selected[b"UIDVALIDITY"])
         uids = sorted(int(u) for u in client.search(self._criteria(client)))
-        with transaction(self.worker.sessions) as session:
-            report.uidvalidity_changed = intake.record_poll(
-                session, mailbox=self.worker.source, uidvalidity=uidvalidity, last_uid=max(uids, default=0),
-                now=self.worker.clock())
+        report.uidvalidity_changed = self._polls(self.worker.sessions, uidvalidity=uidvalidity,
+                                                 last_uid=max(uids, default=0), now=self.worker.clock())
         if report.uidvalidity_changed:
             log.warning("%s: UIDVALIDITY changed to %s: messages are matched by Message-ID and content again",
                         self.folder, uidvalidity)

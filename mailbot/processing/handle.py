@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.processing.over_limit import OverLimit
-from mailbot.processing.record import CaseOutcome, keys_of, record
+from mailbot.processing.record import CaseOutcome, RegisterMoved, keys_of, record
 from mailbot.processing.settings import Settings
 from mailbot.processing.understanding import Understander, Understanding
 from store.cases import key_seen
@@ -35,10 +35,14 @@ def handle(sessions: sessionmaker[Session], understander: Understander, raw: byt
     The forms are read before the recording transaction (understood), so no lock is held while a child process
     parses a PDF; the first-sighting key inside `record` settles any race with another daemon. THEN, when given,
     runs inside the recording transaction (the daemon finishes its intake claim there, so case and claim commit
-    together).
+    together). Understood again, forms and all, when the recording finds the register moved (record_afresh).
     """
-    u = understood(sessions, understander, raw, now=now, give_up_waiting=give_up_waiting, over_limit=over_limit)
-    return record_understood(sessions, u, source=source, now=now, settings=settings, then=then)
+    def understanding() -> Understanding:
+        return understood(sessions, understander, raw, now=now, give_up_waiting=give_up_waiting,
+                          over_limit=over_limit)
+
+    return record_afresh(sessions, understanding(), understanding, source=source, now=now, settings=settings,
+                         then=then)[0]
 
 
 def understood(sessions: sessionmaker[Session], understander: Understander, raw: bytes, *, now: datetime,
@@ -50,6 +54,28 @@ def understood(sessions: sessionmaker[Session], understander: Understander, raw:
     if not understander.would_read_forms(u) or not seen_before(single_reads(sessions), u):
         u = understander.with_forms(u, now=now)
     return u
+
+
+# Understandings of one message recorded at most: the register moving under each of them is a reason to try the
+# message later (RegisterMoved is a TryLater), not to hold on to it.
+MOST_UNDERSTANDINGS = 3
+
+
+def record_afresh(sessions: sessionmaker[Session], u: Understanding, understand_again: Callable[[], Understanding],
+                  *, source: str, now: datetime, settings: Settings,
+                  then: Callable[[Session, list[CaseOutcome]], None] | None = None) -> tuple[list[CaseOutcome], int]:
+    """Record U as record_understood does; while the recording finds the register moved from what the message was
+    understood on (RegisterMoved: nothing recorded), the message is understood again (UNDERSTAND_AGAIN) and
+    recorded on that. Its cases, and how many times it was understood again."""
+    again = 0
+    while True:
+        try:
+            return record_understood(sessions, u, source=source, now=now, settings=settings, then=then), again
+        except RegisterMoved:
+            again += 1
+            if again == MOST_UNDERSTANDINGS:
+                raise
+        u = understand_again()
 
 
 def record_understood(sessions: sessionmaker[Session], u: Understanding, *, source: str, now: datetime,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.outbox.replies import ReplyContext, clean_subject
 from mailbot.outbox.rows import queue_mail
+from mailbot.processing.contract import TryLater
 from mailbot.processing.follow_ups import FollowUpLink, link_follow_up
 from mailbot.processing.kinds import apply_change, mails_for, spec_of
 from mailbot.processing.settings import Settings
@@ -46,6 +47,12 @@ ACTOR = "mailbot"
 # A new case's reference and id, with the register's token and the sender's replies today (store.cases.NextCase).
 _NEW_CASE = NextCase((register_cache.token_query(), replies_today_subquery()))
 _NEW_CASE_NO_SENDER = NextCase((register_cache.token_query(), null()))
+
+
+class RegisterMoved(TryLater):
+    """The register changed, since the message was understood, in what the understanding read of it: nothing may
+    be recorded on it (the transaction rolls back); understood again, the message is recorded on the register as
+    it is (mailbot.processing.handle). Tried later (TryLater) if the register keeps moving."""
 
 
 @dataclass(frozen=True)
@@ -102,13 +109,14 @@ def record(session: Session, u: Understanding, *, source: str, now: datetime, se
     for part, request in enumerate(requests, start=1):
         outcomes.append(_record_case(
             session, u, request, now=now, settings=settings, message_row_id=stored.row_id,
-            part=part if len(requests) > 1 else None, duplicate_of=duplicate_of, link=link, answer=answer))
+            part=part if len(requests) > 1 else None, duplicate_of=duplicate_of, link=link, answer=answer,
+            first=part == 1))
     return outcomes
 
 
 def _record_case(session: Session, u: Understanding, request: Request | None, *, now: datetime, settings: Settings,
                  message_row_id: int, part: int | None, duplicate_of: str | None, link: FollowUpLink,
-                 answer: Recognised | None = None) -> CaseOutcome:
+                 answer: Recognised | None = None, first: bool = True) -> CaseOutcome:
     parsed, sender = u.parsed, u.sender
     parent = link.case
     # Only a follow-up from the case's own people goes on it and reopens it; anything else is its own case, linked.
@@ -121,6 +129,13 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
     else:
         reference, case_id, (token, replies) = _NEW_CASE_NO_SENDER(session, now.year)
     register_cache.adopt(session, token)
+    if first:
+        # Read before this transaction changed anything of the register: the token others read now, for the next
+        # message's look to presume. This message's understanding read the register outside the transaction
+        # (under a token its look may have presumed): checked against the register as it is now.
+        register_cache.presume(session.get_bind().engine, token)
+        if u.register_reads and not register_cache.reads_the_same(session, u.register_reads):
+            raise RegisterMoved("the register changed in what the message was understood on")
     register = register_for(session, request)
     facts = MessageFacts(size=parsed.size, date=parsed.date, subject=parsed.subject, defects=parsed.defects,
                          replies_to_sender_today=replies or 0,

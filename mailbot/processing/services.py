@@ -45,14 +45,15 @@ def understander(config: Config, read_sessions: sessionmaker[Session], *,
                 yield session.connection()
 
     @contextmanager
-    def register_look() -> Iterator[None]:
-        if getattr(looking, "look", None) is not None:
-            yield
+    def register_look() -> Iterator[RegisterLook]:
+        held = getattr(looking, "look", None)
+        if held is not None:
+            yield held
             return
         with new_look() as reader:
             looking.look = RegisterLook(reader)
             try:
-                yield
+                yield looking.look
             finally:
                 looking.look = None
 

@@ -29,6 +29,7 @@ from parsers.word_documents import describe, word_documents
 from rules.form_signature import is_signed
 from rules.requests import NOT_READ, PrimaryUserRequest, Request
 from rules.sender import AuthPolicy, KeyLookup, SenderVerdict, authenticate_sender
+from store.register_cache import Read, RegisterLook
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class Understanding:
     # `mailbot replay` decides the case again from what was read, without reading the file again.
     form_readings: dict[int, dict[str, Any]] = field(default_factory=dict)
     follow_up_named_by: tuple[str, ...] = ()  # the header fields naming the follow-up's case (Classification)
+    # What it read of the register, through a look at the store's (store.register_cache.RegisterLook): the
+    # recording transaction checks it still reads so (None: read no register of the store's).
+    register_reads: tuple[Read, ...] | None = None
 
     @property
     def forms_may_be_read(self) -> bool:
@@ -77,8 +81,8 @@ class Understander:
     # What kind a message is: parsers.kinds.classify (tests/test_add_a_kind.py teaches it a kind at run time).
     classify: Callable[[ParsedMessage, KindContext], Classification] = classify
     # Around one message's understanding: the three register reads above take one look at the register between
-    # them (mailbot.processing.services), not one each.
-    register_look: Callable[[], AbstractContextManager[object]] = nullcontext
+    # them (mailbot.processing.services), not one each; the look is given (None: no look of the store's).
+    register_look: Callable[[], AbstractContextManager[RegisterLook | None]] = nullcontext
 
     def vocabulary(self) -> Vocabulary:
         return Vocabulary(catalogue=self.catalogue(), organisations=self.organisations())
@@ -97,8 +101,9 @@ class Understander:
         for now is no longer waited for (the message has waited long enough): the sender is then judged without
         that key, never as authenticated. OVER_LIMIT: RAW is only the first part of a message over the size limit;
         its whole size and body hashes are these."""
-        with self.register_look():
-            return self._understand(raw, now=now, give_up_waiting=give_up_waiting, over_limit=over_limit)
+        with self.register_look() as look:
+            u = self._understand(raw, now=now, give_up_waiting=give_up_waiting, over_limit=over_limit)
+        return u if look is None else replace(u, register_reads=tuple(look.reads))
 
     def _understand(self, raw: bytes, *, now: datetime, give_up_waiting: str,
                     over_limit: OverLimit | None) -> Understanding:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 
 from mailbot.config_sections import DaemonSection, FoldersSection
 from mailbot.intake.worker import IntakeWorker
 from store import intake
 from store.db import sessions, transaction
-from store.models import Case, IntakeRecord
+from store.models import Case, IntakeRecord, MailboxState
 from tests.support.daemon_setup import sample_message
 from tests.support.simple_handler import SimpleHandler
 
@@ -126,3 +126,38 @@ def test_a_message_whose_every_try_is_cut_off_becomes_an_unprocessable_case(engi
         assert case.reasons == ["message.unprocessable"] and case.needs_review and case.outcome == "flagged"
         assert "cut off 3 times" in case.fields["unprocessable"]["error"]
         assert case.message is not None and case.message.raw == raw
+
+
+def test_a_poll_that_changes_nothing_writes_nothing(engine: Engine) -> None:
+    """The mailbox's row is written on the first poll, on another UIDVALIDITY, and when a minute old; a poll
+    seeing nothing new of it (however much mail it handles) costs no transaction."""
+    factory = sessions(engine)
+    polls = intake.PollRecorder("imap:INBOX")
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(str(args[2])))
+
+    def poll(uidvalidity: int, last_uid: int, at: datetime) -> tuple[bool, int]:
+        statements.clear()
+        changed = polls(factory, uidvalidity=uidvalidity, last_uid=last_uid, now=at)
+        return changed, len(statements)
+
+    def row() -> tuple[int | None, int, datetime | None]:
+        with factory() as session:
+            state = session.get(MailboxState, "imap:INBOX")
+            assert state is not None
+            return state.uidvalidity, state.last_uid, state.last_poll_at
+
+    assert poll(5, 10, NOW)[0] is False
+    assert row() == (5, 10, NOW)
+    assert poll(5, 12, NOW + timedelta(seconds=1)) == (False, 0)  # new mail: nothing kept of it changed
+    assert poll(5, 12, NOW + timedelta(seconds=59)) == (False, 0)
+    assert row() == (5, 10, NOW)
+    changed, written = poll(5, 14, NOW + timedelta(seconds=60))  # a minute on: written again
+    assert changed is False and written > 0
+    assert row() == (5, 14, NOW + timedelta(seconds=60))
+    assert poll(6, 1, NOW + timedelta(seconds=61))[0] is True  # another UIDVALIDITY: written at once, and told
+    assert row() == (6, 1, NOW + timedelta(seconds=61))
+    assert poll(6, 1, NOW + timedelta(seconds=62)) == (False, 0)
+    assert poll(6, 1, NOW)[1] > 0  # the clock went back: written (never a row left older than a minute)
+    other = intake.PollRecorder("imap:INBOX")  # another daemon (or this one started again) writes on its first poll
+    assert other(factory, uidvalidity=5, last_uid=3, now=NOW + timedelta(seconds=63)) is True

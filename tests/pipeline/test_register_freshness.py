@@ -102,20 +102,55 @@ def test_a_change_rolled_back_is_never_seen(daemon_like: tuple[Bot, Handler]) ->
     assert "Screening History" in held(bot, "paul.brown2@nhs.net")
 
 
-def test_a_message_asks_for_the_register_token_twice(daemon_like: tuple[Bot, Handler]) -> None:
-    """Once for the request reader's three reads (one look a message), once in the recording transaction (in the
-    statement that takes the case's reference): with the register unchanged, nothing else of it is read."""
+# Another process adds Alex Grey to A81001, as an import or a person at the SQL prompt would.
+ADD_ALEX_GREY = """
+import sys
+from sqlalchemy import create_engine, text
+engine = create_engine(sys.argv[1])
+with engine.begin() as conn:
+    conn.execute(text("INSERT INTO users (organisation_id, username, full_name, email, status, is_primary, "
+                      "must_change_password, phone, created_at, updated_at) SELECT id, 'AGREY1', 'Alex Grey', "
+                      "'alex.grey@nhs.net', 'active', false, false, '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP "
+                      "FROM organisations WHERE code = 'A81001'"))
+"""
+
+
+def test_a_user_added_by_another_process_is_read_by_the_next_message(daemon_like: tuple[Bot, Handler]) -> None:
+    """The request reader reads a message with the register's words (its users' names) before the recording
+    transaction, under the token this daemon last read, without asking it again; the recording transaction finds
+    the register moved (another process added the user the message names) and the message is read again."""
     bot, one = daemon_like
-    one(permission_mail(bot, applications="Prior Notification List"))  # the snapshot filled
+    first = one(permission_mail(bot, user="Alex Grey", applications="Screening History"))
+    assert first.outcome != "approved", first  # nobody of that name: the register is read, and left unchanged
+    done = subprocess.run([sys.executable, "-c", ADD_ALEX_GREY, bot.store_url], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    second = one(permission_mail(bot, user="Alex Grey", applications="Screening History"))
+    assert second.outcome == "approved", second
+    assert "Screening History" in held(bot, "alex.grey@nhs.net")
+
+
+def test_a_message_asks_for_the_register_token_once(daemon_like: tuple[Bot, Handler]) -> None:
+    """In the recording transaction (in the statement that takes the case's reference): the request reader's reads
+    before it presume the token this daemon last read, so with the register unchanged nothing else of it is read.
+    After a message that changed the register itself, the next one asks before it is read, as well."""
+    bot, one = daemon_like
+    one(permission_mail(bot, applications="Prior Notification List"))  # granted: the register changed
     statements: list[str] = []
 
     def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
         statements.append(statement)
 
-    event.listen(Engine, "before_cursor_execute", seen)
-    try:
-        one(permission_mail(bot, applications="Prior Notification List"))
-    finally:
-        event.remove(Engine, "before_cursor_execute", seen)
-    assert sum("register_version" in s for s in statements) == 2, statements
-    assert not any(s.lstrip().upper().startswith("UPDATE CASES") for s in statements), statements
+    def asked(raw: bytes) -> int:
+        statements.clear()
+        event.listen(Engine, "before_cursor_execute", seen)
+        try:
+            one(raw)
+        finally:
+            event.remove(Engine, "before_cursor_execute", seen)
+        assert not any(s.lstrip().upper().startswith("UPDATE CASES") for s in statements), statements
+        return sum("register_version" in s for s in statements)
+
+    assert asked(permission_mail(bot, applications="Screening History")) == 2  # granted too
+    assert asked(permission_mail(bot, applications="Screening History")) == 2  # held already: nothing changed
+    assert asked(permission_mail(bot, applications="Screening History")) == 1, statements

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, event, select, text, update
 
 from parsers.register_words import OrgEntry, UserEntry
+from store import register_cache
 from store.db import sessions, transaction
 from store.models import RegisterVersion, User
 from store.register import register_view
@@ -126,31 +127,66 @@ def test_a_transaction_sees_its_own_changes_to_the_register(engine: Engine) -> N
             "disabled", "Jane Smyth")
 
 
-def test_a_look_at_the_register_asks_the_token_once_and_reads_afresh_without_one(engine: Engine) -> None:
+def test_a_look_asks_the_token_once_then_presumes_it_and_reads_afresh_without_one(engine: Engine) -> None:
     make_register(engine)
-    with engine.connect() as conn:
-        RegisterLook(conn).users_of("A81001")  # read, and kept under the token
+    register_cache.forget_store(engine)  # (this process has read nothing of the store yet)
+    with counted(engine) as first, engine.connect() as conn:
+        RegisterLook(conn).users_of("A81001")  # the token asked; the users read, and kept under it
+    assert any("register_version" in s for s in first)
     with counted(engine) as statements, engine.connect() as conn:
         look = RegisterLook(conn)
         words = (look.catalogue(), look.organisations(), look.users_of("a81001 "), look.users_of("A81001"))
     assert [" ".join(s.split()) for s in statements if not s.startswith("BEGIN")] == [
-        "SELECT token FROM register_version WHERE id = 1", "SELECT applications.name FROM applications ORDER BY "
-        "applications.name", "SELECT organisations.code, organisations.name FROM organisations ORDER BY "
-        "organisations.code"]
+        "SELECT applications.name FROM applications ORDER BY applications.name",
+        "SELECT organisations.code, organisations.name FROM organisations ORDER BY organisations.code"]
     assert words == (("Organisation Maintenance",), (OrgEntry("A81001", "The Surgery"),),
                      (UserEntry("JSMITH1", "Jane Smith", "jane.smith@nhs.net", "active"),),
                      (UserEntry("JSMITH1", "Jane Smith", "jane.smith@nhs.net", "active"),))
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE users SET full_name = 'Jane Smyth'"))
-    with engine.connect() as conn:
-        assert RegisterLook(conn).users_of("A81001")[0].full_name == "Jane Smyth"
+    assert [name for name, _, _ in look.reads] == ["catalogue", "organisations", "users_of", "users_of"]
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM register_version"))
+    register_cache.presume(engine, None)  # as the recording does on finding no token: the next look asks
     for _ in range(2):  # no version row: read afresh each time, never from what was kept
         with engine.begin() as conn:
             conn.execute(text("UPDATE users SET full_name = 'Jane Smith' || full_name"))
         with engine.connect() as conn:
             assert RegisterLook(conn).users_of("A81001")[0].full_name.startswith("Jane SmithJane Sm")
+
+
+def test_what_a_look_read_is_checked_on_the_register_a_transaction_finds(engine: Engine) -> None:
+    """A look presumes the token this process last read: changed meanwhile by someone else (here plain SQL, as
+    another program), it reads what was kept under the old one; the transaction that records what it was read for
+    finds it changed. Unchanged, the check costs no statement beyond the token the transaction asks anyway."""
+    make_register(engine)
+    factory = sessions(engine)
+    with engine.connect() as conn:
+        RegisterLook(conn).users_of("A81001")  # read, and kept under the token, which is presumed from now on
+    with engine.connect() as conn:
+        look = RegisterLook(conn)
+        look.catalogue(), look.users_of("A81001")
+    with counted(engine) as statements, transaction(factory) as session:
+        assert register_cache.reads_the_same(session, look.reads)
+    [asked] = [s for s in statements if not s.startswith("BEGIN")]
+    assert asked.startswith("SELECT register_version.token")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET full_name = 'Jane Smyth'"))
+    with engine.connect() as conn:
+        look = RegisterLook(conn)
+        assert look.users_of("A81001")[0].full_name == "Jane Smith"  # under the token presumed: no longer current
+    with transaction(factory) as session:
+        assert not register_cache.reads_the_same(session, look.reads)
+        snap = register_cache.snapshot(session)
+        assert snap is not None
+        register_cache.presume(engine, snap.token)  # as the recording does with the token it read
+    with engine.connect() as conn:
+        assert RegisterLook(conn).users_of("A81001")[0].full_name == "Jane Smyth"
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE organisations SET name = 'The Surgery'"))  # a new token, nothing else changed
+    with engine.connect() as conn:
+        look = RegisterLook(conn)
+        look.organisations(), look.users_of("A81001")
+    with transaction(factory) as session:
+        assert register_cache.reads_the_same(session, look.reads)  # read again under the new token: the same
 
 
 def test_organisations_read_alike_under_a_new_token_are_the_same_tuple(engine: Engine) -> None:
@@ -161,12 +197,14 @@ def test_organisations_read_alike_under_a_new_token_are_the_same_tuple(engine: E
         before = RegisterLook(conn).organisations()
     with engine.begin() as conn:
         conn.execute(text("UPDATE users SET full_name = 'Jane Smyth'"))
+    register_cache.presume(engine, None)  # the next look asks the token (as after a recording found it moved)
     with counted(engine) as statements, engine.connect() as conn:
         again = RegisterLook(conn).organisations()
     assert any("FROM organisations" in s for s in statements)  # read under the new token, not taken on trust
     assert again is before
     with engine.begin() as conn:
         conn.execute(text("UPDATE organisations SET name = 'The New Surgery'"))
+    register_cache.presume(engine, None)
     with engine.connect() as conn:
         renamed = RegisterLook(conn).organisations()
     assert renamed == (OrgEntry("A81001", "The New Surgery"),) and renamed is not before
