@@ -115,7 +115,8 @@ def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, t
             by_kind[kind].append(counted)
             if trace and len(by_kind[kind]) == 3:  # the third of its kind: past the first-use reads
                 examples[kind] = texts
-        return Floor(rate, round(cpu_ms, 2), dict(by_kind), mean(claims) if claims else 0.0, examples, filled, claim_batch)
+        return Floor(rate, round(cpu_ms, 2), dict(by_kind), mean(claims) if claims else 0.0, examples, filled,
+                     claim_batch)
     finally:
         counter.close()
         close()
