@@ -118,12 +118,11 @@ class IntakeWorker:
         lease = claim_lease(self.daemon)
         claimed: dict[str, int] = {}
         with transaction(self.sessions) as session:
-            for key in keys:
-                got = intake.claim(session, source=self.source, key=key, owner=self.owner, now=now, lease=lease)
-                if got is not None:
-                    claimed[key] = got.attempts
-                    if got.first_seen is not None:
-                        self._first_seen[key] = got.first_seen
+            for got in intake.claim_all(session, source=self.source, keys=keys, owner=self.owner, now=now,
+                                        lease=lease):
+                claimed[got.key] = got.attempts
+                if got.first_seen is not None:
+                    self._first_seen[got.key] = got.first_seen
         return claimed
 
     def process_batch(self, claimed: dict[str, int], raws: dict[str, bytes], stop: threading.Event, *,
