@@ -176,6 +176,16 @@ def single_reads(factory: sessionmaker[Session]) -> sessionmaker[Session]:
     return reads
 
 
+def reading(engine: Engine) -> Engine:
+    """ENGINE for work that only reads, perhaps several statements: on SQLite a deferred transaction (one snapshot
+    for them all, never waiting for the writer); on PostgreSQL autocommit, as single_reads (each statement a
+    snapshot of its own, as it is in a READ COMMITTED transaction), with no BEGIN, no ROLLBACK and the
+    connection's prepared statements kept."""
+    if is_sqlite(engine):
+        return engine.execution_options(sqlite_begin="DEFERRED")
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 _SINGLE_READS: weakref.WeakKeyDictionary[sessionmaker[Session], sessionmaker[Session]] = weakref.WeakKeyDictionary()
 
 

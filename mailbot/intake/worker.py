@@ -32,7 +32,7 @@ from mailbot.processing.contract import (
 from mailbot.processing.over_limit import OverLimit
 from mailbot.processing.unprocessable import describe_failure, record_unprocessable, redact
 from store import intake
-from store.db import transaction
+from store.db import reading, transaction
 from store.models import IntakeRecord
 
 log = logging.getLogger(__name__)
@@ -92,9 +92,9 @@ class IntakeWorker:
         return self.folders.for_outcome(outcome or "flagged")
 
     def _reading(self) -> Session:
-        """A session for reading only: on SQLite a deferred transaction, which never waits for the writer."""
-        engine = self.sessions.kw["bind"]
-        return Session(engine.execution_options(sqlite_begin="DEFERRED"))
+        """A session for reading only (store.db.reading): on SQLite a deferred transaction, which never waits for
+        the writer; on PostgreSQL no transaction."""
+        return Session(reading(self.sessions.kw["bind"]))
 
     def triage(self, keys: Iterable[str]) -> Triage:
         keys = list(keys)

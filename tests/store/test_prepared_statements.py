@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from store.db import make_engine, sessions, single_reads, transaction
+from store.db import make_engine, reading, sessions, single_reads, transaction
 
 # A statement of its own, to find among the connection's prepared ones.
 WRITE = text("UPDATE reference_counters SET last_value = last_value WHERE year = :year /* prepared-test */")
@@ -36,10 +36,12 @@ def test_a_statement_run_for_every_message_stays_prepared(postgres_database: str
 
 
 @pytest.mark.postgres
-def test_single_reads_on_postgresql_open_no_transaction(postgres_database: str) -> None:
+@pytest.mark.parametrize("reads", ["single_reads", "reading"])
+def test_reads_on_postgresql_open_no_transaction(postgres_database: str, reads: str) -> None:
     engine = make_engine(postgres_database)
+    factory = single_reads(sessions(engine)) if reads == "single_reads" else sessions(reading(engine))
     try:
-        with single_reads(sessions(engine))() as session:
+        with factory() as session:
             # In autocommit each statement is a transaction of its own: two statements, two transaction ids.
             first = session.execute(text("SELECT txid_current()")).scalar_one()
             second = session.execute(text("SELECT txid_current()")).scalar_one()
