@@ -8,8 +8,10 @@ and the daemon's peak RSS.
 
 Beside the rates, the SQL statements per message by kind of case (in the floor run: bench/sql_count.py), the
 figure that does not move with the machine's load. `--floor-only` skips the daemon (no Dovecot run);
-`--trace-sql` prints one message's statements of each kind. `--mix all` (pipeline) adds every other kind of case
-to the permission requests and forms: a signatory's confirmation, an Open Exeter notice, an unprocessable message.
+`--trace-sql` prints one message's statements of each kind. The floor claims `--batch-size` messages in one
+transaction, as the daemon claims each batch it fetches (`--batch-size 1`: each message alone, the floor of
+before). `--mix all` (pipeline) adds every other kind of case to the permission requests and forms: a
+signatory's confirmation, an Open Exeter notice, an unprocessable message.
 `--postgres URL` runs the daemons and the floor each on a database of its own made on that server (dropped
 afterwards).
 `--daemons N` starts N `mailbot run` processes on the one config and store (replicas on one host, each its own
@@ -72,7 +74,9 @@ def main() -> None:
     add_daemon_arguments(parser)
     parser.add_argument("--kind", choices=["simple", "pipeline"], default="simple")
     parser.add_argument("--store-url", default=None)
-    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--batch-size", type=int, default=100,
+                        help="messages the daemon fetches and claims at a time ([imap] batch_size); the floor claims "
+                             "as many in one transaction (1: each message alone, as the floor did before)")
     parser.add_argument("--daemons", type=int, default=1, help="this many `mailbot run` processes on one store")
     parser.add_argument("--floor-only", action="store_true", help="the in-process floor alone, no daemon")
     parser.add_argument("--rounds", type=int, default=1,
@@ -138,7 +142,7 @@ def main() -> None:
                 proc.terminate()
             for proc in procs:
                 stop(proc)
-        found = floor_rate(bench, messages, floor_url, trace=args.trace_sql)
+        found = floor_rate(bench, messages, floor_url, trace=args.trace_sql, claim_batch=args.batch_size)
         floor = found.rate
         rate = len(received) / elapsed if elapsed else 0.0
         steady = (len(received) - 1) / (last - first) if last > first else 0.0
@@ -182,7 +186,7 @@ def floor_only(args: argparse.Namespace) -> None:
                 size = sizes[n]
                 batch = bench.messages(args.messages, start=round_ * args.messages)
                 found = floor_rate(bench, batch, urls[n], trace=args.trace_sql and n == 0 and round_ == 0,
-                                   cases_in_store=size if round_ == 0 else 0)
+                                   cases_in_store=size if round_ == 0 else 0, claim_batch=args.batch_size)
                 rates[n].append(found.rate)
                 if round_ == 0:
                     rows[n] = {"cases_in_store": size, "fill_seconds": round(found.fill_seconds, 1),
@@ -251,7 +255,7 @@ def _sent_by(store_url: str) -> list[int]:
 
 def _statements(found: Floor) -> dict[str, object]:
     return {"sql_statements_per_message": found.statements_per_message(),
-            "sql_statements_per_intake_claim": round(found.claim_statements, 2)}
+            "sql_statements_per_intake_claim": round(found.claim_statements, 2), "claim_batch": found.claim_batch}
 
 
 def _print_trace(found: Floor) -> None:

@@ -4,7 +4,7 @@ and record (decide, apply, queue replies) on a fresh store holding the same regi
 
 Beside the rate, the SQL statements each message cost (bench/sql_count.py), by the kind of case it made: the
 handler's own (understanding's register reads, the recording transaction) apart from the intake claim the floor
-makes first, as the daemon does in a transaction of its own."""
+makes first, as the daemon does: in a transaction of its own for each batch of messages (claim_batch)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ class Floor:
     claim_statements: float = 0.0
     examples: dict[str, list[str]] = field(default_factory=dict)  # kind -> one message's statements, when traced
     fill_seconds: float = 0.0  # filling the store first (cases_in_store)
+    claim_batch: int = 1  # messages claimed in one transaction
 
     def statements_per_message(self) -> dict[str, dict[str, float]]:
         """Mean statements per message by kind: the total, by verb, and those of the recording transaction."""
@@ -51,7 +52,9 @@ class Floor:
 
 
 def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, trace: bool = False,
-               cases_in_store: int = 0) -> Floor:
+               cases_in_store: int = 0, claim_batch: int = 1) -> Floor:
+    """CLAIM_BATCH: how many messages are claimed in one transaction, as the daemon claims each batch it fetches
+    ([imap] batch_size); 1 claims each message alone, just before it is handled."""
     url = url or f"sqlite:///{bench.work / 'floor.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -64,17 +67,21 @@ def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, t
     handler, close = _handler(bench, factory, url)
     counter = StatementCounter(engine, keep_text=trace)
     per_message: list[tuple[tuple[int, ...], Counter[str], list[str]]] = []
-    claims: list[int] = []
+    claims: list[float] = []
     unprocessable: set[int] = set()
     try:
         began, cpu_began = time.monotonic(), time.process_time()
-        for raw in messages:
+        # Another round on the same store: other messages, other keys.
+        keys = [f"floor:{content_hash(raw)[:20]}" for raw in messages]
+        for index, raw in enumerate(messages):
+            key = keys[index]
+            if index % claim_batch == 0:
+                batch = keys[index:index + claim_batch]
+                with counter.counting() as claimed, transaction(factory) as session:  # as IntakeWorker.claim
+                    intake.claim_all(session, source="floor", keys=batch, owner="floor", now=datetime.now(UTC),
+                                     lease=timedelta(minutes=5))
+                claims.extend([sum(claimed.values()) / len(batch)] * len(batch))
             now = datetime.now(UTC)
-            key = f"floor:{content_hash(raw)[:20]}"  # another round on the same store: other messages, other keys
-            with counter.counting() as claimed, transaction(factory) as session:
-                intake.claim(session, source="floor", key=key, owner="floor", now=now,
-                             lease=timedelta(minutes=5))
-            claims.append(sum(claimed.values()))
             logged = len(counter.log)
             with counter.counting() as handled:
                 recording_cpu = 0.0
@@ -107,7 +114,8 @@ def floor_rate(bench: Bench, messages: list[bytes], url: str | None = None, *, t
             by_kind[kind].append(counted)
             if trace and len(by_kind[kind]) == 3:  # the third of its kind: past the first-use reads
                 examples[kind] = texts
-        return Floor(rate, round(cpu_ms, 2), dict(by_kind), mean(claims) if claims else 0.0, examples, filled)
+        return Floor(rate, round(cpu_ms, 2), dict(by_kind), mean(claims) if claims else 0.0, examples, filled,
+                     claim_batch)
     finally:
         counter.close()
         close()

@@ -60,6 +60,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # psycopg 3 prepares a statement on the server once a connection has run it this many times (its default
         # is 5); the mailbot's statements are the same few for every message, so from the second time.
         kwargs["connect_args"] = {"prepare_threshold": PREPARE_THRESHOLD, **kwargs.get("connect_args", {})}
+    if "poolclass" not in kwargs:
+        # The connection given back last is the next one handed out (the pool's default is the one idle longest):
+        # prepared statements live in one connection each, and a daemon recording one message at a time otherwise
+        # went round all of its pooled connections, each running a statement too seldom to have it prepared.
+        kwargs.setdefault("pool_use_lifo", True)
     engine = create_engine(url, **kwargs)
     if ping_when_idle:
         _ping_when_idle(engine)
@@ -156,16 +161,29 @@ def _begin_writing(connection: Any, mode: str) -> None:
 
 def single_reads(factory: sessionmaker[Session]) -> sessionmaker[Session]:
     """Sessions for work that only reads, one statement at a time (each is consistent on its own): on SQLite no
-    BEGIN is sent, so they cost one statement less each and never take the write lock a BEGIN IMMEDIATE would;
-    on PostgreSQL they are ordinary sessions."""
+    BEGIN is sent, so they cost one statement less each and never take the write lock a BEGIN IMMEDIATE would.
+    On PostgreSQL they run in autocommit: no BEGIN and no ROLLBACK, each a round trip, and no rollback, after
+    which psycopg forgets (and deallocates) every statement the connection had prepared. A statement in
+    autocommit sees what a statement of a READ COMMITTED transaction would: a snapshot of its own."""
     engine = factory.kw.get("bind")
-    if not isinstance(engine, Engine) or not is_sqlite(engine):  # (a Connection's options would change it)
+    if not isinstance(engine, Engine):  # (a Connection's options would change it)
         return factory
     reads = _SINGLE_READS.get(factory)
     if reads is None:
-        reads = sessionmaker(engine.execution_options(sqlite_begin=NO_BEGIN), expire_on_commit=False)
+        options = {"sqlite_begin": NO_BEGIN} if is_sqlite(engine) else {"isolation_level": "AUTOCOMMIT"}
+        reads = sessionmaker(engine.execution_options(**options), expire_on_commit=False)
         _SINGLE_READS[factory] = reads
     return reads
+
+
+def reading(engine: Engine) -> Engine:
+    """ENGINE for work that only reads, perhaps several statements: on SQLite a deferred transaction (one snapshot
+    for them all, never waiting for the writer); on PostgreSQL autocommit, as single_reads (each statement a
+    snapshot of its own, as it is in a READ COMMITTED transaction), with no BEGIN, no ROLLBACK and the
+    connection's prepared statements kept."""
+    if is_sqlite(engine):
+        return engine.execution_options(sqlite_begin="DEFERRED")
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 _SINGLE_READS: weakref.WeakKeyDictionary[sessionmaker[Session], sessionmaker[Session]] = weakref.WeakKeyDictionary()

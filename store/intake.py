@@ -78,30 +78,61 @@ def claim(session: Session, *, source: str, key: str, owner: str, now: datetime,
     return Claimed(key, taken[0], taken[1]) if taken is not None else None
 
 
-def _claim_new(dialect: str) -> Any:
+def claim_all(session: Session, *, source: str, keys: Iterable[str], owner: str, now: datetime,
+              lease: timedelta) -> list[Claimed]:
+    """claim() for each of KEYS, in their order (those another daemon holds, or finished, left out), in two
+    statements for the whole batch rather than one or two for each key: the new records inserted together (the
+    driver's many-rows INSERT, on_conflict_do_nothing), those already there taken over together when they may be."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return []
+    until = now + lease
+    connection = session.connection()
+    claimed: dict[str, Claimed] = {}
+    new = connection.execute(_claim_new(connection.dialect.name, returning_key=True), [
+        {"the_source": source, "the_key": key, "the_owner": owner, "until": until, "no_cases": [], "now": now}
+        for key in keys])
+    for key, attempts in new:
+        claimed[key] = Claimed(key, attempts, now)
+    rest = [key for key in keys if key not in claimed]
+    if rest:
+        for key, attempts, first_seen in connection.execute(_CLAIM_ALL_AGAIN, {
+                "the_keys": rest, "the_owner": owner, "until": until, "now": now}):
+            claimed[key] = Claimed(key, attempts, first_seen)
+    return [claimed[key] for key in keys if key in claimed]
+
+
+def _claim_new(dialect: str, *, returning_key: bool = False) -> Any:
     """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING attempts, for DIALECT (both spell it alike)."""
-    built = _CLAIM_NEW.get(dialect)
+    built = _CLAIM_NEW.get((dialect, returning_key))
     if built is None:
-        built = _CLAIM_NEW[dialect] = (
+        returning = (IntakeRecord.key, IntakeRecord.attempts) if returning_key else (IntakeRecord.attempts,)
+        built = _CLAIM_NEW[(dialect, returning_key)] = (
             (postgresql.insert if dialect == "postgresql" else sqlite.insert)(IntakeRecord)
             .values(source=bindparam("the_source"), key=bindparam("the_key"), status=CLAIMED, attempts=1,
                     lease_owner=bindparam("the_owner"), lease_until=bindparam("until"),
                     case_ids=bindparam("no_cases"), created_at=bindparam("now"), updated_at=bindparam("now"))
             .on_conflict_do_nothing(index_elements=["key"])
-            .returning(IntakeRecord.attempts))
+            .returning(*returning))
     return built
 
 
-_CLAIM_NEW: dict[str, Any] = {}
+_CLAIM_NEW: dict[tuple[str, bool], Any] = {}
 # A record waiting for another try, or whose lease ran out, is taken over; any other is left alone.
+_MAY_TAKE_OVER = or_(
+    and_(IntakeRecord.status == RETRY,
+         or_(IntakeRecord.next_attempt_at.is_(None), IntakeRecord.next_attempt_at <= bindparam("now"))),
+    and_(IntakeRecord.status == CLAIMED, IntakeRecord.lease_until < bindparam("now")))
+_TAKEN_OVER = {"status": CLAIMED, "lease_owner": bindparam("the_owner"), "lease_until": bindparam("until"),
+               "attempts": IntakeRecord.attempts + 1, "updated_at": bindparam("now")}
 _CLAIM_AGAIN = (update(IntakeRecord)
-                .where(IntakeRecord.key == bindparam("the_key"), or_(
-                    and_(IntakeRecord.status == RETRY,
-                         or_(IntakeRecord.next_attempt_at.is_(None), IntakeRecord.next_attempt_at <= bindparam("now"))),
-                    and_(IntakeRecord.status == CLAIMED, IntakeRecord.lease_until < bindparam("now"))))
-                .values(status=CLAIMED, lease_owner=bindparam("the_owner"), lease_until=bindparam("until"),
-                        attempts=IntakeRecord.attempts + 1, updated_at=bindparam("now"))
+                .where(IntakeRecord.key == bindparam("the_key"), _MAY_TAKE_OVER)
+                .values(_TAKEN_OVER)
                 .returning(IntakeRecord.attempts, IntakeRecord.created_at))
+_CLAIM_ALL_AGAIN = (update(IntakeRecord)
+                    .where(IntakeRecord.key.in_(bindparam("the_keys", expanding=True)), _MAY_TAKE_OVER)
+                    .values(_TAKEN_OVER)
+                    .returning(IntakeRecord.key, IntakeRecord.attempts, IntakeRecord.created_at))
 
 
 def complete(session: Session, *, key: str, owner: str, now: datetime, outcome: str, case_ids: Iterable[int],

@@ -32,7 +32,7 @@ from mailbot.processing.contract import (
 from mailbot.processing.over_limit import OverLimit
 from mailbot.processing.unprocessable import describe_failure, record_unprocessable, redact
 from store import intake
-from store.db import transaction
+from store.db import reading, transaction
 from store.models import IntakeRecord
 
 log = logging.getLogger(__name__)
@@ -92,9 +92,9 @@ class IntakeWorker:
         return self.folders.for_outcome(outcome or "flagged")
 
     def _reading(self) -> Session:
-        """A session for reading only: on SQLite a deferred transaction, which never waits for the writer."""
-        engine = self.sessions.kw["bind"]
-        return Session(engine.execution_options(sqlite_begin="DEFERRED"))
+        """A session for reading only (store.db.reading): on SQLite a deferred transaction, which never waits for
+        the writer; on PostgreSQL no transaction."""
+        return Session(reading(self.sessions.kw["bind"]))
 
     def triage(self, keys: Iterable[str]) -> Triage:
         keys = list(keys)
@@ -118,12 +118,11 @@ class IntakeWorker:
         lease = claim_lease(self.daemon)
         claimed: dict[str, int] = {}
         with transaction(self.sessions) as session:
-            for key in keys:
-                got = intake.claim(session, source=self.source, key=key, owner=self.owner, now=now, lease=lease)
-                if got is not None:
-                    claimed[key] = got.attempts
-                    if got.first_seen is not None:
-                        self._first_seen[key] = got.first_seen
+            for got in intake.claim_all(session, source=self.source, keys=keys, owner=self.owner, now=now,
+                                        lease=lease):
+                claimed[got.key] = got.attempts
+                if got.first_seen is not None:
+                    self._first_seen[got.key] = got.first_seen
         return claimed
 
     def process_batch(self, claimed: dict[str, int], raws: dict[str, bytes], stop: threading.Event, *,

@@ -52,6 +52,34 @@ def test_a_claim_is_exclusive_until_its_lease_runs_out_and_the_slow_daemon_then_
         assert session.scalars(select(IntakeRecord.status)).one() == "done"
 
 
+def test_a_batch_is_claimed_in_two_statements_whatever_its_size(engine: Engine) -> None:
+    """New messages inserted together, those already known taken over together where they may be: a batch of
+    fifty costs what a batch of one does (each statement a round trip on PostgreSQL), in the batch's order."""
+    clock = Clock()
+    first, second = _worker(engine, "first", clock), _worker(engine, "second", clock)
+    keys = [intake.imap_key("INBOX", 7, uid) for uid in range(1, 51)]
+    earlier, later = keys[10:20], keys[20:30]
+    assert first.claim(earlier) == dict.fromkeys(earlier, 1)
+    clock.now = NOW + LEASE / 2
+    assert first.claim(later) == dict.fromkeys(later, 1)
+    clock.now = NOW + LEASE + timedelta(seconds=1)  # the earlier claims' leases ran out, the later ones' did not
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if not statement.startswith("BEGIN"):  # (SQLite's BEGIN IMMEDIATE)
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        claimed = second.claim(keys)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(statements) == 2
+    assert list(claimed) == keys[:10] + earlier + keys[30:]
+    assert claimed == {**dict.fromkeys(keys[:10], 1), **dict.fromkeys(earlier, 2), **dict.fromkeys(keys[30:], 1)}
+    assert second.claim(keys) == {}  # all held now, by the one or the other
+
+
 def test_failures_back_off_then_set_the_message_aside(engine: Engine) -> None:
     clock = Clock()
     worker = _worker(engine, "me", clock)
