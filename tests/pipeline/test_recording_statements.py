@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, select, text
@@ -48,7 +49,7 @@ def _words(statement: str) -> str:
     return " ".join(words[:2])
 
 
-Statement = tuple[str, object]  # its text and its parameters (the first row's, for several rows)
+Statement = tuple[str, Any]  # its text and its parameters (the first row's, for several rows)
 
 
 def _record_two_requests(bot: Bot, engine: Engine) -> list[list[Statement]]:
