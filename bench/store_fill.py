@@ -6,10 +6,9 @@ store already holding cases, bench_insight, bench_queue): each gives its own row
 `fill` writes what the pipeline benchmark needs: N decided cases of an earlier year, each with its raw message,
 first-sighting key, audit event (in the hash chain) and one reply in the outbox (sent); one in fifty waiting for
 review with a reason. `fill_in_child` does it in a process of its own, for a benchmark that measures its own
-process afterwards: filling 1,000,000 cases leaves the filler's C heap large and scattered (hundreds of MB of rows,
-hashes and SQLite's big page cache come and go), and the floor measured in that process afterwards took 11-12.6 ms
-of CPU a message against 7.7-10 ms in a fresh process on the same store (mostly given back by malloc_trim, so the
-heap, not the store); a daemon never fills its own store."""
+process afterwards (a daemon never fills its own store): a 1,000,000-case fill leaves the filler's C heap at 750-930
+MB, and the floor measured in that process afterwards took 11.2-12.6 ms of CPU a message in three trials of five
+against 7.7-10.3 ms in fresh processes on the same store."""
 
 from __future__ import annotations
 
