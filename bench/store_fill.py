@@ -5,11 +5,15 @@ store already holding cases, bench_insight, bench_queue): each gives its own row
 
 `fill` writes what the pipeline benchmark needs: N decided cases of an earlier year, each with its raw message,
 first-sighting key, audit event (in the hash chain) and one reply in the outbox (sent); one in fifty waiting for
-review with a reason."""
+review with a reason. `fill_in_child` does it in a process of its own, for a benchmark that measures its own
+process afterwards (a daemon never fills its own store): a 1,000,000-case fill leaves the filler's C heap at 750-930
+MB, and the floor measured in that process afterwards took 11.2-12.6 ms of CPU a message in three trials of five
+against 7.7-10.3 ms in fresh processes on the same store."""
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -18,6 +22,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from store.audit_chain import GENESIS, HEAD_ROW, event_hash
+from store.db import make_engine
 
 CHUNK = 20000
 CACHE_KB = 512 * 1024  # while filling a SQLite store
@@ -153,3 +158,22 @@ def fill(engine: Engine, cases: int, *, year: int = 2020) -> None:
                                  if engine.dialect.name == "sqlite" else
                                  "UPDATE audit_chain_head SET seq = %s, hash = %s WHERE id = %s",
                                  (cases, chain["hash"], HEAD_ROW))
+
+
+def fill_in_child(url: str, cases: int, *, year: int = 2020) -> None:
+    """fill() the store at URL (its schema already there) from a new process (spawned: nothing of this one's heap
+    or threads), waiting for it; this process's own connections to that store see the rows afterwards."""
+    child = multiprocessing.get_context("spawn").Process(target=_fill_url, args=(url, cases, year),
+                                                         name="store-fill")
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise RuntimeError(f"filling the store with {cases} cases failed in its process (exit code {child.exitcode})")
+
+
+def _fill_url(url: str, cases: int, year: int) -> None:
+    engine = make_engine(url)
+    try:
+        fill(engine, cases, year=year)
+    finally:
+        engine.dispose()
