@@ -170,7 +170,7 @@ def single_reads(factory: sessionmaker[Session]) -> sessionmaker[Session]:
         return factory
     reads = _SINGLE_READS.get(factory)
     if reads is None:
-        options = {"sqlite_begin": NO_BEGIN} if is_sqlite(engine) else {"isolation_level": "AUTOCOMMIT"}
+        options = {"sqlite_begin": NO_BEGIN} if is_sqlite(engine) else _POSTGRES_READS
         reads = sessionmaker(engine.execution_options(**options), expire_on_commit=False)
         _SINGLE_READS[factory] = reads
     return reads
@@ -183,9 +183,11 @@ def reading(engine: Engine) -> Engine:
     connection's prepared statements kept."""
     if is_sqlite(engine):
         return engine.execution_options(sqlite_begin="DEFERRED")
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine.execution_options(**_POSTGRES_READS)
 
 
+# PostgreSQL reads in autocommit: no BEGIN, no ROLLBACK (after which psycopg would forget its prepared statements).
+_POSTGRES_READS = {"isolation_level": "AUTOCOMMIT"}
 _SINGLE_READS: weakref.WeakKeyDictionary[sessionmaker[Session], sessionmaker[Session]] = weakref.WeakKeyDictionary()
 
 

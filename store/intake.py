@@ -63,19 +63,11 @@ def claimable(record: IntakeRecord | None, now: datetime) -> bool:
 
 
 def claim(session: Session, *, source: str, key: str, owner: str, now: datetime, lease: timedelta) -> Claimed | None:
-    """Claim KEY for OWNER until now+LEASE; None when another daemon holds it or it is finished. At most two
-    statements, each built once (this runs for every message: building and keying a statement cost more than
-    SQLite takes to run it) and sent as it is, as `complete` sends its UPDATE."""
-    until = now + lease
-    connection = session.connection()
-    inserted = connection.execute(_claim_new(connection.dialect.name), {
-        "the_source": source, "the_key": key, "the_owner": owner, "until": until, "no_cases": [],
-        "now": now}).scalar_one_or_none()
-    if inserted is not None:
-        return Claimed(key, inserted, now)
-    taken = connection.execute(_CLAIM_AGAIN, {"the_key": key, "the_owner": owner, "until": until,
-                                              "now": now}).one_or_none()
-    return Claimed(key, taken[0], taken[1]) if taken is not None else None
+    """Claim KEY for OWNER until now+LEASE; None when another daemon holds it or it is finished. claim_all of the
+    one key: at most two statements, each built once (this runs for every message: building and keying a
+    statement cost more than SQLite takes to run it)."""
+    claimed = claim_all(session, source=source, keys=(key,), owner=owner, now=now, lease=lease)
+    return claimed[0] if claimed else None
 
 
 def claim_all(session: Session, *, source: str, keys: Iterable[str], owner: str, now: datetime,
@@ -89,9 +81,10 @@ def claim_all(session: Session, *, source: str, keys: Iterable[str], owner: str,
     until = now + lease
     connection = session.connection()
     claimed: dict[str, Claimed] = {}
-    new = connection.execute(_claim_new(connection.dialect.name, returning_key=True), [
-        {"the_source": source, "the_key": key, "the_owner": owner, "until": until, "no_cases": [], "now": now}
-        for key in keys])
+    rows = [{"the_source": source, "the_key": key, "the_owner": owner, "until": until, "no_cases": [], "now": now}
+            for key in keys]
+    # (one key is sent as a single execute: the many-rows INSERT path costs more than it saves for one row)
+    new = connection.execute(_claim_new(connection.dialect.name), rows[0] if len(rows) == 1 else rows)
     for key, attempts in new:
         claimed[key] = Claimed(key, attempts, now)
     rest = [key for key in keys if key not in claimed]
@@ -102,22 +95,21 @@ def claim_all(session: Session, *, source: str, keys: Iterable[str], owner: str,
     return [claimed[key] for key in keys if key in claimed]
 
 
-def _claim_new(dialect: str, *, returning_key: bool = False) -> Any:
-    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING attempts, for DIALECT (both spell it alike)."""
-    built = _CLAIM_NEW.get((dialect, returning_key))
+def _claim_new(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING key, attempts, for DIALECT (both spell it alike)."""
+    built = _CLAIM_NEW.get(dialect)
     if built is None:
-        returning = (IntakeRecord.key, IntakeRecord.attempts) if returning_key else (IntakeRecord.attempts,)
-        built = _CLAIM_NEW[(dialect, returning_key)] = (
+        built = _CLAIM_NEW[dialect] = (
             (postgresql.insert if dialect == "postgresql" else sqlite.insert)(IntakeRecord)
             .values(source=bindparam("the_source"), key=bindparam("the_key"), status=CLAIMED, attempts=1,
                     lease_owner=bindparam("the_owner"), lease_until=bindparam("until"),
                     case_ids=bindparam("no_cases"), created_at=bindparam("now"), updated_at=bindparam("now"))
             .on_conflict_do_nothing(index_elements=["key"])
-            .returning(*returning))
+            .returning(IntakeRecord.key, IntakeRecord.attempts))
     return built
 
 
-_CLAIM_NEW: dict[tuple[str, bool], Any] = {}
+_CLAIM_NEW: dict[str, Any] = {}
 # A record waiting for another try, or whose lease ran out, is taken over; any other is left alone.
 _MAY_TAKE_OVER = or_(
     and_(IntakeRecord.status == RETRY,
@@ -125,10 +117,6 @@ _MAY_TAKE_OVER = or_(
     and_(IntakeRecord.status == CLAIMED, IntakeRecord.lease_until < bindparam("now")))
 _TAKEN_OVER = {"status": CLAIMED, "lease_owner": bindparam("the_owner"), "lease_until": bindparam("until"),
                "attempts": IntakeRecord.attempts + 1, "updated_at": bindparam("now")}
-_CLAIM_AGAIN = (update(IntakeRecord)
-                .where(IntakeRecord.key == bindparam("the_key"), _MAY_TAKE_OVER)
-                .values(_TAKEN_OVER)
-                .returning(IntakeRecord.attempts, IntakeRecord.created_at))
 _CLAIM_ALL_AGAIN = (update(IntakeRecord)
                     .where(IntakeRecord.key.in_(bindparam("the_keys", expanding=True)), _MAY_TAKE_OVER)
                     .values(_TAKEN_OVER)
