@@ -15,6 +15,7 @@ own user, who may read the config and the store, and only the confinement keeps 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pwd
 import sys
@@ -98,6 +99,16 @@ def preload_for_reading(ocr: bool = True, signatures: bool = True) -> None:
         load(name)
     for name in ("cryptography.hazmat.backends.openssl.backend", "zlib", "lzma", "bz2", "json", "pickle"):
         load(name)
+
+
+def settle_heap() -> None:
+    """In a child that reads file after file, once everything is loaded: what was loaded kept out of the cyclic
+    garbage collector's way. The preloaded modules are tens of thousands of objects (46,000 in a lean form reader,
+    93,000 in a full one) that live as long as the child; left in the oldest generation, every full collection a
+    PDF's parsing triggers walks them all again. Frozen (gc.freeze), they are never scanned; what a read leaves
+    behind is still collected as before."""
+    gc.collect()  # what loading left for garbage goes now, not frozen in
+    gc.freeze()
 
 
 def child_options() -> dict[str, Any]:

@@ -67,7 +67,7 @@ def main(argv: list[str]) -> int:
         os.dup2(devnull, fd)
     os.close(devnull)
     logging.disable(logging.CRITICAL)  # broken PDFs make pypdf and pyHanko log at length
-    from mailbot.processing.child_process import give_up_privileges, preload_for_reading
+    from mailbot.processing.child_process import give_up_privileges, preload_for_reading, settle_heap
     from parsers.forms.reading import NeedsFullReader, read_form
     from parsers.forms.result import reading_as_data
 
@@ -75,6 +75,7 @@ def main(argv: list[str]) -> int:
     limit = memory_mb * MB
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     give_up_privileges()  # before the first byte of a sender's file is read
+    settle_heap()
     _, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
     while True:
         request, pdf = read_frame(requests), read_frame(requests)

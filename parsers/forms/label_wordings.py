@@ -160,5 +160,11 @@ def is_instruction(text: str) -> bool:
 
 def _nearly(key: str, instruction: str) -> bool:
     """KEY is INSTRUCTION with a few letters misread (long wordings only: a short one is too near real values)."""
-    return min(len(key), len(instruction)) >= FUZZY_INSTRUCTION_LETTERS and \
-        SequenceMatcher(None, key, instruction, autojunk=False).ratio() >= FUZZY_INSTRUCTION_RATIO
+    if min(len(key), len(instruction)) < FUZZY_INSTRUCTION_LETTERS:
+        return False
+    # Every value a person typed is tried against every instruction: most are nowhere near, and the two cheap upper
+    # bounds of ratio() (from the lengths, then from the letters regardless of order) say so without working out
+    # the matching blocks. Each is >= ratio(), so the answer is the same.
+    matcher = SequenceMatcher(None, key, instruction, autojunk=False)
+    return matcher.real_quick_ratio() >= FUZZY_INSTRUCTION_RATIO and \
+        matcher.quick_ratio() >= FUZZY_INSTRUCTION_RATIO and matcher.ratio() >= FUZZY_INSTRUCTION_RATIO

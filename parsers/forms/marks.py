@@ -31,6 +31,9 @@ RULE_SHARE = 0.35
 OVERLAP_MIN = 2.0  # points each way: touching the box's edge is not being over it
 INSET = 2.0  # points inside the box's edges, where its outline is drawn
 INVISIBLE_TEXT_MODES = (3, 7)
+# Grey level -> two-level picture (255 = dark), as Image.point takes it: built once, not by calling a function on
+# each of the 256 levels every time a box is drawn.
+DARK_TABLE = tuple(255 if level < DARK_LEVEL else 0 for level in range(256))
 MAX_ANNOTATIONS = 500
 
 
@@ -108,7 +111,7 @@ def _ink_image(pdfium_page: pdfium.PdfPage, view: PageView, area: Box, printed: 
     if turn:
         picture = picture.transpose({90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180,
                                      270: Image.Transpose.ROTATE_90}[turn])
-    dark = picture.point(lambda v: 255 if v < DARK_LEVEL else 0)
+    dark = picture.point(DARK_TABLE)
     pen = ImageDraw.Draw(dark)
     for text in printed:
         pen.rectangle(_pixels((text[0] - 1, text[1] - 1, text[2] + 1, text[3] + 1), area, scale), fill=0)

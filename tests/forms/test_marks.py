@@ -11,6 +11,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, NumberObject
 from reportlab.lib.utils import ImageReader
 
+from parsers.forms.marks import DARK_LEVEL, DARK_TABLE
 from parsers.forms.reading import read_form
 from parsers.forms.result import FormReading, reading_as_data, reading_from_data
 from rules.form_signature import is_signed
@@ -88,3 +89,13 @@ def test_some_ink_less_than_a_clear_signature_is_unsure_never_signed() -> None:
     assert is_signed(unsure, accept_typed=True, signatory_name="Dr Ann Lee").verdict == "unsure"
     assert is_signed(replace(unsure, mark_unsure=False), accept_typed=True, signatory_name="x").verdict == "unsigned"
     assert reading_from_data(reading_as_data(unsure)).mark_unsure is True
+
+
+def test_grey_levels_under_the_dark_level_are_ink_and_the_rest_are_not() -> None:
+    """The table the box's picture is made two-level by (built once): level 127 is ink, 128 is paper."""
+    assert len(DARK_TABLE) == 256
+    grey = Image.linear_gradient("L")  # every level 0-255, top to bottom
+    two_level = grey.point(DARK_TABLE)
+    assert {(level, dark) for level, dark in zip(grey.tobytes(), two_level.tobytes(), strict=True)} == \
+        {(level, 255 if level < DARK_LEVEL else 0) for level in range(256)}
+    assert (DARK_LEVEL, DARK_TABLE[DARK_LEVEL - 1], DARK_TABLE[DARK_LEVEL]) == (128, 255, 0)
