@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, event, insert, inspect
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from store.models import Case, CaseReason, OutboxMessage
@@ -48,7 +48,7 @@ _REASON_COLUMNS = _columns(CaseReason.__table__)
 _OUTBOX_COLUMNS = tuple(key for key in _columns(OutboxMessage.__table__) if key != "id")
 
 
-def _defaults(table: Table, columns: tuple[str, ...]) -> dict[str, tuple[bool, Any]]:
+def _defaults(table: Any, columns: tuple[str, ...]) -> dict[str, tuple[bool, Any]]:
     """What the unit of work would write for a column the object was not given: its Python default (called, when
     it is a callable, for each row: a fresh list or dict), else NULL. Looked up once a table."""
     found: dict[str, tuple[bool, Any]] = {}
@@ -57,9 +57,9 @@ def _defaults(table: Table, columns: tuple[str, ...]) -> dict[str, tuple[bool, A
         if default is None:
             found[key] = (False, None)
         elif default.is_callable:
-            found[key] = (True, default.arg)  # type: ignore[attr-defined]  # wrapped by SQLAlchemy to take a context
+            found[key] = (True, default.arg)  # SQLAlchemy wraps list or dict to take a context: called with None
         else:
-            found[key] = (False, default.arg)  # type: ignore[attr-defined]
+            found[key] = (False, default.arg)
     return found
 
 

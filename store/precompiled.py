@@ -100,12 +100,15 @@ def _compile(statement: ClauseElement, keys: Sequence[str], dialect: Dialect) ->
     names = compiled.positiontup if compiled.positional else list(compiled.binds)
     assert names is not None
     processors = compiled._bind_processors
-    escaped = compiled.escaped_bind_names or {}
+    escaped: Mapping[str, str] = compiled.escaped_bind_names or {}
     wanted = set(keys)
-    binds = []
+    binds: list[tuple[str, str | None, Any, _Processor]] = []
     for name in names:
         bind = compiled.binds[name]
-        processor = processors.get(name)
+        found = processors.get(name)
+        if found is not None and not callable(found):  # a tuple's processors, one an element
+            raise ValueError(f"bind {bind.key!r}: tuple parameters are not supported")
+        processor: _Processor = found
         if bind.key in wanted:
             binds.append((escaped.get(name, name), bind.key, None, processor))
         elif bind.required or bind.callable is not None:
