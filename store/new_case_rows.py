@@ -1,7 +1,8 @@
-"""A new case's rows, inserted by prebuilt Core statements when the session flushes rather than by the unit of
-work: the case itself when its id was given before it was added (store.cases.next_case: every message's case), its
-reason rows (store.review) and the outbox rows queued for it (store.outbox.case_rows). Afterwards they are in the
-session as loaded, persistent objects with their ids, as if the unit of work had inserted them.
+"""A new case's rows, inserted by prebuilt Core statements (one row: sent precompiled, store/precompiled.py) when
+the session flushes rather than by the unit of work: the case itself when its id was given before it was added
+(store.cases.next_case: every message's case), its reason rows (store.review) and the outbox rows queued for it
+(store.outbox.case_rows). Afterwards they are in the session as loaded, persistent objects with their ids, as if
+the unit of work had inserted them.
 
 Why: the unit of work's insert (sorting the flush, collecting each column's value and default, fetching the ids,
 setting up each object's after-insert state) cost about as much CPU as deciding the case, and a message's recording
