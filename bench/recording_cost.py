@@ -9,7 +9,7 @@ after the first ten counted.
 
 With `--instructions` each counted recording is run through `operator.call`, whose C function callgrind's
 `--toggle-collect` switches counting on and off with (nothing in the recording calls it): callgrind's total divided
-by `--messages` is the instructions a recording costs.
+by the recordings counted (printed) is the instructions a recording costs.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ WARM_UP = 10  # the first recordings read the register and compile statements: n
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--messages", type=int, default=100, help="recordings counted (after the warm-up)")
+    parser.add_argument("--messages", type=int, default=100, help="messages after the warm-up")
     parser.add_argument("--mix", choices=["requests", "all"], default="requests")
     parser.add_argument("--postgres", default=None, metavar="URL")
     parser.add_argument("--instructions", action="store_true", help="run under callgrind (see above)")
@@ -64,10 +64,12 @@ def main() -> None:
     with ExitStack() as stores:
         url = stores.enter_context(_database(args.postgres)) if args.postgres else None
         found = floor_rate(bench, messages, url)
+    counted_recordings = seen[0] - WARM_UP  # (the mix's unprocessable messages have no recording)
     print("statements a message:", {kind: row["total"] for kind, row in found.statements_per_message().items()})
+    print("recordings counted:", counted_recordings, "(callgrind's total divided by this: instructions a recording)")
     if not args.instructions:
         stats = pstats.Stats(profile)
-        print("Python calls a recording:", round(stats.total_calls / args.messages))  # type: ignore[attr-defined]
+        print("Python calls a recording:", round(stats.total_calls / counted_recordings))  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":
