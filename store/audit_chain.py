@@ -45,6 +45,7 @@ from sqlalchemy.orm import Mapper, Session
 
 from store.models import AuditEvent, Case
 from store.new_case_rows import insert_new_case_rows
+from store.precompiled import Precompiled
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +72,12 @@ def canonical_detail(detail: Any) -> str:
 
 
 def canonical_bytes(*, seq: int, at: datetime, actor: str, action: str, case_id: int | None, org_code: str | None,
-                    detail: Any, prev_hash: str) -> bytes:
+                    detail: Any, prev_hash: str, detail_is_canonical: bool = False) -> bytes:
+    """DETAIL_IS_CANONICAL: DETAIL is already canonical_detail's text read back (json.loads), as _link makes it;
+    canonicalising it again gives the same value, so it is not done twice."""
     fields = {"action": action, "actor": actor, "at": canonical_time(at), "case_id": case_id,
-              "detail": json.loads(canonical_detail(detail)), "org_code": org_code, "prev_hash": prev_hash,
-              "seq": seq}
+              "detail": detail if detail_is_canonical else json.loads(canonical_detail(detail)),
+              "org_code": org_code, "prev_hash": prev_hash, "seq": seq}
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False).encode("utf-8")
 
@@ -118,8 +121,8 @@ def read_head(connection: Connection) -> ChainHead | None:
 
 # The head this process last wrote, by store: usually still the head when it next appends (see above).
 _LAST_WRITTEN: dict[str, ChainHead] = {}
-_MOVE_ON = text("UPDATE audit_chain_head SET seq = :seq, hash = :hash WHERE id = :id AND seq = :was_seq "
-                "AND hash = :was_hash")
+_MOVE_ON = Precompiled(text("UPDATE audit_chain_head SET seq = :seq, hash = :hash WHERE id = :id AND seq = :was_seq "
+                            "AND hash = :was_hash"), ("seq", "hash", "id", "was_seq", "was_hash"))
 
 
 @lru_cache(maxsize=16)
@@ -137,9 +140,9 @@ def chain(connection: Connection, targets: Sequence[AuditEvent]) -> None:
     remembered = _LAST_WRITTEN.get(store)
     if remembered is not None:
         last = _link(targets, remembered)
-        moved = connection.execute(_MOVE_ON, {"id": HEAD_ROW, "seq": last.seq, "hash": last.hash,
-                                              "was_seq": remembered.seq, "was_hash": remembered.hash})
-        if moved.rowcount == 1:
+        moved = _MOVE_ON.rowcount(connection, {"id": HEAD_ROW, "seq": last.seq, "hash": last.hash,
+                                               "was_seq": remembered.seq, "was_hash": remembered.hash})
+        if moved == 1:
             _LAST_WRITTEN[store] = last
             return
     last = _link(targets, take_next(connection, len(targets)))
@@ -153,9 +156,11 @@ def _link(targets: Sequence[AuditEvent], before: ChainHead) -> ChainHead:
     seq, previous = before.seq, before.hash
     for target in targets:
         seq += 1
-        target.detail = json.loads(canonical_detail(target.detail))
+        detail = target.detail = json.loads(canonical_detail(target.detail))
         target.seq, target.prev_hash = seq, previous
-        target.hash = previous = hash_of_row(target)
+        target.hash = previous = hashlib.sha256(canonical_bytes(
+            seq=seq, at=target.at, actor=target.actor, action=target.action, case_id=target.case_id,
+            org_code=target.org_code, detail=detail, prev_hash=previous, detail_is_canonical=True)).hexdigest()
     return ChainHead(seq, previous)
 
 
@@ -187,17 +192,25 @@ def _chain_before_flush(session: Session, flush_context: Any, _instances: Any) -
     if any(row["case_id"] in cases for row in rows):
         flush_context.attributes[_AFTER_THE_CASES] = rows
     else:
-        connection.execute(_INSERT_EVENTS, rows)
+        _insert_events(connection, rows)
 
 
 _INSERT_EVENTS = insert(AuditEvent)
+_INSERT_EVENT = Precompiled(_INSERT_EVENTS, _COLUMNS)  # one event, the usual flush (store/precompiled.py)
+
+
+def _insert_events(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    if len(rows) == 1:
+        _INSERT_EVENT.execute(connection, rows[0])
+    else:
+        connection.execute(_INSERT_EVENTS, rows)
 
 
 @event.listens_for(Session, "after_flush")
 def _insert_after_the_cases(session: Session, flush_context: Any) -> None:
     rows = flush_context.attributes.pop(_AFTER_THE_CASES, None)
     if rows:
-        session.connection().execute(_INSERT_EVENTS, rows)
+        _insert_events(session.connection(), rows)
 
 
 @event.listens_for(AuditEvent, "before_insert")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from store import new_case_rows  # noqa: F401 - a case given its id here is inserted by it, through Core
 from store.models import Case, MessageKey, ReferenceCounter, StoredMessage
+from store.precompiled import Precompiled
 from store.upsert import insert_for
 
 REFERENCE_FORMAT = "OE-{year}-{number:06d}"
@@ -56,10 +57,11 @@ class NextCase:
                 case_id: Any = func.nextval(func.pg_get_serial_sequence(Case.__tablename__, "id"))
             else:
                 case_id = select(func.coalesce(func.max(Case.id), 0) + 1).scalar_subquery()
-            statement = self._built[dialect] = (
+            # Run precompiled (store/precompiled.py): it is a statement of every message's.
+            statement = self._built[dialect] = Precompiled(
                 _counter_upsert(dialect, bindparam("year", type_=Integer))
-                .returning(ReferenceCounter.last_value, case_id, *self.also))
-        number, new_id, *values = connection.execute(statement, {**params, "year": year}).one()
+                .returning(ReferenceCounter.last_value, case_id, *self.also), ("year", *params))
+        ((number, new_id, *values),) = statement.rows(connection, {**params, "year": year})
         return REFERENCE_FORMAT.format(year=year, number=number), int(new_id), tuple(values)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from store.db import transaction
 from store.models import IntakeRecord, MailboxState
+from store.precompiled import Precompiled
 
 CLAIMED, DONE, RETRY, SET_ASIDE = "claimed", "done", "retry", "set_aside"
 FINISHED = (DONE, SET_ASIDE)
@@ -128,11 +129,11 @@ def complete(session: Session, *, key: str, owner: str, now: datetime, outcome: 
     """Finish OWNER's claim on KEY inside the caller's transaction (the one writing the cases); LostClaim if the
     claim is no longer ours, which must roll that transaction back. One UPDATE, built once (this runs for every
     message) and sent as it is: what the session holds still pending is written when the transaction commits."""
-    result = session.connection().execute(_COMPLETE, {
+    matched = _COMPLETE_RUN.rowcount(session.connection(), {
         "the_key": key, "the_owner": owner, "new_status": status, "new_outcome": outcome,
         "new_case_ids": list(case_ids), "new_message_id": message_id, "new_content_hash": content_hash,
         "now": now})
-    if result.rowcount != 1:
+    if matched != 1:
         raise LostClaim(f"{key}: the claim of {owner} was taken over")
 
 
@@ -143,6 +144,8 @@ _COMPLETE = (update(IntakeRecord)
                      case_ids=bindparam("new_case_ids"), message_id=bindparam("new_message_id"),
                      content_hash=bindparam("new_content_hash"), lease_owner=None, lease_until=None,
                      last_error=None, updated_at=bindparam("now")))
+_COMPLETE_RUN = Precompiled(_COMPLETE, ("the_key", "the_owner", "new_status", "new_outcome", "new_case_ids",
+                                        "new_message_id", "new_content_hash", "now"))  # store/precompiled.py
 
 
 def fail(session: Session, *, key: str, owner: str, now: datetime, error: str, max_attempts: int,

@@ -1,7 +1,8 @@
-"""A new case's rows, inserted by prebuilt Core statements when the session flushes rather than by the unit of
-work: the case itself when its id was given before it was added (store.cases.next_case: every message's case), its
-reason rows (store.review) and the outbox rows queued for it (store.outbox.case_rows). Afterwards they are in the
-session as loaded, persistent objects with their ids, as if the unit of work had inserted them.
+"""A new case's rows, inserted by prebuilt Core statements (one row: sent precompiled, store/precompiled.py) when
+the session flushes rather than by the unit of work: the case itself when its id was given before it was added
+(store.cases.next_case: every message's case), its reason rows (store.review) and the outbox rows queued for it
+(store.outbox.case_rows). Afterwards they are in the session as loaded, persistent objects with their ids, as if
+the unit of work had inserted them.
 
 Why: the unit of work's insert (sorting the flush, collecting each column's value and default, fetching the ids,
 setting up each object's after-insert state) cost about as much CPU as deciding the case, and a message's recording
@@ -21,10 +22,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, event, insert, inspect
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from store.models import Case, CaseReason, OutboxMessage
+from store.precompiled import Precompiled
 
 _RELATIONSHIPS = tuple(relationship.key for relationship in inspect(Case).relationships)
 # Built once: an insert given a list of rows is compiled once per statement and kept (SQLAlchemy's cache).
@@ -47,24 +49,41 @@ _REASON_COLUMNS = _columns(CaseReason.__table__)
 _OUTBOX_COLUMNS = tuple(key for key in _columns(OutboxMessage.__table__) if key != "id")
 
 
-def _default(table: Table, key: str) -> Any:
-    """What the unit of work would write for a column the object was not given: its Python default, else NULL."""
-    default = table.columns[key].default
-    if default is None:
-        return None
-    if default.is_callable:
-        return default.arg(None)  # type: ignore[attr-defined]  # SQLAlchemy wraps list/dict to take a context
-    return default.arg  # type: ignore[attr-defined]
+def _defaults(table: Any, columns: tuple[str, ...]) -> dict[str, tuple[bool, Any]]:
+    """What the unit of work would write for a column the object was not given: its Python default (called, when
+    it is a callable, for each row: a fresh list or dict), else NULL. Looked up once a table."""
+    found: dict[str, tuple[bool, Any]] = {}
+    for key in columns:
+        default = table.columns[key].default
+        if default is None:
+            found[key] = (False, None)
+        elif default.is_callable:
+            found[key] = (True, default.arg)  # SQLAlchemy wraps list or dict to take a context: called with None
+        else:
+            found[key] = (False, default.arg)
+    return found
+
+
+_DEFAULTS = {table: _defaults(table, columns) for table, columns in (
+    (Case.__table__, _CASE_COLUMNS), (CaseReason.__table__, _REASON_COLUMNS),
+    (OutboxMessage.__table__, _OUTBOX_COLUMNS))}
+
+# One row (the usual case: a message's case, its one reason, its one reply) goes by its precompiled statement
+# (store/precompiled.py); several by the Core statements above, one executemany.
+_ONE_CASE = Precompiled(_INSERT_CASES, _CASE_COLUMNS)
+_ONE_REASON = Precompiled(_INSERT_REASONS, _REASON_COLUMNS)
+_ONE_OUTBOX = Precompiled(insert(OutboxMessage).returning(OutboxMessage.id), _OUTBOX_COLUMNS)
 
 
 def _rows(objects: Sequence[Any], columns: tuple[str, ...]) -> list[dict[str, Any]]:
     rows = []
     for obj in objects:
         held = obj.__dict__
-        table = obj.__table__
+        defaults = _DEFAULTS[obj.__table__]
         for key in columns:
-            if key not in held:
-                held[key] = _default(table, key)  # as loaded: the session's object carries what its row holds
+            if key not in held:  # as loaded: the session's object carries what its row holds
+                call, arg = defaults[key]
+                held[key] = arg(None) if call else arg
         rows.append({key: held[key] for key in columns})
     return rows
 
@@ -110,15 +129,20 @@ def insert_new_case_rows(session: Session) -> None:
     if not (cases or reasons or outbox):
         return
     connection = session.connection()
-    for objects, statement, columns in ((cases, _INSERT_CASES, _CASE_COLUMNS),
-                                        (reasons, _INSERT_REASONS, _REASON_COLUMNS)):
-        if objects:
+    for objects, statement, one, columns in ((cases, _INSERT_CASES, _ONE_CASE, _CASE_COLUMNS),
+                                             (reasons, _INSERT_REASONS, _ONE_REASON, _REASON_COLUMNS)):
+        if len(objects) == 1:
+            one.execute(connection, _rows(objects, columns)[0])
+            _persistent(session, objects)
+        elif objects:
             objects.sort(key=_insert_order)
             connection.execute(statement, _rows(objects, columns))
             _persistent(session, objects)
     if outbox:
         outbox.sort(key=_insert_order)  # their ids rise in the order they were queued
-        if connection.dialect.name == "sqlite":
+        if len(outbox) == 1:
+            ids = [_ONE_OUTBOX.rows(connection, _rows(outbox, _OUTBOX_COLUMNS)[0])[0][0]]
+        elif connection.dialect.name == "sqlite":
             ids = sorted(connection.execute(_INSERT_OUTBOX_SQLITE, _rows(outbox, _OUTBOX_COLUMNS)).scalars())
         else:
             ids = list(connection.execute(_INSERT_OUTBOX, _rows(outbox, _OUTBOX_COLUMNS)).scalars())

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from store.cases import BLOB_PIECE, store_message
 from store.models import StoredMessage
+from store.precompiled import Precompiled
 from store.types import UTCDateTime
 
 _TYPED = (bindparam("received_at", type_=UTCDateTime()), bindparam("raw", type_=LargeBinary()))
@@ -39,6 +40,8 @@ k AS (
     SELECT x.key, m.id FROM m, unnest(CAST(:keys AS varchar[])) AS x(key)
     ON CONFLICT (key) DO NOTHING RETURNING key)
 SELECT m.id, ARRAY(SELECT key FROM k) FROM m""").bindparams(*_TYPED)
+_MESSAGE_KEYS = ("received_at", "source", "message_id", "content_hash", "size", "raw")
+_POSTGRES_RUN = Precompiled(_POSTGRES, (*_MESSAGE_KEYS, "kinds", "digests", "keys"))  # store/precompiled.py
 
 _SQLITE_MESSAGE = insert(StoredMessage).returning(StoredMessage.id)
 # "WHERE true": SQLite reads ON CONFLICT after a SELECT's FROM as a join's ON without it.
@@ -48,6 +51,9 @@ _SQLITE_DIGESTS = text("INSERT INTO message_digests (message_row_id, kind, diges
                        "ON CONFLICT (message_row_id, kind, digest) DO NOTHING")
 _SQLITE_KEYS = text('INSERT INTO message_keys ("key", message_row_id) SELECT value, :row_id FROM json_each(:keys) '
                     'WHERE true ON CONFLICT ("key") DO NOTHING RETURNING "key"')
+_SQLITE_MESSAGE_RUN = Precompiled(_SQLITE_MESSAGE, _MESSAGE_KEYS)
+_SQLITE_DIGESTS_RUN = Precompiled(_SQLITE_DIGESTS, ("row_id", "digests"))
+_SQLITE_KEYS_RUN = Precompiled(_SQLITE_KEYS, ("row_id", "keys"))
 
 
 @dataclass(frozen=True)
@@ -66,18 +72,18 @@ def record_message(session: Session, *, raw: bytes, source: str, message_id: str
     message = {"received_at": received_at, "source": source, "message_id": message_id,
                "content_hash": content_hash, "size": len(raw), "raw": raw}
     if connection.dialect.name == "postgresql":
-        row_id, claimed = connection.execute(_POSTGRES, {
-            **message, "kinds": [k for k, _ in kept], "digests": [d for _, d in kept], "keys": wanted}).one()
+        ((row_id, claimed),) = _POSTGRES_RUN.rows(connection, {
+            **message, "kinds": [k for k, _ in kept], "digests": [d for _, d in kept], "keys": wanted})
     else:
         driver = connection.connection.driver_connection
         if len(raw) > BLOB_PIECE and isinstance(driver, sqlite3.Connection):  # a piece at a time (store_message)
             row_id = store_message(session, raw=raw, source=source, message_id=message_id,
                                    content_hash=content_hash, received_at=received_at).id
         else:
-            row_id = connection.execute(_SQLITE_MESSAGE, message).scalar_one()
+            ((row_id,),) = _SQLITE_MESSAGE_RUN.rows(connection, message)
         if kept:
-            connection.execute(_SQLITE_DIGESTS, {"row_id": row_id, "digests": json.dumps(kept)})
-        claimed = list(connection.execute(_SQLITE_KEYS, {"row_id": row_id, "keys": json.dumps(wanted)}).scalars()
-                       ) if wanted else []
+            _SQLITE_DIGESTS_RUN.execute(connection, {"row_id": row_id, "digests": json.dumps(kept)})
+        claimed = [key for (key,) in _SQLITE_KEYS_RUN.rows(connection, {"row_id": row_id, "keys": json.dumps(wanted)})
+                   ] if wanted else []
     taken = set(claimed)
     return NewMessage(int(row_id), [key for key in wanted if key not in taken])

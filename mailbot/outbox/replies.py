@@ -60,6 +60,10 @@ class ReplyContext:
 
 def clean_subject(text: str) -> str:
     """One line: CR, LF and other control or format characters (bidi overrides included) removed."""
+    if text.isascii() and text.isprintable():
+        # Most subjects: printable ASCII has no control (Cc) or format (Cf) character to take out, and only the
+        # space for whitespace; checked by two C calls instead of a category looked up for each character.
+        return " ".join(text.split())[:MAX_SUBJECT]
     kept = "".join(" " if ch in "\r\n\t" else ch for ch in text
                    if ch in "\r\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"))
     return " ".join(kept.split())[:MAX_SUBJECT]

@@ -163,26 +163,29 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
                 applied = apply_change(session, u.kind, request, now=now, actor=ACTOR, case_id=case.id)
     except ApplyConflict as exc:
         decision = _conflict(decision, str(exc))
-    case.outcome = decision.outcome.value
+        # The decision changed: so does what the case says of it (else it says it already, as made above).
+        case.outcome = decision.outcome.value
+        case.checks = [r.as_record() for r in decision.results]
+        case.needs_review = decision.outcome == Outcome.FLAGGED
     set_new_case_reasons(session, case, list(decision.reasons))
-    case.checks = [r.as_record() for r in decision.results]
-    case.changes = applied.changes if applied else []
-    case.needs_review = decision.outcome == Outcome.FLAGGED
+    if applied:
+        case.changes = applied.changes
     about_parent = parent is not None and (reopens or answer is not None)  # a signatory's answer: about its case
     ctx_reply = ReplyContext(reference=parent.reference if parent and about_parent else case.reference,
                              mailbox=settings.mailbox, original_subject=parsed.subject,
                              original_message_id=parsed.message_id, original_references=parsed.references,
                              sender=sender.address or "", sender_name=_sender_name(u))
     on_record = signatory_on_record_for(ctx)
+    org_name = register.org.name if register.org else ""
     mails = mails_for(kind=u.kind, decision=decision, request=request, applied=applied, ctx=ctx_reply,
-                      policy=settings.mail, now=now, topic=u.topic,
-                      org_name=register.org.name if register.org else "",
+                      policy=settings.mail, now=now, topic=u.topic, org_name=org_name,
                       signatory_address=on_record.email if on_record else None)
     users = {usr.username: usr.id for usr in (applied.needs_password if applied else [])}
     rows = [queue_mail(session, case, mail, now=now, mailbox=settings.mailbox, domain=settings.message_id_domain,
                        user_id=users.get(mail.username or "")) for mail in mails]
     if decision.outcome == Outcome.PENDING and on_record is not None:
-        request_confirmation(session, case, on_record, now=now, settings=settings)  # to the address on record only
+        # To the address on record only; the organisation's name from the register view the checks ran on.
+        request_confirmation(session, case, on_record, now=now, settings=settings, known_org_name=org_name)
     confirms = None
     if answer is not None:
         confirms = act_on_answer(session, case, answer, decision, now=now, settings=settings, answer_reply=ctx_reply)

@@ -76,11 +76,14 @@ def org_name(session: Session, code: str | None) -> str:
 
 
 def request_confirmation(session: Session, case: Case, signatory: SignatoryOnRecord, *, now: datetime,
-                         settings: Settings, actor: str = ACTOR) -> OutboxMessage:
-    """CASE waits for SIGNATORY: the confirmation row, and the request mailed to their address on record."""
+                         settings: Settings, actor: str = ACTOR, known_org_name: str | None = None) -> OutboxMessage:
+    """CASE waits for SIGNATORY: the confirmation row, and the request mailed to their address on record.
+    KNOWN_ORG_NAME: the name of CASE's organisation in the register view its checks ran on, when the caller has it
+    (else it is read)."""
     row = open_confirmation(session, case, Signatory(signatory.full_name, signatory.email, signatory.role.value),
                             now=now, days=settings.mail.confirm_days)
-    mail = confirmation_mail(case, row, settings=settings, org_name=org_name(session, case.org_code))
+    name = known_org_name if known_org_name is not None else org_name(session, case.org_code)
+    mail = confirmation_mail(case, row, settings=settings, org_name=name)
     queued = queue_mail(session, case, mail, now=now, mailbox=settings.mailbox, domain=settings.message_id_domain,
                         user_id=None)
     audit.record(session, at=now, actor=actor, action="signatory.confirmation_requested", case_id=case.id,
@@ -185,15 +188,15 @@ def decide_again(session: Session, case: Case, row: SignatoryConfirmation, *, no
     case.decided_at = case.updated_at = now
     case.decided_by = ACTOR
     on_record = signatory_on_record_for(ctx)
+    name = ctx.register.org.name if ctx.register.org else ""  # the register view the checks just ran on
     mails = mails_for(kind=case.kind, decision=decision, request=request, applied=applied,
                       ctx=stored_reply_context(case, settings), policy=settings.mail, now=now,
-                      org_name=org_name(session, request.org_code),
-                      signatory_address=on_record.email if on_record else None)
+                      org_name=name, signatory_address=on_record.email if on_record else None)
     users = {u.username: u.id for u in (applied.needs_password if applied else [])}
     rows = [queue_mail(session, case, mail, now=now, mailbox=settings.mailbox, domain=settings.message_id_domain,
                        user_id=users.get(mail.username or "")) for mail in mails]
     if decision.outcome == Outcome.PENDING and on_record is not None:  # the address on record changed meanwhile
-        rows.append(request_confirmation(session, case, on_record, now=now, settings=settings))
+        rows.append(request_confirmation(session, case, on_record, now=now, settings=settings, known_org_name=name))
     audit.record(session, at=now, actor=ACTOR, action="case.decided", case_id=case.id, org_code=case.org_code,
                  kind=case.kind, outcome=case.outcome, reasons=case.reasons, mails=len(rows),
                  confirmed_by=row.address)

@@ -1,0 +1,122 @@
+"""A statement run for every message, compiled once per kind of database and sent as its SQL text
+(`Connection.exec_driver_sql`), its parameters and returned values converted as SQLAlchemy would convert them.
+
+Why: `Connection.execute` works out the statement's cache key, looks its compiled form up, builds an execution
+context from the compiled form and maps each parameter to its bind for every execute. For the single-row statements
+each message's recording sends (its case, its reply, its audit event, the chain head...) that was about a third of
+the recording's Python-side CPU. Here the compiled form is looked up by dialect name only, and the parameters go
+straight into the DBAPI's format.
+
+What stays the same: the SQL text (the compiled form's, casts and escaping included), each value as the type's bind
+processor makes it (datetimes, JSON, enums), each returned value as its result processor makes it, and the engine's
+events (`before_cursor_execute` sees the statement: bench/sql_count.py counts it). What is not done here: Python
+column defaults and `onupdate` values (a statement that would need them is refused when compiled: give every
+column), expanding (`IN`) parameters, schema translation. tests/store/test_precompiled.py holds it to the rows the
+Core path writes, on SQLite and PostgreSQL.
+
+Reads compiled attributes of SQLAlchemy's (positiontup, binds, escaped_bind_names, _bind_processors,
+_result_columns): SQLAlchemy is pinned (constraints.txt, pyproject.toml: 2.1.x), and the tests fail if they change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, CursorResult
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
+
+_Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Form:
+    """STATEMENT as one dialect runs it."""
+
+    sql: str
+    positional: bool
+    # Each bind in the order the SQL names it: (its name in the DBAPI's parameters, the caller's key or None for a
+    # value fixed in the statement, that fixed value already converted, the bind processor).
+    binds: tuple[tuple[str, str | None, Any, _Processor], ...]
+    results: tuple[_Processor, ...]  # one a returned column; empty when no column needs converting
+
+
+class Precompiled:
+    """STATEMENT, its parameters given by the caller under KEYS (the rest fixed in the statement), run one row at
+    a time; its compiled form kept for each kind of database."""
+
+    def __init__(self, statement: ClauseElement, keys: Iterable[str]) -> None:
+        self.statement = statement
+        self.keys = tuple(keys)
+        self._forms: dict[str, _Form] = {}
+
+    def _form(self, dialect: Dialect) -> _Form:
+        form = self._forms.get(dialect.name)
+        if form is None:
+            form = self._forms[dialect.name] = _compile(self.statement, self.keys, dialect)
+        return form
+
+    def execute(self, connection: Connection, params: Mapping[str, Any]) -> None:
+        """Run with PARAMS (every one of KEYS), whatever it returns let go of."""
+        self._run(connection, params).close()
+
+    def _run(self, connection: Connection, params: Mapping[str, Any]) -> CursorResult[Any]:
+        form = self._form(connection.dialect)
+        if form.positional:
+            return connection.exec_driver_sql(form.sql, tuple(
+                (processor(params[key]) if processor is not None else params[key]) if key is not None else fixed
+                for _name, key, fixed, processor in form.binds))
+        return connection.exec_driver_sql(form.sql, {
+            name: ((processor(params[key]) if processor is not None else params[key]) if key is not None else fixed)
+            for name, key, fixed, processor in form.binds})
+
+    def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Run with PARAMS; the rows it returns, each value converted as SQLAlchemy's result would convert it."""
+        fetched = self._run(connection, params).fetchall()
+        processors = self._form(connection.dialect).results
+        if not processors:
+            return [tuple(row) for row in fetched]
+        return [tuple(p(v) if p is not None else v for p, v in zip(processors, row, strict=True)) for row in fetched]
+
+    def rowcount(self, connection: Connection, params: Mapping[str, Any]) -> int:
+        """Run with PARAMS; the number of rows it matched."""
+        result = self._run(connection, params)
+        count = int(result.rowcount)
+        result.close()
+        return count
+
+
+def _compile(statement: ClauseElement, keys: Sequence[str], dialect: Dialect) -> _Form:
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    assert isinstance(compiled, SQLCompiler)
+    if compiled.insert_prefetch or compiled.update_prefetch:
+        missing = [c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+        raise ValueError(f"columns with Python defaults not given: {missing} (give every column)")
+    if compiled.literal_execute_params or compiled.post_compile_params or compiled.schema_translate_map:
+        raise ValueError("expanding or literal-execute parameters and schema translation are not supported")
+    names = compiled.positiontup if compiled.positional else list(compiled.binds)
+    assert names is not None
+    processors = compiled._bind_processors
+    escaped: Mapping[str, str] = compiled.escaped_bind_names or {}
+    wanted = set(keys)
+    binds: list[tuple[str, str | None, Any, _Processor]] = []
+    for name in names:
+        bind = compiled.binds[name]
+        found = processors.get(name)
+        if found is not None and not callable(found):  # a tuple's processors, one an element
+            raise ValueError(f"bind {bind.key!r}: tuple parameters are not supported")
+        processor: _Processor = found
+        if bind.key in wanted:
+            binds.append((escaped.get(name, name), bind.key, None, processor))
+        elif bind.required or bind.callable is not None:
+            raise ValueError(f"bind {bind.key!r} is neither given nor fixed in the statement")
+        else:
+            value = bind.value
+            binds.append((escaped.get(name, name), None, processor(value) if processor else value, None))
+    results = tuple(type_._cached_result_processor(dialect, None)
+                    for _key, _name, _objects, type_ in compiled._result_columns)
+    return _Form(compiled.string, bool(compiled.positional), tuple(binds),
+                 results if any(p is not None for p in results) else ())

@@ -1,0 +1,75 @@
+"""A message recorded with its single-row statements sent precompiled (store/precompiled.py) leaves exactly the rows
+the Core path leaves: the same message recorded both ways at the same moment, the first time rolled back, every row
+it wrote compared as the database holds it (through no column type), on SQLite and PostgreSQL. Only what a
+sequence hands out (PostgreSQL ids, which a rollback does not give back) and what is made from them may differ."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from mailbot.config import load_config
+from mailbot.processing.handle import understood
+from mailbot.processing.record import record
+from mailbot.processing.services import understander
+from mailbot.processing.settings import settings_from
+from store.audit_verify import verify_chain
+from store.db import make_engine, sessions
+from store.precompiled import Precompiled
+from tests.pipeline.conftest import Bot, now
+from tests.pipeline.messages import permission_mail
+
+TABLES = {"messages": "id", "message_digests": "digest", "message_keys": "key", "cases": "id", "outbox": "id",
+          "audit_events": "seq", "reference_counters": "year"}
+# Given by a sequence on PostgreSQL (not rolled back), or made from such an id (an event's hash names its case).
+SEQUENCED = {"id", "case_id", "message_row_id", "hash", "prev_hash"}
+
+
+def _written(connection: Connection) -> dict[str, list[dict[str, Any]]]:
+    return {table: [{k: v for k, v in row.items() if k not in SEQUENCED} for row in connection.execute(
+        text(f"SELECT * FROM {table} ORDER BY {key}")).mappings()] for table, key in TABLES.items()}
+
+
+@contextmanager
+def _through_core() -> Iterator[None]:
+    """Precompiled statements sent the Core way (Connection.execute) while the block runs."""
+    saved = Precompiled.execute, Precompiled.rows, Precompiled.rowcount
+    Precompiled.execute = lambda self, c, p: c.execute(self.statement, dict(p)).close()  # type: ignore[method-assign]
+    Precompiled.rows = lambda self, c, p: [  # type: ignore[method-assign]
+        tuple(r) for r in c.execute(self.statement, dict(p))]
+    Precompiled.rowcount = lambda self, c, p: c.execute(self.statement, dict(p)).rowcount  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Precompiled.execute, Precompiled.rows, Precompiled.rowcount = saved  # type: ignore[method-assign]
+
+
+def test_a_message_recorded_precompiled_leaves_the_rows_the_core_path_leaves(bot_on_each_store: Bot) -> None:
+    config = load_config(bot_on_each_store.config, environ={})
+    settings = settings_from(config)
+    engine = make_engine(bot_on_each_store.store_url)
+    factory = sessions(engine)
+    written = []
+    try:
+        with understander(config, factory) as understand:
+            raw, at = permission_mail(bot_on_each_store, applications="Prior Notification List"), now()
+            u = understood(factory, understand, raw, now=at)
+            for path in (_through_core, nullcontext):  # the first rolled back: the second records it afresh
+                with path(), factory() as session, session.begin() as transaction:
+                    [case] = record(session, u, source="test:1", now=at, settings=settings)
+                    session.flush()
+                    written.append((case, _written(session.connection())))
+                    if path is _through_core:
+                        transaction.rollback()
+        assert verify_chain(engine).intact
+    finally:
+        engine.dispose()
+    (core_case, core), (fast_case, fast) = written
+    assert fast_case.outcome == core_case.outcome == "approved"
+    assert (fast_case.reference, fast_case.reasons, fast_case.replies) == \
+           (core_case.reference, core_case.reasons, core_case.replies)
+    assert all(fast[table] for table in ("messages", "cases", "outbox", "audit_events")), fast
+    assert fast == core

@@ -1,0 +1,131 @@
+"""store/precompiled.py: a statement sent precompiled writes exactly the row the Core path writes (the stored
+values compared as the database holds them, not as read back through the types), and reads back what the Core path
+reads, on SQLite and PostgreSQL: aware datetimes, JSON (nested, non-ASCII, null), booleans, bytes, enums. It refuses
+what it would not convert as Core does (a Python default left to fill), and the engine's statement events see it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import Boolean, Engine, Enum, LargeBinary, bindparam, event, insert, literal_column, select, text
+
+from store.audit_chain import GENESIS
+from store.cases import next_case
+from store.db import sessions, transaction
+from store.models import AuditEvent, Case, OutboxMessage
+from store.precompiled import Precompiled
+from store.types import JSONType, UTCDateTime
+
+# Not UTC on purpose: both paths must turn it into the same stored UTC value.
+AT = datetime(2026, 12, 1, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))
+CASE_COLUMNS = tuple(c.key for c in Case.__table__.columns)
+OUTBOX_COLUMNS = tuple(c.key for c in OutboxMessage.__table__.columns if c.key != "id")
+EVENT_COLUMNS = ("at", "actor", "action", "case_id", "org_code", "detail", "seq", "prev_hash", "hash")
+
+
+def _case(case_id: int, reference: str) -> dict[str, Any]:
+    return {"id": case_id, "reference": reference, "kind": "permission_request", "outcome": "flagged",
+            "reasons": ["request.unclear"], "checks": [{"name": "x", "ok": True, "n": 1.5, "none": None}],
+            "fields": {"a": [1, "é", {"b": None}], "ü": "\u202e"}, "changes": [], "org_code": "A81001",
+            "sender": "a@nhs.net", "subject": "Café — hello", "message_row_id": None, "part": None,
+            "parent_case_id": None, "needs_review": True, "assigned_to": None, "created_at": AT, "updated_at": AT,
+            "decided_at": AT, "decided_by": "mailbot",
+            **{k: None for k in CASE_COLUMNS if k not in (
+                "id", "reference", "kind", "outcome", "reasons", "checks", "fields", "changes", "org_code", "sender",
+                "subject", "message_row_id", "part", "parent_case_id", "needs_review", "assigned_to", "created_at",
+                "updated_at", "decided_at", "decided_by")}}
+
+
+def _outbox(case_id: int, n: int) -> dict[str, Any]:
+    return {"case_id": case_id, "message_id": f"<{case_id}.{n}@x>", "purpose": "reply", "recipient": "a@nhs.net",
+            "subject": "Re: Café", "body": "body ✓", "headers": {"In-Reply-To": "<m@x>", "list": [1, 2]},
+            "user_id": None, "status": "pending", "attempts": 0, "next_attempt_at": AT, "last_error": None,
+            "claimed_by": None, "claimed_at": None, "sent_at": None, "created_at": AT,
+            **{k: None for k in OUTBOX_COLUMNS if k not in (
+                "case_id", "message_id", "purpose", "recipient", "subject", "body", "headers", "user_id", "status",
+                "attempts", "next_attempt_at", "last_error", "claimed_by", "claimed_at", "sent_at",
+                "created_at")}}
+
+
+def _stored(engine: Engine, table: str, key: str, value: Any) -> dict[str, Any]:
+    """The row as the database holds it: read by plain SQL, through no column type."""
+    with engine.connect() as connection:
+        row = connection.execute(text(f"SELECT * FROM {table} WHERE {key} = :v"), {"v": value}).mappings().one()
+    return dict(row)
+
+
+def test_rows_written_precompiled_are_the_rows_core_writes(engine: Engine) -> None:
+    with transaction(sessions(engine)) as session:
+        connection = session.connection()
+        ref_a, id_a, _ = next_case(session, 2026)  # (on SQLite the next id is the largest plus one)
+        connection.execute(insert(Case), _case(id_a, ref_a))
+        ref_b, id_b, _ = next_case(session, 2026)
+        Precompiled(insert(Case), CASE_COLUMNS).execute(connection, _case(id_b, ref_b))
+        core_id = connection.execute(insert(OutboxMessage).returning(OutboxMessage.id), _outbox(id_a, 1)).scalar_one()
+        ((fast_id,),) = Precompiled(insert(OutboxMessage).returning(OutboxMessage.id), OUTBOX_COLUMNS).rows(
+            connection, _outbox(id_b, 1))
+        event = {"at": AT, "actor": "mailbot", "action": "case.decided", "org_code": "A81001",
+                 "detail": {"reasons": ["é"], "n": None}, "prev_hash": GENESIS, "hash": "f" * 64}
+        connection.execute(insert(AuditEvent), {**event, "case_id": id_a, "seq": 10**9})
+        Precompiled(insert(AuditEvent), EVENT_COLUMNS).execute(connection, {**event, "case_id": id_b,
+                                                                             "seq": 10**9 + 1})
+    assert isinstance(fast_id, int) and fast_id == core_id + 1
+    core, fast = _stored(engine, "cases", "id", id_a), _stored(engine, "cases", "id", id_b)
+    assert {k: v for k, v in fast.items() if k not in ("id", "reference")} == \
+           {k: v for k, v in core.items() if k not in ("id", "reference")}
+    core, fast = _stored(engine, "outbox", "id", core_id), _stored(engine, "outbox", "id", fast_id)
+    assert {k: v for k, v in fast.items() if k not in ("id", "case_id", "message_id")} == \
+           {k: v for k, v in core.items() if k not in ("id", "case_id", "message_id")}
+    core, fast = _stored(engine, "audit_events", "seq", 10**9), _stored(engine, "audit_events", "seq", 10**9 + 1)
+    assert {k: v for k, v in fast.items() if k not in ("id", "seq", "case_id")} == \
+           {k: v for k, v in core.items() if k not in ("id", "seq", "case_id")}
+    with sessions(engine)() as session:  # and read back through the model, as staff see them
+        a, b = session.get(Case, id_a), session.get(Case, id_b)
+        assert a is not None and b is not None
+        assert (b.created_at, b.fields, b.checks, b.needs_review) == (a.created_at, a.fields, a.checks, True)
+        assert b.created_at == AT and b.created_at.tzinfo == UTC
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    GREEN = "green"
+
+
+TYPED = (bindparam("at", type_=UTCDateTime()), bindparam("doc", type_=JSONType),
+         bindparam("colour", type_=Enum(Colour, native_enum=False)), bindparam("flag", type_=Boolean()),
+         bindparam("blob", type_=LargeBinary()))
+
+
+@pytest.mark.parametrize("values", [
+    {"at": AT, "doc": {"é": [1, None, {"x": "\u202e"}]}, "colour": Colour.GREEN, "flag": True, "blob": b"\x00\xff"},
+    {"at": None, "doc": [], "colour": None, "flag": False, "blob": b""},
+])
+def test_values_returned_are_converted_as_core_converts_them(engine: Engine, values: dict[str, Any]) -> None:
+    statement = select(*TYPED, literal_column("7").label("seven"))
+    with engine.connect() as connection:
+        core = tuple(connection.execute(statement, values).one())
+        (fast,) = Precompiled(statement, values).rows(connection, values)
+    assert fast == core
+    assert fast[0] == values["at"] and fast[2] is values["colour"] and fast[3] is values["flag"]
+
+
+def test_a_column_left_to_its_python_default_is_refused(engine: Engine) -> None:
+    with engine.connect() as connection:
+        fast = Precompiled(insert(AuditEvent), [c for c in EVENT_COLUMNS if c != "detail"])  # detail=dict default
+        with pytest.raises(ValueError, match="detail"):
+            fast.execute(connection, {"at": AT})
+
+
+def test_a_statement_sent_precompiled_is_seen_by_the_engines_events(engine: Engine) -> None:
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    update = Precompiled(text("UPDATE reference_counters SET last_value = last_value WHERE year = :year"),
+                         ["year"])
+    with engine.begin() as connection:
+        assert update.rowcount(connection, {"year": 1999}) == 0
+    assert [s for s in seen if s.startswith("UPDATE")] == [
+        "UPDATE reference_counters SET last_value = last_value WHERE year = ?" if engine.dialect.name == "sqlite"
+        else "UPDATE reference_counters SET last_value = last_value WHERE year = %(year)s"]
