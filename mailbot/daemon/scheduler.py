@@ -53,8 +53,10 @@ from store.outbox import queue as outbox_queue
 
 log = logging.getLogger(__name__)
 STOP_WITHIN_SECONDS = 8.0
-# A wake-up of the sender during a drain (a reply queued meanwhile) runs the next drain this long after it ends:
-# a quiet mailbox still gets its reply at once, and a backlog's replies go in batches (fewer commits a mail).
+# A wake-up of the sender (a reply queued) during a drain or less than this after one runs the next drain this
+# long after it ended: a quiet mailbox still gets its reply at once, and busy ones their replies in batches
+# (fewer commits a mail). Before, wake-ups closer than this were dropped, and a reply whose wake-up was the one
+# dropped waited for the next `[daemon] outbox_seconds`.
 OUTBOX_HOLD_SECONDS = 0.1
 ASKED_STALE_SECONDS = 1.0
 POLL_RETRY_SECONDS = 5.0  # leaves room inside the 10 s a supervisor gives after SIGTERM
@@ -71,10 +73,11 @@ def owner_id() -> str:
 
 
 class _Repeating:
-    """Runs a job now or soon without ever running it twice at once; a wake-up is never lost. One during a run
-    makes it run again, HOLD seconds after (the outbox: what queued up meanwhile goes in one batch rather than
-    a drain a mail); one while a run is already asked for and not begun costs nothing more (that run will see
-    what the waker committed first)."""
+    """Runs a job now or soon without ever running it twice at once; a wake-up is never lost, and never begins a
+    run sooner than HOLD seconds after the last one ended (the outbox: replies queued meanwhile go in one batch
+    rather than a drain a mail, fewer commits a mail; a quiet mailbox's reply still goes at once). One during a
+    run makes it run again, HOLD after it; one while a run is already asked for and not begun costs nothing more
+    (that run will see what the waker committed first)."""
 
     def __init__(self, name: str, work: Callable[[], Any], stop: threading.Event, hold: float = 0.0) -> None:
         self.name, self.work, self.stop, self.hold = name, work, stop, hold
@@ -82,6 +85,7 @@ class _Repeating:
         self.running = False
         self.again = False
         self.asked_at: float | None = None  # when a run not begun yet was asked of the scheduler
+        self.ended = float("-inf")  # when the last run ended (time.monotonic)
         self.scheduler: BackgroundScheduler | None = None
 
     def wake(self) -> None:
@@ -95,9 +99,10 @@ class _Repeating:
             if self.asked_at is not None and now - self.asked_at < ASKED_STALE_SECONDS:
                 return
             self.asked_at = now
+            delay = max(0.0, self.ended + self.hold - now)
         if self.scheduler is not None and not self.stop.is_set():
             try:
-                self.scheduler.modify_job(self.name, next_run_time=datetime.now(UTC))
+                self.scheduler.modify_job(self.name, next_run_time=datetime.now(UTC) + timedelta(seconds=delay))
             except Exception:  # noqa: BLE001 - the scheduler is shutting down: nothing to wake
                 return
 
@@ -125,6 +130,7 @@ class _Repeating:
         finally:
             with self.lock:
                 self.running = False
+                self.ended = time.monotonic()
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mailbot.daemon.scheduler import OUTBOX_HOLD_SECONDS, _Repeating
@@ -47,14 +48,17 @@ def test_a_reply_queued_during_a_drain_is_sent_just_after_it_not_at_the_next_int
         daemon.shutdown()
 
 
-def test_wake_ups_before_the_asked_run_begins_ask_the_scheduler_once() -> None:
+def test_wake_ups_before_the_asked_run_begins_ask_the_scheduler_once_and_none_is_dropped() -> None:
     """A wake-up a message (the sender is woken after every message): only the first until the run begins asks
-    the scheduler; the run then sees everything committed before it began."""
+    the scheduler (the run then sees everything committed before it began); one just after a run asks for the
+    next HOLD after it ended."""
     asked: list[str] = []
+    when: list[datetime] = []
 
     class Scheduler:
-        def modify_job(self, name: str, **_changes: object) -> None:
+        def modify_job(self, name: str, next_run_time: datetime) -> None:
             asked.append(name)
+            when.append(next_run_time)
 
     runs: list[int] = []
     job = _Repeating("outbox", lambda: runs.append(1), threading.Event(), hold=OUTBOX_HOLD_SECONDS)
@@ -64,5 +68,7 @@ def test_wake_ups_before_the_asked_run_begins_ask_the_scheduler_once() -> None:
     assert asked == ["outbox"]
     job()  # the run asked for
     assert runs == [1]
-    job.wake()  # after it: asked again
+    assert when[0] <= datetime.now(UTC)  # the first in a while: at once
+    job.wake()  # just after it: asked again, for HOLD after the run ended (never dropped)
     assert asked == ["outbox", "outbox"]
+    assert when[1] - datetime.now(UTC) > timedelta(seconds=OUTBOX_HOLD_SECONDS / 2)
