@@ -31,7 +31,7 @@ from sqlalchemy import event, select
 from bench.bench_backlog import _database
 from bench.sql_count import verb
 from mailbot.daemon.scheduler import Daemon
-from store.db import ensure_schema, make_engine, sessions, transaction
+from store.db import make_engine, sessions, transaction, upgrade
 from store.models import Case, OutboxMessage
 from tests.support.daemon_setup import daemon_config
 from tests.support.simple_handler import SimpleHandler
@@ -59,7 +59,7 @@ def run(url: str, base: Path, rate: float, seconds: float, backlog: int) -> dict
     for sub in ("new", "cur", "tmp"):
         (inbox / sub).mkdir(parents=True)
     engine = make_engine(url)
-    ensure_schema(engine)
+    upgrade(engine)
     producer = sessions(make_engine(url))
     daemon = Daemon(daemon_config(url, base=base, imap={}, outbox_seconds=2, housekeeping_seconds=30),
                     sessions(engine), SimpleHandler(sessions(engine)))
