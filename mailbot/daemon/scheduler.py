@@ -56,9 +56,10 @@ STOP_WITHIN_SECONDS = 8.0
 # A wake-up of the sender (a reply queued) during a drain runs the next drain this long after it ends; one after
 # a drain, no sooner than this after that drain began. A quiet mailbox still gets its reply at once, busy ones
 # their replies in batches (fewer commits a mail). Before, wake-ups closer than this were dropped, and a reply
-# whose wake-up was the one dropped waited for the next `[daemon] outbox_seconds`. (Holding the next drain this
-# long after the last one ended in both cases gave bigger batches, but p50 latency at 20 messages/s rose from
-# about 0.2 s to 0.25 s: bench_latency, README: Performance.)
+# whose wake-up was the one dropped waited for the next `[daemon] outbox_seconds`. The hold costs some latency
+# when mail comes steadily: bench_latency at 20 messages/s, p50 0.18-0.20 s before, 0.25 s with it, p95 about
+# the same (0.46-0.57 s before, 0.49-0.59 s); the sender's commits a mail fell 1.8 -> 1.27 at 60 a second
+# (bench/bench_outbox.py).
 OUTBOX_HOLD_SECONDS = 0.1
 ASKED_STALE_SECONDS = 1.0
 POLL_RETRY_SECONDS = 5.0  # leaves room inside the 10 s a supervisor gives after SIGTERM
