@@ -1,9 +1,10 @@
 """Draining the outbox: claim due rows, send each outside any transaction, record what happened.
 
-A row is claimed in a short transaction (see store.outbox.queue), its envelope is offered to the server, then the
-row is marked `transmitting` (and, for a temporary password, the user's new hash written) in one commit just
-before DATA. So a crash before DATA leaves a row that is safely sent again, and one after DATA began leaves a row
-that is shown to staff as uncertain rather than sent twice. The Message-ID is the row's own (deterministic).
+A row is claimed in a short transaction (see store.outbox.queue; after a full batch, the one that records that
+batch's last mail), its envelope is offered to the server, then the row is marked `transmitting` (and, for a
+temporary password, the user's new hash written) in one commit just before DATA. So a crash before DATA leaves a
+row that is safely sent again, and one after DATA began leaves a row that is shown to staff as uncertain rather
+than sent twice. The Message-ID is the row's own (deterministic).
 """
 
 from __future__ import annotations
@@ -92,17 +93,23 @@ class OutboxSender:
         return self._transport
 
     async def drain_async(self) -> DrainReport:
+        """Batch after batch until one comes back less than full: what is queued after that claim is sent by the
+        wake-up that queued it (mailbot.daemon.scheduler holds one that comes during a drain), so a drain needs
+        no last claim that finds nothing."""
         report = DrainReport()
-        while not self.stop.is_set():
+        limit = max(1, self.config.daemon.outbox_batch)
+        rows: list[OutboxMessage] = []
+        if not self.stop.is_set():
             with transaction(self.sessions) as session:
-                rows = q.claim_due(session, owner=self.owner, now=self.clock(),
-                                   limit=max(1, self.config.daemon.outbox_batch))
-            if not rows:
-                break
-            await self._send_rows(rows, report)
+                rows = q.claim_due(session, owner=self.owner, now=self.clock(), limit=limit)
+        while rows:
+            rows = await self._send_rows(rows, report, limit)
         return report
 
-    async def _send_rows(self, rows: list[OutboxMessage], report: DrainReport) -> None:
+    async def _send_rows(self, rows: list[OutboxMessage], report: DrainReport, limit: int) -> list[OutboxMessage]:
+        """Send ROWS; returns the next batch when this one was full, claimed in the same commit as the last mail's
+        result (one commit a batch fewer). One transaction: a crash before it commits leaves the last mail
+        `transmitting` (uncertain to staff, never resent) and the next batch unclaimed, as if neither happened."""
         transport = await self._transport_now()
         delivered: int | None = None  # accepted by the server; recorded as sent with the next commit
         try:
@@ -110,7 +117,7 @@ class OutboxSender:
                 if self.stop.is_set():
                     with transaction(self.sessions) as session:
                         q.release(session, [r.id for r in rows[index:]], self.owner)
-                    return
+                    return []
                 if not transport.is_open:
                     try:
                         await transport.open()
@@ -119,8 +126,16 @@ class OutboxSender:
                         delivered = None
                         for rest in rows[index:]:
                             self._retry(rest, str(exc), report)
-                        return
+                        return []
                 delivered = await self._send_one(transport, row, report, delivered)
+            if len(rows) < limit or self.stop.is_set():
+                return []
+            with transaction(self.sessions) as session:
+                if delivered is not None:
+                    q.mark_sent(session, delivered, self.owner, self.clock())
+                following = q.claim_due(session, owner=self.owner, now=self.clock(), limit=limit)
+            delivered = None  # only once committed: else the finally below records it on its own
+            return following
         finally:
             self._record_sent(delivered)
             self._last_used = time.monotonic()

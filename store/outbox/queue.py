@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Update, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from store import audit
@@ -25,23 +26,30 @@ UNDELIVERABLE = "reply.undeliverable"
 ACTOR = "mailbot"
 
 
-def claim_due(session: Session, *, owner: str, now: datetime, limit: int) -> list[OutboxMessage]:
-    """Up to LIMIT due rows, now `sending` and owned by OWNER (commit to make the claim visible)."""
+# The statements a mail sent runs are built once (building one costs more Python than running it on SQLite);
+# the values each run differs in are bound parameters.
+@lru_cache(maxsize=8)
+def _claim_statement(limit: int) -> Update:
     due = (select(OutboxMessage.id)
-           .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now)
+           .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= bindparam("now"))
            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
            .limit(limit)
            .with_for_update(skip_locked=True))
-    ids = list(session.scalars(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.scalar_subquery()))
-        .values(status=SENDING, claimed_by=owner, claimed_at=now, attempts=OutboxMessage.attempts + 1)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)))
-    if not ids:
-        return []
-    return list(session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
-                                .order_by(OutboxMessage.id).execution_options(populate_existing=True)))
+    # RETURNING the whole row (SQLite >= 3.35, PostgreSQL): the claim and the rows it claimed in one statement.
+    return (update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due.scalar_subquery()))
+            .values(status=SENDING, claimed_by=bindparam("owner"), claimed_at=bindparam("now"),
+                    attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False, populate_existing=True))
+
+
+def claim_due(session: Session, *, owner: str, now: datetime, limit: int) -> list[OutboxMessage]:
+    """Up to LIMIT due rows (the longest due), now `sending` and owned by OWNER, by id (commit to make the claim
+    visible; the sender commits it with the last mail's result, see mailbot.outbox.sender)."""
+    rows = list(session.scalars(_claim_statement(limit), {"owner": owner, "now": now}))
+    rows.sort(key=lambda r: r.id)  # RETURNING promises no order
+    return rows
 
 
 def _mine(session: Session, row_id: int, owner: str, *statuses: str) -> OutboxMessage | None:
@@ -50,22 +58,27 @@ def _mine(session: Session, row_id: int, owner: str, *statuses: str) -> OutboxMe
         OutboxMessage.status.in_(statuses)).execution_options(populate_existing=True)).one_or_none()
 
 
-def _move(session: Session, row_id: int, owner: str, from_statuses: tuple[str, ...], **values: object) -> bool:
-    """One UPDATE (no ORM load: this runs twice for every mail sent); True when the row was ours to change."""
-    result = session.execute(update(OutboxMessage)
-                             .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == owner,
-                                    OutboxMessage.status.in_(from_statuses))
-                             .values(**values).execution_options(synchronize_session=False))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+def _move_statement(from_statuses: tuple[str, ...], **values: object) -> Update:
+    """One UPDATE of one row still ours in FROM_STATUSES (no ORM load: two run for every mail sent)."""
+    return (update(OutboxMessage)
+            .where(OutboxMessage.id == bindparam("row_id"), OutboxMessage.claimed_by == bindparam("owner"),
+                   OutboxMessage.status.in_(from_statuses))
+            .values(**values).execution_options(synchronize_session=False))
+
+
+_TO_TRANSMITTING = _move_statement((SENDING,), status=TRANSMITTING)
+_TO_SENT = _move_statement((TRANSMITTING, SENDING), status=SENT, sent_at=bindparam("now"), last_error=None)
 
 
 def mark_transmitting(session: Session, row_id: int, owner: str) -> bool:
-    """Record that DATA is about to begin: from here a crash leaves the row uncertain, not pending."""
-    return _move(session, row_id, owner, (SENDING,), status=TRANSMITTING)
+    """Record that DATA is about to begin: from here a crash leaves the row uncertain, not pending. True when the
+    row was still ours to change."""
+    result = session.execute(_TO_TRANSMITTING, {"row_id": row_id, "owner": owner})
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def mark_sent(session: Session, row_id: int, owner: str, now: datetime) -> None:
-    _move(session, row_id, owner, (TRANSMITTING, SENDING), status=SENT, sent_at=now, last_error=None)
+    session.execute(_TO_SENT, {"row_id": row_id, "owner": owner, "now": now})
 
 
 def retry_later(session: Session, row_id: int, owner: str, now: datetime, error: str, first_wait: timedelta,

@@ -31,10 +31,10 @@ class Clock:
 
 
 def _queue(factory: sessionmaker[Session], n: int, *, purpose: str = "reply", body: str = "Hello.\n",
-           user_id: int | None = None) -> list[int]:
+           user_id: int | None = None, start: int = 0) -> list[int]:
     ids = []
     with transaction(factory) as session:
-        for i in range(n):
+        for i in range(start, start + n):
             case = Case(reference=f"OE-2026-{len(ids) + 1 + 1000 * (user_id or 0):06d}-{i}"[:20], kind="unclear",
                         outcome="approved", reasons=[], checks=[], fields={}, changes=[], created_at=NOW,
                         updated_at=NOW)
