@@ -83,15 +83,17 @@ def canonical_bytes(*, seq: int, at: datetime, actor: str, action: str, case_id:
 
 
 def event_hash(*, seq: int, at: datetime, actor: str, action: str, case_id: int | None, org_code: str | None,
-               detail: Any, prev_hash: str) -> str:
+               detail: Any, prev_hash: str, detail_is_canonical: bool = False) -> str:
     return hashlib.sha256(canonical_bytes(seq=seq, at=at, actor=actor, action=action, case_id=case_id,
-                                          org_code=org_code, detail=detail, prev_hash=prev_hash)).hexdigest()
+                                          org_code=org_code, detail=detail, prev_hash=prev_hash,
+                                          detail_is_canonical=detail_is_canonical)).hexdigest()
 
 
-def hash_of_row(row: Any) -> str:
+def hash_of_row(row: Any, *, detail_is_canonical: bool = False) -> str:
     """The hash a stored event (ORM object or row with the same attribute names) should carry."""
     return event_hash(seq=row.seq, at=row.at, actor=row.actor, action=row.action, case_id=row.case_id,
-                      org_code=row.org_code, detail=row.detail, prev_hash=row.prev_hash)
+                      org_code=row.org_code, detail=row.detail, prev_hash=row.prev_hash,
+                      detail_is_canonical=detail_is_canonical)
 
 
 def take_next(connection: Connection, places: int = 1) -> ChainHead:
@@ -156,11 +158,9 @@ def _link(targets: Sequence[AuditEvent], before: ChainHead) -> ChainHead:
     seq, previous = before.seq, before.hash
     for target in targets:
         seq += 1
-        detail = target.detail = json.loads(canonical_detail(target.detail))
+        target.detail = json.loads(canonical_detail(target.detail))
         target.seq, target.prev_hash = seq, previous
-        target.hash = previous = hashlib.sha256(canonical_bytes(
-            seq=seq, at=target.at, actor=target.actor, action=target.action, case_id=target.case_id,
-            org_code=target.org_code, detail=detail, prev_hash=previous, detail_is_canonical=True)).hexdigest()
+        target.hash = previous = hash_of_row(target, detail_is_canonical=True)
     return ChainHead(seq, previous)
 
 
