@@ -192,25 +192,18 @@ def _chain_before_flush(session: Session, flush_context: Any, _instances: Any) -
     if any(row["case_id"] in cases for row in rows):
         flush_context.attributes[_AFTER_THE_CASES] = rows
     else:
-        _insert_events(connection, rows)
+        _INSERT_EVENTS.execute_all(connection, rows)
 
 
-_INSERT_EVENTS = insert(AuditEvent)
-_INSERT_EVENT = Precompiled(_INSERT_EVENTS, _COLUMNS)  # one event, the usual flush (store/precompiled.py)
-
-
-def _insert_events(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    if len(rows) == 1:
-        _INSERT_EVENT.execute(connection, rows[0])
-    else:
-        connection.execute(_INSERT_EVENTS, rows)
+# One event (the usual flush) precompiled, several at once by executemany (store/precompiled.py).
+_INSERT_EVENTS = Precompiled(insert(AuditEvent), _COLUMNS)
 
 
 @event.listens_for(Session, "after_flush")
 def _insert_after_the_cases(session: Session, flush_context: Any) -> None:
     rows = flush_context.attributes.pop(_AFTER_THE_CASES, None)
     if rows:
-        _insert_events(session.connection(), rows)
+        _INSERT_EVENTS.execute_all(session.connection(), rows)
 
 
 @event.listens_for(AuditEvent, "before_insert")

@@ -30,8 +30,6 @@ from store.precompiled import Precompiled
 
 _RELATIONSHIPS = tuple(relationship.key for relationship in inspect(Case).relationships)
 # Built once: an insert given a list of rows is compiled once per statement and kept (SQLAlchemy's cache).
-_INSERT_CASES = insert(Case)
-_INSERT_REASONS = insert(CaseReason)
 _INSERT_OUTBOX = insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True)
 # SQLite: one multi-row INSERT ... RETURNING whatever the number of rows (SQLAlchemy sends one a row when asked to
 # keep the parameters' order there, as SQLite returns the rows in no set order). The ids are given in the rows'
@@ -69,9 +67,9 @@ _DEFAULTS = {table: _defaults(table, columns) for table, columns in (
     (OutboxMessage.__table__, _OUTBOX_COLUMNS))}
 
 # One row (the usual case: a message's case, its one reason, its one reply) goes by its precompiled statement
-# (store/precompiled.py); several by the Core statements above, one executemany.
-_ONE_CASE = Precompiled(_INSERT_CASES, _CASE_COLUMNS)
-_ONE_REASON = Precompiled(_INSERT_REASONS, _REASON_COLUMNS)
+# (store/precompiled.py); several cases or reasons by the statement's executemany, several replies as above.
+_INSERT_CASES = Precompiled(insert(Case), _CASE_COLUMNS)
+_INSERT_REASONS = Precompiled(insert(CaseReason), _REASON_COLUMNS)
 _ONE_OUTBOX = Precompiled(insert(OutboxMessage).returning(OutboxMessage.id), _OUTBOX_COLUMNS)
 
 
@@ -129,14 +127,11 @@ def insert_new_case_rows(session: Session) -> None:
     if not (cases or reasons or outbox):
         return
     connection = session.connection()
-    for objects, statement, one, columns in ((cases, _INSERT_CASES, _ONE_CASE, _CASE_COLUMNS),
-                                             (reasons, _INSERT_REASONS, _ONE_REASON, _REASON_COLUMNS)):
-        if len(objects) == 1:
-            one.execute(connection, _rows(objects, columns)[0])
-            _persistent(session, objects)
-        elif objects:
+    for objects, statement, columns in ((cases, _INSERT_CASES, _CASE_COLUMNS),
+                                        (reasons, _INSERT_REASONS, _REASON_COLUMNS)):
+        if objects:
             objects.sort(key=_insert_order)
-            connection.execute(statement, _rows(objects, columns))
+            statement.execute_all(connection, _rows(objects, columns))
             _persistent(session, objects)
     if outbox:
         outbox.sort(key=_insert_order)  # their ids rise in the order they were queued
