@@ -7,8 +7,7 @@ enclosing form object's matrix maps them out, innermost first, to the page."""
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -24,8 +23,7 @@ Matrix = tuple[float, float, float, float, float, float]
 Rect = tuple[float, float, float, float]
 
 
-@dataclass(frozen=True)
-class Drawn:
+class Drawn(NamedTuple):  # a named tuple: made for every object on a page, faster than a frozen dataclass
     kind: str  # "text" / "path" / "image" / "shading"
     box: Box  # reading coordinates
     handle: object  # PDFium's object (valid while the page is open)
@@ -38,14 +36,6 @@ def _matrix(obj: object) -> Matrix:
     return (m.a, m.b, m.c, m.d, m.e, m.f)
 
 
-def _bounds(obj: object) -> tuple[float, float, float, float] | None:
-    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
-    if not pdfium_c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right),
-                                          ctypes.byref(top)):
-        return None
-    return (left.value, bottom.value, right.value, top.value)
-
-
 def _through(rect: tuple[float, float, float, float], matrices: list[Matrix]) -> tuple[float, float, float, float]:
     corners = [(rect[0], rect[1]), (rect[0], rect[3]), (rect[2], rect[1]), (rect[2], rect[3])]
     for a, b, c, d, e, f in reversed(matrices):  # innermost first
@@ -56,35 +46,51 @@ def _through(rect: tuple[float, float, float, float], matrices: list[Matrix]) ->
 
 def drawn_objects(page: pdfium.PdfPage, view: PageView, kinds: frozenset[str] | None = None) -> list[Drawn]:
     """The objects drawn on PAGE (of KINDS, or all but forms), at their places on the page as read."""
-    found: list[Drawn] = []
-    for kind, handle, rect in _walk(page, kinds):
-        found.append(Drawn(kind, view.box(rect), handle))
-    return found
+    return placed(page_objects(page), view, kinds)
 
 
-def _walk(page: pdfium.PdfPage, kinds: frozenset[str] | None) -> Iterator[tuple[str, object, Rect]]:
-    budget = [MAX_OBJECTS]
+def placed(objects: list[PageObject], view: PageView, kinds: frozenset[str] | None = None) -> list[Drawn]:
+    """OBJECTS (page_objects' list) of KINDS (all when None) at their places on the page as read."""
+    box = view.box
+    return [Drawn(kind, box(rect), handle) for kind, handle, rect in objects if kinds is None or kind in kinds]
 
-    def visit(count: int, get: object, holder: object, matrices: list[Matrix], depth: int) -> Iterator[
-            tuple[str, object, Rect]]:
+
+# (kind, PDFium's object, its bounds in user space)
+PageObject = tuple[str, object, Rect]
+
+
+def page_objects(page: pdfium.PdfPage) -> list[PageObject]:
+    """Every object drawn on PAGE but forms (whose objects are taken in), in drawing order, with its bounds in user
+    space: walked once for all the kinds asked about (the walk and PDFium's calls cost more than the kinds' checks;
+    MAX_OBJECTS counts every object whatever its kind, so each kind's list is what a walk for it alone gave)."""
+    found: list[PageObject] = []
+    budget = MAX_OBJECTS
+    # One set of out-parameters for every call: ctypes objects cost more to make than the call itself.
+    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    refs = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+    get_bounds, get_type, form_type = pdfium_c.FPDFPageObj_GetBounds, pdfium_c.FPDFPageObj_GetType, \
+        pdfium_c.FPDF_PAGEOBJ_FORM
+
+    def visit(count: int, get: Any, holder: object, matrices: list[Matrix], depth: int) -> None:
+        nonlocal budget
         for index in range(count):
-            if budget[0] <= 0:
+            if budget <= 0:
                 return
-            budget[0] -= 1
-            obj = get(holder, index)  # type: ignore[operator]
+            budget -= 1
+            obj = get(holder, index)
             if not obj:
                 continue
-            kind_code = pdfium_c.FPDFPageObj_GetType(obj)
-            if kind_code == pdfium_c.FPDF_PAGEOBJ_FORM:
+            kind_code = get_type(obj)
+            if kind_code == form_type:
                 if depth < MAX_DEPTH:
-                    yield from visit(pdfium_c.FPDFFormObj_CountObjects(obj), pdfium_c.FPDFFormObj_GetObject, obj,
-                                     [*matrices, _matrix(obj)], depth + 1)
+                    visit(pdfium_c.FPDFFormObj_CountObjects(obj), pdfium_c.FPDFFormObj_GetObject, obj,
+                          [*matrices, _matrix(obj)], depth + 1)
                 continue
             kind = KINDS.get(kind_code)
-            if kind is None or (kinds is not None and kind not in kinds):
+            if kind is None or not get_bounds(obj, *refs):
                 continue
-            rect = _bounds(obj)
-            if rect is not None:
-                yield kind, obj, _through(rect, matrices) if matrices else rect
+            rect = (left.value, bottom.value, right.value, top.value)
+            found.append((kind, obj, _through(rect, matrices) if matrices else rect))
 
-    yield from visit(pdfium_c.FPDFPage_CountObjects(page), pdfium_c.FPDFPage_GetObject, page, [], 0)
+    visit(pdfium_c.FPDFPage_CountObjects(page), pdfium_c.FPDFPage_GetObject, page, [], 0)
+    return found

@@ -50,7 +50,7 @@ from parsers.forms.marks import Marks, find_marks, overlap
 from parsers.forms.normalise import normalise_fields, normalise_value
 from parsers.forms.options import MEMORY_PROBLEM as MEMORY_PROBLEM  # noqa: PLC0414 - still importable from here
 from parsers.forms.options import FormReadOptions
-from parsers.forms.page_objects import Drawn, drawn_objects
+from parsers.forms.page_objects import Drawn, PageObject, page_objects, placed
 from parsers.forms.page_view import Box, PageView, page_view
 from parsers.forms.page_words import page_words
 from parsers.forms.pdf_safety import TooLarge, check_page
@@ -131,13 +131,18 @@ class _Page:
         return labels_in_lines(self.lines)
 
     @cached_property
+    def objects(self) -> list[PageObject]:
+        """Everything drawn, walked once for the kinds below."""
+        return page_objects(self.pdfium)
+
+    @cached_property
     def drawn(self) -> list[Drawn]:
         """Images and text: what marks over the box are told from (paths only where a box is looked for)."""
-        return drawn_objects(self.pdfium, self.view, frozenset({"image", "text"}))
+        return placed(self.objects, self.view, frozenset({"image", "text"}))
 
     @cached_property
     def paths(self) -> list[Drawn]:
-        return drawn_objects(self.pdfium, self.view, frozenset({"path"}))
+        return placed(self.objects, self.view, frozenset({"path"}))
 
     @cached_property
     def fit(self) -> Fit | None:
