@@ -112,8 +112,8 @@ def _label_at(line: list[Word], facts: _LineFacts, line_no: int, i: int) -> Labe
 
 def label_spans(lines: list[list[Word]]) -> list[LabelSpan]:
     spans = []
-    for line_no, line in enumerate(lines):
-        facts = _LineFacts.of(line)
+    every_facts = [_LineFacts.of(line) for line in lines]  # once a line: the wrapped labels look at them again
+    for line_no, (line, facts) in enumerate(zip(lines, every_facts, strict=True)):
         i = 0
         while i < len(line):
             span = _label_at(line, facts, line_no, i)
@@ -122,7 +122,7 @@ def label_spans(lines: list[list[Word]]) -> list[LabelSpan]:
                 continue
             spans.append(span)
             i = span.last + 1
-    return spans + _wrapped_spans(lines, spans)
+    return spans + _wrapped_spans(lines, every_facts, spans)
 
 
 # A label's second line sits under its first at most this far (a multiple of the height: one paragraph's lines).
@@ -143,19 +143,17 @@ def _label_words(line: list[Word], facts: _LineFacts, i: int) -> int | None:
     return end
 
 
-def _wrapped_spans(lines: list[list[Word]], spans: list[LabelSpan]) -> list[LabelSpan]:
+def _wrapped_spans(lines: list[list[Word]], every_facts: list[_LineFacts], spans: list[LabelSpan]) -> list[LabelSpan]:
     """Labels wrapped onto two lines in a narrow column ("Request (new / additional /" over "replacement)"): the
     words starting a stretch of a line, and those starting the line tightly under them at the same place, make one
     known wording together (exactly: never one letter off)."""
     taken = {(s.line, k) for s in spans for k in range(s.first, s.last + 1)}
     found = []
     for line_no, line in enumerate(lines[:-1]):
-        below = lines[line_no + 1]
-        facts = None
+        below, facts, below_facts = lines[line_no + 1], every_facts[line_no], every_facts[line_no + 1]
         for i, word in enumerate(line):
             if (line_no, i) in taken:
                 continue
-            facts = facts or _LineFacts.of(line)
             if facts.ocr or not facts.starts_segment(i):
                 continue
             end = _label_words(line, facts, i)
@@ -167,7 +165,6 @@ def _wrapped_spans(lines: list[list[Word]], spans: list[LabelSpan]) -> list[Labe
             if not under or (line_no + 1, under[0]) in taken or \
                     not -0.5 * facts.height <= gap <= WRAPPED_LABEL_GAP * facts.height:
                 continue
-            below_facts = _LineFacts.of(below)
             if not below_facts.starts_segment(under[0]):
                 continue
             below_end = _label_words(below, below_facts, under[0])
