@@ -112,11 +112,15 @@ def _without_letter_spacing_breaks(textpage: pdfium.PdfTextPage, characters: str
     if not spaces:
         return characters
     rect = pdfium_c.FS_RECTF()
+    rect_ref = ctypes.byref(rect)
+    # Each space looks at up to eight letters around it, and neighbouring spaces at the same ones: asked once each.
+    boxes: dict[int, tuple[float, float, float, float] | None] = {}
 
     def loose(index: int) -> tuple[float, float, float, float] | None:
-        if not pdfium_c.FPDFText_GetLooseCharBox(textpage, index, ctypes.byref(rect)):
-            return None
-        return (rect.left, rect.bottom, rect.right, rect.top)
+        if index not in boxes:
+            boxes[index] = (rect.left, rect.bottom, rect.right, rect.top) \
+                if pdfium_c.FPDFText_GetLooseCharBox(textpage, index, rect_ref) else None
+        return boxes[index]
 
     joined = list(characters)
     for i in spaces:
