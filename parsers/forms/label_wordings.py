@@ -8,6 +8,7 @@ the section they sit in (the Primary User's, or the authorised signatory's)."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from difflib import SequenceMatcher
 
 from parsers.form_template import HINTS, LABELS, SIGNATURE_LABEL, TITLES, TYPED_LABEL
@@ -165,9 +166,16 @@ def _nearly(key: str, instruction: str) -> bool:
     # Every value a person typed is tried against every instruction: most are nowhere near, and the two cheap upper
     # bounds of ratio() (from the lengths, then from the letters regardless of order) say so without working out
     # the matching blocks. Each is >= ratio(), so the answer is the same.
-    # The first bound is real_quick_ratio() worked out here: making the matcher indexes INSTRUCTION's letters, which
-    # costs more than the bound, and most pairs stop at it.
-    if 2.0 * min(len(key), len(instruction)) / (len(key) + len(instruction)) < FUZZY_INSTRUCTION_RATIO:
+    # The bounds are worked out here as real_quick_ratio() and quick_ratio() work them out (2 * matches / total
+    # length; quick_ratio's matches are the letters the two share, counted with repeats), without a matcher: making
+    # one indexes INSTRUCTION's letters, which costs more than both bounds, and most pairs stop at them.
+    total = len(key) + len(instruction)
+    if 2.0 * min(len(key), len(instruction)) / total < FUZZY_INSTRUCTION_RATIO:
         return False
-    matcher = SequenceMatcher(None, key, instruction, autojunk=False)
-    return matcher.quick_ratio() >= FUZZY_INSTRUCTION_RATIO and matcher.ratio() >= FUZZY_INSTRUCTION_RATIO
+    shared = Counter(key) & (_INSTRUCTION_LETTERS.get(instruction) or Counter(instruction))
+    if 2.0 * sum(shared.values()) / total < FUZZY_INSTRUCTION_RATIO:
+        return False
+    return SequenceMatcher(None, key, instruction, autojunk=False).ratio() >= FUZZY_INSTRUCTION_RATIO
+
+
+_INSTRUCTION_LETTERS = {key: Counter(key) for key in INSTRUCTION_KEYS}

@@ -165,12 +165,12 @@ def _column_right(lines: list[list[Word]], left: float, height: float, limit_x: 
     a column's gap or LIMIT_X (a title across the page is no line of it)."""
     reach = [left]
     for line in lines:
-        starts = [k for k, w in enumerate(line) if abs(w.x0 - left) <= 0.5 * height]
-        if not starts:
+        start = next((k for k, w in enumerate(line) if abs(w.x0 - left) <= 0.5 * height), None)
+        if start is None:
             continue  # most lines have no word there: their height is not needed
         size = line_height(line)
         if abs(size - height) <= 0.25 * height:
-            run = _run(line, starts[0], size, set(), limit_x)
+            run = _run(line, start, size, set(), limit_x)
             if run:
                 reach.append(run[-1].x1)
     return max(reach)
