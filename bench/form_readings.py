@@ -4,9 +4,9 @@ every way, flattened, printed over, edited after signing; other people's layouts
 files. The corpus is written once (its signed and scanned files differ at each making), then read by each checkout,
 each with its own venv, and the two readings compared byte for byte:
 
-    .venv/bin/python -m bench.form_readings write /tmp/corpus
-    .venv/bin/python -m bench.form_readings read /tmp/corpus /tmp/readings-branch.json   # in each checkout
-    .venv/bin/python -m bench.form_readings compare /tmp/readings-main.json /tmp/readings-branch.json
+    .venv/bin/python -m bench.form_readings write CORPUS_FOLDER
+    .venv/bin/python -m bench.form_readings read CORPUS_FOLDER READINGS.json   # in each checkout, to its own file
+    .venv/bin/python -m bench.form_readings compare MAIN_READINGS.json BRANCH_READINGS.json
 
 `read` imports the reader of the checkout it runs in (copy this file into the other checkout's bench/ when it has
 none). Each file is read in process with read_form (the full reader: OCR and signature validation as needed),
