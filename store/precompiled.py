@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Connection, CursorResult
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import ClauseElement, Executable
+from sqlalchemy.sql.expression import ClauseElement
 
 _Processor = Callable[[Any], Any] | None
 
@@ -46,7 +46,7 @@ class _Form:
 
 class Precompiled:
     """STATEMENT, its parameters given by the caller under KEYS (the rest fixed in the statement), run one row at
-    a time; its compiled form kept for each kind of database."""
+    a time or several by one executemany; its compiled form kept for each kind of database."""
 
     def __init__(self, statement: ClauseElement, keys: Iterable[str]) -> None:
         self.statement = statement
@@ -64,22 +64,17 @@ class Precompiled:
         self._run(connection, params).close()
 
     def execute_all(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Run for each of ROWS: one row precompiled, several as the statement's one executemany (the Core path,
-        whose many-rows form costs less than a precompiled execute a row)."""
+        """Run for each of ROWS: one row as `execute`, several as one executemany of the compiled SQL (the DBAPI's
+        `executemany`, each row's parameters converted as for one)."""
         if len(rows) == 1:
             self.execute(connection, rows[0])
         elif rows:
-            connection.execute(cast(Executable, self.statement), list(rows))  # (an insert or update)
+            form = self._form(connection.dialect)
+            connection.exec_driver_sql(form.sql, [_parameters(form, row) for row in rows]).close()
 
     def _run(self, connection: Connection, params: Mapping[str, Any]) -> CursorResult[Any]:
         form = self._form(connection.dialect)
-        if form.positional:
-            return connection.exec_driver_sql(form.sql, tuple(
-                (processor(params[key]) if processor is not None else params[key]) if key is not None else fixed
-                for _name, key, fixed, processor in form.binds))
-        return connection.exec_driver_sql(form.sql, {
-            name: ((processor(params[key]) if processor is not None else params[key]) if key is not None else fixed)
-            for name, key, fixed, processor in form.binds})
+        return connection.exec_driver_sql(form.sql, _parameters(form, params))
 
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Run with PARAMS; the rows it returns, each value converted as SQLAlchemy's result would convert it."""
@@ -95,6 +90,16 @@ class Precompiled:
         count = int(result.rowcount)
         result.close()
         return count
+
+
+def _parameters(form: _Form, params: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+    """PARAMS in the DBAPI's form for FORM: each converted by its bind processor, or the value fixed in the statement.
+    (List comprehensions: a generator is resumed once a value, a cost paid for every statement of every message.)"""
+    if form.positional:
+        return tuple([(processor(params[key]) if processor is not None else params[key]) if key is not None else fixed
+                      for _name, key, fixed, processor in form.binds])
+    return {name: ((processor(params[key]) if processor is not None else params[key]) if key is not None else fixed)
+            for name, key, fixed, processor in form.binds}
 
 
 def _compile(statement: ClauseElement, keys: Sequence[str], dialect: Dialect) -> _Form:

@@ -36,15 +36,17 @@ def _written(connection: Connection) -> dict[str, list[dict[str, Any]]]:
 @contextmanager
 def _through_core() -> Iterator[None]:
     """Precompiled statements sent the Core way (Connection.execute) while the block runs."""
-    saved = Precompiled.execute, Precompiled.rows, Precompiled.rowcount
+    saved = Precompiled.execute, Precompiled.rows, Precompiled.rowcount, Precompiled.execute_all
     Precompiled.execute = lambda self, c, p: c.execute(self.statement, dict(p)).close()  # type: ignore[method-assign]
+    Precompiled.execute_all = lambda self, c, rows: (  # type: ignore[method-assign]
+        c.execute(self.statement, [dict(r) for r in rows]).close() if rows else None)
     Precompiled.rows = lambda self, c, p: [  # type: ignore[method-assign]
         tuple(r) for r in c.execute(self.statement, dict(p))]
     Precompiled.rowcount = lambda self, c, p: c.execute(self.statement, dict(p)).rowcount  # type: ignore[method-assign]
     try:
         yield
     finally:
-        Precompiled.execute, Precompiled.rows, Precompiled.rowcount = saved  # type: ignore[method-assign]
+        Precompiled.execute, Precompiled.rows, Precompiled.rowcount, Precompiled.execute_all = saved  # type: ignore[method-assign]
 
 
 def test_a_message_recorded_precompiled_leaves_the_rows_the_core_path_leaves(bot_on_each_store: Bot) -> None:

@@ -89,6 +89,24 @@ def test_rows_written_precompiled_are_the_rows_core_writes(engine: Engine) -> No
         assert b.created_at == AT and b.created_at.tzinfo == UTC
 
 
+def test_several_rows_written_by_one_executemany_are_the_rows_core_writes(engine: Engine) -> None:
+    """execute_all of several rows: the compiled SQL's executemany, each row converted as one is."""
+    event_at = {"at": AT, "actor": "mailbot", "action": "case.decided", "org_code": "A81001", "case_id": None,
+                "prev_hash": GENESIS, "hash": "e" * 64}
+    details = [{"reasons": ["é"], "n": None}, {"granted": ["Café", "\u202e"], "none": []}, {}]
+    with transaction(sessions(engine)) as session:
+        connection = session.connection()
+        connection.execute(insert(AuditEvent), [{**event_at, "detail": d, "seq": 2 * 10**9 + n}
+                                                for n, d in enumerate(details)])
+        Precompiled(insert(AuditEvent), EVENT_COLUMNS).execute_all(connection, [
+            {**event_at, "detail": d, "seq": 3 * 10**9 + n} for n, d in enumerate(details)])
+    for n in range(len(details)):
+        core = _stored(engine, "audit_events", "seq", 2 * 10**9 + n)
+        fast = _stored(engine, "audit_events", "seq", 3 * 10**9 + n)
+        assert {k: v for k, v in fast.items() if k not in ("id", "seq")} == \
+               {k: v for k, v in core.items() if k not in ("id", "seq")}
+
+
 class Colour(enum.Enum):
     RED = "red"
     GREEN = "green"
