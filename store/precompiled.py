@@ -1,5 +1,6 @@
-"""A statement run for every message, compiled once per kind of database and sent as its SQL text
-(`Connection.exec_driver_sql`), its parameters and returned values converted as SQLAlchemy would convert them.
+"""A statement run for every message, compiled once per kind of database and sent as its SQL text on the DBAPI's
+cursor (`send`: what `Connection.exec_driver_sql` does, without its execution context and result object), its
+parameters and returned values converted as SQLAlchemy would convert them.
 
 Why: `Connection.execute` works out the statement's cache key, looks its compiled form up, builds an execution
 context from the compiled form and maps each parameter to its bind for every execute. For the single-row statements
@@ -15,16 +16,17 @@ column), expanding (`IN`) parameters, schema translation. tests/store/test_preco
 Core path writes, on SQLite and PostgreSQL.
 
 Reads compiled attributes of SQLAlchemy's (positiontup, binds, escaped_bind_names, _bind_processors,
-_result_columns): SQLAlchemy is pinned (constraints.txt, pyproject.toml: 2.1.x), and the tests fail if they change.
+_result_columns), and private ones of its Connection (see `send`): SQLAlchemy is pinned (constraints.txt,
+pyproject.toml: 2.1.x), and the tests fail if they change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Connection, CursorResult
+from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
@@ -65,31 +67,81 @@ class Precompiled:
 
     def execute_all(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run for each of ROWS: one row as `execute`, several as one executemany of the compiled SQL (the DBAPI's
-        `executemany`, each row's parameters converted as for one)."""
+        `executemany`, each row's parameters converted as for one). Not for a statement that returns rows."""
         if len(rows) == 1:
             self.execute(connection, rows[0])
         elif rows:
             form = self._form(connection.dialect)
-            connection.exec_driver_sql(form.sql, [_parameters(form, row) for row in rows]).close()
+            send(connection, form.sql, [_parameters(form, row) for row in rows], many=True).close()
 
-    def _run(self, connection: Connection, params: Mapping[str, Any]) -> CursorResult[Any]:
+    def _run(self, connection: Connection, params: Mapping[str, Any]) -> _Sent:
         form = self._form(connection.dialect)
-        return connection.exec_driver_sql(form.sql, _parameters(form, params))
+        return send(connection, form.sql, _parameters(form, params))
 
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Run with PARAMS; the rows it returns, each value converted as SQLAlchemy's result would convert it."""
-        fetched = self._run(connection, params).fetchall()
+        sent = self._run(connection, params)
+        try:
+            fetched = sent.fetchall()
+        finally:
+            sent.close()
         processors = self._form(connection.dialect).results
         if not processors:
             return [tuple(row) for row in fetched]
-        return [tuple(p(v) if p is not None else v for p, v in zip(processors, row, strict=True)) for row in fetched]
+        return [tuple([p(v) if p is not None else v for p, v in zip(processors, row, strict=True)])
+                for row in fetched]
 
     def rowcount(self, connection: Connection, params: Mapping[str, Any]) -> int:
         """Run with PARAMS; the number of rows it matched."""
-        result = self._run(connection, params)
-        count = int(result.rowcount)
-        result.close()
+        sent = self._run(connection, params)
+        count = int(sent.rowcount)
+        sent.close()
         return count
+
+
+class _Sent(Protocol):
+    """What a statement sent gives back: the DBAPI's cursor, or (the Core path's) a CursorResult."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchall(self) -> Sequence[Any]: ...
+
+    def close(self) -> None: ...
+
+
+def send(connection: Connection, sql: str, parameters: Any, *, many: bool = False) -> _Sent:
+    """SQL, in the DBAPI's paramstyle, sent with PARAMETERS (a list of them when MANY) on CONNECTION's DBAPI cursor
+    as `Connection.exec_driver_sql` sends it, without building its execution context and result: the engine's
+    `before_cursor_execute` and `after_cursor_execute` events see it (with no context), a DBAPI error is handled as
+    there (SQLAlchemy's exception, a lost connection invalidated). The DBAPI cursor is returned: close it.
+
+    Only inside CONNECTION's transaction: outside one (the statement would begin it), with echo on, with the
+    dialect's own execute events, or with the connection invalid, it goes by exec_driver_sql itself.
+    Why: the execution context and CursorResult were about 60 Python calls a statement, for some ten statements a
+    message. Private attributes of SQLAlchemy's Connection read here (_transaction, _nested_transaction, _echo,
+    _dbapi_connection, _has_events, _handle_dbapi_exception) are pinned with it; tests/store/test_precompiled.py
+    holds this path to exec_driver_sql's rows, errors and events."""
+    transaction, nested = connection._transaction, connection._nested_transaction
+    dbapi_connection = connection._dbapi_connection
+    if (transaction is None or not transaction.is_active or (nested is not None and not nested.is_active)
+            or connection._echo or dbapi_connection is None or connection.dialect._has_events):
+        return connection.exec_driver_sql(sql, parameters)
+    cursor = dbapi_connection.cursor()
+    events = connection._has_events or connection.engine._has_events
+    try:
+        if events:
+            for listener in connection.dispatch.before_cursor_execute:
+                sql, parameters = listener(connection, cursor, sql, parameters, None, many)
+        if many:
+            connection.dialect.do_executemany(cursor, sql, parameters)
+        else:
+            connection.dialect.do_execute(cursor, sql, parameters)
+        if events:
+            connection.dispatch.after_cursor_execute(connection, cursor, sql, parameters, None, many)
+    except BaseException as exc:
+        connection._handle_dbapi_exception(exc, sql, parameters, cursor, None)
+    return cast(_Sent, cursor)
 
 
 def _parameters(form: _Form, params: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
