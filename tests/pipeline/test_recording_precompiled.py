@@ -23,7 +23,8 @@ from tests.pipeline.conftest import Bot, now
 from tests.pipeline.messages import permission_mail
 
 TABLES = {"messages": "id", "message_digests": "digest", "message_keys": "key", "cases": "id", "outbox": "id",
-          "audit_events": "seq", "reference_counters": "year"}
+          "audit_events": "seq", "reference_counters": "year", "user_applications": "user_id, application_id",
+          "users": "username"}
 # Given by a sequence on PostgreSQL (not rolled back), or made from such an id (an event's hash names its case).
 SEQUENCED = {"id", "case_id", "message_row_id", "hash", "prev_hash"}
 
@@ -74,4 +75,6 @@ def test_a_message_recorded_precompiled_leaves_the_rows_the_core_path_leaves(bot
     assert (fast_case.reference, fast_case.reasons, fast_case.replies) == \
            (core_case.reference, core_case.reasons, core_case.replies)
     assert all(fast[table] for table in ("messages", "cases", "outbox", "audit_events")), fast
+    # The grant (store.changes.apply_permissions' precompiled statements) is among the rows compared.
+    assert [c for c in fast_case.changes if "granted Prior Notification List" in c] == fast_case.changes != []
     assert fast == core
