@@ -110,13 +110,14 @@ class _Sent(Protocol):
     def close(self) -> None: ...
 
 
-def send(connection: Connection, sql: str, parameters: Any, *, many: bool = False) -> _Sent:
+def send(connection: Connection, sql: str, parameters: Any, *, many: bool = False, begins: bool = False) -> _Sent:
     """SQL, in the DBAPI's paramstyle, sent with PARAMETERS (a list of them when MANY) on CONNECTION's DBAPI cursor
     as `Connection.exec_driver_sql` sends it, without building its execution context and result: the engine's
     `before_cursor_execute` and `after_cursor_execute` events see it (with no context), a DBAPI error is handled as
     there (SQLAlchemy's exception, a lost connection invalidated). The DBAPI cursor is returned: close it.
 
-    Only inside CONNECTION's transaction: outside one (the statement would begin it), with echo on, with the
+    Only inside CONNECTION's transaction, or as the statement that BEGINS it (sent from the engine's `begin`
+    event: store/db.py's SQLite BEGIN): outside one (the statement would begin it), with echo on, with the
     dialect's own execute events, or with the connection invalid, it goes by exec_driver_sql itself.
     Why: the execution context and CursorResult were about 60 Python calls a statement, for some ten statements a
     message. Private attributes of SQLAlchemy's Connection read here (_transaction, _nested_transaction, _echo,
@@ -124,8 +125,9 @@ def send(connection: Connection, sql: str, parameters: Any, *, many: bool = Fals
     holds this path to exec_driver_sql's rows, errors and events."""
     transaction, nested = connection._transaction, connection._nested_transaction
     dbapi_connection = connection._dbapi_connection
-    if (transaction is None or not transaction.is_active or (nested is not None and not nested.is_active)
-            or connection._echo or dbapi_connection is None or connection.dialect._has_events):
+    outside = not begins and (transaction is None or not transaction.is_active
+                              or (nested is not None and not nested.is_active))
+    if (outside or connection._echo or dbapi_connection is None or connection.dialect._has_events):
         return connection.exec_driver_sql(sql, parameters)
     cursor = dbapi_connection.cursor()
     events = connection._has_events or connection.engine._has_events
