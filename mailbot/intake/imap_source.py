@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from imapclient import DELETED, IMAPClient
 from imapclient.exceptions import IMAPClientError
+from imapclient.response_parser import parse_fetch_response
 
 from mailbot.config import Config
 from mailbot.connections import open_imap, quietly_logout
@@ -36,6 +39,35 @@ FETCH_PIECE = 4 * 1024 * 1024  # a bigger message is fetched alone, this much at
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+# One message of a UID FETCH (BODY.PEEK[]) reply as Dovecot (and most servers) send it: its sequence number, UID
+# and the body as a literal; then ")" on its own.
+_BODY_LINE = re.compile(rb"\d+ \(UID (\d+) BODY\[\] \{\d+\}")
+
+
+def _bodies(client: IMAPClient, uids: list[int]) -> dict[int, bytes]:
+    """The whole of each of UIDS still there, in one UID FETCH; `client.fetch`'s answer, without IMAPClient's
+    parsing of the reply when it has the usual shape (its lexer reads every byte outside the literals one Python
+    call at a time: about 190 calls a message, some tenth of what recording it costs)."""
+    typ, data = client._imap.uid("FETCH", ",".join(str(uid) for uid in uids), "(BODY.PEEK[])")
+    if typ != "OK":
+        raise IMAPClientError(f"UID FETCH failed: {data!r}")
+    return bodies_of(data, client.normalise_times)
+
+
+def bodies_of(data: list[Any], normalise_times: bool = True) -> dict[int, bytes]:
+    """A UID FETCH (BODY.PEEK[]) reply's bodies by UID: read straight off imaplib's items when every one has the
+    usual shape (a literal headed `n (UID u BODY[] {size}`, then `)`), else by IMAPClient's parser (another order,
+    unsolicited FLAGS, a body sent as a string: whatever the server may send)."""
+    found: dict[int, bytes] = {}
+    for item in data:
+        if isinstance(item, tuple) and len(item) == 2 and (line := _BODY_LINE.fullmatch(item[0])):
+            found[int(line[1])] = bytes(item[1])
+        elif item != b")" and item is not None:
+            return {uid: bytes(parts[b"BODY[]"]) for uid, parts in parse_fetch_response(
+                data, normalise_times, True).items() if parts.get(b"BODY[]") is not None}
+    return found
 
 
 @dataclass
@@ -184,9 +216,7 @@ class ImapSource:
         found: dict[int, bytes] = {}
         over: dict[int, OverLimit] = {}
         if small:
-            for uid, data in client.fetch(small, ["BODY.PEEK[]"]).items():
-                if data.get(b"BODY[]") is not None:
-                    found[uid] = bytes(data[b"BODY[]"])
+            found.update(_bodies(client, small))
         for uid in uids:
             if uid in found or uid in small:
                 continue
