@@ -37,6 +37,8 @@ def main() -> None:
     parser.add_argument("--mix", choices=["requests", "all"], default="requests")
     parser.add_argument("--postgres", default=None, metavar="URL")
     parser.add_argument("--instructions", action="store_true", help="run under callgrind (see above)")
+    parser.add_argument("--profile-out", default=None, metavar="FILE",
+                        help="also write the recordings' cProfile stats to FILE (pstats), to see where the calls go")
     args = parser.parse_args()
     profile = cProfile.Profile()
     seen = [0]
@@ -70,6 +72,8 @@ def main() -> None:
     if not args.instructions:
         stats = pstats.Stats(profile)
         print("Python calls a recording:", round(stats.total_calls / counted_recordings))  # type: ignore[attr-defined]
+        if args.profile_out:
+            stats.dump_stats(args.profile_out)
 
 
 if __name__ == "__main__":

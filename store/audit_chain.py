@@ -37,7 +37,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import URL, Connection, event, insert, inspect, text
@@ -127,10 +126,18 @@ _MOVE_ON = Precompiled(text("UPDATE audit_chain_head SET seq = :seq, hash = :has
                             "AND hash = :was_hash"), ("seq", "hash", "id", "was_seq", "was_hash"))
 
 
-@lru_cache(maxsize=16)
 def _store_of(url: URL) -> str:
-    """The key of the store at URL in _LAST_WRITTEN (rendered once: chain runs for every message)."""
-    return url.render_as_string(hide_password=True)
+    """The key of the store at URL in _LAST_WRITTEN, rendered once for each URL object (chain runs for every
+    message: looked up by the object's identity, as hashing a URL renders it again)."""
+    held = _STORE_KEYS.get(id(url))
+    if held is None or held[0] is not url:
+        if len(_STORE_KEYS) >= 16:  # (engines made and dropped, as the tests make them: not kept for ever)
+            _STORE_KEYS.clear()
+        held = _STORE_KEYS[id(url)] = (url, url.render_as_string(hide_password=True))
+    return held[1]
+
+
+_STORE_KEYS: dict[int, tuple[URL, str]] = {}  # (the URL kept, so its id is not another's)
 
 
 def chain(connection: Connection, targets: Sequence[AuditEvent]) -> None:

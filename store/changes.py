@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from parsers.vocabulary.roles import ORGANISATION_MAINTENANCE
@@ -18,6 +18,7 @@ from rules.register import UserRecord
 from rules.requests import NewUserNotice, PermissionRequest, PrimaryUserRequest
 from store import audit, register_cache
 from store.models import Organisation, User, user_applications
+from store.precompiled import Precompiled
 from store.register import ensure_applications, organisation
 
 
@@ -157,10 +158,11 @@ def apply_permissions(session: Session, request: PermissionRequest, *, now: date
             done.granted.append(apps[name.lower()].name)
     if done.granted:
         user_id = cached.user_ids[user.username.lower()]
-        session.execute(insert(user_applications), [{"user_id": user_id, "application_id": apps[n.lower()].id}
-                                                    for n in dict.fromkeys(n.lower() for n in missing)])
-        session.execute(update(User).where(User.id == user_id).values(updated_at=now)
-                        .execution_options(synchronize_session=False))
+        connection = session.connection()
+        _GRANT.execute_all(connection, [{"user_id": user_id, "application_id": apps[n.lower()].id}
+                                        for n in dict.fromkeys(n.lower() for n in missing)])
+        _TOUCH_USER.execute(connection, {"user_id": user_id, "now": now})
+        register_cache.forget(session)  # (sent on the connection, the session's statement hook does not see them)
         loaded = session.identity_map.get(session.identity_key(User, user_id))
         if loaded is not None:  # the session's copy no longer says what the user holds
             session.expire(loaded)
@@ -169,6 +171,14 @@ def apply_permissions(session: Session, request: PermissionRequest, *, now: date
     _audit_code(session, now, actor, case_id, cached.record.code, "user.applications_granted",
                 username=user.username, granted=done.granted, already_held=done.already_held)
     return done
+
+
+# A grant's two statements, precompiled (store/precompiled.py): a permission request granting something is the
+# commonest change a message makes.
+_GRANT = Precompiled(insert(user_applications), ("user_id", "application_id"))
+_TOUCH_USER = Precompiled(
+    update(User).where(User.id == bindparam("user_id"))
+    .values(updated_at=bindparam("now", type_=User.__table__.c.updated_at.type)), ("user_id", "now"))
 
 
 def _apply_permissions_afresh(session: Session, request: PermissionRequest, *, now: datetime, actor: str,

@@ -25,6 +25,7 @@ from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import audit_chain  # noqa: F401 - every session that inserts audit events must chain them (and, first, new cases: store/new_case_rows.py)
+from store.precompiled import send
 from store.schema_version import at_head
 
 if TYPE_CHECKING:
@@ -138,7 +139,8 @@ def _begin_writing(connection: Any, mode: str) -> None:
     """BEGIN IMMEDIATE (or EXCLUSIVE), asking again every BEGIN_RETRY_SECONDS while another connection holds the
     write lock, for up to the busy timeout; then SQLAlchemy's OperationalError, as SQLite's own timeout gives.
 
-    The BEGIN is sent through the engine like any statement (each try is one: bench/sql_count.py sees them), with
+    The BEGIN is sent on the connection's cursor as a precompiled statement is (store.precompiled.send: no execution
+    context built for it, once a message; the engine's cursor events see each try, bench/sql_count.py counts it), with
     SQLite's busy handler off around it (PRAGMA busy_timeout, a setting of the connection read by no statement but
     the next: not counted)."""
     dbapi = connection.connection.driver_connection
@@ -148,7 +150,7 @@ def _begin_writing(connection: Any, mode: str) -> None:
     try:
         while True:
             try:
-                connection.exec_driver_sql(statement)
+                send(connection, statement, (), begins=True).close()
                 return
             except OperationalError as exc:
                 code = getattr(exc.orig, "sqlite_errorcode", None)

@@ -1,5 +1,6 @@
-"""A statement run for every message, compiled once per kind of database and sent as its SQL text
-(`Connection.exec_driver_sql`), its parameters and returned values converted as SQLAlchemy would convert them.
+"""A statement run for every message, compiled once per kind of database and sent as its SQL text on the DBAPI's
+cursor (`send`: what `Connection.exec_driver_sql` does, without its execution context and result object), its
+parameters and returned values converted as SQLAlchemy would convert them.
 
 Why: `Connection.execute` works out the statement's cache key, looks its compiled form up, builds an execution
 context from the compiled form and maps each parameter to its bind for every execute. For the single-row statements
@@ -15,19 +16,20 @@ column), expanding (`IN`) parameters, schema translation. tests/store/test_preco
 Core path writes, on SQLite and PostgreSQL.
 
 Reads compiled attributes of SQLAlchemy's (positiontup, binds, escaped_bind_names, _bind_processors,
-_result_columns): SQLAlchemy is pinned (constraints.txt, pyproject.toml: 2.1.x), and the tests fail if they change.
+_result_columns), and private ones of its Connection (see `send`): SQLAlchemy is pinned (constraints.txt,
+pyproject.toml: 2.1.x), and the tests fail if they change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Connection, CursorResult
+from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import ClauseElement, Executable
+from sqlalchemy.sql.expression import ClauseElement
 
 _Processor = Callable[[Any], Any] | None
 
@@ -46,7 +48,7 @@ class _Form:
 
 class Precompiled:
     """STATEMENT, its parameters given by the caller under KEYS (the rest fixed in the statement), run one row at
-    a time; its compiled form kept for each kind of database."""
+    a time or several by one executemany; its compiled form kept for each kind of database."""
 
     def __init__(self, statement: ClauseElement, keys: Iterable[str]) -> None:
         self.statement = statement
@@ -64,37 +66,94 @@ class Precompiled:
         self._run(connection, params).close()
 
     def execute_all(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Run for each of ROWS: one row precompiled, several as the statement's one executemany (the Core path,
-        whose many-rows form costs less than a precompiled execute a row)."""
+        """Run for each of ROWS: one row as `execute`, several as one executemany of the compiled SQL (the DBAPI's
+        `executemany`, each row's parameters converted as for one). Not for a statement that returns rows."""
         if len(rows) == 1:
             self.execute(connection, rows[0])
         elif rows:
-            connection.execute(cast(Executable, self.statement), list(rows))  # (an insert or update)
+            form = self._form(connection.dialect)
+            send(connection, form.sql, [_parameters(form, row) for row in rows], many=True).close()
 
-    def _run(self, connection: Connection, params: Mapping[str, Any]) -> CursorResult[Any]:
+    def _run(self, connection: Connection, params: Mapping[str, Any]) -> _Sent:
         form = self._form(connection.dialect)
-        if form.positional:
-            return connection.exec_driver_sql(form.sql, tuple(
-                (processor(params[key]) if processor is not None else params[key]) if key is not None else fixed
-                for _name, key, fixed, processor in form.binds))
-        return connection.exec_driver_sql(form.sql, {
-            name: ((processor(params[key]) if processor is not None else params[key]) if key is not None else fixed)
-            for name, key, fixed, processor in form.binds})
+        return send(connection, form.sql, _parameters(form, params))
 
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Run with PARAMS; the rows it returns, each value converted as SQLAlchemy's result would convert it."""
-        fetched = self._run(connection, params).fetchall()
+        sent = self._run(connection, params)
+        try:
+            fetched = sent.fetchall()
+        finally:
+            sent.close()
         processors = self._form(connection.dialect).results
         if not processors:
             return [tuple(row) for row in fetched]
-        return [tuple(p(v) if p is not None else v for p, v in zip(processors, row, strict=True)) for row in fetched]
+        return [tuple([p(v) if p is not None else v for p, v in zip(processors, row, strict=True)])
+                for row in fetched]
 
     def rowcount(self, connection: Connection, params: Mapping[str, Any]) -> int:
         """Run with PARAMS; the number of rows it matched."""
-        result = self._run(connection, params)
-        count = int(result.rowcount)
-        result.close()
+        sent = self._run(connection, params)
+        count = int(sent.rowcount)
+        sent.close()
         return count
+
+
+class _Sent(Protocol):
+    """What a statement sent gives back: the DBAPI's cursor, or (the Core path's) a CursorResult."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchall(self) -> Sequence[Any]: ...
+
+    def close(self) -> None: ...
+
+
+def send(connection: Connection, sql: str, parameters: Any, *, many: bool = False, begins: bool = False) -> _Sent:
+    """SQL, in the DBAPI's paramstyle, sent with PARAMETERS (a list of them when MANY) on CONNECTION's DBAPI cursor
+    as `Connection.exec_driver_sql` sends it, without building its execution context and result: the engine's
+    `before_cursor_execute` and `after_cursor_execute` events see it (with no context), a DBAPI error is handled as
+    there (SQLAlchemy's exception, a lost connection invalidated). The DBAPI cursor is returned: close it.
+
+    Only inside CONNECTION's transaction, or as the statement that BEGINS it (sent from the engine's `begin`
+    event: store/db.py's SQLite BEGIN): outside one (the statement would begin it), with echo on, with the
+    dialect's own execute events, or with the connection invalid, it goes by exec_driver_sql itself.
+    Why: the execution context and CursorResult were about 60 Python calls a statement, for some ten statements a
+    message. Private attributes of SQLAlchemy's Connection read here (_transaction, _nested_transaction, _echo,
+    _dbapi_connection, _has_events, _handle_dbapi_exception) are pinned with it; tests/store/test_precompiled.py
+    holds this path to exec_driver_sql's rows, errors and events."""
+    transaction, nested = connection._transaction, connection._nested_transaction
+    dbapi_connection = connection._dbapi_connection
+    outside = not begins and (transaction is None or not transaction.is_active
+                              or (nested is not None and not nested.is_active))
+    if (outside or connection._echo or dbapi_connection is None or connection.dialect._has_events):
+        return connection.exec_driver_sql(sql, parameters)
+    cursor = dbapi_connection.cursor()
+    events = connection._has_events or connection.engine._has_events
+    try:
+        if events:
+            for listener in connection.dispatch.before_cursor_execute:
+                sql, parameters = listener(connection, cursor, sql, parameters, None, many)
+        if many:
+            connection.dialect.do_executemany(cursor, sql, parameters)
+        else:
+            connection.dialect.do_execute(cursor, sql, parameters)
+        if events:
+            connection.dispatch.after_cursor_execute(connection, cursor, sql, parameters, None, many)
+    except BaseException as exc:
+        connection._handle_dbapi_exception(exc, sql, parameters, cursor, None)
+    return cast(_Sent, cursor)
+
+
+def _parameters(form: _Form, params: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+    """PARAMS in the DBAPI's form for FORM: each converted by its bind processor, or the value fixed in the statement.
+    (List comprehensions: a generator is resumed once a value, a cost paid for every statement of every message.)"""
+    if form.positional:
+        return tuple([(processor(params[key]) if processor is not None else params[key]) if key is not None else fixed
+                      for _name, key, fixed, processor in form.binds])
+    return {name: ((processor(params[key]) if processor is not None else params[key]) if key is not None else fixed)
+            for name, key, fixed, processor in form.binds}
 
 
 def _compile(statement: ClauseElement, keys: Sequence[str], dialect: Dialect) -> _Form:

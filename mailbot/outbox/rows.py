@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.outbox.replies import OutgoingMail
 from store.models import Case, OutboxMessage
+from store.models.base import made
 from store.outbox import case_rows
 
 
@@ -31,8 +32,8 @@ def queue_mail(session: Session, case: Case, mail: OutgoingMail, *, now: datetim
         headers["In-Reply-To"] = mail.in_reply_to
     if mail.references:
         headers["References"] = " ".join(mail.references)
-    row = OutboxMessage(case_id=case.id, message_id=outbox_message_id(case.reference, n, domain),
-                        purpose=mail.purpose, recipient=mail.to, subject=mail.subject, body=mail.body,
-                        headers=headers, user_id=user_id, status="pending", attempts=0, next_attempt_at=now,
-                        created_at=now)
+    row = made(OutboxMessage, case_id=case.id, message_id=outbox_message_id(case.reference, n, domain),
+               purpose=mail.purpose, recipient=mail.to, subject=mail.subject, body=mail.body,
+               headers=headers, user_id=user_id, status="pending", attempts=0, next_attempt_at=now,
+               created_at=now)
     return case_rows.add(session, row)

@@ -38,6 +38,7 @@ from store import audit, register_cache
 from store.cases import NextCase, first_case_for_keys, message_keys
 from store.changes import ApplyConflict
 from store.models import Case
+from store.models.base import made
 from store.new_message import record_message
 from store.outbox.case_rows import midnight_of, new_case, queued_for_case, replies_today_subquery
 from store.register import register_for
@@ -148,7 +149,7 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
     decision = decide(ctx)
     # Pending until the next flush, so it is inserted once, as applying leaves it; in a flush applying makes itself
     # (a new user's id) it goes in first and is updated afterwards.
-    case = Case(id=case_id, reference=reference, kind=u.kind.value, outcome=decision.outcome.value,
+    case = made(Case, id=case_id, reference=reference, kind=u.kind.value, outcome=decision.outcome.value,
                 checks=[r.as_record() for r in decision.results], fields=_fields(u, request), changes=[],
                 org_code=org_code or None, sender=sender.address or "", subject=clean_subject(parsed.subject),
                 message_row_id=message_row_id, part=part, parent_case_id=parent.id if parent else None,

@@ -23,7 +23,8 @@ from tests.pipeline.conftest import Bot, now
 from tests.pipeline.messages import permission_mail
 
 TABLES = {"messages": "id", "message_digests": "digest", "message_keys": "key", "cases": "id", "outbox": "id",
-          "audit_events": "seq", "reference_counters": "year"}
+          "audit_events": "seq", "reference_counters": "year", "user_applications": "user_id, application_id",
+          "users": "username"}
 # Given by a sequence on PostgreSQL (not rolled back), or made from such an id (an event's hash names its case).
 SEQUENCED = {"id", "case_id", "message_row_id", "hash", "prev_hash"}
 
@@ -36,15 +37,17 @@ def _written(connection: Connection) -> dict[str, list[dict[str, Any]]]:
 @contextmanager
 def _through_core() -> Iterator[None]:
     """Precompiled statements sent the Core way (Connection.execute) while the block runs."""
-    saved = Precompiled.execute, Precompiled.rows, Precompiled.rowcount
+    saved = Precompiled.execute, Precompiled.rows, Precompiled.rowcount, Precompiled.execute_all
     Precompiled.execute = lambda self, c, p: c.execute(self.statement, dict(p)).close()  # type: ignore[method-assign]
+    Precompiled.execute_all = lambda self, c, rows: (  # type: ignore[method-assign]
+        c.execute(self.statement, [dict(r) for r in rows]).close() if rows else None)
     Precompiled.rows = lambda self, c, p: [  # type: ignore[method-assign]
         tuple(r) for r in c.execute(self.statement, dict(p))]
     Precompiled.rowcount = lambda self, c, p: c.execute(self.statement, dict(p)).rowcount  # type: ignore[method-assign]
     try:
         yield
     finally:
-        Precompiled.execute, Precompiled.rows, Precompiled.rowcount = saved  # type: ignore[method-assign]
+        Precompiled.execute, Precompiled.rows, Precompiled.rowcount, Precompiled.execute_all = saved  # type: ignore[method-assign]
 
 
 def test_a_message_recorded_precompiled_leaves_the_rows_the_core_path_leaves(bot_on_each_store: Bot) -> None:
@@ -72,4 +75,6 @@ def test_a_message_recorded_precompiled_leaves_the_rows_the_core_path_leaves(bot
     assert (fast_case.reference, fast_case.reasons, fast_case.replies) == \
            (core_case.reference, core_case.reasons, core_case.replies)
     assert all(fast[table] for table in ("messages", "cases", "outbox", "audit_events")), fast
+    # The grant (store.changes.apply_permissions' precompiled statements) is among the rows compared.
+    assert [c for c in fast_case.changes if "granted Prior Notification List" in c] == fast_case.changes != []
     assert fast == core

@@ -10,12 +10,25 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import Boolean, Engine, Enum, LargeBinary, bindparam, event, insert, literal_column, select, text
+from sqlalchemy import (
+    Boolean,
+    Engine,
+    Enum,
+    Integer,
+    LargeBinary,
+    bindparam,
+    event,
+    insert,
+    literal_column,
+    select,
+    text,
+)
+from sqlalchemy.exc import IntegrityError
 
 from store.audit_chain import GENESIS
 from store.cases import next_case
 from store.db import sessions, transaction
-from store.models import AuditEvent, Case, OutboxMessage
+from store.models import AuditEvent, Case, OutboxMessage, ReferenceCounter
 from store.precompiled import Precompiled
 from store.types import JSONType, UTCDateTime
 
@@ -89,6 +102,24 @@ def test_rows_written_precompiled_are_the_rows_core_writes(engine: Engine) -> No
         assert b.created_at == AT and b.created_at.tzinfo == UTC
 
 
+def test_several_rows_written_by_one_executemany_are_the_rows_core_writes(engine: Engine) -> None:
+    """execute_all of several rows: the compiled SQL's executemany, each row converted as one is."""
+    event_at = {"at": AT, "actor": "mailbot", "action": "case.decided", "org_code": "A81001", "case_id": None,
+                "prev_hash": GENESIS, "hash": "e" * 64}
+    details = [{"reasons": ["é"], "n": None}, {"granted": ["Café", "\u202e"], "none": []}, {}]
+    with transaction(sessions(engine)) as session:
+        connection = session.connection()
+        connection.execute(insert(AuditEvent), [{**event_at, "detail": d, "seq": 2 * 10**9 + n}
+                                                for n, d in enumerate(details)])
+        Precompiled(insert(AuditEvent), EVENT_COLUMNS).execute_all(connection, [
+            {**event_at, "detail": d, "seq": 3 * 10**9 + n} for n, d in enumerate(details)])
+    for n in range(len(details)):
+        core = _stored(engine, "audit_events", "seq", 2 * 10**9 + n)
+        fast = _stored(engine, "audit_events", "seq", 3 * 10**9 + n)
+        assert {k: v for k, v in fast.items() if k not in ("id", "seq")} == \
+               {k: v for k, v in core.items() if k not in ("id", "seq")}
+
+
 class Colour(enum.Enum):
     RED = "red"
     GREEN = "green"
@@ -129,3 +160,59 @@ def test_a_statement_sent_precompiled_is_seen_by_the_engines_events(engine: Engi
     assert [s for s in seen if s.startswith("UPDATE")] == [
         "UPDATE reference_counters SET last_value = last_value WHERE year = ?" if engine.dialect.name == "sqlite"
         else "UPDATE reference_counters SET last_value = last_value WHERE year = %(year)s"]
+
+
+def test_statements_in_a_transaction_are_sent_on_the_cursor_and_seen_by_the_events(engine: Engine) -> None:
+    """Inside a transaction a statement goes straight to the DBAPI cursor (store.precompiled.send), several rows
+    as one executemany: the engine's cursor events see each, with its parameters as sent and whether it is many."""
+    seen: list[tuple[str, Any, bool]] = []
+    contexts: list[object] = []
+    after: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda c, cur, s, p, ctx, many: seen.append((s, p, many)))
+    event.listen(engine, "after_cursor_execute",
+                 lambda c, cur, s, p, ctx, many: (after.append(s), contexts.append(ctx)))
+    counter = Precompiled(text("UPDATE reference_counters SET last_value = last_value + 1 WHERE year = :year"),
+                          ["year"])
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO reference_counters (year, last_value) VALUES (1998, 0), (1999, 0)"))
+        seen.clear()
+        after.clear()
+        contexts.clear()
+        assert counter.rowcount(connection, {"year": 1999}) == 1
+        counter.execute_all(connection, [{"year": 1998}, {"year": 1999}, {"year": 1997}])
+        assert Precompiled(select(bindparam("year", type_=Integer()) + 1), ["year"]).rows(
+            connection, {"year": 1999}) == [(2000,)]
+    positional = engine.dialect.name == "sqlite"
+    assert [(many, p) for _s, p, many in seen[:2]] == [
+        (False, (1999,) if positional else {"year": 1999}),
+        (True, [(1998,), (1999,), (1997,)] if positional else [{"year": 1998}, {"year": 1999}, {"year": 1997}])]
+    assert len(seen) == 3 and seen[2][0].startswith("SELECT") and seen[2][2] is False
+    assert after == [s for s, _p, _many in seen]
+    assert contexts == [None, None, None]  # no execution context was built: not the exec_driver_sql path
+    with engine.connect() as connection:
+        assert dict(connection.execute(text("SELECT year, last_value FROM reference_counters WHERE year > 1997"))
+                    .all()) == {1998: 1, 1999: 2}
+
+
+def test_a_statement_the_database_refuses_raises_what_core_raises(engine: Engine) -> None:
+    """A DBAPI error on the cursor path is SQLAlchemy's exception, as exec_driver_sql raises it, and the transaction
+    is rolled back whole."""
+    insert_counter = Precompiled(insert(ReferenceCounter), ["year", "last_value"])
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        insert_counter.execute(connection, {"year": 1996, "last_value": 1})
+        insert_counter.execute_all(connection, [{"year": 1995, "last_value": 1}, {"year": 1996, "last_value": 2}])
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM reference_counters WHERE year < 1997")).scalar() == 0
+
+
+def test_outside_a_transaction_a_statement_begins_one_as_core_does(engine: Engine) -> None:
+    """On a connection not yet in a transaction the statement goes by exec_driver_sql, which begins one (SQLite's
+    BEGIN IMMEDIATE with it): nothing is written outside a transaction."""
+    with engine.connect() as connection:
+        assert not connection.in_transaction()
+        Precompiled(insert(ReferenceCounter), ["year", "last_value"]).execute(
+            connection, {"year": 1994, "last_value": 1})
+        assert connection.in_transaction()
+        connection.rollback()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM reference_counters WHERE year = 1994")).scalar() == 0
