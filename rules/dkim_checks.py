@@ -31,7 +31,7 @@ from parsers.dkim_body import BodyHash, body_hash
 from parsers.domains import aligned, is_dkim_token
 from parsers.raw_headers import SINGLETON_FIELDS, RawField, RawHeaders
 from rules.dkim_times import TIME_TAGS, SignatureTimeError, check_times
-from rules.dkim_verify import dkimpy_key, key_record, verify_headers
+from rules.dkim_verify import dkimpy_headers, dkimpy_key, key_record, verify_headers
 
 ALLOWED_ALGORITHMS = {"rsa-sha256": "rsa", "ed25519-sha256": "ed25519"}
 # A message may carry many signatures; each costs a key look-up, so a sender cannot make us do unbounded DNS work.
@@ -114,8 +114,8 @@ def check_signatures(headers: RawHeaders, from_domain: str, key_lookup: KeyLooku
             name = f"{selector}._domainkey.{domain}".lower()
             record = _key_record(name, key_lookup, keys)
             _check_key(name, record, algorithm, min_key_bits)
-            if verifier is None:
-                verifier = dkim.DKIM(headers.header_block, minkey=min_key_bits)
+            if verifier is None:  # the header fields as dkimpy reads them, not read again (dkimpy_headers)
+                verifier = _verifier(dkimpy_headers(headers), min_key_bits)
             _verify(verifier, index, name, record, bodies.of(tags))
             results.append(SignatureResult(SignatureCheck(domain, selector, passed=True, problem=None,
                                                           signed=signed_by(tags, domain, selector))))
@@ -133,6 +133,13 @@ def check_signatures(headers: RawHeaders, from_domain: str, key_lookup: KeyLooku
         results.append(_failed("?", "?", f"not checked, nor {unchecked - 1} more below it (only the first "
                                          f"{MAX_SIGNATURES_CHECKED} signatures of a message are)"))
     return results
+
+
+def _verifier(fields: list[list[bytes]], min_key_bits: int) -> dkim.DKIM:
+    """dkim.DKIM(header_block, minkey=MIN_KEY_BITS) with FIELDS, the block's fields as dkimpy reads them."""
+    verifier = dkim.DKIM(minkey=min_key_bits)
+    verifier.headers = fields
+    return verifier
 
 
 def _failed(domain: str, selector: str, problem: str, temporary: bool = False) -> SignatureResult:

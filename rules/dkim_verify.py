@@ -35,6 +35,8 @@ from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizatio
 from dkim.crypto import DigestTooLargeError, RSASSA_PKCS1_v1_5_verify, parse_public_key
 from dkim.util import parse_tag_value
 
+from parsers.raw_headers import RawHeaders
+
 # Keys kept read, per cache: a message names its own key (an attacker can make us read theirs), so the caches are
 # bounded, in count and in the size of a record kept (an RSA key of 16,384 bits is under 3 KB of record); a few
 # hundred keys cover every NHS selector many times over.
@@ -133,8 +135,8 @@ def verify_headers(verifier: dkim.DKIM, sig: dict[bytes, bytes], include_headers
     digest = dkim.HASH_ALGORITHMS[sig[b"a"]]()
     if b"from" in include_headers:  # dkimpy hashes an extra From too (its bug 644046)
         include_headers.append(b"from")
-    dkim.hash_headers(digest, policy, policy.canonicalize_headers(verifier.headers), include_headers, sig_header,
-                      sig)
+    dkim.hash_headers(digest, policy, policy.canonicalize_headers(_named(verifier.headers, include_headers)),
+                      include_headers, sig_header, sig)
     signature = base64.b64decode(re.sub(rb"\s+", b"", sig[b"b"]))
     if key.ktag == b"rsa":
         try:
@@ -151,6 +153,26 @@ def verify_headers(verifier: dkim.DKIM, sig: dict[bytes, bytes], include_headers
             return False
         return True
     raise dkim.UnknownKeyTypeError(key.ktag)
+
+
+def _named(headers: list[Any], names: list[bytes]) -> list[Any]:
+    """The HEADERS (in order) that dkimpy's select_headers could pick for NAMES under either canonicalisation: it
+    compares each name with a canonical field name lower-cased ("simple": the name; "relaxed": the name lower-cased,
+    trailing white space removed). Each field is canonicalised on its own, and select_headers looks at no other
+    field, so it picks the same fields from these as from them all; only the fields a signature covers are
+    canonicalised (real mail carries many more, Received and X- lines, than anyone signs)."""
+    wanted = set(names)
+    return [h for h in headers if h[0].lower() in wanted or h[0].lower().rstrip() in wanted]
+
+
+def dkimpy_headers(headers: RawHeaders) -> list[list[bytes]]:
+    """dkimpy's own reading of HEADERS' header block (rfc822_parse: each field's name, and its value with every line
+    end CR LF, folds kept), made from the fields split_message found when it found no defect: its split is
+    dkimpy's, stricter, so then the two are the same list (tests/auth/test_dkim_verify.py). A block with a defect is
+    read by dkimpy itself (and may raise its MessageFormatError, as dkim.DKIM would)."""
+    if headers.defects:
+        return dkim.rfc822_parse(headers.header_block)[0]
+    return [[f.name.encode("ascii"), f.value + b"\r\n"] for f in headers.fields]
 
 
 def _rsa_valid(digest: Any, signature: bytes, key: DkimpyKey) -> bool:

@@ -187,3 +187,26 @@ def test_the_key_caches_are_bounded() -> None:
     assert key_record("big._domainkey.example.com", huge).rsa_bits == 2048
     assert _kept_record.cache_info().misses + _kept_record.cache_info().hits == asked  # read, never kept
 
+
+
+@pytest.mark.parametrize("canonicalize", CANONICALISATIONS)
+def test_unsigned_fields_among_the_signed_change_nothing(canonicalize: tuple[bytes, bytes]) -> None:
+    """Only the fields a signature names are canonicalised (rules.dkim_verify._named): fields it does not name,
+    above, between and below the signed ones, some with a signed field's name in another case or a copy of one the
+    signature counts once, decide as dkimpy decides with them all canonicalised."""
+    extra = ("Received: from relay.nhs.net by mx.nhs.net;\r\n\tThu, 26 Nov 2026 09:00:01 +0000\r\n"
+             "X-MS-Exchange-Organization-SCL: -1\r\nsubject: a lower-case Subject below the signed one\r\n"
+             "X-Mailer: Microsoft Outlook 16.0\r\n")
+    raw = sign(message(extra=extra), RSA, canonicalize=canonicalize)
+    raw = raw.replace(b"\r\nTo:", b"\r\nReceived: by relay.nhs.net\r\nARC-Seal: i=1; cv=none\r\nTo:")
+    same(raw, RSA.record, True)
+    same(raw.replace(b"X-Mailer: Microsoft", b"X-Mailer: Mozilla"), RSA.record, True)  # unsigned: may change
+    same(raw.replace(b"a lower-case Subject", b"another Subject"), RSA.record, False)  # the bottom one is signed
+    same(raw.replace(b"Received: by relay", b"TO: x@nhs.net\r\nReceived: by relay"), RSA.record, True)
+    covering = sign(message(extra=extra), RSA, canonicalize=canonicalize,
+                    headers=("from", "to", "subject", "x-ms-exchange-organization-scl", "x-mailer", "x-mailer",
+                             "arc-seal"))
+    same(covering, RSA.record, True)
+    same(covering.replace(b"X-Mailer: Microsoft", b"X-Mailer: Mozilla"), RSA.record, False)
+    same(covering.replace(b"SCL: -1", b"SCL: 9"), RSA.record, False)
+    same(covering.replace(b"\tThu, 26 Nov", b"\tFri, 27 Nov"), RSA.record, True)  # Received: not signed
