@@ -11,6 +11,8 @@ from types import SimpleNamespace
 
 import dkim
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parsers.raw_headers import split_message
 from rules.dkim_verify import (
@@ -21,6 +23,7 @@ from rules.dkim_verify import (
     dkimpy_key,
     key_record,
     verify_headers,
+    without_b,
 )
 from rules.sender import AuthPolicy, authenticate_sender
 from tests.support.dkim_signing import KeyRing, ed25519_key, message, rsa_key, sign
@@ -210,3 +213,22 @@ def test_unsigned_fields_among_the_signed_change_nothing(canonicalize: tuple[byt
     same(covering.replace(b"X-Mailer: Microsoft", b"X-Mailer: Mozilla"), RSA.record, False)
     same(covering.replace(b"SCL: -1", b"SCL: 9"), RSA.record, False)
     same(covering.replace(b"\tThu, 26 Nov", b"\tFri, 27 Nov"), RSA.record, True)  # Received: not signed
+
+
+_B_PIECES = st.sampled_from([b"b", b"=", b";", b" ", b"\t", b"\r", b"\n", b"\r\n", b"\r\n\t", b"\x0b", b"\x0c", b"A",
+                             b"z", b"9", b"+", b"/", b"bh", b"-", b"\x00", b"\xff", b"b=", b"; b="])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(pieces=st.lists(_B_PIECES, max_size=24))
+def test_b_is_taken_out_as_dkimpy_takes_it_out(pieces: list[bytes]) -> None:
+    value = b"".join(pieces)
+    assert without_b(value) == dkim.RE_BTAG.sub(b"\\1", value)
+
+
+def test_b_is_taken_out_of_real_signatures_as_dkimpy_takes_it_out() -> None:
+    for canonicalize in CANONICALISATIONS:
+        for key in (RSA, ed25519_key()):
+            for field in split_message(sign(message(), key, canonicalize=canonicalize)).named("DKIM-Signature"):
+                value = field.value + b"\r\n"
+                assert without_b(value) == dkim.RE_BTAG.sub(b"\\1", value) != value
