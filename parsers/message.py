@@ -15,7 +15,7 @@ from email.policy import compat32
 from parsers.big_parts import SetAside, set_aside
 from parsers.feed_parser import BytesFeedParser
 from parsers.header_guard import MAX_MIME_HEADER, shorten_mime_headers
-from parsers.headers import decode_header_value, header_date, message_id, raw_header_text, reference_ids
+from parsers.headers import FOLD, decode_header_value, header_date, message_id, raw_header_text, reference_ids
 from parsers.html_text import html_to_text
 from parsers.mime_body import REPORT_TYPES, WalkResult, defect_text, is_blank, walk_parts
 from parsers.payload import Decoded, Payload
@@ -35,7 +35,6 @@ MAX_HEADERS = 1000  # real mail carries well under 200, Received lines included
 FEED_BYTES = 65536
 # A header value holding bytes that were not ASCII: the parser hands them over as lone surrogates.
 RAW_8BIT = re.compile("[\udc80-\udcff]")
-FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,9 @@ ALLOWED_ALGORITHMS = {"rsa-sha256": "rsa", "ed25519-sha256": "ed25519"}
 MAX_SIGNATURES_CHECKED = 8
 # Each DNS timeout costs seconds: after this many, the remaining signatures count as "try again later" unasked.
 MAX_TEMPORARY_FAILURES = 2
+_WHITE_SPACE = re.compile(r"\s+")
+_WHITE_SPACE_BYTES = re.compile(rb"\s+")
+_H_SEPARATOR = re.compile(rb"\s*:\s*")  # as dkimpy splits h=
 
 KeyLookup = Callable[[str], bytes | None]
 
@@ -158,7 +161,7 @@ def _tags(value: bytes) -> dict[str, str]:
 def signed_by(tags: dict[str, str], domain: str, selector: str) -> SignedBy:
     """The plain facts of a signature from its tags (D= and S= already checked)."""
     headers = tuple(name.strip().lower() for name in tags.get("h", "").split(":") if name.strip())
-    return SignedBy(domain, selector, headers, re.sub(r"\s+", "", tags.get("b", "")))
+    return SignedBy(domain, selector, headers, _WHITE_SPACE.sub("", tags.get("b", "")))
 
 
 def signature_facts(field: RawField) -> SignedBy | None:
@@ -303,7 +306,7 @@ def _verify(verifier: dkim.DKIM, index: int, name: str, record: bytes, body: Bod
     try:
         sig, include_headers, signature_headers = _prepared(verifier, index)
         try:
-            claimed = base64.b64decode(re.sub(rb"\s+", b"", sig[b"bh"]), validate=True)
+            claimed = base64.b64decode(_WHITE_SPACE_BYTES.sub(b"", sig[b"bh"]), validate=True)
         except Exception as exc:  # noqa: BLE001 - binascii errors
             raise _Fails("it does not verify (its bh= is not base64)") from exc
         if claimed != body.digest:
@@ -330,7 +333,7 @@ def _prepared(verifier: dkim.DKIM, index: int) -> tuple[dict[bytes, bytes], list
     except InvalidTagValueList as exc:
         raise dkim.MessageFormatError(exc) from exc
     dkim.validate_signature_fields({tag: value for tag, value in sig.items() if tag not in TIME_TAGS})
-    include_headers = [name.lower() for name in re.split(rb"\s*:\s*", sig[b"h"])]
+    include_headers = [name.lower() for name in _H_SEPARATOR.split(sig[b"h"])]
     return sig, include_headers, signature_headers
 
 
