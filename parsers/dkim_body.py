@@ -20,6 +20,7 @@ CHUNK = 1 << 18  # the working memory is a few times this, whatever the size of 
 _OPEN_TAIL = {False: re.compile(rb"\r?\Z"), True: re.compile(rb"[\t ]*\r?\Z")}
 _CRLF = b"\r\n"
 _BLANKS = _CRLF * 32768
+_EMPTY_LINE = re.compile(rb"\n\r?\n")
 
 
 @dataclass(frozen=True)
@@ -164,5 +165,5 @@ def body_start(raw: bytes | memoryview) -> int:
         return 1
     if view.startswith(b"\r\n"):
         return 2
-    match = re.compile(rb"\n\r?\n").search(raw)
+    match = _EMPTY_LINE.search(raw)
     return match.end() if match is not None else len(raw)

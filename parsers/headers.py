@@ -44,6 +44,7 @@ BARE_MESSAGE_ID = re.compile(r"^([^<>\s@]+@[^<>\s@]+)$")
 ANGLED = re.compile(r"<\s*([^<>\s]+)\s*>")
 MAX_ID_LENGTH = 250
 HEX_PAIR = re.compile(rb"[0-9A-Fa-f]{2}")
+FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 
 def python_codec(charset: str) -> str | None:
@@ -126,7 +127,7 @@ def _decode_words(match: re.Match[str]) -> str:
 def decode_header_value(value: str) -> str:
     """A raw header value decoded for reading: unfolded, encoded words decoded, control characters made spaces."""
     text = raw_header_text(value)
-    text = re.sub(r"\r?\n(?=[ \t])", "", text)
+    text = FOLD.sub("", text)
     if "=?" in text:
         text = BETWEEN_WORDS.sub(r"\1", text)
         text = ADJACENT_WORDS.sub(_decode_words, text)

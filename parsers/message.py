@@ -8,14 +8,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.feedparser import BytesFeedParser
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 
 from parsers.big_parts import SetAside, set_aside
+from parsers.feed_parser import BytesFeedParser
 from parsers.header_guard import MAX_MIME_HEADER, shorten_mime_headers
-from parsers.headers import decode_header_value, header_date, message_id, raw_header_text, reference_ids
+from parsers.headers import FOLD, decode_header_value, header_date, message_id, raw_header_text, reference_ids
 from parsers.html_text import html_to_text
 from parsers.mime_body import REPORT_TYPES, WalkResult, defect_text, is_blank, walk_parts
 from parsers.payload import Decoded, Payload
@@ -35,7 +35,6 @@ MAX_HEADERS = 1000  # real mail carries well under 200, Received lines included
 FEED_BYTES = 65536
 # A header value holding bytes that were not ASCII: the parser hands them over as lone surrogates.
 RAW_8BIT = re.compile("[\udc80-\udcff]")
-FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,8 @@ def _parse(data: bytes, headers_only: bool) -> Message:
         return BytesParser(policy=compat32).parsebytes(data, headersonly=True)
     # Fed a slice at a time: BytesParser.parsebytes decodes the whole message to one str and reads it through a
     # StringIO, which holds it again at four bytes a character (over 120 MB for a 25 MB message). The feed parser
-    # gives the same tree, as parsebytes itself feeds it in pieces.
+    # gives the same tree, as parsebytes itself feeds it in pieces (parsers.feed_parser: the stdlib's, without a
+    # regular expression compiled for each boundary).
     parser = BytesFeedParser(policy=compat32)
     view = memoryview(data)
     for start in range(0, len(view), FEED_BYTES):

@@ -357,10 +357,11 @@ def _tnef_contents(data: bytes, tnef: FoundAttachment, where: str, result: WalkR
 
 
 def _set_aside(part: Message, raw: bytes | None, result: WalkResult, aside: SetAside | None) -> Payload | None:
-    """PART's content as a place in RAW, when it is one big base64 body set aside whole before parsing."""
+    """PART's content as a place in RAW, when it is one big base64 body set aside whole before parsing (a smaller
+    one is put back and read as if never set aside)."""
     encoding = _transfer_encoding(part)
     span = aside.span_of(_encoded(part)) if aside is not None else None
-    if span is None or raw is None or encoding not in LAZY_ENCODINGS:
+    if span is None or raw is None or encoding not in LAZY_ENCODINGS or span[1] - span[0] < LAZY_FROM:
         return None
     result.raw_position = span[1]
     return Payload(raw, span[0], span[1], encoding if encoding in ("base64", "quoted-printable") else "")

@@ -36,6 +36,7 @@ REMOVAL = re.compile(
     r"delet(?:e|ed|ing)|disabl(?:e|ed|ing)|deactivat(?:e|ed|ing)|switch(?:ed)? off|turn(?:ed)? off|"
     r"no longer|stop(?:ped)?|end(?:ed)? (?:her|his|their) access|left the practice|has left|leaver)\b", re.I)
 HELD = re.compile(r"\b(already (?:has|have|got|had|holds?)|has already got|currently (?:has|have))\b", re.I)
+NOT_NEEDED = re.compile(r"\b(not (?:needed|required|wanted)|isn't needed|aren't needed)\b", re.I)
 # A negation word that only softens a request ("not sure", "if not") is not a refusal.
 HARMLESS = re.compile(r"\b(not sure|if not|not yet|not got|not have|doesn't have|does not have|don't have|"
                       r"do not have|haven't got|hasn't got|not currently|not able to see|cannot see|can't see|"
@@ -81,8 +82,7 @@ def polarity_at(text: str, start: int, end: int) -> Polarity:
             return nearest
     if REMOVAL.search(after):
         return Polarity.REMOVAL
-    if HELD.search(after) or re.search(r"\b(not (?:needed|required|wanted)|isn't needed|aren't needed)\b", after,
-                                       re.I):
+    if HELD.search(after) or NOT_NEEDED.search(after):
         return Polarity.NEGATED
     return Polarity.ASKED
 

@@ -31,10 +31,11 @@ class RawField:
 
     name: str
     value: bytes
+    # NAME lower-case, made once: the checks look fields up by name a hundred times a message.
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        return self.name.lower()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", self.name.lower())
 
     @property
     def unfolded(self) -> bytes:

@@ -15,6 +15,9 @@ from parsers.vocabulary.roles import ROLE_LABELS, parse_role
 EMAIL = re.compile(r"(?<![A-Za-z0-9._%+'-])[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 GP_CODE = re.compile(r"(?<![\w-])([A-Z]\d{5})(?![\w-])")
 ANY_CODE = re.compile(r"\b([A-Z][A-Z0-9]{2,5}|[A-Z]\d{5})\b")
+# Compiled once: re.finditer(pattern string, ...) looks each up in re's cache at every call (many a message).
+_CODE_WORD = re.compile(r"(?<![\w@.-])([A-Za-z][A-Za-z0-9]{2,5})(?![\w@-])")
+_USERNAME_WORD = re.compile(r"(?<![\w@.-])([A-Za-z][A-Za-z0-9._-]*\d[A-Za-z0-9]*)(?![\w@-])")
 USERNAME_AFTER_LABEL = re.compile(r"\b(?:user\s?name|user\s?id|login|log-in|username is)\s*(?:is|:|-)?\s*"
                                   r"([A-Za-z][A-Za-z0-9._-]{2,30}\d[A-Za-z0-9]*)\b", re.I)
 # Words that name the kind of organisation rather than which one: "The Oakwood Surgery" is found as "Oakwood".
@@ -182,7 +185,7 @@ def find_org_codes(text: str, vocabulary: Vocabulary, *, loose: bool = False) ->
     shape (A81001, capitals), or in any ODS shape when LOOSE (a labelled value)."""
     known = org_index(vocabulary.organisations).codes
     found: list[Found] = []
-    for m in re.finditer(r"(?<![\w@.-])([A-Za-z][A-Za-z0-9]{2,5})(?![\w@-])", text):
+    for m in _CODE_WORD.finditer(text):
         code = m.group(1).upper()
         if code in known and any(ch.isdigit() for ch in code):
             found.append(Found(code, code, m.group(1), "ODS code"))
@@ -239,7 +242,7 @@ def find_users(text: str, vocabulary: Vocabulary, *, exclude: set[str]) -> list[
             continue
         user = by_email.get(email)
         found.append(Found(user_key(user) if user else email, email, m.group(0), "email address"))
-    for m in re.finditer(r"(?<![\w@.-])([A-Za-z][A-Za-z0-9._-]*\d[A-Za-z0-9]*)(?![\w@-])", text):
+    for m in _USERNAME_WORD.finditer(text):
         user = by_username.get(m.group(1).lower())
         if user is not None:
             found.append(Found(user_key(user), user.username, m.group(1), "username"))

@@ -31,13 +31,16 @@ from parsers.dkim_body import BodyHash, body_hash
 from parsers.domains import aligned, is_dkim_token
 from parsers.raw_headers import SINGLETON_FIELDS, RawField, RawHeaders
 from rules.dkim_times import TIME_TAGS, SignatureTimeError, check_times
-from rules.dkim_verify import dkimpy_key, key_record, verify_headers
+from rules.dkim_verify import dkimpy_headers, dkimpy_key, key_record, verify_headers
 
 ALLOWED_ALGORITHMS = {"rsa-sha256": "rsa", "ed25519-sha256": "ed25519"}
 # A message may carry many signatures; each costs a key look-up, so a sender cannot make us do unbounded DNS work.
 MAX_SIGNATURES_CHECKED = 8
 # Each DNS timeout costs seconds: after this many, the remaining signatures count as "try again later" unasked.
 MAX_TEMPORARY_FAILURES = 2
+_WHITE_SPACE = re.compile(r"\s+")
+_WHITE_SPACE_BYTES = re.compile(rb"\s+")
+_H_SEPARATOR = re.compile(rb"\s*:\s*")  # as dkimpy splits h=
 
 KeyLookup = Callable[[str], bytes | None]
 
@@ -114,8 +117,8 @@ def check_signatures(headers: RawHeaders, from_domain: str, key_lookup: KeyLooku
             name = f"{selector}._domainkey.{domain}".lower()
             record = _key_record(name, key_lookup, keys)
             _check_key(name, record, algorithm, min_key_bits)
-            if verifier is None:
-                verifier = dkim.DKIM(headers.header_block, minkey=min_key_bits)
+            if verifier is None:  # the header fields as dkimpy reads them, not read again (dkimpy_headers)
+                verifier = _verifier(dkimpy_headers(headers), min_key_bits)
             _verify(verifier, index, name, record, bodies.of(tags))
             results.append(SignatureResult(SignatureCheck(domain, selector, passed=True, problem=None,
                                                           signed=signed_by(tags, domain, selector))))
@@ -135,6 +138,13 @@ def check_signatures(headers: RawHeaders, from_domain: str, key_lookup: KeyLooku
     return results
 
 
+def _verifier(fields: list[list[bytes]], min_key_bits: int) -> dkim.DKIM:
+    """dkim.DKIM(header_block, minkey=MIN_KEY_BITS) with FIELDS, the block's fields as dkimpy reads them."""
+    verifier = dkim.DKIM(minkey=min_key_bits)
+    verifier.headers = fields
+    return verifier
+
+
 def _failed(domain: str, selector: str, problem: str, temporary: bool = False) -> SignatureResult:
     return SignatureResult(SignatureCheck(domain, selector, passed=False, problem=problem), temporary=temporary)
 
@@ -151,7 +161,7 @@ def _tags(value: bytes) -> dict[str, str]:
 def signed_by(tags: dict[str, str], domain: str, selector: str) -> SignedBy:
     """The plain facts of a signature from its tags (D= and S= already checked)."""
     headers = tuple(name.strip().lower() for name in tags.get("h", "").split(":") if name.strip())
-    return SignedBy(domain, selector, headers, re.sub(r"\s+", "", tags.get("b", "")))
+    return SignedBy(domain, selector, headers, _WHITE_SPACE.sub("", tags.get("b", "")))
 
 
 def signature_facts(field: RawField) -> SignedBy | None:
@@ -296,7 +306,7 @@ def _verify(verifier: dkim.DKIM, index: int, name: str, record: bytes, body: Bod
     try:
         sig, include_headers, signature_headers = _prepared(verifier, index)
         try:
-            claimed = base64.b64decode(re.sub(rb"\s+", b"", sig[b"bh"]), validate=True)
+            claimed = base64.b64decode(_WHITE_SPACE_BYTES.sub(b"", sig[b"bh"]), validate=True)
         except Exception as exc:  # noqa: BLE001 - binascii errors
             raise _Fails("it does not verify (its bh= is not base64)") from exc
         if claimed != body.digest:
@@ -323,7 +333,7 @@ def _prepared(verifier: dkim.DKIM, index: int) -> tuple[dict[bytes, bytes], list
     except InvalidTagValueList as exc:
         raise dkim.MessageFormatError(exc) from exc
     dkim.validate_signature_fields({tag: value for tag, value in sig.items() if tag not in TIME_TAGS})
-    include_headers = [name.lower() for name in re.split(rb"\s*:\s*", sig[b"h"])]
+    include_headers = [name.lower() for name in _H_SEPARATOR.split(sig[b"h"])]
     return sig, include_headers, signature_headers
 
 

@@ -35,11 +35,14 @@ from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizatio
 from dkim.crypto import DigestTooLargeError, RSASSA_PKCS1_v1_5_verify, parse_public_key
 from dkim.util import parse_tag_value
 
+from parsers.raw_headers import RawHeaders
+
 # Keys kept read, per cache: a message names its own key (an attacker can make us read theirs), so the caches are
 # bounded, in count and in the size of a record kept (an RSA key of 16,384 bits is under 3 KB of record); a few
 # hundred keys cover every NHS selector many times over.
 KEYS_KEPT = 256
 MAX_RECORD_KEPT = 8192
+_WHITE_SPACE = re.compile(rb"\s+")
 
 
 @dataclass(frozen=True)
@@ -133,9 +136,9 @@ def verify_headers(verifier: dkim.DKIM, sig: dict[bytes, bytes], include_headers
     digest = dkim.HASH_ALGORITHMS[sig[b"a"]]()
     if b"from" in include_headers:  # dkimpy hashes an extra From too (its bug 644046)
         include_headers.append(b"from")
-    dkim.hash_headers(digest, policy, policy.canonicalize_headers(verifier.headers), include_headers, sig_header,
-                      sig)
-    signature = base64.b64decode(re.sub(rb"\s+", b"", sig[b"b"]))
+    _hash_headers(digest, policy, policy.canonicalize_headers(_named(verifier.headers, include_headers)),
+                  include_headers, sig_header)
+    signature = base64.b64decode(_WHITE_SPACE.sub(b"", sig[b"b"]))
     if key.ktag == b"rsa":
         try:
             valid = _rsa_valid(digest, signature, key)
@@ -151,6 +154,58 @@ def verify_headers(verifier: dkim.DKIM, sig: dict[bytes, bytes], include_headers
             return False
         return True
     raise dkim.UnknownKeyTypeError(key.ktag)
+
+
+def _hash_headers(hasher: Any, policy: CanonicalizationPolicy, headers: list[Any], include_headers: list[bytes],
+                  sig_header: tuple[bytes, bytes]) -> None:
+    """dkimpy's hash_headers, line for line, the signature's b= value taken out by without_b."""
+    sign_headers = dkim.select_headers(headers, include_headers)
+    cheaders = policy.canonicalize_headers([(sig_header[0], without_b(sig_header[1]))])
+    # the signature is hashed with no trailing CR LF, even if the canonicalisation would add one
+    for name, value in sign_headers + [(x, y.rstrip()) for x, y in cheaders]:
+        hasher.update(name)
+        hasher.update(b":")
+        hasher.update(value)
+
+
+# What dkimpy's RE_BTAG matches, read another way. Its FWS, (?:(?:\s*\r?\n)?\s+)?, matches exactly the runs of white
+# space (\s*), but the regular expression engine tries its ways at every character of b=: some 60 us a signature.
+_B_TAG = re.compile(rb"([;\s]b\s*=)([\sA-Za-z0-9+/=]*)")
+
+
+def without_b(value: bytes) -> bytes:
+    """VALUE as dkim.RE_BTAG.sub leaves it (each match replaced by its first group): every "b=" (after a semicolon
+    or white space) with the base64 after it taken out, white space within it too, and a line end that ends VALUE
+    right after it. RE_BTAG's (FWS base64)* takes the longest run of white space and base64 characters that ends in
+    base64: the run _B_TAG takes, but for white space at its end, which is kept (no "b=" can start in it: the
+    character after it is neither). tests/auth/test_dkim_verify.py compares the two on generated values."""
+    def cut(match: re.Match[bytes]) -> bytes:
+        run = match.group(2)
+        kept = run[len(run.rstrip()):]
+        if match.end() == len(value) and kept in (b"\r\n", b"\n"):  # RE_BTAG's (?:\r?\n\Z)?
+            kept = b""
+        return match.group(1) + kept
+    return _B_TAG.sub(cut, value)
+
+
+def _named(headers: list[Any], names: list[bytes]) -> list[Any]:
+    """The HEADERS (in order) that dkimpy's select_headers could pick for NAMES under either canonicalisation: it
+    compares each name with a canonical field name lower-cased ("simple": the name; "relaxed": the name lower-cased,
+    trailing white space removed). Each field is canonicalised on its own, and select_headers looks at no other
+    field, so it picks the same fields from these as from them all; only the fields a signature covers are
+    canonicalised (real mail carries many more, Received and X- lines, than anyone signs)."""
+    wanted = set(names)
+    return [h for h in headers if h[0].lower() in wanted or h[0].lower().rstrip() in wanted]
+
+
+def dkimpy_headers(headers: RawHeaders) -> list[list[bytes]]:
+    """dkimpy's own reading of HEADERS' header block (rfc822_parse: each field's name, and its value with every line
+    end CR LF, folds kept), made from the fields split_message found when it found no defect: its split is
+    dkimpy's, stricter, so then the two are the same list (tests/auth/test_dkim_verify.py). A block with a defect is
+    read by dkimpy itself (and may raise its MessageFormatError, as dkim.DKIM would)."""
+    if headers.defects:
+        return dkim.rfc822_parse(headers.header_block)[0]
+    return [[f.name.encode("ascii"), f.value + b"\r\n"] for f in headers.fields]
 
 
 def _rsa_valid(digest: Any, signature: bytes, key: DkimpyKey) -> bool:

@@ -60,8 +60,11 @@ def allowed_roles(request: RequestType, org_type: OrgType) -> tuple[Role, ...]:
     return ALLOWED_ROLES[(request, org_type)]
 
 
+_NOT_LETTERS = re.compile(r"[^a-z]")
+
+
 def _squash(text: str) -> str:
-    return re.sub(r"[^a-z]", "", text.lower())
+    return _NOT_LETTERS.sub("", text.lower())
 
 
 _BY_SQUASHED: dict[str, Role] = {}

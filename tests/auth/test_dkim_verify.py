@@ -11,6 +11,8 @@ from types import SimpleNamespace
 
 import dkim
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parsers.raw_headers import split_message
 from rules.dkim_verify import (
@@ -21,6 +23,7 @@ from rules.dkim_verify import (
     dkimpy_key,
     key_record,
     verify_headers,
+    without_b,
 )
 from rules.sender import AuthPolicy, authenticate_sender
 from tests.support.dkim_signing import KeyRing, ed25519_key, message, rsa_key, sign
@@ -187,3 +190,45 @@ def test_the_key_caches_are_bounded() -> None:
     assert key_record("big._domainkey.example.com", huge).rsa_bits == 2048
     assert _kept_record.cache_info().misses + _kept_record.cache_info().hits == asked  # read, never kept
 
+
+
+@pytest.mark.parametrize("canonicalize", CANONICALISATIONS)
+def test_unsigned_fields_among_the_signed_change_nothing(canonicalize: tuple[bytes, bytes]) -> None:
+    """Only the fields a signature names are canonicalised (rules.dkim_verify._named): fields it does not name,
+    above, between and below the signed ones, some with a signed field's name in another case or a copy of one the
+    signature counts once, decide as dkimpy decides with them all canonicalised."""
+    extra = ("Received: from relay.nhs.net by mx.nhs.net;\r\n\tThu, 26 Nov 2026 09:00:01 +0000\r\n"
+             "X-MS-Exchange-Organization-SCL: -1\r\nsubject: a lower-case Subject below the signed one\r\n"
+             "X-Mailer: Microsoft Outlook 16.0\r\n")
+    raw = sign(message(extra=extra), RSA, canonicalize=canonicalize)
+    raw = raw.replace(b"\r\nTo:", b"\r\nReceived: by relay.nhs.net\r\nARC-Seal: i=1; cv=none\r\nTo:")
+    same(raw, RSA.record, True)
+    same(raw.replace(b"X-Mailer: Microsoft", b"X-Mailer: Mozilla"), RSA.record, True)  # unsigned: may change
+    same(raw.replace(b"a lower-case Subject", b"another Subject"), RSA.record, False)  # the bottom one is signed
+    same(raw.replace(b"Received: by relay", b"TO: x@nhs.net\r\nReceived: by relay"), RSA.record, True)
+    covering = sign(message(extra=extra), RSA, canonicalize=canonicalize,
+                    headers=("from", "to", "subject", "x-ms-exchange-organization-scl", "x-mailer", "x-mailer",
+                             "arc-seal"))
+    same(covering, RSA.record, True)
+    same(covering.replace(b"X-Mailer: Microsoft", b"X-Mailer: Mozilla"), RSA.record, False)
+    same(covering.replace(b"SCL: -1", b"SCL: 9"), RSA.record, False)
+    same(covering.replace(b"\tThu, 26 Nov", b"\tFri, 27 Nov"), RSA.record, True)  # Received: not signed
+
+
+_B_PIECES = st.sampled_from([b"b", b"=", b";", b" ", b"\t", b"\r", b"\n", b"\r\n", b"\r\n\t", b"\x0b", b"\x0c", b"A",
+                             b"z", b"9", b"+", b"/", b"bh", b"-", b"\x00", b"\xff", b"b=", b"; b="])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(pieces=st.lists(_B_PIECES, max_size=24))
+def test_b_is_taken_out_as_dkimpy_takes_it_out(pieces: list[bytes]) -> None:
+    value = b"".join(pieces)
+    assert without_b(value) == dkim.RE_BTAG.sub(b"\\1", value)
+
+
+def test_b_is_taken_out_of_real_signatures_as_dkimpy_takes_it_out() -> None:
+    for canonicalize in CANONICALISATIONS:
+        for key in (RSA, ed25519_key()):
+            for field in split_message(sign(message(), key, canonicalize=canonicalize)).named("DKIM-Signature"):
+                value = field.value + b"\r\n"
+                assert without_b(value) == dkim.RE_BTAG.sub(b"\\1", value) != value

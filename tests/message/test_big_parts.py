@@ -10,7 +10,9 @@ from dataclasses import fields
 
 import pytest
 
+import parsers.big_parts
 import parsers.message
+import parsers.mime_body
 from parsers.big_parts import SetAside, set_aside
 from parsers.message import ParsedMessage, parse_message
 
@@ -55,6 +57,32 @@ SHAPES = {
 }
 
 
+# Small bodies are set aside too (parsers.big_parts.SET_ASIDE_FROM), and put back whole before they are read: a
+# form of some kilobytes, and runs of base64 characters where no attachment is (a report, a paragraph, a preamble).
+SMALL = base64.encodebytes(DATA[:20_000]).replace(b"\n", b"\r\n")
+SMALL_SHAPES = {
+    "a small PDF": _multipart(TEXT, _part(b"application/pdf", SMALL, b"Content-Disposition: attachment; "
+                                          b"filename=form.pdf\r\n")),
+    "a small PDF, LF line ends": _multipart(TEXT, _part(b"application/pdf", SMALL)).replace(b"\r\n", b"\n"),
+    "small and big together": _multipart(TEXT, _part(b"application/pdf", SMALL), _part(b"application/pdf", B64),
+                                         _part(b"image/png", SMALL[:6000])),
+    "a small base64 text body": _multipart(_part(b"text/plain; charset=us-ascii", SMALL)),
+    "base64-looking lines in a report": HEAD + b"Content-Type: multipart/report; report-type=delivery-status; "
+        b"boundary=b\r\n\r\n--b\r\n" + TEXT + b"\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+        b"Reporting-MTA: dns; mx.nhs.net\r\n\r\n" + SMALL + b"--b--\r\n",
+    "a paragraph of letters in a 7bit text": _multipart(_part(
+        b"text/plain", b"Hello,\r\n\r\n" + b"A" * 5000 + b"\r\n-- \r\nAlan", encoding=b"7bit")),
+    "a small PDF in a forwarded message": _multipart(TEXT, b"Content-Type: message/rfc822\r\n\r\n" + HEAD.replace(
+        b"m@nhs", b"inner@nhs") + b"Content-Type: multipart/mixed; boundary=inner\r\n\r\n--inner\r\n"
+        + _part(b"application/pdf", SMALL) + b"\r\n--inner--\r\n"),
+    "a small preamble and epilogue": _multipart(TEXT, _part(b"application/pdf", SMALL)).replace(
+        b"preamble\r\n", b"\r\n" + SMALL) + b"\r\n" + SMALL,
+    "damaged small base64": _multipart(TEXT, _part(b"application/pdf", SMALL[:9001] + b"\r\n")),
+    "a stand-in look-alike": _multipart(_part(b"text/plain", b"stand-in-0123456789abcdef-0\r\n\r\n" + SMALL,
+                                              encoding=b"7bit")),
+}
+
+
 def _same(a: ParsedMessage, b: ParsedMessage) -> None:
     for f in fields(ParsedMessage):
         if f.name != "attachments":
@@ -66,9 +94,9 @@ def _same(a: ParsedMessage, b: ParsedMessage) -> None:
         assert x.data == y.data
 
 
-@pytest.mark.parametrize("shape", list(SHAPES))
+@pytest.mark.parametrize("shape", [*SHAPES, *(name for name in SMALL_SHAPES if name != "small and big together")])
 def test_the_parse_is_the_same_as_over_the_whole_message(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    raw = SHAPES[shape]
+    raw = SHAPES.get(shape) or SMALL_SHAPES[shape]
     assert set_aside(raw).spans  # each shape has something set aside (and some of it put back)
     with_aside = parse_message(raw)
     monkeypatch.setattr(parsers.message, "set_aside", lambda data: SetAside(data))
@@ -96,3 +124,28 @@ def test_the_parser_never_holds_a_big_body() -> None:
     tracemalloc.stop()
     assert [a.size for a in parsed.attachments] == [3_000_000, 3_000_000]
     assert peak < 1_000_000, f"parsing an {len(raw):,} byte message took {peak:,} bytes besides it"
+
+
+def _only_big_set_aside(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bodies set aside as they were before small ones were: from parsers.mime_body.LAZY_FROM bytes."""
+    monkeypatch.setattr(parsers.big_parts, "SET_ASIDE_FROM", parsers.mime_body.LAZY_FROM)
+
+
+@pytest.mark.parametrize("shape", list(SMALL_SHAPES))
+def test_a_small_body_set_aside_is_read_exactly_as_before(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The very same ParsedMessage, each attachment's payload too: a small part is decoded at parse time, as it was
+    when only big bodies were set aside."""
+    raw = SMALL_SHAPES[shape]
+    with_aside = parse_message(raw)
+    _only_big_set_aside(monkeypatch)
+    assert with_aside == parse_message(raw)
+
+
+def test_real_and_hostile_mail_parses_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.message.test_feed_parser import CORPUS
+    mail = [raw for raw in CORPUS.values() if len(raw) < 100_000]
+    with_aside = [parse_message(raw) for raw in mail]
+    assert sum(bool(set_aside(raw).spans) for raw in mail) >= 3  # some real mail has bodies set aside
+    _only_big_set_aside(monkeypatch)
+    assert not any(set_aside(raw).spans for raw in mail)
+    assert with_aside == [parse_message(raw) for raw in mail]
