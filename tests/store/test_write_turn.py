@@ -207,9 +207,8 @@ def test_a_writer_that_waited_its_whole_busy_timeout_for_its_turn_asks_sqlite_an
     monkeypatch.setattr(store.db, "SQLITE_BUSY_TIMEOUT_MS", 300)
     turn = _turn_for(engine.url.database)
     assert turn is not None
-    with turn:
-        with transaction(sessions(engine)) as session:
-            session.execute(text("INSERT INTO t VALUES (1)"))
+    with turn, transaction(sessions(engine)) as session:
+        session.execute(text("INSERT INTO t VALUES (1)"))
     with engine.connect() as conn:
         assert conn.execute(text("SELECT n FROM t")).scalars().all() == [1]
 
