@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Update, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Update, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from store import audit
@@ -73,14 +73,18 @@ _TO_TRANSMITTING = _move_statement((SENDING,), status=TRANSMITTING)
 _TO_SENT = _move_statement((TRANSMITTING, SENDING), status=SENT, sent_at=bindparam("now"), last_error=None)
 
 
-def mark_transmitting(session: Session, row_id: int, owner: str) -> bool:
+def mark_transmitting(session: Session | Connection, row_id: int, owner: str) -> bool:
     """Record that DATA is about to begin: from here a crash leaves the row uncertain, not pending. True when the
     row was still ours to change."""
-    return bool(_TO_TRANSMITTING.rowcount(session.connection(), {"row_id": row_id, "owner": owner}))
+    return bool(_TO_TRANSMITTING.rowcount(_connection(session), {"row_id": row_id, "owner": owner}))
 
 
-def mark_sent(session: Session, row_id: int, owner: str, now: datetime) -> None:
-    _TO_SENT.execute(session.connection(), {"row_id": row_id, "owner": owner, "now": now})
+def mark_sent(session: Session | Connection, row_id: int, owner: str, now: datetime) -> None:
+    _TO_SENT.execute(_connection(session), {"row_id": row_id, "owner": owner, "now": now})
+
+
+def _connection(session: Session | Connection) -> Connection:
+    return session.connection() if isinstance(session, Session) else session
 
 
 def retry_later(session: Session, row_id: int, owner: str, now: datetime, error: str, first_wait: timedelta,
