@@ -1,7 +1,8 @@
 """Writers of one process take turns for SQLite's write lock (store/sqlite_write_turn.py): a writer waiting for
 another thread's transaction waits blocked, asking SQLite nothing and burning no CPU, goes on as soon as that
 transaction ends, and the turn is given back however a transaction ends. Another process still meets SQLite's
-lock, and a writer still gives up on it after the busy timeout."""
+lock, and a writer still gives up on it after the busy timeout (and waits for it: tests/store/test_write_lock_wait.py,
+whose other connection takes no turn, as another process's would not)."""
 
 from __future__ import annotations
 
@@ -175,29 +176,6 @@ def test_a_begin_that_fails_gives_the_turn_back(engine: Engine, monkeypatch: pyt
         _release(other)
     with transaction(sessions(engine)) as session:
         session.execute(text("INSERT INTO t VALUES (2)"))
-
-
-def test_a_writer_waits_for_another_process_and_goes_on_once_it_commits(engine: Engine) -> None:
-    path = engine.url.database
-    assert path is not None
-    other = _other_process_holding(Path(path))
-    wrote = threading.Event()
-
-    def write() -> None:
-        with transaction(sessions(engine)) as session:
-            session.execute(text("INSERT INTO t VALUES (2)"))
-        wrote.set()
-
-    writer = threading.Thread(target=write)
-    writer.start()
-    try:
-        assert not wrote.wait(0.5), "wrote while another process held the write lock"
-    finally:
-        _release(other)
-    assert wrote.wait(30)
-    writer.join(30)
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT n FROM t")).scalars().all() == [2]
 
 
 def test_a_writer_that_waited_its_whole_busy_timeout_for_its_turn_asks_sqlite_anyway(
