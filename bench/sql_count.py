@@ -1,6 +1,7 @@
 """Counting the SQL statements a piece of work sends to the store: every cursor execute an engine makes
 (SQLAlchemy's `before_cursor_execute`), so an executemany is one statement, as it is one round trip. SQLite's
-`BEGIN IMMEDIATE` is counted (the engine sends it as a statement); COMMIT is a driver call, not counted.
+`BEGIN IMMEDIATE` is counted (the engine sends it as a statement), once a transaction: its retries while another
+process holds the write lock go straight to sqlite3 (store/db.py); COMMIT is a driver call, not counted.
 
 Unlike a rate, the count is the same on a quiet machine and a loaded one: the benchmark's primary figure for the
 store path."""

@@ -1,10 +1,11 @@
 """Engines, sessions and schema upgrades, the same on SQLite and PostgreSQL.
 
 SQLite is the embedded default: WAL mode so readers never wait for the writer, foreign keys on, a busy timeout,
-and every transaction opened with BEGIN IMMEDIATE (asked again every millisecond while another writer holds the
-lock). pysqlite's own transaction handling starts transactions lazily and as DEFERRED, and a deferred reader that
-later writes can fail with "database is locked" however long the busy timeout is; taking the write lock up front
-makes writers queue instead. Read-only work can ask for a deferred transaction with
+and every transaction opened with BEGIN IMMEDIATE (the writers of one process taking turns on an in-process lock,
+store/sqlite_write_turn.py, and asking SQLite again every millisecond while another process holds its lock).
+pysqlite's own transaction handling starts transactions lazily and as DEFERRED, and a deferred reader that later
+writes can fail with "database is locked" however long the busy timeout is; taking the write lock up front makes
+writers queue instead. Read-only work can ask for a deferred transaction with
 `engine.execution_options(sqlite_begin="DEFERRED")`, and reads of one statement each none at all
 (`single_reads`).
 """
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from store import audit_chain  # noqa: F401 - every session that inserts audit events must chain them (and, first, new cases: store/new_case_rows.py)
 from store.precompiled import send
 from store.schema_version import at_head
+from store.sqlite_write_turn import TurnTakingConnection
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -53,7 +55,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+        engine = create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "factory": TurnTakingConnection}, **kwargs)
         _configure_sqlite(engine)
         return engine
     ping_when_idle = "pool_pre_ping" not in kwargs
@@ -113,6 +116,14 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        # A connection whose COMMIT failed (SQLite leaves the transaction open) is given back without a rollback
+        # when SQLAlchemy counts its transaction as ended: roll it back here, or it would hold the write lock (and
+        # its process's turn, store/sqlite_write_turn.py) while it sits in the pool.
+        if dbapi_connection is not None and dbapi_connection.in_transaction:
+            dbapi_connection.rollback()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
@@ -136,29 +147,57 @@ WRITING_BEGINS = ("IMMEDIATE", "EXCLUSIVE")  # the modes that take the write loc
 
 
 def _begin_writing(connection: Any, mode: str) -> None:
-    """BEGIN IMMEDIATE (or EXCLUSIVE), asking again every BEGIN_RETRY_SECONDS while another connection holds the
-    write lock, for up to the busy timeout; then SQLAlchemy's OperationalError, as SQLite's own timeout gives.
+    """BEGIN IMMEDIATE (or EXCLUSIVE), after waiting for this process's turn to write (store/sqlite_write_turn.py:
+    no other thread of the process asks SQLite meanwhile), asking SQLite again every BEGIN_RETRY_SECONDS while
+    another process holds the write lock, for up to the busy timeout in all; then SQLAlchemy's OperationalError, as
+    SQLite's own timeout gives.
 
-    The BEGIN is sent on the connection's cursor as a precompiled statement is (store.precompiled.send: no execution
-    context built for it, once a message; the engine's cursor events see each try, bench/sql_count.py counts it), with
-    SQLite's busy handler off around it (PRAGMA busy_timeout, a setting of the connection read by no statement but
-    the next: not counted)."""
+    The first try is sent on the connection's cursor as a precompiled statement is (store.precompiled.send: no
+    execution context built for it; the engine's cursor events see it, so bench/sql_count.py counts one BEGIN a
+    transaction); the retries go straight to sqlite3, each a few microseconds, not an exception SQLAlchemy wraps;
+    the last, at the deadline, through the engine again, so a timeout is SQLAlchemy's error. SQLite's busy handler
+    is off around them (PRAGMA busy_timeout, a setting of the connection read by no statement but the next: not
+    counted)."""
     dbapi = connection.connection.driver_connection
     statement = f"BEGIN {mode}"
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
-    dbapi.execute("PRAGMA busy_timeout=0")
+    if isinstance(dbapi, TurnTakingConnection):
+        dbapi.take_turn(deadline - time.monotonic())  # without it (after the busy timeout), ask SQLite anyway
     try:
-        while True:
-            try:
-                send(connection, statement, (), begins=True).close()
-                return
-            except OperationalError as exc:
-                code = getattr(exc.orig, "sqlite_errorcode", None)
-                if code is None or code & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
-                    raise  # (extended codes, BUSY_RECOVERY and the like, are busy too)
-            time.sleep(BEGIN_RETRY_SECONDS)
+        dbapi.execute("PRAGMA busy_timeout=0")
+        try:
+            send(connection, statement, (), begins=True).close()
+        except OperationalError as exc:
+            if not _busy(exc.orig) or time.monotonic() >= deadline:
+                raise
+            if not _retry_begin(dbapi, statement, deadline):
+                send(connection, statement, (), begins=True).close()  # the last try: its error is the caller's
+    except BaseException:
+        if isinstance(dbapi, TurnTakingConnection):
+            dbapi.give_turn_back_if_done()
+        raise
     finally:
         dbapi.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
+def _retry_begin(dbapi: sqlite3.Connection, statement: str, deadline: float) -> bool:
+    """Send STATEMENT on DBAPI every BEGIN_RETRY_SECONDS while SQLite says busy, until the deadline; whether it
+    went through (False: give up, or an error other than busy, for SQLAlchemy to report)."""
+    while time.monotonic() < deadline:
+        time.sleep(BEGIN_RETRY_SECONDS)
+        try:
+            dbapi.execute(statement)
+            return True
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc):
+                return False
+    return False
+
+
+def _busy(error: BaseException | None) -> bool:
+    """Whether ERROR is SQLite's busy (extended codes, BUSY_RECOVERY and the like, too)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY
 
 
 def single_reads(factory: sessionmaker[Session]) -> sessionmaker[Session]:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import Config
@@ -67,6 +68,9 @@ class OutboxSender:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._transport: Transport | None = None
         self._last_used = 0.0
+        engine = self.sessions.kw.get("bind")
+        assert isinstance(engine, Engine), "the sender's sessions are bound to an engine"
+        self._engine = engine
 
     def drain(self) -> DrainReport:
         """Send everything due now (batch after batch), then return. Not to be called from two threads at once."""
@@ -144,8 +148,8 @@ class OutboxSender:
 
     def _record_sent(self, row_id: int | None) -> None:
         if row_id is not None:
-            with transaction(self.sessions) as session:
-                q.mark_sent(session, row_id, self.owner, self.clock())
+            with self._engine.begin() as connection:
+                q.mark_sent(connection, row_id, self.owner, self.clock())
 
     async def _send_one(self, transport: Transport, row: OutboxMessage, report: DrainReport,
                         delivered: int | None) -> int | None:
@@ -176,12 +180,15 @@ class OutboxSender:
             return None
         now = self.clock()
         password: str | None = None
-        with transaction(self.sessions) as session:
-            if delivered is not None:
-                q.mark_sent(session, delivered, self.owner, now)
-            if not q.mark_transmitting(session, row.id, self.owner):
-                return None  # no longer ours (housekeeping took it back): leave it
-            if row.purpose == PASSWORD_PURPOSE:
+        if row.purpose != PASSWORD_PURPOSE:
+            # Most mails: on a bare connection (a Session's own bookkeeping costs more than the two statements).
+            with self._engine.begin() as connection:
+                if not self._to_transmitting(connection, row.id, delivered, now):
+                    return None
+        else:
+            with transaction(self.sessions) as session:
+                if not self._to_transmitting(session, row.id, delivered, now):
+                    return None
                 if row.user_id is None:
                     q.mark_failed(session, row.id, self.owner, now, "a password mail with no user to set it for")
                     report.failed += 1
@@ -209,6 +216,14 @@ class OutboxSender:
             report.sent += 1
             return row.id
         return None
+
+    def _to_transmitting(self, session: Session | Connection, row_id: int, delivered: int | None,
+                         now: datetime) -> bool:
+        """In one transaction, DELIVERED (the previous mail accepted) recorded as sent and ROW_ID as transmitting;
+        False when ROW_ID is no longer ours (housekeeping took it back: leave it)."""
+        if delivered is not None:
+            q.mark_sent(session, delivered, self.owner, now)
+        return q.mark_transmitting(session, row_id, self.owner)
 
     def _secure(self, address: str) -> bool:
         return in_domains(address, frozenset(self.config.auth.secure_domains))

@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Update, bindparam, func, select, update
+from sqlalchemy import Connection, Update, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from store import audit
 from store.models import Case, OutboxMessage
+from store.precompiled import Precompiled
 from store.review import set_reasons
 
 PENDING, SENDING, TRANSMITTING, SENT, FAILED, UNCERTAIN = (
@@ -58,27 +59,32 @@ def _mine(session: Session, row_id: int, owner: str, *statuses: str) -> OutboxMe
         OutboxMessage.status.in_(statuses)).execution_options(populate_existing=True)).one_or_none()
 
 
-def _move_statement(from_statuses: tuple[str, ...], **values: object) -> Update:
-    """One UPDATE of one row still ours in FROM_STATUSES (no ORM load: two run for every mail sent)."""
-    return (update(OutboxMessage)
-            .where(OutboxMessage.id == bindparam("row_id"), OutboxMessage.claimed_by == bindparam("owner"),
-                   OutboxMessage.status.in_(from_statuses))
-            .values(**values).execution_options(synchronize_session=False))
+def _move_statement(from_statuses: tuple[str, ...], **values: object) -> Precompiled:
+    """One UPDATE of one row still ours in FROM_STATUSES (two run for every mail sent), precompiled
+    (store/precompiled.py: neither the ORM's bulk-update path nor a cache-key lookup a mail; the statuses are
+    fixed values, not an expanding IN)."""
+    return Precompiled(update(OutboxMessage)
+                       .where(OutboxMessage.id == bindparam("row_id"), OutboxMessage.claimed_by == bindparam("owner"),
+                              or_(*(OutboxMessage.status == status for status in from_statuses)))
+                       .values(**values), ("row_id", "owner", *(["now"] if "sent_at" in values else [])))
 
 
 _TO_TRANSMITTING = _move_statement((SENDING,), status=TRANSMITTING)
 _TO_SENT = _move_statement((TRANSMITTING, SENDING), status=SENT, sent_at=bindparam("now"), last_error=None)
 
 
-def mark_transmitting(session: Session, row_id: int, owner: str) -> bool:
+def mark_transmitting(session: Session | Connection, row_id: int, owner: str) -> bool:
     """Record that DATA is about to begin: from here a crash leaves the row uncertain, not pending. True when the
     row was still ours to change."""
-    result = session.execute(_TO_TRANSMITTING, {"row_id": row_id, "owner": owner})
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(_TO_TRANSMITTING.rowcount(_connection(session), {"row_id": row_id, "owner": owner}))
 
 
-def mark_sent(session: Session, row_id: int, owner: str, now: datetime) -> None:
-    session.execute(_TO_SENT, {"row_id": row_id, "owner": owner, "now": now})
+def mark_sent(session: Session | Connection, row_id: int, owner: str, now: datetime) -> None:
+    _TO_SENT.execute(_connection(session), {"row_id": row_id, "owner": owner, "now": now})
+
+
+def _connection(session: Session | Connection) -> Connection:
+    return session.connection() if isinstance(session, Session) else session
 
 
 def retry_later(session: Session, row_id: int, owner: str, now: datetime, error: str, first_wait: timedelta,

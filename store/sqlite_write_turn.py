@@ -1,0 +1,103 @@
+"""Writers of one process queue for an SQLite file's write lock on an in-process lock, not by asking SQLite.
+
+SQLite's write lock is a file lock: a writer that finds it held can only ask again (store/db.py `_begin_writing`
+asks every millisecond), and each try of a thread in the same process as the holder takes the GIL the holder
+needs to finish its transaction. So each writing connection (the `factory` sqlite3.connect is given) first takes
+its process's lock for the database file, waiting for it in C with the GIL released, and gives it back as soon as
+its transaction has ended, whichever way it ended: commit, rollback (SQLAlchemy's, or the pool's on return), the
+connection closed (invalidated, disposed, or garbage collected). The next writer of the process wakes at once.
+
+The turn only orders this process's writers; SQLite's lock still decides between processes (two daemons on one
+store, the CLI), so a writer with the turn still asks SQLite, and one that waited longer than the busy timeout
+for its turn asks SQLite anyway and gets its answer. Nothing depends on the turn for correctness.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from typing import Any
+
+_TURNS: dict[str, threading.Lock] = {}
+_TURNS_GUARD = threading.Lock()
+
+
+def _turn_for(database: Any) -> threading.Lock | None:
+    """The process's lock for DATABASE (a path or a URI), None for a private in-memory database."""
+    name = os.fspath(database)
+    if isinstance(name, bytes):
+        name = os.fsdecode(name)
+    if name in ("", ":memory:"):
+        return None
+    key = name if name.startswith("file:") else os.path.realpath(name)
+    with _TURNS_GUARD:
+        return _TURNS.setdefault(key, threading.Lock())
+
+
+def _forget_turns_after_fork() -> None:
+    # A child forked while a thread of its parent held a turn would otherwise wait for it for ever.
+    global _TURNS_GUARD
+    _TURNS.clear()
+    _TURNS_GUARD = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_turns_after_fork)
+
+
+class TurnTakingConnection(sqlite3.Connection):
+    """A sqlite3 connection that holds its process's turn to write to its database from `take_turn` until its
+    transaction ends."""
+
+    def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(database, *args, **kwargs)
+        self._turn = _turn_for(database)
+        self._has_turn = False
+
+    def take_turn(self, timeout: float) -> bool:
+        """Wait up to TIMEOUT seconds (blocked in C, not holding the GIL) for the turn; whether it was had."""
+        if self._turn is None or self._has_turn:
+            return self._has_turn
+        # (Only an exception raised by a signal handler between the lock's acquire and the assignment could leave
+        # the turn taken for good; the daemon's handlers raise none, and the main thread that runs them waits.)
+        self._has_turn = self._turn.acquire(timeout=max(timeout, 0.0))
+        return self._has_turn
+
+    def give_turn_back_if_done(self) -> None:
+        """Give the turn back unless a transaction is still open (one whose COMMIT failed is still open: its
+        rollback gives the turn back)."""
+        if not self._has_turn:
+            return
+        try:
+            still_writing = self.in_transaction
+        except sqlite3.ProgrammingError:  # closed
+            still_writing = False
+        if not still_writing:
+            self._has_turn = False
+            assert self._turn is not None
+            self._turn.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.give_turn_back_if_done()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.give_turn_back_if_done()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.give_turn_back_if_done()
+
+    def __del__(self) -> None:
+        # Garbage collected unclosed: SQLite closes the database (rolling back) as the object goes.
+        if getattr(self, "_has_turn", False):
+            self._has_turn = False
+            assert self._turn is not None
+            self._turn.release()
