@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from typing import Any
 
 _TURNS: dict[str, threading.Lock] = {}
@@ -78,20 +79,19 @@ class TurnTakingConnection(sqlite3.Connection):
             self._turn.release()
 
     def commit(self) -> None:
-        try:
-            super().commit()
-        finally:
-            self.give_turn_back_if_done()
+        self._ending(super().commit)
 
     def rollback(self) -> None:
-        try:
-            super().rollback()
-        finally:
-            self.give_turn_back_if_done()
+        self._ending(super().rollback)
 
     def close(self) -> None:
+        self._ending(super().close)
+
+    def _ending(self, end: Callable[[], None]) -> None:
+        """END (commit, rollback or close), then the turn given back if no transaction is left open, even when END
+        failed (a failed COMMIT leaves it open: the rollback after it gives the turn back)."""
         try:
-            super().close()
+            end()
         finally:
             self.give_turn_back_if_done()
 
