@@ -46,7 +46,19 @@ def _from_view(vx: float, vy: float, bbox: UserRect, rotation: int) -> tuple[flo
 
 
 def _rect_to_view(rect: UserRect, bbox: UserRect, rotation: int) -> Box:
-    (ax, ay), (bx, by) = _to_view(rect[0], rect[1], bbox, rotation), _to_view(rect[2], rect[3], bbox, rotation)
+    """RECT's two corners through _to_view, as the box they span. Asked for every object on a page (PageView.box):
+    _to_view written out here (the same operations in the same order, so the same floats, NaN and signed zeros
+    too: tests/forms/test_page_geometry.py), two calls fewer."""
+    x0, y0, x1, y1 = rect
+    left, bottom, right, top = bbox
+    if rotation == 90:
+        ax, ay, bx, by = y0 - bottom, x0 - left, y1 - bottom, x1 - left
+    elif rotation == 180:
+        ax, ay, bx, by = right - x0, y0 - bottom, right - x1, y1 - bottom
+    elif rotation == 270:
+        ax, ay, bx, by = top - y0, right - x0, top - y1, right - x1
+    else:
+        ax, ay, bx, by = x0 - left, top - y0, x1 - left, top - y1
     return (min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))
 
 
@@ -70,21 +82,9 @@ class PageView:
         return _to_view(x, y, self.bbox, self.reading_rotation)
 
     def box(self, rect: UserRect) -> Box:
-        """A user-space rectangle (any two opposite corners) in reading coordinates. Asked for every object on a
-        page: _rect_to_view and _to_view written out here (the same operations in the same order, so the same
-        floats, NaN and signed zeros too), three calls fewer."""
-        x0, y0, x1, y1 = min(rect[0], rect[2]), min(rect[1], rect[3]), max(rect[0], rect[2]), max(rect[1], rect[3])
-        left, bottom, right, top = self.bbox
-        rotation = self.reading_rotation
-        if rotation == 90:
-            ax, ay, bx, by = y0 - bottom, x0 - left, y1 - bottom, x1 - left
-        elif rotation == 180:
-            ax, ay, bx, by = right - x0, y0 - bottom, right - x1, y1 - bottom
-        elif rotation == 270:
-            ax, ay, bx, by = top - y0, right - x0, top - y1, right - x1
-        else:
-            ax, ay, bx, by = x0 - left, top - y0, x1 - left, top - y1
-        return (min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))
+        """A user-space rectangle (any two opposite corners) in reading coordinates."""
+        rect = (min(rect[0], rect[2]), min(rect[1], rect[3]), max(rect[0], rect[2]), max(rect[1], rect[3]))
+        return _rect_to_view(rect, self.bbox, self.reading_rotation)
 
     def coefficients(self) -> tuple[float, float, float, float, float, float]:
         """(a, b, c, d, e, f) with reading x = a*x + b*y + c and reading y = d*x + e*y + f: for hot loops."""
