@@ -31,7 +31,7 @@ from parsers.dkim_body import BodyHash, body_hash
 from parsers.domains import aligned, is_dkim_token
 from parsers.raw_headers import SINGLETON_FIELDS, RawField, RawHeaders
 from rules.dkim_times import TIME_TAGS, SignatureTimeError, check_times
-from rules.dkim_verify import dkimpy_headers, dkimpy_key, key_record, verify_headers
+from rules.dkim_verify import WHITE_SPACE, dkimpy_headers, dkimpy_key, key_record, verify_headers
 
 ALLOWED_ALGORITHMS = {"rsa-sha256": "rsa", "ed25519-sha256": "ed25519"}
 # A message may carry many signatures; each costs a key look-up, so a sender cannot make us do unbounded DNS work.
@@ -39,7 +39,6 @@ MAX_SIGNATURES_CHECKED = 8
 # Each DNS timeout costs seconds: after this many, the remaining signatures count as "try again later" unasked.
 MAX_TEMPORARY_FAILURES = 2
 _WHITE_SPACE = re.compile(r"\s+")
-_WHITE_SPACE_BYTES = re.compile(rb"\s+")
 _H_SEPARATOR = re.compile(rb"\s*:\s*")  # as dkimpy splits h=
 
 KeyLookup = Callable[[str], bytes | None]
@@ -306,7 +305,7 @@ def _verify(verifier: dkim.DKIM, index: int, name: str, record: bytes, body: Bod
     try:
         sig, include_headers, signature_headers = _prepared(verifier, index)
         try:
-            claimed = base64.b64decode(_WHITE_SPACE_BYTES.sub(b"", sig[b"bh"]), validate=True)
+            claimed = base64.b64decode(WHITE_SPACE.sub(b"", sig[b"bh"]), validate=True)
         except Exception as exc:  # noqa: BLE001 - binascii errors
             raise _Fails("it does not verify (its bh= is not base64)") from exc
         if claimed != body.digest:

@@ -42,7 +42,7 @@ from parsers.raw_headers import RawHeaders
 # hundred keys cover every NHS selector many times over.
 KEYS_KEPT = 256
 MAX_RECORD_KEPT = 8192
-_WHITE_SPACE = re.compile(rb"\s+")
+WHITE_SPACE = re.compile(rb"\s+")  # taken out of a tag's base64 (b=, bh=) before decoding
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def verify_headers(verifier: dkim.DKIM, sig: dict[bytes, bytes], include_headers
         include_headers.append(b"from")
     _hash_headers(digest, policy, policy.canonicalize_headers(_named(verifier.headers, include_headers)),
                   include_headers, sig_header)
-    signature = base64.b64decode(_WHITE_SPACE.sub(b"", sig[b"b"]))
+    signature = base64.b64decode(WHITE_SPACE.sub(b"", sig[b"b"]))
     if key.ktag == b"rsa":
         try:
             valid = _rsa_valid(digest, signature, key)
