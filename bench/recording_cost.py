@@ -1,7 +1,7 @@
 """The CPU a message's recording costs (the store transaction, after the message is understood), in figures that do
 not move with the machine's load: Python function calls a message (cProfile), or machine instructions a message
 under callgrind. The floor's run (bench/floor.py) on a fresh SQLite store (or `--postgres URL`), each recording
-after the first ten counted.
+after the first ten counted (the first read the register and compile statements).
 
     .venv/bin/python -m bench.recording_cost --messages 100 [--mix all] [--postgres URL]        # calls
     valgrind --tool=callgrind --collect-atstart=no --toggle-collect=_operator_call \\
@@ -15,20 +15,16 @@ by the recordings counted (printed) is the instructions a recording costs.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import operator
-import pstats
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
 from bench.bench_backlog import _database
+from bench.call_cost import CallCost
 from bench.common import Bench
 from bench.floor import floor_rate
 from bench.pipeline_mail import pipeline_messages
 from mailbot.processing import mail_handler
-
-WARM_UP = 10  # the first recordings read the register and compile statements: not counted
 
 
 def main() -> None:
@@ -40,40 +36,22 @@ def main() -> None:
     parser.add_argument("--profile-out", default=None, metavar="FILE",
                         help="also write the recordings' cProfile stats to FILE (pstats), to see where the calls go")
     args = parser.parse_args()
-    profile = cProfile.Profile()
-    seen = [0]
+    cost = CallCost(instructions=args.instructions)
     read_ahead = mail_handler.PipelineHandler.read_ahead
 
     def counted(self: mail_handler.PipelineHandler, raw: bytes, claim: Any) -> Callable[[], Any]:
         recording = read_ahead(self, raw, claim)
-
-        def run() -> Any:
-            seen[0] += 1
-            if seen[0] <= WARM_UP:
-                return recording()
-            if args.instructions:
-                return operator.call(recording)
-            profile.enable()
-            try:
-                return recording()
-            finally:
-                profile.disable()
-        return run
+        return lambda: cost(recording)
 
     mail_handler.PipelineHandler.read_ahead = counted  # type: ignore[method-assign]
     bench = Bench(kind="pipeline", mix=args.mix)
-    messages = pipeline_messages(bench, args.messages + WARM_UP)
+    messages = pipeline_messages(bench, args.messages + cost.warm_up)
     with ExitStack() as stores:
         url = stores.enter_context(_database(args.postgres)) if args.postgres else None
         found = floor_rate(bench, messages, url)
-    counted_recordings = seen[0] - WARM_UP  # (the mix's unprocessable messages have no recording)
+    # (the mix's unprocessable messages have no recording)
     print("statements a message:", {kind: row["total"] for kind, row in found.statements_per_message().items()})
-    print("recordings counted:", counted_recordings, "(callgrind's total divided by this: instructions a recording)")
-    if not args.instructions:
-        stats = pstats.Stats(profile)
-        print("Python calls a recording:", round(stats.total_calls / counted_recordings))  # type: ignore[attr-defined]
-        if args.profile_out:
-            stats.dump_stats(args.profile_out)
+    cost.report("recording", dump=args.profile_out)
 
 
 if __name__ == "__main__":

@@ -15,19 +15,15 @@ callgrind's total divided by the understandings counted (printed) is the instruc
 from __future__ import annotations
 
 import argparse
-import cProfile
-import operator
-import pstats
 import time
 from datetime import datetime
 from typing import Any
 
+from bench.call_cost import CallCost
 from bench.common import Bench
 from bench.floor import floor_rate
 from bench.pipeline_mail import pipeline_messages
 from mailbot.processing import mail_handler
-
-WARM_UP = 10  # the first understandings read the register and the keys: not counted
 
 
 def main() -> None:
@@ -41,41 +37,20 @@ def main() -> None:
                         help="then understand the counted messages again ROUNDS times (Understander.understand: "
                              "no forms read, no store written) and print the least CPU a message a round took")
     args = parser.parse_args()
-    profile = cProfile.Profile()
-    seen = [0]
+    cost = CallCost(instructions=args.instructions)
     understood = mail_handler.understood
-
     asked: list[tuple[Any, bytes, datetime]] = []
 
     def counted(*given: Any, **named: Any) -> Any:
-        seen[0] += 1
-        if seen[0] > WARM_UP:
+        if cost.seen >= cost.warm_up:  # (this call is counted)
             asked.append((given[1], given[2], named["now"]))
-        if seen[0] <= WARM_UP:
-            return understood(*given, **named)
-        if args.instructions:
-            return operator.call(understood, *given, **named)
-        profile.enable()
-        try:
-            return understood(*given, **named)
-        finally:
-            profile.disable()
+        return cost(understood, *given, **named)
 
     mail_handler.understood = counted  # type: ignore[assignment]
     bench = Bench(kind="pipeline", mix=args.mix)
-    messages = pipeline_messages(bench, args.messages + WARM_UP)
+    messages = pipeline_messages(bench, args.messages + cost.warm_up)
     floor_rate(bench, messages)
-    counted_understandings = seen[0] - WARM_UP  # (the mix's unprocessable messages are not understood)
-    print("understandings counted:", counted_understandings,
-          "(callgrind's total divided by this: instructions an understanding)")
-    if not args.instructions:
-        stats = pstats.Stats(profile)
-        print("Python calls an understanding:",
-              round(stats.total_calls / counted_understandings))  # type: ignore[attr-defined]
-        if args.top:
-            stats.sort_stats("tottime").print_stats(args.top)
-        if args.dump:
-            stats.dump_stats(args.dump)
+    cost.report("understanding", top=args.top, dump=args.dump)  # (the mix's unprocessable messages: not understood)
     if args.again:
         print("CPU an understanding, least of", args.again, "rounds (us):", round(_again(asked, args.again), 1))
 
