@@ -93,7 +93,7 @@ def _insert_order(obj: Any) -> int:
 
 def _given_id(obj: Case) -> bool:
     held = obj.__dict__
-    return obj.id is not None and not any(held.get(key) is not None for key in _RELATIONSHIPS)
+    return held.get("id") is not None and not any(held.get(key) is not None for key in _RELATIONSHIPS)
 
 
 def _persistent(session: Session, objects: Sequence[Any]) -> None:
@@ -111,7 +111,9 @@ def insert_new_case_rows(session: Session) -> None:
     reasons: list[CaseReason] = []
     outbox: list[OutboxMessage] = []
     left_to_the_unit_of_work = False
-    for obj in session.new:
+    # (The session's own dict of pending objects, and their attributes read from their dicts: the `new` set and
+    # instrumented reads cost calls an object, at every flush of every message.)
+    for obj in session._new.values():
         kind = type(obj)
         if kind is Case:
             if _given_id(obj):
@@ -120,7 +122,7 @@ def insert_new_case_rows(session: Session) -> None:
                 left_to_the_unit_of_work = True
         elif kind is CaseReason:
             reasons.append(obj)
-        elif kind is OutboxMessage and obj.id is None:  # (one given its id is left to the unit of work)
+        elif kind is OutboxMessage and obj.__dict__.get("id") is None:  # (one given its id: the unit of work's)
             outbox.append(obj)
     if left_to_the_unit_of_work:
         reasons, outbox = [], []
@@ -130,11 +132,13 @@ def insert_new_case_rows(session: Session) -> None:
     for objects, statement, columns in ((cases, _INSERT_CASES, _CASE_COLUMNS),
                                         (reasons, _INSERT_REASONS, _REASON_COLUMNS)):
         if objects:
-            objects.sort(key=_insert_order)
+            if len(objects) > 1:
+                objects.sort(key=_insert_order)
             statement.execute_all(connection, _rows(objects, columns))
             _persistent(session, objects)
     if outbox:
-        outbox.sort(key=_insert_order)  # their ids rise in the order they were queued
+        if len(outbox) > 1:
+            outbox.sort(key=_insert_order)  # their ids rise in the order they were queued
         if len(outbox) == 1:
             ids = [_ONE_OUTBOX.rows(connection, _rows(outbox, _OUTBOX_COLUMNS)[0])[0][0]]
         elif connection.dialect.name == "sqlite":
