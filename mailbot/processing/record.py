@@ -38,7 +38,7 @@ from store import audit, register_cache
 from store.cases import NextCase, first_case_for_keys, message_keys
 from store.changes import ApplyConflict
 from store.models import Case
-from store.models.base import made
+from store.models.base import add_made, made
 from store.new_message import record_message
 from store.outbox.case_rows import midnight_of, new_case, queued_for_case, replies_today_subquery
 from store.register import register_for
@@ -155,7 +155,7 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
                 message_row_id=message_row_id, part=part, parent_case_id=parent.id if parent else None,
                 needs_review=decision.outcome == Outcome.FLAGGED,
                 created_at=now, updated_at=now, decided_at=now, decided_by=ACTOR)
-    session.add(case)
+    add_made(session, case)
     new_case(session, case.id)
     applied = None
     try:  # an apply function refuses before it changes anything: no savepoint to undo half a change

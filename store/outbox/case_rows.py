@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from store.memo import forget, memo
 from store.models import OutboxMessage
+from store.models.base import add_made
 from store.types import UTCDateTime
 
 PASSWORD_PURPOSE = "temporary_password"  # noqa: S105 - a purpose name
@@ -72,7 +73,7 @@ def add(session: Session, row: OutboxMessage) -> OutboxMessage:
     """Queue ROW in SESSION's transaction. It is written with the session's next flush (the case's other rows
     and audit events with it, so a message's recording flushes once), except in a savepoint, where it is flushed
     at once."""
-    session.add(row)
+    add_made(session, row)
     if session.get_nested_transaction() is not None:
         session.flush()
         forget(session, "outbox_rows")  # the savepoint may be rolled back: count them again afterwards
