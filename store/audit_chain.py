@@ -199,7 +199,7 @@ def _chain_before_flush(session: Session, flush_context: Any, _instances: Any) -
     if not new:
         return
     if len(new) > 1:
-        new.sort(key=lambda obj: instance_state(obj).insert_order)
+        new.sort(key=lambda obj: instance_state(obj).insert_order or 0)
     connection = session.connection()
     rows = [_row(obj) for obj in new]
     chain(connection, rows)
