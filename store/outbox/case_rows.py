@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from store.memo import forget, memo
 from store.models import OutboxMessage
 from store.models.base import add_made
+from store.precompiled import Precompiled
 from store.types import UTCDateTime
 
 PASSWORD_PURPOSE = "temporary_password"  # noqa: S105 - a purpose name
@@ -64,9 +65,17 @@ def next_number(session: Session, case_id: int) -> int:
         return len(held) + 1
     counted = memo(session).setdefault("outbox_counts", {})
     if case_id not in counted:  # counted once a transaction; `add` counts the rest
-        counted[case_id] = session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id == case_id)) or 0
+        if session.autoflush:  # as session.scalar would: rows still pending are counted
+            session.flush()
+        ((count,),) = _OUTBOX_ROWS_OF_CASE.rows(session.connection(), {"case_id": case_id})
+        counted[case_id] = count or 0
     return counted[case_id] + 1
+
+
+# Counting an older case's rows (a signatory's answer deciding the case it confirms) precompiled
+# (store/precompiled.py), as the rest of a message's recording is.
+_OUTBOX_ROWS_OF_CASE = Precompiled(select(func.count()).select_from(OutboxMessage).where(
+    OutboxMessage.case_id == bindparam("case_id", type_=OutboxMessage.__table__.c.case_id.type)), ("case_id",))
 
 
 def add(session: Session, row: OutboxMessage) -> OutboxMessage:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, event, inspect, select
+from sqlalchemy import Engine, event, func, inspect, select
 
 from store import audit
 from store.audit_verify import verify_chain
 from store.cases import next_case
 from store.db import sessions, transaction
 from store.models import Case, CaseReason, OutboxMessage
+from store.outbox import case_rows
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 CASE_COLUMNS = [c.key for c in Case.__table__.columns if c.key not in ("id", "reference")]
@@ -114,3 +115,39 @@ def test_a_cases_outbox_rows_go_in_with_ids_rising_in_the_order_they_were_queued
     with sessions(engine)() as session:
         stored = session.execute(select(OutboxMessage.id, OutboxMessage.message_id).order_by(OutboxMessage.id))
         assert [(i, m) for i, m in stored] == [(row.id, row.message_id) for row in queued]
+
+
+def test_an_older_cases_next_reply_number_counts_what_the_core_count_counts(engine: Engine) -> None:
+    """store.outbox.case_rows.next_number counts an older case's rows precompiled: what the Core count it replaces
+    gives, rows still pending flushed and counted first (as that statement's autoflush did), and not under
+    no_autoflush; counted once a transaction."""
+    with transaction(sessions(engine)) as session:
+        reference, case_id, _ = next_case(session, 2026)
+        _add(session, case_id, reference)
+
+    def core_count(session) -> int:  # type: ignore[no-untyped-def]
+        return session.scalar(select(func.count()).select_from(OutboxMessage)
+                              .where(OutboxMessage.case_id == case_id)) or 0
+
+    def pending_row(session, n: int) -> None:  # type: ignore[no-untyped-def]
+        session.add(OutboxMessage(case_id=case_id, message_id=f"<{reference}.{n}@x>", purpose="reply",
+                                  recipient="a@nhs.net", subject="Re", body="b", next_attempt_at=NOW,
+                                  created_at=NOW))
+
+    for autoflush in (True, False):
+        counts = []
+        for count in (core_count, lambda s: case_rows.next_number(s, case_id) - 1):
+            with sessions(engine)() as session, session.begin():
+                pending_row(session, 2)
+                if autoflush:
+                    counts.append(count(session))
+                else:
+                    with session.no_autoflush:
+                        counts.append(count(session))
+                session.rollback()
+        assert counts == ([2, 2] if autoflush else [1, 1])
+    with sessions(engine)() as session, session.begin():
+        statements: list[str] = []
+        event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        assert [case_rows.next_number(session, case_id) for _ in range(3)] == [2, 2, 2]
+        assert len([s for s in statements if s.startswith("SELECT")]) == 1
