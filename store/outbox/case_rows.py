@@ -50,6 +50,12 @@ def new_case(session: Session, case_id: int) -> None:
     memo(session).setdefault("outbox_rows", {})[case_id] = []
 
 
+def made_in_this_transaction(session: Session, case_id: int) -> bool:
+    """Whether CASE_ID was made in SESSION's transaction (`new_case`), as far as its memo knows (not inside a
+    savepoint, nor after a savepoint queued a row: then False, and the caller asks the store)."""
+    return case_id in memo(session).get("outbox_rows", {})
+
+
 def queued_for_case(session: Session, case_id: int) -> list[OutboxMessage]:
     held = memo(session).get("outbox_rows", {}).get(case_id)
     if held is not None:  # every row it has was queued in this transaction, in this order (ids rise with it)
