@@ -245,3 +245,18 @@ def test_key_seen_precompiled_answers_what_its_core_statement_answers(engine: En
             assert selects[0] == _key_count(len(keys))._form(engine.dialect).sql
     with factory() as session:
         assert key_seen(session, "seen:3") and not key_seen(session, "unseen:3")
+
+
+def test_a_datetime_converted_once_is_the_value_core_converts_in_any_column(engine: Engine) -> None:
+    """The last datetime converted is remembered (store.precompiled._last_remembered): the same object given again,
+    in another UTCDateTime column of another statement, and others between, each stored as Core stores it."""
+    later = AT + timedelta(minutes=1, microseconds=7)
+    statement = select(bindparam("a", type_=UTCDateTime()), bindparam("b", type_=UTCDateTime()))
+    other = select(bindparam("c", type_=UTCDateTime()))
+    with engine.begin() as connection:
+        core = {at: connection.execute(statement, {"a": at, "b": at}).one()[0] for at in (AT, later)}
+        fast, fast_other = Precompiled(statement, ["a", "b"]), Precompiled(other, ["c"])
+        for a, b in ((AT, AT), (later, AT), (AT, later), (later, later)):
+            assert fast.rows(connection, {"a": a, "b": b}) == [(core[a], core[b])]
+            assert fast_other.rows(connection, {"c": b}) == [(core[b],)]
+    assert core[AT] != core[later]
