@@ -39,8 +39,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import URL, Connection, event, insert, inspect, text
+from sqlalchemy import URL, Connection, event, insert, text
 from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm.attributes import instance_state
 
 from store.models import AuditEvent, Case
 from store.new_case_rows import insert_new_case_rows
@@ -140,39 +141,48 @@ def _store_of(url: URL) -> str:
 _STORE_KEYS: dict[int, tuple[URL, str]] = {}  # (the URL kept, so its id is not another's)
 
 
-def chain(connection: Connection, targets: Sequence[AuditEvent]) -> None:
-    """Give TARGETS, in order, the next places in the chain (seq, prev_hash, hash) and move the head to the last:
-    one statement however many there are when the head is where this process last left it, else two."""
-    if not targets:
+def chain(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Give ROWS (each an event's columns, _COLUMNS), in order, the next places in the chain (seq, prev_hash, hash;
+    the detail as its canonical JSON read back) and move the head to the last: one statement however many there are
+    when the head is where this process last left it, else two."""
+    if not rows:
         return
     store = _store_of(connection.engine.url)
     remembered = _LAST_WRITTEN.get(store)
     if remembered is not None:
-        last = _link(targets, remembered)
+        last = _link(rows, remembered)
         moved = _MOVE_ON.rowcount(connection, {"id": HEAD_ROW, "seq": last.seq, "hash": last.hash,
                                                "was_seq": remembered.seq, "was_hash": remembered.hash})
         if moved == 1:
             _LAST_WRITTEN[store] = last
             return
-    last = _link(targets, take_next(connection, len(targets)))
+    last = _link(rows, take_next(connection, len(rows)))
     connection.execute(text("UPDATE audit_chain_head SET hash = :hash WHERE id = :id"),
                        {"hash": last.hash, "id": HEAD_ROW})
     _LAST_WRITTEN[store] = last
 
 
-def _link(targets: Sequence[AuditEvent], before: ChainHead) -> ChainHead:
-    """TARGETS given the places after BEFORE; the head after the last."""
+def _link(rows: Sequence[dict[str, Any]], before: ChainHead) -> ChainHead:
+    """ROWS given the places after BEFORE; the head after the last."""
     seq, previous = before.seq, before.hash
-    for target in targets:
+    for row in rows:
         seq += 1
-        target.detail = json.loads(canonical_detail(target.detail))
-        target.seq, target.prev_hash = seq, previous
-        target.hash = previous = hash_of_row(target, detail_is_canonical=True)
+        detail = row["detail"] = json.loads(canonical_detail(row["detail"]))
+        row["seq"], row["prev_hash"] = seq, previous
+        row["hash"] = previous = event_hash(seq=seq, at=row["at"], actor=row["actor"], action=row["action"],
+                                            case_id=row["case_id"], org_code=row["org_code"], detail=detail,
+                                            prev_hash=previous, detail_is_canonical=True)
     return ChainHead(seq, previous)
 
 
 _COLUMNS = ("at", "actor", "action", "case_id", "org_code", "detail", "seq", "prev_hash", "hash")
 _AFTER_THE_CASES = "audit_events_after_the_cases"
+
+
+def _row(event: AuditEvent) -> dict[str, Any]:
+    """EVENT's columns as it holds them (what is not set: None, as the attribute reads before a flush)."""
+    held = event.__dict__
+    return {column: held.get(column) for column in _COLUMNS}
 
 
 @event.listens_for(Session, "before_flush")
@@ -182,21 +192,27 @@ def _chain_before_flush(session: Session, flush_context: Any, _instances: Any) -
     # The new cases, reasons and outbox rows first (whichever hook runs first: once done, done), so that an event
     # naming a case finds it inserted (store/new_case_rows.py).
     insert_new_case_rows(session)
-    new = [obj for obj in session.new if isinstance(obj, AuditEvent) and obj.seq is None]
+    # (The session's pending objects read from its own dict, and each event's columns from the object's: the
+    # session's `new` set and the instrumented attributes cost calls an object, for every flush of every message.)
+    pending = session._new
+    new = [obj for obj in pending.values() if isinstance(obj, AuditEvent) and obj.__dict__.get("seq") is None]
     if not new:
         return
-    new.sort(key=lambda obj: inspect(obj).insert_order)
+    if len(new) > 1:
+        new.sort(key=lambda obj: instance_state(obj).insert_order or 0)
     connection = session.connection()
-    chain(connection, new)
+    rows = [_row(obj) for obj in new]
+    chain(connection, rows)
     # Written in one statement (the unit of work would send one each to learn their ids, which nobody reads: an
-    # event is never changed, and the trail is read back by query), and let go of.
-    rows = [{column: getattr(obj, column) for column in _COLUMNS} for obj in new]
-    for obj in new:
-        session.expunge(obj)
+    # event is never changed, and the trail is read back by query), and let go of, each holding what it was
+    # written with. Let go of as Session.expunge does, without walking its cascade: an event has no relationships.
+    for obj, row in zip(new, rows, strict=True):
+        obj.__dict__.update(row)
+    session._expunge_states([instance_state(obj) for obj in new])
     # An event about a case this flush's unit of work inserts (its id given before, but a relationship set on it:
     # store/new_case_rows.py leaves it) goes in after it: the unit of work is sure to run then, having that case.
-    cases = {obj.id for obj in session.new if isinstance(obj, Case) and obj.id is not None}
-    if any(row["case_id"] in cases for row in rows):
+    named = {row["case_id"] for row in rows if row["case_id"] is not None}
+    if named and any(isinstance(obj, Case) and obj.__dict__.get("id") in named for obj in pending.values()):
         flush_context.attributes[_AFTER_THE_CASES] = rows
     else:
         _INSERT_EVENTS.execute_all(connection, rows)
@@ -216,4 +232,7 @@ def _insert_after_the_cases(session: Session, flush_context: Any) -> None:
 @event.listens_for(AuditEvent, "before_insert")
 def _chain_before_insert(_mapper: Mapper[AuditEvent], connection: Connection, target: AuditEvent) -> None:
     if target.seq is None:  # added while the flush ran, after the session's hook above
-        chain(connection, [target])
+        row = _row(target)
+        chain(connection, [row])
+        for column in ("detail", "seq", "prev_hash", "hash"):
+            setattr(target, column, row[column])

@@ -156,7 +156,33 @@ def claim_first_sighting(session: Session, key: str, message_row_id: int) -> boo
 def key_seen(session: Session, key: str | Iterable[str]) -> bool:
     """Whether KEY (or any of several keys) was seen before."""
     keys = [key] if isinstance(key, str) else list(key)
-    return (session.scalar(select(func.count()).select_from(MessageKey).where(MessageKey.key.in_(keys))) or 0) > 0
+    if not keys or len(keys) > _KEYS_PRECOMPILED:
+        return (session.scalar(_keys_counted(MessageKey.key.in_(keys))) or 0) > 0
+    if session.autoflush:  # as session.scalar would (usually nothing is pending: a read-ahead's own session)
+        session.flush()
+    ((count,),) = _key_count(len(keys)).rows(session.connection(), dict(zip(_KEY_NAMES, keys, strict=False)))
+    return bool(count)
+
+
+def _keys_counted(where: ColumnElement[bool]) -> Any:
+    return select(func.count()).select_from(MessageKey).where(where)
+
+
+# key_seen runs for every message with forms (in read-ahead threads too): its IN of N keys precompiled for each N up
+# to this (store/precompiled.py), one bind a key, rather than SQLAlchemy expanding an IN parameter at every run (a
+# message has one key, and one more for each vouching signature). More keys go the Core way.
+_KEYS_PRECOMPILED = 8
+_KEY_NAMES = tuple(f"key_{n}" for n in range(_KEYS_PRECOMPILED))
+_KEY_COUNTS: dict[int, Precompiled] = {}
+
+
+def _key_count(n: int) -> Precompiled:
+    statement = _KEY_COUNTS.get(n)
+    if statement is None:  # (two threads making it at once make the same statement: either is kept)
+        names = _KEY_NAMES[:n]
+        statement = _KEY_COUNTS[n] = Precompiled(_keys_counted(MessageKey.key.in_(
+            [bindparam(name, type_=MessageKey.__table__.c.key.type) for name in names])), names)
+    return statement
 
 
 def case_by_reference(session: Session, reference: str, *, for_update: bool = False) -> Case | None:

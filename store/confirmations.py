@@ -10,7 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import false, func, select, update
 from sqlalchemy.orm import Session
 
+from store.memo import memo
 from store.models import Case, SignatoryConfirmation
+from store.outbox.case_rows import made_in_this_transaction
 from store.review import QueueFilter
 
 WAITING = "waiting"
@@ -35,10 +37,14 @@ def open_confirmation(session: Session, case: Case, signatory: Signatory, *, now
                       days: int) -> SignatoryConfirmation:
     """CASE waits for SIGNATORY from NOW: a new row, or the case's row started again (a resent request, or the
     checks run again asking someone else)."""
-    row = confirmation_of(session, case.id)
+    opened = memo(session).setdefault("confirmations_opened", {})
+    # A case made in this transaction has no row but one opened for it here: nothing to look for.
+    row = opened.get(case.id) if case.id in opened or made_in_this_transaction(session, case.id) \
+        else confirmation_of(session, case.id)
     if row is None:
         row = SignatoryConfirmation(case_id=case.id, waiting_since=now, requests=0)
         session.add(row)
+        opened[case.id] = row
     row.address, row.full_name, row.role = signatory.email.lower(), signatory.full_name, signatory.role
     row.status, row.requested_at, row.requests = WAITING, now, (row.requests or 0) + 1
     row.remind_at, row.expires_at = now + timedelta(days=days / 2), now + timedelta(days=days)

@@ -1,8 +1,8 @@
 """A new case's rows, inserted by prebuilt Core statements (one row: sent precompiled, store/precompiled.py) when
 the session flushes rather than by the unit of work: the case itself when its id was given before it was added
-(store.cases.next_case: every message's case), its reason rows (store.review) and the outbox rows queued for it
-(store.outbox.case_rows). Afterwards they are in the session as loaded, persistent objects with their ids, as if
-the unit of work had inserted them.
+(store.cases.next_case: every message's case), its reason rows (store.review), the outbox rows queued for it
+(store.outbox.case_rows) and a signatory confirmation opened for a case (store.confirmations). Afterwards they are
+in the session as loaded, persistent objects with their ids, as if the unit of work had inserted them.
 
 Why: the unit of work's insert (sorting the flush, collecting each column's value and default, fetching the ids,
 setting up each object's after-insert state) cost about as much CPU as deciding the case, and a message's recording
@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
-from store.models import Case, CaseReason, OutboxMessage
+from store.models import Case, CaseReason, OutboxMessage, SignatoryConfirmation
 from store.precompiled import Precompiled
 
 _RELATIONSHIPS = tuple(relationship.key for relationship in inspect(Case).relationships)
@@ -45,6 +45,7 @@ def _columns(table: Any) -> tuple[str, ...]:
 _CASE_COLUMNS = _columns(Case.__table__)
 _REASON_COLUMNS = _columns(CaseReason.__table__)
 _OUTBOX_COLUMNS = tuple(key for key in _columns(OutboxMessage.__table__) if key != "id")
+_CONFIRMATION_COLUMNS = tuple(key for key in _columns(SignatoryConfirmation.__table__) if key != "id")
 
 
 def _defaults(table: Any, columns: tuple[str, ...]) -> dict[str, tuple[bool, Any]]:
@@ -64,13 +65,16 @@ def _defaults(table: Any, columns: tuple[str, ...]) -> dict[str, tuple[bool, Any
 
 _DEFAULTS = {table: _defaults(table, columns) for table, columns in (
     (Case.__table__, _CASE_COLUMNS), (CaseReason.__table__, _REASON_COLUMNS),
-    (OutboxMessage.__table__, _OUTBOX_COLUMNS))}
+    (OutboxMessage.__table__, _OUTBOX_COLUMNS), (SignatoryConfirmation.__table__, _CONFIRMATION_COLUMNS))}
 
 # One row (the usual case: a message's case, its one reason, its one reply) goes by its precompiled statement
 # (store/precompiled.py); several cases or reasons by the statement's executemany, several replies as above.
 _INSERT_CASES = Precompiled(insert(Case), _CASE_COLUMNS)
 _INSERT_REASONS = Precompiled(insert(CaseReason), _REASON_COLUMNS)
 _ONE_OUTBOX = Precompiled(insert(OutboxMessage).returning(OutboxMessage.id), _OUTBOX_COLUMNS)
+# A case's signatory confirmation (a Primary User form waiting for its signatory), one row at a time.
+_ONE_CONFIRMATION = Precompiled(insert(SignatoryConfirmation).returning(SignatoryConfirmation.id),
+                                _CONFIRMATION_COLUMNS)
 
 
 def _rows(objects: Sequence[Any], columns: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -93,7 +97,7 @@ def _insert_order(obj: Any) -> int:
 
 def _given_id(obj: Case) -> bool:
     held = obj.__dict__
-    return obj.id is not None and not any(held.get(key) is not None for key in _RELATIONSHIPS)
+    return held.get("id") is not None and not any(held.get(key) is not None for key in _RELATIONSHIPS)
 
 
 def _persistent(session: Session, objects: Sequence[Any]) -> None:
@@ -110,8 +114,11 @@ def insert_new_case_rows(session: Session) -> None:
     cases: list[Case] = []
     reasons: list[CaseReason] = []
     outbox: list[OutboxMessage] = []
+    confirmations: list[SignatoryConfirmation] = []
     left_to_the_unit_of_work = False
-    for obj in session.new:
+    # (The session's own dict of pending objects, and their attributes read from their dicts: the `new` set and
+    # instrumented reads cost calls an object, at every flush of every message.)
+    for obj in session._new.values():
         kind = type(obj)
         if kind is Case:
             if _given_id(obj):
@@ -120,21 +127,25 @@ def insert_new_case_rows(session: Session) -> None:
                 left_to_the_unit_of_work = True
         elif kind is CaseReason:
             reasons.append(obj)
-        elif kind is OutboxMessage and obj.id is None:  # (one given its id is left to the unit of work)
+        elif kind is OutboxMessage and obj.__dict__.get("id") is None:  # (one given its id: the unit of work's)
             outbox.append(obj)
+        elif kind is SignatoryConfirmation and obj.__dict__.get("id") is None and obj.__dict__.get("case") is None:
+            confirmations.append(obj)  # (one with its case set: the unit of work sets case_id from it)
     if left_to_the_unit_of_work:
-        reasons, outbox = [], []
-    if not (cases or reasons or outbox):
+        reasons, outbox, confirmations = [], [], []
+    if not (cases or reasons or outbox or confirmations):
         return
     connection = session.connection()
     for objects, statement, columns in ((cases, _INSERT_CASES, _CASE_COLUMNS),
                                         (reasons, _INSERT_REASONS, _REASON_COLUMNS)):
         if objects:
-            objects.sort(key=_insert_order)
+            if len(objects) > 1:
+                objects.sort(key=_insert_order)
             statement.execute_all(connection, _rows(objects, columns))
             _persistent(session, objects)
     if outbox:
-        outbox.sort(key=_insert_order)  # their ids rise in the order they were queued
+        if len(outbox) > 1:
+            outbox.sort(key=_insert_order)  # their ids rise in the order they were queued
         if len(outbox) == 1:
             ids = [_ONE_OUTBOX.rows(connection, _rows(outbox, _OUTBOX_COLUMNS)[0])[0][0]]
         elif connection.dialect.name == "sqlite":
@@ -144,6 +155,12 @@ def insert_new_case_rows(session: Session) -> None:
         for row, row_id in zip(outbox, ids, strict=True):
             row.__dict__["id"] = row_id
         _persistent(session, outbox)
+    if confirmations:
+        if len(confirmations) > 1:
+            confirmations.sort(key=_insert_order)
+        for confirmation, values in zip(confirmations, _rows(confirmations, _CONFIRMATION_COLUMNS), strict=True):
+            confirmation.__dict__["id"] = _ONE_CONFIRMATION.rows(connection, values)[0][0]
+        _persistent(session, confirmations)
 
 
 @event.listens_for(Session, "before_flush")

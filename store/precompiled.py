@@ -31,6 +31,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
+from store.types import UTCDateTime
+
 _Processor = Callable[[Any], Any] | None
 
 
@@ -156,6 +158,28 @@ def _parameters(form: _Form, params: Mapping[str, Any]) -> tuple[Any, ...] | dic
             for name, key, fixed, processor in form.binds}
 
 
+# The datetime each kind of database was last given, as converted (UTCDateTime's bind processor for it): a
+# message's recording passes one `now` to most of its statements (the case's three times, its reply's two, its
+# events', the message's), each conversion three Python calls. Every UTCDateTime column converts a value alike on
+# one kind of database (the type has no options), and a datetime is immutable, so the same object converts to the
+# same value; held as one tuple, so threads sharing it read a value with its own conversion.
+_LAST_DATETIME: dict[str, list[tuple[Any, Any]]] = {}
+
+
+def _last_remembered(processor: Callable[[Any], Any], dialect: str) -> Callable[[Any], Any]:
+    cell = _LAST_DATETIME.setdefault(dialect, [(object(), None)])
+
+    def process(value: Any) -> Any:
+        held = cell[0]
+        if held[0] is value:
+            return held[1]
+        converted = processor(value)
+        cell[0] = (value, converted)
+        return converted
+
+    return process
+
+
 def _compile(statement: ClauseElement, keys: Sequence[str], dialect: Dialect) -> _Form:
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))
     assert isinstance(compiled, SQLCompiler)
@@ -176,6 +200,8 @@ def _compile(statement: ClauseElement, keys: Sequence[str], dialect: Dialect) ->
         if found is not None and not callable(found):  # a tuple's processors, one an element
             raise ValueError(f"bind {bind.key!r}: tuple parameters are not supported")
         processor: _Processor = found
+        if processor is not None and type(bind.type) is UTCDateTime:
+            processor = _last_remembered(processor, dialect.name)
         if bind.key in wanted:
             binds.append((escaped.get(name, name), bind.key, None, processor))
         elif bind.required or bind.callable is not None:

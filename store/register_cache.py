@@ -181,7 +181,18 @@ _STORE_NAMES: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary
 def _register_rows_pending(session: Session) -> bool:
     """Whether a flush would write a register row (flushing for nothing else: a case waiting to be inserted
     with all it says, store.cases.next_case, is not written early)."""
-    return any(isinstance(obj, REGISTER_MODELS) for obj in (*session.new, *session.dirty, *session.deleted))
+    # Read from the session's own dicts, as its new, dirty and deleted sets are made from them (those sets, built
+    # afresh for each ask, cost calls at every flush and every look of every message). Plain loops: no generator.
+    for obj in session._new.values():
+        if isinstance(obj, REGISTER_MODELS):
+            return True
+    for obj in session._deleted.values():
+        if isinstance(obj, REGISTER_MODELS):
+            return True
+    for state in session._dirty_states:  # noqa: SIM110 - (Session.dirty: these, less the deleted, seen above)
+        if isinstance(state.obj(), REGISTER_MODELS):
+            return True
+    return False
 
 
 def forget(session: Session) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from store.models import AuditEvent, Case, CaseReason, OutboxMessage
+from store.models.base import add_made, made
 
 
 def set_reasons(session: Session, case: Case, reasons: list[str]) -> None:
@@ -30,7 +31,8 @@ def set_new_case_reasons(session: Session, case: Case, reasons: list[str]) -> No
     to take away, so nothing is deleted first."""
     assert case.id is not None, "flush the new case first"
     case.reasons = list(dict.fromkeys(reasons))
-    session.add_all(CaseReason(case_id=case.id, code=code) for code in case.reasons)
+    for code in case.reasons:
+        add_made(session, made(CaseReason, case_id=case.id, code=code))
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from store import audit, register_cache
 from store.cases import NextCase, first_case_for_keys, message_keys
 from store.changes import ApplyConflict
 from store.models import Case
-from store.models.base import made
+from store.models.base import add_made, made
 from store.new_message import record_message
 from store.outbox.case_rows import midnight_of, new_case, queued_for_case, replies_today_subquery
 from store.register import register_for
@@ -149,19 +149,21 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
     decision = decide(ctx)
     # Pending until the next flush, so it is inserted once, as applying leaves it; in a flush applying makes itself
     # (a new user's id) it goes in first and is updated afterwards.
-    case = made(Case, id=case_id, reference=reference, kind=u.kind.value, outcome=decision.outcome.value,
+    # (What the case is made with is read from these names below, not back through its instrumented attributes.)
+    kind, org_code = u.kind.value, org_code or None
+    case = made(Case, id=case_id, reference=reference, kind=kind, outcome=decision.outcome.value,
                 checks=[r.as_record() for r in decision.results], fields=_fields(u, request), changes=[],
-                org_code=org_code or None, sender=sender.address or "", subject=clean_subject(parsed.subject),
+                org_code=org_code, sender=sender.address or "", subject=clean_subject(parsed.subject),
                 message_row_id=message_row_id, part=part, parent_case_id=parent.id if parent else None,
                 needs_review=decision.outcome == Outcome.FLAGGED,
                 created_at=now, updated_at=now, decided_at=now, decided_by=ACTOR)
-    session.add(case)
-    new_case(session, case.id)
+    add_made(session, case)
+    new_case(session, case_id)
     applied = None
     try:  # an apply function refuses before it changes anything: no savepoint to undo half a change
         if decision.outcome == Outcome.APPROVED and "user.already_primary" not in decision.reasons:
             with session.no_autoflush:  # its reads need nothing of the case
-                applied = apply_change(session, u.kind, request, now=now, actor=ACTOR, case_id=case.id)
+                applied = apply_change(session, u.kind, request, now=now, actor=ACTOR, case_id=case_id)
     except ApplyConflict as exc:
         decision = _conflict(decision, str(exc))
         # The decision changed: so does what the case says of it (else it says it already, as made above).
@@ -172,7 +174,7 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
     if applied:
         case.changes = applied.changes
     about_parent = parent is not None and (reopens or answer is not None)  # a signatory's answer: about its case
-    ctx_reply = ReplyContext(reference=parent.reference if parent and about_parent else case.reference,
+    ctx_reply = ReplyContext(reference=parent.reference if parent and about_parent else reference,
                              mailbox=settings.mailbox, original_subject=parsed.subject,
                              original_message_id=parsed.message_id, original_references=parsed.references,
                              sender=sender.address or "", sender_name=_sender_name(u))
@@ -190,20 +192,20 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
     confirms = None
     if answer is not None:
         confirms = act_on_answer(session, case, answer, decision, now=now, settings=settings, answer_reply=ctx_reply)
-    rows = queued_for_case(session, case.id)
-    audit.record(session, at=now, actor=ACTOR, action="case.decided", case_id=case.id, org_code=case.org_code,
-                 kind=case.kind, outcome=case.outcome, reasons=case.reasons, mails=len(rows))
+    rows = queued_for_case(session, case_id)
+    audit.record(session, at=now, actor=ACTOR, action="case.decided", case_id=case_id, org_code=org_code,
+                 kind=kind, outcome=case.outcome, reasons=case.reasons, mails=len(rows))
     if parent is not None and reopens:
         parent.needs_review, parent.updated_at = True, now
         audit.record(session, at=now, actor=ACTOR, action="case.follow_up", case_id=parent.id,
-                     org_code=parent.org_code, follow_up=case.reference, sender_is=link.relation)
+                     org_code=parent.org_code, follow_up=reference, sender_is=link.relation)
     elif parent is not None and answer is None:
         audit.record(session, at=now, actor=ACTOR, action="case.linked", case_id=parent.id,
-                     org_code=parent.org_code, linked=case.reference, sender=sender.address or "",
+                     org_code=parent.org_code, linked=reference, sender=sender.address or "",
                      why="a new request in reply" if link.reopens else
                      "not an authenticated message from the case's sender, signatory or nominee")
-    return CaseOutcome(case.reference, case.kind, case.outcome, list(case.reasons), list(case.changes),
-                       [{"to": r.recipient, "subject": r.subject} for r in rows], parsed.message_id, case.id,
+    return CaseOutcome(reference, kind, case.outcome, list(case.reasons), list(case.changes),
+                       [{"to": r.recipient, "subject": r.subject} for r in rows], parsed.message_id, case_id,
                        confirms)
 
 

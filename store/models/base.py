@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     MetaData,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm.attributes import instance_state
 
 from store.types import JSONType, UTCDateTime
 
@@ -44,3 +45,26 @@ def made(model: type[_ModelT], /, **values: Any) -> _ModelT:
     instance = model.__mapper__.class_manager.new_instance()
     instance.__dict__.update(values)
     return instance
+
+
+_RELATIONSHIP_KEYS: dict[type[Any], tuple[str, ...]] = {}
+
+
+def add_made(session: Session, instance: Base) -> None:
+    """`session.add(instance)` for a new instance (`made`, or constructed) none of whose relationships is set: what
+    Session.add does, without walking the save-update cascade, which follows only the relationships an instance
+    holds and so would find nothing (it is most of what adding costs: a message's recording adds its case, reasons,
+    replies and audit events). Anything else (an instance with a relationship set, or with an identity, or added
+    from inside a flush) goes to Session.add itself. Private methods of the session's, pinned with SQLAlchemy
+    (constraints.txt); tests/store/test_made.py holds the session's state after it to Session.add's."""
+    model = type(instance)
+    relationships = _RELATIONSHIP_KEYS.get(model)
+    if relationships is None:
+        relationships = _RELATIONSHIP_KEYS[model] = tuple(r.key for r in model.__mapper__.relationships)
+    state = instance_state(instance)
+    held = instance.__dict__
+    if session._warn_on_events or state.key is not None or any(key in held for key in relationships):
+        session.add(instance)
+        return
+    state._orphaned_outside_of_session = False
+    session._save_or_update_impl(state)

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from store.memo import forget, memo
 from store.models import OutboxMessage
+from store.models.base import add_made
+from store.precompiled import Precompiled
 from store.types import UTCDateTime
 
 PASSWORD_PURPOSE = "temporary_password"  # noqa: S105 - a purpose name
@@ -48,6 +50,12 @@ def new_case(session: Session, case_id: int) -> None:
     memo(session).setdefault("outbox_rows", {})[case_id] = []
 
 
+def made_in_this_transaction(session: Session, case_id: int) -> bool:
+    """Whether CASE_ID was made in SESSION's transaction (`new_case`), as far as its memo knows (not inside a
+    savepoint, nor after a savepoint queued a row: then False, and the caller asks the store)."""
+    return case_id in memo(session).get("outbox_rows", {})
+
+
 def queued_for_case(session: Session, case_id: int) -> list[OutboxMessage]:
     held = memo(session).get("outbox_rows", {}).get(case_id)
     if held is not None:  # every row it has was queued in this transaction, in this order (ids rise with it)
@@ -63,16 +71,24 @@ def next_number(session: Session, case_id: int) -> int:
         return len(held) + 1
     counted = memo(session).setdefault("outbox_counts", {})
     if case_id not in counted:  # counted once a transaction; `add` counts the rest
-        counted[case_id] = session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id == case_id)) or 0
+        if session.autoflush:  # as session.scalar would: rows still pending are counted
+            session.flush()
+        ((count,),) = _OUTBOX_ROWS_OF_CASE.rows(session.connection(), {"case_id": case_id})
+        counted[case_id] = count or 0
     return counted[case_id] + 1
+
+
+# Counting an older case's rows (a signatory's answer deciding the case it confirms) precompiled
+# (store/precompiled.py), as the rest of a message's recording is.
+_OUTBOX_ROWS_OF_CASE = Precompiled(select(func.count()).select_from(OutboxMessage).where(
+    OutboxMessage.case_id == bindparam("case_id", type_=OutboxMessage.__table__.c.case_id.type)), ("case_id",))
 
 
 def add(session: Session, row: OutboxMessage) -> OutboxMessage:
     """Queue ROW in SESSION's transaction. It is written with the session's next flush (the case's other rows
     and audit events with it, so a message's recording flushes once), except in a savepoint, where it is flushed
     at once."""
-    session.add(row)
+    add_made(session, row)
     if session.get_nested_transaction() is not None:
         session.flush()
         forget(session, "outbox_rows")  # the savepoint may be rolled back: count them again afterwards

@@ -20,7 +20,7 @@ from store.audit_verify import verify_chain
 from store.db import make_engine, sessions
 from store.precompiled import Precompiled
 from tests.pipeline.conftest import Bot, now
-from tests.pipeline.messages import permission_mail
+from tests.pipeline.messages import form_mail, permission_mail
 
 TABLES = {"messages": "id", "message_digests": "digest", "message_keys": "key", "cases": "id", "outbox": "id",
           "audit_events": "seq", "reference_counters": "year", "user_applications": "user_id, application_id",
@@ -78,3 +78,52 @@ def test_a_message_recorded_precompiled_leaves_the_rows_the_core_path_leaves(bot
     # The grant (store.changes.apply_permissions' precompiled statements) is among the rows compared.
     assert [c for c in fast_case.changes if "granted Prior Notification List" in c] == fast_case.changes != []
     assert fast == core
+
+
+@contextmanager
+def _confirmation_by_the_unit_of_work() -> Iterator[None]:
+    """A signatory confirmation looked for and inserted the unit of work's way while the block runs (as before
+    store/new_case_rows.py inserted one opened for a new case, and store.confirmations skipped the look)."""
+    import store.confirmations
+    import store.new_case_rows
+
+    saved = store.new_case_rows.SignatoryConfirmation, store.confirmations.made_in_this_transaction
+    store.new_case_rows.SignatoryConfirmation = type("NotAConfirmation", (), {})  # type: ignore[assignment,misc]
+    store.confirmations.made_in_this_transaction = lambda session, case_id: False
+    try:
+        yield
+    finally:
+        store.new_case_rows.SignatoryConfirmation, store.confirmations.made_in_this_transaction = saved  # type: ignore[misc]
+
+
+def test_a_form_waiting_for_its_signatory_leaves_the_rows_the_unit_of_work_leaves(bot_on_each_store: Bot) -> None:
+    """A Primary User form that waits for its signatory: its confirmation inserted through Core, not looked for
+    (the case is new), leaves every row the unit of work's path leaves."""
+    config = load_config(bot_on_each_store.config, environ={})
+    settings = settings_from(config)
+    engine = make_engine(bot_on_each_store.store_url)
+    factory = sessions(engine)
+    tables = {**TABLES, "signatory_confirmations": "status"}
+    written = []
+    try:
+        with understander(config, factory) as understand:
+            raw, at = form_mail(bot_on_each_store, "kate.doe@nhs.net"), now()
+            u = understood(factory, understand, raw, now=at)
+            for path in (_confirmation_by_the_unit_of_work, nullcontext):
+                with path(), factory() as session, session.begin() as transaction:
+                    [case] = record(session, u, source="test:1", now=at, settings=settings)
+                    session.flush()
+                    connection = session.connection()
+                    written.append((case, {table: [{k: v for k, v in row.items() if k not in SEQUENCED}
+                                                   for row in connection.execute(text(
+                                                       f"SELECT * FROM {table} ORDER BY {key}")).mappings()]
+                                           for table, key in tables.items()}))
+                    if path is _confirmation_by_the_unit_of_work:
+                        transaction.rollback()
+        assert verify_chain(engine).intact
+    finally:
+        engine.dispose()
+    (slow_case, slow), (fast_case, fast) = written
+    assert fast_case.outcome == slow_case.outcome == "pending"
+    assert fast["signatory_confirmations"] and len(fast["outbox"]) == 2, fast
+    assert fast == slow

@@ -13,8 +13,8 @@ from sqlalchemy import Engine, inspect, text
 
 from store.cases import next_case
 from store.db import sessions, transaction
-from store.models import AuditEvent, Case, OutboxMessage
-from store.models.base import made
+from store.models import AuditEvent, Case, CaseReason, OutboxMessage
+from store.models.base import add_made, made
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -51,12 +51,14 @@ def test_an_object_made_is_the_constructors_object_and_writes_its_rows(engine: E
             reference, case_id, _ = next_case(session, 2026)
             case = build(Case, **_case(case_id if given_id else None, reference))
             assert inspect(case).transient and "reasons" not in case.__dict__
-            session.add(case)
+            add: Any = session.add if how == "constructor" else lambda obj: add_made(session, obj)  # noqa: B023
+            add(case)
             session.flush()
             row = build(OutboxMessage, **_outbox(case.id, reference))
             event = build(AuditEvent, at=NOW, actor="mailbot", action="case.decided", case_id=case.id,
                           org_code="A81001", detail={"n": 1})
-            session.add_all([row, event])
+            add(row)
+            add(event)
             session.flush()
             case.outcome, row.attempts = "approved", 2  # changed afterwards: an UPDATE each
             session.flush()
@@ -75,3 +77,30 @@ def test_a_name_that_is_not_a_column_is_refused() -> None:
         made(Case, reference="OE-1", colour="red")
     with pytest.raises(TypeError, match="parent"):  # a relationship: its foreign key would not be set
         made(Case, reference="OE-1", parent=Case())
+
+
+def _session_state(session: Any) -> list[tuple[str, bool, int | None, bool]]:
+    return [(type(obj).__name__, inspect(obj).pending, inspect(obj).insert_order, inspect(obj).session_id ==
+             session.hash_key) for obj in session.new]
+
+
+def test_add_made_leaves_the_session_as_session_add_leaves_it(engine: Engine) -> None:
+    """add_made skips only the save-update cascade: the objects pending in the same order with the same insert
+    order; one with a relationship set (whose cascade adds what it names) goes by Session.add itself."""
+    states = []
+    for add in ("session.add", "add_made"):
+        with transaction(sessions(engine)) as session:
+            reference, case_id, _ = next_case(session, 2026)
+            parent = made(Case, **_case(None, reference + "P"))
+            objects = [made(Case, **_case(case_id, reference)), made(CaseReason, case_id=case_id, code="x"),
+                       made(OutboxMessage, **_outbox(case_id, reference)),
+                       made(AuditEvent, at=NOW, actor="mailbot", action="a", case_id=case_id, org_code=None,
+                            detail={}),
+                       Case(**_case(None, reference + "C"), parent=parent)]
+            for obj in objects:
+                session.add(obj) if add == "session.add" else add_made(session, obj)
+            assert parent in session.new  # by the cascade, both ways
+            states.append(_session_state(session))
+            session.rollback()
+    assert states[0] == states[1]
+    assert [name for name, *_ in states[0]] == ["Case", "CaseReason", "OutboxMessage", "AuditEvent", "Case", "Case"]

@@ -5,15 +5,17 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, event, inspect, select
+from sqlalchemy import Engine, event, func, inspect, select, text
 
 from store import audit
 from store.audit_verify import verify_chain
 from store.cases import next_case
+from store.confirmations import Signatory, open_confirmation
 from store.db import sessions, transaction
-from store.models import Case, CaseReason, OutboxMessage
+from store.models import Case, CaseReason, OutboxMessage, SignatoryConfirmation
+from store.outbox import case_rows
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 CASE_COLUMNS = [c.key for c in Case.__table__.columns if c.key not in ("id", "reference")]
@@ -114,3 +116,85 @@ def test_a_cases_outbox_rows_go_in_with_ids_rising_in_the_order_they_were_queued
     with sessions(engine)() as session:
         stored = session.execute(select(OutboxMessage.id, OutboxMessage.message_id).order_by(OutboxMessage.id))
         assert [(i, m) for i, m in stored] == [(row.id, row.message_id) for row in queued]
+
+
+def test_an_older_cases_next_reply_number_counts_what_the_core_count_counts(engine: Engine) -> None:
+    """store.outbox.case_rows.next_number counts an older case's rows precompiled: what the Core count it replaces
+    gives, rows still pending flushed and counted first (as that statement's autoflush did), and not under
+    no_autoflush; counted once a transaction."""
+    with transaction(sessions(engine)) as session:
+        reference, case_id, _ = next_case(session, 2026)
+        _add(session, case_id, reference)
+
+    def core_count(session) -> int:  # type: ignore[no-untyped-def]
+        return session.scalar(select(func.count()).select_from(OutboxMessage)
+                              .where(OutboxMessage.case_id == case_id)) or 0
+
+    def pending_row(session, n: int) -> None:  # type: ignore[no-untyped-def]
+        session.add(OutboxMessage(case_id=case_id, message_id=f"<{reference}.{n}@x>", purpose="reply",
+                                  recipient="a@nhs.net", subject="Re", body="b", next_attempt_at=NOW,
+                                  created_at=NOW))
+
+    for autoflush in (True, False):
+        counts = []
+        for count in (core_count, lambda s: case_rows.next_number(s, case_id) - 1):
+            with sessions(engine)() as session, session.begin():
+                pending_row(session, 2)
+                if autoflush:
+                    counts.append(count(session))
+                else:
+                    with session.no_autoflush:
+                        counts.append(count(session))
+                session.rollback()
+        assert counts == ([2, 2] if autoflush else [1, 1])
+    with sessions(engine)() as session, session.begin():
+        statements: list[str] = []
+        event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        assert [case_rows.next_number(session, case_id) for _ in range(3)] == [2, 2, 2]
+        assert len([s for s in statements if s.startswith("SELECT")]) == 1
+
+
+def test_a_new_cases_signatory_confirmation_is_the_unit_of_works_row_and_is_not_looked_for(engine: Engine) -> None:
+    """store.confirmations.open_confirmation on a case made in this transaction: no SELECT for a row it cannot
+    have, the row inserted through Core (the one the unit of work writes: compared with one inserted by the unit of
+    work, through its relationship to the case) and persistent with its id; opened again, the same row, updated.
+    On an older case the row is looked for as before."""
+    signatory = Signatory("Dr Ada Jones", "Ada.Jones@nhs.net", "caldicott_guardian")
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    ids = {}
+    for how in ("unit of work", "core"):
+        with transaction(sessions(engine)) as session:
+            reference, case_id, _ = next_case(session, 2026)
+            case, _row = _add(session, case_id, reference)
+            case_rows.new_case(session, case_id)
+            statements.clear()
+            if how == "core":
+                row = open_confirmation(session, case, signatory, now=NOW, days=14)
+            else:
+                row = SignatoryConfirmation(case=case, waiting_since=NOW, requests=1, address="ada.jones@nhs.net",
+                                            full_name="Dr Ada Jones", role="caldicott_guardian", status="waiting",
+                                            requested_at=NOW, remind_at=NOW + timedelta(days=7),
+                                            expires_at=NOW + timedelta(days=14))
+                session.add(row)
+                session.flush()
+            assert inspect(row).persistent and row.id is not None
+            ids[how] = row.id
+            if how == "core":
+                assert not [s for s in statements if "FROM signatory_confirmations" in s]
+                assert [s for s in statements if s.startswith("INSERT INTO signatory_confirmations")]
+                again = open_confirmation(session, case, signatory, now=NOW, days=14)
+                assert again is row and row.requests == 2
+    with engine.connect() as connection:
+        core, by_uow = (dict(connection.execute(text("SELECT * FROM signatory_confirmations WHERE id = :id"),
+                                                {"id": ids[how]}).mappings().one()) for how in ("core", "unit of work"))
+    assert core.pop("requests") == 2 and by_uow.pop("requests") == 1
+    assert {k: v for k, v in core.items() if k not in ("id", "case_id")} == \
+           {k: v for k, v in by_uow.items() if k not in ("id", "case_id")}
+    with transaction(sessions(engine)) as session:  # an older case: looked for, found, started again
+        case = session.get(Case, core["case_id"])
+        assert case is not None
+        statements.clear()
+        row = open_confirmation(session, case, signatory, now=NOW, days=14)
+        assert row.id == ids["core"] and row.requests == 3
+        assert [s for s in statements if "FROM signatory_confirmations" in s]

@@ -18,6 +18,7 @@ from sqlalchemy import (
     LargeBinary,
     bindparam,
     event,
+    func,
     insert,
     literal_column,
     select,
@@ -26,9 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from store.audit_chain import GENESIS
-from store.cases import next_case
+from store.cases import _key_count, claim_first_sightings, key_seen, next_case, store_message
 from store.db import sessions, transaction
-from store.models import AuditEvent, Case, OutboxMessage, ReferenceCounter
+from store.models import AuditEvent, Case, MessageKey, OutboxMessage, ReferenceCounter
 from store.precompiled import Precompiled
 from store.types import JSONType, UTCDateTime
 
@@ -216,3 +217,46 @@ def test_outside_a_transaction_a_statement_begins_one_as_core_does(engine: Engin
         connection.rollback()
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM reference_counters WHERE year = 1994")).scalar() == 0
+
+
+def test_key_seen_precompiled_answers_what_its_core_statement_answers(engine: Engine) -> None:
+    """store.cases.key_seen sends its IN of N keys precompiled (N up to 8): the same answer as the expanding IN it
+    replaces for every number of keys and every mix of seen and unseen, one SELECT each, no IN expanded."""
+    factory = sessions(engine)
+    with transaction(factory) as session:
+        message_id = store_message(session, raw=b"x", source="test", message_id="<m@x>", content_hash="h",
+                                   received_at=AT).id
+        claim_first_sightings(session, [f"seen:{n}" for n in range(10)], message_id)
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    for keys in ([], ["seen:0"], ["unseen:0"], ["unseen:0", "seen:1"], ["unseen:0", "unseen:1"],
+                 [f"unseen:{n}" for n in range(7)] + ["seen:9"], [f"unseen:{n}" for n in range(8)],
+                 [f"unseen:{n}" for n in range(9)] + ["seen:2"], [f"unseen:{n}" for n in range(12)]):
+        with factory() as session:
+            core = (session.scalar(select(func.count()).select_from(MessageKey)
+                                   .where(MessageKey.key.in_(keys))) or 0) > 0
+        seen.clear()
+        with factory() as session:
+            fast = key_seen(session, keys)
+        assert fast == core == any(k.startswith("seen:") for k in keys), keys
+        selects = [s for s in seen if s.startswith("SELECT")]
+        assert len(selects) == 1, selects
+        if 0 < len(keys) <= 8:  # one bind a key, as compiled once (not an expanding parameter's rendering)
+            assert selects[0] == _key_count(len(keys))._form(engine.dialect).sql
+    with factory() as session:
+        assert key_seen(session, "seen:3") and not key_seen(session, "unseen:3")
+
+
+def test_a_datetime_converted_once_is_the_value_core_converts_in_any_column(engine: Engine) -> None:
+    """The last datetime converted is remembered (store.precompiled._last_remembered): the same object given again,
+    in another UTCDateTime column of another statement, and others between, each stored as Core stores it."""
+    later = AT + timedelta(minutes=1, microseconds=7)
+    statement = select(bindparam("a", type_=UTCDateTime()), bindparam("b", type_=UTCDateTime()))
+    other = select(bindparam("c", type_=UTCDateTime()))
+    with engine.begin() as connection:
+        core = {at: connection.execute(statement, {"a": at, "b": at}).one()[0] for at in (AT, later)}
+        fast, fast_other = Precompiled(statement, ["a", "b"]), Precompiled(other, ["c"])
+        for a, b in ((AT, AT), (later, AT), (AT, later), (later, later)):
+            assert fast.rows(connection, {"a": a, "b": b}) == [(core[a], core[b])]
+            assert fast_other.rows(connection, {"c": b}) == [(core[b],)]
+    assert core[AT] != core[later]

@@ -7,13 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, event, select, text, update
 
 from parsers.register_words import OrgEntry, UserEntry
 from store import register_cache
 from store.db import sessions, transaction
-from store.models import RegisterVersion, User
+from store.models import Case, Organisation, RegisterVersion, User
+from store.models.base import made
 from store.register import register_view
 from store.register_cache import RegisterLook
 
@@ -208,3 +210,38 @@ def test_organisations_read_alike_under_a_new_token_are_the_same_tuple(engine: E
     with engine.connect() as conn:
         renamed = RegisterLook(conn).organisations()
     assert renamed == (OrgEntry("A81001", "The New Surgery"),) and renamed is not before
+
+
+def test_register_rows_pending_reads_what_the_sessions_sets_hold(engine: Engine) -> None:
+    """_register_rows_pending reads the session's own dicts: the answer its new, dirty and deleted sets give, for a
+    register row new, changed, deleted, and for none (only a case pending, or a register row loaded unchanged)."""
+    def by_sets(session: Any) -> bool:
+        return any(isinstance(obj, register_cache.REGISTER_MODELS)
+                   for obj in (*session.new, *session.dirty, *session.deleted))
+
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with transaction(sessions(engine)) as session:
+        org = Organisation(code="Z99999", name="Test Practice", type="gp_practice", status="active",
+                           created_at=now, updated_at=now)
+        session.add(org)
+        session.flush()
+        session.add(User(organisation=org, username="TUSER1", full_name="T User", email="t@nhs.net",
+                         status="active", is_primary=False, must_change_password=False, created_at=now,
+                         updated_at=now))
+        session.flush()
+    for change in ("none", "case", "new", "dirty", "deleted"):
+        with transaction(sessions(engine)) as session:
+            user = session.scalars(select(User).where(User.username == "TUSER1")).one()
+            if change == "case":
+                session.add(made(Case, reference="OE-1", kind="guidance", outcome="ignored", created_at=now,
+                                 updated_at=now))
+            elif change == "new":
+                session.add(Organisation(code="Z99998", name="Other", type="gp_practice", status="active",
+                                         created_at=now, updated_at=now))
+            elif change == "dirty":
+                user.full_name = "Changed"
+            elif change == "deleted":
+                session.delete(user)
+            assert register_cache._register_rows_pending(session) == by_sets(session) == (
+                change in ("new", "dirty", "deleted")), change
+            session.rollback()
