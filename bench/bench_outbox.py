@@ -1,11 +1,13 @@
 """The daemon's cost of sending replies: commits, SQL statements and the sender's CPU time per mail sent.
 
-    .venv/bin/python -m bench.bench_outbox [--rate 150] [--seconds 10] [--backlog 0] [--postgres URL]
+    .venv/bin/python -m bench.bench_outbox [--rate 150] [--seconds 10] [--backlog 0] [--postgres URL] [--smtp]
 
 A real `Daemon` (scheduler, heartbeat, housekeeping; an empty Maildir source, a Maildir sink) runs while a
 producer queues replies at RATE a second, each followed by the wake-up a handled message gives the sender
 (`worker.after_message`), as cases recorded by the intake would. `--backlog N` queues N replies before the daemon
-starts instead. Counted in the sender's own drains only (a thread-local mark): the statements every cursor executes
+starts instead. `--smtp` hands the mails to an SMTP server (aiosmtpd, discarding them) in a process of its own,
+as the daemon does in production, instead of the Maildir sink (whose fsync a mail is most of the sender's time).
+Counted in the sender's own drains only (a thread-local mark): the statements every cursor executes
 (one BEGIN a transaction on SQLite, its tries while the producer holds the write lock left out; COMMIT
 not counted, as in bench/sql_count.py), the commits, and the thread CPU time
 (time.thread_time). Those do not move with the machine's load, unlike the rate; the reply's wait (queued to
@@ -17,13 +19,19 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import event, select
@@ -34,6 +42,7 @@ from mailbot.daemon.scheduler import Daemon
 from store.db import make_engine, sessions, transaction, upgrade
 from store.models import Case, OutboxMessage
 from tests.support.daemon_setup import daemon_config
+from tests.support.listening import free_port
 from tests.support.simple_handler import SimpleHandler
 
 _draining = threading.local()
@@ -54,14 +63,36 @@ def _queue(factory: Any, n: int, start: int) -> None:
                                       status="pending", attempts=0, next_attempt_at=now, created_at=now))
 
 
-def run(url: str, base: Path, rate: float, seconds: float, backlog: int) -> dict[str, object]:
+@contextmanager
+def _smtp_server() -> Iterator[Any]:
+    """An aiosmtpd that accepts and discards every mail, in a process of its own (its CPU not the daemon's)."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c",
+                               "aiosmtpd.handlers.Sink"])
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield SimpleNamespace(port=port)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def run(url: str, base: Path, rate: float, seconds: float, backlog: int, smtp: Any = None) -> dict[str, object]:
     inbox = base / "inbox"
     for sub in ("new", "cur", "tmp"):
         (inbox / sub).mkdir(parents=True)
     engine = make_engine(url)
     upgrade(engine)
     producer = sessions(make_engine(url))
-    daemon = Daemon(daemon_config(url, base=base, imap={}, outbox_seconds=2, housekeeping_seconds=30),
+    daemon = Daemon(daemon_config(url, base=base, imap={}, smtp=smtp, outbox_seconds=2, housekeeping_seconds=30),
                     sessions(engine), SimpleHandler(sessions(engine)))
     statements: Counter[str] = Counter()
     commits, cpu, drains = [0], [0.0], [0]
@@ -117,7 +148,8 @@ def run(url: str, base: Path, rate: float, seconds: float, backlog: int) -> dict
         waits = sorted((s - c).total_seconds() for s, c in session.execute(
             select(OutboxMessage.sent_at, OutboxMessage.created_at).where(OutboxMessage.status == "sent")))
     sent = len(waits)
-    return {"store": engine.dialect.name, "sent": sent, "of": total, "drains": drains[0],
+    return {"store": engine.dialect.name, "sink": "smtp" if smtp else "maildir", "sent": sent, "of": total,
+            "drains": drains[0],
             "commits_per_mail": round(commits[0] / sent, 3),
             # One BEGIN a transaction counted (PostgreSQL's is no statement of its own); SQLite's BEGIN IMMEDIATE
             # asked again while the producer holds the write lock is contention, not the sender's work.
@@ -136,10 +168,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--backlog", type=int, default=0, help="queue this many before starting, no producer")
     parser.add_argument("--postgres", default=None, metavar="URL", help="a new database on this server")
+    parser.add_argument("--smtp", action="store_true", help="send to an SMTP server, not the Maildir sink")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, _database(args.postgres) as pg:
+    with (tempfile.TemporaryDirectory() as tmp, _database(args.postgres) as pg,
+          _smtp_server() if args.smtp else nullcontext() as smtp):
         url = pg or f"sqlite:///{tmp}/store.db"
-        print(json.dumps(run(url, Path(tmp), args.rate, args.seconds, args.backlog)))
+        print(json.dumps(run(url, Path(tmp), args.rate, args.seconds, args.backlog, smtp)))
 
 
 if __name__ == "__main__":
