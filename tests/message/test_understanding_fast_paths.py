@@ -7,8 +7,10 @@ import random
 import re
 
 import pytest
+from dkim.canonicalization import CanonicalizationPolicy
 
 from parsers.raw_headers import line_split, without_line_breaks
+from rules.dkim_verify import canonical_headers
 
 LINE_BREAK = re.compile(rb"\r?\n")  # what parsers.raw_headers split and unfolded with
 # The bytes that matter to line ends, and a few that do not.
@@ -32,3 +34,16 @@ def test_line_split_on_real_header_blocks() -> None:
              b"Subject: x\r\n\r\n")
     assert line_split(block) == LINE_BREAK.split(block)
     assert without_line_breaks(block) == LINE_BREAK.sub(b"", block)
+
+
+HEADER_PIECES = (*PIECES, b"  ", b"\t\t", b" \r\n ", b"\r\n\t", b"\x0b", b"\x0c", b"B", b"=")
+
+
+@pytest.mark.parametrize("c_value", [b"relaxed/relaxed", b"simple/simple", b"relaxed/simple", b"simple/relaxed"])
+@pytest.mark.parametrize("seed", range(3))
+def test_header_canonicalisation_is_dkimpys(c_value: bytes, seed: int) -> None:
+    policy = CanonicalizationPolicy.from_c_value(c_value)
+    rng = random.Random(seed)
+    fields = [(b"".join(rng.choice((b"From", b"To ", b"X-A\t", b"subject", b" ")) for _ in range(rng.randrange(1, 3))),
+               b"".join(rng.choice(HEADER_PIECES) for _ in range(rng.randrange(0, 16)))) for _ in range(400)]
+    assert canonical_headers(policy, fields) == policy.canonicalize_headers(fields)
