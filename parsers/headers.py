@@ -126,12 +126,23 @@ def _decode_words(match: re.Match[str]) -> str:
 
 def decode_header_value(value: str) -> str:
     """A raw header value decoded for reading: unfolded, encoded words decoded, control characters made spaces."""
+    return decode_unfolded(unfolded_header_text(value))
+
+
+def unfolded_header_text(value: str) -> str:
+    """A raw header value as text (raw_header_text), its folding line breaks taken out (FOLD). A value with no line
+    break (most are) is not handed to FOLD, which has no first character to look for and is tried at every one."""
     text = raw_header_text(value)
-    text = FOLD.sub("", text)
+    return FOLD.sub("", text) if "\n" in text else text
+
+
+def decode_unfolded(text: str) -> str:
+    """TEXT, a header value from unfolded_header_text, decoded for reading (as decode_header_value). A text with
+    nothing unprintable holds nothing CONTROL matches (every character it does match is unprintable)."""
     if "=?" in text:
         text = BETWEEN_WORDS.sub(r"\1", text)
         text = ADJACENT_WORDS.sub(_decode_words, text)
-    return CONTROL.sub(" ", text).strip()
+    return (text if text.isprintable() else CONTROL.sub(" ", text)).strip()
 
 
 def message_id(value: str | None) -> str | None:

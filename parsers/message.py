@@ -15,7 +15,14 @@ from email.policy import compat32
 from parsers.big_parts import SetAside, set_aside
 from parsers.feed_parser import BytesFeedParser
 from parsers.header_guard import MAX_MIME_HEADER, shorten_mime_headers
-from parsers.headers import FOLD, decode_header_value, header_date, message_id, raw_header_text, reference_ids
+from parsers.headers import (
+    decode_unfolded,
+    header_date,
+    message_id,
+    raw_header_text,
+    reference_ids,
+    unfolded_header_text,
+)
 from parsers.html_text import html_to_text
 from parsers.mime_body import REPORT_TYPES, WalkResult, defect_text, is_blank, walk_parts
 from parsers.payload import Decoded, Payload
@@ -142,12 +149,13 @@ def _headers(msg: Message) -> tuple[list[tuple[str, str]], list[tuple[str, str]]
             break
         name = raw_header_text(str(name)).strip()
         value = str(value)
-        if RAW_8BIT.search(value):
+        if not value.isascii() and RAW_8BIT.search(value):  # (its surrogates are never ASCII)
             note = f"the {name} header has raw 8-bit bytes (not encoded as RFC 2047 requires)"
             if note not in defects:
                 defects.append(note)
-        undecoded.append((name, FOLD.sub("", raw_header_text(value)).strip()))
-        decoded.append((name, decode_header_value(value)))
+        text = unfolded_header_text(value)  # (once for both: decode_header_value(value) is decode_unfolded(text))
+        undecoded.append((name, text.strip()))
+        decoded.append((name, decode_unfolded(text)))
     counts = Counter(name.lower() for name, _ in decoded)
     for name in SINGLE_HEADERS:
         if counts[name] > 1:

@@ -9,6 +9,18 @@ import re
 import pytest
 from dkim.canonicalization import CanonicalizationPolicy
 
+from parsers.headers import (
+    ADJACENT_WORDS,
+    BETWEEN_WORDS,
+    CONTROL,
+    FOLD,
+    _decode_words,
+    decode_header_value,
+    decode_unfolded,
+    raw_header_text,
+    unfolded_header_text,
+)
+from parsers.message import RAW_8BIT
 from parsers.raw_headers import line_split, without_line_breaks
 from rules.dkim_verify import canonical_headers
 
@@ -47,3 +59,27 @@ def test_header_canonicalisation_is_dkimpys(c_value: bytes, seed: int) -> None:
     fields = [(b"".join(rng.choice((b"From", b"To ", b"X-A\t", b"subject", b" ")) for _ in range(rng.randrange(1, 3))),
                b"".join(rng.choice(HEADER_PIECES) for _ in range(rng.randrange(0, 16)))) for _ in range(400)]
     assert canonical_headers(policy, fields) == policy.canonicalize_headers(fields)
+
+
+def _decoded_before(value: str) -> str:
+    """parsers.headers.decode_header_value as it was: every value through FOLD and CONTROL."""
+    text = FOLD.sub("", raw_header_text(value))
+    if "=?" in text:
+        text = BETWEEN_WORDS.sub(r"\1", text)
+        text = ADJACENT_WORDS.sub(_decode_words, text)
+    return CONTROL.sub(" ", text).strip()
+
+
+VALUE_PIECES = ("a", " ", "\t", "\r\n ", "\n\t", "\r\n", "\n", "\r", "\x00", "\x07", "\x7f", "\x1f", "é", "\u2028",
+                "\u00a0", "\udce9", "=?utf-8?B?w6k=?=", "=?iso-8859-1?Q?caf=E9?=", " =?utf-8?q?x?= ", "=?", "?=")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_header_values_decode_as_before(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(600):
+        value = "".join(rng.choice(VALUE_PIECES) for _ in range(rng.randrange(0, 12)))
+        assert decode_header_value(value) == _decoded_before(value), repr(value)
+        assert decode_unfolded(unfolded_header_text(value)) == _decoded_before(value), repr(value)
+        assert unfolded_header_text(value) == FOLD.sub("", raw_header_text(value)), repr(value)
+        assert (not value.isascii() and RAW_8BIT.search(value) is not None) == (RAW_8BIT.search(value) is not None)
