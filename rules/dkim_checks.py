@@ -25,13 +25,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import dkim
-from dkim.util import InvalidTagValueList, parse_tag_value
+from dkim.util import InvalidTagValueList
 
 from parsers.dkim_body import BodyHash, body_hash
 from parsers.domains import aligned, is_dkim_token
 from parsers.raw_headers import SINGLETON_FIELDS, RawField, RawHeaders
 from rules.dkim_times import TIME_TAGS, SignatureTimeError, check_times
-from rules.dkim_verify import WHITE_SPACE, SignedFields, dkimpy_headers, dkimpy_key, key_record, verify_headers
+from rules.dkim_verify import (
+    WHITE_SPACE,
+    SignedFields,
+    dkimpy_headers,
+    dkimpy_key,
+    key_record,
+    tag_values,
+    verify_headers,
+)
 
 ALLOWED_ALGORITHMS = {"rsa-sha256": "rsa", "ed25519-sha256": "ed25519"}
 # A message may carry many signatures; each costs a key look-up, so a sender cannot make us do unbounded DNS work.
@@ -143,7 +151,7 @@ def _failed(domain: str, selector: str, problem: str, temporary: bool = False) -
 
 def _tags(value: bytes) -> dict[str, str]:
     try:
-        raw_tags = parse_tag_value(value)
+        raw_tags = tag_values(value)
         # Values keep inner whitespace: "s 1" is not the selector "s1", and must fail the token check.
         return {k.decode("ascii"): v.decode("ascii").strip() for k, v in raw_tags.items()}
     except Exception as exc:  # noqa: BLE001 - dkimpy raises several types on a malformed tag list
@@ -321,7 +329,7 @@ def _prepared(verifier: SignedFields, index: int) -> tuple[dict[bytes, bytes], l
     if len(signature_headers) <= index:
         raise _Fails("it does not verify (the signature header cannot be found)")
     try:
-        sig = parse_tag_value(signature_headers[index][1])
+        sig = tag_values(signature_headers[index][1])
     except InvalidTagValueList as exc:
         raise dkim.MessageFormatError(exc) from exc
     dkim.validate_signature_fields({tag: value for tag, value in sig.items() if tag not in TIME_TAGS})

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.hazmat.primitives.hashes import SHA256
 from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizationPolicyError, Relaxed
 from dkim.crypto import DigestTooLargeError, RSASSA_PKCS1_v1_5_verify, parse_public_key
-from dkim.util import parse_tag_value
+from dkim.util import DuplicateTag, InvalidTagSpec, parse_tag_value
 
 from parsers.dkim_body import collapsed
 from parsers.raw_headers import RawHeaders, without_line_breaks
@@ -217,6 +217,27 @@ def _named(headers: list[Any], names: list[bytes]) -> list[Any]:
     canonicalised (real mail carries many more, Received and X- lines, than anyone signs)."""
     wanted = set(names)
     return [h for h in headers if h[0].lower() in wanted or h[0].lower().rstrip() in wanted]
+
+
+def tag_values(tag_list: bytes) -> dict[bytes, bytes]:
+    """dkimpy's parse_tag_value(TAG_LIST), statement for statement, raising what it raises, but for its test of each
+    tag name, re.match(br'^[a-zA-Z](\\w)*', key) (a look-up in the `re` module's cache a tag): the \\w* after the first
+    letter always matches, so it asks only that the name start with an ASCII letter (bytes.isalpha)."""
+    tags: dict[bytes, bytes] = {}
+    tag_specs = tag_list.strip().split(b";")
+    if not tag_specs[-1]:  # trailing semicolons are valid
+        tag_specs.pop()
+    for tag_spec in tag_specs:
+        try:
+            key, value = [x.strip() for x in tag_spec.split(b"=", 1)]
+        except ValueError:
+            raise InvalidTagSpec(tag_spec) from None
+        if not key[:1].isalpha():
+            raise InvalidTagSpec(tag_spec)
+        if key in tags:
+            raise DuplicateTag(key)
+        tags[key] = value
+    return tags
 
 
 def dkimpy_headers(headers: RawHeaders) -> list[list[bytes]]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 
 import pytest
 from dkim.canonicalization import CanonicalizationPolicy
+from dkim.util import parse_tag_value
 
 from parsers.headers import (
     ADJACENT_WORDS,
@@ -22,7 +24,7 @@ from parsers.headers import (
 )
 from parsers.message import RAW_8BIT
 from parsers.raw_headers import line_split, without_line_breaks
-from rules.dkim_verify import canonical_headers
+from rules.dkim_verify import canonical_headers, tag_values
 
 LINE_BREAK = re.compile(rb"\r?\n")  # what parsers.raw_headers split and unfolded with
 # The bytes that matter to line ends, and a few that do not.
@@ -83,3 +85,22 @@ def test_header_values_decode_as_before(seed: int) -> None:
         assert decode_unfolded(unfolded_header_text(value)) == _decoded_before(value), repr(value)
         assert unfolded_header_text(value) == FOLD.sub("", raw_header_text(value)), repr(value)
         assert (not value.isascii() and RAW_8BIT.search(value) is not None) == (RAW_8BIT.search(value) is not None)
+
+
+TAG_PIECES = (b"v=1", b"a=rsa-sha256", b";", b"; ", b"=", b" ", b"\r\n ", b"b=ab c", b"1x=2", b"_a=1", b"\xe9=1",
+              b"h=from : to", b"d=nhs.net", b"v=2", b"x", b"", b"A9_=", b"\t")
+
+
+def _outcome(call: Callable[[], object]) -> tuple[str, object]:
+    try:
+        return ("returned", call())
+    except Exception as exc:  # noqa: BLE001 - the kind and text of the error are what is compared
+        return ("raised", (type(exc), exc.args))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_tag_values_are_dkimpys_parse_tag_value(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(800):
+        tag_list = b"".join(rng.choice(TAG_PIECES) for _ in range(rng.randrange(0, 9)))
+        assert _outcome(lambda: tag_values(tag_list)) == _outcome(lambda: parse_tag_value(tag_list)), tag_list  # noqa: B023
