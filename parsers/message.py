@@ -11,6 +11,7 @@ from datetime import datetime
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
+from functools import cached_property
 
 from parsers.big_parts import SetAside, set_aside
 from parsers.feed_parser import BytesFeedParser
@@ -101,13 +102,21 @@ class ParsedMessage:
 
     def header(self, name: str) -> str | None:
         """The first header called NAME (any case), decoded; None when there is none."""
-        wanted = name.lower()
-        return next((value for key, value in self.headers if key.lower() == wanted), None)
+        values = self._by_name.get(name.lower())
+        return values[0] if values else None
 
     def headers_named(self, name: str) -> tuple[str, ...]:
         """Every header called NAME (any case), decoded, in order."""
-        wanted = name.lower()
-        return tuple(value for key, value in self.headers if key.lower() == wanted)
+        return self._by_name.get(name.lower(), ())
+
+    @cached_property
+    def _by_name(self) -> dict[str, tuple[str, ...]]:
+        """The decoded values by lower-case header name, each name's in order: the classifier asks for headers by
+        name a dozen times a message, and each asking lower-cased every header's name."""
+        grouped: dict[str, list[str]] = {}
+        for key, value in self.headers:
+            grouped.setdefault(key.lower(), []).append(value)
+        return {key: tuple(values) for key, values in grouped.items()}
 
     @property
     def encrypted(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from parsers.dkim_body import body_start
 
@@ -73,8 +74,16 @@ class RawHeaders:
         return self.raw[: self.body_start]
 
     def named(self, name: str) -> tuple[RawField, ...]:
-        key = name.lower()
-        return tuple(f for f in self.fields if f.key == key)
+        return self._by_key.get(name.lower(), ())
+
+    @cached_property
+    def _by_key(self) -> dict[str, tuple[RawField, ...]]:
+        """The fields by lower-case name, each name's in order: the checks ask for fields by name a dozen times a
+        message, and each asking went through every field."""
+        grouped: dict[str, list[RawField]] = {}
+        for f in self.fields:
+            grouped.setdefault(f.key, []).append(f)
+        return {key: tuple(fields) for key, fields in grouped.items()}
 
     def count(self, name: str) -> int:
         return len(self.named(name))

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 from collections.abc import Callable
 
 import pytest
 from dkim.canonicalization import CanonicalizationPolicy
 from dkim.util import parse_tag_value
 
+from parsers.from_address import _ATEXT_ASCII, is_dot_atom, parse_single_mailbox
 from parsers.headers import (
     ADJACENT_WORDS,
     BETWEEN_WORDS,
@@ -22,8 +24,8 @@ from parsers.headers import (
     raw_header_text,
     unfolded_header_text,
 )
-from parsers.message import RAW_8BIT
-from parsers.raw_headers import line_split, without_line_breaks
+from parsers.message import RAW_8BIT, parse_message
+from parsers.raw_headers import line_split, split_message, without_line_breaks
 from rules.dkim_verify import canonical_headers, tag_values
 
 LINE_BREAK = re.compile(rb"\r?\n")  # what parsers.raw_headers split and unfolded with
@@ -104,3 +106,68 @@ def test_tag_values_are_dkimpys_parse_tag_value(seed: int) -> None:
     for _ in range(800):
         tag_list = b"".join(rng.choice(TAG_PIECES) for _ in range(rng.randrange(0, 9)))
         assert _outcome(lambda: tag_values(tag_list)) == _outcome(lambda: parse_tag_value(tag_list)), tag_list  # noqa: B023
+
+
+def _dot_atom_before(text: str) -> bool:
+    atoms = text.split(".")
+    return all(atoms) and all(_ATEXT_ASCII.match(c) or (ord(c) > 127 and c.isprintable() and not c.isspace())
+                              for atom in atoms for c in atom)
+
+
+ATOM_PIECES = ("a", "Z", "0", ".", "..", "!", "#", "~", "-", "_", "@", " ", "\t", "(", "\"", "é", "\u00a0", "\n", "[")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_dot_atoms_are_read_as_before(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(1000):
+        text = "".join(rng.choice(ATOM_PIECES) for _ in range(rng.randrange(0, 8)))
+        assert is_dot_atom(text) == _dot_atom_before(text), repr(text)
+
+
+MAILBOX_PIECES = ("jane", "@", "nhs.net", " ", "\t", "<", ">", "(c)", '"J S"', ",", "\u200b", "\x07", "\u2028",
+                  "\u00a0", "é", "=?utf-8?q?x?=", "\x00", "\u00ad")
+
+
+def _mailbox_outcome(value: str) -> tuple[str, object]:
+    try:
+        return ("read", parse_single_mailbox(value))
+    except Exception as exc:  # noqa: BLE001 - the reason is what is compared
+        return ("ambiguous", str(exc))
+
+
+def _control_before(value: str) -> str | None:
+    """The first character parse_single_mailbox refused before it asked isprintable, as its problem."""
+    for ch in value:
+        if ch not in " \t" and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            return f"the From header holds an invisible or control character (U+{ord(ch):04X})"
+    return None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_single_mailboxes_refuse_the_same_characters(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(800):
+        value = "".join(rng.choice(MAILBOX_PIECES) for _ in range(rng.randrange(0, 7)))
+        refused = _control_before(value)
+        if refused is not None:
+            assert _mailbox_outcome(value) == ("ambiguous", refused), repr(value)
+        else:
+            assert not str(_mailbox_outcome(value)[1]).startswith("the From header holds an invisible"), value
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fields_and_headers_by_name_are_the_scans_they_replace(seed: int) -> None:
+    rng = random.Random(seed)
+    names = ("From", "from", "FROM", "To", "DKIM-Signature", "dkim-signature", "Received", "Subject")
+    for _ in range(200):
+        chosen = [rng.choice(names) for _ in range(rng.randrange(0, 9))]
+        raw = "".join(f"{name}: v{i}\r\n" for i, name in enumerate(chosen)).encode() + b"\r\nbody\r\n"
+        headers = split_message(raw)
+        parsed = parse_message(raw)
+        for name in (*names, "Cc", "message-id"):
+            key = name.lower()
+            assert headers.named(name) == tuple(f for f in headers.fields if f.key == key)
+            assert headers.count(name) == len(tuple(f for f in headers.fields if f.key == key))
+            assert parsed.headers_named(name) == tuple(v for k, v in parsed.headers if k.lower() == key)
+            assert parsed.header(name) == next((v for k, v in parsed.headers if k.lower() == key), None)
