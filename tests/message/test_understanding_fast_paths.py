@@ -12,6 +12,7 @@ import pytest
 from dkim.canonicalization import CanonicalizationPolicy
 from dkim.util import parse_tag_value
 
+from parsers.big_parts import _BASE64_RUN, base64_run_end
 from parsers.from_address import _ATEXT_ASCII, is_dot_atom, parse_single_mailbox
 from parsers.headers import (
     ADJACENT_WORDS,
@@ -171,3 +172,16 @@ def test_fields_and_headers_by_name_are_the_scans_they_replace(seed: int) -> Non
             assert headers.count(name) == len(tuple(f for f in headers.fields if f.key == key))
             assert parsed.headers_named(name) == tuple(v for k, v in parsed.headers if k.lower() == key)
             assert parsed.header(name) == next((v for k, v in parsed.headers if k.lower() == key), None)
+
+
+RUN_PIECES = (b"QUJD", b"ZGVm+/==", b"\r\n", b"\n", b"\r", b"--", b"-", b" ", b"\x00", b"\xff", b":", b"A" * 700)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_base64_run_ends_where_the_pattern_ends(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(300):
+        raw = b"".join(rng.choice(RUN_PIECES) for _ in range(rng.randrange(0, 40)))
+        for start in {0, len(raw) // 3, len(raw) // 2, len(raw), len(raw) + 1, rng.randrange(0, len(raw) + 1)}:
+            run = _BASE64_RUN.match(raw, start)
+            assert base64_run_end(raw, start) == (run.end() if run is not None else start), (raw, start)
