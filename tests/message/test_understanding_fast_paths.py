@@ -185,3 +185,31 @@ def test_base64_run_ends_where_the_pattern_ends(seed: int) -> None:
         for start in {0, len(raw) // 3, len(raw) // 2, len(raw), len(raw) + 1, rng.randrange(0, len(raw) + 1)}:
             run = _BASE64_RUN.match(raw, start)
             assert base64_run_end(raw, start) == (run.end() if run is not None else start), (raw, start)
+
+
+def _line_defects_before(raw: bytes) -> list[int]:
+    """The header lines (from 1) split_message found a bare CR or a NUL in, asking every line as it did."""
+    lines = LINE_BREAK.split(raw[:split_message(raw).body_start])
+    found = []
+    for i, line in enumerate(lines):
+        if not line:
+            break
+        if b"\r" in line or b"\x00" in line:
+            found.append(i + 1)
+    return found
+
+
+MESSAGE_PIECES = (b"From: a@nhs.net", b"To: b", b"\r\n", b"\n", b"\r", b"\x00", b" x", b"\tb", b"Subject: s",
+                  b"\r\n\r\n", b"\n\n", b"body", b"\r\r\n")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_header_lines_with_a_bare_cr_or_a_nul_are_found_as_before(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(500):
+        raw = b"".join(rng.choice(MESSAGE_PIECES) for _ in range(rng.randrange(0, 12)))
+        expected = [f"header line {n} holds a bare carriage return or a NUL byte" for n in _line_defects_before(raw)]
+        found = [d for d in split_message(raw).defects if "bare carriage return" in d]
+        assert found == expected[: len(found)], raw
+        if len(split_message(raw).defects) <= 5:  # (past five, the rest are counted in one line)
+            assert found == expected, raw
