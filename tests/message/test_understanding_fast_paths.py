@@ -24,9 +24,11 @@ from parsers.headers import (
     decode_header_value,
     decode_unfolded,
     raw_header_text,
+    unfold,
     unfolded_header_text,
 )
 from parsers.message import RAW_8BIT, parse_message
+from parsers.polarity import HARMLESS, without_harmless
 from parsers.raw_headers import line_split, split_message, without_line_breaks
 from rules.dkim_verify import canonical_headers, tag_values
 
@@ -208,3 +210,22 @@ def test_header_lines_with_a_bare_cr_or_a_nul_are_found_as_before(seed: int) -> 
         assert found == expected[: len(found)], raw
         if len(split_message(raw).defects) <= 5:  # (past five, the rest are counted in one line)
             assert found == expected, raw
+
+
+FOLD_PIECES = ("a", " ", "\t", "\r", "\n", "\r\n", "\r\r\n", "\n\r", "\r\n ", "\n\t", "b=x;")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_unfolding_is_fold_sub(seed: int) -> None:
+    for text in _joined(FOLD_PIECES, seed, 1500, 12):
+        assert unfold(text) == FOLD.sub("", text), repr(text)
+
+
+HARMLESS_PIECES = ("I am ", "NOT ", "not ", "sure", "Sure", " if ", "If Not", "doesn't have", "DON'T HAVE", "can't",
+                   "cannot see", "Unable to access", "UNABLE", " x ", "n't", "no", "t", "haven't got", ".", "\n")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_harmless_phrases_are_blanked_as_before(seed: int) -> None:
+    for text in _joined(HARMLESS_PIECES, seed, 1000, 8):
+        assert without_harmless(text) == HARMLESS.sub(lambda m: " " * len(m.group(0)), text), repr(text)
