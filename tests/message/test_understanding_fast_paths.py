@@ -13,6 +13,7 @@ import pytest
 from dkim.canonicalization import CanonicalizationPolicy
 from dkim.util import parse_tag_value
 
+from parsers.app_names import _acronym_patterns, _acronyms_of, _flexible, _may_hold
 from parsers.big_parts import _BASE64_RUN, base64_run_end
 from parsers.from_address import _ATEXT_ASCII, is_dot_atom, parse_single_mailbox
 from parsers.headers import (
@@ -229,3 +230,22 @@ HARMLESS_PIECES = ("I am ", "NOT ", "not ", "sure", "Sure", " if ", "If Not", "d
 def test_harmless_phrases_are_blanked_as_before(seed: int) -> None:
     for text in _joined(HARMLESS_PIECES, seed, 1000, 8):
         assert without_harmless(text) == HARMLESS.sub(lambda m: " " * len(m.group(0)), text), repr(text)
+
+
+CATALOGUE = ("Prior Notification List", "Call and Recall", "Cervical Screening Results", "Screening History",
+             "Sender Reports", "Organisation Maintenance", "\u017fcreening Kit", "Open & Shut")
+NAME_PIECES = ("prior ", "PRIOR", "notification", "List", "call", "/", "&", " and ", "+", "recall", "CSR", "csr",
+               "PNL", "s", "\u017f", "\u212a", "kit", "screening", "Results", "-", " ", "history", "open", "shut", "é")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_names_skipped_are_names_their_patterns_cannot_find(seed: int) -> None:
+    acronyms = _acronyms_of(CATALOGUE)
+    for text in _joined(NAME_PIECES, seed, 800, 10):
+        lowered = text.lower() if text.isascii() else None
+        for name in CATALOGUE:
+            if not _may_hold(lowered, name):
+                assert _flexible(name).search(text) is None, (name, text)
+        for name, pattern in _acronym_patterns(CATALOGUE):
+            if acronyms[name] not in text:
+                assert pattern.search(text) is None, (name, text)
