@@ -87,7 +87,7 @@ def _acronyms(catalogue: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 def _acronym_patterns(catalogue: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
     """(name, its acronym as a word, a plural "s" allowed) for each name whose acronym no other name shares, in the
     catalogue's order."""
-    unique = {names[0]: short for short, names in _acronyms(catalogue).items() if len(names) == 1}
+    unique = _acronyms_of(catalogue)
     return tuple((name, re.compile(rf"(?<![\w-]){re.escape(unique[name])}s?(?![\w-])"))
                  for name in catalogue if name in unique)
 
@@ -148,6 +148,22 @@ def _flexible(name: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])" + pattern + r"(?![\w-])", re.IGNORECASE)
 
 
+def _may_hold(lowered: str | None, name: str) -> bool:
+    """Whether _flexible(NAME) may match a text, LOWERED being its lower case when it is ASCII (None: it is not, so
+    it may). Each word of NAME but "and" and "&" is in every match; for ASCII on both sides, IGNORECASE matches a
+    letter only as its lower or upper case, so each word is in LOWERED too. The patterns, starting with a look-behind,
+    are tried at every character of the text: a name whose words are not there is not looked for."""
+    if lowered is None or not name.isascii():
+        return True
+    return all(w.lower() in lowered for w in name.split() if w.lower() not in ("and", "&"))
+
+
+@lru_cache(maxsize=32)
+def _acronyms_of(catalogue: tuple[str, ...]) -> dict[str, str]:
+    """The acronym each name of _acronym_patterns(CATALOGUE) is looked for as."""
+    return {names[0]: short for short, names in _acronyms(catalogue).items() if len(names) == 1}
+
+
 def _words(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in WORD.finditer(text)]
 
@@ -161,12 +177,17 @@ def find_names(text: str, catalogue: tuple[str, ...]) -> list[NameMatch]:
     def free(a: int, b: int) -> bool:
         return all(b <= s or a >= e for s, e in taken)
 
+    lowered = text.lower() if text.isascii() else None
     for name in sorted(catalogue, key=len, reverse=True):
+        if not _may_hold(lowered, name):
+            continue
         for m in _flexible(name).finditer(text):
             if free(m.start(), m.end()):
                 taken.append((m.start(), m.end()))
                 found.append(NameMatch(m.group(0), name, "exact", 100.0, 0.0, m.start(), m.end()))
     for name, pattern in _acronym_patterns(catalogue):
+        if _acronyms_of(catalogue)[name] not in text:  # (the pattern's first characters, case and all)
+            continue
         for m in pattern.finditer(text):
             if free(m.start(), m.end()):
                 taken.append((m.start(), m.end()))

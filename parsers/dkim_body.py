@@ -42,9 +42,10 @@ def crlf_lines(piece: bytes) -> bytes:
 def collapsed(piece: bytes) -> bytes:
     """PIECE with each run of spaces and tabs made one space, as re.sub(rb"[\\t ]+", b" ", piece) makes it, with
     C-speed searches (nothing to do in a base64 attachment): runs of spaces halve at every pass, no pass joins two."""
-    if b"\t" in piece:
+    # (find, not `in`: `bytes in bytes` first tries its operand as a number, at the cost of an exception)
+    if piece.find(b"\t") >= 0:
         piece = piece.replace(b"\t", b" ")
-    while b"  " in piece:
+    while piece.find(b"  ") >= 0:
         piece = piece.replace(b"  ", b" ")
     return piece
 

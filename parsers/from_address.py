@@ -19,6 +19,8 @@ from parsers.raw_headers import RawHeaders
 # Characters a reader may take for "@" (the ASCII one, full-width and small commercial at).
 AT_SIGNS = ("@", "\uff20", "\ufe6b")
 _ATEXT_ASCII = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]")
+# An ASCII text is_dot_atom reads character by character, in one match: atoms of _ATEXT_ASCII joined by single dots.
+_DOT_ATOM_ASCII = re.compile(rf"{_ATEXT_ASCII.pattern}+(?:\.{_ATEXT_ASCII.pattern}+)*")
 _SPACE = " \t"
 # RFC 5322 lets comments nest without limit; no mail program writes more than a level or two, and the standard
 # library's parsers give up (RecursionError) or read another address a few hundred levels down.
@@ -70,7 +72,8 @@ def single_from_address(headers: RawHeaders) -> FromAddress:
 def parse_single_mailbox(value: str, max_comment_depth: int | None = MAX_COMMENT_DEPTH) -> tuple[str, str]:
     """(address, normalised domain) of the one mailbox in a From VALUE; raises _Ambiguous. MAX_COMMENT_DEPTH None
     reads comments nested to any depth (a recipient, which nothing trusts)."""
-    for ch in value:
+    # (every character of those categories is unprintable, so a printable VALUE, as nearly all are, holds none)
+    for ch in () if value.isprintable() else value:
         if ch not in _SPACE and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
             raise _Ambiguous(f"the From header holds an invisible or control character (U+{ord(ch):04X})")
     try:
@@ -218,6 +221,8 @@ def _addr_spec(spec: str) -> tuple[str, str]:
 
 def is_dot_atom(text: str) -> bool:
     """RFC 5322 dot-atom-text (with RFC 6532 UTF-8 letters): atoms joined by single dots."""
+    if text.isascii():  # one match for the whole text, not one a character
+        return _DOT_ATOM_ASCII.fullmatch(text) is not None
     atoms = text.split(".")
     return all(atoms) and all(_ATEXT_ASCII.match(c) or (ord(c) > 127 and c.isprintable() and not c.isspace())
                               for atom in atoms for c in atom)

@@ -126,12 +126,39 @@ def _decode_words(match: re.Match[str]) -> str:
 
 def decode_header_value(value: str) -> str:
     """A raw header value decoded for reading: unfolded, encoded words decoded, control characters made spaces."""
+    return decode_unfolded(unfolded_header_text(value))
+
+
+def unfolded_header_text(value: str) -> str:
+    """A raw header value as text (raw_header_text), its folding line breaks taken out (FOLD). A value with no line
+    break (most are) is not handed to FOLD, which has no first character to look for and is tried at every one."""
     text = raw_header_text(value)
-    text = FOLD.sub("", text)
+    return unfold(text) if "\n" in text else text
+
+
+def unfold(text: str) -> str:
+    """FOLD.sub("", TEXT) by splitting at LFs (FOLD, with no first character to look for, is tried at every one of
+    a DKIM-Signature's 500): each LF before a space or tab is taken out, with the CR right before it (FOLD takes it
+    whenever it takes the LF: no earlier match can hold it); whether an LF goes is told from the text as it was."""
+    parts = text.split("\n")
+    out = [parts[0]]
+    for part in parts[1:]:
+        if part[:1] in (" ", "\t"):
+            if out[-1].endswith("\r"):
+                out[-1] = out[-1][:-1]
+        else:
+            out.append("\n")
+        out.append(part)
+    return "".join(out)
+
+
+def decode_unfolded(text: str) -> str:
+    """TEXT, a header value from unfolded_header_text, decoded for reading (as decode_header_value). A text with
+    nothing unprintable holds nothing CONTROL matches (every character it does match is unprintable)."""
     if "=?" in text:
         text = BETWEEN_WORDS.sub(r"\1", text)
         text = ADJACENT_WORDS.sub(_decode_words, text)
-    return CONTROL.sub(" ", text).strip()
+    return (text if text.isprintable() else CONTROL.sub(" ", text)).strip()
 
 
 def message_id(value: str | None) -> str | None:

@@ -11,11 +11,19 @@ from datetime import datetime
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
+from functools import cached_property
 
 from parsers.big_parts import SetAside, set_aside
 from parsers.feed_parser import BytesFeedParser
 from parsers.header_guard import MAX_MIME_HEADER, shorten_mime_headers
-from parsers.headers import FOLD, decode_header_value, header_date, message_id, raw_header_text, reference_ids
+from parsers.headers import (
+    decode_unfolded,
+    header_date,
+    message_id,
+    raw_header_text,
+    reference_ids,
+    unfolded_header_text,
+)
 from parsers.html_text import html_to_text
 from parsers.mime_body import REPORT_TYPES, WalkResult, defect_text, is_blank, walk_parts
 from parsers.payload import Decoded, Payload
@@ -94,13 +102,21 @@ class ParsedMessage:
 
     def header(self, name: str) -> str | None:
         """The first header called NAME (any case), decoded; None when there is none."""
-        wanted = name.lower()
-        return next((value for key, value in self.headers if key.lower() == wanted), None)
+        values = self._by_name.get(name.lower())
+        return values[0] if values else None
 
     def headers_named(self, name: str) -> tuple[str, ...]:
         """Every header called NAME (any case), decoded, in order."""
-        wanted = name.lower()
-        return tuple(value for key, value in self.headers if key.lower() == wanted)
+        return self._by_name.get(name.lower(), ())
+
+    @cached_property
+    def _by_name(self) -> dict[str, tuple[str, ...]]:
+        """The decoded values by lower-case header name, each name's in order: the classifier asks for headers by
+        name a dozen times a message, and each asking lower-cased every header's name."""
+        grouped: dict[str, list[str]] = {}
+        for key, value in self.headers:
+            grouped.setdefault(key.lower(), []).append(value)
+        return {key: tuple(values) for key, values in grouped.items()}
 
     @property
     def encrypted(self) -> bool:
@@ -142,12 +158,13 @@ def _headers(msg: Message) -> tuple[list[tuple[str, str]], list[tuple[str, str]]
             break
         name = raw_header_text(str(name)).strip()
         value = str(value)
-        if RAW_8BIT.search(value):
+        if not value.isascii() and RAW_8BIT.search(value):  # (its surrogates are never ASCII)
             note = f"the {name} header has raw 8-bit bytes (not encoded as RFC 2047 requires)"
             if note not in defects:
                 defects.append(note)
-        undecoded.append((name, FOLD.sub("", raw_header_text(value)).strip()))
-        decoded.append((name, decode_header_value(value)))
+        text = unfolded_header_text(value)  # (once for both: decode_header_value(value) is decode_unfolded(text))
+        undecoded.append((name, text.strip()))
+        decoded.append((name, decode_unfolded(text)))
     counts = Counter(name.lower() for name, _ in decoded)
     for name in SINGLE_HEADERS:
         if counts[name] > 1:

@@ -25,13 +25,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import dkim
-from dkim.util import InvalidTagValueList, parse_tag_value
+from dkim.util import InvalidTagValueList
 
 from parsers.dkim_body import BodyHash, body_hash
 from parsers.domains import aligned, is_dkim_token
 from parsers.raw_headers import SINGLETON_FIELDS, RawField, RawHeaders
 from rules.dkim_times import TIME_TAGS, SignatureTimeError, check_times
-from rules.dkim_verify import WHITE_SPACE, dkimpy_headers, dkimpy_key, key_record, verify_headers
+from rules.dkim_verify import (
+    WHITE_SPACE,
+    SignedFields,
+    dkimpy_headers,
+    dkimpy_key,
+    key_record,
+    tag_values,
+    verify_headers,
+)
 
 ALLOWED_ALGORITHMS = {"rsa-sha256": "rsa", "ed25519-sha256": "ed25519"}
 # A message may carry many signatures; each costs a key look-up, so a sender cannot make us do unbounded DNS work.
@@ -103,7 +111,7 @@ def check_signatures(headers: RawHeaders, from_domain: str, key_lookup: KeyLooku
     hashed from them."""
     signatures = headers.named("DKIM-Signature")
     results: list[SignatureResult] = []
-    verifier: dkim.DKIM | None = None
+    verifier: SignedFields | None = None
     keys: dict[str, bytes | None | KeyLookupTemporaryError] = {}
     bodies = _BodyHashes(headers, body_hashes)
     for index, field in enumerate(signatures[:MAX_SIGNATURES_CHECKED]):
@@ -117,7 +125,7 @@ def check_signatures(headers: RawHeaders, from_domain: str, key_lookup: KeyLooku
             record = _key_record(name, key_lookup, keys)
             _check_key(name, record, algorithm, min_key_bits)
             if verifier is None:  # the header fields as dkimpy reads them, not read again (dkimpy_headers)
-                verifier = _verifier(dkimpy_headers(headers), min_key_bits)
+                verifier = SignedFields(dkimpy_headers(headers), min_key_bits)
             _verify(verifier, index, name, record, bodies.of(tags))
             results.append(SignatureResult(SignatureCheck(domain, selector, passed=True, problem=None,
                                                           signed=signed_by(tags, domain, selector))))
@@ -137,20 +145,13 @@ def check_signatures(headers: RawHeaders, from_domain: str, key_lookup: KeyLooku
     return results
 
 
-def _verifier(fields: list[list[bytes]], min_key_bits: int) -> dkim.DKIM:
-    """dkim.DKIM(header_block, minkey=MIN_KEY_BITS) with FIELDS, the block's fields as dkimpy reads them."""
-    verifier = dkim.DKIM(minkey=min_key_bits)
-    verifier.headers = fields
-    return verifier
-
-
 def _failed(domain: str, selector: str, problem: str, temporary: bool = False) -> SignatureResult:
     return SignatureResult(SignatureCheck(domain, selector, passed=False, problem=problem), temporary=temporary)
 
 
 def _tags(value: bytes) -> dict[str, str]:
     try:
-        raw_tags = parse_tag_value(value)
+        raw_tags = tag_values(value)
         # Values keep inner whitespace: "s 1" is not the selector "s1", and must fail the token check.
         return {k.decode("ascii"): v.decode("ascii").strip() for k, v in raw_tags.items()}
     except Exception as exc:  # noqa: BLE001 - dkimpy raises several types on a malformed tag list
@@ -299,7 +300,7 @@ def _check_key(name: str, record: bytes, key_type: str, min_key_bits: int) -> No
             raise _Fails(f"its RSA key is {key.rsa_bits} bits, fewer than the {min_key_bits} required")
 
 
-def _verify(verifier: dkim.DKIM, index: int, name: str, record: bytes, body: BodyHash) -> None:
+def _verify(verifier: SignedFields, index: int, name: str, record: bytes, body: BodyHash) -> None:
     """Signature INDEX verifies: its bh= is BODY's hash, and b= is right over the signed headers for the key RECORD
     published at NAME (dkimpy's verify_sig, its key read once: rules.dkim_verify)."""
     try:
@@ -320,7 +321,7 @@ def _verify(verifier: dkim.DKIM, index: int, name: str, record: bytes, body: Bod
         raise _Fails("it does not verify: the signed headers were changed or the key does not match")
 
 
-def _prepared(verifier: dkim.DKIM, index: int) -> tuple[dict[bytes, bytes], list[bytes], list[tuple[bytes, bytes]]]:
+def _prepared(verifier: SignedFields, index: int) -> tuple[dict[bytes, bytes], list[bytes], list[tuple[bytes, bytes]]]:
     """What dkimpy's verify_headerprep returns for signature INDEX (its tags, the headers it signs, every
     DKIM-Signature field), with dkimpy's checks of the tags made on all of them but t= and x=: it would compare
     those with the clock (check_times has judged them against `now`)."""
@@ -328,7 +329,7 @@ def _prepared(verifier: dkim.DKIM, index: int) -> tuple[dict[bytes, bytes], list
     if len(signature_headers) <= index:
         raise _Fails("it does not verify (the signature header cannot be found)")
     try:
-        sig = parse_tag_value(signature_headers[index][1])
+        sig = tag_values(signature_headers[index][1])
     except InvalidTagValueList as exc:
         raise dkim.MessageFormatError(exc) from exc
     dkim.validate_signature_fields({tag: value for tag, value in sig.items() if tag not in TIME_TAGS})

@@ -31,11 +31,12 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey, RSAPublicNumbers
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.hazmat.primitives.hashes import SHA256
-from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizationPolicyError
+from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizationPolicyError, Relaxed
 from dkim.crypto import DigestTooLargeError, RSASSA_PKCS1_v1_5_verify, parse_public_key
-from dkim.util import parse_tag_value
+from dkim.util import DuplicateTag, InvalidTagSpec, parse_tag_value
 
-from parsers.raw_headers import RawHeaders
+from parsers.dkim_body import collapsed
+from parsers.raw_headers import RawHeaders, without_line_breaks
 
 # Keys kept read, per cache: a message names its own key (an attacker can make us read theirs), so the caches are
 # bounded, in count and in the size of a record kept (an RSA key of 16,384 bits is under 3 KB of record); a few
@@ -120,7 +121,17 @@ def _load_key(name: str, record: bytes) -> DkimpyKey | None:
     return DkimpyKey(pk, keysize, ktag, bool(seqtlsrpt), openssl, (modulus.bit_length() + 7) // 8)
 
 
-def verify_headers(verifier: dkim.DKIM, sig: dict[bytes, bytes], include_headers: list[bytes],
+@dataclass(frozen=True)
+class SignedFields:
+    """All that dkimpy's verify_sig reads of its dkim.DKIM: the header fields as dkimpy reads them (dkimpy_headers)
+    and the least key size. A dkim.DKIM made for each message also looked up its logger and copied three sets of
+    header names that verifying never reads."""
+
+    headers: list[list[bytes]]
+    minkey: int
+
+
+def verify_headers(verifier: SignedFields | dkim.DKIM, sig: dict[bytes, bytes], include_headers: list[bytes],
                    sig_header: tuple[bytes, bytes], key: DkimpyKey | None, minkey: int) -> bool:
     """dkimpy's verify_sig(SIG, INCLUDE_HEADERS, SIG_HEADER) on VERIFIER's header fields, with KEY loaded already
     (dkimpy_key), for a message that is not a TLS report; SIG holds no bh= (the body was checked already). Raises
@@ -136,7 +147,7 @@ def verify_headers(verifier: dkim.DKIM, sig: dict[bytes, bytes], include_headers
     digest = dkim.HASH_ALGORITHMS[sig[b"a"]]()
     if b"from" in include_headers:  # dkimpy hashes an extra From too (its bug 644046)
         include_headers.append(b"from")
-    _hash_headers(digest, policy, policy.canonicalize_headers(_named(verifier.headers, include_headers)),
+    _hash_headers(digest, policy, canonical_headers(policy, _named(verifier.headers, include_headers)),
                   include_headers, sig_header)
     signature = base64.b64decode(WHITE_SPACE.sub(b"", sig[b"b"]))
     if key.ktag == b"rsa":
@@ -160,12 +171,22 @@ def _hash_headers(hasher: Any, policy: CanonicalizationPolicy, headers: list[Any
                   sig_header: tuple[bytes, bytes]) -> None:
     """dkimpy's hash_headers, line for line, the signature's b= value taken out by without_b."""
     sign_headers = dkim.select_headers(headers, include_headers)
-    cheaders = policy.canonicalize_headers([(sig_header[0], without_b(sig_header[1]))])
+    cheaders = canonical_headers(policy, [(sig_header[0], without_b(sig_header[1]))])
     # the signature is hashed with no trailing CR LF, even if the canonicalisation would add one
     for name, value in sign_headers + [(x, y.rstrip()) for x, y in cheaders]:
         hasher.update(name)
         hasher.update(b":")
         hasher.update(value)
+
+
+def canonical_headers(policy: CanonicalizationPolicy, headers: list[Any]) -> list[Any]:
+    """policy.canonicalize_headers(HEADERS), its "relaxed" made without dkimpy's two re.sub calls a field (each a
+    regular expression tried at every byte, and a look-up in the `re` module's cache): the name lower-cased and
+    right-stripped, the value's line breaks taken out (\\r?\\n), its runs of spaces and tabs made one space, stripped,
+    and CR LF after it (tests/message/test_understanding_fast_paths.py compares the two)."""
+    if policy.header_algorithm is not Relaxed:
+        return policy.canonicalize_headers(headers)
+    return [(h[0].lower().rstrip(), collapsed(without_line_breaks(h[1])).strip() + b"\r\n") for h in headers]
 
 
 # What dkimpy's RE_BTAG matches, read another way. Its FWS, (?:(?:\s*\r?\n)?\s+)?, matches exactly the runs of white
@@ -196,6 +217,27 @@ def _named(headers: list[Any], names: list[bytes]) -> list[Any]:
     canonicalised (real mail carries many more, Received and X- lines, than anyone signs)."""
     wanted = set(names)
     return [h for h in headers if h[0].lower() in wanted or h[0].lower().rstrip() in wanted]
+
+
+def tag_values(tag_list: bytes) -> dict[bytes, bytes]:
+    """dkimpy's parse_tag_value(TAG_LIST), statement for statement, raising what it raises, but for its test of each
+    tag name, re.match(br'^[a-zA-Z](\\w)*', key) (a look-up in the `re` module's cache a tag): the \\w* after the first
+    letter always matches, so it asks only that the name start with an ASCII letter (bytes.isalpha)."""
+    tags: dict[bytes, bytes] = {}
+    tag_specs = tag_list.strip().split(b";")
+    if not tag_specs[-1]:  # trailing semicolons are valid
+        tag_specs.pop()
+    for tag_spec in tag_specs:
+        try:
+            key, value = [x.strip() for x in tag_spec.split(b"=", 1)]
+        except ValueError:
+            raise InvalidTagSpec(tag_spec) from None
+        if not key[:1].isalpha():
+            raise InvalidTagSpec(tag_spec)
+        if key in tags:
+            raise DuplicateTag(key)
+        tags[key] = value
+    return tags
 
 
 def dkimpy_headers(headers: RawHeaders) -> list[list[bytes]]:

@@ -102,11 +102,10 @@ class Understander:
         that key, never as authenticated. OVER_LIMIT: RAW is only the first part of a message over the size limit;
         its whole size and body hashes are these."""
         with self.register_look() as look:
-            u = self._understand(raw, now=now, give_up_waiting=give_up_waiting, over_limit=over_limit)
-        return u if look is None else replace(u, register_reads=tuple(look.reads))
+            return self._understand(raw, now=now, give_up_waiting=give_up_waiting, over_limit=over_limit, look=look)
 
-    def _understand(self, raw: bytes, *, now: datetime, give_up_waiting: str,
-                    over_limit: OverLimit | None) -> Understanding:
+    def _understand(self, raw: bytes, *, now: datetime, give_up_waiting: str, over_limit: OverLimit | None,
+                    look: RegisterLook | None) -> Understanding:
         with _big_work(len(raw)):
             parsed = parse_message(raw, self.limits)
             hashes = None
@@ -126,9 +125,11 @@ class Understander:
         reading = self.read(parsed, sender.address or "", vocabulary) if spec.reads_text else None
         read = spec.read(parsed, found, reading)
         kind, notes, requests, topic = found.kind, found.notes, read.requests, read.topic
+        # Made once, with the look's reads (all made by now: nothing below reads the register), not copied after.
         return Understanding(raw, parsed, kind, notes, found.follow_up_reference, sender, requests, topic, reading,
                              recipients=recipients(headers), forms_attached=len(possible_forms(parsed)),
-                             follow_up_named_by=found.follow_up_named_by)
+                             follow_up_named_by=found.follow_up_named_by,
+                             register_reads=None if look is None else tuple(look.reads))
 
     def would_read_forms(self, u: Understanding) -> bool:
         """Whether with_forms would hand any of U's attachments to the sandbox (else it costs nothing, and
