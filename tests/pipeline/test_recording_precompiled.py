@@ -5,8 +5,8 @@ sequence hands out (PostgreSQL ids, which a rollback does not give back) and wha
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -29,9 +29,40 @@ TABLES = {"messages": "id", "message_digests": "digest", "message_keys": "key", 
 SEQUENCED = {"id", "case_id", "message_row_id", "hash", "prev_hash"}
 
 
-def _written(connection: Connection) -> dict[str, list[dict[str, Any]]]:
+def _written(connection: Connection, tables: dict[str, str] = TABLES) -> dict[str, list[dict[str, Any]]]:
     return {table: [{k: v for k, v in row.items() if k not in SEQUENCED} for row in connection.execute(
-        text(f"SELECT * FROM {table} ORDER BY {key}")).mappings()] for table, key in TABLES.items()}
+        text(f"SELECT * FROM {table} ORDER BY {key}")).mappings()] for table, key in tables.items()}
+
+
+Written = tuple[Any, dict[str, list[dict[str, Any]]]]
+
+
+def _recorded_both_ways(bot: Bot, raw: bytes, slow_path: Callable[[], AbstractContextManager[None]],
+                        tables: dict[str, str] = TABLES) -> tuple[Written, Written]:
+    """RAW understood once and recorded twice at the same moment, first with SLOW_PATH in force (rolled back),
+    then as the mailbot records it: each time its case and the rows of TABLES it wrote. The chain is checked
+    intact after."""
+    config = load_config(bot.config, environ={})
+    settings = settings_from(config)
+    engine = make_engine(bot.store_url)
+    factory = sessions(engine)
+    written: list[Written] = []
+    try:
+        with understander(config, factory) as understand:
+            at = now()
+            u = understood(factory, understand, raw, now=at)
+            for path in (slow_path, nullcontext):  # the first rolled back: the second records it afresh
+                with path(), factory() as session, session.begin() as transaction:
+                    [case] = record(session, u, source="test:1", now=at, settings=settings)
+                    session.flush()
+                    written.append((case, _written(session.connection(), tables)))
+                    if path is slow_path:
+                        transaction.rollback()
+        assert verify_chain(engine).intact
+    finally:
+        engine.dispose()
+    slow, fast = written
+    return slow, fast
 
 
 @contextmanager
@@ -51,26 +82,8 @@ def _through_core() -> Iterator[None]:
 
 
 def test_a_message_recorded_precompiled_leaves_the_rows_the_core_path_leaves(bot_on_each_store: Bot) -> None:
-    config = load_config(bot_on_each_store.config, environ={})
-    settings = settings_from(config)
-    engine = make_engine(bot_on_each_store.store_url)
-    factory = sessions(engine)
-    written = []
-    try:
-        with understander(config, factory) as understand:
-            raw, at = permission_mail(bot_on_each_store, applications="Prior Notification List"), now()
-            u = understood(factory, understand, raw, now=at)
-            for path in (_through_core, nullcontext):  # the first rolled back: the second records it afresh
-                with path(), factory() as session, session.begin() as transaction:
-                    [case] = record(session, u, source="test:1", now=at, settings=settings)
-                    session.flush()
-                    written.append((case, _written(session.connection())))
-                    if path is _through_core:
-                        transaction.rollback()
-        assert verify_chain(engine).intact
-    finally:
-        engine.dispose()
-    (core_case, core), (fast_case, fast) = written
+    raw = permission_mail(bot_on_each_store, applications="Prior Notification List")
+    (core_case, core), (fast_case, fast) = _recorded_both_ways(bot_on_each_store, raw, _through_core)
     assert fast_case.outcome == core_case.outcome == "approved"
     assert (fast_case.reference, fast_case.reasons, fast_case.replies) == \
            (core_case.reference, core_case.reasons, core_case.replies)
@@ -99,31 +112,9 @@ def _confirmation_by_the_unit_of_work() -> Iterator[None]:
 def test_a_form_waiting_for_its_signatory_leaves_the_rows_the_unit_of_work_leaves(bot_on_each_store: Bot) -> None:
     """A Primary User form that waits for its signatory: its confirmation inserted through Core, not looked for
     (the case is new), leaves every row the unit of work's path leaves."""
-    config = load_config(bot_on_each_store.config, environ={})
-    settings = settings_from(config)
-    engine = make_engine(bot_on_each_store.store_url)
-    factory = sessions(engine)
-    tables = {**TABLES, "signatory_confirmations": "status"}
-    written = []
-    try:
-        with understander(config, factory) as understand:
-            raw, at = form_mail(bot_on_each_store, "kate.doe@nhs.net"), now()
-            u = understood(factory, understand, raw, now=at)
-            for path in (_confirmation_by_the_unit_of_work, nullcontext):
-                with path(), factory() as session, session.begin() as transaction:
-                    [case] = record(session, u, source="test:1", now=at, settings=settings)
-                    session.flush()
-                    connection = session.connection()
-                    written.append((case, {table: [{k: v for k, v in row.items() if k not in SEQUENCED}
-                                                   for row in connection.execute(text(
-                                                       f"SELECT * FROM {table} ORDER BY {key}")).mappings()]
-                                           for table, key in tables.items()}))
-                    if path is _confirmation_by_the_unit_of_work:
-                        transaction.rollback()
-        assert verify_chain(engine).intact
-    finally:
-        engine.dispose()
-    (slow_case, slow), (fast_case, fast) = written
+    (slow_case, slow), (fast_case, fast) = _recorded_both_ways(
+        bot_on_each_store, form_mail(bot_on_each_store, "kate.doe@nhs.net"), _confirmation_by_the_unit_of_work,
+        {**TABLES, "signatory_confirmations": "status"})
     assert fast_case.outcome == slow_case.outcome == "pending"
     assert fast["signatory_confirmations"] and len(fast["outbox"]) == 2, fast
     assert fast == slow
