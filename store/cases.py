@@ -158,9 +158,8 @@ def key_seen(session: Session, key: str | Iterable[str]) -> bool:
     keys = [key] if isinstance(key, str) else list(key)
     if not keys or len(keys) > _KEYS_PRECOMPILED:
         return (session.scalar(_keys_counted(MessageKey.key.in_(keys))) or 0) > 0
-    if session.autoflush:  # as session.scalar would (usually nothing is pending: a read-ahead's own session)
-        session.flush()
-    ((count,),) = _key_count(len(keys)).rows(session.connection(), dict(zip(_KEY_NAMES, keys, strict=False)))
+    # Usually nothing is pending to flush first: a read-ahead's own session.
+    ((count,),) = _key_count(len(keys)).rows_in(session, dict(zip(_KEY_NAMES, keys, strict=False)))
     return bool(count)
 
 

@@ -28,6 +28,7 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
@@ -92,6 +93,13 @@ class Precompiled:
             return [tuple(row) for row in fetched]
         return [tuple([p(v) if p is not None else v for p, v in zip(processors, row, strict=True)])
                 for row in fetched]
+
+    def rows_in(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """`rows` read inside SESSION's transaction as `session.scalar` would read it: what the session still holds
+        pending flushed first when it autoflushes, so those rows are counted too."""
+        if session.autoflush:
+            session.flush()
+        return self.rows(session.connection(), params)
 
     def rowcount(self, connection: Connection, params: Mapping[str, Any]) -> int:
         """Run with PARAMS; the number of rows it matched."""

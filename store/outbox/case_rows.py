@@ -71,9 +71,7 @@ def next_number(session: Session, case_id: int) -> int:
         return len(held) + 1
     counted = memo(session).setdefault("outbox_counts", {})
     if case_id not in counted:  # counted once a transaction; `add` counts the rest
-        if session.autoflush:  # as session.scalar would: rows still pending are counted
-            session.flush()
-        ((count,),) = _OUTBOX_ROWS_OF_CASE.rows(session.connection(), {"case_id": case_id})
+        ((count,),) = _OUTBOX_ROWS_OF_CASE.rows_in(session, {"case_id": case_id})  # pending rows counted too
         counted[case_id] = count or 0
     return counted[case_id] + 1
 
