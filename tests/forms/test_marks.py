@@ -4,6 +4,7 @@ pictures, the box's own outline and rules, and printed text are not."""
 from __future__ import annotations
 
 import io
+import random
 from dataclasses import replace
 
 from PIL import Image
@@ -11,7 +12,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, NumberObject
 from reportlab.lib.utils import ImageReader
 
-from parsers.forms.marks import DARK_LEVEL, DARK_TABLE
+from parsers.forms.marks import DARK_LEVEL, DARK_TABLE, RULE_SHARE, ruled
 from parsers.forms.reading import read_form
 from parsers.forms.result import FormReading, reading_as_data, reading_from_data
 from rules.form_signature import is_signed
@@ -99,3 +100,19 @@ def test_grey_levels_under_the_dark_level_are_ink_and_the_rest_are_not() -> None
     assert {(level, dark) for level, dark in zip(grey.tobytes(), two_level.tobytes(), strict=True)} == \
         {(level, 255 if level < DARK_LEVEL else 0) for level in range(256)}
     assert (DARK_LEVEL, DARK_TABLE[DARK_LEVEL - 1], DARK_TABLE[DARK_LEVEL]) == (128, 255, 0)
+
+
+def test_the_rules_found_are_the_rows_and_columns_a_loop_over_every_level_found() -> None:
+    """ruled (bytes.translate and find) against the loop it replaced, on every level and on generated rows of
+    levels: the same indexes in the same order."""
+    def looped(levels: bytes) -> list[int]:
+        return [i for i, level in enumerate(levels) if level >= RULE_SHARE * 255]
+
+    every = bytes(range(256))
+    assert list(ruled(every)) == looped(every) and looped(every)[0] == 90
+    generator = random.Random(7)
+    for size in (0, 1, 2, 3, 50, 623):
+        for _ in range(40):
+            levels = bytes(generator.choice((0, 0, 0, 89, 90, 91, 255, generator.randrange(256)))
+                           for _ in range(size))
+            assert list(ruled(levels)) == looped(levels)
