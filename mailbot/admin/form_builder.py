@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject, TextStringObject
+from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.pdfgen.canvas import Canvas
 
@@ -34,20 +37,38 @@ FILE_NAMES = {"gp_practice": "primary-user-request-gp-practice.pdf", "other": "p
 VERSION = "Version 1.0"
 
 
-def build_form(form_type: str) -> bytes:
-    """The blank fillable form for "gp" (or "gp_practice") or "other", as PDF bytes (the same bytes every time)."""
-    template = template_for(form_type)
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=1)
-    canvas.setTitle(template.title)
-    canvas.setAuthor("Primary Care Support England")
-    canvas.setSubject("Open Exeter Primary User request")
-    _page_one(canvas, template)
-    canvas.showPage()
-    _page_two(canvas, template)
-    canvas.showPage()
-    canvas.save()
+def build_form(form_type: str, *, ascii85: bool = False) -> bytes:
+    """The blank fillable form for "gp" (or "gp_practice") or "other", as PDF bytes (the same bytes every time).
+
+    Its streams are compressed only, not also written as ASCII85 text (reportlab's default, and what the forms
+    published before this were): every form filled from it comes back with its page content as we wrote it, and the
+    reader decodes page 1's content with pypdf before drawing it (parsers/forms/pdf_safety.py), whose ASCII85
+    decoding is Python's base64.a85decode, a loop over every character (some 0.3-0.7 ms of a filled form's read).
+    ASCII85: as before (for the tests that hold the two to the same reading)."""
+    with _ascii85(ascii85):
+        template = template_for(form_type)
+        buffer = io.BytesIO()
+        canvas = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=1)
+        canvas.setTitle(template.title)
+        canvas.setAuthor("Primary Care Support England")
+        canvas.setSubject("Open Exeter Primary User request")
+        _page_one(canvas, template)
+        canvas.showPage()
+        _page_two(canvas, template)
+        canvas.showPage()
+        canvas.save()
     return _with_signature_field(buffer.getvalue(), template)
+
+
+@contextmanager
+def _ascii85(used: bool) -> Iterator[None]:
+    """reportlab's useA85 setting (read as each stream is written) set to USED while a form is drawn, then put back."""
+    before = rl_config.useA85
+    rl_config.useA85 = int(used)
+    try:
+        yield
+    finally:
+        rl_config.useA85 = before
 
 
 def build_forms(directory: Path) -> list[Path]:
