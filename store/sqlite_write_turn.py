@@ -10,18 +10,52 @@ connection closed (invalidated, disposed, or garbage collected). The next writer
 The turn only orders this process's writers; SQLite's lock still decides between processes (two daemons on one
 store, the CLI), so a writer with the turn still asks SQLite, and one that waited longer than the busy timeout
 for its turn asks SQLite anyway and gets its answer. Nothing depends on the turn for correctness.
+
+A writer blocked in C (waiting for its turn, or in its COMMIT's fsync) takes the GIL back after a short switch
+interval (HANDBACK_SWITCH_SECONDS), not the daemon's usual one: see there.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 _TURNS: dict[str, threading.Lock] = {}
 _TURNS_GUARD = threading.Lock()
+# The interpreter's switch interval while a writer is blocked in C (its COMMIT's fsync, its wait for the turn)
+# and then takes the GIL back. A thread waiting for the GIL asks its holder to let go only after the switch
+# interval (the daemon's 1 ms, mailbot.daemon.scheduler), so a writer whose fsync ended while a thread reading
+# ahead held the GIL kept the write lock (and its turn: given back only with the GIL) that long more, and every
+# other writer waited with it. Shorter only around those blocking calls: a short interval throughout costs
+# CPU in switches between threads busy in Python.
+HANDBACK_SWITCH_SECONDS = 0.0001
+_QUICK = threading.Lock()
+_quick_users = 0  # threads inside _quick_handback
+_usual_interval: float | None = None  # the interval to put back when the last of them leaves (None: not changed)
+
+
+@contextmanager
+def _quick_handback() -> Iterator[None]:
+    """The switch interval at HANDBACK_SWITCH_SECONDS (when shorter) until the block ends, the GIL held again."""
+    global _quick_users, _usual_interval
+    with _QUICK:
+        if _quick_users == 0 and sys.getswitchinterval() > HANDBACK_SWITCH_SECONDS:
+            _usual_interval = sys.getswitchinterval()
+            sys.setswitchinterval(HANDBACK_SWITCH_SECONDS)
+        _quick_users += 1
+    try:
+        yield
+    finally:
+        with _QUICK:
+            _quick_users -= 1
+            if _quick_users == 0 and _usual_interval is not None:
+                sys.setswitchinterval(_usual_interval)
+                _usual_interval = None
 
 
 def _turn_for(database: Any) -> threading.Lock | None:
@@ -37,10 +71,14 @@ def _turn_for(database: Any) -> threading.Lock | None:
 
 
 def _forget_turns_after_fork() -> None:
-    # A child forked while a thread of its parent held a turn would otherwise wait for it for ever.
-    global _TURNS_GUARD
+    # A child forked while a thread of its parent held a turn would otherwise wait for it for ever (and one forked
+    # inside _quick_handback keep the short interval).
+    global _TURNS_GUARD, _QUICK, _quick_users, _usual_interval
     _TURNS.clear()
     _TURNS_GUARD = threading.Lock()
+    if _usual_interval is not None:
+        sys.setswitchinterval(_usual_interval)
+    _QUICK, _quick_users, _usual_interval = threading.Lock(), 0, None
 
 
 os.register_at_fork(after_in_child=_forget_turns_after_fork)
@@ -61,7 +99,10 @@ class TurnTakingConnection(sqlite3.Connection):
             return self._has_turn
         # (Only an exception raised by a signal handler between the lock's acquire and the assignment could leave
         # the turn taken for good; the daemon's handlers raise none, and the main thread that runs them waits.)
-        self._has_turn = self._turn.acquire(timeout=max(timeout, 0.0))
+        self._has_turn = self._turn.acquire(blocking=False)
+        if not self._has_turn:
+            with _quick_handback():
+                self._has_turn = self._turn.acquire(timeout=max(timeout, 0.0))
         return self._has_turn
 
     def give_turn_back_if_done(self) -> None:
@@ -79,7 +120,8 @@ class TurnTakingConnection(sqlite3.Connection):
             self._turn.release()
 
     def commit(self) -> None:
-        self._ending(super().commit)
+        with _quick_handback():
+            self._ending(super().commit)
 
     def rollback(self) -> None:
         self._ending(super().rollback)

@@ -67,7 +67,8 @@ POLL_RETRY_SECONDS = 5.0  # leaves room inside the 10 s a supervisor gives after
 # message being recorded lets go of the lock at each commit's fsync; a thread parsing or checking DKIM meanwhile
 # (reading ahead, the outbox's replies) then keeps it for up to this long before the recording may go on. With
 # 5 ms a committing transaction beside one busy thread took two to three times as long as alone; with 1 ms about
-# as long (README: Performance).
+# as long (README: Performance). Around a commit, and a wait for the write turn, a store writer shortens it further
+# (store.sqlite_write_turn.HANDBACK_SWITCH_SECONDS); 0.2 ms throughout cost more CPU a message than it saved.
 SWITCH_INTERVAL_SECONDS = 0.001
 
 
