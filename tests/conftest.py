@@ -19,6 +19,27 @@ from tests.support.servers import PG_ADMIN_URL, missing_server
 pytest_plugins = ["tests.support.mail_servers"]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # scripts/test.sh runs the suite on two workers (pytest-xdist), then the tests marked `serial` alone: a test that
+    # holds a wall-clock limit must not share two cores with another worker. Each pass deselects the other's tests
+    # (never skips them); without the option every test runs, as before.
+    parser.addoption("--serial", choices=("all", "only", "exclude"), default="all",
+                     help="only: just the tests marked serial; exclude: all but those (scripts/test.sh runs both)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = config.getoption("--serial")
+    if wanted == "all":
+        return
+    keep, drop = [], []
+    for item in items:
+        serial = item.get_closest_marker("serial") is not None
+        (keep if serial == (wanted == "only") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite store made once; each test gets a copy (running the migrations per test is slow)."""

@@ -63,6 +63,7 @@ def test_dns_lookup_from_a_real_server(ring: KeyRing, good_key: SigningKey) -> N
         assert lookup("nothing._domainkey.nhs.net") is None
 
 
+@pytest.mark.serial  # a time limit: run alone, not beside another worker (scripts/test.sh)
 def test_dns_timeout_is_a_temporary_failure(good_key: SigningKey) -> None:
     with dns_server(mode="silent") as port:
         lookup = dns_key_lookup(0.3, nameservers=["127.0.0.1"], port=port)

@@ -83,6 +83,7 @@ def test_claims_of_a_daemon_whose_heartbeat_is_stale_are_taken_over_at_once_not_
         assert [r.id for r in daemons.running(session)] == [live.owner]
 
 
+@pytest.mark.serial  # beats every 0.2 s against a 0.6 s threshold: run alone, not beside another worker
 def test_a_live_daemon_keeps_its_claims_however_long_a_message_takes(store: sessionmaker[Session]) -> None:
     # A short lease and a short stale threshold, with the real clock and the heartbeat's own thread: the message
     # takes several times both, and the other daemon, looking all the while, never gets it.

@@ -8,6 +8,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from mailbot.daemon.scheduler import Daemon
@@ -27,6 +28,7 @@ def wait_for_idle(daemon: Daemon, seconds: float = 10) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.serial  # a latency limit: run alone, not beside another worker (scripts/test.sh)
 def test_idle_answers_new_mail_within_seconds_without_waiting_for_the_poll(
         dovecot: DovecotServer, smtp_server: SmtpServer, make_daemon: MakeDaemon) -> None:
     daemon = make_daemon(dovecot=dovecot, smtp=smtp_server, imap={"poll_seconds": 600})
@@ -93,6 +95,7 @@ def test_maildir_source_and_sink_on_one_machine(tmp_path: Path, make_daemon: Mak
         assert set(session.scalars(select(IntakeRecord.status))) == {"done"}
 
 
+@pytest.mark.serial  # a latency limit: run alone, not beside another worker (scripts/test.sh)
 def test_idle_comes_back_after_the_server_is_killed_and_restarted(
         dovecot: DovecotServer, smtp_server: SmtpServer, make_daemon: MakeDaemon) -> None:
     daemon = make_daemon(dovecot=dovecot, smtp=smtp_server, imap={"poll_seconds": 600})

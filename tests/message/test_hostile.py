@@ -39,6 +39,7 @@ HOSTILE = {
 }
 
 
+@pytest.mark.serial  # a time budget: run alone, not beside another worker (scripts/test.sh)
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_hostile_input_is_handled_in_linear_time(name: str) -> None:
     headers, body = HOSTILE[name]
