@@ -59,6 +59,10 @@ def test_hostile_files_end_unreadable_within_10_seconds_and_640_mb(reader: FormR
     reading = reader.read(pdf)
     assert time.monotonic() - started < 10
     assert reading.status == "unreadable" and reading.problems
+    # Every child then reads a form (the pool hands its idle children out in turn), so each has had its CPU limit
+    # set: a child that has read nothing yet has none, and which child read the hostile file is not known.
+    for _ in range(reader.workers):
+        assert reader.read(fx.filled_form("gp", GOOD, "ink")).status != "unreadable"
     for pid in reader.pids():
         address_space = next(line for line in Path(f"/proc/{pid}/limits").read_text().splitlines()
                              if line.startswith("Max address space"))
