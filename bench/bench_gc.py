@@ -57,8 +57,10 @@ def main() -> None:
         print(json.dumps({
             "messages": args.messages, "replies_accepted": replies.count,
             "gc_ms_per_message": round(sum(g["ms"] for g in running.values()) / handled, 3),
+            "gc_cpu_ms_per_message": round(sum(g["cpu_ms"] for g in running.values()) / handled, 3),
             "collections": {g: v["collections"] for g, v in running.items()},
             "gc_ms": {g: v["ms"] for g, v in running.items()},
+            "gc_cpu_ms": {g: v["cpu_ms"] for g, v in running.items()},
             "longest_pause_ms": max(v["longest_ms"] for v in running.values()),
             "startup": found["startup"], "frozen_objects": found["frozen_objects"],
             "tracked_objects_at_exit": found["tracked_objects_at_exit"], "thresholds": found["thresholds"],
