@@ -36,15 +36,21 @@ print(json.dumps(found))
 """
 
 
-def test_mailbot_run_freezes_its_startup_heap_and_still_handles_mail(tmp_path: Path, sqlite_url: str) -> None:
+def _mailbot_beside(script: str, tmp_path: Path, sqlite_url: str, *run: str) -> subprocess.CompletedProcess[str]:
+    """SCRIPT run with the tmp_path and then `--config CONFIG run RUN...` as its arguments; CONFIG: a Maildir
+    daemon on SQLITE_URL, one message waiting."""
     inbox = tmp_path / "inbox"
     for part in ("new", "cur", "tmp"):
         (inbox / part).mkdir(parents=True)
     (inbox / "new" / "1.eml").write_bytes(sample_message(1))
     config = tmp_path / "mailbot.toml"
     config.write_text(toml(daemon_config_data(sqlite_url, base=tmp_path)))
-    result = subprocess.run([sys.executable, "-c", WATCHED, str(tmp_path), "--config", str(config), "run"],
-                            env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=150)
+    return subprocess.run([sys.executable, "-c", script, str(tmp_path), "--config", str(config), "run", *run],
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=150)
+
+
+def test_mailbot_run_freezes_its_startup_heap_and_still_handles_mail(tmp_path: Path, sqlite_url: str) -> None:
+    result = _mailbot_beside(WATCHED, tmp_path, sqlite_url)
     found = json.loads(result.stdout.strip().splitlines()[-1])
     # Tens of thousands: the daemon's startup heap (its modules alone are more than 10,000 objects).
     assert found["frozen"] > 10_000, result.stderr
@@ -53,11 +59,7 @@ def test_mailbot_run_freezes_its_startup_heap_and_still_handles_mail(tmp_path: P
 
 def test_mailbot_run_once_does_not_freeze(tmp_path: Path, sqlite_url: str) -> None:
     """--once (the demo, the tests) ends after one round: a full collection to freeze would be time for nothing."""
-    (tmp_path / "inbox").mkdir()
-    config = tmp_path / "mailbot.toml"
-    config.write_text(toml(daemon_config_data(sqlite_url, base=tmp_path)))
-    script = ("import gc, sys\nfrom mailbot.cli.main import main\nstatus = main(sys.argv[1:])\n"
+    script = ("import gc, sys\nfrom mailbot.cli.main import main\nstatus = main(sys.argv[2:])\n"
               "print('frozen', gc.get_freeze_count(), 'status', status)\n")
-    result = subprocess.run([sys.executable, "-c", script, "--config", str(config), "run", "--once"],
-                            env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+    result = _mailbot_beside(script, tmp_path, sqlite_url, "--once")
     assert result.stdout.strip().splitlines()[-1] == "frozen 0 status 0", result.stderr
