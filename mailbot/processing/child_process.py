@@ -102,11 +102,12 @@ def preload_for_reading(ocr: bool = True, signatures: bool = True) -> None:
 
 
 def settle_heap() -> None:
-    """In a child that reads file after file, once everything is loaded: what was loaded kept out of the cyclic
-    garbage collector's way. The preloaded modules are tens of thousands of objects (46,000 in a lean form reader,
-    93,000 in a full one) that live as long as the child; left in the oldest generation, every full collection a
-    PDF's parsing triggers walks them all again. Frozen (gc.freeze), they are never scanned; what a read leaves
-    behind is still collected as before."""
+    """In a long-lived process, once everything is loaded (a form-reading child, a daemon before its first poll):
+    what was loaded kept out of the cyclic garbage collector's way. The preloaded modules are tens of thousands of
+    objects (46,000 in a lean form reader, 93,000 in a full one, more in a daemon) that live as long as the
+    process; left in the oldest generation, every full collection walks them all again. Frozen (gc.freeze), they
+    are never scanned (nor ever freed: only what loading made is frozen); what the work leaves behind is still
+    collected as before."""
     gc.collect()  # what loading left for garbage goes now, not frozen in
     gc.freeze()
 
