@@ -13,7 +13,8 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,7 +29,7 @@ from mailbot.outbox.replies import PASSWORD_SLOT
 from mailbot.outbox.temp_passwords import set_temporary_password
 from mailbot.outbox.transport import SendRefused, SendTransient, SendUncertain, SmtpTransport, Transport
 from rules.email_domains import in_domains
-from store.db import transaction
+from store.db import PING_AFTER_IDLE_SECONDS, transaction
 from store.models import OutboxMessage
 from store.outbox import queue as q
 from store.outbox.case_rows import PASSWORD_PURPOSE
@@ -71,6 +72,8 @@ class OutboxSender:
         engine = self.sessions.kw.get("bind")
         assert isinstance(engine, Engine), "the sender's sessions are bound to an engine"
         self._engine = engine
+        self._held: Connection | None = None  # see _mail_transaction
+        self._held_used = 0.0
 
     def drain(self) -> DrainReport:
         """Send everything due now (batch after batch), then return. Not to be called from two threads at once."""
@@ -80,6 +83,7 @@ class OutboxSender:
 
     def close(self) -> None:
         """Close the kept connection and the event loop (at shutdown)."""
+        self._let_go()
         if self._loop is None or self._loop.is_closed():
             return
         if self._transport is not None:
@@ -106,9 +110,37 @@ class OutboxSender:
         if not self.stop.is_set():
             with transaction(self.sessions) as session:
                 rows = q.claim_due(session, owner=self.owner, now=self.clock(), limit=limit)
-        while rows:
-            rows = await self._send_rows(rows, report, limit)
+        try:
+            while rows:
+                rows = await self._send_rows(rows, report, limit)
+        finally:
+            self._let_go()
         return report
+
+    @contextmanager
+    def _mail_transaction(self) -> Iterator[Connection]:
+        """A transaction of a mail's own (engine.begin's, on a bare connection), on one pooled connection kept for
+        the drain rather than one checked out and given back a mail: the pool's checkout and checkin, with their
+        events and the reset on return, cost about as much as the two statements. Taken anew once unused for
+        PING_AFTER_IDLE_SECONDS (a slow server's answer), so that one the database may have dropped meanwhile is
+        pinged on its checkout as before; given back at once on any error, so that the pool's checkin rolls back
+        what a failed COMMIT left open (store.db: SQLite keeps its write lock until then)."""
+        if self._held is not None and time.monotonic() - self._held_used > PING_AFTER_IDLE_SECONDS:
+            self._let_go()
+        if self._held is None:
+            self._held = self._engine.connect()
+        try:
+            with self._held.begin():
+                yield self._held
+        except BaseException:
+            self._let_go()
+            raise
+        self._held_used = time.monotonic()
+
+    def _let_go(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.close()
 
     async def _send_rows(self, rows: list[OutboxMessage], report: DrainReport, limit: int) -> list[OutboxMessage]:
         """Send ROWS; returns the next batch when this one was full, claimed in the same commit as the last mail's
@@ -148,7 +180,7 @@ class OutboxSender:
 
     def _record_sent(self, row_id: int | None) -> None:
         if row_id is not None:
-            with self._engine.begin() as connection:
+            with self._mail_transaction() as connection:
                 q.mark_sent(connection, row_id, self.owner, self.clock())
 
     async def _send_one(self, transport: Transport, row: OutboxMessage, report: DrainReport,
@@ -182,7 +214,7 @@ class OutboxSender:
         password: str | None = None
         if row.purpose != PASSWORD_PURPOSE:
             # Most mails: on a bare connection (a Session's own bookkeeping costs more than the two statements).
-            with self._engine.begin() as connection:
+            with self._mail_transaction() as connection:
                 if not self._to_transmitting(connection, row.id, delivered, now):
                     return None
         else:
