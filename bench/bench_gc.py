@@ -14,12 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import time
 
 from bench.bench_backlog import _Replies
-from bench.common import ROOT, Bench, add_daemon_arguments, daemon_section, family_cpu_seconds, peak_rss_mb, stop
+from bench.common import Bench, add_daemon_arguments, daemon_section, family_cpu_seconds, peak_rss_mb, stop
 
 
 def main() -> None:
@@ -36,11 +34,8 @@ def main() -> None:
             for raw in bench.messages(args.messages):
                 client.append("INBOX", raw)
         out = bench.work / "gc.json"
-        argv = [sys.executable, "-m", "bench.gc_probe", str(out), "--config", str(bench.config_path), "run"]
-        log = open(bench.work / "daemon.log", "ab")  # noqa: SIM115 - the process holds it
         began = time.monotonic()
-        proc = subprocess.Popen(argv, cwd=bench.work, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log,
-                                stderr=subprocess.STDOUT)
+        proc = bench.start_daemon(runner=("bench.gc_probe", str(out)))
         replies, peak = _Replies(bench), 0.0
         try:
             deadline = began + max(600, args.messages / 2)

@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 
-def _busy(stop: threading.Event) -> None:
+def busy_in_python(stop: threading.Event) -> None:
+    """Pure-Python work until STOP: a thread that holds the GIL whenever it can (as reading ahead does)."""
     total = 0
     while not stop.is_set():
         for i in range(1000):
@@ -31,7 +32,7 @@ def _busy(stop: threading.Event) -> None:
 def transaction_ms(path: Path, transactions: int, interval: float, busy: bool) -> float:
     sys.setswitchinterval(interval)
     stop = threading.Event()
-    thread = threading.Thread(target=_busy, args=(stop,)) if busy else None
+    thread = threading.Thread(target=busy_in_python, args=(stop,)) if busy else None
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
         db.execute("PRAGMA journal_mode=WAL")

@@ -23,15 +23,9 @@ import time
 from pathlib import Path
 
 import store.sqlite_write_turn as turns
+from bench.bench_switch_interval import busy_in_python
 from mailbot.daemon.scheduler import SWITCH_INTERVAL_SECONDS
 from store.sqlite_write_turn import TurnTakingConnection
-
-
-def _busy(stop: threading.Event) -> None:
-    total = 0
-    while not stop.is_set():
-        for i in range(1000):
-            total += i * i
 
 
 def _connect(path: Path) -> TurnTakingConnection:
@@ -66,7 +60,7 @@ def recordings_per_second(work: Path, seconds: float, busy: int, handback: float
                                   ("UPDATE o SET status = 'transmitting' WHERE id = 1", ())])
             time.sleep(0.005)
 
-    threads = [threading.Thread(target=_busy, args=(stop,)) for _ in range(busy)]
+    threads = [threading.Thread(target=busy_in_python, args=(stop,)) for _ in range(busy)]
     threads.append(threading.Thread(target=send))
     for thread in threads:
         thread.start()

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,13 +65,15 @@ class Bench:
         self.config_path.write_text(toml(data))
         return self.config_path
 
-    def start_daemon(self) -> subprocess.Popen[bytes]:
+    def start_daemon(self, runner: Sequence[str] = ("mailbot",)) -> subprocess.Popen[bytes]:
+        """The daemon in a process of its own: `python -m RUNNER --config CONFIG run` (RUNNER a module and its
+        first arguments: bench/gc_probe.py runs the real CLI under its probe), or the simple kind's test daemon."""
         assert self.config_path is not None
         env = {**os.environ, "PYTHONPATH": str(ROOT), **self.extra_env}
         if self.kind == "simple":
             argv = [sys.executable, "-m", "tests.support.run_daemon", str(self.config_path)]
         else:
-            argv = [sys.executable, "-m", "mailbot", "--config", str(self.config_path), "run"]
+            argv = [sys.executable, "-m", *runner, "--config", str(self.config_path), "run"]
         log = open(self.work / "daemon.log", "ab")  # noqa: SIM115 - the process holds it
         return subprocess.Popen(argv, cwd=self.work, env=env, stdout=log, stderr=subprocess.STDOUT)
 
