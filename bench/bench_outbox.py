@@ -41,7 +41,7 @@ from bench.sql_count import verb
 from mailbot.daemon.scheduler import Daemon
 from store.db import make_engine, sessions, transaction, upgrade
 from store.models import Case, OutboxMessage
-from tests.support.daemon_setup import daemon_config
+from tests.support.daemon_setup import daemon_config, empty_maildir
 from tests.support.listening import free_port
 from tests.support.simple_handler import SimpleHandler
 
@@ -86,9 +86,7 @@ def _smtp_server() -> Iterator[Any]:
 
 
 def run(url: str, base: Path, rate: float, seconds: float, backlog: int, smtp: Any = None) -> dict[str, object]:
-    inbox = base / "inbox"
-    for sub in ("new", "cur", "tmp"):
-        (inbox / sub).mkdir(parents=True)
+    empty_maildir(base / "inbox")
     engine = make_engine(url)
     upgrade(engine)
     producer = sessions(make_engine(url))

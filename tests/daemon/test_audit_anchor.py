@@ -15,6 +15,7 @@ from store.audit_verify import verify_chain
 from store.db import make_engine, sessions
 from tests.daemon.conftest import MakeDaemon
 from tests.store.audit_tampering import append_events
+from tests.support.daemon_setup import empty_maildir
 
 
 def test_metrics_export_the_chain_head(store_url: str) -> None:
@@ -40,8 +41,7 @@ def test_metrics_export_the_chain_head(store_url: str) -> None:
 
 def test_housekeeping_logs_the_chain_head_once_a_day(tmp_path: Path, sqlite_url: str,
                                                     make_daemon: MakeDaemon) -> None:
-    for sub in ("new", "cur", "tmp"):
-        (tmp_path / "inbox" / sub).mkdir(parents=True)
+    empty_maildir(tmp_path / "inbox")
     engine = make_engine(sqlite_url)
     append_events(engine, 2)
     head = verify_chain(engine).head

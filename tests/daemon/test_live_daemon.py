@@ -16,7 +16,7 @@ from mailbot.intake.imap_source import PollReport
 from mailbot.processing.contract import HandleResult, IntakeClaim
 from store.models import IntakeRecord
 from tests.daemon.conftest import MakeDaemon
-from tests.support.daemon_setup import sample_message
+from tests.support.daemon_setup import empty_maildir, sample_message
 from tests.support.dovecot import DovecotServer
 from tests.support.smtp_server import SmtpServer
 
@@ -77,9 +77,7 @@ def test_health_and_metrics_endpoint(dovecot: DovecotServer, smtp_server: SmtpSe
 
 
 def test_maildir_source_and_sink_on_one_machine(tmp_path: Path, make_daemon: MakeDaemon) -> None:
-    inbox = tmp_path / "inbox"
-    for sub in ("new", "cur", "tmp"):
-        (inbox / sub).mkdir(parents=True)
+    inbox = empty_maildir(tmp_path / "inbox")
     for n in range(4):
         (inbox / "new" / f"17000000{n}.M{n}.host").write_bytes(sample_message(n, subject="x [flag]" if n == 3
                                                                               else None))

@@ -12,13 +12,13 @@ from mailbot.daemon.scheduler import OUTBOX_HOLD_SECONDS, _Repeating
 from mailbot.outbox.sender import DrainReport
 from tests.daemon.conftest import MakeDaemon
 from tests.daemon.test_outbox_sender import _queue
+from tests.support.daemon_setup import empty_maildir
 from tests.support.smtp_server import SmtpServer
 
 
 def test_a_reply_queued_during_a_drain_is_sent_just_after_it_not_at_the_next_interval(
         tmp_path: Path, smtp_server: SmtpServer, make_daemon: MakeDaemon) -> None:
-    for sub in ("new", "cur", "tmp"):
-        (tmp_path / "inbox" / sub).mkdir(parents=True)
+    empty_maildir(tmp_path / "inbox")
     daemon = make_daemon(base=tmp_path, smtp=smtp_server, outbox_seconds=600)
     _queue(daemon.sessions, 1)
     drains: list[tuple[float, float]] = []

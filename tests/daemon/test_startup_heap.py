@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from tests.support.cli import ROOT
-from tests.support.daemon_setup import daemon_config_data, sample_message, toml
+from tests.support.daemon_setup import daemon_config_data, empty_maildir, sample_message, toml
 
 # Beside the daemon, in its process: wait for the freeze, then for the message to be taken, then SIGTERM it.
 WATCHED = """
@@ -39,9 +39,7 @@ print(json.dumps(found))
 def _mailbot_beside(script: str, tmp_path: Path, sqlite_url: str, *run: str) -> subprocess.CompletedProcess[str]:
     """SCRIPT run with the tmp_path and then `--config CONFIG run RUN...` as its arguments; CONFIG: a Maildir
     daemon on SQLITE_URL, one message waiting."""
-    inbox = tmp_path / "inbox"
-    for part in ("new", "cur", "tmp"):
-        (inbox / part).mkdir(parents=True)
+    inbox = empty_maildir(tmp_path / "inbox")
     (inbox / "new" / "1.eml").write_bytes(sample_message(1))
     config = tmp_path / "mailbot.toml"
     config.write_text(toml(daemon_config_data(sqlite_url, base=tmp_path)))

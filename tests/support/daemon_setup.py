@@ -39,6 +39,13 @@ def daemon_config(store_url: str, **kwargs: Any) -> Config:
     return parse_config(daemon_config_data(store_url, **kwargs), environ={})
 
 
+def empty_maildir(folder: Path) -> Path:
+    """FOLDER made an empty Maildir (its new, cur and tmp), as the daemon's Maildir source reads one; FOLDER."""
+    for sub in ("new", "cur", "tmp"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def toml(data: dict[str, Any]) -> str:
     """DATA as TOML (flat tables of strings, numbers and booleans are all the tests need)."""
     lines = []

@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from tests.support.cli import mailbot
+from tests.support.daemon_setup import empty_maildir
 from tests.support.signed_mail import SigningKey, compose
 
 MAILBOX = "pcse.openexeter@nhs.net"
@@ -35,10 +36,7 @@ def embedded_default(folder: Path, key: SigningKey, extra: str = "") -> tuple[Pa
     config.write_text(f'[store]\nurl = "sqlite:///var/mailbot.db"\n[auth]\ntest_public_keys = "{keys}"\n'
                       f'[http]\nlisten = "127.0.0.1:0"\n{extra}')
     prepare_store(config)
-    inbox = folder / "var" / "inbox"
-    for sub in ("new", "cur", "tmp"):
-        (inbox / sub).mkdir(parents=True, exist_ok=True)
-    return config, inbox
+    return config, empty_maildir(folder / "var" / "inbox")
 
 
 def permission_request(key: SigningKey, n: int, sender: str | None = None) -> bytes:
