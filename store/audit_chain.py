@@ -65,10 +65,15 @@ def canonical_time(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# The canonical JSON's encoder, made once: json.dumps given options makes a JSONEncoder for every call (each event
+# is encoded twice, its detail and then the whole). The same options, so the same text; it holds no state between
+# calls, so threads share it.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_detail(detail: Any) -> str:
     """The detail as canonical JSON; what is stored is this text read back, so it hashes the same when read."""
-    return json.dumps(detail if detail is not None else {}, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False, allow_nan=False)
+    return _CANONICAL.encode(detail if detail is not None else {})
 
 
 def canonical_bytes(*, seq: int, at: datetime, actor: str, action: str, case_id: int | None, org_code: str | None,
@@ -78,8 +83,7 @@ def canonical_bytes(*, seq: int, at: datetime, actor: str, action: str, case_id:
     fields = {"action": action, "actor": actor, "at": canonical_time(at), "case_id": case_id,
               "detail": detail if detail_is_canonical else json.loads(canonical_detail(detail)),
               "org_code": org_code, "prev_hash": prev_hash, "seq": seq}
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return _CANONICAL.encode(fields).encode("utf-8")
 
 
 def event_hash(*, seq: int, at: datetime, actor: str, action: str, case_id: int | None, org_code: str | None,
@@ -167,12 +171,74 @@ def _link(rows: Sequence[dict[str, Any]], before: ChainHead) -> ChainHead:
     seq, previous = before.seq, before.hash
     for row in rows:
         seq += 1
-        detail = row["detail"] = json.loads(canonical_detail(row["detail"]))
+        text = canonical_detail(row["detail"])
+        detail = row["detail"] = json.loads(text)
         row["seq"], row["prev_hash"] = seq, previous
-        row["hash"] = previous = event_hash(seq=seq, at=row["at"], actor=row["actor"], action=row["action"],
-                                            case_id=row["case_id"], org_code=row["org_code"], detail=detail,
-                                            prev_hash=previous, detail_is_canonical=True)
+        if _plain(detail) and _plain_fields(row):
+            canonical = _spliced(seq=seq, at=row["at"], actor=row["actor"], action=row["action"],
+                                 case_id=row["case_id"], org_code=row["org_code"], detail_text=text,
+                                 prev_hash=previous)
+        else:
+            canonical = canonical_bytes(seq=seq, at=row["at"], actor=row["actor"], action=row["action"],
+                                        case_id=row["case_id"], org_code=row["org_code"], detail=detail,
+                                        prev_hash=previous, detail_is_canonical=True)
+        row["hash"] = previous = hashlib.sha256(canonical).hexdigest()
     return ChainHead(seq, previous)
+
+
+_PLAIN_VALUES = (str, int, bool, type(None))
+
+
+def _plain(detail: dict[str, Any]) -> bool:
+    """Whether DETAIL (read back from its canonical text: every key a string) holds only strings, numbers, booleans,
+    nulls and lists of them: its canonical text is then the one canonical_bytes would write inside the whole, and
+    is spliced in (_spliced). (A nested object is left to canonical_bytes: one whose keys were not strings, when
+    first encoded, may sort otherwise read back.) What case.decided and the register's events carry."""
+    for value in detail.values():
+        if type(value) is list:
+            if not all(type(item) in _PLAIN_VALUES for item in value):
+                return False
+        elif type(value) not in _PLAIN_VALUES:
+            return False
+    return True
+
+
+def _plain_fields(row: dict[str, Any]) -> bool:
+    """Whether ROW's other fields are of the types _spliced writes as canonical_bytes would (else it is left to it)."""
+    return (type(row["action"]) is str and type(row["actor"]) is str and type(row["case_id"]) in (int, type(None))
+            and type(row["org_code"]) in (str, type(None)))
+
+
+_encode_string = json.encoder.encode_basestring  # JSON's string literal, non-ASCII kept (ensure_ascii=False)
+# One `at` a message (its `now`) for all its events: its text kept (a datetime is immutable; one tuple, so threads
+# read a value with its own text).
+_LAST_TIME: list[tuple[Any, str]] = [(object(), "")]
+
+
+def _time_text(at: datetime) -> str:
+    held = _LAST_TIME[0]
+    if held[0] is at:
+        return held[1]
+    text = canonical_time(at)
+    _LAST_TIME[0] = (at, text)
+    return text
+
+
+def _json_scalar(value: str | int | None) -> str:
+    if value is None:
+        return "null"
+    return _encode_string(value) if type(value) is str else str(value)
+
+
+def _spliced(*, seq: int, at: datetime, actor: str, action: str, case_id: int | None, org_code: str | None,
+             detail_text: str, prev_hash: str) -> bytes:
+    """canonical_bytes, written out field by field in its order (sorted keys, no spaces) around DETAIL_TEXT, the
+    detail's canonical text, rather than encoding the detail again inside the whole: the same bytes
+    (tests/store/test_audit_chain.py holds them to canonical_bytes)."""
+    return (f'{{"action":{_encode_string(action)},"actor":{_encode_string(actor)},'
+            f'"at":{_encode_string(_time_text(at))},"case_id":{_json_scalar(case_id)},"detail":{detail_text},'
+            f'"org_code":{_json_scalar(org_code)},"prev_hash":{_encode_string(prev_hash)},"seq":{int(seq)}}}'
+            ).encode()
 
 
 _COLUMNS = ("at", "actor", "action", "case_id", "org_code", "detail", "seq", "prev_hash", "hash")

@@ -92,7 +92,8 @@ def record(session: Session, u: Understanding, *, source: str, now: datetime, se
     parsed = u.parsed
     # Its digests let staff see cases with the same attachment or text; its keys are claimed as first sightings.
     stored = record_message(session, raw=u.raw, source=source, message_id=parsed.message_id,
-                            content_hash=parsed.content_hash, received_at=now, digests=message_digests(parsed),
+                            content_hash=parsed.content_hash, received_at=now,
+                            digests=message_digests(parsed) if u.digests is None else u.digests,
                             keys=keys_of(u))
     duplicate_of: str | None = None
     seen = stored.seen_before

@@ -15,6 +15,7 @@ from mailbot.processing.contract import TryLater
 from mailbot.processing.kinds import spec_of
 from mailbot.processing.over_limit import OverLimit
 from mailbot.processing.sandbox import PdfBytes, too_big_to_read
+from parsers.digests import message_digests
 from parsers.forms.result import FormReading, reading_as_data, unreadable
 from parsers.guidance import Topic
 from parsers.kinds import Classification, KindContext, classify, possible_forms, reclassified
@@ -52,6 +53,9 @@ class Understanding:
     # What it read of the register, through a look at the store's (store.register_cache.RegisterLook): the
     # recording transaction checks it still reads so (None: read no register of the store's).
     register_reads: tuple[Read, ...] | None = None
+    # Its fingerprints (parsers.digests), taken here, off the recording's path: hashing the attachments decodes
+    # them, work the thread recording messages one at a time need not do (None: taken when recorded).
+    digests: tuple[tuple[str, str], ...] | None = None
 
     @property
     def forms_may_be_read(self) -> bool:
@@ -114,6 +118,7 @@ class Understander:
                 hashes = over_limit.body_hashes
             headers = split_message(parsed.raw)
             sender = authenticate_sender(parsed, self.auth_policy, self.key_lookup, hashes, now=now, headers=headers)
+            digests = tuple(message_digests(parsed))
         vocabulary = self.vocabulary()
         found = self.classify(parsed, replace(self.kind_context, vocabulary=vocabulary))
         if sender.temporary_failure and spec_of(found.kind).waits_for_keys:
@@ -129,7 +134,7 @@ class Understander:
         return Understanding(raw, parsed, kind, notes, found.follow_up_reference, sender, requests, topic, reading,
                              recipients=recipients(headers), forms_attached=len(possible_forms(parsed)),
                              follow_up_named_by=found.follow_up_named_by,
-                             register_reads=None if look is None else tuple(look.reads))
+                             register_reads=None if look is None else tuple(look.reads), digests=digests)
 
     def would_read_forms(self, u: Understanding) -> bool:
         """Whether with_forms would hand any of U's attachments to the sandbox (else it costs nothing, and

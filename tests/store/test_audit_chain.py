@@ -9,12 +9,12 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, select, text
 
-from store.audit_chain import GENESIS, ChainHead, event_hash, hash_of_row, read_head
+from store.audit_chain import GENESIS, ChainHead, _link, event_hash, hash_of_row, read_head
 from store.audit_verify import DELETED, EDITED, INSERTED, verify_chain
 from store.db import sessions
 from store.models import AuditEvent
@@ -56,6 +56,30 @@ def test_the_hash_covers_each_field_and_the_previous_hash() -> None:
         assert event_hash(**{**fields, name: value}) != original, name  # type: ignore[arg-type]
     # Key order of the detail is not content: the canonical form sorts keys.
     assert event_hash(**{**fields, "detail": {"a": "é", "b": [1, 2]}}) == original  # type: ignore[arg-type]
+
+
+def test_an_event_chained_carries_the_hash_its_fields_give() -> None:
+    """_link writes a plain detail's canonical text into the whole rather than encoding it again (_spliced): the
+    hash is still canonical_bytes' over the detail as stored, whatever the detail, its text, the org or the time
+    zone; a detail that is not plain (nested objects, numbers of every kind) goes through canonical_bytes itself."""
+    details = [{}, {"kind": "permission_request", "mails": 1, "outcome": "approved", "reasons": ["a.b", "c"]},
+               {"z": "é\u2028\"\\\n\x01<>&", "a": [1, None, True, False, "x"], "big": 2**70},
+               {"nested": {"2": 1, "10": [1.5]}, "f": 0.1}, None]
+    times = [datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+             datetime(2026, 1, 2, 4, 4, 5, tzinfo=timezone(timedelta(hours=1)))]
+    rows = [{"at": at, "actor": "mailbot", "action": "case.decided", "case_id": case_id, "org_code": org,
+             "detail": detail}
+            for detail in details for at in times for case_id, org in ((None, None), (12, "A81001"), (0, "Ü"))]
+    head = _link(rows, ChainHead(41, "3" * 64))
+    previous = "3" * 64
+    for seq, row in enumerate(rows, start=42):
+        assert (row["seq"], row["prev_hash"]) == (seq, previous)
+        assert row["detail"] == json.loads(json.dumps(row["detail"]))
+        assert row["hash"] == event_hash(seq=seq, at=row["at"], actor=row["actor"], action=row["action"],
+                                         case_id=row["case_id"], org_code=row["org_code"], detail=row["detail"],
+                                         prev_hash=previous)
+        previous = row["hash"]
+    assert head == ChainHead(41 + len(rows), previous)
 
 
 def test_verify_catches_an_edited_row(engine: Engine) -> None:
