@@ -26,6 +26,7 @@ from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import audit_chain  # noqa: F401 - every session that inserts audit events must chain them (and, first, new cases: store/new_case_rows.py)
+from store.encoded_json import dumps as json_dumps
 from store.precompiled import send
 from store.schema_version import at_head
 from store.sqlite_write_turn import TurnTakingConnection
@@ -51,6 +52,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise StoreError(f"[store] url is not a database URL: {exc}") from exc
+    # A value encoded beforehand is written as its text (store/encoded_json.py); anything else as json.dumps makes it.
+    kwargs.setdefault("json_serializer", json_dumps)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":

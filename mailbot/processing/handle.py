@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.processing.over_limit import OverLimit
-from mailbot.processing.record import CaseOutcome, RegisterMoved, keys_of, record
+from mailbot.processing.record import CaseOutcome, RegisterMoved, keys_of, record, with_case_fields
 from mailbot.processing.settings import Settings
 from mailbot.processing.understanding import Understander, Understanding
 from store.cases import key_seen
@@ -53,7 +53,7 @@ def understood(sessions: sessionmaker[Session], understander: Understander, raw:
     # Asked only when there are forms to read: a message seen before keeps no request of its own anyway.
     if not understander.would_read_forms(u) or not seen_before(single_reads(sessions), u):
         u = understander.with_forms(u, now=now)
-    return u
+    return with_case_fields(u)
 
 
 # Understandings of one message recorded at most: the register moving under each of them is a reason to try the

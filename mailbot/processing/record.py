@@ -37,6 +37,7 @@ from rules.signatory_proof import signatory_on_record_for
 from store import audit, register_cache
 from store.cases import NextCase, first_case_for_keys, message_keys
 from store.changes import ApplyConflict
+from store.encoded_json import encoded
 from store.models import Case
 from store.models.base import add_made, made
 from store.new_message import record_message
@@ -153,7 +154,7 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
     # (What the case is made with is read from these names below, not back through its instrumented attributes.)
     kind, org_code = u.kind.value, org_code or None
     case = made(Case, id=case_id, reference=reference, kind=kind, outcome=decision.outcome.value,
-                checks=[r.as_record() for r in decision.results], fields=_fields(u, request), changes=[],
+                checks=[r.as_record() for r in decision.results], fields=_case_fields(u, request), changes=[],
                 org_code=org_code, sender=sender.address or "", subject=clean_subject(parsed.subject),
                 message_row_id=message_row_id, part=part, parent_case_id=parent.id if parent else None,
                 needs_review=decision.outcome == Outcome.FLAGGED,
@@ -208,6 +209,31 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
     return CaseOutcome(reference, kind, case.outcome, list(case.reasons), list(case.changes),
                        [{"to": r.recipient, "subject": r.subject} for r in rows], parsed.message_id, case_id,
                        confirms)
+
+
+def with_case_fields(u: Understanding) -> Understanding:
+    """U with the extracted fields of each case it would make (one a request, or one in all) made and encoded now:
+    a message's recording, one message at a time, then writes their text (store/encoded_json.py) rather than
+    encoding kilobytes (a form's reading, every number in it) itself. Called as U is read ahead."""
+    made = tuple((request, encoded(_fields(u, request))) for request in (u.requests or (None,)))
+    return replace(u, case_fields=(_fields_basis(u), made))
+
+
+def _fields_basis(u: Understanding) -> tuple[Any, ...]:
+    """What _fields reads of U besides the request."""
+    return (u.parsed, u.sender, u.notes, u.recipients, u.topic, u.reading, u.form_readings, u.forms_attached)
+
+
+def _case_fields(u: Understanding, request: Request | None) -> dict[str, object]:
+    """_fields(U, REQUEST): as with_case_fields made them, while U still holds what they were made from (a
+    signatory's answer adds a note, a duplicate has no request of its own: then made now)."""
+    if u.case_fields is not None:
+        basis, made = u.case_fields
+        if all(then is now for then, now in zip(basis, _fields_basis(u), strict=True)):
+            for then_request, fields in made:
+                if then_request is request:
+                    return fields
+    return _fields(u, request)
 
 
 def _fields(u: Understanding, request: Request | None) -> dict[str, object]:

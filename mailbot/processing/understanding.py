@@ -30,6 +30,7 @@ from parsers.word_documents import describe, word_documents
 from rules.form_signature import is_signed
 from rules.requests import NOT_READ, PrimaryUserRequest, Request
 from rules.sender import AuthPolicy, KeyLookup, SenderVerdict, authenticate_sender
+from store.encoded_json import EncodedJSON
 from store.register_cache import Read, RegisterLook
 
 
@@ -56,6 +57,9 @@ class Understanding:
     # Its fingerprints (parsers.digests), taken here, off the recording's path: hashing the attachments decodes
     # them, work the thread recording messages one at a time need not do (None: taken when recorded).
     digests: tuple[tuple[str, str], ...] | None = None
+    # Its cases' extracted fields, encoded while it was read ahead (mailbot.processing.record.with_case_fields),
+    # with what they were made from: used only while U still holds that (None: made when recorded).
+    case_fields: tuple[tuple[Any, ...], tuple[tuple[Request | None, EncodedJSON], ...]] | None = None
 
     @property
     def forms_may_be_read(self) -> bool:

@@ -5,10 +5,13 @@ sequence hands out (PostgreSQL ids, which a rollback does not give back) and wha
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import replace
 from typing import Any
 
+import pytest
 from sqlalchemy import Connection, text
 
 from mailbot.config import load_config
@@ -16,8 +19,10 @@ from mailbot.processing.handle import understood
 from mailbot.processing.record import record
 from mailbot.processing.services import understander
 from mailbot.processing.settings import settings_from
+from mailbot.processing.understanding import Understanding
 from store.audit_verify import verify_chain
 from store.db import make_engine, sessions
+from store.encoded_json import EncodedJSON
 from store.precompiled import Precompiled
 from tests.pipeline.conftest import Bot, now
 from tests.pipeline.messages import form_mail, permission_mail
@@ -38,10 +43,13 @@ Written = tuple[Any, dict[str, list[dict[str, Any]]]]
 
 
 def _recorded_both_ways(bot: Bot, raw: bytes, slow_path: Callable[[], AbstractContextManager[None]],
-                        tables: dict[str, str] = TABLES) -> tuple[Written, Written]:
+                        tables: dict[str, str] = TABLES,
+                        slow_understanding: Callable[[Understanding], Understanding] = lambda u: u,
+                        ) -> tuple[Written, Written]:
     """RAW understood once and recorded twice at the same moment, first with SLOW_PATH in force (rolled back),
     then as the mailbot records it: each time its case and the rows of TABLES it wrote. The chain is checked
-    intact after."""
+    intact after. SLOW_UNDERSTANDING: the understanding the first recording is given, made of the one the second
+    is given."""
     config = load_config(bot.config, environ={})
     settings = settings_from(config)
     engine = make_engine(bot.store_url)
@@ -52,8 +60,9 @@ def _recorded_both_ways(bot: Bot, raw: bytes, slow_path: Callable[[], AbstractCo
             at = now()
             u = understood(factory, understand, raw, now=at)
             for path in (slow_path, nullcontext):  # the first rolled back: the second records it afresh
+                given = slow_understanding(u) if path is slow_path else u
                 with path(), factory() as session, session.begin() as transaction:
-                    [case] = record(session, u, source="test:1", now=at, settings=settings)
+                    [case] = record(session, given, source="test:1", now=at, settings=settings)
                     session.flush()
                     written.append((case, _written(session.connection(), tables)))
                     if path is slow_path:
@@ -117,4 +126,27 @@ def test_a_form_waiting_for_its_signatory_leaves_the_rows_the_unit_of_work_leave
         {**TABLES, "signatory_confirmations": "status"})
     assert fast_case.outcome == slow_case.outcome == "pending"
     assert fast["signatory_confirmations"] and len(fast["outbox"]) == 2, fast
+    assert fast == slow
+
+
+@pytest.mark.parametrize("kind", ["permission", "form"])
+def test_what_is_made_while_a_message_is_read_ahead_leaves_the_rows_the_recording_made_itself(
+        bot_on_each_store: Bot, kind: str) -> None:
+    """A message's digests and its case's fields made while it is understood (read ahead: understood), the fields
+    encoded then (store/encoded_json.py), leave every row the recording leaves making them itself: the fields'
+    JSON text on SQLite, as the database holds it, included."""
+    bot = bot_on_each_store
+    raw = (permission_mail(bot, applications="Prior Notification List") if kind == "permission"
+           else form_mail(bot, "kate.doe@nhs.net"))
+
+    def made_in_the_recording(u: Understanding) -> Understanding:
+        assert u.digests and u.case_fields is not None  # made ahead, else nothing is compared
+        [(_, fields)] = u.case_fields[1]
+        assert type(fields) is EncodedJSON and fields.text == json.dumps(dict(fields))
+        return replace(u, digests=None, case_fields=None)
+
+    (slow_case, slow), (fast_case, fast) = _recorded_both_ways(
+        bot, raw, nullcontext, {**TABLES, "signatory_confirmations": "status"}, made_in_the_recording)
+    assert fast_case.outcome == slow_case.outcome == ("approved" if kind == "permission" else "pending")
+    assert fast["message_digests"] and fast["cases"], fast
     assert fast == slow
