@@ -145,14 +145,15 @@ def _store_of(url: URL) -> str:
 _STORE_KEYS: dict[int, tuple[URL, str]] = {}  # (the URL kept, so its id is not another's)
 
 
-def chain(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+def chain(connection: Connection, rows: Sequence[dict[str, Any]], *, remembered_first: bool = True) -> None:
     """Give ROWS (each an event's columns, _COLUMNS), in order, the next places in the chain (seq, prev_hash, hash;
     the detail as its canonical JSON read back) and move the head to the last: one statement however many there are
-    when the head is where this process last left it, else two."""
+    when the head is where this process last left it, else two (REMEMBERED_FIRST false: the head is known to have
+    moved, so not tried first)."""
     if not rows:
         return
     store = _store_of(connection.engine.url)
-    remembered = _LAST_WRITTEN.get(store)
+    remembered = _LAST_WRITTEN.get(store) if remembered_first else None
     if remembered is not None:
         last = _link(rows, remembered)
         moved = _MOVE_ON.rowcount(connection, {"id": HEAD_ROW, "seq": last.seq, "hash": last.hash,
@@ -268,20 +269,61 @@ def _chain_before_flush(session: Session, flush_context: Any, _instances: Any) -
         new.sort(key=lambda obj: instance_state(obj).insert_order or 0)
     connection = session.connection()
     rows = [_row(obj) for obj in new]
-    chain(connection, rows)
+    # An event about a case this flush's unit of work inserts (its id given before, but a relationship set on it:
+    # store/new_case_rows.py leaves it) goes in after it: the unit of work is sure to run then, having that case.
+    named = {row["case_id"] for row in rows if row["case_id"] is not None}
+    if named and any(isinstance(obj, Case) and obj.__dict__.get("id") in named for obj in pending.values()):
+        chain(connection, rows)
+        flush_context.attributes[_AFTER_THE_CASES] = rows
+    else:
+        chain_and_insert(connection, rows)
     # Written in one statement (the unit of work would send one each to learn their ids, which nobody reads: an
     # event is never changed, and the trail is read back by query), and let go of, each holding what it was
     # written with. Let go of as Session.expunge does, without walking its cascade: an event has no relationships.
     for obj, row in zip(new, rows, strict=True):
         obj.__dict__.update(row)
     session._expunge_states([instance_state(obj) for obj in new])
-    # An event about a case this flush's unit of work inserts (its id given before, but a relationship set on it:
-    # store/new_case_rows.py leaves it) goes in after it: the unit of work is sure to run then, having that case.
-    named = {row["case_id"] for row in rows if row["case_id"] is not None}
-    if named and any(isinstance(obj, Case) and obj.__dict__.get("id") in named for obj in pending.values()):
-        flush_context.attributes[_AFTER_THE_CASES] = rows
-    else:
-        _INSERT_EVENTS.execute_all(connection, rows)
+
+
+def chain_and_insert(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """chain ROWS, then insert them. On PostgreSQL, when the head is where this process last left it, both in one
+    statement (one round trip less for every message): the head moved on in a data-modifying CTE and the events
+    inserted from it, so none is inserted unless the head was moved (_MOVE_ON_AND_INSERT); else (it had moved) as
+    chain does, then the insert."""
+    if rows and connection.dialect.name == "postgresql":
+        store = _store_of(connection.engine.url)
+        remembered = _LAST_WRITTEN.get(store)
+        if remembered is not None:
+            last = _link(rows, remembered)
+            inserted = _MOVE_ON_AND_INSERT.rowcount(connection, {
+                "id": HEAD_ROW, "seq": last.seq, "hash": last.hash, "was_seq": remembered.seq,
+                "was_hash": remembered.hash, **{f"{column}s": [row[column] for row in rows] for column in _COLUMNS
+                                                if column != "detail"},
+                "details": [json.dumps(row["detail"]) for row in rows]})  # (as the JSON column writes it)
+            if inserted == len(rows):
+                _LAST_WRITTEN[store] = last
+                return
+            assert inserted == 0, inserted  # the head had moved: nothing written, linked again below
+            chain(connection, rows, remembered_first=False)
+            _INSERT_EVENTS.execute_all(connection, rows)
+            return
+    chain(connection, rows)
+    _INSERT_EVENTS.execute_all(connection, rows)
+
+
+# PostgreSQL's: the head moved on from the remembered one, and the events inserted only when it was (FROM h).
+_MOVE_ON_AND_INSERT = Precompiled(text("""
+WITH h AS (
+    UPDATE audit_chain_head SET seq = :seq, hash = :hash WHERE id = :id AND seq = :was_seq AND hash = :was_hash
+    RETURNING id)
+INSERT INTO audit_events (at, actor, action, case_id, org_code, detail, seq, prev_hash, hash)
+SELECT e.at, e.actor, e.action, e.case_id, e.org_code, e.detail, e.seq, e.prev_hash, e.hash
+FROM h, unnest(CAST(:ats AS timestamptz[]), CAST(:actors AS varchar[]), CAST(:actions AS varchar[]),
+               CAST(:case_ids AS integer[]), CAST(:org_codes AS varchar[]), CAST(:details AS jsonb[]),
+               CAST(:seqs AS bigint[]), CAST(:prev_hashs AS varchar[]), CAST(:hashs AS varchar[]))
+     AS e(at, actor, action, case_id, org_code, detail, seq, prev_hash, hash)
+ORDER BY e.seq"""), ("id", "seq", "hash", "was_seq", "was_hash", "ats", "actors", "actions", "case_ids", "org_codes",
+                     "details", "seqs", "prev_hashs", "hashs"))
 
 
 # One event (the usual flush) precompiled, several at once by executemany (store/precompiled.py).

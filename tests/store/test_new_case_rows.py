@@ -55,8 +55,11 @@ def test_rows_inserted_through_core_are_the_unit_of_works_rows_and_stay_in_the_s
             assert case.assigned_to is None and case.reasons == [] and row.status == "pending"  # no statement
             # The case, the rows naming it, then (after the chain's head) its audit event; nothing else.
             assert statements[:3] == ["INSERT INTO cases", "INSERT INTO case_reasons", "INSERT INTO outbox"]
-            assert statements[-1] == "INSERT INTO audit_events", statements
-            assert all(s.startswith("UPDATE audit_chain_head") for s in statements[3:-1]), statements
+            if engine.dialect.name == "postgresql":  # the head moved on and the event inserted in one statement
+                assert statements[3:] == ["WITH h AS"], statements
+            else:
+                assert statements[-1] == "INSERT INTO audit_events", statements
+                assert all(s.startswith("UPDATE audit_chain_head") for s in statements[3:-1]), statements
             case.outcome = "approved"
             session.flush()
             assert statements[-1] == "UPDATE cases SET"
