@@ -297,9 +297,7 @@ def chain_and_insert(connection: Connection, rows: Sequence[dict[str, Any]]) -> 
             last = _link(rows, remembered)
             inserted = _MOVE_ON_AND_INSERT.rowcount(connection, {
                 "id": HEAD_ROW, "seq": last.seq, "hash": last.hash, "was_seq": remembered.seq,
-                "was_hash": remembered.hash, **{f"{column}s": [row[column] for row in rows] for column in _COLUMNS
-                                                if column != "detail"},
-                "details": [json.dumps(row["detail"]) for row in rows]})  # (as the JSON column writes it)
+                "was_hash": remembered.hash, "events": _events_json(rows)})
             if inserted == len(rows):
                 _LAST_WRITTEN[store] = last
                 return
@@ -311,19 +309,24 @@ def chain_and_insert(connection: Connection, rows: Sequence[dict[str, Any]]) -> 
     _INSERT_EVENTS.execute_all(connection, rows)
 
 
-# PostgreSQL's: the head moved on from the remembered one, and the events inserted only when it was (FROM h).
+def _events_json(rows: Sequence[dict[str, Any]]) -> str:
+    """ROWS as one JSON array for _MOVE_ON_AND_INSERT (one parameter, encoded in C, rather than an array a column
+    adapted element by element): each time with its offset (the same instant), the detail as the JSON it is."""
+    return json.dumps([{**row, "at": row["at"].isoformat()} for row in rows])
+
+
+# PostgreSQL's: the head moved on from the remembered one, and the events inserted only when it was (FROM h), in
+# their order (ids rise with seqs); each column as its INSERT would write it (the detail a jsonb from its JSON).
 _MOVE_ON_AND_INSERT = Precompiled(text("""
 WITH h AS (
     UPDATE audit_chain_head SET seq = :seq, hash = :hash WHERE id = :id AND seq = :was_seq AND hash = :was_hash
     RETURNING id)
 INSERT INTO audit_events (at, actor, action, case_id, org_code, detail, seq, prev_hash, hash)
 SELECT e.at, e.actor, e.action, e.case_id, e.org_code, e.detail, e.seq, e.prev_hash, e.hash
-FROM h, unnest(CAST(:ats AS timestamptz[]), CAST(:actors AS varchar[]), CAST(:actions AS varchar[]),
-               CAST(:case_ids AS integer[]), CAST(:org_codes AS varchar[]), CAST(:details AS jsonb[]),
-               CAST(:seqs AS bigint[]), CAST(:prev_hashs AS varchar[]), CAST(:hashs AS varchar[]))
-     AS e(at, actor, action, case_id, org_code, detail, seq, prev_hash, hash)
-ORDER BY e.seq"""), ("id", "seq", "hash", "was_seq", "was_hash", "ats", "actors", "actions", "case_ids", "org_codes",
-                     "details", "seqs", "prev_hashs", "hashs"))
+FROM h, jsonb_to_recordset(CAST(:events AS jsonb))
+     AS e(at timestamptz, actor varchar, action varchar, case_id integer, org_code varchar, detail jsonb, seq bigint,
+          prev_hash varchar, hash varchar)
+ORDER BY e.seq"""), ("id", "seq", "hash", "was_seq", "was_hash", "events"))
 
 
 # One event (the usual flush) precompiled, several at once by executemany (store/precompiled.py).
