@@ -21,7 +21,9 @@ This process remembers the head it last wrote (per store): the next append moves
 statement, `UPDATE ... WHERE seq = <remembered> AND hash = <remembered>`. When another writer moved it since (or
 our transaction was rolled back), the WHERE matches no row and the head is taken as above; as a row lock or the
 write lock is held from that UPDATE on, the remembered head is used only when it is the head. Two heads with the
-same seq and hash are the same chain, so a remembered head can never put an event after the wrong one.
+same seq and hash are the same chain, so a remembered head can never put an event after the wrong one. On
+PostgreSQL that UPDATE and the events' INSERT are one statement (`chain_and_insert`: the events inserted from the
+UPDATE's RETURNING in a data-modifying CTE, so none goes in unless the head moved), a round trip less a message.
 
 The hooks are a session event (before each flush: every event the flush will insert, in one go: the head moved on
 once, the events inserted in one statement, after the flush's own inserts when one of them is a case they name;
@@ -191,7 +193,7 @@ _PLAIN_VALUES = (str, int, bool, type(None))
 
 
 def _plain(detail: dict[str, Any]) -> bool:
-    """Whether DETAIL (read back from its canonical text: every key a string) holds only strings, numbers, booleans,
+    """Whether DETAIL (read back from its canonical text: every key a string) holds only strings, integers, booleans,
     nulls and lists of them: its canonical text is then the one canonical_bytes would write inside the whole, and
     is spliced in (_spliced). (A nested object is left to canonical_bytes: one whose keys were not strings, when
     first encoded, may sort otherwise read back.) What case.decided and the register's events carry."""
