@@ -47,7 +47,7 @@ from sqlalchemy.orm.attributes import instance_state
 
 from store.models import AuditEvent, Case
 from store.new_case_rows import insert_new_case_rows
-from store.precompiled import Precompiled
+from store.precompiled import Precompiled, remember_last
 
 log = logging.getLogger(__name__)
 
@@ -213,18 +213,8 @@ def _plain_fields(row: dict[str, Any]) -> bool:
 
 
 _encode_string = json.encoder.encode_basestring  # JSON's string literal, non-ASCII kept (ensure_ascii=False)
-# One `at` a message (its `now`) for all its events: its text kept (a datetime is immutable; one tuple, so threads
-# read a value with its own text).
-_LAST_TIME: list[tuple[Any, str]] = [(object(), "")]
-
-
-def _time_text(at: datetime) -> str:
-    held = _LAST_TIME[0]
-    if held[0] is at:
-        return held[1]
-    text = canonical_time(at)
-    _LAST_TIME[0] = (at, text)
-    return text
+# One `at` a message (its `now`) for all its events: its text kept (a datetime is immutable).
+_time_text = remember_last(canonical_time)
 
 
 def _json_scalar(value: str | int | None) -> str:

@@ -175,17 +175,23 @@ _LAST_DATETIME: dict[str, list[tuple[Any, Any]]] = {}
 
 
 def _last_remembered(processor: Callable[[Any], Any], dialect: str) -> Callable[[Any], Any]:
-    cell = _LAST_DATETIME.setdefault(dialect, [(object(), None)])
+    return remember_last(processor, _LAST_DATETIME.setdefault(dialect, [(object(), None)]))
 
-    def process(value: Any) -> Any:
-        held = cell[0]
+
+def remember_last(convert: Callable[[Any], Any], cell: list[tuple[Any, Any]] | None = None) -> Callable[[Any], Any]:
+    """CONVERT, the last value given (the same object, for an immutable one) answered from CELL (shared by the
+    converters given the same one; made here if not) without converting it again."""
+    held_last = cell if cell is not None else [(object(), None)]
+
+    def converted(value: Any) -> Any:
+        held = held_last[0]
         if held[0] is value:
             return held[1]
-        converted = processor(value)
-        cell[0] = (value, converted)
-        return converted
+        result = convert(value)
+        held_last[0] = (value, result)
+        return result
 
-    return process
+    return converted
 
 
 def _compile(statement: ClauseElement, keys: Sequence[str], dialect: Dialect) -> _Form:
