@@ -14,11 +14,16 @@ from typing import Any
 
 
 class EncodedJSON(dict[str, Any]):
-    """A JSON object (a dict, read as any other) with its text as the store writes it; not to be changed after it is
-    made (the text would no longer say what it holds): `encoded` makes one."""
+    """A JSON object (a dict, read as any other) with its text as the store writes it; never changed after it is
+    made (the text would no longer say what it holds: changing it raises): `encoded` makes one."""
 
     __slots__ = ("text",)
     text: str
+
+    def _unchanged(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise TypeError("an encoded JSON value is not changed: make a new one (or a dict) instead")
+
+    __setitem__ = __delitem__ = __ior__ = update = pop = popitem = setdefault = clear = _unchanged
 
 
 def encoded(value: dict[str, Any]) -> EncodedJSON:

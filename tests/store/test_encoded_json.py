@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import Engine, insert, text
 
 from store.db import sessions, transaction
@@ -23,7 +24,11 @@ def test_dumps_writes_an_encoded_values_text_and_json_dumps_any_other() -> None:
     assert type(held) is EncodedJSON and held == VALUE and held.text == json.dumps(VALUE)
     assert dumps(held) == json.dumps(VALUE) and dumps(VALUE) == json.dumps(VALUE)
     assert dumps([1, "é"]) == '[1, "\\u00e9"]'
-    # Its text is what it was made with (the reason it must not be changed after), never encoded again.
+    for change in (lambda: held.update(n=2), lambda: held.__setitem__("n", 2), lambda: held.pop("n")):
+        with pytest.raises(TypeError):
+            change()
+    assert held == VALUE
+    # Its text is what it was made with (the reason it is not changed after), never encoded again.
     held.text = '{"kept": true}'
     assert dumps(held) == '{"kept": true}'
 
