@@ -73,8 +73,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if ping_when_idle:
         _ping_when_idle(engine)
-    if engine.dialect.driver == "psycopg":
-        pipeline_unanswered_writes(engine)
+    pipeline_unanswered_writes(engine)  # psycopg's: store/pg_pipeline.py
     return engine
 
 

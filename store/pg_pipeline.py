@@ -19,20 +19,26 @@ connection going back to the pool) leaves the pipeline first.
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
+from sqlalchemy.engine import Dialect
 
 # The psycopg Pipeline a pooled connection is in (its pool record's info): present only while statements are queued.
 _PIPELINE = "mailbot_pg_pipeline"
+# The dialects of the engines `install` readied (an engine's execution_options copies share its dialect): only their
+# connections queue, for only they leave the pipeline before COMMIT.
+_READY: weakref.WeakSet[Dialect] = weakref.WeakSet()
 
 
 def queue_on(connection: Connection) -> bool:
     """Put CONNECTION's psycopg connection in pipeline mode (if it is not yet), so that the statement sent next is
     queued; False (send it as usual) when the engine's dialect cannot (not psycopg, or libpq without pipelines)."""
     fairy = connection._dbapi_connection
-    if fairy is None or connection.dialect.driver != "psycopg":
+    if fairy is None or connection.dialect not in _READY:
         return False
     info = fairy.info
     if _PIPELINE in info:
@@ -41,7 +47,10 @@ def queue_on(connection: Connection) -> bool:
 
     if not Pipeline.is_supported():
         return False
-    pipeline = fairy.driver_connection.pipeline()  # psycopg's context manager, left by `leave`
+    driver = fairy.driver_connection
+    if driver is None:
+        return False
+    pipeline = driver.pipeline()  # psycopg's context manager, left by `leave`
     pipeline.__enter__()
     info[_PIPELINE] = pipeline
     return True
@@ -76,7 +85,11 @@ def _let_go(info: dict[str, Any]) -> None:
 
 
 def install(engine: Engine) -> None:
-    """Leave the pipeline before anything but store.precompiled.send uses a connection of ENGINE."""
+    """Let ENGINE's connections queue (a psycopg engine's), leaving the pipeline before anything but
+    store.precompiled.send uses one."""
+    if engine.dialect.driver != "psycopg":
+        return
+    _READY.add(engine.dialect)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before_statement(connection: Connection, _cursor: Any, _statement: str, _parameters: Any, context: Any,
@@ -93,10 +106,7 @@ def install(engine: Engine) -> None:
         except BaseException:
             # COMMIT will not be sent: end the server's transaction (aborted by the queued statement's error) here,
             # as a COMMIT that failed would have ended it; the caller sees the commit fail.
-            fairy = connection._dbapi_connection
-            if fairy is not None and fairy.is_valid:
-                with suppress(Exception):
-                    fairy.driver_connection.rollback()
+            _on_driver(connection, lambda driver: driver.rollback())
             raise
 
     event.listen(engine, "rollback", _let_go_first)
@@ -111,10 +121,7 @@ def install(engine: Engine) -> None:
         except BaseException:
             # As if the queued statement had failed inside the savepoint's block: the savepoint rolled back (the
             # transaction around it goes on), and the block's caller sees the error.
-            fairy = connection._dbapi_connection
-            if fairy is not None and fairy.is_valid:
-                with suppress(Exception):
-                    fairy.driver_connection.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            _on_driver(connection, lambda driver: driver.execute(f"ROLLBACK TO SAVEPOINT {name}"))
             raise
     for name in ("rollback_savepoint", "rollback_twophase"):  # what was queued since is being undone anyway
         event.listen(engine, name, _let_go_first)
@@ -126,6 +133,16 @@ def install(engine: Engine) -> None:
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
         _let_go(record.info)
+
+
+def _on_driver(connection: Connection, do: Callable[[Any], object]) -> None:
+    """DO with CONNECTION's psycopg connection, if it is still valid; its error not raised (the caller is raising
+    one already)."""
+    fairy = connection._dbapi_connection
+    driver = fairy.driver_connection if fairy is not None and fairy.is_valid else None
+    if driver is not None:
+        with suppress(Exception):
+            do(driver)
 
 
 def _leave_first(connection: Connection, *_args: Any) -> None:
