@@ -1,12 +1,13 @@
 """On PostgreSQL (psycopg), a statement whose result nobody reads is queued, not waited for: it goes to the server
 with the next statement that is waited for, in one round trip.
 
-Why: the daemon's recording thread spent most of its time waiting for the server's answer to one statement after
-another, each a round trip (a wake-up of the server's backend and of this thread: on a loaded two-core machine,
-about a millisecond each). A recording's case, its reasons and its reply are written by statements nothing reads
-the result of (store.precompiled's `execute`); queued in psycopg's pipeline mode, they travel with the chain head's
-UPDATE after them, whose row count is read. The outbox sender's "previous mail sent" travels with the next mail's
-"transmitting" the same way.
+Why: on PostgreSQL the daemon's recording thread spent most of its time waiting for the server's answer to one
+statement after another, each a round trip (a wake-up of the server's backend and then of this thread: on a loaded
+two-core machine up to a millisecond each). A recording's case and its reasons are written by statements nothing
+reads the result of (store.precompiled's `execute`); queued in psycopg's pipeline mode, they travel with its reply's
+INSERT after them, whose id is read. The outbox sender's "previous mail sent" travels with the next mail's
+"transmitting" the same way. (A statement queued last, as the recording's audit event is, gains nothing: the
+pipeline is left before COMMIT, a round trip of its own.)
 
 What stays the same: every statement runs in the same transaction, in the same order; nothing is committed before
 COMMIT, and COMMIT is sent only after every queued statement has been answered (the pipeline is left first, and a
