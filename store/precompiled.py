@@ -142,7 +142,8 @@ def send(connection: Connection, sql: str, parameters: Any, *, many: bool = Fals
                               or (nested is not None and not nested.is_active))
     if (outside or connection._echo or dbapi_connection is None or connection.dialect._has_events):
         return connection.exec_driver_sql(sql, parameters)
-    pipelined = queue_on(connection) if queued else in_pipeline(connection)
+    pipelined = (connection.dialect.driver == "psycopg"  # (no call at all on SQLite)
+                 and (queue_on(connection) if queued else in_pipeline(connection)))
     cursor = dbapi_connection.cursor()
     events = connection._has_events or connection.engine._has_events
     try:
