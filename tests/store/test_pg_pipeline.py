@@ -1,22 +1,19 @@
 """On PostgreSQL a precompiled statement whose result nobody reads is queued in psycopg's pipeline and sent with the
 next statement waited for (store/pg_pipeline.py): fewer round trips, the same rows, the same errors (raised a
-statement later), the same transactions. Round trips are counted as the server's ReadyForQuery messages in libpq's
-own trace of the connection: one each time the client waits for the server to catch up."""
+statement later), the same transactions. Round trips counted in libpq's trace (tests/support/pg_round_trips.py)."""
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from psycopg import pq
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from store.db import make_engine, sessions
 from store.precompiled import Precompiled
+from tests.support.pg_round_trips import round_trips
 
 pytestmark = pytest.mark.postgres
 
@@ -42,22 +39,6 @@ def _statements(table: str) -> tuple[Precompiled, Precompiled, Precompiled]:
     return insert, update, select
 
 
-@contextmanager
-def _round_trips(connection: Connection) -> Iterator[list[int]]:
-    """The round trips CONNECTION makes in the block (filled in when it ends): libpq's ReadyForQuery messages."""
-    found: list[int] = []
-    pgconn = connection.connection.driver_connection.pgconn
-    with tempfile.TemporaryFile("w+") as trace:
-        pgconn.trace(trace.fileno())
-        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
-        try:
-            yield found
-        finally:
-            pgconn.untrace()
-            trace.seek(0)
-            found.append(sum(1 for line in trace if line.startswith("B\t") and "\tReadyForQuery" in line))
-
-
 def _rows(engine: Engine, table: str) -> list[tuple[int, str]]:
     with engine.connect() as connection:
         return [(row[0], row[1]) for row in connection.execute(text(f"SELECT id, note FROM {table} ORDER BY id"))]
@@ -66,7 +47,8 @@ def _rows(engine: Engine, table: str) -> list[tuple[int, str]]:
 def test_statements_nobody_reads_travel_with_the_next_one_waited_for(engine_and_table: tuple[Engine, str]) -> None:
     engine, table = engine_and_table
     insert, update, select = _statements(table)
-    with engine.connect() as connection, _round_trips(connection) as trips, connection.begin():
+    with (engine.connect() as connection, round_trips(connection.connection.driver_connection) as trips,
+          connection.begin()):
         for n in range(3):
             insert.execute(connection, {"id": n, "note": "new"})
         insert.execute_all(connection, [{"id": 10, "note": "many"}, {"id": 11, "note": "many"}])
