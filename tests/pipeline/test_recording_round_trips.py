@@ -1,6 +1,6 @@
 """A permission request's recording on PostgreSQL waits for the server fewer times: its case's and its reasons'
-INSERTs travel with its reply's (store/pg_pipeline.py). Counted in libpq's trace of the one pooled connection the recording runs on
-(tests/support/pg_round_trips.py), the rows checked as the mailbot leaves them."""
+INSERTs travel with its reply's (store/pg_pipeline.py). Counted in libpq's trace of the one pooled connection the
+recording runs on (tests/support/pg_round_trips.py), the rows checked as the mailbot leaves them."""
 
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ def test_recording_a_permission_request_waits_for_postgresql_fewer_times(bot_on_
                 trips += counted
         assert outcomes == ["approved", "rejected", "rejected"]
         with engine.connect() as connection:
-            assert connection.execute(text("SELECT count(*) FROM outbox")).scalar_one() == 4  # the grant also tells its user
+            # The grant also tells its user.
+            assert connection.execute(text("SELECT count(*) FROM outbox")).scalar_one() == 4
             assert connection.execute(text("SELECT count(*) FROM cases")).scalar_one() == 3
         assert verify_chain(engine).intact
     finally:
