@@ -19,10 +19,9 @@ from tests.support.pg_round_trips import round_trips
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)  # round trips are PostgreSQL's
 def test_recording_a_permission_request_waits_for_postgresql_fewer_times(bot_on_each_store: Bot) -> None:
     bot = bot_on_each_store
-    if not bot.store_url.startswith("postgresql"):
-        pytest.skip("round trips are PostgreSQL's")
     settings = settings_from(load_config(bot.config, environ={}))
     engine = make_engine(bot.store_url, pool_size=1, max_overflow=0)  # the recording's connection is the traced one
     factory = sessions(engine)
