@@ -45,7 +45,6 @@ def test_recording_a_permission_request_waits_for_postgresql_fewer_times(bot_on_
         assert verify_chain(engine).intact
     finally:
         engine.dispose()
-    # A grant (its user's rows changed through the ORM, each statement leaving the pipeline), then two rejections
-    # (the first reading the register's rows it had not needed before). Each statement waited for, the code before
-    # took [23, 24, 19].
+    # A grant (its user's rows changed through the ORM, each statement leaving the pipeline), then two rejections.
+    # Each statement waited for, the code before took [23, 24, 19].
     assert trips == [23, 21, 15]

@@ -56,8 +56,8 @@ def test_statements_nobody_reads_travel_with_the_next_one_waited_for(engine_and_
         insert.execute(connection, {"id": 20, "note": "last"})
         assert select.rows(connection, {})[-1] == (20, "last")
         insert.execute(connection, {"id": 30, "note": "before COMMIT"})
-    # BEGIN; the five INSERTs with the UPDATE; the next INSERT with the SELECT; the last INSERT, then COMMIT. One at
-    # a time (the code before) the same work took 11.
+    # BEGIN; the four INSERTs (five rows) with the UPDATE; the next INSERT with the SELECT; the last INSERT, then
+    # COMMIT. One at a time (the code before) the same work took 11.
     assert trips == [5]
     assert _rows(engine, table) == [(0, "new"), (1, "changed"), (2, "new"), (10, "many"), (11, "many"),
                                     (20, "last"), (30, "before COMMIT")]
