@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from store import audit_chain  # noqa: F401 - every session that inserts audit events must chain them (and, first, new cases: store/new_case_rows.py)
 from store.encoded_json import dumps as json_dumps
+from store.pg_pipeline import install as pipeline_unanswered_writes
 from store.precompiled import send
 from store.schema_version import at_head
 from store.sqlite_write_turn import TurnTakingConnection
@@ -75,6 +76,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if ping_when_idle:
         _ping_when_idle(engine)
+    pipeline_unanswered_writes(engine)  # psycopg's: store/pg_pipeline.py
     return engine
 
 

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
+from store.pg_pipeline import in_pipeline, leave, queue_on
 from store.types import UTCDateTime
 
 _Processor = Callable[[Any], Any] | None
@@ -65,8 +66,9 @@ class Precompiled:
         return form
 
     def execute(self, connection: Connection, params: Mapping[str, Any]) -> None:
-        """Run with PARAMS (every one of KEYS), whatever it returns let go of."""
-        self._run(connection, params).close()
+        """Run with PARAMS (every one of KEYS), whatever it returns let go of: on PostgreSQL queued, to be sent with
+        the next statement waited for (store/pg_pipeline.py)."""
+        self._run(connection, params, queued=True).close()
 
     def execute_all(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run for each of ROWS: one row as `execute`, several as one executemany of the compiled SQL (the DBAPI's
@@ -75,11 +77,11 @@ class Precompiled:
             self.execute(connection, rows[0])
         elif rows:
             form = self._form(connection.dialect)
-            send(connection, form.sql, [_parameters(form, row) for row in rows], many=True).close()
+            send(connection, form.sql, [_parameters(form, row) for row in rows], many=True, queued=True).close()
 
-    def _run(self, connection: Connection, params: Mapping[str, Any]) -> _Sent:
+    def _run(self, connection: Connection, params: Mapping[str, Any], *, queued: bool = False) -> _Sent:
         form = self._form(connection.dialect)
-        return send(connection, form.sql, _parameters(form, params))
+        return send(connection, form.sql, _parameters(form, params), queued=queued)
 
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Run with PARAMS; the rows it returns, each value converted as SQLAlchemy's result would convert it."""
@@ -120,7 +122,8 @@ class _Sent(Protocol):
     def close(self) -> None: ...
 
 
-def send(connection: Connection, sql: str, parameters: Any, *, many: bool = False, begins: bool = False) -> _Sent:
+def send(connection: Connection, sql: str, parameters: Any, *, many: bool = False, begins: bool = False,
+         queued: bool = False) -> _Sent:
     """SQL, in the DBAPI's paramstyle, sent with PARAMETERS (a list of them when MANY) on CONNECTION's DBAPI cursor
     as `Connection.exec_driver_sql` sends it, without building its execution context and result: the engine's
     `before_cursor_execute` and `after_cursor_execute` events see it (with no context), a DBAPI error is handled as
@@ -139,6 +142,8 @@ def send(connection: Connection, sql: str, parameters: Any, *, many: bool = Fals
                               or (nested is not None and not nested.is_active))
     if (outside or connection._echo or dbapi_connection is None or connection.dialect._has_events):
         return connection.exec_driver_sql(sql, parameters)
+    pipelined = (connection.dialect.driver == "psycopg"  # (no call at all on SQLite)
+                 and (queue_on(connection) if queued else in_pipeline(connection)))
     cursor = dbapi_connection.cursor()
     events = connection._has_events or connection.engine._has_events
     try:
@@ -153,6 +158,8 @@ def send(connection: Connection, sql: str, parameters: Any, *, many: bool = Fals
             connection.dispatch.after_cursor_execute(connection, cursor, sql, parameters, None, many)
     except BaseException as exc:
         connection._handle_dbapi_exception(exc, sql, parameters, cursor, None)
+    if pipelined and not queued:  # its result is wanted now: send it, and what was queued before, and wait
+        leave(connection)
     return cast(_Sent, cursor)
 
 

@@ -1,0 +1,156 @@
+"""On PostgreSQL (psycopg), a statement whose result nobody reads is queued, not waited for: it goes to the server
+with the next statement that is waited for, in one round trip.
+
+Why: on PostgreSQL the daemon's recording thread spent most of its time waiting for the server's answer to one
+statement after another, each a round trip (a wake-up of the server's backend and then of this thread: on a loaded
+two-core machine up to a millisecond each). A recording's case and its reasons are written by statements nothing
+reads the result of (store.precompiled's `execute`); queued in psycopg's pipeline mode, they travel with its reply's
+INSERT after them, whose id is read. The outbox sender's "previous mail sent" travels with the next mail's
+"transmitting" the same way. (A statement queued last, as the recording's audit event is, gains nothing: the
+pipeline is left before COMMIT, a round trip of its own.)
+
+What stays the same: every statement runs in the same transaction, in the same order; nothing is committed before
+COMMIT, and COMMIT is sent only after every queued statement has been answered (the pipeline is left first, and a
+queued statement's error is raised there, as SQLAlchemy's exception: the transaction then rolls back, as it would
+have had the error come at once). What changes is where such an error is raised: at the next statement waited for
+(or the COMMIT), not at the statement that failed. Only statements sent through `store.precompiled.send` are ever
+queued; any other use of the connection (a statement of SQLAlchemy's own, a savepoint, COMMIT, ROLLBACK, the
+connection going back to the pool) leaves the pipeline first.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.engine import Dialect
+
+# The psycopg Pipeline a pooled connection is in (its pool record's info): present only while statements are queued.
+_PIPELINE = "mailbot_pg_pipeline"
+# The dialects of the engines `install` readied (an engine's execution_options copies share its dialect): only their
+# connections queue, for only they leave the pipeline before COMMIT.
+_READY: weakref.WeakSet[Dialect] = weakref.WeakSet()
+
+
+def queue_on(connection: Connection) -> bool:
+    """Put CONNECTION's psycopg connection in pipeline mode (if it is not yet), so that the statement sent next is
+    queued; False (send it as usual) when the engine's dialect cannot (not psycopg, or libpq without pipelines)."""
+    fairy = connection._dbapi_connection
+    if fairy is None or connection.dialect not in _READY:
+        return False
+    info = fairy.info
+    if _PIPELINE in info:
+        return True
+    from psycopg import Pipeline  # only a psycopg engine gets here
+
+    if not Pipeline.is_supported():
+        return False
+    driver = fairy.driver_connection
+    if driver is None:
+        return False
+    pipeline = driver.pipeline()  # psycopg's context manager, left by `leave`
+    pipeline.__enter__()
+    info[_PIPELINE] = pipeline
+    return True
+
+
+def in_pipeline(connection: Connection) -> bool:
+    fairy = connection._dbapi_connection
+    return fairy is not None and _PIPELINE in fairy.info
+
+
+def leave(connection: Connection) -> None:
+    """Send what CONNECTION has queued and wait for every answer, leaving pipeline mode (one round trip); a queued
+    statement's error is raised as SQLAlchemy's exception, the connection invalidated if it was lost."""
+    fairy = connection._dbapi_connection
+    if fairy is None:
+        return
+    pipeline = fairy.info.pop(_PIPELINE, None)
+    if pipeline is None:
+        return
+    try:
+        pipeline.__exit__(None, None, None)
+    except BaseException as exc:
+        connection._handle_dbapi_exception(exc, "(statements queued in a pipeline)", None, None, None)
+
+
+def _let_go(info: dict[str, Any]) -> None:
+    """Leave the pipeline, its error (if any) not raised: the transaction is being rolled back or reset anyway."""
+    pipeline = info.pop(_PIPELINE, None)
+    if pipeline is not None:
+        with suppress(Exception):  # a rollback follows, which reports a connection that is gone
+            pipeline.__exit__(None, None, None)
+
+
+def install(engine: Engine) -> None:
+    """Let ENGINE's connections queue (a psycopg engine's), leaving the pipeline before anything but
+    store.precompiled.send uses one."""
+    if engine.dialect.driver != "psycopg":
+        return
+    _READY.add(engine.dialect)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_statement(connection: Connection, _cursor: Any, _statement: str, _parameters: Any, context: Any,
+                          _executemany: bool) -> None:
+        # store.precompiled.send passes no execution context (and handles the pipeline itself); SQLAlchemy's own
+        # statements always have one, and read their result (its description) as soon as they are sent.
+        if context is not None:
+            leave(connection)
+
+    @event.listens_for(engine, "commit")
+    def _before_commit(connection: Connection) -> None:
+        try:
+            leave(connection)
+        except BaseException:
+            # COMMIT will not be sent: end the server's transaction (aborted by the queued statement's error) here,
+            # as a COMMIT that failed would have ended it; the caller sees the commit fail.
+            _on_driver(connection, lambda driver: driver.rollback())
+            raise
+
+    event.listen(engine, "rollback", _let_go_first)
+
+    for name in ("savepoint", "begin_twophase", "prepare_twophase", "commit_twophase"):
+        event.listen(engine, name, _leave_first)
+
+    @event.listens_for(engine, "release_savepoint")
+    def _before_release(connection: Connection, name: str, _context: Any) -> None:
+        try:
+            leave(connection)
+        except BaseException:
+            # As if the queued statement had failed inside the savepoint's block: the savepoint rolled back (the
+            # transaction around it goes on), and the block's caller sees the error.
+            _on_driver(connection, lambda driver: driver.execute(f"ROLLBACK TO SAVEPOINT {name}"))
+            raise
+    for name in ("rollback_savepoint", "rollback_twophase"):  # what was queued since is being undone anyway
+        event.listen(engine, name, _let_go_first)
+
+    @event.listens_for(engine, "reset")
+    def _on_reset(_dbapi_connection: Any, record: Any, _state: Any) -> None:
+        _let_go(record.info)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        _let_go(record.info)
+
+
+def _on_driver(connection: Connection, do: Callable[[Any], object]) -> None:
+    """DO with CONNECTION's psycopg connection, if it is still valid; its error not raised (the caller is raising
+    one already)."""
+    fairy = connection._dbapi_connection
+    driver = fairy.driver_connection if fairy is not None and fairy.is_valid else None
+    if driver is not None:
+        with suppress(Exception):
+            do(driver)
+
+
+def _leave_first(connection: Connection, *_args: Any) -> None:
+    leave(connection)
+
+
+def _let_go_first(connection: Connection, *_args: Any) -> None:
+    fairy = connection._dbapi_connection
+    if fairy is not None:
+        _let_go(fairy.info)

@@ -1,0 +1,121 @@
+"""On PostgreSQL a precompiled statement whose result nobody reads is queued in psycopg's pipeline and sent with the
+next statement waited for (store/pg_pipeline.py): fewer round trips, the same rows, the same errors (raised a
+statement later), the same transactions. Round trips counted in libpq's trace (tests/support/pg_round_trips.py)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
+
+from store.db import make_engine, sessions
+from store.precompiled import Precompiled
+from tests.support.pg_round_trips import round_trips
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def engine_and_table(postgres_database: str) -> Iterator[tuple[Engine, str]]:
+    engine = make_engine(postgres_database)
+    table = f"pipeline_test_{uuid.uuid4().hex[:8]}"
+    with engine.begin() as connection:
+        connection.execute(text(f"CREATE TABLE {table} (id integer PRIMARY KEY, note text)"))
+    try:
+        yield engine, table
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP TABLE {table}"))
+        engine.dispose()
+
+
+def _statements(table: str) -> tuple[Precompiled, Precompiled, Precompiled]:
+    insert = Precompiled(text(f"INSERT INTO {table} (id, note) VALUES (:id, :note)"), ("id", "note"))
+    update = Precompiled(text(f"UPDATE {table} SET note = :note WHERE id = :id"), ("id", "note"))
+    select = Precompiled(text(f"SELECT id, note FROM {table} ORDER BY id"), ())
+    return insert, update, select
+
+
+def _rows(engine: Engine, table: str) -> list[tuple[int, str]]:
+    with engine.connect() as connection:
+        return [(row[0], row[1]) for row in connection.execute(text(f"SELECT id, note FROM {table} ORDER BY id"))]
+
+
+def test_statements_nobody_reads_travel_with_the_next_one_waited_for(engine_and_table: tuple[Engine, str]) -> None:
+    engine, table = engine_and_table
+    insert, update, select = _statements(table)
+    with (engine.connect() as connection, round_trips(connection.connection.driver_connection) as trips,
+          connection.begin()):
+        for n in range(3):
+            insert.execute(connection, {"id": n, "note": "new"})
+        insert.execute_all(connection, [{"id": 10, "note": "many"}, {"id": 11, "note": "many"}])
+        assert update.rowcount(connection, {"id": 1, "note": "changed"}) == 1  # sees the queued rows
+        insert.execute(connection, {"id": 20, "note": "last"})
+        assert select.rows(connection, {})[-1] == (20, "last")
+        insert.execute(connection, {"id": 30, "note": "before COMMIT"})
+    # BEGIN; the four INSERTs (five rows) with the UPDATE; the next INSERT with the SELECT; the last INSERT, then
+    # COMMIT. One at a time (the code before) the same work took 11.
+    assert trips == [5]
+    assert _rows(engine, table) == [(0, "new"), (1, "changed"), (2, "new"), (10, "many"), (11, "many"),
+                                    (20, "last"), (30, "before COMMIT")]
+
+
+def test_a_statement_of_sqlalchemys_own_sees_what_was_queued(engine_and_table: tuple[Engine, str]) -> None:
+    engine, table = engine_and_table
+    insert, _update, _select = _statements(table)
+    with sessions(engine)() as session, session.begin():
+        insert.execute(session.connection(), {"id": 1, "note": "queued"})
+        assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 1
+    assert _rows(engine, table) == [(1, "queued")]
+
+
+def test_a_queued_statements_error_fails_the_commit_and_nothing_is_kept(engine_and_table: tuple[Engine, str]) -> None:
+    engine, table = engine_and_table
+    insert, update, _select = _statements(table)
+    insert_one(engine, insert, 1)
+    with engine.connect() as connection:
+        with pytest.raises(IntegrityError), connection.begin():
+            insert.execute(connection, {"id": 2, "note": "lost with the rest"})
+            insert.execute(connection, {"id": 1, "note": "a duplicate"})  # its error comes with the COMMIT
+        with pytest.raises(IntegrityError), connection.begin():
+            insert.execute(connection, {"id": 1, "note": "a duplicate"})  # its error comes with the UPDATE
+            update.rowcount(connection, {"id": 1, "note": "never"})
+        with connection.begin():  # the connection is fine for the next transaction
+            insert.execute(connection, {"id": 3, "note": "kept"})
+    assert _rows(engine, table) == [(1, "first"), (3, "kept")]
+
+
+def test_a_queued_statements_error_in_a_savepoint_rolls_back_that_savepoint_only(
+        engine_and_table: tuple[Engine, str]) -> None:
+    engine, table = engine_and_table
+    insert, _update, _select = _statements(table)
+    insert_one(engine, insert, 1)
+    with sessions(engine)() as session, session.begin():
+        with session.begin_nested():
+            insert.execute(session.connection(), {"id": 2, "note": "kept"})
+        with pytest.raises(IntegrityError), session.begin_nested():
+            insert.execute(session.connection(), {"id": 3, "note": "rolled back with its savepoint"})
+            insert.execute(session.connection(), {"id": 1, "note": "a duplicate"})
+        insert.execute(session.connection(), {"id": 4, "note": "after it"})
+    assert _rows(engine, table) == [(1, "first"), (2, "kept"), (4, "after it")]
+
+
+def test_a_rolled_back_transaction_leaves_nothing_queued(engine_and_table: tuple[Engine, str]) -> None:
+    engine, table = engine_and_table
+    insert, _update, _select = _statements(table)
+    with engine.connect() as connection:
+        with pytest.raises(LookupError), connection.begin():
+            insert.execute(connection, {"id": 1, "note": "rolled back"})
+            raise LookupError
+        assert connection.connection.driver_connection._pipeline is None
+        with connection.begin():
+            insert.execute(connection, {"id": 2, "note": "kept"})
+    assert _rows(engine, table) == [(2, "kept")]
+
+
+def insert_one(engine: Engine, insert: Precompiled, row_id: int) -> None:
+    with engine.begin() as connection:
+        insert.execute(connection, {"id": row_id, "note": "first"})
