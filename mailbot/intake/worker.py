@@ -49,6 +49,11 @@ class _InHand:
     reading: Future[Callable[[], HandleResult]] | None
 
 
+def _read(hand: _InHand | None) -> bool:
+    """Whether HAND's reading ahead has finished (its recording can begin at once)."""
+    return hand is not None and hand.reading is not None and hand.reading.done()
+
+
 class HandlingCutOff(Exception):
     """A message whose every try ended without a result (a crash or a hang that killed the daemon each time)."""
 
@@ -167,6 +172,8 @@ class IntakeWorker:
 
             try:
                 for index, key in enumerate(keys):
+                    if group is not None and not _read(reads.get(key)):
+                        group.commit()  # never holding the write lock while a reading is waited for (or stopping)
                     if stop.is_set():  # not recorded: given back below (any reading ahead is let go)
                         not_started.extend(keys[index:])
                         break
@@ -183,8 +190,8 @@ class IntakeWorker:
                         not_started.extend(keys[index:])
                         break
                     hand = reads.pop(key)
-                    if group is not None and (hand.reading is None or not hand.reading.done()):
-                        group.commit()  # never holding the write lock while a reading is waited for
+                    if group is not None and not _read(hand):
+                        group.commit()  # (begun just now)
                     results[key] = self.process(key, hand.raw, claimed[key], identity=identities[key],
                                                 earlier=earlier.get(key), checked=True,
                                                 over_limit=over_limit.get(key), claim=hand.claim,

@@ -51,14 +51,16 @@ class PipelineHandler:
             return understood(self.sessions, reading, raw, now=claim.now, give_up_waiting=claim.give_up_waiting,
                               over_limit=claim.over_limit)
 
-        u = understanding()
+        understood_on: list[Understanding | None] = [understanding()]  # (None: to be made again first)
 
         def recording(group: Session | None = None) -> HandleResult:
+            u = understood_on[0] or understanding()
             try:
                 cases, again = record_afresh(self.sessions, u, understanding, source=claim.key, now=claim.now,
                                              settings=self.settings, then=finish_claim, group=group)
             except RegisterMoved:
-                if group is not None:  # to be understood again once the group is committed
+                if group is not None:  # understood again when called again, the group committed meanwhile
+                    understood_on[0] = None
                     self._understood_again(1)
                 raise
             self._understood_again(again)

@@ -8,7 +8,9 @@ Its decision is read from the subject, so tests can steer it: "[fail]" raises (a
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from email import message_from_bytes
+from email.message import Message
 from email.utils import parseaddr
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,33 +32,51 @@ class SimpleHandler:
         self.mailbox = mailbox
         self.delay = delay  # seconds of "work" per message, so a test can kill the daemon in the middle
 
+    # Its recordings join the daemon's groups (mailbot.intake.recording_group), as the pipeline's do.
+    records_in_group = True
+
     def __call__(self, raw: bytes, claim: IntakeClaim) -> HandleResult:
-        msg = message_from_bytes(raw)
-        subject = str(msg.get("Subject", ""))
-        if "[fail]" in subject:
-            raise ValueError("this message always fails")
-        if "[later]" in subject:
-            raise TryLater("a look-up failed for now")
+        return self.read_ahead(raw, claim)()
+
+    def read_ahead(self, raw: bytes, claim: IntakeClaim) -> Callable[..., HandleResult]:
+        """Nothing is read ahead: the recording does it all, its delay too (as this handler did in one call),
+        in a savepoint of GROUP's transaction when given one (contract.GroupRecording)."""
+
+        def recording(group: Session | None = None) -> HandleResult:
+            msg = message_from_bytes(raw)
+            subject = str(msg.get("Subject", ""))
+            if "[fail]" in subject:
+                raise ValueError("this message always fails")
+            if "[later]" in subject:
+                raise TryLater("a look-up failed for now")
+            if self.delay:
+                time.sleep(self.delay)
+            if group is None:
+                with transaction(self.sessions) as session:
+                    return self._record(session, raw, msg, subject, claim)
+            with group.begin_nested():
+                return self._record(group, raw, msg, subject, claim)
+
+        return recording
+
+    def _record(self, session: Session, raw: bytes, msg: Message, subject: str, claim: IntakeClaim) -> HandleResult:
         outcome = "flagged" if "[flag]" in subject else "approved"
         sender = parseaddr(str(msg.get("From", "")))[1]
-        if self.delay:
-            time.sleep(self.delay)
-        with transaction(self.sessions) as session:
-            row = store_message(session, raw=raw, source=claim.key, message_id=claim.message_id,
-                                content_hash=claim.content_hash, received_at=claim.now)
-            case = Case(reference=next_reference(session, claim.now.year), kind="unclear", outcome=outcome,
-                        reasons=[], checks=[], fields={}, changes=[], sender=sender, subject=subject,
-                        message_row_id=row.id, needs_review=outcome == "flagged", created_at=claim.now,
-                        updated_at=claim.now, decided_at=claim.now, decided_by="mailbot")
-            session.add(case)
-            session.flush()
-            set_reasons(session, case, ["request.unclear"] if outcome == "flagged" else [])
-            headers = {"From": self.mailbox, "To": sender, "Auto-Submitted": "auto-replied",
-                       "In-Reply-To": claim.message_id or ""}
-            session.add(OutboxMessage(case_id=case.id, message_id=outbox_message_id(case.reference, 1, DOMAIN),
-                                      purpose="reply", recipient=sender, subject=f"Re: {subject} [{case.reference}]",
-                                      body=f"Your message {claim.message_id} is {outcome}.\n", headers=headers,
-                                      status="pending", attempts=0, next_attempt_at=claim.now, created_at=claim.now))
-            result = HandleResult(outcome, (case.id,))
-            claim.complete(session, result)
+        row = store_message(session, raw=raw, source=claim.key, message_id=claim.message_id,
+                            content_hash=claim.content_hash, received_at=claim.now)
+        case = Case(reference=next_reference(session, claim.now.year), kind="unclear", outcome=outcome,
+                    reasons=[], checks=[], fields={}, changes=[], sender=sender, subject=subject,
+                    message_row_id=row.id, needs_review=outcome == "flagged", created_at=claim.now,
+                    updated_at=claim.now, decided_at=claim.now, decided_by="mailbot")
+        session.add(case)
+        session.flush()
+        set_reasons(session, case, ["request.unclear"] if outcome == "flagged" else [])
+        headers = {"From": self.mailbox, "To": sender, "Auto-Submitted": "auto-replied",
+                   "In-Reply-To": claim.message_id or ""}
+        session.add(OutboxMessage(case_id=case.id, message_id=outbox_message_id(case.reference, 1, DOMAIN),
+                                  purpose="reply", recipient=sender, subject=f"Re: {subject} [{case.reference}]",
+                                  body=f"Your message {claim.message_id} is {outcome}.\n", headers=headers,
+                                  status="pending", attempts=0, next_attempt_at=claim.now, created_at=claim.now))
+        result = HandleResult(outcome, (case.id,))
+        claim.complete(session, result)
         return result
