@@ -76,7 +76,7 @@ class RecordingGroup:
             if members:
                 session.commit()
         except Exception as exc:  # noqa: BLE001 - as a failed COMMIT of one message: each is a failure
-            session.close()  # rolled back, the write lock given up before the failures are recorded
+            _roll_back(session)  # the write lock given up before the failures are recorded
             self.failed(members, exc)
             return
         session.close()
@@ -88,3 +88,14 @@ class RecordingGroup:
         session, self._session, self._members = self._session, None, []
         if session is not None:
             session.close()
+
+
+def _roll_back(session: Session) -> None:
+    """Roll back and close SESSION after its COMMIT failed. Asked for, not left to closing it: a COMMIT that
+    failed before it reached the database (in SQLAlchemy's own commit step) leaves the connection in its
+    transaction while the session takes it for ended, and the pool then hands it on without a rollback, for the
+    next transaction on it to commit what this one wrote."""
+    try:
+        session.rollback()
+    finally:
+        session.close()

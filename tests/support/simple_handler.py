@@ -1,8 +1,10 @@
 """A small real message handler for the daemon's tests, writing to the real store the way the pipeline does:
-the raw message, one case and one reply row, and the intake claim, in one transaction.
+the raw message, one case and one reply row, and the intake claim, in one transaction (or, in the daemon's group of
+messages, a savepoint of the group's: mailbot/intake/recording_group.py).
 
 Its decision is read from the subject, so tests can steer it: "[fail]" raises (a message that always fails),
-"[later]" raises TryLater, "[flag]" flags the case; anything else is approved with one reply to the sender.
+"[later]" raises TryLater, "[fail late]" raises once everything is written, "[flag]" flags the case; anything else
+is approved with one reply to the sender.
 """
 
 from __future__ import annotations
@@ -79,4 +81,7 @@ class SimpleHandler:
                                   status="pending", attempts=0, next_attempt_at=claim.now, created_at=claim.now))
         result = HandleResult(outcome, (case.id,))
         claim.complete(session, result)
+        if "[fail late]" in subject:  # all of it written (flushed), then the failure: a rollback must undo it all
+            session.flush()
+            raise ValueError("this message fails after writing its case")
         return result
