@@ -292,6 +292,8 @@ class IntakeWorker:
                     group.add(Recorded(key, raw, (message_id, digest), in_group))
                     return None
             else:
+                if group is not None:  # (recorded in a transaction of its own: never beside the group's)
+                    group.commit()
                 result = recording()
         except intake.LostClaim:
             if group is not None:  # its savepoint rolled back; those before it still commit
