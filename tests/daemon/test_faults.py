@@ -91,6 +91,15 @@ def test_sigkill_at_random_points_then_restart_answers_each_message_once(
         engine.dispose()
 
 
+def _restart_then_each_answered_once(config: Path, engine: Engine, smtp: SmtpServer, messages: list[bytes],
+                                     dovecot: DovecotServer) -> None:
+    daemon = DaemonProcess(config, handler_delay=0.05)
+    finished = _wait_until(lambda: _all_finished(engine, len(messages)), 40)
+    assert daemon.terminate() < 10
+    assert finished, daemon.output()[-3000:]
+    _assert_exactly_once(engine, smtp, _inbound_ids(messages), dovecot)
+
+
 def _done(engine: Engine) -> tuple[int, int]:
     """Messages whose intake record is done, and cases: always equal (a case commits with its claim)."""
     with sessions(engine)() as session:
@@ -116,11 +125,7 @@ def test_sigkill_in_the_middle_of_a_group_leaves_its_messages_unrecorded_then_ea
         daemon.kill()
         assert first == (5, 5)  # the first group committed as one
         assert _done(engine) == first  # nothing of the second group, though two or three of its were recorded
-        daemon = DaemonProcess(config, handler_delay=0.05)
-        finished = _wait_until(lambda: _all_finished(engine, 20), 40)
-        assert daemon.terminate() < 10
-        assert finished, daemon.output()[-3000:]
-        _assert_exactly_once(engine, smtp_server, _inbound_ids(messages), dovecot)
+        _restart_then_each_answered_once(config, engine, smtp_server, messages, dovecot)
     finally:
         engine.dispose()
 
