@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.processing.contract import GroupRecording, HandleResult
+from mailbot.processing.contract import FIRST_IN_GROUP, GroupRecording, HandleResult
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,12 @@ class RecordingGroup:
         if self._session is None:
             self._session = self.sessions()
             self._session.begin()
+            self._session.info[FIRST_IN_GROUP] = True
         result = recording(self._session)
-        # Each message begins, as in a session of its own, with none of the others' objects: nothing loaded for
-        # one (and not refreshed since) is handed to the next. All flushed as its savepoint was released.
+        # All of it written now (a savepoint's release flushed it; the first message, without one, not yet), then
+        # each message begins, as in a session of its own, with none of the others' objects: nothing loaded for one
+        # (and not refreshed since) is handed to the next.
+        self._session.flush()
         self._session.expunge_all()
         return result
 
@@ -67,7 +70,8 @@ class RecordingGroup:
 
     def commit(self) -> None:
         """Commit the open group, if any, then act on its messages (`committed`, or `failed` if the COMMIT failed);
-        a group whose every message failed is rolled back (nothing of it is kept)."""
+        a group whose every message failed is rolled back (nothing of it is kept: the first message's recording,
+        made without a savepoint, FIRST_IN_GROUP, with it)."""
         session, members = self._session, self._members
         self._session, self._members = None, []
         if session is None:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailbot.processing.contract import FIRST_IN_GROUP
 from mailbot.processing.over_limit import OverLimit
 from mailbot.processing.record import CaseOutcome, RegisterMoved, keys_of, record
 from mailbot.processing.settings import Settings
@@ -90,6 +91,8 @@ def record_understood(sessions: sessionmaker[Session], u: Understanding, *, sour
     transaction records several messages, mailbot.intake.recording_group), in a savepoint of its transaction:
     rolled back alone when the recording fails, committed with the group."""
     if group is not None:
+        if group.info.pop(FIRST_IN_GROUP, False):  # (contract.FIRST_IN_GROUP: a failure rolls the group back)
+            return _recorded(group, u, source=source, now=now, settings=settings, then=then)
         with group.begin_nested():
             return _recorded(group, u, source=source, now=now, settings=settings, then=then)
     with sessions() as session, session.begin():

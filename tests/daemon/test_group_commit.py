@@ -127,6 +127,21 @@ def test_a_message_failing_in_the_middle_of_a_group_leaves_the_others_recorded_a
         assert len(session.scalars(select(OutboxMessage)).all()) == 4
 
 
+def test_the_first_message_of_a_group_failing_leaves_nothing_of_it_and_the_rest_recorded(engine: Engine) -> None:
+    """The first message of a group is recorded without a savepoint (contract.FIRST_IN_GROUP): failing after
+    writing its case, the group's transaction (holding nothing else) is rolled back, and the next begins another."""
+    raws = [sample_message(n, subject="Broken [fail late]" if n == 0 else None) for n in range(4)]
+    keys, folders = _batch(_worker(engine, group_commit=8), raws)
+
+    assert folders == {**dict.fromkeys(keys, "Approved"), keys[0]: None}
+    order, records = _recorded(engine)
+    assert order == keys[1:]
+    assert records[keys[0]].status == intake.RETRY and records[keys[0]].attempts == 1
+    with sessions(engine)() as session:
+        assert session.scalar(select(StoredMessage).where(StoredMessage.source == keys[0])) is None
+        assert len(session.scalars(select(OutboxMessage)).all()) == 3
+
+
 def test_a_lost_claim_in_the_middle_of_a_group_rolls_back_that_message_alone(engine: Engine) -> None:
     worker = _worker(engine, group_commit=8)
     keys = [intake.imap_key("INBOX", 7, uid) for uid in range(1, 5)]

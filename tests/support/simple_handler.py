@@ -18,7 +18,7 @@ from email.utils import parseaddr
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.outbox.rows import outbox_message_id
-from mailbot.processing.contract import HandleResult, IntakeClaim, TryLater
+from mailbot.processing.contract import FIRST_IN_GROUP, HandleResult, IntakeClaim, TryLater
 from store.cases import next_reference, store_message
 from store.db import transaction
 from store.models import Case, OutboxMessage
@@ -56,6 +56,8 @@ class SimpleHandler:
             if group is None:
                 with transaction(self.sessions) as session:
                     return self._record(session, raw, msg, subject, claim)
+            if group.info.pop(FIRST_IN_GROUP, False):  # as the pipeline's recording (contract.FIRST_IN_GROUP)
+                return self._record(group, raw, msg, subject, claim)
             with group.begin_nested():
                 return self._record(group, raw, msg, subject, claim)
 
