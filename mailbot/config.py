@@ -52,6 +52,9 @@ ENV_OVERRIDES = {
 # The most intake processes one host may run ([daemon] processes): each holds two IMAP connections (Dovecot allows
 # ten a user and address by default) and some 200 MB with its form readers.
 MAX_PROCESSES = 16
+# The most messages recorded in one transaction ([daemon] group_commit): each holds the store's write lock (SQLite)
+# a few milliseconds longer, which the outbox sender and the heartbeat wait for.
+MAX_GROUP_COMMIT = 64
 # Keys whose values are never shown (`doctor`, logs): passwords and the OIDC client secret.
 SECRET_KEYS = ("password", "client_secret")
 
@@ -198,6 +201,9 @@ def _check_required(config: Config, origin: str) -> None:
         raise ConfigError(f"{origin}: [daemon] processes must be between 1 and {MAX_PROCESSES}, got "
                           f"{beat.processes}: the intake processes `mailbot run` keeps on this host (about one for "
                           "each core)")
+    if not 1 <= beat.group_commit <= MAX_GROUP_COMMIT:
+        raise ConfigError(f"{origin}: [daemon] group_commit must be between 1 and {MAX_GROUP_COMMIT}, got "
+                          f"{beat.group_commit}: the messages recorded in one transaction (1: each in its own)")
     if not 0 < beat.heartbeat_seconds * 2 <= beat.stale_seconds:
         raise ConfigError(f"{origin}: [daemon] stale_seconds ({beat.stale_seconds:g}) must be at least twice "
                           f"heartbeat_seconds ({beat.heartbeat_seconds:g}), which must be above 0: a daemon that "

@@ -2,9 +2,11 @@
 
 Only for rows the session's identity map holds anyway: reading them again within the transaction would not
 refresh them (SQLAlchemy leaves loaded attributes alone), so remembering them changes nothing but the count of
-statements. The memo belongs to the session's outermost transaction and is forgotten when another begins. Inside a
-savepoint nothing is remembered (what it adds may be rolled back): `memo` gives a throwaway dict there, and what a
-savepoint changes is dropped from the outer memo with `forget`.
+statements. The memo belongs to the session's innermost transaction (a savepoint, or else the outermost one) and
+is forgotten when another begins or the savepoint ends, whichever way: nothing read in a savepoint outlives it (what
+it adds may be rolled back), nor is what was read before it used inside it. The daemon records each message of a
+group in a savepoint of one transaction (mailbot.intake.recording_group), so each message has a memo of its own, as
+it had in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ _KEY = "store.memo"
 
 
 def memo(session: Session) -> dict[str, Any]:
-    """This transaction's memo (a fresh dict for each outermost transaction; a throwaway one in a savepoint or
+    """This transaction's memo: a fresh dict for each savepoint and each outermost transaction (a throwaway one
     before the transaction has begun)."""
-    transaction = session.get_transaction()
-    if transaction is None or session.get_nested_transaction() is not None:
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    if transaction is None:
         return {}
     held = session.info.get(_KEY)
     if held is None or held[0] is not transaction:
@@ -30,7 +32,7 @@ def memo(session: Session) -> dict[str, Any]:
 
 
 def forget(session: Session, name: str) -> None:
-    """Drop NAME from the outermost transaction's memo, from inside a savepoint too."""
+    """Drop NAME from the memo in use (the innermost transaction's: any other is forgotten anyway)."""
     held = session.info.get(_KEY)
     if held is not None:
         held[1].pop(name, None)

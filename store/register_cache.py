@@ -19,7 +19,8 @@ serves a stale register:
   rolled-back token is never taken again), so what it reads of its own changes is kept under that token only;
 - a store without the version row (emptied behind the migrations' back) is read afresh every time;
 - only a token read outside any transaction, or by the recording transaction before it changed anything of the
-  register, is ever presumed (a transaction's own token is not yet, and may never be, what others read); and what
+  register (`changed_in`: a transaction recording several messages may have changed it for an earlier one), is
+  ever presumed (a transaction's own token is not yet, and may never be, what others read); and what
   a look reads under a presumed token no longer current is kept under a token never current again, as above.
 """
 
@@ -199,6 +200,19 @@ def forget(session: Session) -> None:
     """SESSION's transaction changed the register: ask the token again next time, and the next look too."""
     forget_memo(session, _MEMO)
     presume(session.get_bind().engine, None)
+    session.info[_CHANGED_IN] = session.get_transaction()
+
+
+_CHANGED_IN = "register_cache.changed_in"  # the outermost transaction of the session that last changed the register
+
+
+def changed_in(session: Session) -> bool:
+    """Whether SESSION's transaction has changed the register (in a savepoint since rolled back too): the token it
+    reads is then its own, which others may never read, so not one to presume. (A group of messages recorded in
+    one transaction, mailbot.intake.recording_group: a message's recording reads the token after those before it
+    in the group may have changed the register.)"""
+    changed = session.info.get(_CHANGED_IN)
+    return changed is not None and changed is session.get_transaction()
 
 
 @event.listens_for(Session, "before_flush")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config_sections import DaemonSection, FoldersSection
 from mailbot.intake.heartbeat import claim_lease
+from mailbot.intake.recording_group import Recorded, RecordingGroup
 from mailbot.metrics import METRICS
 from mailbot.processing.contract import (
     Handler,
@@ -30,6 +31,7 @@ from mailbot.processing.contract import (
     header_message_id,
 )
 from mailbot.processing.over_limit import OverLimit
+from mailbot.processing.record import RegisterMoved
 from mailbot.processing.unprocessable import describe_failure, record_unprocessable, redact
 from store import intake
 from store.db import reading, transaction
@@ -45,6 +47,11 @@ class _InHand:
     raw: bytes
     claim: IntakeClaim
     reading: Future[Callable[[], HandleResult]] | None
+
+
+def _read(hand: _InHand | None) -> bool:
+    """Whether HAND's reading ahead has finished (its recording can begin at once)."""
+    return hand is not None and hand.reading is not None and hand.reading.done()
 
 
 class HandlingCutOff(Exception):
@@ -135,7 +142,11 @@ class IntakeWorker:
         by [daemon] workers threads: that work only reads, so each message is still recorded in order, alone, in
         one transaction with its claim; one read ahead but not recorded when STOP is set (or the daemon dies) has
         left nothing behind and is simply given back (or taken over). Each message is taken out of RAWS as it is
-        begun, so that its bytes are let go once it is handled, not at the batch's end."""
+        begun, so that its bytes are let go once it is handled, not at the batch's end.
+
+        Consecutive messages read ahead are recorded in one transaction, up to [daemon] group_commit of them, each
+        in a savepoint (mailbot.intake.recording_group): each message's folder (and after_message) only once its
+        group is committed."""
         over_limit = over_limit or {}
         identities = {key: (header_message_id(raw), content_hash(raw)) for key, raw in raws.items()}
         with self._reading() as session:
@@ -145,6 +156,7 @@ class IntakeWorker:
         ahead = self.daemon.read_ahead if len(keys) > 1 else 0
         results: dict[str, str | None] = {}
         not_started: list[str] = []
+        group = self._group(results) if ahead else None
         with ThreadPoolExecutor(max(1, self.daemon.workers) if ahead else 1, thread_name_prefix="read-ahead") as pool:
             reads: dict[str, _InHand] = {}
 
@@ -160,10 +172,14 @@ class IntakeWorker:
 
             try:
                 for index, key in enumerate(keys):
+                    if group is not None and not _read(reads.get(key)):
+                        group.commit()  # never holding the write lock while a reading is waited for (or stopping)
                     if stop.is_set():  # not recorded: given back below (any reading ahead is let go)
                         not_started.extend(keys[index:])
                         break
                     if self._epoch != epoch:  # taken over by another daemon meanwhile: theirs now, left there
+                        if group is not None:  # (those recorded commit, or end in LostClaim)
+                            group.commit()
                         log.warning("%s: this daemon's claims were taken over; leaving it to the others", key)
                         results[key] = None
                         continue
@@ -174,18 +190,50 @@ class IntakeWorker:
                         not_started.extend(keys[index:])
                         break
                     hand = reads.pop(key)
+                    if group is not None and not _read(hand):
+                        group.commit()  # (begun just now)
                     results[key] = self.process(key, hand.raw, claimed[key], identity=identities[key],
                                                 earlier=earlier.get(key), checked=True,
                                                 over_limit=over_limit.get(key), claim=hand.claim,
-                                                reading=hand.reading)
-                    self.after_message()
+                                                reading=hand.reading, group=group)
+                    if group is None or not group.holds(key):
+                        self.after_message()
+                    elif group.full:
+                        group.commit()
+                if group is not None:
+                    group.commit()
             finally:
+                if group is not None:
+                    group.abandon()  # (only when an exception ended the batch: committed above otherwise)
                 for hand in reads.values():  # read ahead, never recorded: nothing to undo
                     if hand.reading is not None:
                         hand.reading.cancel()
         if not_started:
             self.release(not_started)
         return results
+
+    def _group(self, results: dict[str, str | None]) -> RecordingGroup | None:
+        """A group for the batch's recordings, acting on each message in RESULTS once it is committed; None when
+        each message is to be recorded alone ([daemon] group_commit 1, or a handler that cannot join a group)."""
+        if self.daemon.group_commit <= 1 or not getattr(self.handler, "records_in_group", False):
+            return None
+
+        def committed(members: list[Recorded]) -> None:
+            for member in members:
+                results[member.key] = self._recorded(member.result)
+                self.after_message()
+
+        def failed(members: list[Recorded], exc: Exception) -> None:
+            for member in members:
+                results[member.key] = self.process_failure(member.key, exc, raw=member.raw, identity=member.identity)
+                self.after_message()
+
+        return RecordingGroup(self.sessions, self.daemon.group_commit, committed, failed)
+
+    def _recorded(self, result: HandleResult) -> str:
+        """The folder for a message whose recording committed, counted."""
+        METRICS.cases.labels(outcome=result.outcome).inc()
+        return self.folders.for_outcome(result.outcome)
 
     @property
     def _reader(self) -> Callable[[bytes, IntakeClaim], Callable[[], HandleResult]]:
@@ -205,12 +253,14 @@ class IntakeWorker:
 
     def process(self, key: str, raw: bytes, attempts: int, *, identity: tuple[str | None, str] | None = None,
                 earlier: IntakeRecord | None = None, checked: bool = False, over_limit: OverLimit | None = None,
-                claim: IntakeClaim | None = None,
-                reading: Future[Callable[[], HandleResult]] | None = None) -> str | None:
+                claim: IntakeClaim | None = None, reading: Future[Callable[[], HandleResult]] | None = None,
+                group: RecordingGroup | None = None) -> str | None:
         """Handle one claimed message; the folder to move it to, or None to leave it where it is for now.
         CHECKED says EARLIER was already looked up (by process_batch); OVER_LIMIT, when RAW is only the first part
         of a message over the size limit, what its whole said. CLAIM and READING: the message's claim and its
-        reading ahead, when process_batch began them (the reading's failure is this message's, handled here)."""
+        reading ahead, when process_batch began them (the reading's failure is this message's, handled here). GROUP:
+        the batch's group, which a message read ahead joins (recorded in its transaction, its folder left to the
+        group's commit: None returned here) and which is committed before anything else opens a transaction."""
         claim = claim or self._claim(key, raw, attempts, identity, over_limit)
         now, message_id, digest = claim.now, claim.message_id, claim.content_hash
         try:
@@ -218,6 +268,8 @@ class IntakeWorker:
                 with self._reading() as session:
                     earlier = intake.earlier_sighting(session, source=self.source, key=key,
                                                       message_id=message_id, content_hash=digest)
+            if group is not None and (attempts > self.daemon.max_attempts or earlier is not None):
+                group.commit()
             if attempts > self.daemon.max_attempts:  # every earlier try was cut off: the daemon died or overran
                 return self.process_failure(key, HandlingCutOff(
                     f"handling this message was cut off {attempts - 1} times (the daemon stopped, or overran its "
@@ -230,17 +282,32 @@ class IntakeWorker:
                 METRICS.rematched.inc()
                 return self.folder_for(earlier.status, earlier.outcome)
             recording = reading.result() if reading is not None else self._reader(raw, claim)
-            result = recording()
+            if group is not None and reading is not None:
+                try:
+                    in_group = group.record(recording)  # type: ignore[arg-type]  # (records_in_group: see _group)
+                except RegisterMoved:  # understood again on the store as committed: the group's messages in it
+                    group.commit()
+                    result = recording()
+                else:
+                    group.add(Recorded(key, raw, (message_id, digest), in_group))
+                    return None
+            else:
+                if group is not None:  # (recorded in a transaction of its own: never beside the group's)
+                    group.commit()
+                result = recording()
         except intake.LostClaim:
+            if group is not None:  # its savepoint rolled back; those before it still commit
+                group.commit()
             log.warning("%s: another daemon took this message over; leaving it to them", key)
             return None
         except Exception as exc:  # noqa: BLE001 - one bad message must never stop the others
+            if group is not None:  # its savepoint rolled back; those before it commit before its failure is kept
+                group.commit()
             if isinstance(exc, TryLater):
                 self.wait_for_key(key, exc)
                 return None
             return self.process_failure(key, exc, raw=raw, identity=(message_id, digest))
-        METRICS.cases.labels(outcome=result.outcome).inc()
-        return self.folders.for_outcome(result.outcome)
+        return self._recorded(result)
 
     def _give_up_waiting(self, key: str, now: datetime) -> str:
         first = self._first_seen.pop(key, None)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.parser import BytesHeaderParser
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -53,6 +54,22 @@ class IntakeClaim:
 
 
 Handler = Callable[[bytes, IntakeClaim], HandleResult]
+
+
+class GroupRecording(Protocol):
+    """A message's recording (a handler's second step, mailbot.processing.mail_handler), for a handler that says
+    `records_in_group`: called with no session it records in a transaction of its own, as above; given GROUP, a
+    session whose transaction records several messages one after another, in a savepoint of that transaction (rolled
+    back alone if it raises; the group's owner commits). Raises RegisterMoved, nothing recorded, when what it was
+    understood on moved: called again without a session, once the group is committed, it understands again."""
+
+    def __call__(self, group: Session | None = None) -> HandleResult: ...
+
+
+# Set in a group's session.info while its transaction holds no message yet: the first recording may do without a
+# savepoint (two statements fewer, each a round trip on PostgreSQL), as the group, should it fail, is rolled back
+# whole, holding nothing else. Taken (popped) by the recording that uses it.
+FIRST_IN_GROUP = "mailbot.first_in_group"
 
 
 class TryLater(Exception):

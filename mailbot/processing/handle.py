@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailbot.processing.contract import FIRST_IN_GROUP
 from mailbot.processing.over_limit import OverLimit
 from mailbot.processing.record import CaseOutcome, RegisterMoved, keys_of, record, with_case_fields
 from mailbot.processing.settings import Settings
@@ -63,27 +64,44 @@ MOST_UNDERSTANDINGS = 3
 
 def record_afresh(sessions: sessionmaker[Session], u: Understanding, understand_again: Callable[[], Understanding],
                   *, source: str, now: datetime, settings: Settings,
-                  then: Callable[[Session, list[CaseOutcome]], None] | None = None) -> tuple[list[CaseOutcome], int]:
+                  then: Callable[[Session, list[CaseOutcome]], None] | None = None,
+                  group: Session | None = None) -> tuple[list[CaseOutcome], int]:
     """Record U as record_understood does; while the recording finds the register moved from what the message was
     understood on (RegisterMoved: nothing recorded), the message is understood again (UNDERSTAND_AGAIN) and
-    recorded on that. Its cases, and how many times it was understood again."""
+    recorded on that. Its cases, and how many times it was understood again.
+
+    In a GROUP's transaction, RegisterMoved is raised at once (its savepoint rolled back): an understanding made
+    again reads the store as committed, without the group's messages, so the group must be committed first."""
     again = 0
     while True:
         try:
-            return record_understood(sessions, u, source=source, now=now, settings=settings, then=then), again
+            return record_understood(sessions, u, source=source, now=now, settings=settings, then=then,
+                                     group=group), again
         except RegisterMoved:
             again += 1
-            if again == MOST_UNDERSTANDINGS:
+            if again == MOST_UNDERSTANDINGS or group is not None:
                 raise
         u = understand_again()
 
 
 def record_understood(sessions: sessionmaker[Session], u: Understanding, *, source: str, now: datetime,
-                      settings: Settings,
-                      then: Callable[[Session, list[CaseOutcome]], None] | None = None) -> list[CaseOutcome]:
-    """Record U (from `understood`) in one transaction, THEN inside it; its cases."""
+                      settings: Settings, then: Callable[[Session, list[CaseOutcome]], None] | None = None,
+                      group: Session | None = None) -> list[CaseOutcome]:
+    """Record U (from `understood`) in one transaction, THEN inside it; its cases. Given a GROUP (a session whose
+    transaction records several messages, mailbot.intake.recording_group), in a savepoint of its transaction:
+    rolled back alone when the recording fails, committed with the group."""
+    if group is not None:
+        if group.info.pop(FIRST_IN_GROUP, False):  # (contract.FIRST_IN_GROUP: a failure rolls the group back)
+            return _recorded(group, u, source=source, now=now, settings=settings, then=then)
+        with group.begin_nested():
+            return _recorded(group, u, source=source, now=now, settings=settings, then=then)
     with sessions() as session, session.begin():
-        cases = record(session, u, source=source, now=now, settings=settings)
-        if then is not None:
-            then(session, cases)
-        return cases
+        return _recorded(session, u, source=source, now=now, settings=settings, then=then)
+
+
+def _recorded(session: Session, u: Understanding, *, source: str, now: datetime, settings: Settings,
+              then: Callable[[Session, list[CaseOutcome]], None] | None) -> list[CaseOutcome]:
+    cases = record(session, u, source=source, now=now, settings=settings)
+    if then is not None:
+        then(session, cases)
+    return cases

@@ -133,10 +133,12 @@ def _record_case(session: Session, u: Understanding, request: Request | None, *,
         reference, case_id, (token, replies) = _NEW_CASE_NO_SENDER(session, now.year)
     register_cache.adopt(session, token)
     if first:
-        # Read before this transaction changed anything of the register: the token others read now, for the next
-        # message's look to presume. This message's understanding read the register outside the transaction
-        # (under a token its look may have presumed): checked against the register as it is now.
-        register_cache.presume(session.get_bind().engine, token)
+        # Read before this transaction changed anything of the register (unless a message recorded before this one
+        # in its group did): the token others read now, for the next message's look to presume. This message's
+        # understanding read the register outside the transaction (under a token its look may have presumed):
+        # checked against the register as it is now.
+        if not register_cache.changed_in(session):
+            register_cache.presume(session.get_bind().engine, token)
         if u.register_reads and not register_cache.reads_the_same(session, u.register_reads):
             raise RegisterMoved("the register changed in what the message was understood on")
     register = register_for(session, request)

@@ -7,7 +7,7 @@ from datetime import datetime, time
 from sqlalchemy import ColumnElement, ScalarSelect, String, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
-from store.memo import forget, memo
+from store.memo import memo
 from store.models import OutboxMessage
 from store.models.base import add_made
 from store.precompiled import Precompiled
@@ -51,8 +51,8 @@ def new_case(session: Session, case_id: int) -> None:
 
 
 def made_in_this_transaction(session: Session, case_id: int) -> bool:
-    """Whether CASE_ID was made in SESSION's transaction (`new_case`), as far as its memo knows (not inside a
-    savepoint, nor after a savepoint queued a row: then False, and the caller asks the store)."""
+    """Whether CASE_ID was made in SESSION's transaction, or savepoint (`new_case`), as far as its memo knows (not
+    when made outside the savepoint it is asked in: then False, and the caller asks the store)."""
     return case_id in memo(session).get("outbox_rows", {})
 
 
@@ -84,13 +84,10 @@ _OUTBOX_ROWS_OF_CASE = Precompiled(select(func.count()).select_from(OutboxMessag
 
 def add(session: Session, row: OutboxMessage) -> OutboxMessage:
     """Queue ROW in SESSION's transaction. It is written with the session's next flush (the case's other rows
-    and audit events with it, so a message's recording flushes once), except in a savepoint, where it is flushed
-    at once."""
+    and audit events with it, so a message's recording flushes once). (In a savepoint too: what the memo counts
+    there is the savepoint's own, gone with it, store/memo.py; each message of the daemon's group is recorded in
+    one, mailbot/intake/recording_group.py.)"""
     add_made(session, row)
-    if session.get_nested_transaction() is not None:
-        session.flush()
-        forget(session, "outbox_rows")  # the savepoint may be rolled back: count them again afterwards
-        forget(session, "outbox_counts")
     held = memo(session).get("outbox_rows", {}).get(row.case_id)
     if held is not None:
         held.append(row)

@@ -123,6 +123,8 @@ def test_example_loads_and_resolves_relative_paths_against_its_own_folder(tmp_pa
         ("[daemon]\nprocesses = 0\n", "[daemon] processes must be between 1 and 16, got 0"),
         ("[daemon]\nprocesses = 17\n", "[daemon] processes must be between 1 and 16, got 17"),
         ("[daemon]\nprocesses = 'two'\n", "[daemon] processes must be an integer, got 'two'"),
+        ("[daemon]\ngroup_commit = 0\n", "[daemon] group_commit must be between 1 and 64, got 0"),
+        ("[daemon]\ngroup_commit = 65\n", "[daemon] group_commit must be between 1 and 64, got 65"),
     ],
 )
 def test_mistakes_name_the_key_and_what_was_expected(tmp_path: Path, toml: str, expected: str) -> None:

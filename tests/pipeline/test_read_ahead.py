@@ -150,15 +150,19 @@ def test_a_stop_while_reading_ahead_gives_the_rest_back_and_the_next_run_records
     first = run.batch(stop)
 
     assert run.watch.second_read_before_first_commit is True
-    assert list(first) == run.keys[:1]  # the message in hand is finished; those read ahead are given back
+    # The message in hand is finished; those read ahead are given back. (In hand: with [daemon] group_commit, the
+    # messages of the group whose COMMIT the stop came during, and one whose recording was under way then.)
+    done = len(first)
+    assert 1 <= done < len(run.keys)
+    assert list(first) == run.keys[:done]
     order, records, _ = _recorded(run.engine)
-    assert order == run.keys[:1]
-    assert [records[k].status for k in run.keys[1:]] == [intake.RETRY] * 3
-    assert all(records[k].attempts == 0 for k in run.keys[1:])  # a give-back is not a failed attempt
+    assert order == run.keys[:done]
+    assert [records[k].status for k in run.keys[done:]] == [intake.RETRY] * (len(run.keys) - done)
+    assert all(records[k].attempts == 0 for k in run.keys[done:])  # a give-back is not a failed attempt
 
     second = run.batch()
 
-    assert list(second) == run.keys[1:]
+    assert list(second) == run.keys[done:]
     order, records, replies = _recorded(run.engine)
     assert order == run.keys
     assert all(records[key].status == intake.DONE for key in run.keys)
