@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import intake
@@ -58,8 +58,14 @@ def beat(session: Session, *, owner: str, host: str, pid: int, started: datetime
         session.execute(insert_for(session, RunningDaemon)
                         .values(id=owner, host=host, pid=pid, started_at=started, heartbeat_at=now)
                         .on_conflict_do_nothing(index_elements=["id"]))
-    session.execute(update(IntakeRecord)
-                    .where(IntakeRecord.lease_owner == owner, IntakeRecord.status == intake.CLAIMED)
+    held = and_(IntakeRecord.lease_owner == owner, IntakeRecord.status == intake.CLAIMED)
+    if session.get_bind().dialect.name == "postgresql":
+        # Only the claims no transaction holds a lock on. A recording transaction holding several (a group of
+        # messages, mailbot/intake/recording_group.py) locks them one after another as it finishes each: a beat
+        # waiting on one of them while holding later ones would deadlock with it. A claim skipped is being finished
+        # (or failed) at this moment; its lease, never shorter than two beats, is renewed by the next one.
+        held = IntakeRecord.id.in_(select(IntakeRecord.id).where(held).with_for_update(skip_locked=True))
+    session.execute(update(IntakeRecord).where(held)
                     .values(lease_until=now + lease).execution_options(synchronize_session=False))
     return alive
 

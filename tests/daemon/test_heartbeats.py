@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -234,3 +235,36 @@ def test_a_daemon_that_finds_its_claims_taken_over_leaves_the_rest_of_its_batch_
     assert all(folder is None for folder in folders.values())  # nothing moved: the messages are the others' now
     with store() as session:
         assert set(session.scalars(select(IntakeRecord.status))) == {"retry"}  # free for the others, none done
+
+
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)  # SQLite has one writer: a beat waits its turn
+def test_a_beat_passes_over_claims_a_recording_holds_so_a_group_of_messages_never_deadlocks_with_it(
+        store: sessionmaker[Session]) -> None:
+    """A recording transaction finishing several claims (a group, mailbot/intake/recording_group.py) locks them one
+    after another; a beat waiting for the first while holding the next would deadlock with it. The beat renews
+    only the claims nobody holds, at once, and the recording goes on to finish the next claim without waiting."""
+    clock = Clock()
+    beat = Heartbeat(store, SECTION, "host-a:1:live", clock, host="host-a", pid=1)
+    beat.register()
+    for key in ("k1", "k2", "k3"):
+        assert _claim(store, key, beat.owner, T0) is not None
+    group = store()
+    try:
+        group.begin()
+        intake.complete(group, key="k1", owner=beat.owner, now=T0, outcome="approved", case_ids=[],
+                        message_id=None, content_hash=None)  # k1 locked until the group commits
+        clock.now = T0 + timedelta(seconds=3)
+        done = threading.Event()
+        beating = threading.Thread(target=lambda: (beat.beat(), done.set()), daemon=True)
+        beating.start()
+        assert done.wait(5), "the beat waited for the claim the open recording transaction holds"
+        intake.complete(group, key="k2", owner=beat.owner, now=T0, outcome="approved", case_ids=[],
+                        message_id=None, content_hash=None)  # not locked by the beat: no wait, no deadlock
+        group.commit()
+    finally:
+        group.close()
+    with store() as session:
+        leases = {key: until for key, until in session.execute(select(IntakeRecord.key, IntakeRecord.lease_until))}
+    assert leases["k1"] is None and leases["k2"] is None  # finished by the group
+    assert leases["k3"] is not None and leases["k3"] == clock.now + LEASE  # renewed by the beat
+    assert _status(store, "k1") == _status(store, "k2") == "done"
