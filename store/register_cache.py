@@ -43,6 +43,7 @@ from rules.register import OrgRecord, SignatoryRecord, UserRecord
 from store.memo import forget as forget_memo
 from store.memo import memo
 from store.models import Application, Organisation, RegisterVersion, Signatory, User, user_applications
+from store.organisation_list import organisation_rows, read_organisations, same_as_before
 
 VERSION_ROW = 1
 KEPT = 4  # snapshots kept (one per store and token): the newest few, for a process using several stores
@@ -247,40 +248,8 @@ def has_organisation_maintenance(names: tuple[str, ...]) -> bool:
 
 def organisations(reader: Reader, snap: Snapshot) -> tuple[OrgEntry, ...]:
     if snap.organisations is None:
-        snap.organisations = _same_as_before(_organisation_rows(reader))
+        snap.organisations = same_as_before(organisation_rows(reader), KEPT)
     return snap.organisations
-
-
-def read_organisations(reader: Reader) -> tuple[OrgEntry, ...]:
-    return tuple(OrgEntry(code, name) for code, name in _organisation_rows(reader))
-
-
-def _organisation_rows(reader: Reader) -> tuple[tuple[str, str], ...]:
-    return tuple((code, name) for code, name in reader.execute(
-        select(Organisation.code, Organisation.name).order_by(Organisation.code)))
-
-
-# The organisations under a new token are mostly those under the one before: every change to the register gives
-# it a new token (an approval adds a user), but few change an organisation. Read alike, they are handed back as the
-# very tuple made before, so the snapshots kept share it (thousands of entries each) and the request reader's index
-# of it (parsers.register_words.org_index, kept per tuple) is not made again: some 2 MB and 25 ms a change with
-# 6,500 organisations.
-_ORGANISATIONS: OrderedDict[tuple[tuple[str, str], ...], tuple[OrgEntry, ...]] = OrderedDict()
-_ORGANISATIONS_LOCK = threading.Lock()
-
-
-def _same_as_before(rows: tuple[tuple[str, str], ...]) -> tuple[OrgEntry, ...]:
-    with _ORGANISATIONS_LOCK:
-        held = _ORGANISATIONS.get(rows)
-        if held is not None:
-            _ORGANISATIONS.move_to_end(rows)
-            return held
-    made = tuple(OrgEntry(code, name) for code, name in rows)
-    with _ORGANISATIONS_LOCK:  # two threads may both make one: either may stay
-        _ORGANISATIONS[rows] = made
-        while len(_ORGANISATIONS) > KEPT:
-            _ORGANISATIONS.popitem(last=False)
-    return made
 
 
 def _filled(held: dict[str, T], code: str, read: Callable[[], T]) -> T:
