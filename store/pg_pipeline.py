@@ -109,6 +109,7 @@ def install(engine: Engine) -> None:
             # as a COMMIT that failed would have ended it; the caller sees the commit fail.
             _on_driver(connection, lambda driver: driver.rollback())
             raise
+        _refuse_aborted(connection)
 
     event.listen(engine, "rollback", _let_go_first)
 
@@ -144,6 +145,28 @@ def _on_driver(connection: Connection, do: Callable[[Any], object]) -> None:
     if driver is not None:
         with suppress(Exception):
             do(driver)
+
+
+class AbortedTransaction(Exception):
+    """COMMIT asked of a transaction the server had already aborted: nothing of it was kept."""
+
+
+def _refuse_aborted(connection: Connection) -> None:
+    """Fail the COMMIT of a transaction PostgreSQL has aborted (a statement of it failed, its error raised and
+    caught on the way), rather than let it end in a ROLLBACK that psycopg reports as a COMMIT that succeeded.
+    A queued statement's error comes a statement late, possibly to a caller that takes it for its own: a group of
+    recordings (mailbot/intake/recording_group.py) whose first message's queued INSERT failed hears of it at the
+    next message's SAVEPOINT, takes that message for the failed one and commits the rest; the rest was gone with
+    the aborted transaction, and must fail too, not be taken for recorded. (Asked of libpq: no round trip.)"""
+    fairy = connection._dbapi_connection
+    driver = fairy.driver_connection if fairy is not None and fairy.is_valid else None
+    if driver is None:
+        return
+    from psycopg.pq import TransactionStatus  # only a psycopg engine gets here
+
+    if driver.info.transaction_status == TransactionStatus.INERROR:
+        _on_driver(connection, lambda d: d.rollback())
+        raise AbortedTransaction("COMMIT of a transaction PostgreSQL had aborted after an error: nothing was kept")
 
 
 def _leave_first(connection: Connection, *_args: Any) -> None:

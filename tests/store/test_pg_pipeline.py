@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from store.db import make_engine, sessions
+from store.pg_pipeline import AbortedTransaction
 from store.precompiled import Precompiled
 from tests.support.pg_round_trips import round_trips
 
@@ -101,6 +102,30 @@ def test_a_queued_statements_error_in_a_savepoint_rolls_back_that_savepoint_only
             insert.execute(session.connection(), {"id": 1, "note": "a duplicate"})
         insert.execute(session.connection(), {"id": 4, "note": "after it"})
     assert _rows(engine, table) == [(1, "first"), (2, "kept"), (4, "after it")]
+
+
+def test_a_commit_after_a_queued_error_taken_for_another_statements_fails_and_keeps_nothing(
+        engine_and_table: tuple[Engine, str]) -> None:
+    """A group of recordings: the first message's queued INSERT fails, heard of at the next message's SAVEPOINT,
+    which its caller takes for that message's failure; the COMMIT of the rest must fail, not end in a ROLLBACK
+    reported as a COMMIT (psycopg's own answer for an aborted transaction), or the first message would be taken
+    for recorded."""
+    engine, table = engine_and_table
+    insert, _update, _select = _statements(table)
+    insert_one(engine, insert, 1)
+    with sessions(engine)() as session:
+        session.begin()
+        insert.execute(session.connection(), {"id": 2, "note": "the first message's row"})
+        insert.execute(session.connection(), {"id": 1, "note": "a duplicate"})  # queued: its error comes later
+        with pytest.raises(IntegrityError):  # the next message's savepoint and statement: the error arrives here
+            session.begin_nested()
+            session.execute(text("SELECT 1"))
+        with pytest.raises(AbortedTransaction):
+            session.commit()
+    assert _rows(engine, table) == [(1, "first")]
+    with engine.begin() as connection:  # the pooled connection is fine for the next transaction
+        insert.execute(connection, {"id": 3, "note": "kept"})
+    assert _rows(engine, table) == [(1, "first"), (3, "kept")]
 
 
 def test_a_rolled_back_transaction_leaves_nothing_queued(engine_and_table: tuple[Engine, str]) -> None:
