@@ -135,7 +135,7 @@ class DaemonSection:
     # what it read of the register: mailbot.processing.handle.record_afresh). Two by default: on a quiet 2-core
     # machine a backlog drained 22-26% faster than one at a time, with the same latency at 20 messages/s
     # (README: Performance, fourth round); 0 is one message at a time.
-    read_ahead: int = 2
+    read_ahead: int = 4
     # Consecutive messages of a batch recorded in one transaction, each in a savepoint of its own, committed
     # together (mailbot.intake.recording_group): one COMMIT (and its fsync) for up to this many. 1 is one
     # transaction a message.
