@@ -12,17 +12,19 @@ raises TryLater (below) when the message cannot be judged now: the one "try late
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.parser import BytesHeaderParser
 from typing import Protocol
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.processing.over_limit import OverLimit
 from parsers.dkim_body import body_start
 from store import intake
+from store.db import transaction
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,23 @@ class GroupRecording(Protocol):
 
 # Set in a group's session.info while its transaction holds no message yet: the first recording may do without a
 # savepoint (two statements fewer, each a round trip on PostgreSQL), as the group, should it fail, is rolled back
-# whole, holding nothing else. Taken (popped) by the recording that uses it.
+# whole, holding nothing else. Taken (popped) by the recording that uses it (`recording_session`).
 FIRST_IN_GROUP = "mailbot.first_in_group"
+
+
+@contextmanager
+def recording_session(sessions: sessionmaker[Session], group: Session | None) -> Iterator[Session]:
+    """Where a GroupRecording writes: a transaction of its own (GROUP None), committed when the block ends; else
+    GROUP's transaction, in a savepoint rolled back alone if the block raises (the group's first message without
+    one: FIRST_IN_GROUP)."""
+    if group is None:
+        with transaction(sessions) as session:
+            yield session
+    elif group.info.pop(FIRST_IN_GROUP, False):
+        yield group
+    else:
+        with group.begin_nested():
+            yield group
 
 
 class TryLater(Exception):

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.processing.contract import FIRST_IN_GROUP
+from mailbot.processing.contract import recording_session
 from mailbot.processing.over_limit import OverLimit
 from mailbot.processing.record import CaseOutcome, RegisterMoved, keys_of, record, with_case_fields
 from mailbot.processing.settings import Settings
@@ -90,18 +90,8 @@ def record_understood(sessions: sessionmaker[Session], u: Understanding, *, sour
     """Record U (from `understood`) in one transaction, THEN inside it; its cases. Given a GROUP (a session whose
     transaction records several messages, mailbot.intake.recording_group), in a savepoint of its transaction:
     rolled back alone when the recording fails, committed with the group."""
-    if group is not None:
-        if group.info.pop(FIRST_IN_GROUP, False):  # (contract.FIRST_IN_GROUP: a failure rolls the group back)
-            return _recorded(group, u, source=source, now=now, settings=settings, then=then)
-        with group.begin_nested():
-            return _recorded(group, u, source=source, now=now, settings=settings, then=then)
-    with sessions() as session, session.begin():
-        return _recorded(session, u, source=source, now=now, settings=settings, then=then)
-
-
-def _recorded(session: Session, u: Understanding, *, source: str, now: datetime, settings: Settings,
-              then: Callable[[Session, list[CaseOutcome]], None] | None) -> list[CaseOutcome]:
-    cases = record(session, u, source=source, now=now, settings=settings)
-    if then is not None:
-        then(session, cases)
-    return cases
+    with recording_session(sessions, group) as session:
+        cases = record(session, u, source=source, now=now, settings=settings)
+        if then is not None:
+            then(session, cases)
+        return cases

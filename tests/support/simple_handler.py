@@ -18,9 +18,8 @@ from email.utils import parseaddr
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.outbox.rows import outbox_message_id
-from mailbot.processing.contract import FIRST_IN_GROUP, HandleResult, IntakeClaim, TryLater
+from mailbot.processing.contract import HandleResult, IntakeClaim, TryLater, recording_session
 from store.cases import next_reference, store_message
-from store.db import transaction
 from store.models import Case, OutboxMessage
 from store.review import set_reasons
 
@@ -53,13 +52,8 @@ class SimpleHandler:
                 raise TryLater("a look-up failed for now")
             if self.delay:
                 time.sleep(self.delay)
-            if group is None:
-                with transaction(self.sessions) as session:
-                    return self._record(session, raw, msg, subject, claim)
-            if group.info.pop(FIRST_IN_GROUP, False):  # as the pipeline's recording (contract.FIRST_IN_GROUP)
-                return self._record(group, raw, msg, subject, claim)
-            with group.begin_nested():
-                return self._record(group, raw, msg, subject, claim)
+            with recording_session(self.sessions, group) as session:  # as the pipeline's recording
+                return self._record(session, raw, msg, subject, claim)
 
         return recording
 
