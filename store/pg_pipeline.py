@@ -140,11 +140,16 @@ def install(engine: Engine) -> None:
 def _on_driver(connection: Connection, do: Callable[[Any], object]) -> None:
     """DO with CONNECTION's psycopg connection, if it is still valid; its error not raised (the caller is raising
     one already)."""
-    fairy = connection._dbapi_connection
-    driver = fairy.driver_connection if fairy is not None and fairy.is_valid else None
+    driver = _driver(connection)
     if driver is not None:
         with suppress(Exception):
             do(driver)
+
+
+def _driver(connection: Connection) -> Any:
+    """CONNECTION's psycopg connection, None when it has none or it is no longer valid."""
+    fairy = connection._dbapi_connection
+    return fairy.driver_connection if fairy is not None and fairy.is_valid else None
 
 
 class AbortedTransaction(Exception):
@@ -158,8 +163,7 @@ def _refuse_aborted(connection: Connection) -> None:
     recordings (mailbot/intake/recording_group.py) whose first message's queued INSERT failed hears of it at the
     next message's SAVEPOINT, takes that message for the failed one and commits the rest; the rest was gone with
     the aborted transaction, and must fail too, not be taken for recorded. (Asked of libpq: no round trip.)"""
-    fairy = connection._dbapi_connection
-    driver = fairy.driver_connection if fairy is not None and fairy.is_valid else None
+    driver = _driver(connection)
     if driver is None:
         return
     from psycopg.pq import TransactionStatus  # only a psycopg engine gets here
