@@ -34,6 +34,25 @@ class Recorded:
     result: HandleResult
 
 
+class NoGroup:
+    """No group: each message is recorded in a transaction of its own ([daemon] group_commit 1, one message at a
+    time, a handler that cannot join a group). Nothing ever held, so nothing to commit or abandon."""
+
+    full = False
+
+    def holds(self, key: str) -> bool:
+        return False
+
+    def commit(self) -> None:
+        pass
+
+    def abandon(self) -> None:
+        pass
+
+
+NO_GROUP = NoGroup()
+
+
 @dataclass
 class RecordingGroup:
     sessions: sessionmaker[Session]

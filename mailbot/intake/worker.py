@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config_sections import DaemonSection, FoldersSection
 from mailbot.intake.heartbeat import claim_lease
-from mailbot.intake.recording_group import Recorded, RecordingGroup
+from mailbot.intake.recording_group import NO_GROUP, NoGroup, Recorded, RecordingGroup
 from mailbot.metrics import METRICS
 from mailbot.processing.contract import (
     Handler,
@@ -156,7 +156,7 @@ class IntakeWorker:
         ahead = self.daemon.read_ahead if len(keys) > 1 else 0
         results: dict[str, str | None] = {}
         not_started: list[str] = []
-        group = self._group(results) if ahead else None
+        group = self._group(results) if ahead else NO_GROUP
         with ThreadPoolExecutor(max(1, self.daemon.workers) if ahead else 1, thread_name_prefix="read-ahead") as pool:
             reads: dict[str, _InHand] = {}
 
@@ -172,14 +172,13 @@ class IntakeWorker:
 
             try:
                 for index, key in enumerate(keys):
-                    if group is not None and not _read(reads.get(key)):
+                    if not _read(reads.get(key)):
                         group.commit()  # never holding the write lock while a reading is waited for (or stopping)
                     if stop.is_set():  # not recorded: given back below (any reading ahead is let go)
                         not_started.extend(keys[index:])
                         break
                     if self._epoch != epoch:  # taken over by another daemon meanwhile: theirs now, left there
-                        if group is not None:  # (those recorded commit, or end in LostClaim)
-                            group.commit()
+                        group.commit()  # (those recorded commit, or end in LostClaim)
                         log.warning("%s: this daemon's claims were taken over; leaving it to the others", key)
                         results[key] = None
                         continue
@@ -190,21 +189,19 @@ class IntakeWorker:
                         not_started.extend(keys[index:])
                         break
                     hand = reads.pop(key)
-                    if group is not None and not _read(hand):
+                    if not _read(hand):
                         group.commit()  # (begun just now)
                     results[key] = self.process(key, hand.raw, claimed[key], identity=identities[key],
                                                 earlier=earlier.get(key), checked=True,
                                                 over_limit=over_limit.get(key), claim=hand.claim,
                                                 reading=hand.reading, group=group)
-                    if group is None or not group.holds(key):
+                    if not group.holds(key):
                         self.after_message()
                     elif group.full:
                         group.commit()
-                if group is not None:
-                    group.commit()
+                group.commit()
             finally:
-                if group is not None:
-                    group.abandon()  # (only when an exception ended the batch: committed above otherwise)
+                group.abandon()  # (only when an exception ended the batch: committed above otherwise)
                 for hand in reads.values():  # read ahead, never recorded: nothing to undo
                     if hand.reading is not None:
                         hand.reading.cancel()
@@ -212,11 +209,11 @@ class IntakeWorker:
             self.release(not_started)
         return results
 
-    def _group(self, results: dict[str, str | None]) -> RecordingGroup | None:
-        """A group for the batch's recordings, acting on each message in RESULTS once it is committed; None when
+    def _group(self, results: dict[str, str | None]) -> RecordingGroup | NoGroup:
+        """A group for the batch's recordings, acting on each message in RESULTS once it is committed; NO_GROUP when
         each message is to be recorded alone ([daemon] group_commit 1, or a handler that cannot join a group)."""
         if self.daemon.group_commit <= 1 or not getattr(self.handler, "records_in_group", False):
-            return None
+            return NO_GROUP
 
         def committed(members: list[Recorded]) -> None:
             for member in members:
@@ -254,7 +251,7 @@ class IntakeWorker:
     def process(self, key: str, raw: bytes, attempts: int, *, identity: tuple[str | None, str] | None = None,
                 earlier: IntakeRecord | None = None, checked: bool = False, over_limit: OverLimit | None = None,
                 claim: IntakeClaim | None = None, reading: Future[Callable[[], HandleResult]] | None = None,
-                group: RecordingGroup | None = None) -> str | None:
+                group: RecordingGroup | NoGroup = NO_GROUP) -> str | None:
         """Handle one claimed message; the folder to move it to, or None to leave it where it is for now.
         CHECKED says EARLIER was already looked up (by process_batch); OVER_LIMIT, when RAW is only the first part
         of a message over the size limit, what its whole said. CLAIM and READING: the message's claim and its
@@ -268,7 +265,7 @@ class IntakeWorker:
                 with self._reading() as session:
                     earlier = intake.earlier_sighting(session, source=self.source, key=key,
                                                       message_id=message_id, content_hash=digest)
-            if group is not None and (attempts > self.daemon.max_attempts or earlier is not None):
+            if attempts > self.daemon.max_attempts or earlier is not None:
                 group.commit()
             if attempts > self.daemon.max_attempts:  # every earlier try was cut off: the daemon died or overran
                 return self.process_failure(key, HandlingCutOff(
@@ -282,7 +279,7 @@ class IntakeWorker:
                 METRICS.rematched.inc()
                 return self.folder_for(earlier.status, earlier.outcome)
             recording = reading.result() if reading is not None else self._reader(raw, claim)
-            if group is not None and reading is not None:
+            if isinstance(group, RecordingGroup) and reading is not None:
                 try:
                     in_group = group.record(recording)  # type: ignore[arg-type]  # (records_in_group: see _group)
                 except RegisterMoved:  # understood again on the store as committed: the group's messages in it
@@ -292,17 +289,14 @@ class IntakeWorker:
                     group.add(Recorded(key, raw, (message_id, digest), in_group))
                     return None
             else:
-                if group is not None:  # (recorded in a transaction of its own: never beside the group's)
-                    group.commit()
+                group.commit()  # (recorded in a transaction of its own: never beside the group's)
                 result = recording()
         except intake.LostClaim:
-            if group is not None:  # its savepoint rolled back; those before it still commit
-                group.commit()
+            group.commit()  # its savepoint rolled back; those before it still commit
             log.warning("%s: another daemon took this message over; leaving it to them", key)
             return None
         except Exception as exc:  # noqa: BLE001 - one bad message must never stop the others
-            if group is not None:  # its savepoint rolled back; those before it commit before its failure is kept
-                group.commit()
+            group.commit()  # its savepoint rolled back; those before it commit before its failure is kept
             if isinstance(exc, TryLater):
                 self.wait_for_key(key, exc)
                 return None
