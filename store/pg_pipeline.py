@@ -33,6 +33,7 @@ _PIPELINE = "mailbot_pg_pipeline"
 # The dialects of the engines `install` readied (an engine's execution_options copies share its dialect): only their
 # connections queue, for only they leave the pipeline before COMMIT.
 _READY: weakref.WeakSet[Dialect] = weakref.WeakSet()
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction begun on the server (psycopg sends BEGIN first)
 
 
 def queue_on(connection: Connection) -> bool:
@@ -54,12 +55,41 @@ def queue_on(connection: Connection) -> bool:
     pipeline = driver.pipeline()  # psycopg's context manager, left by `leave`
     pipeline.__enter__()
     info[_PIPELINE] = pipeline
+    if not driver.autocommit and driver.pgconn.transaction_status == _IDLE:
+        _queue_begin(driver)
     return True
+
+
+def _queue_begin(driver: Any) -> None:
+    """Queue the transaction's BEGIN (psycopg's own text for it: its isolation level...) in DRIVER's pipeline, to
+    travel with the statements after it. Why: psycopg, beginning a transaction in a pipeline itself, waits for its
+    BEGIN's answer (a Sync of its own: one round trip a transaction, for the sender's every mail, every claim).
+    Sent now, it is a command in progress to libpq (the transaction no longer IDLE), so psycopg begins no other.
+    psycopg's private methods (_exec_command, _get_tx_start_command, its Pipeline's _communicate_gen): psycopg is
+    pinned (constraints.txt), and tests/store/test_pg_pipeline.py counts the round trips."""
+    driver.wait(driver._exec_command(driver._get_tx_start_command()))
+    driver.wait(driver._pipeline._communicate_gen())
 
 
 def in_pipeline(connection: Connection) -> bool:
     fairy = connection._dbapi_connection
     return fairy is not None and _PIPELINE in fairy.info
+
+
+def in_pipeline_or_beginning(connection: Connection) -> bool:
+    """Whether the statement sent next on CONNECTION goes in its pipeline: it is in one, or it is the first of a
+    transaction (psycopg then sends BEGIN first: in a pipeline, queued with the statement rather than waited for on
+    its own, one round trip fewer a transaction), the pipeline then entered."""
+    fairy = connection._dbapi_connection
+    if fairy is None:
+        return False
+    if _PIPELINE in fairy.info:
+        return True
+    driver = fairy.driver_connection
+    # (pgconn's status, not driver.info's: that builds an object each time asked)
+    if driver is None or driver.autocommit or driver.pgconn.transaction_status != _IDLE:
+        return False
+    return queue_on(connection)
 
 
 def leave(connection: Connection) -> None:
@@ -94,11 +124,26 @@ def install(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before_statement(connection: Connection, _cursor: Any, _statement: str, _parameters: Any, context: Any,
-                          _executemany: bool) -> None:
+                          executemany: bool) -> None:
         # store.precompiled.send passes no execution context (and handles the pipeline itself); SQLAlchemy's own
-        # statements always have one, and read their result (its description) as soon as they are sent.
+        # statements always have one, and read their result (its description) as soon as they are sent: sent in
+        # the pipeline, with what was queued before it (and BEGIN, for a transaction's first), the pipeline left
+        # right after (below), before SQLAlchemy reads the result: one round trip, where leaving first was two.
+        # An executemany (psycopg's own pipeline inside) and a server-side cursor (none in a pipeline) leave first.
         if context is not None:
-            leave(connection)
+            if executemany or context._is_server_side or not in_pipeline_or_beginning(connection):
+                leave(connection)
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after_statement(connection: Connection, _cursor: Any, _statement: str, _parameters: Any, context: Any,
+                         _executemany: bool) -> None:
+        # Still inside SQLAlchemy's handling of the statement: an error of it or of one queued before it is raised
+        # as the statement's own (SQLAlchemy's exception, a lost connection invalidated).
+        if context is not None:
+            fairy = connection._dbapi_connection
+            pipeline = fairy.info.pop(_PIPELINE, None) if fairy is not None else None
+            if pipeline is not None:
+                pipeline.__exit__(None, None, None)
 
     @event.listens_for(engine, "commit")
     def _before_commit(connection: Connection) -> None:

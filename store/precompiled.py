@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
-from store.pg_pipeline import in_pipeline, leave, queue_on
+from store.pg_pipeline import in_pipeline_or_beginning, leave, queue_on
 from store.types import UTCDateTime
 
 _Processor = Callable[[Any], Any] | None
@@ -143,7 +143,7 @@ def send(connection: Connection, sql: str, parameters: Any, *, many: bool = Fals
     if (outside or connection._echo or dbapi_connection is None or connection.dialect._has_events):
         return connection.exec_driver_sql(sql, parameters)
     pipelined = (connection.dialect.driver == "psycopg"  # (no call at all on SQLite)
-                 and (queue_on(connection) if queued else in_pipeline(connection)))
+                 and (queue_on(connection) if queued else in_pipeline_or_beginning(connection)))
     cursor = dbapi_connection.cursor()
     events = connection._has_events or connection.engine._has_events
     try:

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from store.db import make_engine, sessions
@@ -57,9 +57,9 @@ def test_statements_nobody_reads_travel_with_the_next_one_waited_for(engine_and_
         insert.execute(connection, {"id": 20, "note": "last"})
         assert select.rows(connection, {})[-1] == (20, "last")
         insert.execute(connection, {"id": 30, "note": "before COMMIT"})
-    # BEGIN; the four INSERTs (five rows) with the UPDATE; the next INSERT with the SELECT; the last INSERT, then
-    # COMMIT. One at a time (the code before) the same work took 11.
-    assert trips == [5]
+    # BEGIN and the four INSERTs (five rows) with the UPDATE; the next INSERT with the SELECT; the last INSERT, then
+    # COMMIT. One at a time (the code before) the same work took 11; BEGIN waited for on its own, 5.
+    assert trips == [4]
     assert _rows(engine, table) == [(0, "new"), (1, "changed"), (2, "new"), (10, "many"), (11, "many"),
                                     (20, "last"), (30, "before COMMIT")]
 
@@ -71,6 +71,44 @@ def test_a_statement_of_sqlalchemys_own_sees_what_was_queued(engine_and_table: t
         insert.execute(session.connection(), {"id": 1, "note": "queued"})
         assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 1
     assert _rows(engine, table) == [(1, "queued")]
+
+
+def test_a_transactions_begin_travels_with_its_first_statement(engine_and_table: tuple[Engine, str]) -> None:
+    """psycopg, beginning a transaction, waited for its BEGIN's answer alone; queued, it goes with the first
+    statement, whether SQLAlchemy's own or a precompiled one, read or not."""
+    engine, table = engine_and_table
+    insert, _update, select = _statements(table)
+    with engine.connect() as connection, round_trips(connection.connection.driver_connection) as trips:
+        with connection.begin():  # BEGIN with SQLAlchemy's SELECT; COMMIT
+            assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
+        with connection.begin():  # BEGIN with the precompiled SELECT; COMMIT
+            assert select.rows(connection, {}) == []
+        with connection.begin():  # BEGIN and the INSERT with the UPDATE; COMMIT
+            insert.execute(connection, {"id": 1, "note": "new"})
+            assert update_note(connection, table) == 1
+    assert trips == [6]  # 9 with each BEGIN waited for
+    assert _rows(engine, table) == [(1, "changed")]
+
+
+def test_a_queued_statements_error_comes_with_the_next_statement_of_sqlalchemys(
+        engine_and_table: tuple[Engine, str]) -> None:
+    """A statement of SQLAlchemy's own goes in the pipeline with those queued before it: their error is raised at
+    it, as SQLAlchemy's exception, and the transaction rolls back."""
+    engine, table = engine_and_table
+    insert, _update, _select = _statements(table)
+    insert_one(engine, insert, 1)
+    with sessions(engine)() as session:
+        with pytest.raises(IntegrityError), session.begin():
+            insert.execute(session.connection(), {"id": 2, "note": "lost with the rest"})
+            insert.execute(session.connection(), {"id": 1, "note": "a duplicate"})
+            session.execute(text(f"SELECT count(*) FROM {table}"))
+        with session.begin():  # the session and its connection are fine for the next transaction
+            insert.execute(session.connection(), {"id": 3, "note": "kept"})
+    assert _rows(engine, table) == [(1, "first"), (3, "kept")]
+
+
+def update_note(connection: Connection, table: str) -> int:
+    return connection.execute(text(f"UPDATE {table} SET note = 'changed' WHERE id = 1")).rowcount
 
 
 def test_a_queued_statements_error_fails_the_commit_and_nothing_is_kept(engine_and_table: tuple[Engine, str]) -> None:
