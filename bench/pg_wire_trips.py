@@ -22,7 +22,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-_LINE = re.compile(r'^(\d+)\s+(sendto|recvfrom|write|read)\((\d+)<TCP:\[[\d.:]+:(\d+)->[\d.:]+:5432\]>, "((?:[^"\\]|\\.)*)"')
+_LINE = re.compile(r'^(\d+)\s+(sendto|recvfrom|write|read)\((\d+)<TCP:\[[\d.:]+:(\d+)->[\d.:]+:5432\]>, '
+                   r'"((?:[^"\\]|\\.)*)"')
 _UNFINISHED = re.compile(r'^(\d+)\s+(recvfrom|read)\(\d+<TCP:\[[\d.:]+:(\d+)->[\d.:]+:5432\]>,\s+<unfinished')
 _RESUMED = re.compile(r'^(\d+)\s+<\.\.\. (recvfrom|read) resumed>\s*"((?:[^"\\]|\\.)*)"')
 _NEGOTIATIONS = (80877103, 80877104)  # SSLRequest, GSSENCRequest: answered by one byte, not a message
@@ -161,9 +162,9 @@ def main(argv: Sequence[str]) -> None:
 
     def traced(self: common.Bench, runner: Sequence[str] = ("mailbot",)) -> subprocess.Popen[bytes]:
         proc = started(self, runner)
-        strace = subprocess.Popen(["strace", "-f", "-yy", "-xx", "-s", "1000000", "-o", str(trace),
-                                   "-e", "trace=sendto,recvfrom,read,write", "-p", str(proc.pid)],
-                                  stderr=subprocess.DEVNULL)
+        command = ["strace", "-f", "-yy", "-xx", "-s", "1000000", "-o", str(trace),
+                   "-e", "trace=sendto,recvfrom,read,write", "-p", str(proc.pid)]
+        strace = subprocess.Popen(command, stderr=subprocess.DEVNULL)  # noqa: S603,S607 - strace on PATH
         tracers.append(strace)
         return proc
 

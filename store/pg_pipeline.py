@@ -130,9 +130,9 @@ def install(engine: Engine) -> None:
         # the pipeline, with what was queued before it (and BEGIN, for a transaction's first), the pipeline left
         # right after (below), before SQLAlchemy reads the result: one round trip, where leaving first was two.
         # An executemany (psycopg's own pipeline inside) and a server-side cursor (none in a pipeline) leave first.
-        if context is not None:
-            if executemany or context._is_server_side or not in_pipeline_or_beginning(connection):
-                leave(connection)
+        if context is not None and (executemany or context._is_server_side
+                                    or not in_pipeline_or_beginning(connection)):
+            leave(connection)
 
     @event.listens_for(engine, "after_cursor_execute")
     def _after_statement(connection: Connection, _cursor: Any, _statement: str, _parameters: Any, context: Any,
@@ -148,6 +148,7 @@ def install(engine: Engine) -> None:
     @event.listens_for(engine, "commit")
     def _before_commit(connection: Connection) -> None:
         try:
+            _queue_commit(connection)
             leave(connection)
         except BaseException:
             # COMMIT will not be sent: end the server's transaction (aborted by the queued statement's error) here,
@@ -247,6 +248,20 @@ def _refuse_aborted(connection: Connection) -> None:
     if driver.info.transaction_status == TransactionStatus.INERROR:
         _on_driver(connection, lambda d: d.rollback())
         raise AbortedTransaction("COMMIT of a transaction PostgreSQL had aborted after an error: nothing was kept")
+
+
+def _queue_commit(connection: Connection) -> None:
+    """COMMIT queued after what CONNECTION has queued (if anything), to go with it in the one round trip leaving the
+    pipeline takes, where it took one of its own after (psycopg's commit, then, has no transaction left to end).
+    A queued statement's error, or the server's transaction aborted already (its statements queued since fail),
+    skips the COMMIT (a pipeline after an error skips everything up to its Sync): the caller rolls back. The
+    pipeline holds a statement whenever it is open (it is entered only to queue one), so the COMMIT of a
+    transaction aborted earlier, which PostgreSQL answers as a ROLLBACK without an error, never goes this way."""
+    fairy = connection._dbapi_connection
+    if fairy is None or _PIPELINE not in fairy.info or not fairy.is_valid:
+        return
+    driver = fairy.driver_connection
+    driver.wait(driver._exec_command(b"COMMIT"))  # (psycopg's private method, as _queue_begin)
 
 
 def _leave_first(connection: Connection, *_args: Any) -> None:

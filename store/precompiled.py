@@ -103,6 +103,21 @@ class Precompiled:
             session.flush()
         return self.rows(session.connection(), params)
 
+    def rowcount_later(self, connection: Connection, params: Mapping[str, Any]) -> Callable[[], int]:
+        """Run with PARAMS, queued on PostgreSQL as `execute` is; the number of rows it matched given by the function
+        returned, once the statement was answered (the pipeline left: at the latest, its transaction committed).
+        Asked before, it raises rather than answer -1."""
+        sent = self._run(connection, params, queued=True)
+
+        def matched() -> int:
+            count = int(sent.rowcount)
+            if count < 0:
+                raise RuntimeError("a statement's row count asked for before its answer came")
+            sent.close()
+            return count
+
+        return matched
+
     def rowcount(self, connection: Connection, params: Mapping[str, Any]) -> int:
         """Run with PARAMS; the number of rows it matched."""
         sent = self._run(connection, params)

@@ -16,12 +16,11 @@ from email import message_from_bytes
 from email.message import Message
 from email.utils import parseaddr
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.outbox.rows import outbox_message_id
 from mailbot.processing.contract import HandleResult, IntakeClaim, TryLater, recording_session
-from sqlalchemy import text
-
 from store.cases import next_reference, store_message
 from store.models import Case, OutboxMessage
 from store.precompiled import Precompiled
