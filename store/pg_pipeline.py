@@ -6,16 +6,18 @@ statement after another, each a round trip (a wake-up of the server's backend an
 two-core machine up to a millisecond each). A recording's case and its reasons are written by statements nothing
 reads the result of (store.precompiled's `execute`); queued in psycopg's pipeline mode, they travel with its reply's
 INSERT after them, whose id is read. The outbox sender's "previous mail sent" travels with the next mail's
-"transmitting" the same way. (A statement queued last, as the recording's audit event is, gains nothing: the
-pipeline is left before COMMIT, a round trip of its own.)
+"transmitting" the same way, and both with the COMMIT after them.
 
 What stays the same: every statement runs in the same transaction, in the same order; nothing is committed before
-COMMIT, and COMMIT is sent only after every queued statement has been answered (the pipeline is left first, and a
-queued statement's error is raised there, as SQLAlchemy's exception: the transaction then rolls back, as it would
-have had the error come at once). What changes is where such an error is raised: at the next statement waited for
-(or the COMMIT), not at the statement that failed. Only statements sent through `store.precompiled.send` are ever
-queued; any other use of the connection (a statement of SQLAlchemy's own, a savepoint, COMMIT, ROLLBACK, the
-connection going back to the pool) leaves the pipeline first.
+COMMIT, and COMMIT takes effect only if every statement queued before it succeeded (PostgreSQL skips what follows
+an error up to the pipeline's end; the error is raised as the pipeline is left, as SQLAlchemy's exception, and the
+transaction then rolls back, as it would have had the error come at once). What changes is where such an error is raised: at the next statement waited for
+(or the COMMIT), not at the statement that failed. Queued: statements sent through `store.precompiled.send` with
+`queued`, a transaction's BEGIN (with its first statement), a SAVEPOINT, and COMMIT (after what is queued, the
+pipeline then left: the server skips it if anything queued failed). A statement of SQLAlchemy's own is sent in the
+pipeline and the pipeline left right after it (one round trip, with what was queued before it). A RELEASE (so
+that an error inside a savepoint is raised inside its block), a ROLLBACK, an executemany or server-side cursor of
+SQLAlchemy's, and the connection going back to the pool leave the pipeline first.
 """
 
 from __future__ import annotations
@@ -261,7 +263,8 @@ def _queue_commit(connection: Connection) -> None:
     if fairy is None or _PIPELINE not in fairy.info or not fairy.is_valid:
         return
     driver = fairy.driver_connection
-    driver.wait(driver._exec_command(b"COMMIT"))  # (psycopg's private method, as _queue_begin)
+    if driver is not None:
+        driver.wait(driver._exec_command(b"COMMIT"))  # (psycopg's private method, as _queue_begin)
 
 
 def _leave_first(connection: Connection, *_args: Any) -> None:
