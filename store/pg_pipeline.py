@@ -11,13 +11,14 @@ INSERT after them, whose id is read. The outbox sender's "previous mail sent" tr
 What stays the same: every statement runs in the same transaction, in the same order; nothing is committed before
 COMMIT, and COMMIT takes effect only if every statement queued before it succeeded (PostgreSQL skips what follows
 an error up to the pipeline's end; the error is raised as the pipeline is left, as SQLAlchemy's exception, and the
-transaction then rolls back, as it would have had the error come at once). What changes is where such an error is raised: at the next statement waited for
-(or the COMMIT), not at the statement that failed. Queued: statements sent through `store.precompiled.send` with
-`queued`, a transaction's BEGIN (with its first statement), a SAVEPOINT, and COMMIT (after what is queued, the
-pipeline then left: the server skips it if anything queued failed). A statement of SQLAlchemy's own is sent in the
-pipeline and the pipeline left right after it (one round trip, with what was queued before it). A RELEASE (so
-that an error inside a savepoint is raised inside its block), a ROLLBACK, an executemany or server-side cursor of
-SQLAlchemy's, and the connection going back to the pool leave the pipeline first.
+transaction then rolls back, as it would have had the error come at once). What changes is where such an error is
+raised: at the next statement waited for (or the COMMIT), not at the statement that failed. Queued: statements sent
+through `store.precompiled.send` with `queued`, a transaction's BEGIN (with its first statement), a SAVEPOINT, and
+COMMIT (after what is queued, the pipeline then left: the server skips it if anything queued failed). A statement
+of SQLAlchemy's own is sent in the pipeline and the pipeline left right after it (one round trip, with what was
+queued before it). A RELEASE (so that an error inside a savepoint is raised inside its block), a ROLLBACK, an
+executemany or server-side cursor of SQLAlchemy's, and the connection going back to the pool leave the pipeline
+first.
 """
 
 from __future__ import annotations
