@@ -4,6 +4,7 @@ statement later), the same transactions. Round trips counted in libpq's trace (t
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 
+from store import pg_pipeline
 from store.db import make_engine, sessions
 from store.pg_pipeline import AbortedTransaction
 from store.precompiled import Precompiled
@@ -156,6 +158,36 @@ def test_a_queued_statements_error_in_a_savepoint_rolls_back_that_savepoint_only
             insert.execute(session.connection(), {"id": 1, "note": "a duplicate"})
         insert.execute(session.connection(), {"id": 4, "note": "after it"})
     assert _rows(engine, table) == [(1, "first"), (2, "kept"), (4, "after it")]
+
+
+@pytest.mark.parametrize("kept", [pg_pipeline.KEPT_SAVEPOINTS, 1])
+def test_savepoints_are_kept_not_released_and_one_failing_rolls_back_alone(
+        engine_and_table: tuple[Engine, str], monkeypatch: pytest.MonkeyPatch, kept: int) -> None:
+    """A group's messages each in a savepoint (mailbot/intake/recording_group.py): one ending without an error is
+    left in place, not RELEASEd (a round trip each); one failing is rolled back alone all the same, and COMMIT
+    keeps the rest. Past KEPT_SAVEPOINTS in a transaction, RELEASE as before."""
+    monkeypatch.setattr(pg_pipeline, "KEPT_SAVEPOINTS", kept)
+    engine, table = engine_and_table
+    insert, _update, select = _statements(table)
+    insert_one(engine, insert, 1)
+    with sessions(engine)() as session:
+        session.begin()
+        with round_trips(session.connection().connection.driver_connection) as trips:
+            for n in range(2, 6):
+                with contextlib.ExitStack() as failing:
+                    if n == 4:
+                        failing.enter_context(pytest.raises(IntegrityError))
+                    with session.begin_nested():  # SAVEPOINT and INSERT queued, with the SELECT waited for
+                        insert.execute(session.connection(), {"id": 1 if n == 4 else n, "note": "kept"})
+                        assert select.rows(session.connection(), {})[-1][0] in (1, n - 1, n)
+            session.commit()
+    # Each savepoint one round trip (the first with BEGIN), the failing one's ROLLBACK TO SAVEPOINT one more (and the
+    # DEALLOCATE ALL psycopg sends after any ROLLBACK, one more), COMMIT one; with one kept at most, two RELEASEs more.
+    assert trips == [7 if kept > 1 else 9]
+    assert _rows(engine, table) == [(1, "first"), (2, "kept"), (3, "kept"), (5, "kept")]
+    with engine.begin() as connection:  # the pooled connection is fine for the next transaction
+        insert.execute(connection, {"id": 6, "note": "kept"})
+    assert _rows(engine, table)[-1] == (6, "kept")
 
 
 def test_a_commit_after_a_queued_error_taken_for_another_statements_fails_and_keeps_nothing(
