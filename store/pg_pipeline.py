@@ -26,6 +26,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 from contextlib import suppress
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
@@ -48,9 +49,7 @@ def queue_on(connection: Connection) -> bool:
     info = fairy.info
     if _PIPELINE in info:
         return True
-    from psycopg import Pipeline  # only a psycopg engine gets here
-
-    if not Pipeline.is_supported():
+    if not _pipelines_supported():
         return False
     driver = fairy.driver_connection
     if driver is None:
@@ -63,15 +62,24 @@ def queue_on(connection: Connection) -> bool:
     return True
 
 
+@cache
+def _pipelines_supported() -> bool:
+    from psycopg import Pipeline  # only a psycopg engine gets here
+
+    return Pipeline.is_supported()
+
+
 def _queue_begin(driver: Any) -> None:
     """Queue the transaction's BEGIN (psycopg's own text for it: its isolation level...) in DRIVER's pipeline, to
     travel with the statements after it. Why: psycopg, beginning a transaction in a pipeline itself, waits for its
     BEGIN's answer (a Sync of its own: one round trip a transaction, for the sender's every mail, every claim).
-    Sent now, it is a command in progress to libpq (the transaction no longer IDLE), so psycopg begins no other.
-    psycopg's private methods (_exec_command, _get_tx_start_command, its Pipeline's _communicate_gen): psycopg is
-    pinned (constraints.txt), and tests/store/test_pg_pipeline.py counts the round trips."""
-    driver.wait(driver._exec_command(driver._get_tx_start_command()))
-    driver.wait(driver._pipeline._communicate_gen())
+    Handed to libpq now (as psycopg's own queueing would hand it, the pipeline just entered holding nothing), it is
+    a command in progress (the transaction no longer IDLE to libpq), so psycopg begins no other; its answer is
+    awaited in turn with the rest (the None in the result queue: a command's, whose error only is looked at).
+    psycopg's private parts (_get_tx_start_command, its Pipeline's result_queue): psycopg is pinned
+    (constraints.txt), and tests/store/test_pg_pipeline.py counts the round trips."""
+    driver.pgconn.send_query_params(driver._get_tx_start_command(), None)
+    driver._pipeline.result_queue.append(None)
 
 
 def in_pipeline(connection: Connection) -> bool:
@@ -88,9 +96,11 @@ def in_pipeline_or_beginning(connection: Connection) -> bool:
         return False
     if _PIPELINE in fairy.info:
         return True
-    driver = fairy.driver_connection
-    # (pgconn's status, not driver.info's: that builds an object each time asked)
-    if driver is None or driver.autocommit or driver.pgconn.transaction_status != _IDLE:
+    # Asked for every statement: the fewest Python calls. The DBAPI connection is psycopg's own (no adapter between,
+    # as for an async driver); pgconn's status, not driver.info's (an object built each time), is no Python call,
+    # and tells a transaction under way (most statements) before the autocommit property is asked.
+    driver = fairy.dbapi_connection
+    if driver is None or driver.pgconn.transaction_status != _IDLE or driver.autocommit:
         return False
     return queue_on(connection)
 
