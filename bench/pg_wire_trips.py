@@ -2,7 +2,9 @@
 bench_backlog's daemon run under strace, every byte it sends to and receives from port 5432 parsed as PostgreSQL's
 wire protocol. A round trip is one ReadyForQuery from the server (the client waited for everything it had sent to
 be answered: a simple query, a pipeline's Sync); each is named by the statements it answered, so the table says
-which kinds of round trip a message costs. Counts do not move with the machine's load (the rate under strace does).
+which kinds of round trip a message costs ("(nothing)": psycopg preparing a statement outside a pipeline, a Sync
+of its own). Counts hardly move with the machine's load (the rate under strace does): only the size of the groups
+of recordings does (a group ends at a message whose reading is not finished), by a few hundredths a message.
 
     .venv/bin/python -m bench.pg_wire_trips --messages 300 --read-ahead 4 \
         --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test [--top 40] [any bench_backlog option]
