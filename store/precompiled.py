@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
-from store.pg_pipeline import in_pipeline, leave, queue_on
+from store.pg_pipeline import in_pipeline_or_beginning, leave, queue_on
 from store.types import UTCDateTime
 
 _Processor = Callable[[Any], Any] | None
@@ -103,6 +103,21 @@ class Precompiled:
             session.flush()
         return self.rows(session.connection(), params)
 
+    def rowcount_later(self, connection: Connection, params: Mapping[str, Any]) -> Callable[[], int]:
+        """Run with PARAMS, queued on PostgreSQL as `execute` is; the number of rows it matched given by the function
+        returned, once the statement was answered (the pipeline left: at the latest, its transaction committed).
+        Asked before, it raises rather than answer -1."""
+        sent = self._run(connection, params, queued=True)
+
+        def matched() -> int:
+            count = int(sent.rowcount)
+            if count < 0:
+                raise RuntimeError("a statement's row count asked for before its answer came")
+            sent.close()
+            return count
+
+        return matched
+
     def rowcount(self, connection: Connection, params: Mapping[str, Any]) -> int:
         """Run with PARAMS; the number of rows it matched."""
         sent = self._run(connection, params)
@@ -143,7 +158,7 @@ def send(connection: Connection, sql: str, parameters: Any, *, many: bool = Fals
     if (outside or connection._echo or dbapi_connection is None or connection.dialect._has_events):
         return connection.exec_driver_sql(sql, parameters)
     pipelined = (connection.dialect.driver == "psycopg"  # (no call at all on SQLite)
-                 and (queue_on(connection) if queued else in_pipeline(connection)))
+                 and (queue_on(connection) if queued else in_pipeline_or_beginning(connection)))
     cursor = dbapi_connection.cursor()
     events = connection._has_events or connection.engine._has_events
     try:

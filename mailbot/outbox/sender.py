@@ -213,10 +213,14 @@ class OutboxSender:
         now = self.clock()
         password: str | None = None
         if row.purpose != PASSWORD_PURPOSE:
-            # Most mails: on a bare connection (a Session's own bookkeeping costs more than the two statements).
+            # Most mails: on a bare connection (a Session's own bookkeeping costs more than the two statements);
+            # whether the row was still ours read once committed (on PostgreSQL its UPDATE goes with the COMMIT).
             with self._mail_transaction() as connection:
-                if not self._to_transmitting(connection, row.id, delivered, now):
-                    return None
+                if delivered is not None:
+                    q.mark_sent(connection, delivered, self.owner, now)
+                ours = q.mark_transmitting_later(connection, row.id, self.owner)
+            if not ours():
+                return None
         else:
             with transaction(self.sessions) as session:
                 if not self._to_transmitting(session, row.id, delivered, now):

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, event, select, update
 
 from mailbot.config_sections import DaemonSection, FoldersSection
@@ -123,6 +124,29 @@ def test_a_message_failing_in_the_middle_of_a_group_leaves_the_others_recorded_a
     assert records[keys[2]].status == intake.RETRY and records[keys[2]].attempts == 1
     assert "fails after writing" in (records[keys[2]].last_error or "")
     with sessions(engine)() as session:  # nothing of it kept: its message row and reply rolled back with its case
+        assert session.scalar(select(StoredMessage).where(StoredMessage.source == keys[2])) is None
+        assert len(session.scalars(select(OutboxMessage)).all()) == 4
+
+
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_a_statement_queued_in_a_messages_savepoint_failing_on_the_server_fails_that_message_alone(
+        engine: Engine, where: str) -> None:
+    """On PostgreSQL a statement whose result nobody reads is queued (store/pg_pipeline.py), the SAVEPOINT too: the
+    third message's failing statement travels with its SAVEPOINT ("first": its error heard of at its next statement
+    waited for) or after its last ("last": heard of at its RELEASE); either way inside its savepoint, which rolls
+    back alone: it is the failure, the two before it commit and the two after it are recorded."""
+    raws = [sample_message(n, subject=f"Broken [fail queued {where}]" if n == 2 else None) for n in range(5)]
+    with case_commits(engine) as commits:
+        keys, folders = _batch(_worker(engine, group_commit=8), raws)
+
+    assert len(commits) == 2  # the two before it, then the two after it
+    assert folders == {**dict.fromkeys(keys, "Approved"), keys[2]: None}
+    order, records = _recorded(engine)
+    assert order == keys[:2] + keys[3:]
+    assert records[keys[2]].status == intake.RETRY and records[keys[2]].attempts == 1
+    assert "message_row_id" in (records[keys[2]].last_error or "")
+    assert all(records[k].status == intake.DONE for k in keys if k != keys[2])
+    with sessions(engine)() as session:  # nothing of it kept
         assert session.scalar(select(StoredMessage).where(StoredMessage.source == keys[2])) is None
         assert len(session.scalars(select(OutboxMessage)).all()) == 4
 

@@ -4,7 +4,8 @@ messages, a savepoint of the group's: mailbot/intake/recording_group.py).
 
 Its decision is read from the subject, so tests can steer it: "[fail]" raises (a message that always fails),
 "[later]" raises TryLater, "[fail late]" raises once everything is written, "[flag]" flags the case; anything else
-is approved with one reply to the sender.
+is approved with one reply to the sender. "[fail queued first]" and "[fail queued last]" send, first or last, a
+statement that fails on the server, one whose result nobody reads (on PostgreSQL queued: store/pg_pipeline.py).
 """
 
 from __future__ import annotations
@@ -15,15 +16,19 @@ from email import message_from_bytes
 from email.message import Message
 from email.utils import parseaddr
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.outbox.rows import outbox_message_id
 from mailbot.processing.contract import HandleResult, IntakeClaim, TryLater, recording_session
 from store.cases import next_reference, store_message
 from store.models import Case, OutboxMessage
+from store.precompiled import Precompiled
 from store.review import set_reasons
 
 DOMAIN = "mailbot.test"
+# A key with no message: NOT NULL refuses it, on the server.
+_FAILING = Precompiled(text("INSERT INTO message_keys (key, message_row_id) VALUES (:key, NULL)"), ("key",))
 
 
 class SimpleHandler:
@@ -58,6 +63,8 @@ class SimpleHandler:
         return recording
 
     def _record(self, session: Session, raw: bytes, msg: Message, subject: str, claim: IntakeClaim) -> HandleResult:
+        if "[fail queued first]" in subject:  # (on PostgreSQL queued with the message's SAVEPOINT)
+            _FAILING.execute(session.connection(), {"key": claim.key})
         outcome = "flagged" if "[flag]" in subject else "approved"
         sender = parseaddr(str(msg.get("From", "")))[1]
         row = store_message(session, raw=raw, source=claim.key, message_id=claim.message_id,
@@ -77,6 +84,8 @@ class SimpleHandler:
                                   status="pending", attempts=0, next_attempt_at=claim.now, created_at=claim.now))
         result = HandleResult(outcome, (case.id,))
         claim.complete(session, result)
+        if "[fail queued last]" in subject:  # (on PostgreSQL its error is heard of at the savepoint's RELEASE)
+            _FAILING.execute(session.connection(), {"key": claim.key})
         if "[fail late]" in subject:  # all of it written (flushed), then the failure: a rollback must undo it all
             session.flush()
             raise ValueError("this message fails after writing its case")
