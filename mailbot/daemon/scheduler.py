@@ -15,10 +15,7 @@ with `[daemon] sender_process` it drains no outbox, and wakes the host's sender 
 
 from __future__ import annotations
 
-import faulthandler
 import logging
-import os
-import signal
 import sys
 import threading
 import time
@@ -36,6 +33,7 @@ from mailbot.config import Config, secret_values
 from mailbot.connections import ConnectionProblem, open_imap, quietly_logout
 from mailbot.daemon.audit_anchor import DailyAnchorLog
 from mailbot.daemon.health import HealthServer
+from mailbot.daemon.stopping import STOP_WITHIN_SECONDS, run_until_stopped
 from mailbot.errors import StartupProblem
 from mailbot.intake.heartbeat import Heartbeat, owner_id
 from mailbot.intake.imap_idle import ImapIdler
@@ -53,7 +51,6 @@ from store.db import transaction
 from store.outbox import queue as outbox_queue
 
 log = logging.getLogger(__name__)
-STOP_WITHIN_SECONDS = 8.0
 ASKED_STALE_SECONDS = 1.0
 POLL_RETRY_SECONDS = 5.0  # leaves room inside the 10 s a supervisor gives after SIGTERM
 # How long a thread may keep the interpreter lock while another waits for it (Python's default: 5 ms). The
@@ -336,33 +333,6 @@ class Daemon:
         return finished.is_set()
 
     def run_forever(self) -> int:
-        """Run until SIGTERM or SIGINT; returns the exit status."""
-        signalled = threading.Event()
-
-        def on_signal(signum: int, _frame: Any) -> None:
-            log.warning("signal %s: finishing the work in hand, then stopping", signal.Signals(signum).name)
-            signalled.set()
-
+        """Run until SIGTERM or SIGINT (or the supervisor is gone); returns the exit status."""
         self.check_mailbox()
-        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-        # A daemon that stops working without a word must say where it stands: `kill -USR1 <pid>` writes every
-        # thread's stack to stderr (the log), and a crash in a C extension leaves its stacks there too.
-        faulthandler.enable()
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
-        try:
-            self.start()
-            while not signalled.wait(0.5):
-                if self.parent is not None and os.getppid() != self.parent:
-                    log.error("the supervising mailbot (pid %d) is gone: stopping", self.parent)
-                    break
-        finally:
-            clean = self.shutdown()
-            for s, handler in previous.items():
-                signal.signal(s, handler)
-            faulthandler.unregister(signal.SIGUSR1)
-        if not clean:
-            log.error("work still running after %.0f s; exiting anyway (claims expire and are retried)",
-                      STOP_WITHIN_SECONDS)
-            logging.shutdown()
-            os._exit(1)  # thread-pool threads would otherwise be joined at exit, past the deadline
-        return 0
+        return run_until_stopped(self.start, self.shutdown, self.parent)

@@ -16,17 +16,14 @@ SIGTERM or SIGINT lets the mail in hand finish, within STOP_WITHIN_SECONDS; a su
 from __future__ import annotations
 
 import argparse
-import faulthandler
 import logging
 import os
-import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,6 +31,7 @@ from mailbot.app import App
 from mailbot.clock import utcnow
 from mailbot.config import Config, ConfigError, load_config, secret_values
 from mailbot.daemon.outbox_wake import WakeReader
+from mailbot.daemon.stopping import STOP_WITHIN_SECONDS, run_until_stopped
 from mailbot.hardening import make_undumpable
 from mailbot.intake.heartbeat import Heartbeat, owner_id
 from mailbot.log_lines import apply_log_config, configure_logging
@@ -41,7 +39,6 @@ from mailbot.outbox.sender import OUTBOX_HOLD_SECONDS, OutboxSender
 from store.db import StoreError
 
 log = logging.getLogger("mailbot.daemon.sender_process")  # by name: it runs as __main__
-STOP_WITHIN_SECONDS = 8.0  # as each intake process: the supervisor kills what still runs at 9.5 s
 WAIT_STEP_SECONDS = 0.25  # how often a wait for a wake-up looks whether it is stopping
 CANNOT_START = 2  # the command line's status for a setting or store a person must put right
 
@@ -62,6 +59,8 @@ class SenderProcess:
         self.woken_here = threading.Event()  # a dead daemon's mail freed by this process's heartbeat
         self.heartbeat = Heartbeat(self.sessions, self.config.daemon, self.owner, self.clock,
                                    on_take_over=self.woken_here.set)
+        self.sending = threading.Thread(target=self.send_when_woken, name="outbox", daemon=True)
+        self.registered = False
 
     def send_when_woken(self) -> None:
         """Drain the outbox at once, then whenever woken or every `[daemon] outbox_seconds`, until stopped."""
@@ -99,51 +98,32 @@ class SenderProcess:
             if left <= 0 or self.wake.wait(min(WAIT_STEP_SECONDS, left)):
                 return
 
+    def start(self) -> None:
+        self.heartbeat.register()
+        self.registered = True
+        self.heartbeat.start()
+        self.sending.start()
+        log.info("mailbot sender running as %s", self.owner)
+
+    def shutdown(self) -> bool:
+        """Stop sending, let the mail in hand finish; True when it did in time."""
+        self.stop.set()
+        if self.sending.is_alive():
+            self.sending.join(STOP_WITHIN_SECONDS)
+        finished = not self.sending.is_alive()
+        if self.registered:
+            try:  # gone cleanly: nothing of ours is left to take over; else the others take it over
+                if finished:
+                    self.heartbeat.leave()
+                else:
+                    self.heartbeat.halt()
+            except Exception as exc:  # noqa: BLE001 - the store is down: our row goes stale and is removed
+                log.error("could not remove this sender's heartbeat: %s: %s", exc.__class__.__name__, exc)
+        return finished
+
     def run_forever(self) -> int:
         """Send until SIGTERM or SIGINT (or the supervisor is gone); returns the exit status."""
-        signalled = threading.Event()
-
-        def on_signal(signum: int, _frame: Any) -> None:
-            log.warning("signal %s: finishing the mail in hand, then stopping", signal.Signals(signum).name)
-            signalled.set()
-
-        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-        faulthandler.enable()
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
-        sending = threading.Thread(target=self.send_when_woken, name="outbox", daemon=True)
-        registered = False
-        try:
-            self.heartbeat.register()
-            registered = True
-            self.heartbeat.start()
-            sending.start()
-            log.info("mailbot sender running as %s", self.owner)
-            while not signalled.wait(0.5):
-                if self.parent is not None and os.getppid() != self.parent:
-                    log.error("the supervising mailbot (pid %d) is gone: stopping", self.parent)
-                    break
-        finally:
-            self.stop.set()
-            if sending.is_alive():
-                sending.join(STOP_WITHIN_SECONDS)
-            finished = not sending.is_alive()
-            if registered:
-                try:  # gone cleanly: nothing of ours is left to take over
-                    if finished:
-                        self.heartbeat.leave()
-                    else:
-                        self.heartbeat.halt()
-                except Exception as exc:  # noqa: BLE001 - the store is down: our row goes stale and is removed
-                    log.error("could not remove this sender's heartbeat: %s: %s", exc.__class__.__name__, exc)
-            for s, handler in previous.items():
-                signal.signal(s, handler)
-            faulthandler.unregister(signal.SIGUSR1)
-        if not finished:
-            log.error("a send still running after %.0f s; exiting anyway (the mail it held is taken over)",
-                      STOP_WITHIN_SECONDS)
-            logging.shutdown()
-            os._exit(1)
-        return 0
+        return run_until_stopped(self.start, self.shutdown, self.parent)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
