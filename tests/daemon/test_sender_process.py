@@ -10,6 +10,9 @@ import contextlib
 import os
 import signal
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -71,15 +74,36 @@ def _sent_by_pid(engine: Engine) -> Counter[int]:
     return Counter(int(str(row.claimed_by).split(":")[-2]) for row in _outbox(engine) if row.claimed_by)
 
 
-def test_replies_are_sent_by_the_sender_process_each_once_and_sigterm_stops_both(
-        tmp_path: Path, sqlite_url: str, key: SigningKey, dovecot: DovecotServer, smtp_server: SmtpServer) -> None:
-    config = _config(tmp_path, sqlite_url, key, dovecot, smtp_server, sender_process=True, **LIVENESS)
-    engine = make_engine(sqlite_url)
+@dataclass
+class _Running:
+    supervisor: DaemonProcess
+    engine: Engine
+    intake: int
+    sender: int
+    seen: set[int]  # every process it started: killed after a failure
+
+
+@contextmanager
+def _sending_apart(tmp_path: Path, store_url: str, key: SigningKey, dovecot: DovecotServer,
+                   smtp: SmtpServer) -> Iterator[_Running]:
+    """`mailbot run` with `[daemon] sender_process = true`, once its intake and sender processes are running."""
+    config = _config(tmp_path, store_url, key, dovecot, smtp, sender_process=True, **LIVENESS)
+    engine = make_engine(store_url)
     supervisor = DaemonProcess(config, real=True)
     seen: set[int] = set()
     try:
         intake, sender = _roles(supervisor, engine)
         seen |= {intake, sender}
+        yield _Running(supervisor, engine, intake, sender, seen)
+    finally:
+        _stop_everything(supervisor, seen)
+        engine.dispose()
+
+
+def test_replies_are_sent_by_the_sender_process_each_once_and_sigterm_stops_both(
+        tmp_path: Path, sqlite_url: str, key: SigningKey, dovecot: DovecotServer, smtp_server: SmtpServer) -> None:
+    with _sending_apart(tmp_path, sqlite_url, key, dovecot, smtp_server) as running:
+        supervisor, engine, intake, sender = running.supervisor, running.engine, running.intake, running.sender
         messages = _messages(key, 30)
         dovecot.append(*messages)
         assert _wait(lambda: _finished(engine, len(messages)), 180, step=0.1), supervisor.output()[-4000:]
@@ -90,20 +114,12 @@ def test_replies_are_sent_by_the_sender_process_each_once_and_sigterm_stops_both
         assert supervisor.proc.returncode == 0, supervisor.output()[-3000:]
         assert not _alive(intake) and not _alive(sender)
         assert _registered(engine) == {}, "both left cleanly, their heartbeat rows removed"
-    finally:
-        _stop_everything(supervisor, seen)
-        engine.dispose()
 
 
 def test_a_killed_sender_process_is_replaced_and_loses_nothing(
         tmp_path: Path, sqlite_url: str, key: SigningKey, dovecot: DovecotServer, smtp_server: SmtpServer) -> None:
-    config = _config(tmp_path, sqlite_url, key, dovecot, smtp_server, sender_process=True, **LIVENESS)
-    engine = make_engine(sqlite_url)
-    supervisor = DaemonProcess(config, real=True)
-    seen: set[int] = set()
-    try:
-        intake, sender = _roles(supervisor, engine)
-        seen |= {intake, sender}
+    with _sending_apart(tmp_path, sqlite_url, key, dovecot, smtp_server) as running:
+        supervisor, engine, intake, sender = running.supervisor, running.engine, running.intake, running.sender
         smtp_server.set_mode("slow_data", data_delay=1.0)  # the server has each mail a second before it says so
         messages = _messages(key, 20)
         dovecot.append(*messages)
@@ -122,7 +138,7 @@ def test_a_killed_sender_process_is_replaced_and_loses_nothing(
         # Freed by the intake's next heartbeat (the sender's process is seen gone) or the replacement's start.
         assert _wait(lambda: len(_children(supervisor) - {sender}) == 2, START_SECONDS), supervisor.output()
         replacement = (_children(supervisor) - {intake, sender}).pop()
-        seen.add(replacement)
+        running.seen.add(replacement)
         assert "mailbot.daemon.sender_process" in _command_line(replacement)
         assert _wait(lambda: _finished(engine, len(messages)), 120), supervisor.output()[-4000:]
         rows = {r.id: r for r in _outbox(engine)}
@@ -135,7 +151,3 @@ def test_a_killed_sender_process_is_replaced_and_loses_nothing(
         assert supervisor.terminate() < 12
         assert supervisor.proc.returncode == 0, supervisor.output()[-3000:]
         assert not _alive(replacement) and not _alive(intake)
-    finally:
-        smtp_server.set_mode("accept")
-        _stop_everything(supervisor, seen)
-        engine.dispose()
