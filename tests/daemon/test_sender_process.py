@@ -1,8 +1,8 @@
 """`[daemon] sender_process = true`: one `mailbot run` keeping an intake process and a sender process, with the
-real pipeline, a real Dovecot, aiosmtpd and a SQLite store. Every reply is sent by the sender process, none by the
-intake, each once; SIGTERM stops both. The sender SIGKILLed in the middle of a slow send loses nothing: the mail it
-had claimed and not begun is sent by its replacement, the one whose DATA had begun is uncertain and stays so
-(never sent twice)."""
+real pipeline, a real Dovecot, aiosmtpd and a SQLite store (and PostgreSQL). Every reply is sent by the sender
+process, none by the intake, each once; SIGTERM stops both. The sender SIGKILLed in the middle of a slow send
+loses nothing: the mail it had claimed and not begun is sent by its replacement, the one whose DATA had begun is
+uncertain and stays so (never sent twice)."""
 
 from __future__ import annotations
 
@@ -100,9 +100,9 @@ def _sending_apart(tmp_path: Path, store_url: str, key: SigningKey, dovecot: Dov
         engine.dispose()
 
 
-def test_replies_are_sent_by_the_sender_process_each_once_and_sigterm_stops_both(
-        tmp_path: Path, sqlite_url: str, key: SigningKey, dovecot: DovecotServer, smtp_server: SmtpServer) -> None:
-    with _sending_apart(tmp_path, sqlite_url, key, dovecot, smtp_server) as running:
+def _replies_sent_apart(tmp_path: Path, store_url: str, key: SigningKey, dovecot: DovecotServer,
+                        smtp_server: SmtpServer) -> None:
+    with _sending_apart(tmp_path, store_url, key, dovecot, smtp_server) as running:
         supervisor, engine, intake, sender = running.supervisor, running.engine, running.intake, running.sender
         messages = _messages(key, 30)
         dovecot.append(*messages)
@@ -114,6 +114,23 @@ def test_replies_are_sent_by_the_sender_process_each_once_and_sigterm_stops_both
         assert supervisor.proc.returncode == 0, supervisor.output()[-3000:]
         assert not _alive(intake) and not _alive(sender)
         assert _registered(engine) == {}, "both left cleanly, their heartbeat rows removed"
+
+
+def test_replies_are_sent_by_the_sender_process_each_once_and_sigterm_stops_both(
+        tmp_path: Path, sqlite_url: str, key: SigningKey, dovecot: DovecotServer, smtp_server: SmtpServer) -> None:
+    _replies_sent_apart(tmp_path, sqlite_url, key, dovecot, smtp_server)
+
+
+@pytest.mark.postgres
+def test_replies_are_sent_by_the_sender_process_on_postgresql(
+        tmp_path: Path, postgres_database: str, key: SigningKey, dovecot: DovecotServer,
+        smtp_server: SmtpServer) -> None:
+    from tests.conftest import _empty_postgres
+
+    engine = make_engine(postgres_database)
+    _empty_postgres(engine)
+    engine.dispose()
+    _replies_sent_apart(tmp_path, postgres_database, key, dovecot, smtp_server)
 
 
 def test_a_killed_sender_process_is_replaced_and_loses_nothing(

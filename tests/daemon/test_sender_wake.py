@@ -102,7 +102,7 @@ def test_an_intake_daemon_beside_a_sender_process_sends_nothing_itself_and_wakes
                 return list(session.scalars(select(IntakeRecord.status))) == ["done"] * 3
 
         deadline = time.monotonic() + 20
-        while not handled() and time.monotonic() < deadline:
+        while not (handled() and woken) and time.monotonic() < deadline:  # woken just after the commit
             time.sleep(0.05)
         assert handled()
         assert woken, "the sender process was never woken"
