@@ -15,8 +15,10 @@ signatory's confirmation, an Open Exeter notice, an unprocessable message.
 `--postgres URL` runs the daemons and the floor each on a database of its own made on that server (dropped
 afterwards).
 `--daemons N` starts N `mailbot run` processes on the one config and store (replicas on one host, each its own
-owner id); `--processes N` one `mailbot run` with `[daemon] processes = N` (its supervisor keeps N daemons). The
-figures say how the mails were shared out among the senders and whether any message was answered twice.
+owner id); `--processes N` one `mailbot run` with `[daemon] processes = N` (its supervisor keeps N daemons);
+`--sender-process` sets `[daemon] sender_process` (the outbox sent by a process of its own). The figures say how
+the mails were shared out among the senders and whether any message was answered twice, and each role's own CPU
+a message and largest peak RSS (intake, sender, supervisor, other: the form readers).
 
 Targets (issues 6 and 15, 2-core machine): at least 150 messages/s and at least half the floor; peak RSS under
 200 MB; the floor no more than 10% slower with 1,000,000 cases in the store than with none (the store-size table
@@ -41,7 +43,9 @@ from statistics import median
 from bench.common import (
     Bench,
     add_daemon_arguments,
+    by_role_figures,
     daemon_section,
+    family_by_role,
     family_cpu_seconds,
     family_memory_mb,
     machine_cpu,
@@ -137,6 +141,7 @@ def main() -> None:
             last = max(r.at for r in received) if received else began
             family_peak, family_pss = family_memory_mb([p.pid for p in procs])
             cpu = family_cpu_seconds([p.pid for p in procs])
+            roles = family_by_role([p.pid for p in procs])
             busy, idle = (now - then for now, then in zip(machine_cpu(), machine_began, strict=True))
             shares = _sent_by(args.store_url or f"sqlite:///{bench.work / 'store.db'}")
         finally:
@@ -158,7 +163,9 @@ def main() -> None:
             "pss_mb_with_children_at_end": round(family_pss, 1),
             "daemons_cpu_ms_per_message": round(1000 * cpu / max(1, len(received)), 1),
             "machine_busy_share": round(busy / (busy + idle), 2) if busy + idle else None,
-            "daemons": args.daemons, "processes": args.processes, "mails_sent_by_each_daemon": shares,
+            **by_role_figures(roles, len(received)),
+            "daemons": args.daemons, "processes": args.processes, "sender_process": args.sender_process,
+            "mails_sent_by_each_daemon": shares,
             "messages_answered_twice": sum(1 for n in Counter(r.message["In-Reply-To"] for r in received).values()
                                            if n > 1),
             "workers": args.workers, "read_ahead": args.read_ahead,

@@ -2,7 +2,7 @@
 from delivery (APPEND answered) to its reply accepted by the SMTP server; p50, p95, max, and the daemon's peak RSS.
 
     .venv/bin/python -m bench.bench_latency --rate 20 --seconds 15 [--kind pipeline|simple] [--read-ahead N]
-        [--processes N]
+        [--processes N] [--sender-process]
 
 Target (issues 6 and 15): p95 under 1 s; peak RSS under 200 MB. The poll interval is set to 10 minutes, so only
 IDLE can make it fast. Beside it, the floor: the same messages handled in this process one after another (no
@@ -17,7 +17,16 @@ import os
 import statistics
 import time
 
-from bench.common import Bench, add_daemon_arguments, daemon_section, family_memory_mb, peak_rss_mb, stop
+from bench.common import (
+    Bench,
+    add_daemon_arguments,
+    by_role_figures,
+    daemon_section,
+    family_by_role,
+    family_memory_mb,
+    peak_rss_mb,
+    stop,
+)
 from bench.floor import floor_rate
 
 
@@ -52,7 +61,7 @@ def main() -> None:
         delivered: dict[str, float] = {}
         peak = 0.0
         try:
-            _wait_for_daemons(bench, args.processes)
+            _wait_for_daemons(bench, args.processes + args.sender_process)  # the sender process registers too
             time.sleep(2)  # the IDLE connections settling in
             with bench.dovecot.client(None) as client:
                 began = time.monotonic()
@@ -72,6 +81,7 @@ def main() -> None:
                 time.sleep(0.1)
             peak = max(peak, peak_rss_mb(proc.pid))
             family_peak, family_pss = family_memory_mb([proc.pid])
+            roles = family_by_role([proc.pid])
         finally:
             stop(proc)
         floor = floor_rate(bench, messages).rate
@@ -82,7 +92,8 @@ def main() -> None:
             "p50_seconds": round(q[49], 3), "p95_seconds": round(q[94], 3),
             "max_seconds": round(max(latencies, default=0.0), 3), "peak_rss_mb": round(peak, 1),
             "peak_rss_mb_with_children": round(family_peak, 1), "pss_mb_with_children_at_end": round(family_pss, 1),
-            "processes": args.processes,
+            "processes": args.processes, "sender_process": args.sender_process,
+            **by_role_figures(roles, len(delivered)),
             "floor_seconds_per_message": round(1 / floor, 4) if floor else None,
             "floor_messages_per_second": round(floor, 1), "workers": args.workers, "read_ahead": args.read_ahead,
             "targets": {"p95_seconds": 1.0, "peak_rss_mb": 200},

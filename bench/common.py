@@ -122,6 +122,42 @@ def family_cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) of the process PID itself, not its children."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _role(pid: int) -> str:
+    """What a process of a daemon's family is, by its command line: intake (a daemon that reads the mailbox),
+    sender ([daemon] sender_process), supervisor, or other (a form reader)."""
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    if b"mailbot.daemon.sender_process" in argv:
+        return "sender"
+    if b"mailbot.daemon.supervisor" in argv:
+        return "supervisor"
+    if b"run" in argv and (b"mailbot" in argv or b"tests.support.run_daemon" in argv):
+        return "intake"
+    return "other"
+
+
+def family_by_role(pids: list[int]) -> dict[str, dict[str, float]]:
+    """The processes PIDS and those below them still alive, by role (see _role): how many, their own CPU seconds
+    so far (not their children's), and the largest peak RSS (VmHWM) among them, in MB. The intake's CPU a message
+    is the figure [daemon] sender_process is about: one interpreter's lock holds the rate."""
+    roles: dict[str, dict[str, float]] = {}
+    for pid in sorted(_family(pids)):
+        try:
+            role, cpu, peak = _role(pid), _cpu_seconds(pid), peak_rss_mb(pid)
+        except OSError:
+            continue
+        entry = roles.setdefault(role, {"processes": 0, "cpu_seconds": 0.0, "largest_peak_rss_mb": 0.0})
+        entry["processes"] += 1
+        entry["cpu_seconds"] += cpu
+        entry["largest_peak_rss_mb"] = max(entry["largest_peak_rss_mb"], round(peak, 1))
+    return roles
+
+
 def machine_cpu() -> tuple[int, int]:
     """(busy, idle) clock ticks of the whole machine so far (/proc/stat): two readings say how busy it was
     between them, with everyone else's work on it."""
@@ -181,8 +217,19 @@ def add_daemon_arguments(parser: argparse.ArgumentParser) -> None:
                         help="[daemon] read_ahead (0: one message at a time)")
     parser.add_argument("--processes", type=int, default=defaults.processes,
                         help="[daemon] processes (`mailbot run` supervising that many daemons; pipeline only)")
+    parser.add_argument("--sender-process", action=argparse.BooleanOptionalAction, default=defaults.sender_process,
+                        help="[daemon] sender_process (the outbox sent by a process of its own; pipeline only)")
 
 
-def daemon_section(args: argparse.Namespace) -> dict[str, int]:
+def daemon_section(args: argparse.Namespace) -> dict[str, int | bool]:
     """The [daemon] settings add_daemon_arguments read, as the config's table."""
-    return {"workers": args.workers, "read_ahead": args.read_ahead, "processes": args.processes}
+    return {"workers": args.workers, "read_ahead": args.read_ahead, "processes": args.processes,
+            "sender_process": args.sender_process}
+
+
+def by_role_figures(roles: dict[str, dict[str, float]], messages: int) -> dict[str, object]:
+    """family_by_role's figures as a benchmark prints them: CPU ms a message and largest peak RSS by role."""
+    return {"cpu_ms_per_message_by_role": {role: round(1000 * r["cpu_seconds"] / max(1, messages), 2)
+                                           for role, r in roles.items()},
+            "largest_peak_rss_mb_by_role": {role: r["largest_peak_rss_mb"] for role, r in roles.items()},
+            "largest_peak_rss_mb": max((r["largest_peak_rss_mb"] for r in roles.values()), default=0.0)}

@@ -129,6 +129,11 @@ class DaemonSection:
     # Intake processes `mailbot run` keeps on this host (mailbot.daemon.supervisor): each a whole daemon, so a
     # backlog is worked on by as many cores.
     processes: int = 1
+    # The outbox sent by a process of its own beside them (mailbot.daemon.sender_process), woken by theirs through a
+    # pipe: the intake process's own CPU fell from 9.9-11.0 to 7.4-7.9 ms a message (a SQLite backlog of 1,000,
+    # three alternate runs), the family's about the same; off by default: it starts about 2 s later, and on a
+    # shared, saturated 2-core machine the backlog's rate was not faster in every run.
+    sender_process: bool = False
     workers: int = 2
     # Messages understood (forms read) ahead of the one being recorded: mailbot.intake.worker. Each is answered as
     # it would be one at a time (understood again before it is recorded when a message recorded meanwhile changed

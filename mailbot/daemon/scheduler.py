@@ -8,19 +8,17 @@ housekeeping_seconds`, by the daemon's injected clock). The
 scheduler is in memory per process: replicas coordinate only through the store. Every socket has a timeout, so no
 job can hang for good.
 SIGTERM/SIGINT let the message and mail in hand finish, then stop within 10 s. One of several `[daemon] processes`
-on a host (mailbot.daemon.supervisor) leaves the health port, housekeeping and signatory deadlines to the first.
+on a host (mailbot.daemon.supervisor) leaves the health port, housekeeping and signatory deadlines to the first;
+with `[daemon] sender_process` it drains no outbox, and wakes the host's sender process instead
+(mailbot.daemon.sender_process).
 """
 
 from __future__ import annotations
 
-import faulthandler
 import logging
-import os
-import signal
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,14 +33,15 @@ from mailbot.config import Config, secret_values
 from mailbot.connections import ConnectionProblem, open_imap, quietly_logout
 from mailbot.daemon.audit_anchor import DailyAnchorLog
 from mailbot.daemon.health import HealthServer
+from mailbot.daemon.stopping import STOP_WITHIN_SECONDS, run_until_stopped
 from mailbot.errors import StartupProblem
-from mailbot.intake.heartbeat import Heartbeat, this_host
+from mailbot.intake.heartbeat import Heartbeat, owner_id
 from mailbot.intake.imap_idle import ImapIdler
 from mailbot.intake.imap_source import ImapSource, PollReport
 from mailbot.intake.maildir_source import MaildirSource
 from mailbot.intake.worker import IntakeWorker
 from mailbot.metrics import METRICS
-from mailbot.outbox.sender import OutboxSender
+from mailbot.outbox.sender import OUTBOX_HOLD_SECONDS, OutboxSender
 from mailbot.processing.confirmation_expiry import remind_and_expire
 from mailbot.processing.contract import Handler
 from mailbot.processing.settings import settings_from
@@ -52,15 +51,6 @@ from store.db import transaction
 from store.outbox import queue as outbox_queue
 
 log = logging.getLogger(__name__)
-STOP_WITHIN_SECONDS = 8.0
-# A wake-up of the sender (a reply queued) during a drain runs the next drain this long after it ends; one after
-# a drain, no sooner than this after that drain began. A quiet mailbox still gets its reply at once, busy ones
-# their replies in batches (fewer commits a mail). Before, wake-ups closer than this were dropped, and a reply
-# whose wake-up was the one dropped waited for the next `[daemon] outbox_seconds`. The hold costs some latency
-# when mail comes steadily: bench_latency at 20 messages/s, p50 0.18-0.20 s before, 0.25 s with it, p95 about
-# the same (0.46-0.57 s before, 0.49-0.59 s); the sender's commits a mail fell 1.8 -> 1.27 at 60 a second
-# (bench/bench_outbox.py).
-OUTBOX_HOLD_SECONDS = 0.1
 ASKED_STALE_SECONDS = 1.0
 POLL_RETRY_SECONDS = 5.0  # leaves room inside the 10 s a supervisor gives after SIGTERM
 # How long a thread may keep the interpreter lock while another waits for it (Python's default: 5 ms). The
@@ -70,10 +60,6 @@ POLL_RETRY_SECONDS = 5.0  # leaves room inside the 10 s a supervisor gives after
 # as long (README: Performance). Around a commit, and a wait for the write turn, a store writer shortens it further
 # (store.sqlite_write_turn.HANDBACK_SWITCH_SECONDS); 0.2 ms throughout cost more CPU a message than it saved.
 SWITCH_INTERVAL_SECONDS = 0.001
-
-
-def owner_id() -> str:
-    return f"{this_host()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class _Repeating:
@@ -152,6 +138,9 @@ class Daemon:
     # The supervising `mailbot run` (mailbot.daemon.supervisor), when this is one of its processes: if it is gone,
     # this daemon stops as if told to, rather than run on unsupervised.
     parent: int | None = None
+    # The wake-up of the host's sender process ([daemon] sender_process: mailbot.daemon.outbox_wake): when given,
+    # this daemon drains no outbox of its own, and wakes that process where it would have woken its outbox job.
+    wake_sender: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         source_name = (f"imap:{self.config.imap.folder}" if self.config.source.kind == "imap"
@@ -172,8 +161,9 @@ class Daemon:
         self.poll_job = _Repeating("poll", self._poll, self.stop)
         self.outbox_job = _Repeating("outbox", self.sender.drain, self.stop, hold=OUTBOX_HOLD_SECONDS)
         self.signatory_job = _Repeating("signatory", self.signatory_deadlines, self.stop)
-        self.source.after_batch = self.outbox_job.wake
-        self.worker.after_message = self.outbox_job.wake
+        self.wake_outbox = self.wake_sender or self.outbox_job.wake
+        self.source.after_batch = self.wake_outbox
+        self.worker.after_message = self.wake_outbox
         self.idler: ImapIdler | None = None
         self.scheduler: BackgroundScheduler | None = None
         self.last_report = PollReport()
@@ -184,7 +174,7 @@ class Daemon:
 
     def _after_take_over(self) -> None:
         self.poll_job.wake()
-        self.outbox_job.wake()
+        self.wake_outbox()
 
     def _poll(self) -> None:
         try:
@@ -220,7 +210,7 @@ class Daemon:
             log.warning("housekeeping: %d expired claim(s) released, %d send(s) requeued, %d marked uncertain",
                         released, requeued, uncertain)
             self.poll_job.wake()
-            self.outbox_job.wake()
+            self.wake_outbox()
         self.anchor_log.maybe_log(now)
 
     def signatory_deadlines(self) -> None:
@@ -229,7 +219,7 @@ class Daemon:
         if report.mails:
             log.info("signatory confirmations: %d reminder(s), %d expired", len(report.reminded),
                      len(report.expired))
-            self.outbox_job.wake()
+            self.wake_outbox()
 
     # --- one pass, for tests and the demo ------------------------------------------------------------------
     def run_once(self, max_rounds: int = 1000) -> PollReport:
@@ -297,8 +287,9 @@ class Daemon:
         now = datetime.now(UTC)
         self.scheduler.add_job(self.poll_job, "interval", seconds=max(1, self.config.imap.poll_seconds), id="poll",
                                next_run_time=now)
-        self.scheduler.add_job(self.outbox_job, "interval", seconds=max(1, d.outbox_seconds), id="outbox",
-                               next_run_time=now)
+        if self.wake_sender is None:
+            self.scheduler.add_job(self.outbox_job, "interval", seconds=max(1, d.outbox_seconds), id="outbox",
+                                   next_run_time=now)
         if self.host_duties:
             self.scheduler.add_job(self.housekeeping, "interval", seconds=max(1, d.housekeeping_seconds),
                                    id="housekeeping", next_run_time=now, max_instances=1)
@@ -342,33 +333,6 @@ class Daemon:
         return finished.is_set()
 
     def run_forever(self) -> int:
-        """Run until SIGTERM or SIGINT; returns the exit status."""
-        signalled = threading.Event()
-
-        def on_signal(signum: int, _frame: Any) -> None:
-            log.warning("signal %s: finishing the work in hand, then stopping", signal.Signals(signum).name)
-            signalled.set()
-
+        """Run until SIGTERM or SIGINT (or the supervisor is gone); returns the exit status."""
         self.check_mailbox()
-        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-        # A daemon that stops working without a word must say where it stands: `kill -USR1 <pid>` writes every
-        # thread's stack to stderr (the log), and a crash in a C extension leaves its stacks there too.
-        faulthandler.enable()
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
-        try:
-            self.start()
-            while not signalled.wait(0.5):
-                if self.parent is not None and os.getppid() != self.parent:
-                    log.error("the supervising mailbot (pid %d) is gone: stopping", self.parent)
-                    break
-        finally:
-            clean = self.shutdown()
-            for s, handler in previous.items():
-                signal.signal(s, handler)
-            faulthandler.unregister(signal.SIGUSR1)
-        if not clean:
-            log.error("work still running after %.0f s; exiting anyway (claims expire and are retried)",
-                      STOP_WITHIN_SECONDS)
-            logging.shutdown()
-            os._exit(1)  # thread-pool threads would otherwise be joined at exit, past the deadline
-        return 0
+        return run_until_stopped(self.start, self.shutdown, self.parent)

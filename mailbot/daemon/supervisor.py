@@ -12,6 +12,10 @@ deadlines) is done by child 0 alone.
 module (`python -m mailbot.daemon.supervisor`): a fresh interpreter holding the config and the logging alone, some
 15 MB rather than the command line's 100. It does no mail work and opens no store.
 
+With `[daemon] sender_process = true` it keeps one process more, the outbox sender alone
+(mailbot.daemon.sender_process), and makes the pipe by which the intake processes wake it
+(mailbot.daemon.outbox_wake): they then drain no outbox of their own. It is supervised as they are.
+
 SIGUSR1 is passed on to every child (each writes its threads' stacks to the log). So is SIGTERM or SIGINT: each
 child finishes the work in hand, and one still running after STOP_WITHIN_SECONDS is killed (its claims are taken
 over at the next start). A child that dies is started again after a wait that doubles with each quick death
@@ -35,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailbot.config import ConfigError, load_config, secret_values
+from mailbot.daemon.outbox_wake import wake_pipe
 from mailbot.hardening import make_undumpable
 from mailbot.log_lines import apply_log_config, configure_logging
 
@@ -74,6 +79,8 @@ def describe_exit(status: int) -> str:
 class Supervisor:
     processes: int
     command: Callable[[int], Sequence[str]]  # the command line of child I
+    fds: Callable[[int], Sequence[int]] = lambda _index: ()  # the descriptors child I inherits
+    name: Callable[[int], str] = lambda index: f"process {index}"  # child I in the log
     clock: Callable[[], float] = time.monotonic
     stopping: threading.Event = field(default_factory=threading.Event)
     stop_within_seconds: float = STOP_WITHIN_SECONDS
@@ -91,10 +98,10 @@ class Supervisor:
         return min(self.restart_most_seconds, self.restart_first_seconds * 2 ** max(0, quick_deaths - 1))
 
     def start(self, child: _Child) -> None:
-        child.proc = subprocess.Popen(list(self.command(child.index)))
+        child.proc = subprocess.Popen(list(self.command(child.index)), pass_fds=tuple(self.fds(child.index)))
         child.started = self.clock()
         child.restart_at = None
-        log.info("process %d started (pid %d)", child.index, child.proc.pid)
+        log.info("%s started (pid %d)", self.name(child.index), child.proc.pid)
 
     def run(self) -> int:
         """Start the children, keep them running until SIGTERM or SIGINT, stop them; the exit status."""
@@ -137,18 +144,19 @@ class Supervisor:
                 status = child.proc.returncode
                 lived = now - child.started
                 child.proc = None
+                name = self.name(child.index)
                 if status == CANNOT_START and child.generation == 0:
-                    log.error("process %d cannot start (%s): stopping", child.index, describe_exit(status))
+                    log.error("%s cannot start (%s): stopping", name, describe_exit(status))
                     return CANNOT_START
                 child.quick_deaths = child.quick_deaths + 1 if lived < self.running_steady_seconds else 1
                 if child.quick_deaths >= self.quick_deaths_to_give_up:
-                    log.error("process %d died %d times in a row, each within %.0f s of starting (last: %s): "
-                              "stopping", child.index, child.quick_deaths, self.running_steady_seconds,
+                    log.error("%s died %d times in a row, each within %.0f s of starting (last: %s): "
+                              "stopping", name, child.quick_deaths, self.running_steady_seconds,
                               describe_exit(status))
                     return 1
                 wait = self.restart_wait(child.quick_deaths)
                 child.restart_at = now + wait
-                log.error("process %d died (%s) after %.1f s; starting it again in %.0f s", child.index,
+                log.error("%s died (%s) after %.1f s; starting it again in %.0f s", name,
                           describe_exit(status), lived, wait)
             if child.proc is None and child.restart_at is not None and now >= child.restart_at:
                 child.generation += 1
@@ -182,9 +190,33 @@ def logging_options(level: str, json_lines: bool) -> list[str]:
     return ["--log-level", level, *(["--log-json"] if json_lines else [])]
 
 
-def child_command(options: Sequence[str], index: int) -> list[str]:
-    """The command line of the supervised process INDEX: `mailbot OPTIONS run --process INDEX`."""
-    return [sys.executable, "-m", "mailbot", *options, "run", "--process", str(index)]
+def child_command(options: Sequence[str], index: int, wake_sender: int | None = None) -> list[str]:
+    """The command line of the supervised process INDEX: `mailbot OPTIONS run --process INDEX`, with
+    `--wake-sender FD` when a sender process drains the outbox (FD the write end of its wake-up pipe)."""
+    wake = [] if wake_sender is None else ["--wake-sender", str(wake_sender)]
+    return [sys.executable, "-m", "mailbot", *options, "run", "--process", str(index), *wake]
+
+
+def sender_command(options: Sequence[str], wake_fd: int) -> list[str]:
+    """The command line of the sender process: its own module, not the command line (which imports every command:
+    some 20 MB more), reading its wake-ups from WAKE_FD."""
+    return [sys.executable, "-m", "mailbot.daemon.sender_process", *options, "--wake-fd", str(wake_fd)]
+
+
+def supervisor_for(processes: int, sender_process: bool, options: Sequence[str]) -> Supervisor:
+    """PROCESSES intake processes, and with SENDER_PROCESS the sender beside them (the last child), woken through
+    a pipe made here: kept open by this process, so that it outlives any one child."""
+    if not sender_process:
+        return Supervisor(processes, lambda index: child_command(options, index))
+    read_end, write_end = wake_pipe()
+
+    def command(index: int) -> list[str]:
+        if index < processes:
+            return child_command(options, index, wake_sender=write_end)
+        return sender_command(options, read_end)
+
+    return Supervisor(processes + 1, command, fds=lambda index: (write_end,) if index < processes else (read_end,),
+                      name=lambda index: f"process {index}" if index < processes else "the sender process")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -204,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return CANNOT_START
     apply_log_config(config.log.format, secret_values(config))
     options = [*(["--config", args.config] if args.config else []), *logging_options(args.log_level, args.log_json)]
-    return Supervisor(config.daemon.processes, lambda index: child_command(options, index)).run()
+    return supervisor_for(config.daemon.processes, config.daemon.sender_process, options).run()
 
 
 if __name__ == "__main__":

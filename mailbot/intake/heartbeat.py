@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,11 @@ def this_host() -> str:
     shared), else the machine's. Daemons of one host name judge each other's processes directly (see process_gone),
     so two machines must not share one."""
     return os.environ.get("MAILBOT_HOSTNAME") or socket.gethostname()
+
+
+def owner_id() -> str:
+    """A daemon's owner id, unique to this process: its claims and its heartbeat row carry it."""
+    return f"{this_host()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def process_gone(host: str, pid: int) -> Callable[[RunningDaemon], bool]:

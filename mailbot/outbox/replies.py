@@ -12,6 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from mailbot.outbox.temp_passwords import PASSWORD_SLOT
 from parsers.form_template import LABELS as FIELD_LABELS
 from parsers.form_template import TITLES
 from parsers.vocabulary.kinds import Kind
@@ -20,8 +21,6 @@ from parsers.vocabulary.roles import ROLE_LABELS, OrgType, RequestType, allowed_
 from rules.check import CheckResult
 from rules.reasons import REASONS
 
-# Where the outbox sender puts the temporary password it generates at send time; never filled in before.
-PASSWORD_SLOT = "[[temporary-password]]"  # noqa: S105 - a placeholder, not a password
 MAX_SUBJECT = 200
 
 _env = Environment(loader=PackageLoader("mailbot.outbox", "templates"), autoescape=False,  # noqa: S701 - plain text mail

@@ -12,6 +12,10 @@ from sqlalchemy.orm import Session
 
 from store.models import User
 
+# Where the outbox sender puts the temporary password it makes at send time; never filled in before. Here, not
+# beside the templates that write it (mailbot.outbox.replies): the sender alone, in a process of its own ([daemon]
+# sender_process), then needs neither jinja2 nor the rules.
+PASSWORD_SLOT = "[[temporary-password]]"  # noqa: S105 - a placeholder, not a password
 LENGTH = 16  # 16 characters from 56 symbols: about 93 bits
 # Letters and digits a person can read back without confusing them (no 0/O, 1/l/I).
 ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")

@@ -1,8 +1,9 @@
 """`mailbot run [--once]`: the daemon (SPEC 14). It reads the mailbox (IMAP, or a local Maildir), records each
 message exactly once, sends the replies (SMTP, or a local Maildir), and serves /healthz and /metrics.
 
-With `[daemon] processes` above 1 it becomes a supervisor (mailbot.daemon.supervisor) that keeps that many daemons
-running on this host, each a process of its own (`mailbot run --process I`).
+With `[daemon] processes` above 1, or `[daemon] sender_process = true`, it becomes a supervisor
+(mailbot.daemon.supervisor) that keeps that many daemons running on this host, each a process of its own (`mailbot
+run --process I`), and with sender_process the outbox sender in one more (mailbot.daemon.sender_process).
 
 With --once it handles what is there, drains the outbox and exits: for the demo and for tests (one process, whatever
 `[daemon] processes` says).
@@ -26,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="handle the mail that is there, send the replies, and exit")
     # Set by the supervising `mailbot run` on each of its [daemon] processes; not for people to type.
     parser.add_argument("--process", type=int, default=None, help=argparse.SUPPRESS)
+    # Set by it too with [daemon] sender_process: the pipe's write end that wakes the sender process.
+    parser.add_argument("--wake-sender", type=int, default=None, help=argparse.SUPPRESS)
     parser.set_defaults(handler=run)
 
 
@@ -33,10 +36,12 @@ def run(args: argparse.Namespace) -> int:
     parent = os.getppid() if args.process is not None else None  # before anything slow: it may die meanwhile
     make_undumpable()  # first: the passwords in this process's environment are not for its children to read
     app = App.from_args(args)
-    if app.config.daemon.processes > 1 and args.process is None and not args.once:
+    section = app.config.daemon
+    if (section.processes > 1 or section.sender_process) and args.process is None and not args.once:
         return supervise(app, args)
     # Imported here: the pipeline pulls in the parsers and the forms sandbox, which other commands do not need.
     from mailbot.daemon.big_buffers import give_big_buffers_back
+    from mailbot.daemon.outbox_wake import PipeWaker
     from mailbot.daemon.scheduler import Daemon
     from mailbot.processing.child_process import settle_heap
     from mailbot.processing.mail_handler import PipelineHandler
@@ -48,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
     # for them to load (about a second), and with it every message that came in meanwhile. Not for --once.
     with understander(app.config, app.read_sessions, start_form_readers=not args.once) as understand:
         handler = PipelineHandler(app.sessions, understand, settings_from(app.config))
-        daemon = Daemon(app.config, app.sessions, handler, host_duties=not args.process, parent=parent)
+        wake_sender = None if args.wake_sender is None or args.once else PipeWaker(args.wake_sender)
+        daemon = Daemon(app.config, app.sessions, handler, host_duties=not args.process, parent=parent,
+                        wake_sender=wake_sender)
         if args.once:
             report = daemon.run_once()
             print(json.dumps({"handled": report.handled, "moved": report.moved, "backlog": report.backlog}))
