@@ -92,13 +92,16 @@ def _open_in_this_process() -> set[str]:
     return targets
 
 
-def assert_holds_no_secret(view: ChildView, secrets: ParentSecrets) -> None:
+def assert_holds_no_secret(view: ChildView, secrets: ParentSecrets, *, own_sockets: bool = False) -> None:
+    """OWN_SOCKETS: a socket the child opened itself may be there (one seen before it gave up root: looking up
+    `nobody` may ask the system's name service over a socket); one of this process's never is (the last check)."""
     names = {item.split(b"=", 1)[0].decode() for item in view.environ.split(b"\0") if item}
     assert names <= ALLOWED_ENVIRONMENT, names
     for value in SECRETS.values():
         assert value.encode() not in view.environ
     assert str(secrets.file) not in view.fd_targets
-    assert not [t for t in view.fd_targets if t.startswith("socket:")], view.fd_targets
+    if not own_sockets:
+        assert not [t for t in view.fd_targets if t.startswith("socket:")], view.fd_targets
     assert not set(view.fd_targets) & _open_in_this_process(), view.fd_targets  # nothing of ours
 
 
@@ -172,7 +175,8 @@ def test_the_page_drawing_child_holds_none_of_the_parents_secrets_and_is_not_roo
             break
     assert views, "the drawing child was never seen"
     for view in views:
-        assert_holds_no_secret(view, parent_secrets)
+        # Before the drop (uid 0) the child is still setting itself up, its own sockets maybe open; after it, none.
+        assert_holds_no_secret(view, parent_secrets, own_sockets=view.uids[0] == 0)
     dropped = [v for v in views if v.uids[0] != 0]
     assert dropped, "the drawing child was only ever seen before it gave up root"
     assert_unprivileged(dropped[-1])
